@@ -1,0 +1,144 @@
+public import Logging
+public import PerfwatchModel
+public import PerfwatchStorage
+public import ServiceLifecycle
+
+/// Group commit: requests wait here until their points are durable; one writer drains
+/// everything that queued up meanwhile into a single transaction.
+///
+/// The queue is bounded by points; beyond it `submit` fails fast with `overloaded`
+/// (answered as 503 + Retry-After) instead of letting memory grow.
+public actor IngestPipeline: Service {
+    public struct Configuration: Sendable {
+        /// Points waiting for a commit before new requests are refused.
+        public var maxQueuedPoints: Int
+        /// Largest number of points written in one transaction.
+        public var maxPointsPerCommit: Int
+
+        public init(maxQueuedPoints: Int = 2_000_000, maxPointsPerCommit: Int = 200_000) {
+            self.maxQueuedPoints = maxQueuedPoints
+            self.maxPointsPerCommit = maxPointsPerCommit
+        }
+    }
+
+    /// Result for one submitter: indexes are positions in the submitted array.
+    public struct Receipt: Sendable {
+        public var stored: Int
+        public var kindConflicts: [Int]
+    }
+
+    private struct Pending {
+        let points: [MetricPoint]
+        let continuation: CheckedContinuation<Receipt, any Error>
+    }
+
+    private let store: any MetricStore
+    private let configuration: Configuration
+    private let statistics: IngestStatistics
+    private let broadcaster: CommitBroadcaster
+    private let logger: Logger
+    private var pending: [Pending] = []
+    private var queuedPoints = 0
+    private var isShutDown = false
+    private let wakeups: AsyncStream<Void>
+    private let wakeupContinuation: AsyncStream<Void>.Continuation
+
+    public init(
+        store: any MetricStore, configuration: Configuration = Configuration(), statistics: IngestStatistics,
+        broadcaster: CommitBroadcaster, logger: Logger
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.statistics = statistics
+        self.broadcaster = broadcaster
+        self.logger = logger
+        (wakeups, wakeupContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    public var queueDepth: Int { queuedPoints }
+    public var isOverloaded: Bool { queuedPoints >= configuration.maxQueuedPoints / 2 }
+
+    /// Returns once `points` are committed to disk.
+    public func submit(_ points: [MetricPoint]) async throws -> Receipt {
+        guard !points.isEmpty else { return Receipt(stored: 0, kindConflicts: []) }
+        guard !isShutDown else { throw PerfwatchError(.unavailable, "server is shutting down") }
+        guard queuedPoints + points.count <= configuration.maxQueuedPoints || queuedPoints == 0 else {
+            statistics.recordOverload()
+            throw PerfwatchError(.overloaded, "ingest queue is full (\(queuedPoints) points waiting); retry shortly")
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            pending.append(Pending(points: points, continuation: continuation))
+            queuedPoints += points.count
+            statistics.setQueueDepth(queuedPoints)
+            wakeupContinuation.yield()
+        }
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            for await _ in wakeups {
+                await drain()
+            }
+        } onGracefulShutdown: {
+            Task { await self.beginShutdown() }
+        }
+        // Whatever arrived before shutdown is still committed.
+        await drain()
+        logger.info("ingest pipeline stopped", metadata: ["committed_on_shutdown": "\(queuedPoints == 0)"])
+    }
+
+    private func beginShutdown() {
+        isShutDown = true
+        wakeupContinuation.finish()
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            var batch: [Pending] = []
+            var count = 0
+            while let next = pending.first, batch.isEmpty || count + next.points.count <= configuration.maxPointsPerCommit {
+                batch.append(next)
+                count += next.points.count
+                pending.removeFirst()
+            }
+            await commit(batch, pointCount: count)
+            queuedPoints -= count
+            statistics.setQueueDepth(queuedPoints)
+        }
+    }
+
+    private func commit(_ batch: [Pending], pointCount: Int) async {
+        var all: [MetricPoint] = []
+        all.reserveCapacity(pointCount)
+        for entry in batch { all.append(contentsOf: entry.points) }
+        let clock = ContinuousClock()
+        let started = clock.now
+        do {
+            let outcome = try await store.append(all)
+            let elapsed = clock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            statistics.recordCommit(samples: outcome.stored, seconds: seconds)
+            if !outcome.kindConflicts.isEmpty { statistics.recordRejections(outcome.kindConflicts.map { _ in "kind_conflict" }) }
+            var offset = 0
+            var conflictIndex = 0
+            let conflicts = outcome.kindConflicts
+            var metrics: Set<String> = []
+            for entry in batch {
+                var mine: [Int] = []
+                while conflictIndex < conflicts.count && conflicts[conflictIndex] < offset + entry.points.count {
+                    mine.append(conflicts[conflictIndex] - offset)
+                    conflictIndex += 1
+                }
+                for point in entry.points { metrics.insert(point.series.metric) }
+                entry.continuation.resume(returning: Receipt(stored: entry.points.count - mine.count, kindConflicts: mine))
+                offset += entry.points.count
+            }
+            broadcaster.publish(CommitEvent(timeMs: TimeParsing.nowMs(), metrics: metrics, samples: outcome.stored))
+        } catch {
+            statistics.recordCommitFailure()
+            logger.error("commit failed", metadata: ["error": "\(error)", "points": "\(pointCount)"])
+            let failure = PerfwatchError(.unavailable, "storage commit failed: \(error)")
+            for entry in batch { entry.continuation.resume(throwing: failure) }
+        }
+    }
+}

@@ -1,0 +1,242 @@
+public import PerfwatchModel
+
+/// Parses the Prometheus text exposition format as VictoriaMetrics accepts it on
+/// `/api/v1/import/prometheus`: `# TYPE`/`# HELP` lines, optional millisecond timestamps,
+/// counters, gauges, classic histograms (`_bucket`/`_sum`/`_count`) and summaries.
+///
+/// The request is all-or-nothing: the first bad line fails it with its line number.
+/// Samples whose value is NaN or ±Inf (legal in the format, e.g. an empty summary) are skipped.
+public struct PrometheusTextParser: Sendable {
+    public var limits: ValidationLimits
+
+    public init(limits: ValidationLimits = ValidationLimits()) { self.limits = limits }
+
+    public struct Result: Sendable {
+        public var points: [MetricPoint] = []
+        public var skippedNonFinite = 0
+    }
+
+    enum FamilyType: String {
+        case counter, gauge, histogram, summary, untyped
+    }
+
+    public func parse(_ body: [UInt8], nowMs: Int64) throws -> Result {
+        var result = Result()
+        var types: [String: FamilyType] = [:]
+        var seriesCache: [ArraySlice<UInt8>: (SeriesKey, MetricKind, Temporality)] = [:]
+        var lineNumber = 0
+        var lineStart = 0
+        let end = body.count
+        result.points.reserveCapacity(end / 40)
+        while lineStart < end {
+            lineNumber += 1
+            var lineEnd = lineStart
+            while lineEnd < end && body[lineEnd] != 10 { lineEnd += 1 }
+            var contentEnd = lineEnd
+            if contentEnd > lineStart && body[contentEnd - 1] == 13 { contentEnd -= 1 }
+            defer { lineStart = lineEnd + 1 }
+            var cursor = Cursor(bytes: body, position: lineStart, end: contentEnd)
+            cursor.skipSpaces()
+            if cursor.atEnd { continue }
+            if cursor.peek == UInt8(ascii: "#") {
+                parseComment(&cursor, into: &types)
+                continue
+            }
+            do {
+                let seriesStart = cursor.position
+                let name = try cursor.readMetricName()
+                var labels: [String: String] = [:]
+                if !cursor.atEnd && cursor.peek == UInt8(ascii: "{") {
+                    labels = try cursor.readLabels()
+                }
+                let seriesBytes = body[seriesStart..<cursor.position]
+                guard cursor.skipSpaces() > 0 else { throw LineError("expected a space before the value") }
+                let valueToken = cursor.readToken()
+                guard let value = Self.parseValue(valueToken) else {
+                    throw LineError("value '\(String(decoding: valueToken.prefix(40), as: UTF8.self))' is not a number")
+                }
+                var timeMs = nowMs
+                cursor.skipSpaces()
+                if !cursor.atEnd {
+                    let timeToken = cursor.readToken()
+                    guard let parsed = Int64(String(decoding: timeToken, as: UTF8.self)) else {
+                        throw LineError("timestamp '\(String(decoding: timeToken.prefix(40), as: UTF8.self))' is not integer milliseconds")
+                    }
+                    timeMs = parsed
+                    cursor.skipSpaces()
+                    guard cursor.atEnd else { throw LineError("unexpected text after the timestamp") }
+                }
+                guard value.isFinite else {
+                    result.skippedNonFinite += 1
+                    continue
+                }
+                let identity: (SeriesKey, MetricKind, Temporality)
+                if let cached = seriesCache[seriesBytes] {
+                    identity = cached
+                } else {
+                    if let (_, message) = limits.check(name: name, tags: labels, value: 0, timeMs: nowMs, nowMs: nowMs) {
+                        throw LineError(message)
+                    }
+                    let (kind, temporality) = Self.classify(name: name, labels: labels, types: types)
+                    identity = (SeriesKey(metric: name, labels: Labels(labels)), kind, temporality)
+                    seriesCache[seriesBytes] = identity
+                }
+                if timeMs > nowMs + limits.maxFutureMs {
+                    throw LineError("timestamp \(timeMs) is more than \(limits.maxFutureMs / 60000) min in the future (milliseconds expected)")
+                }
+                if timeMs < nowMs - limits.maxAgeMs {
+                    throw LineError("timestamp \(timeMs) is older than the retention of \(limits.maxAgeMs / 3_600_000) h")
+                }
+                result.points.append(
+                    MetricPoint(
+                        series: identity.0, kind: identity.1, temporality: identity.2, unit: "",
+                        sample: Sample(timeMs: timeMs, value: value)))
+            } catch let error as LineError {
+                throw PerfwatchError(.badRequest, "line \(lineNumber): \(error.message)")
+            }
+        }
+        return result
+    }
+
+    private func parseComment(_ cursor: inout Cursor, into types: inout [String: FamilyType]) {
+        cursor.advance()  // '#'
+        cursor.skipSpaces()
+        let keyword = cursor.readToken()
+        guard keyword.elementsEqual("TYPE".utf8) else { return }
+        cursor.skipSpaces()
+        let family = String(decoding: cursor.readToken(), as: UTF8.self)
+        cursor.skipSpaces()
+        let typeName = String(decoding: cursor.readToken(), as: UTF8.self)
+        types[family] = FamilyType(rawValue: typeName) ?? .untyped
+    }
+
+    /// Histogram and summary parts are stored as VictoriaMetrics stores them: `_bucket`, `_sum`,
+    /// `_count` as cumulative counters and summary quantiles as gauges.
+    static func classify(name: String, labels: [String: String], types: [String: FamilyType]) -> (MetricKind, Temporality) {
+        if let type = types[name] {
+            switch type {
+            case .counter: return (.counter, .cumulative)
+            case .gauge, .untyped: return (.gauge, .cumulative)
+            case .summary: return (.gauge, .cumulative)  // the quantile lines
+            case .histogram: return (.counter, .cumulative)
+            }
+        }
+        for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) {
+            let family = String(name.dropLast(suffix.count))
+            if let type = types[family], type == .histogram || type == .summary { return (.counter, .cumulative) }
+        }
+        return (.gauge, .cumulative)
+    }
+
+    static func parseValue(_ token: ArraySlice<UInt8>) -> Double? {
+        guard !token.isEmpty else { return nil }
+        let text = String(decoding: token, as: UTF8.self)
+        switch text {
+        case "+Inf", "Inf", "inf", "+inf": return .infinity
+        case "-Inf", "-inf": return -.infinity
+        case "NaN", "nan": return .nan
+        default:
+            guard let first = token.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".") || (first >= 48 && first <= 57) else {
+                return nil
+            }
+            return Double(text)
+        }
+    }
+}
+
+struct LineError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// Byte cursor over one line.
+struct Cursor {
+    let bytes: [UInt8]
+    var position: Int
+    let end: Int
+
+    var atEnd: Bool { position >= end }
+    var peek: UInt8 { bytes[position] }
+
+    mutating func advance() { position += 1 }
+
+    @discardableResult
+    mutating func skipSpaces() -> Int {
+        let start = position
+        while position < end && (bytes[position] == 32 || bytes[position] == 9) { position += 1 }
+        return position - start
+    }
+
+    mutating func readToken() -> ArraySlice<UInt8> {
+        let start = position
+        while position < end && bytes[position] != 32 && bytes[position] != 9 { position += 1 }
+        return bytes[start..<position]
+    }
+
+    static func isNameStart(_ byte: UInt8) -> Bool {
+        (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte == 95 || byte == 58
+    }
+
+    static func isNameByte(_ byte: UInt8) -> Bool {
+        isNameStart(byte) || (byte >= 48 && byte <= 57)
+    }
+
+    mutating func readMetricName() throws -> String {
+        let start = position
+        guard !atEnd, Self.isNameStart(peek) else { throw LineError("expected a metric name") }
+        while position < end && Self.isNameByte(bytes[position]) { position += 1 }
+        return String(decoding: bytes[start..<position], as: UTF8.self)
+    }
+
+    mutating func readLabels() throws -> [String: String] {
+        advance()  // '{'
+        var labels: [String: String] = [:]
+        while true {
+            skipSpaces()
+            guard !atEnd else { throw LineError("unterminated label set: missing '}'") }
+            if peek == UInt8(ascii: "}") {
+                advance()
+                return labels
+            }
+            let nameStart = position
+            guard Self.isNameStart(peek) && peek != 58 else { throw LineError("expected a label name") }
+            while position < end && Self.isNameByte(bytes[position]) && bytes[position] != 58 { position += 1 }
+            let name = String(decoding: bytes[nameStart..<position], as: UTF8.self)
+            skipSpaces()
+            guard !atEnd, peek == UInt8(ascii: "=") else { throw LineError("expected '=' after label \(name)") }
+            advance()
+            skipSpaces()
+            guard !atEnd, peek == UInt8(ascii: "\"") else { throw LineError("label \(name) value must be quoted") }
+            advance()
+            var value: [UInt8] = []
+            var closed = false
+            while position < end {
+                let byte = bytes[position]
+                position += 1
+                if byte == UInt8(ascii: "\"") {
+                    closed = true
+                    break
+                }
+                if byte == UInt8(ascii: "\\") {
+                    guard position < end else { break }
+                    let escaped = bytes[position]
+                    position += 1
+                    switch escaped {
+                    case UInt8(ascii: "n"): value.append(10)
+                    case UInt8(ascii: "\\"), UInt8(ascii: "\""): value.append(escaped)
+                    default: throw LineError("unknown escape '\\\(Character(UnicodeScalar(escaped)))' in label \(name)")
+                    }
+                } else {
+                    value.append(byte)
+                }
+            }
+            guard closed else { throw LineError("unterminated value of label \(name)") }
+            guard labels[name] == nil else { throw LineError("duplicate label \(name)") }
+            labels[name] = String(decoding: value, as: UTF8.self)
+            skipSpaces()
+            guard !atEnd else { throw LineError("unterminated label set: missing '}'") }
+            if peek == UInt8(ascii: ",") { advance() }
+            else if peek != UInt8(ascii: "}") { throw LineError("expected ',' or '}' after label \(name)") }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+/// A metric's tags, kept sorted by key so equal label sets have one canonical form.
+public struct Labels: Hashable, Sendable, Codable, CustomStringConvertible {
+    public private(set) var pairs: [(key: String, value: String)]
+
+    public init(_ dictionary: [String: String] = [:]) {
+        pairs = dictionary.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
+    }
+
+    public subscript(key: String) -> String? {
+        pairs.first { $0.key == key }?.value
+    }
+
+    public var dictionary: [String: String] {
+        Dictionary(uniqueKeysWithValues: pairs.map { ($0.key, $0.value) })
+    }
+
+    public var isEmpty: Bool { pairs.isEmpty }
+    public var count: Int { pairs.count }
+
+    /// Stable text form used as the series identity, e.g. `method=GET,route=/a` with escaping.
+    public var canonical: String {
+        pairs.map { "\(Labels.escape($0.key))=\(Labels.escape($0.value))" }.joined(separator: ",")
+    }
+
+    public var description: String { "{" + canonical + "}" }
+
+    /// Keeps only the given keys (missing keys become empty values so groups stay distinct).
+    public func projected(onto keys: [String]) -> Labels {
+        var result: [String: String] = [:]
+        for key in keys { result[key] = self[key] ?? "" }
+        return Labels(result)
+    }
+
+    public static func == (lhs: Labels, rhs: Labels) -> Bool {
+        lhs.pairs.count == rhs.pairs.count
+            && zip(lhs.pairs, rhs.pairs).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for pair in pairs {
+            hasher.combine(pair.key)
+            hasher.combine(pair.value)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.init(try [String: String](from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try dictionary.encode(to: encoder)
+    }
+
+    private static func escape(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "=" || $0 == "\\" }) else { return text }
+        var out = ""
+        for character in text {
+            if character == "," || character == "=" || character == "\\" { out.append("\\") }
+            out.append(character)
+        }
+        return out
+    }
+}

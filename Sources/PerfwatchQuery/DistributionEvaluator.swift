@@ -1,0 +1,105 @@
+import PerfwatchModel
+import PerfwatchSketch
+import PerfwatchStorage
+
+/// Statistics over distribution buckets: every answer is a merge of stored sketches or exact sums.
+struct DistributionEvaluator {
+    let store: any MetricStore
+    let query: MetricQuery
+    let windows: WindowLayout
+
+    /// The coarsest resolution whose buckets fit the step (or a twentieth of the range without
+    /// one) and that still holds data as old as `from`.
+    static func resolution(for query: MetricQuery, retention: RetentionPolicy, nowMs: Int64) -> Resolution {
+        let span = query.step ?? Swift.max((query.to - query.from) / 20, 1)
+        var chosen = Resolution.tenSeconds
+        for resolution in Resolution.allCases where resolution.bucketMs <= span {
+            if let step = query.step, step % resolution.bucketMs != 0 { continue }
+            chosen = resolution
+        }
+        // Fall back to a coarser resolution when the finer one has already expired for `from`.
+        while query.from < nowMs - retention.keep(chosen), let coarser = chosen.coarser {
+            chosen = coarser
+        }
+        return chosen
+    }
+
+    func evaluate(groups: [Labels: [SeriesInfo]], nowMs: Int64, unit: String) async throws -> QueryResult {
+        if query.stat == .last {
+            throw PerfwatchError(.badRequest, "stat 'last' applies to gauges; \(query.metric) is a distribution (use avg, max or a percentile)")
+        }
+        let resolution = Self.resolution(for: query, retention: store.retention, nowMs: nowMs)
+        let needsSketch: Bool
+        if case .percentile = query.stat { needsSketch = true } else { needsSketch = false }
+        let ids = groups.values.flatMap { $0.map(\.id) }
+        let buckets = try await store.readDistributions(
+            seriesIDs: ids, from: resolution.bucketStart(query.from), to: query.to, resolution: resolution,
+            withSketches: needsSketch)
+        var series: [ResultSeries] = []
+        for (labels, members) in groups {
+            var accumulators = [Accumulator?](repeating: nil, count: windows.count)
+            for member in members {
+                for bucket in buckets[member.id] ?? [] {
+                    // A bucket that starts before `from` but overlaps it belongs to the first window.
+                    let time = Swift.max(bucket.start, query.from)
+                    guard let index = windows.index(of: time) else { continue }
+                    if accumulators[index] == nil { accumulators[index] = Accumulator() }
+                    accumulators[index]!.add(bucket)
+                }
+            }
+            var points: [(time: Int64, value: Double)] = []
+            for (index, accumulator) in accumulators.enumerated() {
+                if let value = accumulator?.value(query.stat, seconds: windows.seconds(index)) {
+                    points.append((windows.start(index), value))
+                } else if accumulator == nil, query.stat == .count || query.stat == .rate || query.stat == .sum {
+                    points.append((windows.start(index), 0))
+                }
+            }
+            series.append(ResultSeries(tags: labels.dictionary, points: points))
+        }
+        return QueryResult(
+            query: query, source: resolution.rawValue, kind: .distribution, unit: unit,
+            series: series.sorted { $0.tags.description < $1.tags.description })
+    }
+
+    struct Accumulator {
+        var count: UInt64 = 0
+        var sum = 0.0
+        var min = Double.infinity
+        var max = -Double.infinity
+        var sketch: QuantileSketch?
+
+        mutating func add(_ bucket: DistributionBucket) {
+            count += bucket.count
+            sum += bucket.sum
+            min = Swift.min(min, bucket.min)
+            max = Swift.max(max, bucket.max)
+            if let incoming = bucket.sketch {
+                if sketch == nil { sketch = incoming } else { sketch!.merge(incoming) }
+            }
+        }
+
+        func value(_ stat: Stat, seconds: Double) -> Double? {
+            switch stat {
+            case .count: Double(count)
+            case .sum: sum
+            case .avg: count > 0 ? sum / Double(count) : nil
+            case .min: count > 0 ? min : nil
+            case .max: count > 0 ? max : nil
+            case .rate: Double(count) / seconds
+            case .last: nil
+            case .percentile(let q): sketch?.quantile(q)
+            }
+        }
+    }
+}
+
+extension Resolution {
+    var coarser: Resolution? {
+        switch self {
+        case .tenSeconds: .oneMinute
+        case .oneMinute: .oneHour
+        case .oneHour: nil
+        }
+    }
+}

@@ -1,0 +1,74 @@
+public import Hummingbird
+public import Logging
+import PerfwatchIngest
+import PerfwatchModel
+import PerfwatchQuery
+import PerfwatchStorage
+import ServiceLifecycle
+
+/// Builds the whole server — store, pipeline, routes and background services — from a
+/// configuration. `main` and the tests call this same function.
+public func buildApplication(configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    try configuration.validate()
+    let store = try EmbeddedStore(
+        configuration: EmbeddedStoreConfiguration(
+            directory: configuration.dataDirectory, retention: configuration.retention, fsyncEachCommit: configuration.fsync))
+    let statistics = IngestStatistics()
+    let broadcaster = CommitBroadcaster()
+    let pipeline = IngestPipeline(
+        store: store, configuration: .init(maxQueuedPoints: configuration.maxQueuedPoints), statistics: statistics,
+        broadcaster: broadcaster, logger: logger)
+    var limits = ValidationLimits()
+    limits.maxAgeMs = configuration.retention.rawMs
+    let components = ServerComponents(
+        configuration: configuration, store: store, pipeline: pipeline,
+        queryEngine: QueryEngine(store: store, configuration: .init(maxSeries: configuration.maxSeriesPerQuery)),
+        statistics: statistics, broadcaster: broadcaster, jsonParser: JSONMetricsParser(limits: limits),
+        prometheusParser: PrometheusTextParser(limits: limits), startedAtMs: TimeParsing.nowMs())
+
+    let router = Router()
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: AuthMiddleware(keys: configuration.apiKeys))
+    IngestRoutes(components: components).register(on: router)
+    QueryRoutes(components: components).register(on: router)
+    OpsRoutes(components: components).register(on: router)
+    EventRoutes(components: components).register(on: router)
+    DashboardRoutes().register(on: router)
+
+    // Shut down in reverse: the HTTP server first, then these from last to first, so the
+    // pipeline (first) commits everything that was accepted before it stops.
+    var services: [any Service] = [pipeline]
+    services.append(RetentionService(store: store, interval: .seconds(configuration.retentionIntervalSeconds), logger: logger))
+    if configuration.hostMetricsIntervalSeconds > 0 {
+        services.append(
+            HostMetricsService(components: components, interval: .seconds(configuration.hostMetricsIntervalSeconds), logger: logger))
+    }
+    services.append(BroadcasterShutdown(broadcaster: broadcaster))
+
+    let url = "http://\(configuration.host):\(configuration.port)"
+    let authNote = configuration.authEnabled
+        ? "auth on (\(configuration.apiKeys.count) API keys)"
+        : "auth OFF: open to anyone who can reach \(configuration.host) (loopback only)"
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "perfwatch"),
+        services: services,
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            logger.notice(
+                "perfwatch listening on http://\(configuration.host):\(port) — data in \(configuration.dataDirectory) — \(authNote)",
+                metadata: ["url": "\(url)"])
+        },
+        logger: logger)
+}
+
+/// Ends open event streams when shutdown starts, so long-lived SSE responses don't hold the
+/// HTTP server's graceful shutdown open.
+struct BroadcasterShutdown: Service {
+    let broadcaster: CommitBroadcaster
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        broadcaster.finishAll()
+    }
+}

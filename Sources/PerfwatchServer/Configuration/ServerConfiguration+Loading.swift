@@ -1,0 +1,138 @@
+import Foundation
+import PerfwatchModel
+import PerfwatchStorage
+import Yams
+
+extension ServerConfiguration {
+    /// Applies a YAML config file. Unknown keys are errors that list the valid ones.
+    ///
+    /// ```yaml
+    /// server: {host: 127.0.0.1, port: 4318}
+    /// storage:
+    ///   path: ./perfwatch-data
+    ///   fsync: true
+    ///   retention: {raw: 2d, minute: 30d, hour: 400d}
+    /// limits: {max_body_bytes: 10485760, max_series_per_query: 1000, max_queued_points: 2000000}
+    /// host_metrics: {interval: 10s}
+    /// auth:
+    ///   keys: [{key: "secret", scopes: [ingest, read, admin]}]
+    /// ```
+    public mutating func apply(yamlFile path: String) throws {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigurationError("cannot read config file \(path): \(error.localizedDescription)")
+        }
+        try apply(yaml: text, source: path)
+    }
+
+    public mutating func apply(yaml text: String, source: String = "config") throws {
+        let loaded: Any?
+        do { loaded = try Yams.load(yaml: text) } catch {
+            throw ConfigurationError("\(source) is not valid YAML: \(error)")
+        }
+        guard let root = loaded as? [String: Any] else {
+            if loaded == nil { return }
+            throw ConfigurationError("\(source): the top level must be a mapping")
+        }
+        try Self.checkKeys(root, allowed: ["server", "storage", "limits", "host_metrics", "auth"], at: "")
+        if let server = try Self.section(root, "server") {
+            try Self.checkKeys(server, allowed: ["host", "port"], at: "server.")
+            if let host = server["host"] { self.host = "\(host)" }
+            if let port = server["port"] { self.port = try Self.int(port, "server.port") }
+        }
+        if let storage = try Self.section(root, "storage") {
+            try Self.checkKeys(storage, allowed: ["path", "fsync", "retention"], at: "storage.")
+            if let path = storage["path"] { dataDirectory = "\(path)" }
+            if let fsync = storage["fsync"] { self.fsync = try Self.bool(fsync, "storage.fsync") }
+            if let retention = try Self.section(storage, "retention") {
+                try Self.checkKeys(retention, allowed: ["raw", "minute", "hour"], at: "storage.retention.")
+                if let raw = retention["raw"] { self.retention.rawMs = try Self.duration(raw, "storage.retention.raw") }
+                if let minute = retention["minute"] { self.retention.minuteMs = try Self.duration(minute, "storage.retention.minute") }
+                if let hour = retention["hour"] { self.retention.hourMs = try Self.duration(hour, "storage.retention.hour") }
+            }
+        }
+        if let limits = try Self.section(root, "limits") {
+            try Self.checkKeys(limits, allowed: ["max_body_bytes", "max_series_per_query", "max_queued_points"], at: "limits.")
+            if let value = limits["max_body_bytes"] { maxBodyBytes = try Self.int(value, "limits.max_body_bytes") }
+            if let value = limits["max_series_per_query"] { maxSeriesPerQuery = try Self.int(value, "limits.max_series_per_query") }
+            if let value = limits["max_queued_points"] { maxQueuedPoints = try Self.int(value, "limits.max_queued_points") }
+        }
+        if let hostMetrics = try Self.section(root, "host_metrics") {
+            try Self.checkKeys(hostMetrics, allowed: ["interval"], at: "host_metrics.")
+            if let interval = hostMetrics["interval"] {
+                hostMetricsIntervalSeconds = Double(try Self.duration(interval, "host_metrics.interval")) / 1000
+            }
+        }
+        if let auth = try Self.section(root, "auth") {
+            try Self.checkKeys(auth, allowed: ["keys"], at: "auth.")
+            if let keys = auth["keys"] {
+                guard let list = keys as? [[String: Any]] else { throw ConfigurationError("auth.keys must be a list of {key, scopes}") }
+                apiKeys = try list.enumerated().map { index, entry in
+                    try Self.checkKeys(entry, allowed: ["key", "scopes"], at: "auth.keys[\(index)].")
+                    guard let key = entry["key"].map({ "\($0)" }), !key.isEmpty else {
+                        throw ConfigurationError("auth.keys[\(index)].key is missing")
+                    }
+                    let scopes = (entry["scopes"] as? [Any])?.map { "\($0)" } ?? ["ingest", "read"]
+                    for scope in scopes where !["ingest", "read", "admin"].contains(scope) {
+                        throw ConfigurationError("auth.keys[\(index)].scopes: unknown scope '\(scope)' (ingest, read, admin)")
+                    }
+                    return APIKey(key: key, scopes: Set(scopes))
+                }
+            }
+        }
+    }
+
+    /// Applies `PERFWATCH_HOST`, `PERFWATCH_PORT`, `PERFWATCH_DATA`, `PERFWATCH_FSYNC`,
+    /// `PERFWATCH_MAX_BODY_BYTES`, `PERFWATCH_MAX_SERIES_PER_QUERY`, `PERFWATCH_RETENTION_RAW`,
+    /// `PERFWATCH_RETENTION_MINUTE`, `PERFWATCH_RETENTION_HOUR`, `PERFWATCH_API_KEY` (all scopes).
+    public mutating func apply(environment: [String: String]) throws {
+        if let host = environment["PERFWATCH_HOST"] { self.host = host }
+        if let port = environment["PERFWATCH_PORT"] { self.port = try Self.int(port, "PERFWATCH_PORT") }
+        if let data = environment["PERFWATCH_DATA"] { dataDirectory = data }
+        if let fsync = environment["PERFWATCH_FSYNC"] { self.fsync = try Self.bool(fsync, "PERFWATCH_FSYNC") }
+        if let value = environment["PERFWATCH_MAX_BODY_BYTES"] { maxBodyBytes = try Self.int(value, "PERFWATCH_MAX_BODY_BYTES") }
+        if let value = environment["PERFWATCH_MAX_SERIES_PER_QUERY"] {
+            maxSeriesPerQuery = try Self.int(value, "PERFWATCH_MAX_SERIES_PER_QUERY")
+        }
+        if let value = environment["PERFWATCH_RETENTION_RAW"] { retention.rawMs = try Self.duration(value, "PERFWATCH_RETENTION_RAW") }
+        if let value = environment["PERFWATCH_RETENTION_MINUTE"] { retention.minuteMs = try Self.duration(value, "PERFWATCH_RETENTION_MINUTE") }
+        if let value = environment["PERFWATCH_RETENTION_HOUR"] { retention.hourMs = try Self.duration(value, "PERFWATCH_RETENTION_HOUR") }
+        if let key = environment["PERFWATCH_API_KEY"], !key.isEmpty {
+            apiKeys.append(APIKey(key: key, scopes: ["ingest", "read", "admin"]))
+        }
+    }
+
+    private static func section(_ map: [String: Any], _ key: String) throws -> [String: Any]? {
+        guard let value = map[key] else { return nil }
+        guard let section = value as? [String: Any] else { throw ConfigurationError("\(key) must be a mapping") }
+        return section
+    }
+
+    private static func checkKeys(_ map: [String: Any], allowed: [String], at prefix: String) throws {
+        for key in map.keys where !allowed.contains(key) {
+            throw ConfigurationError("unknown key '\(prefix)\(key)'; valid keys: \(allowed.map { prefix + $0 }.joined(separator: ", "))")
+        }
+    }
+
+    private static func int(_ value: Any, _ name: String) throws -> Int {
+        if let int = value as? Int { return int }
+        if let int = Int("\(value)") { return int }
+        throw ConfigurationError("\(name) must be an integer, got '\(value)'")
+    }
+
+    private static func bool(_ value: Any, _ name: String) throws -> Bool {
+        if let bool = value as? Bool { return bool }
+        switch "\(value)".lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw ConfigurationError("\(name) must be true or false, got '\(value)'")
+        }
+    }
+
+    private static func duration(_ value: Any, _ name: String) throws -> Int64 {
+        guard let ms = TimeParsing.parseDuration("\(value)"), ms > 0 else {
+            throw ConfigurationError("\(name) must be a duration like 10s, 2d or 400d, got '\(value)'")
+        }
+        return ms
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import PerfwatchModel
+
+/// The one place where errors become HTTP responses: `{"error":{"code","message"}}` with the
+/// status for the code. Anything unexpected is logged and answered 500 without details.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as PerfwatchError {
+            return Self.response(for: error)
+        } catch let error as HTTPError {
+            let code: PerfwatchError.Code
+            switch error.status.code {
+            case 404: code = .notFound
+            case 405: code = .methodNotAllowed
+            case 413: code = .payloadTooLarge
+            case 401: code = .unauthorized
+            default: code = error.status.code < 500 ? .badRequest : .internal
+            }
+            let message = error.body ?? (error.status.code == 404 ? "no route for \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
+            return Self.response(for: PerfwatchError(code, message))
+        } catch {
+            context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return Self.response(for: PerfwatchError(.internal, "internal error"))
+        }
+    }
+
+    static func status(for code: PerfwatchError.Code) -> HTTPResponse.Status {
+        switch code {
+        case .badRequest: .badRequest
+        case .payloadTooLarge: .contentTooLarge
+        case .unprocessable: .unprocessableContent
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
+        case .overloaded: .serviceUnavailable
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .unavailable: .serviceUnavailable
+        case .internal: .internalServerError
+        }
+    }
+
+    static func response(for error: PerfwatchError, headers extra: HTTPFields = [:]) -> Response {
+        var json = JSONText()
+        json.raw("{\"error\":{\"code\":")
+        json.string(error.code.rawValue)
+        json.raw(",\"message\":")
+        json.string(error.message)
+        json.raw("}}")
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if error.code == .overloaded || error.code == .unavailable { headers[.retryAfter] = "1" }
+        headers.append(contentsOf: extra)
+        return Response(status: status(for: error.code), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: json.text)))
+    }
+}
+
+extension Response {
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}

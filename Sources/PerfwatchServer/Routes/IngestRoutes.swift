@@ -1,0 +1,76 @@
+import Hummingbird
+import PerfwatchIngest
+import PerfwatchModel
+
+/// `POST /api/v1/metrics` (JSON) and `POST /api/v1/import/prometheus` (text exposition).
+struct IngestRoutes {
+    let components: ServerComponents
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/api/v1/metrics") { request, _ in try await self.ingestJSON(request) }
+        router.rejectOtherMethods("/api/v1/metrics", allowed: [.get, .post])
+        router.post("/api/v1/import/prometheus") { request, _ in try await self.importPrometheus(request) }
+        router.rejectOtherMethods("/api/v1/import/prometheus", allowed: [.post])
+    }
+
+    func ingestJSON(_ request: Request) async throws -> Response {
+        var request = request
+        // curl -d sends form-urlencoded by default; treat it as the JSON it almost always is.
+        if let type = request.headers[.contentType]?.lowercased(), !type.contains("json"), !type.hasPrefix("text/plain"),
+            !type.hasPrefix("application/x-www-form-urlencoded")
+        {
+            throw PerfwatchError(.unsupportedMediaType, "Content-Type '\(type)' is not supported; send application/json")
+        }
+        let body = try await request.bodyBytes(limit: components.configuration.maxBodyBytes)
+        let batch = try components.jsonParser.parse(body, nowMs: TimeParsing.nowMs())
+        components.statistics.recordRejections(batch.rejections.map(\.reason))
+        let receipt = try await components.pipeline.submit(batch.points)
+        var rejections = batch.rejections
+        for conflict in receipt.kindConflicts {
+            let point = batch.points[conflict]
+            rejections.append(
+                ItemRejection(
+                    index: batch.sourceIndexes[conflict], reason: "kind_conflict",
+                    error: "metric \(point.series.metric) already exists with another kind; \(point.kind.rawValue) values cannot be added to it"))
+        }
+        rejections.sort { $0.index < $1.index }
+        var json = JSONText()
+        json.raw("{\"accepted\":")
+        json.number(Int64(receipt.stored))
+        json.raw(",\"rejected\":[")
+        for (position, rejection) in rejections.enumerated() {
+            if position > 0 { json.raw(",") }
+            json.raw("{\"index\":")
+            json.number(Int64(rejection.index))
+            json.raw(",\"reason\":")
+            json.string(rejection.reason)
+            json.raw(",\"error\":")
+            json.string(rejection.error)
+            json.raw("}")
+        }
+        json.raw("]}")
+        return .json(json.text)
+    }
+
+    func importPrometheus(_ request: Request) async throws -> Response {
+        var request = request
+        let body = try await request.bodyBytes(limit: components.configuration.maxBodyBytes)
+        let parsed: PrometheusTextParser.Result
+        do {
+            parsed = try components.prometheusParser.parse(body, nowMs: TimeParsing.nowMs())
+        } catch let error as PerfwatchError {
+            components.statistics.recordRejections(["prometheus_bad_line"])
+            throw error
+        }
+        let receipt = try await components.pipeline.submit(parsed.points)
+        var json = JSONText()
+        json.raw("{\"accepted\":")
+        json.number(Int64(receipt.stored))
+        json.raw(",\"skipped_non_finite\":")
+        json.number(Int64(parsed.skippedNonFinite))
+        json.raw(",\"rejected\":")
+        json.number(Int64(receipt.kindConflicts.count))
+        json.raw("}")
+        return .json(json.text)
+    }
+}

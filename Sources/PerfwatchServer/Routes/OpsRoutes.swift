@@ -1,0 +1,115 @@
+import Hummingbird
+import PerfwatchIngest
+import PerfwatchModel
+import PerfwatchQuery
+import PerfwatchStorage
+
+/// Health, readiness, self-metrics and the overview tiles.
+struct OpsRoutes {
+    let components: ServerComponents
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in Response.json("{\"status\":\"ok\"}") }
+        router.get("/readyz") { _, _ in await self.ready() }
+        router.get("/metrics") { _, _ in await self.selfMetrics() }
+        router.get("/api/v1/overview") { _, _ in try await self.overview() }
+    }
+
+    func ready() async -> Response {
+        if await components.pipeline.isOverloaded {
+            return ErrorMiddleware<BasicRequestContext>.response(for: PerfwatchError(.overloaded, "ingest queue is more than half full"))
+        }
+        return .json("{\"status\":\"ready\"}")
+    }
+
+    func selfMetrics() async -> Response {
+        let snapshot = components.statistics.snapshot
+        var text = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ lines: [String]) {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for line in lines { text += line + "\n" }
+        }
+        metric("perfwatch_ingested_samples_total", "counter", "Samples committed to storage.",
+               ["perfwatch_ingested_samples_total \(snapshot.ingestedSamples)"])
+        let reasons = snapshot.rejectedByReason.keys.sorted()
+        metric("perfwatch_rejected_samples_total", "counter", "Items refused at ingest, by reason.",
+               reasons.isEmpty ? ["perfwatch_rejected_samples_total{reason=\"none\"} 0"]
+                   : reasons.map { "perfwatch_rejected_samples_total{reason=\"\($0)\"} \(snapshot.rejectedByReason[$0]!)" })
+        metric("perfwatch_queue_depth", "gauge", "Points waiting for a commit.", ["perfwatch_queue_depth \(snapshot.queueDepth)"])
+        metric("perfwatch_overload_refusals_total", "counter", "Requests refused because the queue was full.",
+               ["perfwatch_overload_refusals_total \(snapshot.overloadRefusals)"])
+        metric("perfwatch_commit_failures_total", "counter", "Group commits that failed.",
+               ["perfwatch_commit_failures_total \(snapshot.commitFailures)"])
+        var buckets: [String] = []
+        for (index, bound) in IngestStatistics.commitBuckets.enumerated() {
+            buckets.append("perfwatch_commit_duration_seconds_bucket{le=\"\(bound)\"} \(snapshot.commitBucketCounts[index])")
+        }
+        buckets.append("perfwatch_commit_duration_seconds_bucket{le=\"+Inf\"} \(snapshot.commits)")
+        buckets.append("perfwatch_commit_duration_seconds_sum \(snapshot.commitSecondsSum)")
+        buckets.append("perfwatch_commit_duration_seconds_count \(snapshot.commits)")
+        metric("perfwatch_commit_duration_seconds", "histogram", "Duration of group commits.", buckets)
+        metric("perfwatch_storage_bytes", "gauge", "Bytes used by the store on disk.",
+               ["perfwatch_storage_bytes \(components.store.storageBytes())"])
+        metric("perfwatch_series", "gauge", "Known series.", ["perfwatch_series \(components.store.allSeries().count)"])
+        metric("perfwatch_event_stream_subscribers", "gauge", "Open live-update streams.",
+               ["perfwatch_event_stream_subscribers \(components.broadcaster.subscriberCount)"])
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: .init(string: text)))
+    }
+
+    struct Tile {
+        let id: String
+        let label: String
+        let metric: String
+        let unit: String
+        let warn: Double
+        let crit: Double
+    }
+
+    static let tiles = [
+        Tile(id: "cpu", label: "CPU", metric: "system.cpu.percent", unit: "%", warn: 70, crit: 90),
+        Tile(id: "memory", label: "Memory", metric: "system.memory.percent", unit: "%", warn: 80, crit: 90),
+        Tile(id: "disk", label: "Disk", metric: "system.disk.used_percent", unit: "%", warn: 80, crit: 90),
+        Tile(id: "ingest", label: "Ingest rate", metric: "perfwatch.ingest.rate", unit: "samples/s", warn: .infinity, crit: .infinity),
+    ]
+
+    func overview() async throws -> Response {
+        let now = TimeParsing.nowMs()
+        var json = JSONText()
+        json.raw("{\"time\":")
+        json.number(now)
+        json.raw(",\"tiles\":[")
+        for (index, tile) in Self.tiles.enumerated() {
+            let result = try await components.queryEngine.execute(
+                MetricQuery(metric: tile.metric, stat: .last, from: now - 60_000, to: now), nowMs: now)
+            let value = result.series.first?.points.first?.value
+            let status: String
+            if let value {
+                status = value >= tile.crit ? "crit" : value >= tile.warn ? "warn" : "ok"
+            } else {
+                status = "unknown"
+            }
+            if index > 0 { json.raw(",") }
+            json.raw("{\"id\":")
+            json.string(tile.id)
+            json.raw(",\"label\":")
+            json.string(tile.label)
+            json.raw(",\"metric\":")
+            json.string(tile.metric)
+            json.raw(",\"value\":")
+            if let value { json.number((value * 10).rounded() / 10) } else { json.raw("null") }
+            json.raw(",\"unit\":")
+            json.string(tile.unit)
+            json.raw(",\"status\":")
+            json.string(status)
+            json.raw(",\"warn\":")
+            if tile.warn.isFinite { json.number(tile.warn) } else { json.raw("null") }
+            json.raw(",\"crit\":")
+            if tile.crit.isFinite { json.number(tile.crit) } else { json.raw("null") }
+            json.raw("}")
+        }
+        json.raw("]}")
+        return .json(json.text)
+    }
+}

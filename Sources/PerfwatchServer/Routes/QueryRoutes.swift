@@ -1,0 +1,161 @@
+import Foundation
+import Hummingbird
+import PerfwatchModel
+import PerfwatchQuery
+import PerfwatchStorage
+
+/// `GET /api/v1/query` and the metric catalog `GET /api/v1/metrics`.
+struct QueryRoutes {
+    let components: ServerComponents
+    static let queryParameters: Set<String> = ["metric", "stat", "from", "to", "step", "by", "where", "_"]
+    /// Tag values listed per key in the catalog before it says `truncated`.
+    static let catalogValueLimit = 200
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/v1/query") { request, _ in try await self.query(request) }
+        router.rejectOtherMethods("/api/v1/query", allowed: [.get])
+        router.get("/api/v1/metrics") { _, _ in self.catalog() }
+    }
+
+    func parseQuery(_ request: Request, nowMs: Int64) throws -> MetricQuery {
+        let parameters = request.uri.queryParameters
+        for (name, _) in parameters where !Self.queryParameters.contains(String(name)) {
+            throw PerfwatchError(.badRequest, "unknown parameter '\(name)'; valid: metric, stat, from, to, step, by, where")
+        }
+        guard let metric = parameters["metric"].map(String.init), !metric.isEmpty else {
+            throw PerfwatchError(.badRequest, "parameter 'metric' is required")
+        }
+        let statText = parameters["stat"].map(String.init) ?? "avg"
+        guard let stat = Stat(statText) else {
+            throw PerfwatchError(
+                .badRequest, "parameter 'stat': unknown stat '\(statText)'; use count, sum, avg, min, max, rate, last or pNN (p50, p95, p99.9)")
+        }
+        func time(_ name: String, default fallback: Int64) throws -> Int64 {
+            guard let text = parameters[name[...]].map(String.init), !text.isEmpty else { return fallback }
+            guard let value = TimeParsing.parseTime(text, nowMs: nowMs) else {
+                throw PerfwatchError(.badRequest, "parameter '\(name)': '\(text)' is not unix ms, RFC 3339, 'now' or relative like -1h")
+            }
+            return value
+        }
+        let to = try time("to", default: nowMs)
+        let from = try time("from", default: to - 3_600_000)
+        guard from <= to else {
+            throw PerfwatchError(.badRequest, "parameter 'from' (\(from)) is after 'to' (\(to))")
+        }
+        var step: Int64? = nil
+        if let text = parameters["step"].map(String.init), !text.isEmpty {
+            guard let parsed = TimeParsing.parseDuration(text) ?? Int64(text).map({ $0 * 1000 }), parsed > 0 else {
+                throw PerfwatchError(.badRequest, "parameter 'step': '\(text)' is not a duration like 10s, 1m or 1h")
+            }
+            step = parsed
+        }
+        let groupBy = parameters.getAll("by").flatMap { $0.split(separator: ",") }.map {
+            String($0).trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
+        var filters: [TagFilter] = []
+        for text in parameters.getAll("where") {
+            guard let filter = TagFilter(String(text)) else {
+                throw PerfwatchError(.badRequest, "parameter 'where': '\(text)' is not TAG=VALUE or TAG!=VALUE")
+            }
+            filters.append(filter)
+        }
+        return MetricQuery(metric: metric, stat: stat, from: from, to: to, step: step, groupBy: groupBy, filters: filters)
+    }
+
+    func query(_ request: Request) async throws -> Response {
+        let now = TimeParsing.nowMs()
+        let query = try parseQuery(request, nowMs: now)
+        let result = try await components.queryEngine.execute(query, nowMs: now)
+        return .json(Self.render(result))
+    }
+
+    static func render(_ result: QueryResult) -> String {
+        let points = result.series.reduce(0) { $0 + $1.points.count }
+        var json = JSONText(capacity: 256 + points * 24)
+        json.raw("{\"metric\":")
+        json.string(result.query.metric)
+        json.raw(",\"stat\":")
+        json.string(result.query.stat.description)
+        json.raw(",\"from\":")
+        json.number(result.query.from)
+        json.raw(",\"to\":")
+        json.number(result.query.to)
+        json.raw(",\"step\":")
+        if let step = result.query.step { json.number(step) } else { json.raw("null") }
+        json.raw(",\"resolution\":")
+        json.string(result.source)
+        json.raw(",\"kind\":")
+        if let kind = result.kind { json.string(kind.rawValue) } else { json.raw("null") }
+        json.raw(",\"unit\":")
+        json.string(result.unit)
+        json.raw(",\"series\":[")
+        for (index, series) in result.series.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.raw("{\"tags\":")
+            json.object(series.tags)
+            json.raw(",\"points\":[")
+            for (pointIndex, point) in series.points.enumerated() {
+                if pointIndex > 0 { json.raw(",") }
+                json.raw("[")
+                json.number(point.time)
+                json.raw(",")
+                json.number(point.value)
+                json.raw("]")
+            }
+            json.raw("]}")
+        }
+        json.raw("]}")
+        return json.text
+    }
+
+    func catalog() -> Response {
+        struct Entry {
+            var kind: MetricKind
+            var unit: String
+            var series = 0
+            var tags: [String: Set<String>] = [:]
+        }
+        var entries: [String: Entry] = [:]
+        for info in components.store.allSeries() {
+            var entry = entries[info.key.metric] ?? Entry(kind: info.kind, unit: info.unit)
+            entry.series += 1
+            for pair in info.key.labels.pairs where (entry.tags[pair.key]?.count ?? 0) <= Self.catalogValueLimit {
+                entry.tags[pair.key, default: []].insert(pair.value)
+            }
+            entries[info.key.metric] = entry
+        }
+        var json = JSONText()
+        json.raw("{\"metrics\":[")
+        for (index, name) in entries.keys.sorted().enumerated() {
+            let entry = entries[name]!
+            if index > 0 { json.raw(",") }
+            json.raw("{\"name\":")
+            json.string(name)
+            json.raw(",\"kind\":")
+            json.string(entry.kind.rawValue)
+            json.raw(",\"unit\":")
+            json.string(entry.unit)
+            json.raw(",\"series\":")
+            json.number(Int64(entry.series))
+            json.raw(",\"tags\":{")
+            var truncated: [String] = []
+            for (tagIndex, key) in entry.tags.keys.sorted().enumerated() {
+                if tagIndex > 0 { json.raw(",") }
+                json.string(key)
+                json.raw(":[")
+                let values = entry.tags[key]!.sorted()
+                if values.count > Self.catalogValueLimit { truncated.append(key) }
+                for (valueIndex, value) in values.prefix(Self.catalogValueLimit).enumerated() {
+                    if valueIndex > 0 { json.raw(",") }
+                    json.string(value)
+                }
+                json.raw("]")
+            }
+            json.raw("},\"truncated_tags\":[")
+            json.raw(truncated.map { "\"\($0)\"" }.joined(separator: ","))
+            json.raw("]}")
+        }
+        json.raw("]}")
+        return .json(json.text)
+    }
+}

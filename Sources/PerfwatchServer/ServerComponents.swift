@@ -1,0 +1,18 @@
+import Logging
+import PerfwatchIngest
+import PerfwatchModel
+import PerfwatchQuery
+import PerfwatchStorage
+
+/// The long-lived parts every route shares, built once by `buildApplication`.
+struct ServerComponents: Sendable {
+    let configuration: ServerConfiguration
+    let store: any MetricStore
+    let pipeline: IngestPipeline
+    let queryEngine: QueryEngine
+    let statistics: IngestStatistics
+    let broadcaster: CommitBroadcaster
+    let jsonParser: JSONMetricsParser
+    let prometheusParser: PrometheusTextParser
+    let startedAtMs: Int64
+}

@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+public import PerfwatchModel
+import PerfwatchSketch
+
+extension EmbeddedStore {
+    public func readSamples(seriesIDs: [Int64], from: Int64, to: Int64) async throws -> [Int64: [Sample]] {
+        guard !seriesIDs.isEmpty else { return [:] }
+        let rows = try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT series_id, data FROM sample_chunks
+                    WHERE series_id IN (\(Self.placeholders(seriesIDs.count))) AND max_time >= ? AND min_time <= ?
+                    ORDER BY series_id, min_time
+                    """,
+                arguments: StatementArguments(seriesIDs.map { $0 as (any DatabaseValueConvertible) } + [from, to]))
+                .map { (seriesID: $0["series_id"] as Int64, data: $0["data"] as Data) }
+        }
+        var result: [Int64: [Sample]] = [:]
+        var unsorted: Set<Int64> = []
+        for row in rows {
+            let decoded = try SampleChunkDecoder.decode([UInt8](row.data))
+            var samples = result[row.seriesID] ?? []
+            if let last = samples.last, let first = decoded.first, first.timeMs < last.timeMs { unsorted.insert(row.seriesID) }
+            samples.append(contentsOf: decoded.lazy.filter { $0.timeMs >= from && $0.timeMs <= to })
+            result[row.seriesID] = samples
+        }
+        // Chunks may overlap after out-of-order writes or a restart; restore time order.
+        for seriesID in unsorted { result[seriesID]?.sort { $0.timeMs < $1.timeMs } }
+        return result
+    }
+
+    public func readDistributions(
+        seriesIDs: [Int64], from: Int64, to: Int64, resolution: Resolution, withSketches: Bool
+    ) async throws -> [Int64: [DistributionBucket]] {
+        guard !seriesIDs.isEmpty else { return [:] }
+        let table = EmbeddedSchema.table(resolution)
+        let columns = withSketches ? "series_id, bucket, count, sum, min, max, sketch" : "series_id, bucket, count, sum, min, max"
+        return try await pool.read { db in
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT \(columns) FROM \(table)
+                    WHERE series_id IN (\(Self.placeholders(seriesIDs.count))) AND bucket >= ? AND bucket <= ?
+                    ORDER BY series_id, bucket
+                    """,
+                arguments: StatementArguments(seriesIDs.map { $0 as (any DatabaseValueConvertible) } + [from, to]))
+            var result: [Int64: [DistributionBucket]] = [:]
+            while let row = try cursor.next() {
+                var sketch: QuantileSketch? = nil
+                if withSketches {
+                    let data: Data = row["sketch"]
+                    sketch = try QuantileSketch(encoded: [UInt8](data))
+                }
+                let bucket = DistributionBucket(
+                    start: row["bucket"], count: UInt64(row["count"] as Int64), sum: row["sum"], min: row["min"],
+                    max: row["max"], sketch: sketch)
+                result[row["series_id"] as Int64, default: []].append(bucket)
+            }
+            return result
+        }
+    }
+
+    public func applyRetention(nowMs: Int64) async throws -> RetentionReport {
+        let retention = configuration.retention
+        let report = try await pool.write { db -> RetentionReport in
+            var report = RetentionReport()
+            try db.execute(sql: "DELETE FROM sample_chunks WHERE max_time < ?", arguments: [nowMs - retention.rawMs])
+            report.deletedChunks = db.changesCount
+            for resolution in Resolution.allCases {
+                try db.execute(
+                    sql: "DELETE FROM \(EmbeddedSchema.table(resolution)) WHERE bucket < ?",
+                    arguments: [nowMs - retention.keep(resolution)])
+                report.deletedBuckets += db.changesCount
+            }
+            return report
+        }
+        return report
+    }
+
+    static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ",")
+    }
+}

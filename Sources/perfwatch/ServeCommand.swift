@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PerfwatchServer
+import ServiceLifecycle
+import UnixSignals
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the server: ingest, storage, query API and dashboard on one port.",
+        discussion: """
+            Settings come from defaults, then --config FILE.yml, then PERFWATCH_* environment
+            variables, then these flags; each overrides the one before.
+
+            Examples:
+              perfwatch serve
+              perfwatch serve --port 9000 --data /var/lib/perfwatch
+              PERFWATCH_PORT=9000 perfwatch serve --config perfwatch.yml
+            """)
+
+    @Option(help: "Address to listen on (default 127.0.0.1; any other needs API keys).")
+    var host: String?
+
+    @Option(help: "Port to listen on (default 4318, the OTLP/HTTP port).")
+    var port: Int?
+
+    @Option(help: "Data directory (default ./perfwatch-data).")
+    var data: String?
+
+    @Option(help: "YAML configuration file.")
+    var config: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        var settings = ServerConfiguration()
+        do {
+            if let config { try settings.apply(yamlFile: config) }
+            try settings.apply(environment: ProcessInfo.processInfo.environment)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+        if let host { settings.host = host }
+        if let port { settings.port = port }
+        if let data { settings.dataDirectory = data }
+        do { try settings.validate() } catch let error as ConfigurationError { throw ValidationError(error.description) }
+
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "perfwatch")
+        let app: any Service
+        do {
+            app = try await buildApplication(configuration: settings, logger: logger)
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(1)
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
+                logger: logger))
+        try await group.run()
+        logger.notice("perfwatch stopped")
+    }
+}
