@@ -65,16 +65,16 @@ let package = Package(
         ),
         .target(
             name: "PerfwatchTesting",
-            dependencies: ["PerfwatchModel", "PerfwatchStorage", "PerfwatchServer"]
+            dependencies: ["PerfwatchModel", "PerfwatchStorage", "PerfwatchServer", "CZlib"]
         ),
-        .testTarget(name: "PerfwatchSketchTests", dependencies: ["PerfwatchSketch"]),
+        .testTarget(name: "PerfwatchSketchTests", dependencies: ["PerfwatchSketch", "PerfwatchTesting"]),
         .testTarget(name: "PerfwatchStorageTests", dependencies: ["PerfwatchStorage", "PerfwatchModel", "PerfwatchSketch", "PerfwatchTesting"]),
-        .testTarget(name: "PerfwatchIngestTests", dependencies: ["PerfwatchIngest", "PerfwatchModel"]),
+        .testTarget(name: "PerfwatchIngestTests", dependencies: ["PerfwatchIngest", "PerfwatchModel", "PerfwatchTesting"]),
         .testTarget(name: "PerfwatchQueryTests", dependencies: ["PerfwatchQuery", "PerfwatchStorage", "PerfwatchModel", "PerfwatchTesting"]),
         .testTarget(
             name: "PerfwatchServerTests",
             dependencies: [
-                "PerfwatchServer", "PerfwatchTesting", "PerfwatchModel",
+                "PerfwatchServer", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -99,6 +99,7 @@ struct WindowLayout {
 
     /// Seconds the window covers, clipped to the query range (for rates).
     func seconds(_ index: Int) -> Double {
+        // A range reads as its length, as in PromQL: from=T, to=T+5m is 300 s.
         guard let step else { return Double(Swift.max(to - from, 1)) / 1000 }
         let start = Swift.max(self.start(index), from)
         let end = Swift.min(self.start(index) + step, to + 1)

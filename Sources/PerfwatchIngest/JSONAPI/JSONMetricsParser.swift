@@ -13,7 +13,16 @@ public struct JSONMetricsParser: Sendable {
         do {
             envelope = try JSONDecoder().decode(Envelope.self, from: Data(body))
         } catch let error as DecodingError {
-            throw PerfwatchError(.badRequest, "malformed JSON: \(Self.describe(error))")
+            // Bare NaN/Infinity are not JSON, but clients send them; reject just those items.
+            if let quoted = JSONSyntaxLocator.quotingNonFiniteLiterals(body),
+                let retried = try? JSONDecoder().decode(Envelope.self, from: Data(quoted))
+            {
+                envelope = retried
+            } else if let position = JSONSyntaxLocator.firstError(in: body) {
+                throw PerfwatchError(.badRequest, "malformed JSON at \(position)")
+            } else {
+                throw PerfwatchError(.badRequest, "malformed JSON: \(Self.describe(error))")
+            }
         }
         guard let items = envelope.metrics else {
             throw PerfwatchError(.badRequest, "body must be an object with a \"metrics\" array")

@@ -39,7 +39,8 @@ public struct ServerConfiguration: Sendable {
 
     /// Refuses configurations that would expose an open server on the network.
     public func validate() throws {
-        guard (1...65535).contains(port) else { throw ConfigurationError("port \(port) is out of range 1-65535") }
+        // Port 0 asks the OS for a free port (tests).
+        guard (0...65535).contains(port) else { throw ConfigurationError("port \(port) is out of range 0-65535") }
         guard maxBodyBytes > 0 else { throw ConfigurationError("limits.max_body_bytes must be positive") }
         guard maxSeriesPerQuery > 0 else { throw ConfigurationError("limits.max_series_per_query must be positive") }
         if !isLoopback && apiKeys.isEmpty {

@@ -12,7 +12,8 @@ enum EmbeddedDashboard {
   var $ = function (id) { return document.getElementById(id); };
   var STATS = ['p50', 'p90', 'p95', 'p99', 'p99.9', 'avg', 'min', 'max', 'count', 'sum', 'rate', 'last'];
   var RANGES = { '15m': 15 * 60e3, '1h': 3600e3, '6h': 6 * 3600e3, '24h': 24 * 3600e3, '7d': 7 * 24 * 3600e3 };
-  var STEPS = [10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400]; // seconds
+  // Multiples of the server's rollup resolutions (10s, 1m, 1h) so buckets never alias.
+  var STEPS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400]; // seconds
   var MAX_POINTS = 300;
   var SOON = { traces: 'Traces', vitals: 'Web Vitals', alerts: 'Alerts', loadtests: 'Load Tests' };
 
@@ -328,7 +329,7 @@ enum EmbeddedDashboard {
 
   function pickDefaultMetric() {
     var list = (state.catalog && state.catalog.metrics) || [];
-    var own = list.filter(function (m) { return !/^(system|process)\./.test(m.name); });
+    var own = list.filter(function (m) { return !/^(system|process|perfwatch)\./.test(m.name); });
     return (own[0] || list[0] || {}).name || '';
   }
 
@@ -457,6 +458,7 @@ enum EmbeddedDashboard {
         sel.where.forEach(function (x) { pairs.push(['where', x]); });
         return api('/api/v1/query', pairs).then(function (res) {
           if (ctx.seq !== state.seq) return;
+          if (!sel.meta && res.unit) unit = statUnit(sel.stat, { unit: res.unit, kind: res.kind });
           var series = toChartSeries(res, sel.metric);
           var r = PerfChart.render(chartEl, series, {
             unit: unit, from: w.from, to: w.to, step: (res.step || w.stepSec * 1000), height: 320,
@@ -745,7 +747,7 @@ enum EmbeddedDashboard {
         prevT = p[0];
       });
       // A lone point (no neighbour to draw a line to) becomes a small ring.
-      d = d.replace(/M([\d.-]+) ([\d.-]+)(?=M|$)/g, 'M$1 $2m-2 0a2 2 0 1 0 4 0a2 2 0 1 0-4 0');
+      d = d.replace(/M([\d.-]+) ([\d.-]+)(?=M|$)/g, 'M$1 $2m-2.5 0a2.5 2.5 0 1 0 5 0a2.5 2.5 0 1 0-5 0');
       h.push('<path class="series' + (s.off ? ' is-off' : '') + '" data-series="' + esc(s.name) +
         '" stroke="' + s.color + '" d="' + (d || 'M0 0') + '"/>');
     });

@@ -6,6 +6,7 @@ import PerfwatchModel
 struct DashboardRoutes {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/") { _, _ in try Self.asset("index.html") }
+        router.rejectOtherMethods("/", allowed: [.get])
         router.get("/assets/:file") { _, context in
             try Self.asset(context.parameters.get("file") ?? "")
         }

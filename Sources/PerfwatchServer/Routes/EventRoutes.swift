@@ -15,6 +15,7 @@ struct EventRoutes {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/v1/events") { _, _ in self.stream() }
+        router.rejectOtherMethods("/api/v1/events", allowed: [.get])
     }
 
     func stream() -> Response {

@@ -13,6 +13,9 @@ struct OpsRoutes {
         router.get("/readyz") { _, _ in await self.ready() }
         router.get("/metrics") { _, _ in await self.selfMetrics() }
         router.get("/api/v1/overview") { _, _ in try await self.overview() }
+        for path in ["/healthz", "/readyz", "/metrics", "/api/v1/overview"] {
+            router.rejectOtherMethods(RouterPath(path), allowed: [.get])
+        }
     }
 
     func ready() async -> Response {

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Perfwatch benchmark, side by side with VictoriaMetrics. See Benchmarks/README.md.
+#   bash Benchmarks/run.sh            full run (minutes; use a release build)
+#   bash Benchmarks/run.sh --smoke    tiny sizes, same code paths (CI checks it runs)
+# Exits 0 even when a target is missed; non-zero only if something failed to run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+smoke=()
+for arg in "$@"; do
+    case "$arg" in
+        --smoke) smoke=(--smoke) ;;
+        -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $arg" >&2; exit 2 ;;
+    esac
+done
+
+if [ -x .build/release/perfwatch ]; then
+    bin=.build/release/perfwatch; build=release
+elif [ -x .build/debug/perfwatch ]; then
+    bin=.build/debug/perfwatch; build=debug
+else
+    echo "error: no perfwatch binary; run 'swift build -c release' (or 'swift build') first" >&2
+    exit 1
+fi
+
+vm=""
+if dpkg -s victoria-metrics >/dev/null 2>&1; then
+    vm=$(dpkg -L victoria-metrics | grep -E '/bin/victoria-metrics$' | head -n1 || true)
+fi
+[ -n "$vm" ] || vm=$(command -v victoria-metrics || true)
+if [ -z "$vm" ]; then
+    if [ "${#smoke[@]}" -gt 0 ]; then
+        echo "victoria-metrics is not installed: skipping the VictoriaMetrics side of the smoke run"
+    else
+        echo "error: victoria-metrics is not installed (apt-get install victoria-metrics)" >&2
+        exit 1
+    fi
+fi
+
+exec python3 Benchmarks/bench.py --perfwatch "$bin" --build "$build" --vm "$vm" "${smoke[@]}"

@@ -1,0 +1,74 @@
+import PerfwatchIngest
+import PerfwatchModel
+import Testing
+
+@Suite("Prometheus text parser")
+struct PrometheusTextParserTests {
+    let now: Int64 = 1_795_000_000_000
+    let parser = PrometheusTextParser()
+
+    @Test("types, labels with escapes, timestamps, histograms and summaries")
+    func families() throws {
+        let text = """
+            # HELP http_requests_total Requests.
+            # TYPE http_requests_total counter
+            http_requests_total{method="GET",path="/a \\"quoted\\"\\\\"} 1027 1794999990000
+            http_requests_total{method="POST",} 3 1794999990000
+            # TYPE temperature gauge
+            temperature 21.5
+            # TYPE latency histogram
+            latency_bucket{le="0.1"} 5
+            latency_bucket{le="+Inf"} 7
+            latency_sum 1.25
+            latency_count 7
+            # TYPE rpc summary
+            rpc{quantile="0.99"} 0.3
+            rpc{quantile="0.5"} NaN
+            rpc_sum 10
+            rpc_count 40
+            untyped_thing 4\r
+
+            """
+        let result = try parser.parse(Array(text.utf8), nowMs: now)
+        #expect(result.points.count == 11)
+        #expect(result.skippedNonFinite == 1)
+        let first = result.points[0]
+        #expect(first.series.metric == "http_requests_total")
+        #expect(first.kind == .counter)
+        #expect(first.temporality == .cumulative)
+        #expect(first.series.labels["path"] == "/a \"quoted\"\\")
+        #expect(first.sample == Sample(timeMs: 1_794_999_990_000, value: 1027))
+        #expect(result.points[2].kind == .gauge)
+        #expect(result.points[2].sample.timeMs == now)
+        #expect(result.points[3].series.labels["le"] == "0.1")
+        #expect(result.points[3].kind == .counter)
+        #expect(result.points[7].kind == .gauge)  // summary quantile
+        #expect(result.points[8].kind == .counter)  // rpc_sum
+        #expect(result.points[10].kind == .gauge)  // untyped
+        #expect(result.points[10].series.metric == "untyped_thing")
+    }
+
+    @Test("a bad line fails the whole request naming its line", arguments: [
+        ("ok 1\nbad{a=1} 2\n", 2, "quoted"),
+        ("ok 1\nok 2\n\nnovalue\n", 4, "space"),
+        ("a{b=\"c\"} abc\n", 1, "not a number"),
+        ("a 1 12.5\n", 1, "timestamp"),
+        ("a{b=\"c\" 1\n", 1, "','"),
+        ("a{b=\"c\",b=\"d\"} 1\n", 1, "duplicate"),
+        ("a 1 9999999999999\n", 1, "future"),
+        ("a 1 1000\n", 1, "older"),
+        ("1abc 1\n", 1, "metric name"),
+    ])
+    func badLine(text: String, line: Int, fragment: String) {
+        do {
+            _ = try parser.parse(Array(text.utf8), nowMs: now)
+            Issue.record("expected an error for \(text)")
+        } catch let error as PerfwatchError {
+            #expect(error.code == .badRequest)
+            #expect(error.message.hasPrefix("line \(line):"), "\(error.message)")
+            #expect(error.message.contains(fragment), "\(error.message)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+}

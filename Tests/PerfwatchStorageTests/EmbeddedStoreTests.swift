@@ -1,0 +1,99 @@
+import PerfwatchModel
+import PerfwatchSketch
+import PerfwatchStorage
+import PerfwatchTesting
+import Testing
+
+@Suite("Embedded store")
+struct EmbeddedStoreTests {
+    static let now = TimeParsing.nowMs()
+
+    func point(_ metric: String, _ kind: MetricKind, _ value: Double, at time: Int64, tags: [String: String] = [:]) -> MetricPoint {
+        MetricPoint(series: SeriesKey(metric: metric, labels: Labels(tags)), kind: kind, temporality: .delta, unit: "ms", sample: Sample(timeMs: time, value: value))
+    }
+
+    @Test("samples and distributions survive closing and reopening the store")
+    func persistence() async throws {
+        try await withTemporaryDirectory { directory in
+            let start = Self.now - 3_600_000
+            do {
+                let store = try EmbeddedStore(configuration: .init(directory: directory, fsyncEachCommit: false))
+                for batch in 0..<5 {
+                    var points: [MetricPoint] = []
+                    for index in 0..<200 {
+                        let time = start + Int64(batch * 200 + index) * 1000
+                        points.append(point("queue.depth", .gauge, Double(index % 17), at: time, tags: ["host": "a"]))
+                        points.append(point("api.latency", .distribution, Double(index + 1), at: time, tags: ["route": "/r\(index % 3)"]))
+                    }
+                    _ = try await store.append(points)
+                }
+            }
+            let reopened = try EmbeddedStore(configuration: .init(directory: directory, fsyncEachCommit: false))
+            let gauge = reopened.series(metric: "queue.depth")
+            #expect(gauge.count == 1)
+            let samples = try await reopened.readSamples(seriesIDs: gauge.map(\.id), from: start, to: Self.now)
+            #expect(samples[gauge[0].id]?.count == 1000)
+            #expect(samples[gauge[0].id]?.first?.timeMs == start)
+            let latency = reopened.series(metric: "api.latency")
+            #expect(latency.count == 3)
+            for resolution in Resolution.allCases {
+                let buckets = try await reopened.readDistributions(
+                    seriesIDs: latency.map(\.id), from: start - 3_600_000, to: Self.now, resolution: resolution, withSketches: true)
+                let total = buckets.values.flatMap { $0 }.reduce(UInt64(0)) { $0 + $1.count }
+                #expect(total == 1000, "resolution \(resolution)")
+            }
+        }
+    }
+
+    @Test("a second store cannot open a locked data directory")
+    func lock() async throws {
+        try await withTemporaryDirectory { directory in
+            let first = try EmbeddedStore(configuration: .init(directory: directory))
+            #expect(throws: PerfwatchError.self) { _ = try EmbeddedStore(configuration: .init(directory: directory)) }
+            _ = first
+        }
+    }
+
+    @Test("a metric keeps its first kind; conflicting points are reported")
+    func kindConflict() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try EmbeddedStore(configuration: .init(directory: directory, fsyncEachCommit: false))
+            let outcome = try await store.append([
+                point("m", .counter, 1, at: Self.now), point("m", .gauge, 1, at: Self.now), point("m", .counter, 2, at: Self.now, tags: ["a": "b"]),
+            ])
+            #expect(outcome.kindConflicts == [1])
+            #expect(outcome.stored == 2)
+        }
+    }
+
+    @Test("out-of-order samples across batches are read back in time order")
+    func outOfOrder() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try EmbeddedStore(configuration: .init(directory: directory, fsyncEachCommit: false))
+            _ = try await store.append((10..<20).map { point("g", .gauge, Double($0), at: Self.now - Int64(100 - $0) * 1000) })
+            _ = try await store.append((0..<10).map { point("g", .gauge, Double($0), at: Self.now - Int64(100 - $0) * 1000) })
+            let id = store.series(metric: "g")[0].id
+            let samples = try await store.readSamples(seriesIDs: [id], from: 0, to: Self.now)[id]!
+            #expect(samples.map(\.value) == (0..<20).map(Double.init))
+        }
+    }
+
+    @Test("retention removes data older than each resolution keeps")
+    func retention() async throws {
+        try await withTemporaryDirectory { directory in
+            var policy = RetentionPolicy()
+            policy.rawMs = 3_600_000
+            let store = try EmbeddedStore(configuration: .init(directory: directory, retention: policy, fsyncEachCommit: false))
+            _ = try await store.append([
+                point("g", .gauge, 1, at: Self.now - 2 * 3_600_000), point("d", .distribution, 5, at: Self.now - 2 * 3_600_000),
+                point("d", .distribution, 6, at: Self.now),
+            ])
+            let report = try await store.applyRetention(nowMs: Self.now)
+            #expect(report.deletedChunks == 1)
+            #expect(report.deletedBuckets == 1)  // the old 10 s bucket; 1 m and 1 h keep it
+            let id = store.series(metric: "d")[0].id
+            let minute = try await store.readDistributions(seriesIDs: [id], from: 0, to: Self.now, resolution: .oneMinute, withSketches: false)
+            #expect(minute[id]?.reduce(0) { $0 + $1.count } == 2)
+        }
+    }
+}

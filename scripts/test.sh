@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The test command (README): installs what is missing, builds, runs the Swift tests,
+# the end-to-end suites and a smoke run of the benchmark. Non-zero if any step fails.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+section() { printf '\n==== %s ====\n' "$*"; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+
+section "Dependencies"
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+dpkg -s victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
+dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "apt: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq -o DPkg::Lock::Timeout=600
+    $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
+else
+    echo "apt: chromium, chromium-driver, victoria-metrics, zlib1g-dev already installed"
+fi
+if ! python3 -c 'import selenium, pytest, requests' >/dev/null 2>&1; then
+    echo "pip: installing selenium pytest requests"
+    python3 -m pip install -q --disable-pip-version-check selenium pytest requests
+else
+    echo "pip: selenium, pytest, requests already installed"
+fi
+
+section "Build (swift build --build-tests)"
+swift build --build-tests
+
+section "Swift tests (swift test --skip-build)"
+swift test --skip-build
+
+section "End-to-end tests (pytest Tests/e2e)"
+python3 -m pytest -q Tests/e2e
+
+section "Benchmark smoke run (Benchmarks/run.sh --smoke)"
+bash Benchmarks/run.sh --smoke
+
+section "All steps passed"
