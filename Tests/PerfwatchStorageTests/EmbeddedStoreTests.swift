@@ -97,3 +97,33 @@ struct EmbeddedStoreTests {
         }
     }
 }
+
+@Suite("Embedded store chunks")
+struct EmbeddedStoreChunkTests {
+    static let now = TimeParsing.nowMs()
+
+    func gauge(_ value: Double, at time: Int64) -> MetricPoint {
+        MetricPoint(series: SeriesKey(metric: "g", labels: Labels()), kind: .gauge, temporality: .cumulative, sample: Sample(timeMs: time, value: value))
+    }
+
+    @Test("late samples inside the open chunk, older ones, and a reopen all read back in order")
+    func lateAndReopened() async throws {
+        try await withTemporaryDirectory { directory in
+            let base = Self.now - 3_600_000
+            do {
+                let store = try EmbeddedStore(configuration: .init(directory: directory, fsyncEachCommit: false, maxSamplesPerChunk: 50))
+                _ = try await store.append((100..<200).map { gauge(Double($0), at: base + Int64($0) * 1000) })  // seals 50, keeps 50 open
+                _ = try await store.append((150..<160).map { gauge(Double($0) + 0.5, at: base + Int64($0) * 1000 + 500) })  // late, inside open
+                _ = try await store.append((0..<10).map { gauge(Double($0), at: base + Int64($0) * 1000) })  // older than everything
+            }
+            let store = try EmbeddedStore(configuration: .init(directory: directory, fsyncEachCommit: false, maxSamplesPerChunk: 50))
+            _ = try await store.append([gauge(999, at: base + 300_000)])  // continues the reloaded open chunk
+            let id = store.series(metric: "g")[0].id
+            let samples = try await store.readSamples(seriesIDs: [id], from: 0, to: Self.now)[id]!
+            #expect(samples.count == 121)
+            #expect(samples == samples.sorted { $0.timeMs < $1.timeMs })
+            #expect(samples.last?.value == 999)
+            #expect(samples.contains(Sample(timeMs: base + 155_500, value: 155.5)))
+        }
+    }
+}

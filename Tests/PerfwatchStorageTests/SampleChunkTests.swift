@@ -5,44 +5,60 @@ import Testing
 
 @Suite("Sample chunk codec")
 struct SampleChunkTests {
-    func encode(_ samples: [Sample]) -> SampleChunkEncoder {
-        var encoder = SampleChunkEncoder(firstValue: samples[0].value)
-        for sample in samples {
-            #expect(encoder.canAppend(sample))
-            encoder.append(sample)
+    func roundTrip(_ samples: [Sample]) throws -> SampleChunkEncoder {
+        let encoder = SampleChunkEncoder.best(for: samples)
+        let decoded = try SampleChunkDecoder.decode(encoder.bytes)
+        #expect(decoded.count == samples.count)
+        for (original, copy) in zip(samples, decoded) {
+            #expect(original.timeMs == copy.timeMs)
+            #expect(original.value.bitPattern == copy.value.bitPattern || original.value == copy.value, "\(original.value) vs \(copy.value)")
         }
         return encoder
     }
 
-    func roundTrip(_ samples: [Sample]) throws {
-        let decoded = try SampleChunkDecoder.decode(encode(samples).bytes)
-        #expect(decoded.count == samples.count)
-        for (original, copy) in zip(samples, decoded) {
-            #expect(original.timeMs == copy.timeMs)
-            #expect(original.value.bitPattern == copy.value.bitPattern || original.value == copy.value)
-        }
+    func regular(_ values: [Double], start: Int64 = 1_700_000_000_000, step: Int64 = 10_000) -> [Sample] {
+        values.enumerated().map { Sample(timeMs: start + Int64($0) * step, value: $1) }
     }
 
-    @Test("regular counter round-trips and costs about a byte per sample")
+    @Test("an irregular counter takes the integer path at about a byte per sample")
     func counter() throws {
         var random = SeededGenerator(seed: 1)
         var value = 1000.0
-        let samples = (0..<480).map { index -> Sample in
-            value += Double(Int.random(in: 0...10, using: &random))
-            return Sample(timeMs: 1_700_000_000_000 + Int64(index) * 10_000, value: value)
-        }
-        try roundTrip(samples)
-        let size = encode(samples).bytes.count
-        #expect(Double(size) / 480 < 1.5, "\(size) bytes for 480 samples")
-        #expect(encode(samples).encoding == .scaledInteger)
+        let samples = regular((0..<480).map { _ in
+            value += Double(Int.random(in: 0...12, using: &random))
+            return value
+        })
+        let encoder = try roundTrip(samples)
+        #expect(encoder.encoding == .scaledInteger)
+        #expect(encoder.integerMode == .delta)
+        #expect(Double(encoder.bytes.count) / 480 < 1.3, "\(encoder.bytes.count) bytes for 480 samples")
     }
 
-    @Test("one-decimal gauges take the integer path")
+    @Test("a steady counter is coded as deltas of deltas, almost one bit per value")
+    func steadyCounter() throws {
+        let encoder = try roundTrip(regular((0..<480).map { Double($0 * 25) }))
+        #expect(encoder.integerMode == .deltaOfDelta)
+        #expect(encoder.bytes.count < 150)
+    }
+
+    @Test("byte gauges in 4 KiB pages are shifted by their common zero bits")
+    func pages() throws {
+        var random = SeededGenerator(seed: 5)
+        var pages = 100_000
+        let samples = regular((0..<480).map { _ in
+            pages += Int.random(in: -256...256, using: &random)
+            return Double(pages * 4096)
+        })
+        let encoder = try roundTrip(samples)
+        #expect(encoder.shift >= 12)
+        #expect(Double(encoder.bytes.count) / 480 < 2.3, "\(encoder.bytes.count) bytes")
+    }
+
+    @Test("one-decimal gauges take the integer path with exponent 1")
     func decimals() throws {
-        let samples = (0..<100).map { Sample(timeMs: Int64($0) * 15_000, value: Double(201 + $0 % 7) / 10) }
-        try roundTrip(samples)
-        #expect(encode(samples).encoding == .scaledInteger)
-        #expect(encode(samples).scaleExponent == 1)
+        let encoder = try roundTrip(regular((0..<100).map { Double(201 + $0 % 7) / 10 }, step: 15_000))
+        #expect(encoder.encoding == .scaledInteger)
+        #expect(encoder.scaleExponent == 1)
     }
 
     @Test("arbitrary floats round-trip bit-exactly through XOR coding")
@@ -51,8 +67,7 @@ struct SampleChunkTests {
         let samples = (0..<300).map { index in
             Sample(timeMs: 1_700_000_000_000 + Int64(index) * 1000 + Int64.random(in: -40...40, using: &random), value: random.normal() * 1e6)
         }.sorted { $0.timeMs < $1.timeMs }
-        try roundTrip(samples)
-        #expect(encode(samples).encoding == .xor)
+        #expect(try roundTrip(samples).encoding == .xor)
     }
 
     @Test("edge values: extremes, negatives, zero, repeated times, huge gaps")
@@ -65,28 +80,33 @@ struct SampleChunkTests {
                 return Sample(timeMs: time, value: value)
             }
         }
-        // Integer path: zero, signs, the largest exactly scaled magnitudes.
-        try roundTrip(series([0, -0.0, 1, -1, 8.9e15, -8.9e15, 0, 3]))
-        // XOR path (the first value is not a short decimal): extremes and subnormals.
-        try roundTrip(series([.pi, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude, 1e-300, 0, -0.0, 123456789.123]))
-        try roundTrip([Sample(timeMs: .max - 10, value: 1)])
-        try roundTrip([Sample(timeMs: 0, value: 1), Sample(timeMs: .max / 2, value: 2)])
+        #expect(try roundTrip(series([0, -0.0, 1, -1, 8.9e14, -8.9e14, 0, 3, 12.5])).encoding == .scaledInteger)
+        #expect(try roundTrip(series([8.9e15, 12.5])).encoding == .xor)
+        #expect(try roundTrip(series([0, 0, 0])).shift == 0)
+        #expect(try roundTrip(series([.pi, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude, 1e-300, 0, -0.0, 123456789.123])).encoding == .xor)
+        _ = try roundTrip([Sample(timeMs: .max - 10, value: 1)])
+        _ = try roundTrip([Sample(timeMs: 0, value: 1), Sample(timeMs: .max / 2, value: 2)])
     }
 
-    @Test("integer chunk refuses a value it cannot represent, and out-of-order times")
+    @Test("appending refuses what the chosen parameters cannot hold, and older times")
     func refusals() {
-        var encoder = SampleChunkEncoder(firstValue: 5)
-        encoder.append(Sample(timeMs: 100, value: 5))
+        var encoder = SampleChunkEncoder.best(for: [Sample(timeMs: 100, value: 4096)])
         #expect(!encoder.canAppend(Sample(timeMs: 200, value: 0.123456789)))
-        #expect(!encoder.canAppend(Sample(timeMs: 50, value: 6)))
-        #expect(encoder.canAppend(Sample(timeMs: 100, value: 6)))
+        #expect(!encoder.canAppend(Sample(timeMs: 200, value: 4097)))  // breaks the 4096 shift
+        #expect(!encoder.canAppend(Sample(timeMs: 50, value: 8192)))
+        #expect(encoder.canAppend(Sample(timeMs: 100, value: 8192)))
+        encoder.append(Sample(timeMs: 100, value: 8192))
+        #expect(encoder.count == 2)
     }
 
     @Test("corrupt bytes throw instead of crashing")
     func corrupt() {
-        let bytes = encode((0..<50).map { Sample(timeMs: Int64($0), value: Double($0) * 2) }).bytes
-        for length in [0, 2, 4, bytes.count / 2] {
+        let bytes = SampleChunkEncoder.best(for: regular((0..<50).map { Double($0) * 1.5 })).bytes
+        for length in [0, 2, 5, 7, bytes.count / 2] {
             #expect(throws: SampleChunkDecoder.CorruptChunk.self) { try SampleChunkDecoder.decode(Array(bytes.prefix(length))) }
         }
+        var foreign = bytes
+        foreign[1] = 9
+        #expect(throws: SampleChunkDecoder.CorruptChunk.self) { try SampleChunkDecoder.decode(foreign) }
     }
 }

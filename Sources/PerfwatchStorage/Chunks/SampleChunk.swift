@@ -1,23 +1,38 @@
 public import PerfwatchModel
 
-/// Compressed, append-only block of (time, value) samples for one counter or gauge series.
+/// Compressed block of time-ordered (time, value) samples of one counter or gauge series.
 ///
-/// Timestamps are delta-of-delta coded; values are either Gorilla XOR coded or — when every
-/// value is a decimal with at most four fraction digits — scaled to integers and
-/// delta-of-delta coded, which is far smaller for counters and integer gauges. The byte layout
-/// is specified in docs/formats/sample-chunk.md.
+/// Timestamps are delta-of-delta coded. Values take one of two paths, chosen per chunk from
+/// all of its samples: when every value is a decimal with at most four fraction digits they
+/// become integers (scaled by `10^e`, then shifted right by their common trailing zero bits)
+/// coded as deltas or deltas-of-deltas, whichever is smaller; otherwise Gorilla XOR coding.
+/// The byte layout is specified in docs/formats/sample-chunk.md.
+///
+/// The encoder appends incrementally while new samples fit the chosen parameters;
+/// `SampleChunkEncoder.best(for:)` re-chooses them from scratch.
 public struct SampleChunkEncoder: Sendable {
     public enum ValueEncoding: UInt8, Sendable {
         case xor = 0
         case scaledInteger = 1
     }
 
+    /// How scaled integers are differenced.
+    public enum IntegerMode: UInt8, Sendable {
+        /// vᵢ − vᵢ₋₁: best for gauges and counters with an irregular rate.
+        case delta = 0
+        /// (vᵢ − vᵢ₋₁) − (vᵢ₋₁ − vᵢ₋₂): best for counters with a steady rate.
+        case deltaOfDelta = 1
+    }
+
     static let formatVersion: UInt8 = 1
     /// Largest scale exponent tried: values like 12.3456 still take the integer path.
     static let maxScaleExponent = 4
+    static let maxShift = 40
 
     public let encoding: ValueEncoding
     public let scaleExponent: Int
+    public let shift: Int
+    public let integerMode: IntegerMode
     public private(set) var count = 0
     public private(set) var firstTime: Int64 = 0
     public private(set) var lastTime: Int64 = 0
@@ -32,22 +47,66 @@ public struct SampleChunkEncoder: Sendable {
     private var previousInteger: Int64 = 0
     private var previousIntegerDelta: Int64 = 0
 
-    /// Starts a chunk whose value encoding fits `firstValue`, preferring at least `minimumScale`.
-    public init(firstValue: Double, minimumScale: Int = 0) {
-        if let exponent = Self.scaleExponent(for: firstValue, minimum: minimumScale) {
-            encoding = .scaledInteger
-            scaleExponent = exponent
-        } else {
-            encoding = .xor
-            scaleExponent = 0
+    init(encoding: ValueEncoding, scaleExponent: Int, shift: Int, integerMode: IntegerMode) {
+        self.encoding = encoding
+        self.scaleExponent = scaleExponent
+        self.shift = shift
+        self.integerMode = integerMode
+    }
+
+    /// An XOR encoder: accepts any value.
+    public static func xor() -> SampleChunkEncoder {
+        SampleChunkEncoder(encoding: .xor, scaleExponent: 0, shift: 0, integerMode: .delta)
+    }
+
+    /// The smallest encoding of `samples` (sorted by time): parameters chosen from all values.
+    public static func best(for samples: [Sample]) -> SampleChunkEncoder {
+        var encoder = choose(for: samples)
+        for sample in samples { encoder.append(sample) }
+        return encoder
+    }
+
+    static func choose(for samples: [Sample]) -> SampleChunkEncoder {
+        guard !samples.isEmpty else { return .xor() }
+        // Smallest decimal exponent that represents every value exactly.
+        var exponent = 0
+        for sample in samples {
+            while exponent <= maxScaleExponent && scaled(sample.value, exponent: exponent) == nil { exponent += 1 }
+            if exponent > maxScaleExponent { return .xor() }
         }
+        var integers: [Int64] = []
+        integers.reserveCapacity(samples.count)
+        var shift = maxShift
+        for sample in samples {
+            // A larger exponent chosen for one value can overflow another (8.9e15 beside 12.5).
+            guard let integer = scaled(sample.value, exponent: exponent) else { return .xor() }
+            integers.append(integer)
+            if integer != 0 { shift = min(shift, integer.trailingZeroBitCount) }
+        }
+        if shift == maxShift { shift = 0 }  // all zero
+        var deltaCost = 0
+        var deltaOfDeltaCost = 0
+        var previous = integers[0] >> Int64(shift)
+        var previousDelta: Int64 = 0
+        for integer in integers.dropFirst() {
+            let value = integer >> Int64(shift)
+            let delta = value &- previous
+            deltaCost += bitCost(delta)
+            deltaOfDeltaCost += bitCost(delta &- previousDelta)
+            previous = value
+            previousDelta = delta
+        }
+        return SampleChunkEncoder(
+            encoding: .scaledInteger, scaleExponent: exponent, shift: shift,
+            integerMode: deltaOfDeltaCost < deltaCost ? .deltaOfDelta : .delta)
     }
 
     /// Whether `sample` can be appended (time order kept and value representable).
     public func canAppend(_ sample: Sample) -> Bool {
         if count > 0 && sample.timeMs < lastTime { return false }
-        if encoding == .scaledInteger { return Self.scaled(sample.value, exponent: scaleExponent) != nil }
-        return true
+        guard encoding == .scaledInteger else { return true }
+        guard let integer = Self.scaled(sample.value, exponent: scaleExponent) else { return false }
+        return shift == 0 || integer & ((1 << Int64(shift)) - 1) == 0
     }
 
     public mutating func append(_ sample: Sample) {
@@ -56,13 +115,13 @@ public struct SampleChunkEncoder: Sendable {
             bits.writeBits(UInt64(bitPattern: sample.timeMs), count: 64)
             firstTime = sample.timeMs
         } else {
-            let delta = sample.timeMs - lastTime
-            Self.writeDeltaOfDelta(delta &- previousDelta, into: &bits)
+            let delta = sample.timeMs &- lastTime
+            Self.writeBucketed(delta &- previousDelta, into: &bits)
             previousDelta = delta
         }
         lastTime = sample.timeMs
         switch encoding {
-        case .scaledInteger: appendInteger(Self.scaled(sample.value, exponent: scaleExponent)!)
+        case .scaledInteger: appendInteger(Self.scaled(sample.value, exponent: scaleExponent)! >> Int64(shift))
         case .xor: appendXOR(sample.value.bitPattern)
         }
         count += 1
@@ -73,7 +132,10 @@ public struct SampleChunkEncoder: Sendable {
             bits.writeBits(UInt64(bitPattern: value), count: 64)
         } else {
             let delta = value &- previousInteger
-            Self.writeDeltaOfDelta(delta &- previousIntegerDelta, into: &bits)
+            switch integerMode {
+            case .delta: Self.writeBucketed(delta, into: &bits)
+            case .deltaOfDelta: Self.writeBucketed(delta &- previousIntegerDelta, into: &bits)
+            }
             previousIntegerDelta = delta
         }
         previousInteger = value
@@ -93,9 +155,7 @@ public struct SampleChunkEncoder: Sendable {
         bits.writeBit(true)
         let leading = min(xor.leadingZeroBitCount, 31)
         let trailing = xor.trailingZeroBitCount
-        if count > 1 && previousLeading <= leading && previousTrailing <= trailing
-            && (previousLeading + previousTrailing) < 64
-        {
+        if count > 1 && previousLeading <= leading && previousTrailing <= trailing {
             bits.writeBit(false)
             let meaningful = 64 - previousLeading - previousTrailing
             bits.writeBits(xor >> UInt64(previousTrailing), count: meaningful)
@@ -113,7 +173,9 @@ public struct SampleChunkEncoder: Sendable {
 
     /// The chunk's bytes: header then the bit stream.
     public var bytes: [UInt8] {
-        var header: [UInt8] = [Self.formatVersion, encoding.rawValue, UInt8(scaleExponent)]
+        var header: [UInt8] = [
+            Self.formatVersion, encoding.rawValue, UInt8(scaleExponent), UInt8(shift), integerMode.rawValue,
+        ]
         var remaining = UInt64(count)
         while remaining >= 0x80 {
             header.append(UInt8(truncatingIfNeeded: remaining) | 0x80)
@@ -123,8 +185,8 @@ public struct SampleChunkEncoder: Sendable {
         return header + bits.bytes
     }
 
-    /// Delta-of-delta buckets: 0 → `0`; ±63 → `10`+7 bits; ±8191 → `110`+14; ±2^23 → `1110`+24; else `1111`+64.
-    static func writeDeltaOfDelta(_ value: Int64, into bits: inout BitWriter) {
+    /// Buckets: 0 → `0`; ±63 → `10`+7 bits; ±8191 → `110`+14; ±2^23 → `1110`+24; else `1111`+64.
+    static func writeBucketed(_ value: Int64, into bits: inout BitWriter) {
         switch value {
         case 0:
             bits.writeBit(false)
@@ -143,6 +205,16 @@ public struct SampleChunkEncoder: Sendable {
         }
     }
 
+    static func bitCost(_ value: Int64) -> Int {
+        switch value {
+        case 0: 1
+        case -63...64: 9
+        case -8191...8192: 17
+        case -8_388_607...8_388_608: 28
+        default: 68
+        }
+    }
+
     static let powersOfTen: [Double] = [1, 10, 100, 1000, 10000]
 
     /// The integer `value·10^exponent` when decoding it back gives exactly `value`.
@@ -153,14 +225,6 @@ public struct SampleChunkEncoder: Sendable {
         guard Double(integer) / powersOfTen[exponent] == value else { return nil }
         return integer
     }
-
-    static func scaleExponent(for value: Double, minimum: Int) -> Int? {
-        guard value.isFinite else { return nil }
-        for exponent in min(minimum, maxScaleExponent)...maxScaleExponent where scaled(value, exponent: exponent) != nil {
-            return exponent
-        }
-        return nil
-    }
 }
 
 /// Decodes chunks written by `SampleChunkEncoder`.
@@ -170,26 +234,29 @@ public enum SampleChunkDecoder {
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> [Sample] {
-        guard bytes.count >= 4, bytes[0] == SampleChunkEncoder.formatVersion,
+        guard bytes.count >= 6, bytes[0] == SampleChunkEncoder.formatVersion,
             let encoding = SampleChunkEncoder.ValueEncoding(rawValue: bytes[1]),
-            Int(bytes[2]) <= SampleChunkEncoder.maxScaleExponent
+            Int(bytes[2]) <= SampleChunkEncoder.maxScaleExponent, Int(bytes[3]) <= SampleChunkEncoder.maxShift,
+            let integerMode = SampleChunkEncoder.IntegerMode(rawValue: bytes[4])
         else { throw CorruptChunk(description: "bad chunk header") }
         let exponent = Int(bytes[2])
-        var position = 3
+        let shift = Int64(bytes[3])
+        var position = 5
         var count: UInt64 = 0
-        var shift: UInt64 = 0
+        var shiftBits: UInt64 = 0
         while true {
-            guard position < bytes.count, shift < 64 else { throw CorruptChunk(description: "bad sample count") }
+            guard position < bytes.count, shiftBits < 64 else { throw CorruptChunk(description: "bad sample count") }
             let byte = bytes[position]
             position += 1
-            count |= UInt64(byte & 0x7F) << shift
+            count |= UInt64(byte & 0x7F) << shiftBits
             if byte < 0x80 { break }
-            shift += 7
+            shiftBits += 7
         }
         guard count <= UInt64(bytes.count) * 8 else { throw CorruptChunk(description: "sample count too large") }
         var reader = BitReader(bytes, startingAt: position)
         var samples: [Sample] = []
         samples.reserveCapacity(Int(count))
+        let scale = SampleChunkEncoder.powersOfTen[exponent]
         do {
             var time: Int64 = 0
             var delta: Int64 = 0
@@ -202,7 +269,7 @@ public enum SampleChunkDecoder {
                 if index == 0 {
                     time = Int64(bitPattern: try reader.readBits(64))
                 } else {
-                    delta = delta &+ (try readDeltaOfDelta(&reader))
+                    delta = delta &+ (try readBucketed(&reader))
                     time = time &+ delta
                 }
                 let value: Double
@@ -211,10 +278,14 @@ public enum SampleChunkDecoder {
                     if index == 0 {
                         integer = Int64(bitPattern: try reader.readBits(64))
                     } else {
-                        integerDelta = integerDelta &+ (try readDeltaOfDelta(&reader))
+                        let coded = try readBucketed(&reader)
+                        switch integerMode {
+                        case .delta: integerDelta = coded
+                        case .deltaOfDelta: integerDelta = integerDelta &+ coded
+                        }
                         integer = integer &+ integerDelta
                     }
-                    value = Double(integer) / SampleChunkEncoder.powersOfTen[exponent]
+                    value = Double(integer << shift) / scale
                 case .xor:
                     if index == 0 {
                         valueBits = try reader.readBits(64)
@@ -240,7 +311,7 @@ public enum SampleChunkDecoder {
         return samples
     }
 
-    static func readDeltaOfDelta(_ reader: inout BitReader) throws -> Int64 {
+    static func readBucketed(_ reader: inout BitReader) throws -> Int64 {
         func signed(_ raw: UInt64, bits: Int) -> Int64 {
             // Sign-extend the stored (value - 1) and undo the offset.
             let shift = UInt64(64 - bits)

@@ -26,6 +26,13 @@ enum EmbeddedSchema {
                         data BLOB NOT NULL
                     );
                     CREATE INDEX sample_chunks_by_series_time ON sample_chunks (series_id, max_time);
+                    CREATE TABLE open_sample_chunks (
+                        series_id INTEGER PRIMARY KEY,
+                        min_time INTEGER NOT NULL,
+                        max_time INTEGER NOT NULL,
+                        count INTEGER NOT NULL,
+                        data BLOB NOT NULL
+                    );
                     """)
             for resolution in Resolution.allCases {
                 try db.execute(

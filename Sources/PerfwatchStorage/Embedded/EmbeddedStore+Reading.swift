@@ -10,12 +10,17 @@ extension EmbeddedStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT series_id, data FROM sample_chunks
+                    SELECT series_id, min_time, data FROM sample_chunks
                     WHERE series_id IN (\(Self.placeholders(seriesIDs.count))) AND max_time >= ? AND min_time <= ?
-                    ORDER BY series_id, min_time
+                    UNION ALL
+                    SELECT series_id, min_time, data FROM open_sample_chunks
+                    WHERE series_id IN (\(Self.placeholders(seriesIDs.count))) AND max_time >= ? AND min_time <= ?
+                    ORDER BY 1, 2
                     """,
-                arguments: StatementArguments(seriesIDs.map { $0 as (any DatabaseValueConvertible) } + [from, to]))
-                .map { (seriesID: $0["series_id"] as Int64, data: $0["data"] as Data) }
+                arguments: StatementArguments(
+                    seriesIDs.map { $0 as (any DatabaseValueConvertible) } + [from, to]
+                        + seriesIDs.map { $0 as (any DatabaseValueConvertible) } + [from, to]))
+                .map { (seriesID: $0[0] as Int64, data: $0[2] as Data) }
         }
         var result: [Int64: [Sample]] = [:]
         var unsorted: Set<Int64> = []
@@ -68,6 +73,10 @@ extension EmbeddedStore {
             var report = RetentionReport()
             try db.execute(sql: "DELETE FROM sample_chunks WHERE max_time < ?", arguments: [nowMs - retention.rawMs])
             report.deletedChunks = db.changesCount
+            let expiredOpen = try Int64.fetchAll(
+                db, sql: "DELETE FROM open_sample_chunks WHERE max_time < ? RETURNING series_id", arguments: [nowMs - retention.rawMs])
+            report.deletedChunks += expiredOpen.count
+            self.dropOpenChunks(expiredOpen)
             for resolution in Resolution.allCases {
                 try db.execute(
                     sql: "DELETE FROM \(EmbeddedSchema.table(resolution)) WHERE bucket < ?",
@@ -77,6 +86,12 @@ extension EmbeddedStore {
             return report
         }
         return report
+    }
+
+    /// Forgets open chunks whose rows retention deleted (called inside that write transaction).
+    func dropOpenChunks(_ seriesIDs: [Int64]) {
+        guard !seriesIDs.isEmpty else { return }
+        withState { state in for id in seriesIDs { state.openChunks[id] = nil } }
     }
 
     static func placeholders(_ count: Int) -> String {

@@ -10,8 +10,9 @@ import Synchronization
 /// distributions are merged into sketch buckets at 10 s, 1 min and 1 h in the same transaction,
 /// so every resolution is always complete, late data included.
 public final class EmbeddedStore: MetricStore {
+    /// The newest, still-growing chunk of a series: its samples and their encoding so far.
     struct OpenChunk: Sendable {
-        var rowID: Int64?
+        var samples: [Sample]
         var encoder: SampleChunkEncoder
     }
 
@@ -62,7 +63,14 @@ public final class EmbeddedStore: MetricStore {
         let rows = try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, metric, labels, kind, temporality, unit FROM series")
         }
+        let openRows = try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT series_id, data FROM open_sample_chunks").map { ($0[0] as Int64, $0[1] as Data) }
+        }
         var fresh = State()
+        for (seriesID, data) in openRows {
+            let samples = try SampleChunkDecoder.decode([UInt8](data))
+            fresh.openChunks[seriesID] = OpenChunk(samples: samples, encoder: .best(for: samples))
+        }
         for row in rows {
             let labelsJSON: String = row["labels"]
             let labels = (try? JSONDecoder().decode([String: String].self, from: Data(labelsJSON.utf8))) ?? [:]
@@ -74,6 +82,8 @@ public final class EmbeddedStore: MetricStore {
         }
         state.withLock { $0 = fresh }
     }
+
+    func withState<T>(_ body: (inout State) -> T) -> T { state.withLock { body(&$0) } }
 
     // MARK: - Reading metadata
 
@@ -104,7 +114,7 @@ public final class EmbeddedStore: MetricStore {
         do {
             return try await pool.write { db in try self.appendInTransaction(db, points) }
         } catch {
-            // The transaction rolled back: in-memory chunk positions may point past what is on disk.
+            // The transaction rolled back: reload the open chunks as they are on disk.
             try? loadSeries()
             throw error
         }
@@ -171,47 +181,86 @@ public final class EmbeddedStore: MetricStore {
         return outcome
     }
 
+    /// Appends to each series' open chunk (rewritten in `open_sample_chunks` every commit) and
+    /// seals full chunks into `sample_chunks`, where rows are written once and never change —
+    /// so sealed data packs densely. Samples older than the open chunk go straight to a sealed
+    /// chunk of their own; late samples inside the open chunk's range are merged in order.
     private func writeSamples(_ db: Database, _ samplesBySeries: [Int64: [Sample]]) throws -> [Int64: OpenChunk] {
         guard !samplesBySeries.isEmpty else { return [:] }
         let open = state.withLock { state in samplesBySeries.keys.reduce(into: [Int64: OpenChunk]()) { $0[$1] = state.openChunks[$1] } }
-        let insert = try db.cachedStatement(
+        let seal = try db.cachedStatement(
             sql: "INSERT INTO sample_chunks (series_id, min_time, max_time, count, data) VALUES (?, ?, ?, ?, ?)")
-        let update = try db.cachedStatement(
-            sql: "UPDATE sample_chunks SET max_time = ?, count = ?, data = ? WHERE id = ?")
-        func persist(_ chunk: inout OpenChunk, seriesID: Int64) throws {
-            let encoder = chunk.encoder
-            if let rowID = chunk.rowID {
-                try update.execute(arguments: [encoder.lastTime, encoder.count, Data(encoder.bytes), rowID])
-            } else {
-                try insert.execute(arguments: [seriesID, encoder.firstTime, encoder.lastTime, encoder.count, Data(encoder.bytes)])
-                chunk.rowID = db.lastInsertedRowID
+        let upsertOpen = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO open_sample_chunks (series_id, min_time, max_time, count, data) VALUES (?, ?, ?, ?, ?)")
+        let limit = configuration.maxSamplesPerChunk
+        func sealChunks(_ samples: ArraySlice<Sample>, seriesID: Int64) throws {
+            var start = samples.startIndex
+            while start < samples.endIndex {
+                let end = min(start + limit, samples.endIndex)
+                let encoder = SampleChunkEncoder.best(for: Array(samples[start..<end]))
+                try seal.execute(arguments: [seriesID, encoder.firstTime, encoder.lastTime, encoder.count, Data(encoder.bytes)])
+                start = end
             }
         }
         var result: [Int64: OpenChunk] = [:]
         for (seriesID, unsorted) in samplesBySeries {
-            // Sorting keeps a batch that arrives slightly out of order inside one chunk.
-            let samples = unsorted.count > 1 ? unsorted.sorted { $0.timeMs < $1.timeMs } : unsorted
-            var chunk = open[seriesID] ?? nil
-            for sample in samples {
-                if var current = chunk, current.encoder.canAppend(sample), current.encoder.count < configuration.maxSamplesPerChunk {
-                    current.encoder.append(sample)
-                    chunk = current
-                    continue
-                }
-                if var full = chunk, full.encoder.count > 0 {
-                    try persist(&full, seriesID: seriesID)
-                }
-                let minimumScale = chunk?.encoder.encoding == .scaledInteger ? chunk!.encoder.scaleExponent : 0
-                var encoder = SampleChunkEncoder(firstValue: sample.value, minimumScale: minimumScale)
-                encoder.append(sample)
-                chunk = OpenChunk(rowID: nil, encoder: encoder)
+            let incoming = unsorted.count > 1 ? unsorted.sorted { $0.timeMs < $1.timeMs } : unsorted
+            var chunk = open[seriesID] ?? OpenChunk(samples: [], encoder: .xor())
+            var fresh = incoming[...]
+            if let first = chunk.samples.first {
+                // Older than the open chunk: sealed on their own.
+                let older = incoming.prefix { $0.timeMs < first.timeMs }
+                if !older.isEmpty { try sealChunks(older, seriesID: seriesID) }
+                fresh = incoming[older.count...]
             }
-            if var chunk {
-                try persist(&chunk, seriesID: seriesID)
-                result[seriesID] = chunk
+            if fresh.isEmpty && !chunk.samples.isEmpty { continue }
+            if chunk.samples.isEmpty || fresh.allSatisfy({ chunk.encoder.canAppend($0) }) && fresh.first!.timeMs >= chunk.samples.last!.timeMs {
+                if chunk.samples.isEmpty {
+                    chunk.samples = Array(fresh)
+                    chunk.encoder = .best(for: chunk.samples)
+                } else {
+                    for sample in fresh { chunk.encoder.append(sample) }
+                    chunk.samples.append(contentsOf: fresh)
+                }
+            } else {
+                chunk.samples = Self.mergeSorted(chunk.samples, Array(fresh))
+                chunk.encoder = .best(for: chunk.samples)
             }
+            if chunk.samples.count >= limit {
+                let full = chunk.samples.count / limit * limit
+                try sealChunks(chunk.samples[..<full], seriesID: seriesID)
+                chunk.samples.removeFirst(full)
+                chunk.encoder = .best(for: chunk.samples)
+            }
+            if chunk.samples.isEmpty {
+                try db.execute(sql: "DELETE FROM open_sample_chunks WHERE series_id = ?", arguments: [seriesID])
+            } else {
+                try upsertOpen.execute(arguments: [
+                    seriesID, chunk.encoder.firstTime, chunk.encoder.lastTime, chunk.encoder.count, Data(chunk.encoder.bytes),
+                ])
+            }
+            result[seriesID] = chunk
         }
         return result
+    }
+
+    static func mergeSorted(_ left: [Sample], _ right: [Sample]) -> [Sample] {
+        var merged: [Sample] = []
+        merged.reserveCapacity(left.count + right.count)
+        var i = 0
+        var j = 0
+        while i < left.count && j < right.count {
+            if right[j].timeMs < left[i].timeMs {
+                merged.append(right[j])
+                j += 1
+            } else {
+                merged.append(left[i])
+                i += 1
+            }
+        }
+        merged.append(contentsOf: left[i...])
+        merged.append(contentsOf: right[j...])
+        return merged
     }
 
     private func writeDistributions(_ db: Database, _ distributions: [Int64: [Int64: QuantileSketch]]) throws {
