@@ -33,6 +33,8 @@ public struct SampleChunkEncoder: Sendable {
     public let scaleExponent: Int
     public let shift: Int
     public let integerMode: IntegerMode
+    /// Payload width `b` of the smallest value bucket (then 2b, 3b), fitted to the data.
+    public let valueBits: Int
     public private(set) var count = 0
     public private(set) var firstTime: Int64 = 0
     public private(set) var lastTime: Int64 = 0
@@ -47,16 +49,19 @@ public struct SampleChunkEncoder: Sendable {
     private var previousInteger: Int64 = 0
     private var previousIntegerDelta: Int64 = 0
 
-    init(encoding: ValueEncoding, scaleExponent: Int, shift: Int, integerMode: IntegerMode) {
+    static let valueBitsRange = 1...20
+
+    init(encoding: ValueEncoding, scaleExponent: Int, shift: Int, integerMode: IntegerMode, valueBits: Int) {
         self.encoding = encoding
         self.scaleExponent = scaleExponent
         self.shift = shift
         self.integerMode = integerMode
+        self.valueBits = valueBits
     }
 
     /// An XOR encoder: accepts any value.
     public static func xor() -> SampleChunkEncoder {
-        SampleChunkEncoder(encoding: .xor, scaleExponent: 0, shift: 0, integerMode: .delta)
+        SampleChunkEncoder(encoding: .xor, scaleExponent: 0, shift: 0, integerMode: .delta, valueBits: 7)
     }
 
     /// The smallest encoding of `samples` (sorted by time): parameters chosen from all values.
@@ -84,21 +89,29 @@ public struct SampleChunkEncoder: Sendable {
             if integer != 0 { shift = min(shift, integer.trailingZeroBitCount) }
         }
         if shift == maxShift { shift = 0 }  // all zero
-        var deltaCost = 0
-        var deltaOfDeltaCost = 0
+        var deltas: [Int64] = []
+        var deltasOfDeltas: [Int64] = []
+        deltas.reserveCapacity(integers.count)
+        deltasOfDeltas.reserveCapacity(integers.count)
         var previous = integers[0] >> Int64(shift)
         var previousDelta: Int64 = 0
         for integer in integers.dropFirst() {
             let value = integer >> Int64(shift)
             let delta = value &- previous
-            deltaCost += bitCost(delta)
-            deltaOfDeltaCost += bitCost(delta &- previousDelta)
+            deltas.append(delta)
+            deltasOfDeltas.append(delta &- previousDelta)
             previous = value
             previousDelta = delta
         }
+        var best = (cost: Int.max, mode: IntegerMode.delta, bits: 7)
+        for bits in valueBitsRange {
+            let deltaCost = deltas.reduce(0) { $0 + valueCost($1, baseBits: bits) }
+            if deltaCost < best.cost { best = (deltaCost, .delta, bits) }
+            let deltaOfDeltaCost = deltasOfDeltas.reduce(0) { $0 + valueCost($1, baseBits: bits) }
+            if deltaOfDeltaCost < best.cost { best = (deltaOfDeltaCost, .deltaOfDelta, bits) }
+        }
         return SampleChunkEncoder(
-            encoding: .scaledInteger, scaleExponent: exponent, shift: shift,
-            integerMode: deltaOfDeltaCost < deltaCost ? .deltaOfDelta : .delta)
+            encoding: .scaledInteger, scaleExponent: exponent, shift: shift, integerMode: best.mode, valueBits: best.bits)
     }
 
     /// Whether `sample` can be appended (time order kept and value representable).
@@ -133,8 +146,8 @@ public struct SampleChunkEncoder: Sendable {
         } else {
             let delta = value &- previousInteger
             switch integerMode {
-            case .delta: Self.writeBucketed(delta, into: &bits)
-            case .deltaOfDelta: Self.writeBucketed(delta &- previousIntegerDelta, into: &bits)
+            case .delta: Self.writeValue(delta, baseBits: valueBits, into: &bits)
+            case .deltaOfDelta: Self.writeValue(delta &- previousIntegerDelta, baseBits: valueBits, into: &bits)
             }
             previousIntegerDelta = delta
         }
@@ -175,6 +188,7 @@ public struct SampleChunkEncoder: Sendable {
     public var bytes: [UInt8] {
         var header: [UInt8] = [
             Self.formatVersion, encoding.rawValue, UInt8(scaleExponent), UInt8(shift), integerMode.rawValue,
+            UInt8(valueBits),
         ]
         var remaining = UInt64(count)
         while remaining >= 0x80 {
@@ -205,14 +219,35 @@ public struct SampleChunkEncoder: Sendable {
         }
     }
 
-    static func bitCost(_ value: Int64) -> Int {
-        switch value {
-        case 0: 1
-        case -63...64: 9
-        case -8191...8192: 17
-        case -8_388_607...8_388_608: 28
-        default: 68
+    /// Value buckets of width b: 0 → `0`; `10`+b bits; `110`+2b; `1110`+3b; `1111`+64 raw.
+    /// Each payload holds `value − 1` in two's complement, so a b-bit bucket covers
+    /// −(2^(b−1) − 1) … 2^(b−1).
+    static func writeValue(_ value: Int64, baseBits: Int, into bits: inout BitWriter) {
+        if value == 0 {
+            bits.writeBit(false)
+            return
         }
+        for (index, width) in [baseBits, 2 * baseBits, 3 * baseBits].enumerated() where fits(value, width) {
+            bits.writeBits((1 << UInt64(index + 2)) - 2, count: index + 2)  // 10, 110, 1110
+            bits.writeBits(UInt64(bitPattern: value - 1) & ((1 << UInt64(width)) - 1), count: width)
+            return
+        }
+        bits.writeBits(0b1111, count: 4)
+        bits.writeBits(UInt64(bitPattern: value), count: 64)
+    }
+
+    @inline(__always)
+    static func fits(_ value: Int64, _ width: Int) -> Bool {
+        let half = Int64(1) << Int64(width - 1)
+        return value > -half && value <= half
+    }
+
+    static func valueCost(_ value: Int64, baseBits: Int) -> Int {
+        if value == 0 { return 1 }
+        if fits(value, baseBits) { return 2 + baseBits }
+        if fits(value, 2 * baseBits) { return 3 + 2 * baseBits }
+        if fits(value, 3 * baseBits) { return 4 + 3 * baseBits }
+        return 68
     }
 
     static let powersOfTen: [Double] = [1, 10, 100, 1000, 10000]
@@ -237,11 +272,13 @@ public enum SampleChunkDecoder {
         guard bytes.count >= 6, bytes[0] == SampleChunkEncoder.formatVersion,
             let encoding = SampleChunkEncoder.ValueEncoding(rawValue: bytes[1]),
             Int(bytes[2]) <= SampleChunkEncoder.maxScaleExponent, Int(bytes[3]) <= SampleChunkEncoder.maxShift,
-            let integerMode = SampleChunkEncoder.IntegerMode(rawValue: bytes[4])
+            let integerMode = SampleChunkEncoder.IntegerMode(rawValue: bytes[4]),
+            bytes.count >= 7, SampleChunkEncoder.valueBitsRange.contains(Int(bytes[5]))
         else { throw CorruptChunk(description: "bad chunk header") }
+        let bucketBits = Int(bytes[5])
         let exponent = Int(bytes[2])
         let shift = Int64(bytes[3])
-        var position = 5
+        var position = 6
         var count: UInt64 = 0
         var shiftBits: UInt64 = 0
         while true {
@@ -278,7 +315,7 @@ public enum SampleChunkDecoder {
                     if index == 0 {
                         integer = Int64(bitPattern: try reader.readBits(64))
                     } else {
-                        let coded = try readBucketed(&reader)
+                        let coded = try readValue(&reader, baseBits: bucketBits)
                         switch integerMode {
                         case .delta: integerDelta = coded
                         case .deltaOfDelta: integerDelta = integerDelta &+ coded
@@ -309,6 +346,21 @@ public enum SampleChunkDecoder {
             throw CorruptChunk(description: "truncated chunk")
         }
         return samples
+    }
+
+    static func readValue(_ reader: inout BitReader, baseBits: Int) throws -> Int64 {
+        var prefix = 0
+        while prefix < 4, try reader.readBit() { prefix += 1 }
+        switch prefix {
+        case 0: return 0
+        case 1, 2, 3:
+            let width = prefix * baseBits
+            let raw = try reader.readBits(width)
+            let shift = UInt64(64 - width)
+            return (Int64(bitPattern: raw << shift) >> Int64(shift)) + 1
+        default:
+            return Int64(bitPattern: try reader.readBits(64))
+        }
     }
 
     static func readBucketed(_ reader: inout BitReader) throws -> Int64 {

@@ -2,6 +2,8 @@ import GRDB
 
 /// Schema migrations of the embedded store. Append new migrations; never edit shipped ones.
 enum EmbeddedSchema {
+    /// `series` has no unique index on (metric, labels): the single writer resolves identities
+    /// from its in-memory map, and the index would cost as much disk as the labels themselves.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-metrics") { db in
@@ -14,8 +16,7 @@ enum EmbeddedSchema {
                         kind TEXT NOT NULL,
                         temporality INTEGER NOT NULL,
                         unit TEXT NOT NULL,
-                        created_ms INTEGER NOT NULL,
-                        UNIQUE (metric, labels)
+                        created_ms INTEGER NOT NULL
                     );
                     CREATE TABLE sample_chunks (
                         id INTEGER PRIMARY KEY,
