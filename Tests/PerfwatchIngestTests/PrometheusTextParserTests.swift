@@ -72,3 +72,16 @@ struct PrometheusTextParserTests {
         }
     }
 }
+
+@Suite("Prometheus value parsing")
+struct PrometheusValueParsingTests {
+    @Test("the fast decimal path gives the same doubles as the standard library", arguments: [
+        "0", "-0", "1.5", "123456789012345", "0.1", "3.14159", "1e3", "-2.5E-3", "+7", "1234567890123456789", ".5",
+        "0.30000000000000004", "99999.99999", "-123.456", "1.7976931348623157e308", "000123.4500",
+    ])
+    func sameAsStandardLibrary(text: String) throws {
+        let result = try PrometheusTextParser().parse(Array("m \(text)\n".utf8), nowMs: 1_795_000_000_000)
+        let expected = try #require(Double(text))
+        #expect(result.points.first?.sample.value.bitPattern == expected.bitPattern, "\(text)")
+    }
+}

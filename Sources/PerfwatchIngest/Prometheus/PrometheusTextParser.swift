@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 public import PerfwatchModel
 
 /// Parses the Prometheus text exposition format as VictoriaMetrics accepts it on
@@ -23,7 +28,7 @@ public struct PrometheusTextParser: Sendable {
     public func parse(_ body: [UInt8], nowMs: Int64) throws -> Result {
         var result = Result()
         var types: [String: FamilyType] = [:]
-        var seriesCache: [ArraySlice<UInt8>: (SeriesKey, MetricKind, Temporality)] = [:]
+        var seriesCache: [ByteKey: (SeriesKey, MetricKind, Temporality)] = [:]
         var lineNumber = 0
         var lineStart = 0
         let end = body.count
@@ -44,12 +49,28 @@ public struct PrometheusTextParser: Sendable {
             }
             do {
                 let seriesStart = cursor.position
-                let name = try cursor.readMetricName()
-                var labels: [String: String] = [:]
-                if !cursor.atEnd && cursor.peek == UInt8(ascii: "{") {
-                    labels = try cursor.readLabels()
+                // Most lines repeat a series seen earlier in the request: find the end of
+                // `name{labels}` with a quick scan and parse names and labels only on a miss.
+                let seriesEnd = cursor.scanSeriesEnd() ?? contentEnd
+                let seriesBytes = ByteKey(body[seriesStart..<seriesEnd])
+                let identity: (SeriesKey, MetricKind, Temporality)
+                if let cached = seriesCache[seriesBytes] {
+                    identity = cached
+                    cursor.position = seriesEnd
+                } else {
+                    cursor.position = seriesStart
+                    let name = try cursor.readMetricName()
+                    var labels: [String: String] = [:]
+                    if !cursor.atEnd && cursor.peek == UInt8(ascii: "{") {
+                        labels = try cursor.readLabels()
+                    }
+                    if let (_, message) = limits.check(name: name, tags: labels, value: 0, timeMs: nowMs, nowMs: nowMs) {
+                        throw LineError(message)
+                    }
+                    let (kind, temporality) = Self.classify(name: name, labels: labels, types: types)
+                    identity = (SeriesKey(metric: name, labels: Labels(labels)), kind, temporality)
+                    seriesCache[ByteKey(body[seriesStart..<cursor.position])] = identity
                 }
-                let seriesBytes = body[seriesStart..<cursor.position]
                 guard cursor.skipSpaces() > 0 else { throw LineError("expected a space before the value") }
                 let valueToken = cursor.readToken()
                 guard let value = Self.parseValue(valueToken) else {
@@ -59,7 +80,7 @@ public struct PrometheusTextParser: Sendable {
                 cursor.skipSpaces()
                 if !cursor.atEnd {
                     let timeToken = cursor.readToken()
-                    guard let parsed = Int64(String(decoding: timeToken, as: UTF8.self)) else {
+                    guard let parsed = DecimalParsing.integer(timeToken) else {
                         throw LineError("timestamp '\(String(decoding: timeToken.prefix(40), as: UTF8.self))' is not integer milliseconds")
                     }
                     timeMs = parsed
@@ -69,17 +90,6 @@ public struct PrometheusTextParser: Sendable {
                 guard value.isFinite else {
                     result.skippedNonFinite += 1
                     continue
-                }
-                let identity: (SeriesKey, MetricKind, Temporality)
-                if let cached = seriesCache[seriesBytes] {
-                    identity = cached
-                } else {
-                    if let (_, message) = limits.check(name: name, tags: labels, value: 0, timeMs: nowMs, nowMs: nowMs) {
-                        throw LineError(message)
-                    }
-                    let (kind, temporality) = Self.classify(name: name, labels: labels, types: types)
-                    identity = (SeriesKey(metric: name, labels: Labels(labels)), kind, temporality)
-                    seriesCache[seriesBytes] = identity
                 }
                 if timeMs > nowMs + limits.maxFutureMs {
                     throw LineError("timestamp \(timeMs) is more than \(limits.maxFutureMs / 60000) min in the future (milliseconds expected)")
@@ -128,8 +138,15 @@ public struct PrometheusTextParser: Sendable {
         return (.gauge, .cumulative)
     }
 
+    /// Plain decimals take the exact fast path; NaN and ±Inf spellings of the format are
+    /// recognised; anything else goes through the standard library.
     static func parseValue(_ token: ArraySlice<UInt8>) -> Double? {
         guard !token.isEmpty else { return nil }
+        if let value = DecimalParsing.fastDouble(token) { return value }
+        return slowParseValue(token)
+    }
+
+    static func slowParseValue(_ token: ArraySlice<UInt8>) -> Double? {
         let text = String(decoding: token, as: UTF8.self)
         switch text {
         case "+Inf", "Inf", "inf", "+inf": return .infinity
@@ -165,6 +182,29 @@ struct Cursor {
         let start = position
         while position < end && (bytes[position] == 32 || bytes[position] == 9) { position += 1 }
         return position - start
+    }
+
+    /// Moves past `name` or `name{...}` (quotes and escapes respected) and returns the end
+    /// position, or nil (position unchanged) when the text is not a well-formed series.
+    mutating func scanSeriesEnd() -> Int? {
+        let start = position
+        guard !atEnd, Self.isNameStart(peek) else { return nil }
+        while position < end && Self.isNameByte(bytes[position]) { position += 1 }
+        guard position < end, bytes[position] == UInt8(ascii: "{") else { return position }
+        var inQuotes = false
+        while position < end {
+            let byte = bytes[position]
+            position += 1
+            if inQuotes {
+                if byte == UInt8(ascii: "\\") { position += 1 } else if byte == UInt8(ascii: "\"") { inQuotes = false }
+            } else if byte == UInt8(ascii: "\"") {
+                inQuotes = true
+            } else if byte == UInt8(ascii: "}") {
+                return position
+            }
+        }
+        position = start
+        return nil
     }
 
     mutating func readToken() -> ArraySlice<UInt8> {
@@ -238,5 +278,21 @@ struct Cursor {
             if peek == UInt8(ascii: ",") { advance() }
             else if peek != UInt8(ascii: "}") { throw LineError("expected ',' or '}' after label \(name)") }
         }
+    }
+}
+
+/// The raw `name{labels}` bytes of a line, hashed in one call instead of byte by byte.
+struct ByteKey: Hashable {
+    let bytes: ArraySlice<UInt8>
+
+    init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    static func == (lhs: ByteKey, rhs: ByteKey) -> Bool {
+        lhs.bytes.count == rhs.bytes.count
+            && (lhs.bytes.isEmpty || lhs.bytes.withUnsafeBytes { left in rhs.bytes.withUnsafeBytes { right in memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0 } })
     }
 }

@@ -103,11 +103,14 @@ public struct SampleChunkEncoder: Sendable {
             previous = value
             previousDelta = delta
         }
+        // Cost every bucket width from a histogram of the widths the values need.
+        let deltaWidths = widthHistogram(deltas)
+        let deltaOfDeltaWidths = widthHistogram(deltasOfDeltas)
         var best = (cost: Int.max, mode: IntegerMode.delta, bits: 7)
         for bits in valueBitsRange {
-            let deltaCost = deltas.reduce(0) { $0 + valueCost($1, baseBits: bits) }
+            let deltaCost = cost(deltaWidths, baseBits: bits)
             if deltaCost < best.cost { best = (deltaCost, .delta, bits) }
-            let deltaOfDeltaCost = deltasOfDeltas.reduce(0) { $0 + valueCost($1, baseBits: bits) }
+            let deltaOfDeltaCost = cost(deltaOfDeltaWidths, baseBits: bits)
             if deltaOfDeltaCost < best.cost { best = (deltaOfDeltaCost, .deltaOfDelta, bits) }
         }
         return SampleChunkEncoder(
@@ -240,6 +243,34 @@ public struct SampleChunkEncoder: Sendable {
     static func fits(_ value: Int64, _ width: Int) -> Bool {
         let half = Int64(1) << Int64(width - 1)
         return value > -half && value <= half
+    }
+
+    /// Counts of values by the smallest bucket payload width that holds them (0 for zero).
+    static func widthHistogram(_ values: [Int64]) -> [Int] {
+        var histogram = [Int](repeating: 0, count: 66)
+        for value in values {
+            if value == 0 {
+                histogram[0] += 1
+            } else if value > 0 {
+                histogram[65 - (value - 1).leadingZeroBitCount] += 1
+            } else {
+                histogram[65 - UInt64(bitPattern: 0 &- value).leadingZeroBitCount] += 1
+            }
+        }
+        return histogram
+    }
+
+    static func cost(_ histogram: [Int], baseBits: Int) -> Int {
+        var total = histogram[0]
+        for width in 1..<histogram.count where histogram[width] > 0 {
+            let perValue: Int
+            if width <= baseBits { perValue = 2 + baseBits }
+            else if width <= 2 * baseBits { perValue = 3 + 2 * baseBits }
+            else if width <= 3 * baseBits { perValue = 4 + 3 * baseBits }
+            else { perValue = 68 }
+            total += histogram[width] * perValue
+        }
+        return total
     }
 
     static func valueCost(_ value: Int64, baseBits: Int) -> Int {

@@ -128,41 +128,41 @@ public final class EmbeddedStore: MetricStore {
         var resolved: [SeriesKey: SeriesInfo] = [:]
         var samplesBySeries: [Int64: [Sample]] = [:]
         var distributions: [Int64: [Int64: QuantileSketch]] = [:]  // series → 10 s bucket → sketch
-        let (known, metricKinds) = state.withLock { state in
-            var known: [SeriesKey: SeriesInfo] = [:]
-            var kinds: [String: MetricKind] = [:]
-            for point in points {
-                if let info = state.seriesByKey[point.series] { known[point.series] = info }
-                if kinds[point.series.metric] == nil, let first = state.seriesByMetric[point.series.metric]?.first {
-                    kinds[point.series.metric] = first.kind
-                }
-            }
-            return (known, kinds)
-        }
-        var kindsByMetric = metricKinds
+        var kindsByMetric: [String: MetricKind] = [:]
         let insertSeries = try db.cachedStatement(
             sql: "INSERT INTO series (metric, labels, kind, temporality, unit, created_ms) VALUES (?, ?, ?, ?, ?, ?)")
         for (index, point) in points.enumerated() {
-            if let kind = kindsByMetric[point.series.metric], kind != point.kind {
+            var info = resolved[point.series]
+            if info == nil {
+                // First time this series appears in the batch: find it, or create it unless its
+                // metric already has another kind.
+                let (existing, metricKind) = state.withLock { state in
+                    (state.seriesByKey[point.series], state.seriesByMetric[point.series.metric]?.first?.kind)
+                }
+                if let existing {
+                    info = existing
+                } else {
+                    if let kind = kindsByMetric[point.series.metric] ?? metricKind, kind != point.kind {
+                        outcome.kindConflicts.append(index)
+                        continue
+                    }
+                    try insertSeries.execute(arguments: [
+                        point.series.metric, Self.json(point.series.labels), point.kind.rawValue, point.temporality.rawValue,
+                        point.unit, now,
+                    ])
+                    let created = SeriesInfo(
+                        id: db.lastInsertedRowID, key: point.series, kind: point.kind, temporality: point.temporality,
+                        unit: point.unit)
+                    newSeries.append(created)
+                    info = created
+                }
+                kindsByMetric[point.series.metric] = info!.kind
+                resolved[point.series] = info
+            }
+            guard let info, info.kind == point.kind else {
                 outcome.kindConflicts.append(index)
                 continue
             }
-            kindsByMetric[point.series.metric] = point.kind
-            var info = known[point.series] ?? resolved[point.series]
-            if info == nil {
-                let labelsJSON = Self.json(point.series.labels)
-                try insertSeries.execute(arguments: [
-                    point.series.metric, labelsJSON, point.kind.rawValue, point.temporality.rawValue,
-                    point.unit, now,
-                ])
-                let created = SeriesInfo(
-                    id: db.lastInsertedRowID, key: point.series, kind: point.kind,
-                    temporality: point.temporality, unit: point.unit)
-                newSeries.append(created)
-                info = created
-            }
-            guard let info else { continue }
-            resolved[point.series] = info
             switch point.kind {
             case .counter, .gauge:
                 samplesBySeries[info.id, default: []].append(point.sample)
