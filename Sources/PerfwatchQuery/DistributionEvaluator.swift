@@ -39,12 +39,16 @@ struct DistributionEvaluator {
         for (labels, members) in groups {
             var accumulators = [Accumulator?](repeating: nil, count: windows.count)
             for member in members {
-                for bucket in buckets[member.id] ?? [] {
+                guard let memberBuckets = buckets[member.id] else { continue }
+                for position in memberBuckets.indices {
                     // A bucket that starts before `from` but overlaps it belongs to the first window.
-                    let time = Swift.max(bucket.start, query.from)
+                    let time = Swift.max(memberBuckets[position].start, query.from)
                     guard let index = windows.index(of: time) else { continue }
-                    if accumulators[index] == nil { accumulators[index] = Accumulator() }
-                    accumulators[index]!.add(bucket)
+                    if accumulators[index] == nil {
+                        accumulators[index] = Accumulator(memberBuckets[position])
+                    } else {
+                        accumulators[index]!.add(memberBuckets[position])
+                    }
                 }
             }
             var points: [(time: Int64, value: Double)] = []
@@ -68,6 +72,17 @@ struct DistributionEvaluator {
         var min = Double.infinity
         var max = -Double.infinity
         var sketch: QuantileSketch?
+
+        init() {}
+
+        /// Starts from one bucket, sharing its sketch storage instead of merging into an empty one.
+        init(_ bucket: DistributionBucket) {
+            count = bucket.count
+            sum = bucket.sum
+            min = bucket.min
+            max = bucket.max
+            sketch = bucket.sketch
+        }
 
         mutating func add(_ bucket: DistributionBucket) {
             count += bucket.count

@@ -29,23 +29,31 @@ package struct ByteWriter {
 }
 
 /// Reads what `ByteWriter` wrote; every read checks bounds and throws on truncated input.
+/// Works on borrowed bytes so database blobs decode without a copy.
 package struct ByteReader {
     package struct Truncated: Error {}
 
-    let bytes: [UInt8]
+    let bytes: UnsafeRawBufferPointer
     package private(set) var offset = 0
 
-    package init(_ bytes: [UInt8]) { self.bytes = bytes }
+    package init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     package var isAtEnd: Bool { offset >= bytes.count }
 
+    @inline(__always)
     package mutating func read() throws -> UInt8 {
         guard offset < bytes.count else { throw Truncated() }
         defer { offset += 1 }
         return bytes[offset]
     }
 
+    @inline(__always)
     package mutating func readVarint() throws -> UInt64 {
+        // One-byte values (most bin counts) skip the loop.
+        if offset < bytes.count, bytes[offset] < 0x80 {
+            defer { offset += 1 }
+            return UInt64(bytes[offset])
+        }
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -63,8 +71,10 @@ package struct ByteReader {
     }
 
     package mutating func readDouble() throws -> Double {
+        guard offset + 8 <= bytes.count else { throw Truncated() }
         var bits: UInt64 = 0
-        for index in 0..<8 { bits |= UInt64(try read()) << (8 * UInt64(index)) }
+        for index in 0..<8 { bits |= UInt64(bytes[offset + index]) << (8 * UInt64(index)) }
+        offset += 8
         return Double(bitPattern: bits)
     }
 }

@@ -21,6 +21,11 @@ extension QuantileSketch {
     }
 
     public init(encoded bytes: [UInt8]) throws {
+        self = try bytes.withUnsafeBytes { try QuantileSketch(encoded: $0) }
+    }
+
+    /// Decodes borrowed bytes (a database blob) without copying them first.
+    public init(encoded bytes: UnsafeRawBufferPointer) throws {
         var reader = ByteReader(bytes)
         do {
             let version = try reader.read()

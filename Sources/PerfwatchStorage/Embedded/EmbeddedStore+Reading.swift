@@ -52,17 +52,27 @@ extension EmbeddedStore {
                     """,
                 arguments: StatementArguments(seriesIDs.map { $0 as (any DatabaseValueConvertible) } + [from, to]))
             var result: [Int64: [DistributionBucket]] = [:]
+            var currentID: Int64 = .min
+            var current: [DistributionBucket] = []
             while let row = try cursor.next() {
+                let seriesID: Int64 = row[0]
+                if seriesID != currentID {
+                    if !current.isEmpty { result[currentID] = current }
+                    current = result[seriesID] ?? []
+                    currentID = seriesID
+                }
                 var sketch: QuantileSketch? = nil
                 if withSketches {
-                    let data: Data = row["sketch"]
-                    sketch = try QuantileSketch(encoded: [UInt8](data))
+                    sketch = try row.withUnsafeData(atIndex: 6) { data in
+                        guard let data else { throw PerfwatchError(.internal, "distribution bucket without a sketch") }
+                        return try data.withUnsafeBytes { try QuantileSketch(encoded: $0) }
+                    }
                 }
-                let bucket = DistributionBucket(
-                    start: row["bucket"], count: UInt64(row["count"] as Int64), sum: row["sum"], min: row["min"],
-                    max: row["max"], sketch: sketch)
-                result[row["series_id"] as Int64, default: []].append(bucket)
+                current.append(
+                    DistributionBucket(
+                        start: row[1], count: UInt64(row[2] as Int64), sum: row[3], min: row[4], max: row[5], sketch: sketch))
             }
+            if !current.isEmpty { result[currentID] = current }
             return result
         }
     }
