@@ -183,8 +183,8 @@ public final class EmbeddedStore: MetricStore {
 
     /// Appends to each series' open chunk (rewritten in `open_sample_chunks` every commit) and
     /// seals full chunks into `sample_chunks`, where rows are written once and never change —
-    /// so sealed data packs densely. Samples older than the open chunk go straight to a sealed
-    /// chunk of their own; late samples inside the open chunk's range are merged in order.
+    /// so sealed data packs densely. Late samples are merged into the open chunk in time order;
+    /// sealed chunks may therefore overlap in time, and readers merge them.
     private func writeSamples(_ db: Database, _ samplesBySeries: [Int64: [Sample]]) throws -> [Int64: OpenChunk] {
         guard !samplesBySeries.isEmpty else { return [:] }
         let open = state.withLock { state in samplesBySeries.keys.reduce(into: [Int64: OpenChunk]()) { $0[$1] = state.openChunks[$1] } }
@@ -206,24 +206,16 @@ public final class EmbeddedStore: MetricStore {
         for (seriesID, unsorted) in samplesBySeries {
             let incoming = unsorted.count > 1 ? unsorted.sorted { $0.timeMs < $1.timeMs } : unsorted
             var chunk = open[seriesID] ?? OpenChunk(samples: [], encoder: .xor())
-            var fresh = incoming[...]
-            if let first = chunk.samples.first {
-                // Older than the open chunk: sealed on their own.
-                let older = incoming.prefix { $0.timeMs < first.timeMs }
-                if !older.isEmpty { try sealChunks(older, seriesID: seriesID) }
-                fresh = incoming[older.count...]
-            }
-            if fresh.isEmpty && !chunk.samples.isEmpty { continue }
-            if chunk.samples.isEmpty || fresh.allSatisfy({ chunk.encoder.canAppend($0) }) && fresh.first!.timeMs >= chunk.samples.last!.timeMs {
-                if chunk.samples.isEmpty {
-                    chunk.samples = Array(fresh)
-                    chunk.encoder = .best(for: chunk.samples)
-                } else {
-                    for sample in fresh { chunk.encoder.append(sample) }
-                    chunk.samples.append(contentsOf: fresh)
-                }
+            if chunk.samples.isEmpty {
+                chunk.samples = incoming
+                chunk.encoder = .best(for: incoming)
+            } else if incoming.first!.timeMs >= chunk.samples.last!.timeMs && incoming.allSatisfy({ chunk.encoder.canAppend($0) }) {
+                for sample in incoming { chunk.encoder.append(sample) }
+                chunk.samples.append(contentsOf: incoming)
             } else {
-                chunk.samples = Self.mergeSorted(chunk.samples, Array(fresh))
+                // Late samples (concurrent requests commit in any order) join the open chunk in
+                // time order rather than becoming a tiny chunk of their own.
+                chunk.samples = Self.mergeSorted(chunk.samples, incoming)
                 chunk.encoder = .best(for: chunk.samples)
             }
             if chunk.samples.count >= limit {
