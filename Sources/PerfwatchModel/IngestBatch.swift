@@ -29,14 +29,14 @@ public struct MetricPoint: Sendable, Equatable {
     }
 }
 
-/// What a protocol parser hands to the pipeline: accepted points plus per-item rejections.
+/// What a request parser hands to the pipeline: accepted points plus per-item rejections.
 public struct IngestBatch: Sendable {
-    public var points: [MetricPoint]
-    /// For each point, the index of the item it came from in the request.
+    public var points: PointBatch
+    /// For each entry of `points`, the index of the item it came from in the request.
     public var sourceIndexes: [Int]
     public var rejections: [ItemRejection]
 
-    public init(points: [MetricPoint] = [], sourceIndexes: [Int] = [], rejections: [ItemRejection] = []) {
+    public init(points: PointBatch = PointBatch(), sourceIndexes: [Int] = [], rejections: [ItemRejection] = []) {
         self.points = points
         self.sourceIndexes = sourceIndexes
         self.rejections = rejections

@@ -94,8 +94,8 @@ public struct RetentionPolicy: Sendable, Equatable {
 
 /// The Storage API: everything above storage (query, alerting, analysis) sees only this.
 public protocol MetricStore: Sendable {
-    /// Durably stores `points` in one transaction; returns only once they are on disk.
-    func append(_ points: [MetricPoint]) async throws -> AppendOutcome
+    /// Durably stores `batch` in one transaction; returns only once it is on disk.
+    func append(_ batch: PointBatch) async throws -> AppendOutcome
     /// All known series (served from memory).
     func allSeries() -> [SeriesInfo]
     /// Series of one metric.
@@ -111,4 +111,11 @@ public protocol MetricStore: Sendable {
     /// Bytes the store occupies on disk.
     func storageBytes() -> Int64
     var retention: RetentionPolicy { get }
+}
+
+extension MetricStore {
+    /// Convenience for tests and small writers.
+    public func append(_ points: [MetricPoint]) async throws -> AppendOutcome {
+        try await append(PointBatch(points))
+    }
 }

@@ -14,7 +14,7 @@ struct JSONMetricsParserTests {
         let batch = try parse(
             #"{"metrics":[{"name":"api.request.duration","kind":"timing","value":123.4,"unit":"ms","time":1794999999123,"tags":{"route":"/courses/:id","method":"GET","status":200}}]}"#)
         #expect(batch.rejections.isEmpty)
-        let point = try #require(batch.points.first)
+        let point = try #require(batch.points.points.first)
         #expect(point.kind == .distribution)
         #expect(point.sample == Sample(timeMs: 1_794_999_999_123, value: 123.4))
         #expect(point.series.labels["status"] == "200")
@@ -25,8 +25,8 @@ struct JSONMetricsParserTests {
     func times() throws {
         let batch = try parse(
             #"{"metrics":[{"name":"a","kind":"gauge","value":1,"time":"2026-11-18T10:53:20.5Z"},{"name":"b","kind":"counter","value":2}]}"#)
-        #expect(batch.points[0].sample.timeMs == 1_794_999_200_500)
-        #expect(batch.points[1].sample.timeMs == now)
+        #expect(batch.points.points[0].sample.timeMs == 1_794_999_200_500)
+        #expect(batch.points.points[1].sample.timeMs == now)
     }
 
     @Test("each invalid item is rejected alone with a reason", arguments: [
@@ -107,7 +107,7 @@ struct JSONErrorPositionTests {
     func nonFiniteLiterals() throws {
         let body = #"{"metrics":[{"name":"a","kind":"gauge","value":1},{"name":"b","kind":"gauge","value":NaN},{"name":"c NaN","kind":"gauge","value":-Infinity}]}"#
         let batch = try JSONMetricsParser().parse(Array(body.utf8), nowMs: TimeParsing.nowMs())
-        #expect(batch.points.map(\.series.metric) == ["a"])
+        #expect(batch.points.points.map(\.series.metric) == ["a"])
         #expect(batch.rejections.map(\.index) == [1, 2])
         #expect(batch.rejections.allSatisfy { $0.reason == "invalid_value" })
     }

@@ -32,20 +32,20 @@ struct PrometheusTextParserTests {
         let result = try parser.parse(Array(text.utf8), nowMs: now)
         #expect(result.points.count == 11)
         #expect(result.skippedNonFinite == 1)
-        let first = result.points[0]
+        let first = result.points.points[0]
         #expect(first.series.metric == "http_requests_total")
         #expect(first.kind == .counter)
         #expect(first.temporality == .cumulative)
         #expect(first.series.labels["path"] == "/a \"quoted\"\\")
         #expect(first.sample == Sample(timeMs: 1_794_999_990_000, value: 1027))
-        #expect(result.points[2].kind == .gauge)
-        #expect(result.points[2].sample.timeMs == now)
-        #expect(result.points[3].series.labels["le"] == "0.1")
-        #expect(result.points[3].kind == .counter)
-        #expect(result.points[7].kind == .gauge)  // summary quantile
-        #expect(result.points[8].kind == .counter)  // rpc_sum
-        #expect(result.points[10].kind == .gauge)  // untyped
-        #expect(result.points[10].series.metric == "untyped_thing")
+        #expect(result.points.points[2].kind == .gauge)
+        #expect(result.points.points[2].sample.timeMs == now)
+        #expect(result.points.points[3].series.labels["le"] == "0.1")
+        #expect(result.points.points[3].kind == .counter)
+        #expect(result.points.points[7].kind == .gauge)  // summary quantile
+        #expect(result.points.points[8].kind == .counter)  // rpc_sum
+        #expect(result.points.points[10].kind == .gauge)  // untyped
+        #expect(result.points.points[10].series.metric == "untyped_thing")
     }
 
     @Test("a bad line fails the whole request naming its line", arguments: [
@@ -82,6 +82,6 @@ struct PrometheusValueParsingTests {
     func sameAsStandardLibrary(text: String) throws {
         let result = try PrometheusTextParser().parse(Array("m \(text)\n".utf8), nowMs: 1_795_000_000_000)
         let expected = try #require(Double(text))
-        #expect(result.points.first?.sample.value.bitPattern == expected.bitPattern, "\(text)")
+        #expect(result.points.points.first?.sample.value.bitPattern == expected.bitPattern, "\(text)")
     }
 }

@@ -17,7 +17,7 @@ public struct JSONMetricsParser: Sendable {
             throw PerfwatchError(.badRequest, "\"metrics\" must be an array, not \(metrics.typeName)")
         }
         var batch = IngestBatch()
-        batch.points.reserveCapacity(items.count)
+        batch.points.reserveCapacity(entries: items.count)
         batch.sourceIndexes.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
             switch point(from: item, nowMs: nowMs) {

@@ -28,7 +28,7 @@ public actor IngestPipeline: Service {
     }
 
     private struct Pending {
-        let points: [MetricPoint]
+        let points: PointBatch
         let continuation: CheckedContinuation<Receipt, any Error>
     }
 
@@ -59,7 +59,7 @@ public actor IngestPipeline: Service {
     public var isOverloaded: Bool { queuedPoints >= configuration.maxQueuedPoints / 2 }
 
     /// Returns once `points` are committed to disk.
-    public func submit(_ points: [MetricPoint]) async throws -> Receipt {
+    public func submit(_ points: PointBatch) async throws -> Receipt {
         guard !points.isEmpty else { return Receipt(stored: 0, kindConflicts: []) }
         guard !isShutDown else { throw PerfwatchError(.unavailable, "server is shutting down") }
         guard queuedPoints + points.count <= configuration.maxQueuedPoints || queuedPoints == 0 else {
@@ -108,9 +108,11 @@ public actor IngestPipeline: Service {
     }
 
     private func commit(_ batch: [Pending], pointCount: Int) async {
-        var all: [MetricPoint] = []
-        all.reserveCapacity(pointCount)
-        for entry in batch { all.append(contentsOf: entry.points) }
+        var all = batch[0].points
+        if batch.count > 1 {
+            all.reserveCapacity(entries: pointCount)
+            for entry in batch.dropFirst() { all.append(contentsOf: entry.points) }
+        }
         let clock = ContinuousClock()
         let started = clock.now
         do {
@@ -129,7 +131,7 @@ public actor IngestPipeline: Service {
                     mine.append(conflicts[conflictIndex] - offset)
                     conflictIndex += 1
                 }
-                for point in entry.points { metrics.insert(point.series.metric) }
+                for series in entry.points.series { metrics.insert(series.key.metric) }
                 entry.continuation.resume(returning: Receipt(stored: entry.points.count - mine.count, kindConflicts: mine))
                 offset += entry.points.count
             }

@@ -17,7 +17,7 @@ public struct PrometheusTextParser: Sendable {
     public init(limits: ValidationLimits = ValidationLimits()) { self.limits = limits }
 
     public struct Result: Sendable {
-        public var points: [MetricPoint] = []
+        public var points = PointBatch()
         public var skippedNonFinite = 0
     }
 
@@ -28,11 +28,11 @@ public struct PrometheusTextParser: Sendable {
     public func parse(_ body: [UInt8], nowMs: Int64) throws -> Result {
         var result = Result()
         var types: [String: FamilyType] = [:]
-        var seriesCache: [ByteKey: (SeriesKey, MetricKind, Temporality)] = [:]
+        var seriesCache: [ByteKey: Int32] = [:]  // → index in result.points.series
         var lineNumber = 0
         var lineStart = 0
         let end = body.count
-        result.points.reserveCapacity(end / 40)
+        result.points.reserveCapacity(entries: end / 40)
         while lineStart < end {
             lineNumber += 1
             var lineEnd = lineStart
@@ -53,9 +53,9 @@ public struct PrometheusTextParser: Sendable {
                 // `name{labels}` with a quick scan and parse names and labels only on a miss.
                 let seriesEnd = cursor.scanSeriesEnd() ?? contentEnd
                 let seriesBytes = ByteKey(body[seriesStart..<seriesEnd])
-                let identity: (SeriesKey, MetricKind, Temporality)
+                let seriesIndex: Int32
                 if let cached = seriesCache[seriesBytes] {
-                    identity = cached
+                    seriesIndex = cached
                     cursor.position = seriesEnd
                 } else {
                     cursor.position = seriesStart
@@ -68,8 +68,9 @@ public struct PrometheusTextParser: Sendable {
                         throw LineError(message)
                     }
                     let (kind, temporality) = Self.classify(name: name, labels: labels, types: types)
-                    identity = (SeriesKey(metric: name, labels: Labels(labels)), kind, temporality)
-                    seriesCache[ByteKey(body[seriesStart..<cursor.position])] = identity
+                    seriesIndex = result.points.addSeries(
+                        PointBatch.Series(key: SeriesKey(metric: name, labels: Labels(labels)), kind: kind, temporality: temporality, unit: ""))
+                    seriesCache[ByteKey(body[seriesStart..<cursor.position])] = seriesIndex
                 }
                 guard cursor.skipSpaces() > 0 else { throw LineError("expected a space before the value") }
                 let valueToken = cursor.readToken()
@@ -97,10 +98,7 @@ public struct PrometheusTextParser: Sendable {
                 if timeMs < nowMs - limits.maxAgeMs {
                     throw LineError("timestamp \(timeMs) is older than the retention of \(limits.maxAgeMs / 3_600_000) h")
                 }
-                result.points.append(
-                    MetricPoint(
-                        series: identity.0, kind: identity.1, temporality: identity.2, unit: "",
-                        sample: Sample(timeMs: timeMs, value: value)))
+                result.points.add(series: seriesIndex, sample: Sample(timeMs: timeMs, value: value))
             } catch let error as LineError {
                 throw PerfwatchError(.badRequest, "line \(lineNumber): \(error.message)")
             }

@@ -27,7 +27,7 @@ struct IngestRoutes {
         let receipt = try await components.pipeline.submit(batch.points)
         var rejections = batch.rejections
         for conflict in receipt.kindConflicts {
-            let point = batch.points[conflict]
+            let point = batch.points.point(at: conflict)
             rejections.append(
                 ItemRejection(
                     index: batch.sourceIndexes[conflict], reason: "kind_conflict",

@@ -27,7 +27,7 @@ struct HostMetricsService: Service {
             let elapsed = clock.now - previousTime
             previousTime = clock.now
             let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            var points: [MetricPoint] = []
+            var points = PointBatch()
             func gauge(_ name: String, _ value: Double?, unit: String) {
                 guard let value, value.isFinite else { return }
                 points.append(MetricPoint(series: SeriesKey(metric: name, labels: Labels()), kind: .gauge, temporality: .cumulative, unit: unit, sample: Sample(timeMs: now, value: value)))

@@ -109,10 +109,10 @@ public final class EmbeddedStore: MetricStore {
 
     // MARK: - Writing
 
-    public func append(_ points: [MetricPoint]) async throws -> AppendOutcome {
-        guard !points.isEmpty else { return AppendOutcome() }
+    public func append(_ batch: PointBatch) async throws -> AppendOutcome {
+        guard !batch.isEmpty else { return AppendOutcome() }
         do {
-            return try await pool.write { db in try self.appendInTransaction(db, points) }
+            return try await pool.write { db in try self.appendInTransaction(db, batch) }
         } catch {
             // The transaction rolled back: reload the open chunks as they are on disk.
             try? loadSeries()
@@ -121,54 +121,52 @@ public final class EmbeddedStore: MetricStore {
     }
 
     /// Runs on GRDB's serialized writer, so only one append touches `state.openChunks` at a time.
-    private func appendInTransaction(_ db: Database, _ points: [MetricPoint]) throws -> AppendOutcome {
+    private func appendInTransaction(_ db: Database, _ batch: PointBatch) throws -> AppendOutcome {
         var outcome = AppendOutcome()
         let now = TimeParsing.nowMs()
         var newSeries: [SeriesInfo] = []
-        var resolved: [SeriesKey: SeriesInfo] = [:]
-        var samplesBySeries: [Int64: [Sample]] = [:]
-        var distributions: [Int64: [Int64: QuantileSketch]] = [:]  // series → 10 s bucket → sketch
+        // Resolve each distinct series of the batch once; nil marks a kind conflict.
+        var resolvedIDs: [Int64?] = []
+        resolvedIDs.reserveCapacity(batch.series.count)
+        var createdInBatch: [SeriesKey: SeriesInfo] = [:]
         var kindsByMetric: [String: MetricKind] = [:]
         let insertSeries = try db.cachedStatement(
             sql: "INSERT INTO series (metric, labels, kind, temporality, unit, created_ms) VALUES (?, ?, ?, ?, ?, ?)")
-        for (index, point) in points.enumerated() {
-            var info = resolved[point.series]
+        for candidate in batch.series {
+            let key = candidate.key
+            var info = createdInBatch[key]
             if info == nil {
-                // First time this series appears in the batch: find it, or create it unless its
-                // metric already has another kind.
                 let (existing, metricKind) = state.withLock { state in
-                    (state.seriesByKey[point.series], state.seriesByMetric[point.series.metric]?.first?.kind)
+                    (state.seriesByKey[key], state.seriesByMetric[key.metric]?.first?.kind)
                 }
-                if let existing {
-                    info = existing
-                } else {
-                    if let kind = kindsByMetric[point.series.metric] ?? metricKind, kind != point.kind {
-                        outcome.kindConflicts.append(index)
-                        continue
-                    }
+                info = existing
+                if info == nil, (kindsByMetric[key.metric] ?? metricKind).map({ $0 == candidate.kind }) ?? true {
                     try insertSeries.execute(arguments: [
-                        point.series.metric, Self.json(point.series.labels), point.kind.rawValue, point.temporality.rawValue,
-                        point.unit, now,
+                        key.metric, Self.json(key.labels), candidate.kind.rawValue, candidate.temporality.rawValue, candidate.unit, now,
                     ])
                     let created = SeriesInfo(
-                        id: db.lastInsertedRowID, key: point.series, kind: point.kind, temporality: point.temporality,
-                        unit: point.unit)
+                        id: db.lastInsertedRowID, key: key, kind: candidate.kind, temporality: candidate.temporality, unit: candidate.unit)
                     newSeries.append(created)
+                    createdInBatch[key] = created
                     info = created
                 }
-                kindsByMetric[point.series.metric] = info!.kind
-                resolved[point.series] = info
             }
-            guard let info, info.kind == point.kind else {
-                outcome.kindConflicts.append(index)
+            if let info { kindsByMetric[key.metric] = info.kind }
+            resolvedIDs.append(info.flatMap { $0.kind == candidate.kind ? $0.id : nil })
+        }
+        var samplesBySeries: [Int64: [Sample]] = [:]
+        var distributions: [Int64: [Int64: QuantileSketch]] = [:]  // series → 10 s bucket → sketch
+        for (position, entry) in batch.entries.enumerated() {
+            guard let id = resolvedIDs[Int(entry.series)] else {
+                outcome.kindConflicts.append(position)
                 continue
             }
-            switch point.kind {
+            switch batch.series[Int(entry.series)].kind {
             case .counter, .gauge:
-                samplesBySeries[info.id, default: []].append(point.sample)
+                samplesBySeries[id, default: []].append(entry.sample)
             case .distribution:
-                let bucket = Resolution.tenSeconds.bucketStart(point.sample.timeMs)
-                distributions[info.id, default: [:]][bucket, default: QuantileSketch()].add(point.sample.value)
+                let bucket = Resolution.tenSeconds.bucketStart(entry.sample.timeMs)
+                distributions[id, default: [:]][bucket, default: QuantileSketch()].add(entry.sample.value)
             }
             outcome.stored += 1
         }

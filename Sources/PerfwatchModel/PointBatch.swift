@@ -1,0 +1,82 @@
+/// Points to store, in columnar form: each distinct series once, then `(series index, sample)`
+/// entries. Parsers, the pipeline and the store pass these around so that per-point work is
+/// copying two numbers — series identities are hashed and resolved once per batch, not per point.
+public struct PointBatch: Sendable {
+    /// One distinct series of the batch and how its values are stored.
+    public struct Series: Sendable, Equatable {
+        public var key: SeriesKey
+        public var kind: MetricKind
+        public var temporality: Temporality
+        public var unit: String
+
+        public init(key: SeriesKey, kind: MetricKind, temporality: Temporality, unit: String) {
+            self.key = key
+            self.kind = kind
+            self.temporality = temporality
+            self.unit = unit
+        }
+    }
+
+    public struct Entry: Sendable, Equatable {
+        public var series: Int32
+        public var sample: Sample
+    }
+
+    public private(set) var series: [Series] = []
+    public private(set) var entries: [Entry] = []
+    /// Dedupes series added through `append(_:)`; parsers with their own cache use `addSeries`.
+    private var index: [SeriesKey: Int32] = [:]
+
+    public init() {}
+
+    public init(_ points: [MetricPoint]) {
+        for point in points { append(point) }
+    }
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    public mutating func reserveCapacity(entries count: Int) { entries.reserveCapacity(count) }
+
+    /// Adds a series without looking for an equal one (the caller dedupes) and returns its index.
+    public mutating func addSeries(_ series: Series) -> Int32 {
+        self.series.append(series)
+        return Int32(self.series.count - 1)
+    }
+
+    public mutating func add(series: Int32, sample: Sample) {
+        entries.append(Entry(series: series, sample: sample))
+    }
+
+    /// Adds one point, reusing its series if the batch already has it.
+    public mutating func append(_ point: MetricPoint) {
+        let seriesIndex: Int32
+        if let existing = index[point.series], series[Int(existing)].kind == point.kind {
+            seriesIndex = existing
+        } else if index[point.series] != nil {
+            // Same series, another kind: kept apart so the store can refuse just these points.
+            seriesIndex = addSeries(Series(key: point.series, kind: point.kind, temporality: point.temporality, unit: point.unit))
+        } else {
+            seriesIndex = addSeries(Series(key: point.series, kind: point.kind, temporality: point.temporality, unit: point.unit))
+            index[point.series] = seriesIndex
+        }
+        add(series: seriesIndex, sample: point.sample)
+    }
+
+    /// Appends another batch's series and entries (its entry indexes shift by `count`).
+    public mutating func append(contentsOf other: PointBatch) {
+        let offset = Int32(series.count)
+        series.append(contentsOf: other.series)
+        entries.reserveCapacity(entries.count + other.entries.count)
+        for entry in other.entries { entries.append(Entry(series: entry.series + offset, sample: entry.sample)) }
+    }
+
+    /// The entry as a self-contained point (for messages and tests).
+    public func point(at position: Int) -> MetricPoint {
+        let entry = entries[position]
+        let info = series[Int(entry.series)]
+        return MetricPoint(series: info.key, kind: info.kind, temporality: info.temporality, unit: info.unit, sample: entry.sample)
+    }
+
+    public var points: [MetricPoint] { entries.indices.map(point(at:)) }
+}
