@@ -94,9 +94,10 @@ def vm_data_bytes(path: str) -> tuple[int, int]:
 
 
 def vm_stored_rows(url: str) -> int:
+    """Rows VictoriaMetrics has written to its data/ parts (in-memory parts don't count)."""
     rows = 0
     for line in requests.get(url + "/metrics", timeout=30).text.splitlines():
-        if line.startswith('vm_rows{type="storage/'):
+        if line.startswith('vm_rows{type="storage/') and 'storage/inmemory' not in line:
             rows += int(float(line.split()[-1]))
     return rows
 
@@ -319,6 +320,7 @@ def bench_prometheus(args, sizes: Sizes, res: Results, workdir: str, vm_bin: str
         pw_app, pw_alloc = dir_bytes(pw_data)
         pw_bps = pw_app / payload.samples
         log(f"perfwatch data dir (after graceful stop): {pw_app:,} bytes ({pw_alloc:,} allocated) = {pw_bps:.3f} bytes/sample")
+        log("  files: " + ", ".join(f"{f} {os.path.getsize(os.path.join(pw_data, f)):,}" for f in sorted(os.listdir(pw_data))))
         res.data["disk"] = {"perfwatch_bytes": pw_app, "perfwatch_allocated": pw_alloc, "vm_bytes_per_sample": vm_bps, "perfwatch_bytes_per_sample": pw_bps}
         vm_txt = f" / VM {vm_bps:.2f}" if vm_bps is not None else ""
         res.add("Disk (bytes/sample, counters+gauges)", f"pw {pw_bps:.2f}{vm_txt}", "<= 2", pw_bps <= 2)
@@ -548,7 +550,10 @@ def main() -> int:
     with open(out_file, "w") as f:
         json.dump({**res.data, "summary": res.rows}, f, indent=2)
     log(f"results: {out_file}")
-    shutil.rmtree(workdir, ignore_errors=True)
+    if os.environ.get("PERFWATCH_BENCH_KEEP") == "1":
+        log(f"work directory kept: {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
