@@ -85,3 +85,20 @@ struct PrometheusValueParsingTests {
         #expect(result.points.points.first?.sample.value.bitPattern == expected.bitPattern, "\(text)")
     }
 }
+
+@Suite("Prometheus series table")
+struct PrometheusSeriesTableTests {
+    @Test("repeated series share one entry, across table growth")
+    func dedupe() throws {
+        var text = ""
+        for round in 0..<2 {
+            for index in 0..<1500 { text += "m{i=\"\(index)\"} \(round)\n" }
+        }
+        let result = try PrometheusTextParser().parse(Array(text.utf8), nowMs: 1_795_000_000_000)
+        #expect(result.points.series.count == 1500)
+        #expect(result.points.count == 3000)
+        let last = result.points.point(at: 2999)
+        #expect(last.series.labels["i"] == "1499")
+        #expect(last.sample.value == 1)
+    }
+}

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 public import PerfwatchModel
 
 /// Parses the Prometheus text exposition format as VictoriaMetrics accepts it on
@@ -28,7 +23,7 @@ public struct PrometheusTextParser: Sendable {
     public func parse(_ body: [UInt8], nowMs: Int64) throws -> Result {
         var result = Result()
         var types: [String: FamilyType] = [:]
-        var seriesCache: [ByteKey: Int32] = [:]  // → index in result.points.series
+        var seriesCache = SeriesBytesTable()
         var lineNumber = 0
         var lineStart = 0
         let end = body.count
@@ -52,9 +47,9 @@ public struct PrometheusTextParser: Sendable {
                 // Most lines repeat a series seen earlier in the request: find the end of
                 // `name{labels}` with a quick scan and parse names and labels only on a miss.
                 let seriesEnd = cursor.scanSeriesEnd() ?? contentEnd
-                let seriesBytes = ByteKey(body[seriesStart..<seriesEnd])
+                let seriesBytes = seriesStart..<seriesEnd
                 let seriesIndex: Int32
-                if let cached = seriesCache[seriesBytes] {
+                if let cached = seriesCache.find(seriesBytes, in: body) {
                     seriesIndex = cached
                     cursor.position = seriesEnd
                 } else {
@@ -70,7 +65,7 @@ public struct PrometheusTextParser: Sendable {
                     let (kind, temporality) = Self.classify(name: name, labels: labels, types: types)
                     seriesIndex = result.points.addSeries(
                         PointBatch.Series(key: SeriesKey(metric: name, labels: Labels(labels)), kind: kind, temporality: temporality, unit: ""))
-                    seriesCache[ByteKey(body[seriesStart..<cursor.position])] = seriesIndex
+                    seriesCache.insert(seriesStart..<cursor.position, in: body, value: seriesIndex)
                 }
                 guard cursor.skipSpaces() > 0 else { throw LineError("expected a space before the value") }
                 let valueToken = cursor.readToken()
@@ -279,18 +274,51 @@ struct Cursor {
     }
 }
 
-/// The raw `name{labels}` bytes of a line, hashed in one call instead of byte by byte.
-struct ByteKey: Hashable {
-    let bytes: ArraySlice<UInt8>
+/// Maps the raw `name{labels}` bytes of a line to its series index in the batch.
+/// Open addressing with an FNV-1a hash over the bytes: the standard Dictionary's SipHash
+/// was the largest single cost of parsing in profiles.
+struct SeriesBytesTable {
+    private var slots: [(hash: UInt64, range: Range<Int>, value: Int32)?] = Array(repeating: nil, count: 1024)
+    private var count = 0
 
-    init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
-
-    func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    static func hash(_ range: Range<Int>, in bytes: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for index in range {
+            hash = (hash ^ UInt64(bytes[index])) &* 0x0000_0100_0000_01b3
+        }
+        return hash
     }
 
-    static func == (lhs: ByteKey, rhs: ByteKey) -> Bool {
-        lhs.bytes.count == rhs.bytes.count
-            && (lhs.bytes.isEmpty || lhs.bytes.withUnsafeBytes { left in rhs.bytes.withUnsafeBytes { right in memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0 } })
+    func find(_ range: Range<Int>, in bytes: [UInt8]) -> Int32? {
+        let hash = Self.hash(range, in: bytes)
+        var slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
+        while let entry = slots[slot] {
+            if entry.hash == hash && entry.range.count == range.count
+                && bytes[entry.range].elementsEqual(bytes[range])
+            {
+                return entry.value
+            }
+            slot = (slot + 1) & (slots.count - 1)
+        }
+        return nil
+    }
+
+    mutating func insert(_ range: Range<Int>, in bytes: [UInt8], value: Int32) {
+        if (count + 1) * 2 > slots.count { grow() }
+        let hash = Self.hash(range, in: bytes)
+        var slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
+        while slots[slot] != nil { slot = (slot + 1) & (slots.count - 1) }
+        slots[slot] = (hash, range, value)
+        count += 1
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = Array(repeating: nil, count: old.count * 2)
+        for case let entry? in old {
+            var slot = Int(truncatingIfNeeded: entry.hash) & (slots.count - 1)
+            while slots[slot] != nil { slot = (slot + 1) & (slots.count - 1) }
+            slots[slot] = entry
+        }
     }
 }

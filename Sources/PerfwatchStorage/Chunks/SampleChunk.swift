@@ -71,6 +71,18 @@ public struct SampleChunkEncoder: Sendable {
         return encoder
     }
 
+    /// Re-encodes `samples` (sorted by time) with this encoder's parameters when they all fit —
+    /// the common case when late samples are merged in — else chooses afresh.
+    public func reencoded(_ samples: [Sample]) -> SampleChunkEncoder {
+        var encoder = SampleChunkEncoder(
+            encoding: encoding, scaleExponent: scaleExponent, shift: shift, integerMode: integerMode, valueBits: valueBits)
+        for sample in samples {
+            guard encoder.canAppend(sample) else { return .best(for: samples) }
+            encoder.append(sample)
+        }
+        return encoder
+    }
+
     static func choose(for samples: [Sample]) -> SampleChunkEncoder {
         guard !samples.isEmpty else { return .xor() }
         // Smallest decimal exponent that represents every value exactly.

@@ -214,7 +214,7 @@ public final class EmbeddedStore: MetricStore {
                 // Late samples (concurrent requests commit in any order) join the open chunk in
                 // time order rather than becoming a tiny chunk of their own.
                 chunk.samples = Self.mergeSorted(chunk.samples, incoming)
-                chunk.encoder = .best(for: chunk.samples)
+                chunk.encoder = chunk.encoder.reencoded(chunk.samples)
             }
             if chunk.samples.count >= limit {
                 let full = chunk.samples.count / limit * limit
