@@ -76,16 +76,4 @@ struct DenseBinStore: Sendable, Equatable {
             add(index: other.offset + Int32(position), count: value)
         }
     }
-
-    func forEachAscending(_ body: (Int32, UInt64) -> Bool) {
-        for (position, value) in counts.enumerated() where value > 0 {
-            if !body(offset + Int32(position), value) { return }
-        }
-    }
-
-    func forEachDescending(_ body: (Int32, UInt64) -> Bool) {
-        for position in counts.indices.reversed() where counts[position] > 0 {
-            if !body(offset + Int32(position), counts[position]) { return }
-        }
-    }
 }

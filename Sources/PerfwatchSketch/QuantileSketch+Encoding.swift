@@ -64,9 +64,12 @@ extension QuantileSketch {
         guard length > 0 else { return DenseBinStore() }
         let offset = try reader.readSignedVarint()
         guard let offset32 = Int32(exactly: offset) else { throw DecodingError(description: "bin offset out of range") }
-        var counts: [UInt64] = []
-        counts.reserveCapacity(Int(length))
-        for _ in 0..<length { counts.append(try reader.readVarint()) }
+        let counts = try [UInt64](unsafeUninitializedCapacity: Int(length)) { buffer, initialized in
+            for index in 0..<Int(length) {
+                buffer[index] = try reader.readVarint()
+                initialized = index + 1
+            }
+        }
         return DenseBinStore(offset: offset32, counts: counts)
     }
 }

@@ -83,22 +83,29 @@ public struct QuantileSketch: Sendable, Equatable {
         if q == 0 { return min }
         if q == 1 { return max }
         let rank = q * Double(count - 1)
+        // Plain loops (no closures): this runs once per point of every percentile chart.
         var seen: UInt64 = 0
         var answer: Double? = nil
-        negative.forEachDescending { index, binCount in
-            seen += binCount
-            if Double(seen) > rank { answer = -binValue(index); return false }
-            return true
+        let negativeCounts = negative.counts
+        for position in negativeCounts.indices.reversed() where negativeCounts[position] > 0 {
+            seen += negativeCounts[position]
+            if Double(seen) > rank {
+                answer = -binValue(negative.offset + Int32(position))
+                break
+            }
         }
         if answer == nil {
             seen += zeroCount
             if Double(seen) > rank { answer = 0 }
         }
         if answer == nil {
-            positive.forEachAscending { index, binCount in
-                seen += binCount
-                if Double(seen) > rank { answer = binValue(index); return false }
-                return true
+            let positiveCounts = positive.counts
+            for position in positiveCounts.indices where positiveCounts[position] > 0 {
+                seen += positiveCounts[position]
+                if Double(seen) > rank {
+                    answer = binValue(positive.offset + Int32(position))
+                    break
+                }
             }
         }
         let value = answer ?? max
