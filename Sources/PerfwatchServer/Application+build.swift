@@ -21,7 +21,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     var limits = ValidationLimits()
     limits.maxAgeMs = configuration.retention.rawMs
     let components = ServerComponents(
-        configuration: configuration, store: store, pipeline: pipeline,
+        configuration: configuration, store: store, spanStore: store, pipeline: pipeline,
         queryEngine: QueryEngine(store: store, configuration: .init(maxSeries: configuration.maxSeriesPerQuery)),
         statistics: statistics, broadcaster: broadcaster, jsonParser: JSONMetricsParser(limits: limits),
         prometheusParser: PrometheusTextParser(limits: limits), startedAtMs: TimeParsing.nowMs())
@@ -33,6 +33,8 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     QueryRoutes(components: components).register(on: router)
     OpsRoutes(components: components).register(on: router)
     EventRoutes(components: components).register(on: router)
+    OTLPRoutes(components: components).register(on: router)
+    TraceRoutes(components: components).register(on: router)
     DashboardRoutes().register(on: router)
 
     // Shut down in reverse: the HTTP server first, then these from last to first, so the

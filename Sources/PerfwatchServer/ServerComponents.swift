@@ -8,6 +8,7 @@ import PerfwatchStorage
 struct ServerComponents: Sendable {
     let configuration: ServerConfiguration
     let store: any MetricStore
+    let spanStore: any SpanStore
     let pipeline: IngestPipeline
     let queryEngine: QueryEngine
     let statistics: IngestStatistics

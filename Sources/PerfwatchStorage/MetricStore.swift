@@ -70,6 +70,7 @@ public struct AppendOutcome: Sendable {
 public struct RetentionReport: Sendable {
     public var deletedChunks = 0
     public var deletedBuckets = 0
+    public var deletedSpans = 0
 
     public init() {}
 }
@@ -80,6 +81,8 @@ public struct RetentionPolicy: Sendable, Equatable {
     public var rawMs: Int64 = 2 * 86_400_000
     public var minuteMs: Int64 = 30 * 86_400_000
     public var hourMs: Int64 = 400 * 86_400_000
+    /// Raw spans.
+    public var spansMs: Int64 = 7 * 86_400_000
 
     public init() {}
 
@@ -94,8 +97,8 @@ public struct RetentionPolicy: Sendable, Equatable {
 
 /// The Storage API: everything above storage (query, alerting, analysis) sees only this.
 public protocol MetricStore: Sendable {
-    /// Durably stores `batch` in one transaction; returns only once it is on disk.
-    func append(_ batch: PointBatch) async throws -> AppendOutcome
+    /// Durably stores `payload` in one transaction; returns only once it is on disk.
+    func append(_ payload: IngestPayload) async throws -> AppendOutcome
     /// All known series (served from memory).
     func allSeries() -> [SeriesInfo]
     /// Series of one metric.
@@ -114,6 +117,10 @@ public protocol MetricStore: Sendable {
 }
 
 extension MetricStore {
+    public func append(_ batch: PointBatch) async throws -> AppendOutcome {
+        try await append(IngestPayload(points: batch))
+    }
+
     /// Convenience for tests and small writers.
     public func append(_ points: [MetricPoint]) async throws -> AppendOutcome {
         try await append(PointBatch(points))

@@ -5,6 +5,7 @@ public struct CommitEvent: Sendable {
     public var timeMs: Int64
     public var metrics: Set<String>
     public var samples: Int
+    public var spans: Int
 }
 
 /// Fans commit events out to any number of subscribers (SSE connections). A slow subscriber

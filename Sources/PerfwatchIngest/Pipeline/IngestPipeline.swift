@@ -28,7 +28,7 @@ public actor IngestPipeline: Service {
     }
 
     private struct Pending {
-        let points: PointBatch
+        let payload: IngestPayload
         let continuation: CheckedContinuation<Receipt, any Error>
     }
 
@@ -60,15 +60,20 @@ public actor IngestPipeline: Service {
 
     /// Returns once `points` are committed to disk.
     public func submit(_ points: PointBatch) async throws -> Receipt {
-        guard !points.isEmpty else { return Receipt(stored: 0, kindConflicts: []) }
+        try await submit(IngestPayload(points: points))
+    }
+
+    /// Returns once `payload` (points and spans) is committed to disk.
+    public func submit(_ payload: IngestPayload) async throws -> Receipt {
+        guard !payload.isEmpty else { return Receipt(stored: 0, kindConflicts: []) }
         guard !isShutDown else { throw PerfwatchError(.unavailable, "server is shutting down") }
-        guard queuedPoints + points.count <= configuration.maxQueuedPoints || queuedPoints == 0 else {
+        guard queuedPoints + payload.weight <= configuration.maxQueuedPoints || queuedPoints == 0 else {
             statistics.recordOverload()
             throw PerfwatchError(.overloaded, "ingest queue is full (\(queuedPoints) points waiting); retry shortly")
         }
         return try await withCheckedThrowingContinuation { continuation in
-            pending.append(Pending(points: points, continuation: continuation))
-            queuedPoints += points.count
+            pending.append(Pending(payload: payload, continuation: continuation))
+            queuedPoints += payload.weight
             statistics.setQueueDepth(queuedPoints)
             wakeupContinuation.yield()
         }
@@ -96,9 +101,9 @@ public actor IngestPipeline: Service {
         while !pending.isEmpty {
             var batch: [Pending] = []
             var count = 0
-            while let next = pending.first, batch.isEmpty || count + next.points.count <= configuration.maxPointsPerCommit {
+            while let next = pending.first, batch.isEmpty || count + next.payload.weight <= configuration.maxPointsPerCommit {
                 batch.append(next)
-                count += next.points.count
+                count += next.payload.weight
                 pending.removeFirst()
             }
             await commit(batch, pointCount: count)
@@ -108,10 +113,10 @@ public actor IngestPipeline: Service {
     }
 
     private func commit(_ batch: [Pending], pointCount: Int) async {
-        var all = batch[0].points
+        var all = batch[0].payload
         if batch.count > 1 {
-            all.reserveCapacity(entries: pointCount)
-            for entry in batch.dropFirst() { all.append(contentsOf: entry.points) }
+            all.points.reserveCapacity(entries: pointCount)
+            for entry in batch.dropFirst() { all.append(contentsOf: entry.payload) }
         }
         let clock = ContinuousClock()
         let started = clock.now
@@ -119,7 +124,7 @@ public actor IngestPipeline: Service {
             let outcome = try await store.append(all)
             let elapsed = clock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            statistics.recordCommit(samples: outcome.stored, seconds: seconds)
+            statistics.recordCommit(samples: outcome.stored, spans: all.spans.count, seconds: seconds)
             if !outcome.kindConflicts.isEmpty { statistics.recordRejections(outcome.kindConflicts.map { _ in "kind_conflict" }) }
             var offset = 0
             var conflictIndex = 0
@@ -127,15 +132,17 @@ public actor IngestPipeline: Service {
             var metrics: Set<String> = []
             for entry in batch {
                 var mine: [Int] = []
-                while conflictIndex < conflicts.count && conflicts[conflictIndex] < offset + entry.points.count {
+                while conflictIndex < conflicts.count && conflicts[conflictIndex] < offset + entry.payload.points.count {
                     mine.append(conflicts[conflictIndex] - offset)
                     conflictIndex += 1
                 }
-                for series in entry.points.series { metrics.insert(series.key.metric) }
-                entry.continuation.resume(returning: Receipt(stored: entry.points.count - mine.count, kindConflicts: mine))
-                offset += entry.points.count
+                for series in entry.payload.points.series { metrics.insert(series.key.metric) }
+                entry.continuation.resume(
+                    returning: Receipt(stored: entry.payload.points.count - mine.count, kindConflicts: mine))
+                offset += entry.payload.points.count
             }
-            broadcaster.publish(CommitEvent(timeMs: TimeParsing.nowMs(), metrics: metrics, samples: outcome.stored))
+            broadcaster.publish(
+                CommitEvent(timeMs: TimeParsing.nowMs(), metrics: metrics, samples: outcome.stored, spans: all.spans.count))
         } catch {
             statistics.recordCommitFailure()
             logger.error("commit failed", metadata: ["error": "\(error)", "points": "\(pointCount)"])

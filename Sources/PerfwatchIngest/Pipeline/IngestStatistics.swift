@@ -4,6 +4,7 @@ import Synchronization
 public final class IngestStatistics: Sendable {
     public struct Snapshot: Sendable {
         public var ingestedSamples: UInt64 = 0
+        public var ingestedSpans: UInt64 = 0
         public var rejectedByReason: [String: UInt64] = [:]
         public var queueDepth = 0
         public var commits: UInt64 = 0
@@ -27,9 +28,10 @@ public final class IngestStatistics: Sendable {
         state.withLock { for reason in reasons { $0.rejectedByReason[reason, default: 0] += 1 } }
     }
 
-    func recordCommit(samples: Int, seconds: Double) {
+    func recordCommit(samples: Int, spans: Int, seconds: Double) {
         state.withLock { state in
             state.ingestedSamples += UInt64(samples)
+            state.ingestedSpans += UInt64(spans)
             state.commits += 1
             state.commitSecondsSum += seconds
             for (index, bound) in Self.commitBuckets.enumerated() where seconds <= bound {

@@ -1055,9 +1055,10 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .field > span, .field legend { font-weight: 600; text-transform: uppercase; letter-spacing: .04em; font-size: 11px; }
 .field select, .field input[type=text] {
   font: 14px var(--mono); color: var(--text); background: var(--card);
-  border: 1px solid var(--border); border-radius: 6px; padding: 6px 8px; min-width: 120px;
+  border: 1px solid var(--border); border-radius: 6px; padding: 6px 8px; min-width: 120px; max-width: 100%;
 }
-#explore-metric { min-width: 260px; }
+#explore-metric { min-width: 260px; max-width: 100%; }
+.explore-form > .field { max-width: 100%; min-width: 0; }
 .field.grow { flex: 1; min-width: 220px; }
 .by { border: 0; padding: 0; display: flex; flex-direction: row; flex-wrap: wrap; gap: 4px 12px; min-height: 32px; align-items: center; }
 .by legend { padding: 0; margin-bottom: 4px; float: left; width: 100%; }

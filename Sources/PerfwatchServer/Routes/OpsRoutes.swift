@@ -34,6 +34,8 @@ struct OpsRoutes {
         }
         metric("perfwatch_ingested_samples_total", "counter", "Samples committed to storage.",
                ["perfwatch_ingested_samples_total \(snapshot.ingestedSamples)"])
+        metric("perfwatch_ingested_spans_total", "counter", "Spans committed to storage.",
+               ["perfwatch_ingested_spans_total \(snapshot.ingestedSpans)"])
         let reasons = snapshot.rejectedByReason.keys.sorted()
         metric("perfwatch_rejected_samples_total", "counter", "Items refused at ingest, by reason.",
                reasons.isEmpty ? ["perfwatch_rejected_samples_total{reason=\"none\"} 0"]

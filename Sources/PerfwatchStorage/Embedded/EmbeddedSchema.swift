@@ -52,6 +52,36 @@ enum EmbeddedSchema {
                         """)
             }
         }
+        migrator.registerMigration("v2-spans") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE spans (
+                        trace_id TEXT NOT NULL,
+                        span_id TEXT NOT NULL,
+                        parent_span_id TEXT NOT NULL,
+                        service TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        kind INTEGER NOT NULL,
+                        start_ns INTEGER NOT NULL,
+                        duration_ns INTEGER NOT NULL,
+                        status INTEGER NOT NULL,
+                        status_message TEXT NOT NULL,
+                        route TEXT NOT NULL,
+                        is_root INTEGER NOT NULL,
+                        attributes TEXT NOT NULL,
+                        events TEXT NOT NULL,
+                        resource TEXT NOT NULL
+                    );
+                    CREATE INDEX spans_by_trace ON spans (trace_id);
+                    CREATE INDEX spans_roots_by_time ON spans (is_root, start_ns);
+                    CREATE INDEX spans_by_start ON spans (start_ns);
+                    CREATE TABLE db_statements (
+                        fingerprint TEXT PRIMARY KEY,
+                        statement TEXT NOT NULL,
+                        first_seen_ms INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 

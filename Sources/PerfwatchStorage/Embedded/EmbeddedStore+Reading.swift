@@ -93,6 +93,8 @@ extension EmbeddedStore {
                     arguments: [nowMs - retention.keep(resolution)])
                 report.deletedBuckets += db.changesCount
             }
+            try db.execute(sql: "DELETE FROM spans WHERE start_ns < ?", arguments: [(nowMs - retention.spansMs) * 1_000_000])
+            report.deletedSpans = db.changesCount
             return report
         }
         return report

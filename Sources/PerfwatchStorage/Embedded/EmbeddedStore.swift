@@ -9,7 +9,7 @@ import Synchronization
 /// Counters and gauges are appended to per-series compressed chunks (see `SampleChunkEncoder`);
 /// distributions are merged into sketch buckets at 10 s, 1 min and 1 h in the same transaction,
 /// so every resolution is always complete, late data included.
-public final class EmbeddedStore: MetricStore {
+public final class EmbeddedStore: MetricStore, SpanStore {
     /// The newest, still-growing chunk of a series: its samples and their encoding so far.
     struct OpenChunk: Sendable {
         var samples: [Sample]
@@ -109,10 +109,13 @@ public final class EmbeddedStore: MetricStore {
 
     // MARK: - Writing
 
-    public func append(_ batch: PointBatch) async throws -> AppendOutcome {
-        guard !batch.isEmpty else { return AppendOutcome() }
+    public func append(_ payload: IngestPayload) async throws -> AppendOutcome {
+        guard !payload.isEmpty else { return AppendOutcome() }
         do {
-            return try await pool.write { db in try self.appendInTransaction(db, batch) }
+            return try await pool.write { db in
+                try self.writeSpans(db, payload.spans, statements: payload.statements)
+                return try self.appendInTransaction(db, payload.points)
+            }
         } catch {
             // The transaction rolled back: reload the open chunks as they are on disk.
             try? loadSeries()

@@ -1,0 +1,77 @@
+public import PerfwatchModel
+
+/// Metrics derived from spans at ingest, so every route's RED metrics and every query
+/// fingerprint are ordinary, queryable series:
+/// - SERVER spans → `http.server.duration` (ms) tagged service, route, method, status_class,
+///   version; plus `http.server.errors` (a counter of 1s) for error spans, so
+///   error rate = sum(errors) / count(duration).
+/// - spans with `db.system` → `db.query.duration` (ms) tagged service, db_system, operation,
+///   fingerprint; the normalized statement is returned once per fingerprint.
+public enum SpanDerivations {
+    public struct Output: Sendable {
+        public var points = PointBatch()
+        /// fingerprint → normalized statement text.
+        public var statements: [String: String] = [:]
+    }
+
+    public static func derive(from spans: [Span]) -> Output {
+        var output = Output()
+        for span in spans {
+            let timeMs = (span.startNs + span.durationNs) / 1_000_000
+            if span.kind == .server {
+                var tags: [String: String] = [
+                    "service": span.service,
+                    "route": route(of: span),
+                    "method": span.attributes["http.request.method"] ?? span.attributes["http.method"] ?? "",
+                    "status_class": statusClass(of: span),
+                ]
+                if let version = span.resource["service.version"] { tags["version"] = version }
+                let labels = Labels(tags)
+                output.points.append(
+                    MetricPoint(
+                        series: SeriesKey(metric: "http.server.duration", labels: labels), kind: .distribution, unit: "ms",
+                        sample: Sample(timeMs: timeMs, value: span.durationMs)))
+                if span.isError {
+                    output.points.append(
+                        MetricPoint(
+                            series: SeriesKey(metric: "http.server.errors", labels: labels), kind: .counter,
+                            sample: Sample(timeMs: timeMs, value: 1)))
+                }
+            }
+            if let system = span.attributes["db.system"] ?? span.attributes["db.system.name"] {
+                let statement = span.attributes["db.statement"] ?? span.attributes["db.query.text"] ?? span.name
+                let normalized = SQLFingerprint.normalize(statement)
+                let fingerprint = SQLFingerprint.fingerprint(ofNormalized: normalized)
+                output.statements[fingerprint] = normalized
+                let operation = span.attributes["db.operation"] ?? span.attributes["db.operation.name"]
+                    ?? SQLFingerprint.operation(ofNormalized: normalized)
+                output.points.append(
+                    MetricPoint(
+                        series: SeriesKey(
+                            metric: "db.query.duration",
+                            labels: Labels([
+                                "service": span.service, "db_system": system, "operation": operation, "fingerprint": fingerprint,
+                            ])),
+                        kind: .distribution, unit: "ms", sample: Sample(timeMs: timeMs, value: span.durationMs)))
+            }
+        }
+        return output
+    }
+
+    /// `http.route` when the instrumentation knows it, else the path made into a pattern.
+    public static func route(of span: Span) -> String {
+        if let route = span.attributes["http.route"], !route.isEmpty { return route }
+        if let path = span.attributes["url.path"] ?? span.attributes["http.target"] ?? span.attributes["url.full"]
+            ?? span.attributes["http.url"]
+        {
+            return RouteNormalizer.pattern(forPath: path)
+        }
+        return span.name
+    }
+
+    static func statusClass(of span: Span) -> String {
+        let code = span.attributes["http.response.status_code"] ?? span.attributes["http.status_code"]
+        if let code, let first = code.first, code.count == 3 { return "\(first)xx" }
+        return span.isError ? "error" : "unknown"
+    }
+}

@@ -1,0 +1,113 @@
+public import PerfwatchModel
+
+/// Spans decoded from one OTLP export request, with the ones refused and why
+/// (reported back as `partial_success`).
+public struct OTLPTraces: Sendable {
+    public var spans: [Span] = []
+    public var rejected = 0
+    /// The first few reasons, for the partial-success message.
+    public var errors: [String] = []
+
+    mutating func reject(_ reason: String) {
+        rejected += 1
+        if errors.count < 5 { errors.append(reason) }
+    }
+
+    public var errorMessage: String {
+        guard rejected > 0 else { return "" }
+        return "\(rejected) spans rejected: " + errors.joined(separator: "; ") + (rejected > errors.count ? "; …" : "")
+    }
+}
+
+/// Checks and assembles one span the same way for protobuf and JSON input.
+struct OTLPSpanBuilder {
+    var limits = SpanLimits()
+
+    /// Fields as decoded; ids as raw bytes.
+    struct Fields {
+        var traceID: [UInt8] = []
+        var spanID: [UInt8] = []
+        var parentSpanID: [UInt8] = []
+        var name = ""
+        var kind = 0
+        var startNs: UInt64 = 0
+        var endNs: UInt64 = 0
+        var statusCode = 0
+        var statusMessage = ""
+        var attributes: [String: String] = [:]
+        var events: [Span.Event] = []
+    }
+
+    func build(_ fields: Fields, service: String, resource: [String: String]) -> Result<Span, OTLPRejection> {
+        guard fields.traceID.count == 16 else {
+            return .failure(OTLPRejection("trace id has \(fields.traceID.count) bytes, expected 16"))
+        }
+        guard fields.traceID.contains(where: { $0 != 0 }) else { return .failure(OTLPRejection("trace id is all zero")) }
+        guard fields.spanID.count == 8 else {
+            return .failure(OTLPRejection("span id has \(fields.spanID.count) bytes, expected 8"))
+        }
+        guard fields.spanID.contains(where: { $0 != 0 }) else { return .failure(OTLPRejection("span id is all zero")) }
+        guard fields.parentSpanID.isEmpty || fields.parentSpanID.count == 8 else {
+            return .failure(OTLPRejection("parent span id has \(fields.parentSpanID.count) bytes, expected 8 or none"))
+        }
+        guard fields.startNs > 0, fields.startNs <= UInt64(Int64.max) else { return .failure(OTLPRejection("span '\(fields.name.prefix(64))' has no start time")) }
+        guard fields.endNs >= fields.startNs, fields.endNs <= UInt64(Int64.max) else {
+            return .failure(OTLPRejection("span '\(fields.name.prefix(64))' ends before it starts"))
+        }
+        let (attributes, _) = limits.apply(fields.attributes)
+        let parent = fields.parentSpanID.contains(where: { $0 != 0 }) ? Self.hex(fields.parentSpanID) : ""
+        return .success(
+            Span(
+                traceID: Self.hex(fields.traceID), spanID: Self.hex(fields.spanID), parentSpanID: parent, service: service,
+                name: String(fields.name.prefix(1024)), kind: Span.Kind(rawValue: fields.kind) ?? .unspecified,
+                startNs: Int64(fields.startNs), durationNs: Int64(fields.endNs - fields.startNs),
+                status: Span.Status(rawValue: fields.statusCode) ?? .unset, statusMessage: String(fields.statusMessage.prefix(1024)),
+                attributes: attributes, events: Array(fields.events.prefix(limits.maxEvents)), resource: resource))
+    }
+
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Hex text to bytes; nil when not even-length hex.
+    static func bytes(fromHex text: String) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    static func nibble(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 48...57: byte - 48
+        case 97...102: byte - 87
+        case 65...70: byte - 55
+        default: nil
+        }
+    }
+
+    /// Resource attributes become tags: service name, version and environment come first.
+    static func service(from resource: [String: String]) -> String {
+        resource["service.name"].flatMap { $0.isEmpty ? nil : $0 } ?? "unknown_service"
+    }
+}
+
+struct OTLPRejection: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}

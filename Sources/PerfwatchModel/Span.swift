@@ -1,0 +1,105 @@
+/// One span of a distributed trace, normalized from OTLP (protobuf or JSON).
+public struct Span: Sendable, Equatable {
+    public enum Kind: Int, Sendable, Codable {
+        case unspecified = 0, `internal` = 1, server = 2, client = 3, producer = 4, consumer = 5
+
+        public var name: String {
+            switch self {
+            case .unspecified: "unspecified"
+            case .internal: "internal"
+            case .server: "server"
+            case .client: "client"
+            case .producer: "producer"
+            case .consumer: "consumer"
+            }
+        }
+    }
+
+    public enum Status: Int, Sendable, Codable {
+        case unset = 0, ok = 1, error = 2
+    }
+
+    public struct Event: Sendable, Equatable, Codable {
+        public var timeNs: Int64
+        public var name: String
+        public var attributes: [String: String]
+
+        public init(timeNs: Int64, name: String, attributes: [String: String]) {
+            self.timeNs = timeNs
+            self.name = name
+            self.attributes = attributes
+        }
+    }
+
+    /// 32 lowercase hex digits.
+    public var traceID: String
+    /// 16 lowercase hex digits.
+    public var spanID: String
+    /// Empty for a root span.
+    public var parentSpanID: String
+    public var service: String
+    public var name: String
+    public var kind: Kind
+    public var startNs: Int64
+    public var durationNs: Int64
+    public var status: Status
+    public var statusMessage: String
+    /// Span attributes, values as text (arrays and maps as JSON), truncated to the limits.
+    public var attributes: [String: String]
+    public var events: [Event]
+    /// Resource attributes (`service.version`, `deployment.environment`, …).
+    public var resource: [String: String]
+
+    public init(
+        traceID: String, spanID: String, parentSpanID: String = "", service: String, name: String, kind: Kind,
+        startNs: Int64, durationNs: Int64, status: Status = .unset, statusMessage: String = "",
+        attributes: [String: String] = [:], events: [Event] = [], resource: [String: String] = [:]
+    ) {
+        self.traceID = traceID
+        self.spanID = spanID
+        self.parentSpanID = parentSpanID
+        self.service = service
+        self.name = name
+        self.kind = kind
+        self.startNs = startNs
+        self.durationNs = durationNs
+        self.status = status
+        self.statusMessage = statusMessage
+        self.attributes = attributes
+        self.events = events
+        self.resource = resource
+    }
+
+    public var isError: Bool { status == .error }
+    public var durationMs: Double { Double(durationNs) / 1e6 }
+    public var startMs: Double { Double(startNs) / 1e6 }
+}
+
+/// Limits applied to every span at ingest; past them values are truncated with a marker.
+public struct SpanLimits: Sendable {
+    public var maxAttributes = 128
+    public var maxAttributeValueBytes = 4096
+    public var maxEvents = 128
+    public static let truncationMarker = "…[truncated]"
+
+    public init() {}
+
+    /// Keeps at most `maxAttributes` (sorted by key, so the choice is stable) and cuts long values.
+    public func apply(_ attributes: [String: String]) -> (attributes: [String: String], dropped: Int) {
+        var kept: [String: String] = [:]
+        var dropped = 0
+        for key in attributes.keys.sorted() {
+            guard kept.count < maxAttributes else {
+                dropped += 1
+                continue
+            }
+            var value = attributes[key]!
+            if value.utf8.count > maxAttributeValueBytes {
+                value = String(decoding: value.utf8.prefix(maxAttributeValueBytes), as: UTF8.self) + Self.truncationMarker
+            }
+            kept[key] = value
+        }
+        if dropped > 0 { kept["perfwatch.dropped_attributes"] = String(dropped) }
+        return (kept, dropped)
+    }
+}

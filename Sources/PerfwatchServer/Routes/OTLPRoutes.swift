@@ -1,0 +1,140 @@
+import Hummingbird
+import NIOCore
+import PerfwatchIngest
+import PerfwatchModel
+
+/// OTLP/HTTP on its standard paths, so an OpenTelemetry SDK pointed at this port just works.
+/// Responses follow the specification: an `Export*ServiceResponse` in the request's encoding
+/// (with `partial_success` when some spans are refused), and a `google.rpc.Status` body on errors.
+struct OTLPRoutes {
+    let components: ServerComponents
+
+    enum Encoding {
+        case protobuf, json
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/traces") { request, _ in await self.traces(request) }
+        router.rejectOtherMethods("/v1/traces", allowed: [.post])
+        router.post("/v1/logs") { request, _ in
+            let encoding = (try? Self.encoding(of: request)) ?? .json
+            return Self.status(.notFound, code: 12, "OTLP logs are not supported yet; send traces to /v1/traces", encoding: encoding)
+        }
+    }
+
+    static func encoding(of request: Request) throws -> Encoding {
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        if type.hasPrefix("application/x-protobuf") || type.hasPrefix("application/protobuf") { return .protobuf }
+        if type.hasPrefix("application/json") { return .json }
+        throw PerfwatchError(
+            .unsupportedMediaType, "Content-Type '\(type)' is not supported; OTLP/HTTP uses application/x-protobuf or application/json")
+    }
+
+    func traces(_ request: Request) async -> Response {
+        var request = request
+        var encoding = Encoding.json
+        do {
+            encoding = try Self.encoding(of: request)
+            let body = try await request.bodyBytes(limit: components.configuration.maxBodyBytes)
+            let decoded: OTLPTraces
+            switch encoding {
+            case .json: decoded = try OTLPJSONTraceDecoder().decode(body)
+            case .protobuf: decoded = try OTLPProtobufTraceDecoder().decode(body)
+            }
+            if decoded.rejected > 0 {
+                components.statistics.recordRejections(Array(repeating: "otlp_invalid_span", count: decoded.rejected))
+            }
+            let derived = SpanDerivations.derive(from: decoded.spans)
+            _ = try await components.pipeline.submit(
+                IngestPayload(points: derived.points, spans: decoded.spans, statements: derived.statements))
+            return Self.exportResponse(rejected: decoded.rejected, message: decoded.errorMessage, encoding: encoding)
+        } catch let error as PerfwatchError {
+            let grpcCode: Int
+            switch error.code {
+            case .badRequest: grpcCode = 3  // INVALID_ARGUMENT
+            case .payloadTooLarge: grpcCode = 8  // RESOURCE_EXHAUSTED
+            case .overloaded, .unavailable: grpcCode = 14  // UNAVAILABLE
+            case .unauthorized: grpcCode = 16
+            case .forbidden: grpcCode = 7
+            default: grpcCode = 2  // UNKNOWN
+            }
+            var response = Self.status(ErrorMiddleware<BasicRequestContext>.status(for: error.code), code: grpcCode, error.message, encoding: encoding)
+            if error.code == .overloaded || error.code == .unavailable { response.headers[.retryAfter] = "1" }
+            return response
+        } catch {
+            return Self.status(.internalServerError, code: 13, "internal error", encoding: encoding)
+        }
+    }
+
+    /// `ExportTraceServiceResponse`: empty on full success, else `partial_success`.
+    static func exportResponse(rejected: Int, message: String, encoding: Encoding) -> Response {
+        switch encoding {
+        case .json:
+            guard rejected > 0 else { return .json("{}") }
+            var json = JSONText()
+            json.raw("{\"partialSuccess\":{\"rejectedSpans\":\"\(rejected)\",\"errorMessage\":")
+            json.string(message)
+            json.raw("}}")
+            return .json(json.text)
+        case .protobuf:
+            var inner = ProtobufWriter()
+            if rejected > 0 {
+                inner.varintField(1, UInt64(rejected))
+                inner.stringField(2, message)
+            }
+            var outer = ProtobufWriter()
+            if rejected > 0 { outer.bytesField(1, inner.bytes) }
+            return Response(
+                status: .ok, headers: [.contentType: "application/x-protobuf"], body: .init(byteBuffer: ByteBuffer(bytes: outer.bytes)))
+        }
+    }
+
+    /// `google.rpc.Status {code, message}` in the request's encoding.
+    static func status(_ status: HTTPResponse.Status, code: Int, _ message: String, encoding: Encoding) -> Response {
+        switch encoding {
+        case .json:
+            var json = JSONText()
+            json.raw("{\"code\":\(code),\"message\":")
+            json.string(message)
+            json.raw(",\"error\":{\"code\":")
+            json.string(status.code == 404 ? "not_found" : status.code == 415 ? "unsupported_media_type" : status.code < 500 ? "bad_request" : "unavailable")
+            json.raw(",\"message\":")
+            json.string(message)
+            json.raw("}}")
+            return .json(json.text, status: status)
+        case .protobuf:
+            var writer = ProtobufWriter()
+            writer.varintField(1, UInt64(code))
+            writer.stringField(2, message)
+            return Response(
+                status: status, headers: [.contentType: "application/x-protobuf"], body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+        }
+    }
+}
+
+/// Just enough protobuf encoding for the small OTLP response messages.
+struct ProtobufWriter {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func varint(_ value: UInt64) {
+        var remaining = value
+        while remaining >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: remaining) | 0x80)
+            remaining >>= 7
+        }
+        bytes.append(UInt8(remaining))
+    }
+
+    mutating func varintField(_ number: UInt64, _ value: UInt64) {
+        varint(number << 3)
+        varint(value)
+    }
+
+    mutating func bytesField(_ number: UInt64, _ value: [UInt8]) {
+        varint(number << 3 | 2)
+        varint(UInt64(value.count))
+        bytes.append(contentsOf: value)
+    }
+
+    mutating func stringField(_ number: UInt64, _ value: String) { bytesField(number, Array(value.utf8)) }
+}

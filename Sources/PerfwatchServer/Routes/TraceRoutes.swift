@@ -1,0 +1,240 @@
+import Foundation
+import Hummingbird
+import PerfwatchModel
+import PerfwatchQuery
+import PerfwatchStorage
+
+/// Trace search, trace by id (for the waterfall), the routes table and the slow-query table.
+struct TraceRoutes {
+    let components: ServerComponents
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/v1/traces") { request, _ in try await self.list(request) }
+        router.rejectOtherMethods("/api/v1/traces", allowed: [.get])
+        router.get("/api/v1/traces/:traceID") { _, context in try await self.trace(context.parameters.get("traceID") ?? "") }
+        router.get("/api/v1/routes") { request, _ in try await self.routes(request) }
+        router.get("/api/v1/db/queries") { request, _ in try await self.queries(request) }
+    }
+
+    /// `from`/`to` as the query API reads them (default: the last hour).
+    func range(_ request: Request, now: Int64) throws -> (Int64, Int64) {
+        let parameters = request.uri.queryParameters
+        func time(_ name: String, _ fallback: Int64) throws -> Int64 {
+            guard let text = parameters[name[...]].map(String.init), !text.isEmpty else { return fallback }
+            guard let value = TimeParsing.parseTime(text, nowMs: now) else {
+                throw PerfwatchError(.badRequest, "parameter '\(name)': '\(text)' is not unix ms, RFC 3339, 'now' or relative like -1h")
+            }
+            return value
+        }
+        let to = try time("to", now)
+        let from = try time("from", to - 3_600_000)
+        guard from <= to else { throw PerfwatchError(.badRequest, "parameter 'from' (\(from)) is after 'to' (\(to))") }
+        return (from, to)
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        let (from, to) = try range(request, now: TimeParsing.nowMs())
+        var query = TraceQuery(from: from, to: to)
+        query.service = parameters["service"].map(String.init)
+        query.route = parameters["route"].map(String.init)
+        if let status = parameters["status"] {
+            guard status == "error" else { throw PerfwatchError(.badRequest, "parameter 'status': only 'error' is supported") }
+            query.errorsOnly = true
+        }
+        if let text = parameters["min_duration"] {
+            guard let value = Double(String(text)), value >= 0 else {
+                throw PerfwatchError(.badRequest, "parameter 'min_duration': '\(text)' is not a number of milliseconds")
+            }
+            query.minDurationMs = value
+        }
+        if let text = parameters["limit"] {
+            guard let value = Int(String(text)), (1...1000).contains(value) else {
+                throw PerfwatchError(.badRequest, "parameter 'limit': '\(text)' is not between 1 and 1000")
+            }
+            query.limit = value
+        }
+        if let text = parameters["order"] {
+            guard let order = TraceQuery.Order(rawValue: String(text)) else {
+                throw PerfwatchError(.badRequest, "parameter 'order': '\(text)' is not duration or time")
+            }
+            query.order = order
+        }
+        let summaries = try await components.spanStore.traceSummaries(query)
+        var json = JSONText()
+        json.raw("{\"traces\":[")
+        for (index, summary) in summaries.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.raw("{\"traceId\":")
+            json.string(summary.traceID)
+            json.raw(",\"service\":")
+            json.string(summary.service)
+            json.raw(",\"name\":")
+            json.string(summary.name)
+            json.raw(",\"route\":")
+            json.string(summary.route.isEmpty ? summary.name : summary.route)
+            json.raw(",\"startTime\":")
+            json.number(summary.startMs)
+            json.raw(",\"durationMs\":")
+            json.number(summary.durationMs)
+            json.raw(",\"spanCount\":\(summary.spanCount),\"error\":\(summary.isError)}")
+        }
+        json.raw("]}")
+        return .json(json.text)
+    }
+
+    func trace(_ id: String) async throws -> Response {
+        let normalized = id.lowercased()
+        guard normalized.count == 32, normalized.allSatisfy(\.isHexDigit) else {
+            throw PerfwatchError(.badRequest, "trace id '\(id.prefix(64))' is not 32 hex digits")
+        }
+        let spans = try await components.spanStore.trace(id: normalized)
+        guard !spans.isEmpty else { throw PerfwatchError(.notFound, "no trace with id \(normalized)") }
+        // Self time: the span's duration minus the union of its children's time inside it.
+        var children: [String: [Span]] = [:]
+        for span in spans where !span.parentSpanID.isEmpty { children[span.parentSpanID, default: []].append(span) }
+        var json = JSONText()
+        json.raw("{\"traceId\":")
+        json.string(normalized)
+        json.raw(",\"spans\":[")
+        for (index, span) in spans.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.raw("{\"spanId\":")
+            json.string(span.spanID)
+            json.raw(",\"parentSpanId\":")
+            json.string(span.parentSpanID)
+            json.raw(",\"name\":")
+            json.string(span.name)
+            json.raw(",\"service\":")
+            json.string(span.service)
+            json.raw(",\"kind\":")
+            json.string(span.kind.name)
+            json.raw(",\"startTime\":")
+            json.number(span.startMs)
+            json.raw(",\"durationMs\":")
+            json.number(span.durationMs)
+            json.raw(",\"selfTimeMs\":")
+            json.number(Self.selfTimeMs(span, children: children[span.spanID] ?? []))
+            json.raw(",\"status\":")
+            json.string(span.status == .error ? "error" : span.status == .ok ? "ok" : "unset")
+            json.raw(",\"statusMessage\":")
+            json.string(span.statusMessage)
+            json.raw(",\"attributes\":")
+            json.object(span.attributes)
+            json.raw(",\"events\":[")
+            for (eventIndex, event) in span.events.enumerated() {
+                if eventIndex > 0 { json.raw(",") }
+                json.raw("{\"time\":")
+                json.number(Double(event.timeNs) / 1e6)
+                json.raw(",\"name\":")
+                json.string(event.name)
+                json.raw(",\"attributes\":")
+                json.object(event.attributes)
+                json.raw("}")
+            }
+            json.raw("]}")
+        }
+        json.raw("]}")
+        return .json(json.text)
+    }
+
+    static func selfTimeMs(_ span: Span, children: [Span]) -> Double {
+        let start = span.startNs
+        let end = span.startNs + span.durationNs
+        let intervals = children.map { (max($0.startNs, start), min($0.startNs + $0.durationNs, end)) }.filter { $0.0 < $0.1 }
+            .sorted { $0.0 < $1.0 }
+        var covered: Int64 = 0
+        var cursor = start
+        for (childStart, childEnd) in intervals where childEnd > cursor {
+            covered += childEnd - max(childStart, cursor)
+            cursor = childEnd
+        }
+        return Double(span.durationNs - covered) / 1e6
+    }
+
+    /// Per service and route: requests per second, p50/p95/p99 and error percentage.
+    func routes(_ request: Request) async throws -> Response {
+        let now = TimeParsing.nowMs()
+        let (from, to) = try range(request, now: now)
+        let engine = components.queryEngine
+        func values(_ metric: String, _ stat: Stat) async throws -> [Labels: Double] {
+            let result = try await engine.execute(
+                MetricQuery(metric: metric, stat: stat, from: from, to: to, groupBy: ["service", "route"]), nowMs: now)
+            var map: [Labels: Double] = [:]
+            for series in result.series { map[Labels(series.tags)] = series.points.first?.value }
+            return map
+        }
+        let counts = try await values("http.server.duration", .count)
+        let p50 = try await values("http.server.duration", .percentile(0.5))
+        let p95 = try await values("http.server.duration", .percentile(0.95))
+        let p99 = try await values("http.server.duration", .percentile(0.99))
+        let errors = try await values("http.server.errors", .sum)
+        let seconds = max(Double(to - from) / 1000, 0.001)
+        var json = JSONText()
+        json.raw("{\"from\":\(from),\"to\":\(to),\"routes\":[")
+        for (index, labels) in counts.keys.sorted(by: { (counts[$0] ?? 0) > (counts[$1] ?? 0) }).enumerated() {
+            let count = counts[labels] ?? 0
+            if index > 0 { json.raw(",") }
+            json.raw("{\"service\":")
+            json.string(labels["service"] ?? "")
+            json.raw(",\"route\":")
+            json.string(labels["route"] ?? "")
+            json.raw(",\"requests\":")
+            json.number(count)
+            json.raw(",\"rps\":")
+            json.number((count / seconds * 1000).rounded() / 1000)
+            for (name, map) in [("p50", p50), ("p95", p95), ("p99", p99)] {
+                json.raw(",\"\(name)\":")
+                if let value = map[labels] { json.number((value * 100).rounded() / 100) } else { json.raw("null") }
+            }
+            json.raw(",\"errorRate\":")
+            json.number(count > 0 ? ((errors[labels] ?? 0) / count * 10000).rounded() / 10000 : 0)
+            json.raw("}")
+        }
+        json.raw("]}")
+        return .json(json.text)
+    }
+
+    /// Per query fingerprint: calls, total time, p95, and the normalized statement.
+    func queries(_ request: Request) async throws -> Response {
+        let now = TimeParsing.nowMs()
+        let (from, to) = try range(request, now: now)
+        let engine = components.queryEngine
+        func values(_ stat: Stat) async throws -> [Labels: Double] {
+            let result = try await engine.execute(
+                MetricQuery(metric: "db.query.duration", stat: stat, from: from, to: to, groupBy: ["service", "db_system", "operation", "fingerprint"]),
+                nowMs: now)
+            var map: [Labels: Double] = [:]
+            for series in result.series { map[Labels(series.tags)] = series.points.first?.value }
+            return map
+        }
+        let calls = try await values(.count)
+        let totals = try await values(.sum)
+        let p95 = try await values(.percentile(0.95))
+        let statements = try await components.spanStore.statements(fingerprints: calls.keys.compactMap { $0["fingerprint"] })
+        var json = JSONText()
+        json.raw("{\"from\":\(from),\"to\":\(to),\"queries\":[")
+        for (index, labels) in calls.keys.sorted(by: { (totals[$0] ?? 0) > (totals[$1] ?? 0) }).enumerated() {
+            if index > 0 { json.raw(",") }
+            json.raw("{\"fingerprint\":")
+            json.string(labels["fingerprint"] ?? "")
+            json.raw(",\"service\":")
+            json.string(labels["service"] ?? "")
+            json.raw(",\"dbSystem\":")
+            json.string(labels["db_system"] ?? "")
+            json.raw(",\"operation\":")
+            json.string(labels["operation"] ?? "")
+            json.raw(",\"statement\":")
+            json.string(statements[labels["fingerprint"] ?? ""] ?? "")
+            json.raw(",\"calls\":")
+            json.number(calls[labels] ?? 0)
+            json.raw(",\"totalMs\":")
+            json.number(((totals[labels] ?? 0) * 100).rounded() / 100)
+            json.raw(",\"p95\":")
+            if let value = p95[labels] { json.number((value * 100).rounded() / 100) } else { json.raw("null") }
+            json.raw("}")
+        }
+        json.raw("]}")
+        return .json(json.text)
+    }
+}

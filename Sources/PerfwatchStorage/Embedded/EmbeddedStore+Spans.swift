@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+public import PerfwatchModel
+
+extension EmbeddedStore {
+    func writeSpans(_ db: Database, _ spans: [Span], statements: [String: String]) throws {
+        if !spans.isEmpty {
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ns, duration_ns, status,
+                        status_message, route, is_root, attributes, events, resource)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            for span in spans {
+                let route = span.attributes["http.route"] ?? ""
+                try insert.execute(arguments: [
+                    span.traceID, span.spanID, span.parentSpanID, span.service, span.name, span.kind.rawValue, span.startNs,
+                    span.durationNs, span.status.rawValue, span.statusMessage, route, span.parentSpanID.isEmpty ? 1 : 0,
+                    String(decoding: try encoder.encode(span.attributes), as: UTF8.self),
+                    String(decoding: try encoder.encode(span.events), as: UTF8.self),
+                    String(decoding: try encoder.encode(span.resource), as: UTF8.self),
+                ])
+            }
+        }
+        if !statements.isEmpty {
+            let insert = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO db_statements (fingerprint, statement, first_seen_ms) VALUES (?, ?, ?)")
+            let now = TimeParsing.nowMs()
+            for (fingerprint, statement) in statements { try insert.execute(arguments: [fingerprint, statement, now]) }
+        }
+    }
+
+    public func traceSummaries(_ query: TraceQuery) async throws -> [TraceSummary] {
+        var conditions = ["is_root = 1", "start_ns >= ?", "start_ns <= ?"]
+        var arguments: [(any DatabaseValueConvertible)?] = [query.from * 1_000_000, query.to * 1_000_000]
+        if let service = query.service {
+            conditions.append("service = ?")
+            arguments.append(service)
+        }
+        if let route = query.route {
+            conditions.append("(route = ? OR name = ?)")
+            arguments.append(route)
+            arguments.append(route)
+        }
+        if query.errorsOnly { conditions.append("status = 2") }
+        if let minimum = query.minDurationMs {
+            conditions.append("duration_ns >= ?")
+            arguments.append(Int64(minimum * 1e6))
+        }
+        let order = query.order == .duration ? "duration_ns DESC" : "start_ns DESC"
+        let sql = """
+            SELECT trace_id, service, name, route, start_ns, duration_ns, status,
+                (SELECT COUNT(*) FROM spans AS member WHERE member.trace_id = spans.trace_id) AS span_count
+            FROM spans WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT \(max(1, min(query.limit, 1000)))
+            """
+        let statementArguments = StatementArguments(arguments)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
+                TraceSummary(
+                    traceID: row[0], service: row[1], name: row[2], route: row[3], startMs: Double(row[4] as Int64) / 1e6,
+                    durationMs: Double(row[5] as Int64) / 1e6, spanCount: row[7], isError: (row[6] as Int) == Span.Status.error.rawValue)
+            }
+        }
+    }
+
+    public func trace(id: String) async throws -> [Span] {
+        try await pool.read { db in
+            let decoder = JSONDecoder()
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, duration_ns, status, status_message,
+                        attributes, events, resource
+                    FROM spans WHERE trace_id = ? ORDER BY start_ns
+                    """, arguments: [id]
+            ).map { row in
+                Span(
+                    traceID: row[0], spanID: row[1], parentSpanID: row[2], service: row[3], name: row[4],
+                    kind: Span.Kind(rawValue: row[5]) ?? .unspecified, startNs: row[6], durationNs: row[7],
+                    status: Span.Status(rawValue: row[8]) ?? .unset, statusMessage: row[9],
+                    attributes: (try? decoder.decode([String: String].self, from: Data((row[10] as String).utf8))) ?? [:],
+                    events: (try? decoder.decode([Span.Event].self, from: Data((row[11] as String).utf8))) ?? [],
+                    resource: (try? decoder.decode([String: String].self, from: Data((row[12] as String).utf8))) ?? [:])
+            }
+        }
+    }
+
+    public func statements(fingerprints: [String]) async throws -> [String: String] {
+        guard !fingerprints.isEmpty else { return [:] }
+        return try await pool.read { db in
+            var result: [String: String] = [:]
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT fingerprint, statement FROM db_statements WHERE fingerprint IN (\(Self.placeholders(fingerprints.count)))",
+                arguments: StatementArguments(fingerprints))
+            for row in rows { result[row[0]] = row[1] }
+            return result
+        }
+    }
+}
