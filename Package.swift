@@ -73,7 +73,13 @@ let package = Package(
         ),
         .testTarget(name: "PerfwatchSketchTests", dependencies: ["PerfwatchSketch", "PerfwatchTesting"]),
         .testTarget(name: "PerfwatchStorageTests", dependencies: ["PerfwatchStorage", "PerfwatchModel", "PerfwatchSketch", "PerfwatchTesting"]),
-        .testTarget(name: "PerfwatchIngestTests", dependencies: ["PerfwatchIngest", "PerfwatchModel", "PerfwatchTesting"]),
+        .testTarget(
+            name: "PerfwatchIngestTests",
+            dependencies: [
+                "PerfwatchIngest", "PerfwatchModel", "PerfwatchTesting", "PerfwatchOTLP",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .testTarget(name: "PerfwatchQueryTests", dependencies: ["PerfwatchQuery", "PerfwatchStorage", "PerfwatchModel", "PerfwatchTesting"]),
         .testTarget(
             name: "PerfwatchServerTests",

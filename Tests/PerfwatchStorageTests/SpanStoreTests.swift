@@ -1,0 +1,65 @@
+import PerfwatchModel
+import PerfwatchStorage
+import PerfwatchTesting
+import Testing
+
+@Suite("Span store")
+struct SpanStoreTests {
+    static let nowNs = TimeParsing.nowMs() * 1_000_000
+
+    func span(trace: String, id: String, parent: String = "", name: String, startOffsetMs: Int64, durationMs: Int64, error: Bool = false, route: String? = nil) -> Span {
+        Span(
+            traceID: trace, spanID: id, parentSpanID: parent, service: "shop", name: name, kind: parent.isEmpty ? .server : .client,
+            startNs: Self.nowNs - 60_000_000_000 + startOffsetMs * 1_000_000, durationNs: durationMs * 1_000_000,
+            status: error ? .error : .unset, attributes: route.map { ["http.route": $0] } ?? [:],
+            events: [Span.Event(timeNs: Self.nowNs, name: "e", attributes: ["k": "v"])], resource: ["service.version": "2"])
+    }
+
+    @Test("a trace round-trips with its spans in start order; lists filter and order")
+    func roundTrip() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try EmbeddedStore(configuration: .init(directory: directory, fsyncEachCommit: false))
+            let a = String(repeating: "a", count: 32)
+            let b = String(repeating: "b", count: 32)
+            let spans = [
+                span(trace: a, id: "0000000000000002", parent: "0000000000000001", name: "SELECT", startOffsetMs: 5, durationMs: 10),
+                span(trace: a, id: "0000000000000001", name: "GET /cart", startOffsetMs: 0, durationMs: 40, route: "/cart"),
+                span(trace: b, id: "0000000000000003", name: "GET /pay", startOffsetMs: 100, durationMs: 900, error: true, route: "/pay"),
+            ]
+            _ = try await store.append(IngestPayload(spans: spans, statements: ["f1": "SELECT ?"]))
+            let trace = try await store.trace(id: a)
+            #expect(trace.map(\.spanID) == ["0000000000000001", "0000000000000002"])
+            #expect(trace[0].attributes == ["http.route": "/cart"])
+            #expect(trace[0].events.first?.attributes == ["k": "v"])
+            #expect(trace[0].resource["service.version"] == "2")
+            let now = TimeParsing.nowMs()
+            var query = TraceQuery(from: now - 3_600_000, to: now)
+            query.order = .duration
+            let all = try await store.traceSummaries(query)
+            #expect(all.map(\.traceID) == [b, a])
+            #expect(all.last?.spanCount == 2)
+            query.errorsOnly = true
+            #expect(try await store.traceSummaries(query).map(\.traceID) == [b])
+            query.errorsOnly = false
+            query.route = "/cart"
+            #expect(try await store.traceSummaries(query).map(\.traceID) == [a])
+            query.route = nil
+            query.minDurationMs = 100
+            #expect(try await store.traceSummaries(query).map(\.traceID) == [b])
+            #expect(try await store.statements(fingerprints: ["f1", "nope"]) == ["f1": "SELECT ?"])
+            #expect(try await store.trace(id: String(repeating: "c", count: 32)).isEmpty)
+        }
+    }
+
+    @Test("span retention removes old spans")
+    func retention() async throws {
+        try await withTemporaryDirectory { directory in
+            var policy = RetentionPolicy()
+            policy.spansMs = 30_000
+            let store = try EmbeddedStore(configuration: .init(directory: directory, retention: policy, fsyncEachCommit: false))
+            _ = try await store.append(IngestPayload(spans: [span(trace: String(repeating: "d", count: 32), id: "0000000000000009", name: "old", startOffsetMs: 0, durationMs: 1)]))
+            let report = try await store.applyRetention(nowMs: TimeParsing.nowMs())
+            #expect(report.deletedSpans == 1)
+        }
+    }
+}
