@@ -30,6 +30,12 @@ if ! python3 -c 'import selenium, pytest, requests' >/dev/null 2>&1; then
 else
     echo "pip: selenium, pytest, requests already installed"
 fi
+if ! python3 -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http' >/dev/null 2>&1; then
+    echo "pip: installing opentelemetry-sdk opentelemetry-exporter-otlp-proto-http"
+    python3 -m pip install -q --disable-pip-version-check opentelemetry-sdk opentelemetry-exporter-otlp-proto-http
+else
+    echo "pip: opentelemetry-sdk, opentelemetry-exporter-otlp-proto-http already installed"
+fi
 
 section "Build (swift build --build-tests)"
 swift build --build-tests

@@ -13,7 +13,7 @@ public struct IngestPayload: Sendable {
     }
 
     /// Items the queue counts against its bound.
-    public var weight: Int { points.count + spans.count }
+    public var weight: Int { points.count + points.sketchEntries.count + spans.count }
     public var isEmpty: Bool { points.isEmpty && spans.isEmpty }
 
     public mutating func append(contentsOf other: IngestPayload) {

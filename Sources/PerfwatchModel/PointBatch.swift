@@ -22,8 +22,17 @@ public struct PointBatch: Sendable {
         public var sample: Sample
     }
 
+    /// A distribution already aggregated by the sender (an OTLP histogram data point), as an
+    /// encoded quantile sketch (docs/formats/quantile-sketch.md) with exact count/sum/min/max.
+    public struct SketchEntry: Sendable, Equatable {
+        public var series: Int32
+        public var timeMs: Int64
+        public var sketch: [UInt8]
+    }
+
     public private(set) var series: [Series] = []
     public private(set) var entries: [Entry] = []
+    public private(set) var sketchEntries: [SketchEntry] = []
     /// Dedupes series added through `append(_:)`; parsers with their own cache use `addSeries`.
     private var index: [SeriesKey: Int32] = [:]
 
@@ -33,8 +42,9 @@ public struct PointBatch: Sendable {
         for point in points { append(point) }
     }
 
+    /// Single values (sketch entries are counted apart, in `sketchEntries`).
     public var count: Int { entries.count }
-    public var isEmpty: Bool { entries.isEmpty }
+    public var isEmpty: Bool { entries.isEmpty && sketchEntries.isEmpty }
 
     public mutating func reserveCapacity(entries count: Int) { entries.reserveCapacity(count) }
 
@@ -46,6 +56,18 @@ public struct PointBatch: Sendable {
 
     public mutating func add(series: Int32, sample: Sample) {
         entries.append(Entry(series: series, sample: sample))
+    }
+
+    public mutating func add(series: Int32, timeMs: Int64, sketch: [UInt8]) {
+        sketchEntries.append(SketchEntry(series: series, timeMs: timeMs, sketch: sketch))
+    }
+
+    /// The index of an equal series already in the batch, or a new one.
+    public mutating func seriesIndex(_ candidate: Series) -> Int32 {
+        if let existing = index[candidate.key], series[Int(existing)] == candidate { return existing }
+        let added = addSeries(candidate)
+        if index[candidate.key] == nil { index[candidate.key] = added }
+        return added
     }
 
     /// Adds one point, reusing its series if the batch already has it.
@@ -69,6 +91,9 @@ public struct PointBatch: Sendable {
         series.append(contentsOf: other.series)
         entries.reserveCapacity(entries.count + other.entries.count)
         for entry in other.entries { entries.append(Entry(series: entry.series + offset, sample: entry.sample)) }
+        for entry in other.sketchEntries {
+            sketchEntries.append(SketchEntry(series: entry.series + offset, timeMs: entry.timeMs, sketch: entry.sketch))
+        }
     }
 
     /// The entry as a self-contained point (for messages and tests).

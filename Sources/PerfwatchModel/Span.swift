@@ -49,12 +49,15 @@ public struct Span: Sendable, Equatable {
     public var events: [Event]
     /// Resource attributes (`service.version`, `deployment.environment`, …).
     public var resource: [String: String]
+    /// The route pattern (`http.route`, or the path made into a pattern); empty when not HTTP.
+    public var route: String
 
     public init(
         traceID: String, spanID: String, parentSpanID: String = "", service: String, name: String, kind: Kind,
         startNs: Int64, durationNs: Int64, status: Status = .unset, statusMessage: String = "",
-        attributes: [String: String] = [:], events: [Event] = [], resource: [String: String] = [:]
+        attributes: [String: String] = [:], events: [Event] = [], resource: [String: String] = [:], route: String = ""
     ) {
+        self.route = route
         self.traceID = traceID
         self.spanID = spanID
         self.parentSpanID = parentSpanID
@@ -84,12 +87,24 @@ public struct SpanLimits: Sendable {
 
     public init() {}
 
-    /// Keeps at most `maxAttributes` (sorted by key, so the choice is stable) and cuts long values.
+    /// Attribute namespaces kept first when a span has too many: the ones routes, RED metrics
+    /// and query fingerprints are derived from.
+    static let priorityPrefixes = ["http.", "url.", "db.", "rpc.", "server.", "net.", "error.", "exception.", "messaging."]
+
+    /// Keeps at most `maxAttributes` in total — well-known namespaces first, then by key, so the
+    /// choice is stable — and cuts long values. When some are dropped, one of the kept slots
+    /// records how many (`perfwatch.dropped_attributes`).
     public func apply(_ attributes: [String: String]) -> (attributes: [String: String], dropped: Int) {
         var kept: [String: String] = [:]
         var dropped = 0
-        for key in attributes.keys.sorted() {
-            guard kept.count < maxAttributes else {
+        let capacity = attributes.count > maxAttributes ? maxAttributes - 1 : maxAttributes
+        let ordered = attributes.keys.sorted { left, right in
+            let leftPriority = Self.priorityPrefixes.contains { left.hasPrefix($0) }
+            let rightPriority = Self.priorityPrefixes.contains { right.hasPrefix($0) }
+            return leftPriority != rightPriority ? leftPriority : left < right
+        }
+        for key in ordered {
+            guard kept.count < capacity else {
                 dropped += 1
                 continue
             }

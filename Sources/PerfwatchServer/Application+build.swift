@@ -24,7 +24,8 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
         configuration: configuration, store: store, spanStore: store, pipeline: pipeline,
         queryEngine: QueryEngine(store: store, configuration: .init(maxSeries: configuration.maxSeriesPerQuery)),
         statistics: statistics, broadcaster: broadcaster, jsonParser: JSONMetricsParser(limits: limits),
-        prometheusParser: PrometheusTextParser(limits: limits), startedAtMs: TimeParsing.nowMs())
+        prometheusParser: PrometheusTextParser(limits: limits), otlpMetrics: OTLPMetricsMapper(limits: limits),
+        startedAtMs: TimeParsing.nowMs())
 
     let router = Router()
     router.add(middleware: ErrorMiddleware())

@@ -15,5 +15,6 @@ struct ServerComponents: Sendable {
     let broadcaster: CommitBroadcaster
     let jsonParser: JSONMetricsParser
     let prometheusParser: PrometheusTextParser
+    let otlpMetrics: OTLPMetricsMapper
     let startedAtMs: Int64
 }

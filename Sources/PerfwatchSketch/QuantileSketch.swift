@@ -62,6 +62,14 @@ public struct QuantileSketch: Sendable, Equatable {
         if value > max { max = value }
     }
 
+    /// Replaces the tracked sum, min and max with exact figures known to the producer — for
+    /// histograms rebuilt from bucket counts, whose bin contents are only representative values.
+    public mutating func setExactStatistics(sum: Double?, min: Double?, max: Double?) {
+        if let sum, sum.isFinite { self.sum = sum }
+        if let min, min.isFinite { self.min = min }
+        if let max, max.isFinite { self.max = max }
+    }
+
     /// Adds every value of `other` to this sketch. Both must share the relative accuracy.
     public mutating func merge(_ other: QuantileSketch) {
         precondition(other.relativeAccuracy == relativeAccuracy, "sketches with different accuracy")

@@ -61,6 +61,8 @@ public struct DistributionBucket: Sendable {
 public struct AppendOutcome: Sendable {
     /// Indexes (into the appended array) of points refused because the metric already has another kind.
     public var kindConflicts: [Int] = []
+    /// Pre-aggregated sketches refused for a kind conflict.
+    public var rejectedSketches = 0
     public var stored: Int = 0
 
     public init() {}

@@ -12,7 +12,7 @@ struct SpanStoreTests {
             traceID: trace, spanID: id, parentSpanID: parent, service: "shop", name: name, kind: parent.isEmpty ? .server : .client,
             startNs: Self.nowNs - 60_000_000_000 + startOffsetMs * 1_000_000, durationNs: durationMs * 1_000_000,
             status: error ? .error : .unset, attributes: route.map { ["http.route": $0] } ?? [:],
-            events: [Span.Event(timeNs: Self.nowNs, name: "e", attributes: ["k": "v"])], resource: ["service.version": "2"])
+            events: [Span.Event(timeNs: Self.nowNs, name: "e", attributes: ["k": "v"])], resource: ["service.version": "2"], route: route ?? "")
     }
 
     @Test("a trace round-trips with its spans in start order; lists filter and order")

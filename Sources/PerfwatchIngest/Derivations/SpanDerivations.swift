@@ -60,6 +60,7 @@ public enum SpanDerivations {
 
     /// `http.route` when the instrumentation knows it, else the path made into a pattern.
     public static func route(of span: Span) -> String {
+        if !span.route.isEmpty { return span.route }
         if let route = span.attributes["http.route"], !route.isEmpty { return route }
         if let path = span.attributes["url.path"] ?? span.attributes["http.target"] ?? span.attributes["url.full"]
             ?? span.attributes["http.url"]

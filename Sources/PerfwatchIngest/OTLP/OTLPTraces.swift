@@ -56,13 +56,16 @@ struct OTLPSpanBuilder {
         }
         let (attributes, _) = limits.apply(fields.attributes)
         let parent = fields.parentSpanID.contains(where: { $0 != 0 }) ? Self.hex(fields.parentSpanID) : ""
-        return .success(
-            Span(
+        var span = Span(
                 traceID: Self.hex(fields.traceID), spanID: Self.hex(fields.spanID), parentSpanID: parent, service: service,
                 name: String(fields.name.prefix(1024)), kind: Span.Kind(rawValue: fields.kind) ?? .unspecified,
                 startNs: Int64(fields.startNs), durationNs: Int64(fields.endNs - fields.startNs),
                 status: Span.Status(rawValue: fields.statusCode) ?? .unset, statusMessage: String(fields.statusMessage.prefix(1024)),
-                attributes: attributes, events: Array(fields.events.prefix(limits.maxEvents)), resource: resource))
+                attributes: attributes, events: Array(fields.events.prefix(limits.maxEvents)), resource: resource)
+        if span.kind == .server || attributes.keys.contains(where: { $0.hasPrefix("http.") || $0.hasPrefix("url.") }) {
+            span.route = SpanDerivations.route(of: span)
+        }
+        return .success(span)
     }
 
     static let hexDigits = Array("0123456789abcdef".utf8)

@@ -16,6 +16,8 @@ struct OTLPRoutes {
     func register(on router: Router<BasicRequestContext>) {
         router.post("/v1/traces") { request, _ in await self.traces(request) }
         router.rejectOtherMethods("/v1/traces", allowed: [.post])
+        router.post("/v1/metrics") { request, _ in await self.metrics(request) }
+        router.rejectOtherMethods("/v1/metrics", allowed: [.post])
         router.post("/v1/logs") { request, _ in
             let encoding = (try? Self.encoding(of: request)) ?? .json
             return Self.status(.notFound, code: 12, "OTLP logs are not supported yet; send traces to /v1/traces", encoding: encoding)
@@ -30,12 +32,24 @@ struct OTLPRoutes {
             .unsupportedMediaType, "Content-Type '\(type)' is not supported; OTLP/HTTP uses application/x-protobuf or application/json")
     }
 
+    func metrics(_ request: Request) async -> Response {
+        await handle(request) { body, encoding in
+            let mapped = try components.otlpMetrics.decode(body, json: encoding == .json, nowMs: TimeParsing.nowMs())
+            if mapped.rejected > 0 {
+                components.statistics.recordRejections(Array(repeating: "otlp_invalid_data_point", count: mapped.rejected))
+            }
+            let receipt = try await components.pipeline.submit(mapped.points)
+            let rejected = mapped.rejected + receipt.kindConflicts.count
+            var message = mapped.errorMessage
+            if !receipt.kindConflicts.isEmpty {
+                message += (message.isEmpty ? "" : "; ") + "\(receipt.kindConflicts.count) data points conflict with an existing metric's kind"
+            }
+            return Self.exportResponse(rejected: rejected, message: message, encoding: encoding, field: "rejectedDataPoints")
+        }
+    }
+
     func traces(_ request: Request) async -> Response {
-        var request = request
-        var encoding = Encoding.json
-        do {
-            encoding = try Self.encoding(of: request)
-            let body = try await request.bodyBytes(limit: components.configuration.maxBodyBytes)
+        await handle(request) { body, encoding in
             let decoded: OTLPTraces
             switch encoding {
             case .json: decoded = try OTLPJSONTraceDecoder().decode(body)
@@ -47,7 +61,18 @@ struct OTLPRoutes {
             let derived = SpanDerivations.derive(from: decoded.spans)
             _ = try await components.pipeline.submit(
                 IngestPayload(points: derived.points, spans: decoded.spans, statements: derived.statements))
-            return Self.exportResponse(rejected: decoded.rejected, message: decoded.errorMessage, encoding: encoding)
+            return Self.exportResponse(rejected: decoded.rejected, message: decoded.errorMessage, encoding: encoding, field: "rejectedSpans")
+        }
+    }
+
+    /// Reads the body in the request's encoding and turns every failure into an OTLP status.
+    func handle(_ request: Request, _ body: ([UInt8], Encoding) async throws -> Response) async -> Response {
+        var request = request
+        var encoding = Encoding.json
+        do {
+            encoding = try Self.encoding(of: request)
+            let bytes = try await request.bodyBytes(limit: components.configuration.maxBodyBytes)
+            return try await body(bytes, encoding)
         } catch let error as PerfwatchError {
             let grpcCode: Int
             switch error.code {
@@ -66,13 +91,14 @@ struct OTLPRoutes {
         }
     }
 
-    /// `ExportTraceServiceResponse`: empty on full success, else `partial_success`.
-    static func exportResponse(rejected: Int, message: String, encoding: Encoding) -> Response {
+    /// `Export{Trace,Metrics}ServiceResponse`: empty on full success, else `partial_success`
+    /// (field 1 is `rejected_spans` or `rejected_data_points`, field 2 the message, in both).
+    static func exportResponse(rejected: Int, message: String, encoding: Encoding, field: String) -> Response {
         switch encoding {
         case .json:
             guard rejected > 0 else { return .json("{}") }
             var json = JSONText()
-            json.raw("{\"partialSuccess\":{\"rejectedSpans\":\"\(rejected)\",\"errorMessage\":")
+            json.raw("{\"partialSuccess\":{\"\(field)\":\"\(rejected)\",\"errorMessage\":")
             json.string(message)
             json.raw("}}")
             return .json(json.text)

@@ -182,7 +182,7 @@ struct TraceRoutes {
             json.raw(",\"requests\":")
             json.number(count)
             json.raw(",\"rps\":")
-            json.number((count / seconds * 1000).rounded() / 1000)
+            json.number(count / seconds)
             for (name, map) in [("p50", p50), ("p95", p95), ("p99", p99)] {
                 json.raw(",\"\(name)\":")
                 if let value = map[labels] { json.number((value * 100).rounded() / 100) } else { json.raw("null") }

@@ -14,10 +14,9 @@ extension EmbeddedStore {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             for span in spans {
-                let route = span.attributes["http.route"] ?? ""
                 try insert.execute(arguments: [
                     span.traceID, span.spanID, span.parentSpanID, span.service, span.name, span.kind.rawValue, span.startNs,
-                    span.durationNs, span.status.rawValue, span.statusMessage, route, span.parentSpanID.isEmpty ? 1 : 0,
+                    span.durationNs, span.status.rawValue, span.statusMessage, span.route, span.parentSpanID.isEmpty ? 1 : 0,
                     String(decoding: try encoder.encode(span.attributes), as: UTF8.self),
                     String(decoding: try encoder.encode(span.events), as: UTF8.self),
                     String(decoding: try encoder.encode(span.resource), as: UTF8.self),
@@ -72,7 +71,7 @@ extension EmbeddedStore {
                 db,
                 sql: """
                     SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, duration_ns, status, status_message,
-                        attributes, events, resource
+                        attributes, events, resource, route
                     FROM spans WHERE trace_id = ? ORDER BY start_ns
                     """, arguments: [id]
             ).map { row in
@@ -82,7 +81,8 @@ extension EmbeddedStore {
                     status: Span.Status(rawValue: row[8]) ?? .unset, statusMessage: row[9],
                     attributes: (try? decoder.decode([String: String].self, from: Data((row[10] as String).utf8))) ?? [:],
                     events: (try? decoder.decode([Span.Event].self, from: Data((row[11] as String).utf8))) ?? [],
-                    resource: (try? decoder.decode([String: String].self, from: Data((row[12] as String).utf8))) ?? [:])
+                    resource: (try? decoder.decode([String: String].self, from: Data((row[12] as String).utf8))) ?? [:],
+                    route: row[13])
             }
         }
     }

@@ -173,6 +173,16 @@ public final class EmbeddedStore: MetricStore, SpanStore {
             }
             outcome.stored += 1
         }
+        for entry in batch.sketchEntries {
+            guard let id = resolvedIDs[Int(entry.series)], batch.series[Int(entry.series)].kind == .distribution else {
+                outcome.rejectedSketches += 1
+                continue
+            }
+            let sketch = try QuantileSketch(encoded: entry.sketch)
+            let bucket = Resolution.tenSeconds.bucketStart(entry.timeMs)
+            distributions[id, default: [:]][bucket, default: QuantileSketch()].merge(sketch)
+            outcome.stored += 1
+        }
         let updatedChunks = try writeSamples(db, samplesBySeries)
         try writeDistributions(db, distributions)
         state.withLock { state in

@@ -1,0 +1,210 @@
+import Foundation
+public import PerfwatchModel
+import PerfwatchOTLP
+import PerfwatchSketch
+import SwiftProtobuf
+import Synchronization
+
+/// Maps OTLP metrics onto our kinds (docs/otlp-metrics.md):
+/// - monotonic Sum → counter (delta: increments; cumulative: running totals, resets detected
+///   at query time); non-monotonic Sum and Gauge → gauge;
+/// - Histogram and ExponentialHistogram → distribution: each bucket's count is added to a
+///   quantile sketch at the bucket's midpoint (arithmetic for explicit bounds, geometric for
+///   exponential buckets), and the producer's exact count, sum, min and max are kept;
+/// - Summary → its quantiles as gauges tagged `quantile`, count and sum as cumulative counters.
+/// Cumulative histograms are turned into deltas against the previous point of the same series
+/// and start time, so repeated exports are not double counted.
+public final class OTLPMetricsMapper: Sendable {
+    public struct Result: Sendable {
+        public var points = PointBatch()
+        public var rejected = 0
+        public var errors: [String] = []
+
+        mutating func reject(_ reason: String) {
+            rejected += 1
+            if errors.count < 5 { errors.append(reason) }
+        }
+
+        public var errorMessage: String {
+            rejected == 0 ? "" : "\(rejected) data points rejected: " + errors.joined(separator: "; ")
+        }
+    }
+
+    public let limits: ValidationLimits
+    /// Previous cumulative bucket counts by series + start time.
+    private let previous = Mutex<[String: (start: UInt64, counts: [Int: UInt64], count: UInt64, sum: Double)]>([:])
+
+    public init(limits: ValidationLimits = ValidationLimits()) { self.limits = limits }
+
+    public func decode(_ body: [UInt8], json: Bool, nowMs: Int64) throws -> Result {
+        let request: Opentelemetry_Proto_Collector_Metrics_V1_ExportMetricsServiceRequest
+        do {
+            if json {
+                var options = JSONDecodingOptions()
+                options.ignoreUnknownFields = true
+                request = try Opentelemetry_Proto_Collector_Metrics_V1_ExportMetricsServiceRequest(jsonUTF8Bytes: body, options: options)
+            } else {
+                request = try Opentelemetry_Proto_Collector_Metrics_V1_ExportMetricsServiceRequest(serializedBytes: body)
+            }
+        } catch {
+            throw PerfwatchError(.badRequest, "body is not a valid OTLP ExportMetricsServiceRequest (\(json ? "JSON" : "protobuf")): \(error)")
+        }
+        return map(request, nowMs: nowMs)
+    }
+
+    func map(_ request: Opentelemetry_Proto_Collector_Metrics_V1_ExportMetricsServiceRequest, nowMs: Int64) -> Result {
+        var result = Result()
+        for resourceMetrics in request.resourceMetrics {
+            let resource = OTLPProtobufTraceDecoder.attributes(resourceMetrics.resource.attributes)
+            var resourceTags: [String: String] = [:]
+            resourceTags["service"] = resource["service.name"]
+            resourceTags["version"] = resource["service.version"]
+            resourceTags["environment"] = resource["deployment.environment.name"] ?? resource["deployment.environment"]
+            for scopeMetrics in resourceMetrics.scopeMetrics {
+                for metric in scopeMetrics.metrics {
+                    map(metric, resourceTags: resourceTags, nowMs: nowMs, into: &result)
+                }
+            }
+        }
+        return result
+    }
+
+    private func map(_ metric: Opentelemetry_Proto_Metrics_V1_Metric, resourceTags: [String: String], nowMs: Int64, into result: inout Result) {
+        func tags(_ attributes: [Opentelemetry_Proto_Common_V1_KeyValue]) -> [String: String] {
+            resourceTags.merging(OTLPProtobufTraceDecoder.attributes(attributes)) { _, point in point }
+        }
+        func time(_ nanos: UInt64) -> Int64 { nanos == 0 ? nowMs : Int64(clamping: nanos / 1_000_000) }
+        func series(_ name: String, _ tags: [String: String], _ kind: MetricKind, _ temporality: Temporality, value: Double, timeMs: Int64) -> Int32? {
+            if let (_, message) = limits.check(name: name, tags: tags, value: value, timeMs: timeMs, nowMs: nowMs) {
+                result.reject("\(name.prefix(64)): \(message)")
+                return nil
+            }
+            return result.points.seriesIndex(
+                PointBatch.Series(key: SeriesKey(metric: name, labels: Labels(tags)), kind: kind, temporality: temporality, unit: metric.unit))
+        }
+        func number(_ point: Opentelemetry_Proto_Metrics_V1_NumberDataPoint) -> Double {
+            switch point.value {
+            case .asDouble(let value): value
+            case .asInt(let value): Double(value)
+            case nil: .nan
+            }
+        }
+        switch metric.data {
+        case .gauge(let gauge):
+            for point in gauge.dataPoints {
+                let value = number(point)
+                let timeMs = time(point.timeUnixNano)
+                if let index = series(metric.name, tags(point.attributes), .gauge, .cumulative, value: value, timeMs: timeMs) {
+                    result.points.add(series: index, sample: Sample(timeMs: timeMs, value: value))
+                }
+            }
+        case .sum(let sum):
+            let kind: MetricKind = sum.isMonotonic ? .counter : .gauge
+            let temporality: Temporality = sum.aggregationTemporality == .delta ? .delta : .cumulative
+            for point in sum.dataPoints {
+                let value = number(point)
+                let timeMs = time(point.timeUnixNano)
+                if let index = series(metric.name, tags(point.attributes), kind, temporality, value: value, timeMs: timeMs) {
+                    result.points.add(series: index, sample: Sample(timeMs: timeMs, value: value))
+                }
+            }
+        case .histogram(let histogram):
+            for point in histogram.dataPoints {
+                let timeMs = time(point.timeUnixNano)
+                let pointTags = tags(point.attributes)
+                guard let index = series(metric.name, pointTags, .distribution, .delta, value: point.sum, timeMs: timeMs) else { continue }
+                var counts: [Int: UInt64] = [:]
+                for (bucket, count) in point.bucketCounts.enumerated() where count > 0 { counts[bucket] = count }
+                guard let delta = deltaCounts(
+                    key: metric.name + "{" + Labels(pointTags).canonical + "}", cumulative: histogram.aggregationTemporality == .cumulative,
+                    start: point.startTimeUnixNano, counts: counts, count: point.count, sum: point.sum)
+                else { continue }
+                var sketch = QuantileSketch()
+                let bounds = point.explicitBounds
+                for (bucket, count) in delta.counts.sorted(by: { $0.key < $1.key }) {
+                    let lower = bucket == 0 ? (point.hasMin ? point.min : min(0, bounds.first ?? 0)) : bounds[min(bucket - 1, bounds.count - 1)]
+                    let upper = bucket < bounds.count ? bounds[bucket] : (point.hasMax ? point.max : (bounds.last ?? delta.sum / Double(max(delta.count, 1))))
+                    var representative = bounds.isEmpty ? delta.sum / Double(max(delta.count, 1)) : (lower + upper) / 2
+                    if point.hasMin { representative = max(representative, point.min) }
+                    if point.hasMax { representative = min(representative, point.max) }
+                    sketch.add(representative, times: count)
+                }
+                guard sketch.count > 0 else { continue }
+                sketch.setExactStatistics(
+                    sum: point.hasSum ? delta.sum : nil, min: point.hasMin ? point.min : nil, max: point.hasMax ? point.max : nil)
+                result.points.add(series: index, timeMs: timeMs, sketch: sketch.encoded())
+            }
+        case .exponentialHistogram(let histogram):
+            for point in histogram.dataPoints {
+                let timeMs = time(point.timeUnixNano)
+                let pointTags = tags(point.attributes)
+                guard let index = series(metric.name, pointTags, .distribution, .delta, value: point.sum, timeMs: timeMs) else { continue }
+                // Keys: positive bucket k → k, negative bucket k → Int.min/2 + k, zero → Int.max.
+                var counts: [Int: UInt64] = [:]
+                for (offset, count) in point.positive.bucketCounts.enumerated() where count > 0 { counts[Int(point.positive.offset) + offset] = count }
+                for (offset, count) in point.negative.bucketCounts.enumerated() where count > 0 {
+                    counts[Int.min / 2 + Int(point.negative.offset) + offset] = count
+                }
+                if point.zeroCount > 0 { counts[Int.max] = point.zeroCount }
+                guard let delta = deltaCounts(
+                    key: metric.name + "{" + Labels(pointTags).canonical + "}", cumulative: histogram.aggregationTemporality == .cumulative,
+                    start: point.startTimeUnixNano, counts: counts, count: point.count, sum: point.sum)
+                else { continue }
+                let base = pow(2, pow(2, -Double(point.scale)))
+                var sketch = QuantileSketch()
+                for (key, count) in delta.counts {
+                    if key == Int.max {
+                        sketch.add(0, times: count)
+                    } else if key < Int.min / 4 {
+                        sketch.add(-pow(base, Double(key - Int.min / 2) + 0.5), times: count)
+                    } else {
+                        sketch.add(pow(base, Double(key) + 0.5), times: count)
+                    }
+                }
+                guard sketch.count > 0 else { continue }
+                sketch.setExactStatistics(
+                    sum: point.hasSum ? delta.sum : nil, min: point.hasMin ? point.min : nil, max: point.hasMax ? point.max : nil)
+                result.points.add(series: index, timeMs: timeMs, sketch: sketch.encoded())
+            }
+        case .summary(let summary):
+            for point in summary.dataPoints {
+                let timeMs = time(point.timeUnixNano)
+                let pointTags = tags(point.attributes)
+                for quantile in point.quantileValues {
+                    var quantileTags = pointTags
+                    quantileTags["quantile"] = String(quantile.quantile)
+                    if let index = series(metric.name, quantileTags, .gauge, .cumulative, value: quantile.value, timeMs: timeMs) {
+                        result.points.add(series: index, sample: Sample(timeMs: timeMs, value: quantile.value))
+                    }
+                }
+                if let index = series(metric.name + ".count", pointTags, .counter, .cumulative, value: Double(point.count), timeMs: timeMs) {
+                    result.points.add(series: index, sample: Sample(timeMs: timeMs, value: Double(point.count)))
+                }
+                if let index = series(metric.name + ".sum", pointTags, .counter, .cumulative, value: point.sum, timeMs: timeMs) {
+                    result.points.add(series: index, sample: Sample(timeMs: timeMs, value: point.sum))
+                }
+            }
+        case nil:
+            result.reject("metric \(metric.name.prefix(64)) has no data")
+        }
+    }
+
+    /// The counts added since the previous cumulative point (all of them for delta points, a
+    /// first point, or after a reset). Nil when nothing new arrived.
+    private func deltaCounts(
+        key: String, cumulative: Bool, start: UInt64, counts: [Int: UInt64], count: UInt64, sum: Double
+    ) -> (counts: [Int: UInt64], count: UInt64, sum: Double)? {
+        guard cumulative else { return (counts, count, sum) }
+        return previous.withLock { previous in
+            defer { previous[key] = (start, counts, count, sum) }
+            guard let last = previous[key], last.start == start, count >= last.count else { return (counts, count, sum) }
+            var delta: [Int: UInt64] = [:]
+            for (bucket, value) in counts {
+                let before = last.counts[bucket] ?? 0
+                if value < before { return (counts, count, sum) }  // a reset without a new start time
+                if value > before { delta[bucket] = value - before }
+            }
+            return delta.isEmpty ? nil : (delta, count - last.count, sum - last.sum)
+        }
+    }
+}
