@@ -57,10 +57,15 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .target(
+            name: "PerfwatchDemo",
+            dependencies: ["PerfwatchOTLP", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .executableTarget(
             name: "perfwatch",
             dependencies: [
-                "PerfwatchServer",
+                "PerfwatchServer", "PerfwatchDemo", "PerfwatchOTLP",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -79,6 +84,10 @@ let package = Package(
                 "PerfwatchIngest", "PerfwatchModel", "PerfwatchTesting", "PerfwatchOTLP",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
+        ),
+        .testTarget(
+            name: "PerfwatchDemoTests",
+            dependencies: ["PerfwatchDemo", "PerfwatchIngest", "PerfwatchModel", "PerfwatchOTLP", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .testTarget(name: "PerfwatchQueryTests", dependencies: ["PerfwatchQuery", "PerfwatchStorage", "PerfwatchModel", "PerfwatchTesting"]),
         .testTarget(
