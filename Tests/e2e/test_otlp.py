@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import pathlib
 import os
 import time
 import uuid
@@ -696,3 +697,25 @@ def test_trace_lookup_errors(server, otlp_baseline):
     r = server.get("/api/v1/traces/" + otlp_baseline["trace_id"].upper())
     assert r.status_code == 200, f"{r.status_code}: {r.text[:300]}"
     assert_baseline_intact(server, otlp_baseline)
+
+
+def test_demo_fills_routes_and_queries(server):
+    """`perfwatch demo` sends real OTLP protobuf; the routes and slow-query tables fill up."""
+    import os
+    import subprocess
+    binary = os.environ.get("PERFWATCH_BIN") or str(pathlib.Path(__file__).resolve().parents[2] / ".build" / "debug" / "perfwatch")
+    done = subprocess.run(
+        [binary, "demo", "--server", server.url, "--duration", "0", "--backfill", "2m", "--rate", "10"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    routes = server.get("/api/v1/routes", **{"from": "-10m"}).json()["routes"]
+    demo = {r["route"]: r for r in routes if r["service"] == "learnhub-web"}
+    assert {"/courses", "/courses/:id", "/search", "/checkout", "/login", "/api/progress"} <= set(demo)
+    assert demo["/search"]["p50"] > 250
+    queries = server.get("/api/v1/db/queries", **{"from": "-10m"}).json()["queries"]
+    lessons = [q for q in queries if "FROM lessons WHERE course_id" in q["statement"]]
+    assert len(lessons) == 1 and lessons[0]["calls"] == 12 * demo["/courses/:id"]["requests"]
+    bad = subprocess.run([binary, "demo", "--server", "http://127.0.0.1:1", "--duration", "0", "--backfill", "1m"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "cannot reach" in bad.stderr
