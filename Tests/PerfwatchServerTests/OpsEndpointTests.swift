@@ -81,9 +81,10 @@ struct ConfigurationTests {
     @Test("file, then environment, then flags; unknown keys list the valid ones")
     func precedence() throws {
         var configuration = ServerConfiguration()
-        try configuration.apply(yaml: "server: {port: 5000}\nstorage: {path: /tmp/x, retention: {raw: 1d}}\nlimits: {max_series_per_query: 7}")
+        try configuration.apply(yaml: "server: {port: 5000}\nstorage: {path: /tmp/x, retention: {raw: 1d, spans: 3d}}\nlimits: {max_series_per_query: 7}")
         #expect(configuration.port == 5000)
         #expect(configuration.retention.rawMs == 86_400_000)
+        #expect(configuration.retention.spansMs == 3 * 86_400_000)
         #expect(configuration.maxSeriesPerQuery == 7)
         try configuration.apply(environment: ["PERFWATCH_PORT": "6000", "PERFWATCH_DATA": "/tmp/y"])
         #expect(configuration.port == 6000)

@@ -11,7 +11,7 @@ extension ServerConfiguration {
     /// storage:
     ///   path: ./perfwatch-data
     ///   fsync: true
-    ///   retention: {raw: 2d, minute: 30d, hour: 400d}
+    ///   retention: {raw: 2d, minute: 30d, hour: 400d, spans: 7d}
     /// limits: {max_body_bytes: 10485760, max_series_per_query: 1000, max_queued_points: 2000000}
     /// host_metrics: {interval: 10s}
     /// auth:
@@ -45,10 +45,11 @@ extension ServerConfiguration {
             if let path = storage["path"] { dataDirectory = "\(path)" }
             if let fsync = storage["fsync"] { self.fsync = try Self.bool(fsync, "storage.fsync") }
             if let retention = try Self.section(storage, "retention") {
-                try Self.checkKeys(retention, allowed: ["raw", "minute", "hour"], at: "storage.retention.")
+                try Self.checkKeys(retention, allowed: ["raw", "minute", "hour", "spans"], at: "storage.retention.")
                 if let raw = retention["raw"] { self.retention.rawMs = try Self.duration(raw, "storage.retention.raw") }
                 if let minute = retention["minute"] { self.retention.minuteMs = try Self.duration(minute, "storage.retention.minute") }
                 if let hour = retention["hour"] { self.retention.hourMs = try Self.duration(hour, "storage.retention.hour") }
+                if let spans = retention["spans"] { self.retention.spansMs = try Self.duration(spans, "storage.retention.spans") }
             }
         }
         if let limits = try Self.section(root, "limits") {
@@ -84,7 +85,8 @@ extension ServerConfiguration {
 
     /// Applies `PERFWATCH_HOST`, `PERFWATCH_PORT`, `PERFWATCH_DATA`, `PERFWATCH_FSYNC`,
     /// `PERFWATCH_MAX_BODY_BYTES`, `PERFWATCH_MAX_SERIES_PER_QUERY`, `PERFWATCH_RETENTION_RAW`,
-    /// `PERFWATCH_RETENTION_MINUTE`, `PERFWATCH_RETENTION_HOUR`, `PERFWATCH_API_KEY` (all scopes).
+    /// `PERFWATCH_RETENTION_MINUTE`, `PERFWATCH_RETENTION_HOUR`, `PERFWATCH_RETENTION_SPANS`,
+    /// `PERFWATCH_API_KEY` (all scopes).
     public mutating func apply(environment: [String: String]) throws {
         if let host = environment["PERFWATCH_HOST"] { self.host = host }
         if let port = environment["PERFWATCH_PORT"] { self.port = try Self.int(port, "PERFWATCH_PORT") }
@@ -97,6 +99,7 @@ extension ServerConfiguration {
         if let value = environment["PERFWATCH_RETENTION_RAW"] { retention.rawMs = try Self.duration(value, "PERFWATCH_RETENTION_RAW") }
         if let value = environment["PERFWATCH_RETENTION_MINUTE"] { retention.minuteMs = try Self.duration(value, "PERFWATCH_RETENTION_MINUTE") }
         if let value = environment["PERFWATCH_RETENTION_HOUR"] { retention.hourMs = try Self.duration(value, "PERFWATCH_RETENTION_HOUR") }
+        if let value = environment["PERFWATCH_RETENTION_SPANS"] { retention.spansMs = try Self.duration(value, "PERFWATCH_RETENTION_SPANS") }
         if let key = environment["PERFWATCH_API_KEY"], !key.isEmpty {
             apiKeys.append(APIKey(key: key, scopes: ["ingest", "read", "admin"]))
         }
