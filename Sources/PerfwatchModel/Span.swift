@@ -51,13 +51,17 @@ public struct Span: Sendable, Equatable {
     public var resource: [String: String]
     /// The route pattern (`http.route`, or the path made into a pattern); empty when not HTTP.
     public var route: String
+    /// The query fingerprint of a database span (see `SQLFingerprint`); empty otherwise.
+    public var dbFingerprint: String
 
     public init(
         traceID: String, spanID: String, parentSpanID: String = "", service: String, name: String, kind: Kind,
         startNs: Int64, durationNs: Int64, status: Status = .unset, statusMessage: String = "",
-        attributes: [String: String] = [:], events: [Event] = [], resource: [String: String] = [:], route: String = ""
+        attributes: [String: String] = [:], events: [Event] = [], resource: [String: String] = [:], route: String = "",
+        dbFingerprint: String = ""
     ) {
         self.route = route
+        self.dbFingerprint = dbFingerprint
         self.traceID = traceID
         self.spanID = spanID
         self.parentSpanID = parentSpanID

@@ -14,13 +14,13 @@ struct DemoWorkloadTests {
         let bytes: [UInt8] = try request.serializedBytes()
         let decoded = try OTLPProtobufTraceDecoder().decode(bytes)
         #expect(decoded.rejected == 0)
-        let spans = decoded.spans
+        var spans = decoded.spans
         let roots = spans.filter { $0.parentSpanID.isEmpty }
         #expect(roots.count == 2000)
         #expect(Set(roots.map(\.route)).count == DemoWorkload.routes.count)
         #expect(Set(roots.compactMap { $0.resource["service.version"] }) == Set(DemoWorkload.releases))
 
-        let derived = SpanDerivations.derive(from: spans)
+        let derived = SpanDerivations.derive(from: &spans)
         // N+1: every course page runs the lesson query 12 times, folded into one fingerprint.
         let lessonFingerprints = derived.statements.filter { $0.value.contains("FROM lessons WHERE course_id") }
         #expect(lessonFingerprints.count == 1)

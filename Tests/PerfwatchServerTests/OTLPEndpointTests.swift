@@ -43,6 +43,8 @@ struct OTLPEndpointTests {
             let queries = try await client.get("/api/v1/db/queries?from=-1h")
             let query = (queries.json["queries"] as? [[String: Any]])?.first
             #expect(query?["calls"] as? Int == 2)
+            #expect(query?["callsPerTrace"] as? Int == 2)
+            #expect(query?["traces"] as? Int == 1)
             #expect(query?["statement"] as? String == "SELECT * FROM lessons WHERE course_id = ?")
             let list = try await client.get("/api/v1/traces?from=-1h&status=error")
             #expect((list.json["traces"] as? [[String: Any]])?.first?["spanCount"] as? Int == 3)

@@ -14,9 +14,11 @@ public enum SpanDerivations {
         public var statements: [String: String] = [:]
     }
 
-    public static func derive(from spans: [Span]) -> Output {
+    /// Derives metrics from `spans`, filling in each database span's `dbFingerprint`.
+    public static func derive(from spans: inout [Span]) -> Output {
         var output = Output()
-        for span in spans {
+        for index in spans.indices {
+            let span = spans[index]
             let timeMs = (span.startNs + span.durationNs) / 1_000_000
             if span.kind == .server {
                 var tags: [String: String] = [
@@ -43,6 +45,7 @@ public enum SpanDerivations {
                 let normalized = SQLFingerprint.normalize(statement)
                 let fingerprint = SQLFingerprint.fingerprint(ofNormalized: normalized)
                 output.statements[fingerprint] = normalized
+                spans[index].dbFingerprint = fingerprint
                 let operation = span.attributes["db.operation"] ?? span.attributes["db.operation.name"]
                     ?? SQLFingerprint.operation(ofNormalized: normalized)
                 output.points.append(

@@ -58,9 +58,10 @@ struct OTLPRoutes {
             if decoded.rejected > 0 {
                 components.statistics.recordRejections(Array(repeating: "otlp_invalid_span", count: decoded.rejected))
             }
-            let derived = SpanDerivations.derive(from: decoded.spans)
+            var spans = decoded.spans
+            let derived = SpanDerivations.derive(from: &spans)
             _ = try await components.pipeline.submit(
-                IngestPayload(points: derived.points, spans: decoded.spans, statements: derived.statements))
+                IngestPayload(points: derived.points, spans: spans, statements: derived.statements))
             return Self.exportResponse(rejected: decoded.rejected, message: decoded.errorMessage, encoding: encoding, field: "rejectedSpans")
         }
     }

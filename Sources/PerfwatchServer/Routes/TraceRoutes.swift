@@ -211,7 +211,9 @@ struct TraceRoutes {
         let calls = try await values(.count)
         let totals = try await values(.sum)
         let p95 = try await values(.percentile(0.95))
-        let statements = try await components.spanStore.statements(fingerprints: calls.keys.compactMap { $0["fingerprint"] })
+        let fingerprints = calls.keys.compactMap { $0["fingerprint"] }
+        let statements = try await components.spanStore.statements(fingerprints: fingerprints)
+        let traces = try await components.spanStore.tracesPerFingerprint(from: from, to: to, fingerprints: fingerprints)
         var json = JSONText()
         json.raw("{\"from\":\(from),\"to\":\(to),\"queries\":[")
         for (index, labels) in calls.keys.sorted(by: { (totals[$0] ?? 0) > (totals[$1] ?? 0) }).enumerated() {
@@ -232,6 +234,11 @@ struct TraceRoutes {
             json.number(((totals[labels] ?? 0) * 100).rounded() / 100)
             json.raw(",\"p95\":")
             if let value = p95[labels] { json.number((value * 100).rounded() / 100) } else { json.raw("null") }
+            json.raw(",\"traces\":")
+            let traceCount = traces[labels["fingerprint"] ?? ""] ?? 0
+            json.number(Int64(traceCount))
+            json.raw(",\"callsPerTrace\":")
+            if traceCount > 0 { json.number(((calls[labels] ?? 0) / Double(traceCount) * 100).rounded() / 100) } else { json.raw("null") }
             json.raw("}")
         }
         json.raw("]}")

@@ -67,6 +67,7 @@ enum EmbeddedSchema {
                         status INTEGER NOT NULL,
                         status_message TEXT NOT NULL,
                         route TEXT NOT NULL,
+                        db_fingerprint TEXT NOT NULL,
                         is_root INTEGER NOT NULL,
                         attributes TEXT NOT NULL,
                         events TEXT NOT NULL,
@@ -75,6 +76,7 @@ enum EmbeddedSchema {
                     CREATE INDEX spans_by_trace ON spans (trace_id);
                     CREATE INDEX spans_roots_by_time ON spans (is_root, start_ns);
                     CREATE INDEX spans_by_start ON spans (start_ns);
+                    CREATE INDEX spans_by_fingerprint ON spans (db_fingerprint, start_ns) WHERE db_fingerprint != '';
                     CREATE TABLE db_statements (
                         fingerprint TEXT PRIMARY KEY,
                         statement TEXT NOT NULL,

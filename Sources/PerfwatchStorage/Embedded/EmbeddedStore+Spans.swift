@@ -8,15 +8,15 @@ extension EmbeddedStore {
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ns, duration_ns, status,
-                        status_message, route, is_root, attributes, events, resource)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        status_message, route, db_fingerprint, is_root, attributes, events, resource)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             for span in spans {
                 try insert.execute(arguments: [
                     span.traceID, span.spanID, span.parentSpanID, span.service, span.name, span.kind.rawValue, span.startNs,
-                    span.durationNs, span.status.rawValue, span.statusMessage, span.route, span.parentSpanID.isEmpty ? 1 : 0,
+                    span.durationNs, span.status.rawValue, span.statusMessage, span.route, span.dbFingerprint, span.parentSpanID.isEmpty ? 1 : 0,
                     String(decoding: try encoder.encode(span.attributes), as: UTF8.self),
                     String(decoding: try encoder.encode(span.events), as: UTF8.self),
                     String(decoding: try encoder.encode(span.resource), as: UTF8.self),
@@ -71,7 +71,7 @@ extension EmbeddedStore {
                 db,
                 sql: """
                     SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, duration_ns, status, status_message,
-                        attributes, events, resource, route
+                        attributes, events, resource, route, db_fingerprint
                     FROM spans WHERE trace_id = ? ORDER BY start_ns
                     """, arguments: [id]
             ).map { row in
@@ -82,7 +82,7 @@ extension EmbeddedStore {
                     attributes: (try? decoder.decode([String: String].self, from: Data((row[10] as String).utf8))) ?? [:],
                     events: (try? decoder.decode([Span.Event].self, from: Data((row[11] as String).utf8))) ?? [],
                     resource: (try? decoder.decode([String: String].self, from: Data((row[12] as String).utf8))) ?? [:],
-                    route: row[13])
+                    route: row[13], dbFingerprint: row[14])
             }
         }
     }
@@ -94,7 +94,29 @@ extension EmbeddedStore {
             let rows = try Row.fetchAll(
                 db, sql: "SELECT fingerprint, statement FROM db_statements WHERE fingerprint IN (\(Self.placeholders(fingerprints.count)))",
                 arguments: StatementArguments(fingerprints))
-            for row in rows { result[row[0]] = row[1] }
+            for row in rows { result[row[0] as String] = row[1] as String }
+            return result
+        }
+    }
+}
+
+extension EmbeddedStore {
+    public func tracesPerFingerprint(from: Int64, to: Int64, fingerprints: [String]) async throws -> [String: Int] {
+        guard !fingerprints.isEmpty else { return [:] }
+        var values: [(any DatabaseValueConvertible)?] = fingerprints
+        values.append(from * 1_000_000)
+        values.append(to * 1_000_000)
+        let arguments = StatementArguments(values)
+        return try await pool.read { db in
+            var result: [String: Int] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT db_fingerprint, COUNT(DISTINCT trace_id) FROM spans
+                    WHERE db_fingerprint IN (\(Self.placeholders(fingerprints.count))) AND start_ns >= ? AND start_ns <= ?
+                    GROUP BY db_fingerprint
+                    """, arguments: arguments)
+            for row in rows { result[row[0] as String] = row[1] as Int }
             return result
         }
     }
