@@ -58,9 +58,11 @@ struct OTLPTraceDecoderTests {
         #expect(decoded.errorMessage.contains("all zero"))
     }
 
-    @Test("protobuf: garbage is a bad request; an empty body is an empty export")
+    @Test("protobuf: garbage and wrong wire types are bad requests; an empty body is an empty export")
     func garbage() throws {
         #expect(throws: PerfwatchError.self) { try OTLPProtobufTraceDecoder().decode([0xFF, 0xFF, 0xFF, 0x01, 0x02]) }
+        // Field 1 (resource_spans, length-delimited) sent as a varint.
+        #expect(throws: PerfwatchError.self) { try OTLPProtobufTraceDecoder().decode([0x08, 0x01]) }
         #expect(try OTLPProtobufTraceDecoder().decode([]).spans.isEmpty)
     }
 

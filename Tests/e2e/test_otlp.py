@@ -719,3 +719,50 @@ def test_demo_fills_routes_and_queries(server):
     bad = subprocess.run([binary, "demo", "--server", "http://127.0.0.1:1", "--duration", "0", "--backfill", "1m"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "cannot reach" in bad.stderr
+
+
+@pytest.mark.parametrize("compression", [None, "gzip"])
+def test_sdk_histogram_and_counter_arrive(server, compression):
+    """The OpenTelemetry Python SDK's metric exporter (protobuf over HTTP): a histogram's exact
+    count and sum, its percentiles from bucket midpoints, and a monotonic counter."""
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+    service = unique("metrics")
+    exporter = OTLPMetricExporter(
+        endpoint=server.url + "/v1/metrics",
+        compression=Compression.Gzip if compression else Compression.NoCompression,
+    )
+    reader = PeriodicExportingMetricReader(exporter, export_interval_millis=60_000)
+    provider = MeterProvider(resource=Resource.create({"service.name": service, "service.version": "9.1"}), metric_readers=[reader])
+    meter = provider.get_meter("e2e")
+    histogram = meter.create_histogram("e2e.request.duration", unit="ms")
+    counter = meter.create_counter("e2e.jobs")
+    values = [3, 7, 12, 40, 55, 80, 120, 300, 700, 1200]
+    for value in values:
+        histogram.record(value, {"route": "/api"})
+    counter.add(5, {"queue": "mail"})
+    counter.add(2, {"queue": "mail"})
+    assert provider.force_flush(timeout_millis=10_000)
+    # A second export of the same cumulative data must not double count.
+    histogram.record(10, {"route": "/api"})
+    assert provider.force_flush(timeout_millis=10_000)
+    provider.shutdown()
+
+    def value(metric, stat, **extra):
+        body = ok_json(server.get("/api/v1/query", metric=metric, stat=stat, where=[f"service={service}"], **{"from": "-10m"}, **extra))
+        assert body["series"], f"no series for {metric}"
+        return body["series"][0]["points"][0][1]
+
+    assert value("e2e.request.duration", "count") == len(values) + 1
+    assert value("e2e.request.duration", "sum") == pytest.approx(sum(values) + 10)
+    # The SDK sends exact min and max; percentiles come from bucket midpoints. The median (55)
+    # lies in the default bucket (50, 75].
+    assert value("e2e.request.duration", "max") == 1200
+    assert value("e2e.request.duration", "min") == 3
+    assert 50 < value("e2e.request.duration", "p50") <= 75
+    assert value("e2e.jobs", "last") == 7  # cumulative total as sent
+    tags = ok_json(server.get("/api/v1/metrics"))["metrics"]
+    jobs = next(m for m in tags if m["name"] == "e2e.jobs")
+    assert jobs["kind"] == "counter" and service in jobs["tags"]["service"]
