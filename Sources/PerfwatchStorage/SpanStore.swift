@@ -19,7 +19,8 @@ public struct TraceQuery: Sendable {
     }
 }
 
-/// A trace as one line of a list: its root span and size.
+/// A trace as one line of a list: its entry span (the root, or a service's SERVER span when
+/// filtering by service or route), its size, and whether any of its spans failed.
 public struct TraceSummary: Sendable {
     public var traceID: String
     public var service: String

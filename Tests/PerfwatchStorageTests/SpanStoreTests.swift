@@ -63,3 +63,35 @@ struct SpanStoreTests {
         }
     }
 }
+
+@Suite("Span store entry points")
+struct SpanStoreEntryTests {
+    @Test("a service's SERVER span inside a distributed trace is listed, and a failed child marks the trace")
+    func entries() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try EmbeddedStore(configuration: .init(directory: directory, fsyncEachCommit: false))
+            let now = TimeParsing.nowMs()
+            let trace = String(repeating: "e", count: 32)
+            func span(_ id: String, parent: String, service: String, kind: Span.Kind, status: Span.Status = .unset) -> Span {
+                Span(traceID: trace, spanID: id, parentSpanID: parent, service: service, name: "op", kind: kind,
+                     startNs: (now - 10_000) * 1_000_000, durationNs: 5_000_000, status: status, route: kind == .server ? "/" + service : "")
+            }
+            _ = try await store.append(IngestPayload(spans: [
+                span("0000000000000001", parent: "", service: "gateway", kind: .server),
+                span("0000000000000002", parent: "0000000000000001", service: "gateway", kind: .client),
+                span("0000000000000003", parent: "0000000000000002", service: "billing", kind: .server),
+                span("0000000000000004", parent: "0000000000000003", service: "billing", kind: .internal, status: .error),
+            ]))
+            var query = TraceQuery(from: now - 60_000, to: now)
+            let all = try await store.traceSummaries(query)
+            #expect(all.count == 1)
+            #expect(all.first?.isError == true)
+            #expect(all.first?.spanCount == 4)
+            query.service = "billing"
+            #expect(try await store.traceSummaries(query).first?.route == "/billing")
+            query.service = nil
+            query.errorsOnly = true
+            #expect(try await store.traceSummaries(query).count == 1)
+        }
+    }
+}

@@ -10,14 +10,24 @@ Element ids/classes used (keep in sync with dashboard/):
   #explore-chart svg[data-point-count], #explore-chart path.series, #series-table tbody tr,
   #explore-metric, #explore-stat, #explore-by input[type=checkbox], #live-indicator[data-state],
   #error-banner / #error-text, .tile[data-tile-id] with class status-ok|warn|crit|unknown.
+  Routes/traces/database pages:
+  #routes-table tr.route-row[data-service][data-route] (td .spark svg[data-point-count]),
+  #routes-table th[data-sort] (class sorted-asc|sorted-desc), #route-title, #route-stats .stat[data-stat],
+  #route-latency-chart / #route-throughput-chart / #route-errors-chart svg[data-point-count],
+  #route-traces / #traces-table tr.trace-row[data-trace-id] (class is-error), a.trace-link,
+  #trace-title, #trace-id, #trace-span-count, #trace-error[data-error], #trace-waterfall .wf-row[data-span-id]
+  (class is-error, is-selected; data-depth), .wf-bar, .wf-self, #span-detail[data-span-id] tr[data-attr-key],
+  #span-detail .span-event, #db-table tr.db-row[data-fingerprint][data-service] .stmt-text.
 """
 
 from __future__ import annotations
 
-import pathlib
+import json
 import os
+import pathlib
 import shutil
 import time
+import uuid
 
 import pytest
 from selenium import webdriver
@@ -199,3 +209,180 @@ def test_bad_stat_shows_server_error(seeded, driver):
     wait_for(lambda: banner.is_displayed() and message in banner.text, 10, f"the error banner to show {message!r}")
     # Only the expected failed request may be in the console.
     assert not severe_console_errors(driver, allow=("/api/v1/query", "400")), "JavaScript console errors"
+
+
+# ---------------------------------------------------------------- routes, traces, database
+
+
+def otlp_attrs(attrs: dict) -> list[dict]:
+    return [
+        {"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}} for k, v in attrs.items()
+    ]
+
+
+@pytest.fixture(scope="module")
+def sample_trace(server):
+    """One trace of four spans (server root, DB query, internal span failing with an
+    exception event, and a client call under it) for a service of its own."""
+    service = f"e2e-shop-{uuid.uuid4().hex[:6]}"
+    route = "/e2e/cart/{id}"
+    trace_id = uuid.uuid4().hex
+    ids = {name: uuid.uuid4().hex[:16] for name in ("root", "db", "work", "call")}
+    base = (now_ms() - 2 * MINUTE) * 1_000_000
+    statement = "SELECT id, total FROM carts WHERE user_id = 42"
+
+    def span(key, parent, name, kind, start_ms, end_ms, attrs, error=False, events=()):
+        return {
+            "traceId": trace_id, "spanId": ids[key], "parentSpanId": ids[parent] if parent else "", "name": name,
+            "kind": kind, "startTimeUnixNano": str(base + int(start_ms * 1e6)),
+            "endTimeUnixNano": str(base + int(end_ms * 1e6)), "attributes": otlp_attrs(attrs),
+            "status": {"code": 2, "message": "pricing failed"} if error else {"code": 0},
+            "events": list(events),
+        }
+
+    spans = [
+        span("root", None, "GET " + route, 2, 0, 120,
+             {"http.route": route, "http.request.method": "GET", "http.response.status_code": 200}),
+        span("db", "root", "SELECT carts", 3, 5, 45, {"db.system": "postgresql", "db.statement": statement}),
+        span("work", "root", "price cart", 1, 50, 110, {"cart.items": 3}, error=True, events=[{
+            "timeUnixNano": str(base + 100_000_000), "name": "exception",
+            "attributes": otlp_attrs({"exception.type": "PricingError", "exception.message": "no price for sku 7"}),
+        }]),
+        span("call", "work", "GET pricing", 3, 55, 95, {"http.request.method": "GET", "server.address": "pricing"}),
+    ]
+    body = {"resourceSpans": [{
+        "resource": {"attributes": otlp_attrs({"service.name": service})},
+        "scopeSpans": [{"spans": spans}],
+    }]}
+    r = server.post("/v1/traces", data=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+    queries = wait_for(
+        lambda: [q for q in server.get("/api/v1/db/queries", from_="-1h", to="now").json()["queries"]
+                 if q["service"] == service],
+        10, f"the query of {service} in /api/v1/db/queries",
+    )
+    return {"server": server, "service": service, "route": route, "trace_id": trace_id, "ids": ids,
+            "span_count": len(spans), "fingerprint": queries[0]["fingerprint"], "statement": statement}
+
+
+def css_str(value: str) -> str:
+    return json.dumps(value)  # a valid CSS string literal for attribute selectors
+
+
+def cell_texts(driver, row_selector: str) -> list[str] | None:
+    """The cells' text of the first row matching the selector, read in one go (live refreshes re-render rows)."""
+    return driver.execute_script(
+        "const r = document.querySelector(arguments[0]);"
+        "return r && [...r.querySelectorAll('td')].map(td => td.innerText.trim());",
+        row_selector,
+    )
+
+
+def click(driver, selector: str, what: str, timeout: float = 10) -> None:
+    """Clicks the element once it exists, retrying when a re-render swaps it out mid-click."""
+    wait_for(lambda: driver.find_element(By.CSS_SELECTOR, selector).click() or True, timeout, what)
+
+
+def test_routes_route_trace_and_database_pages(sample_trace, driver):
+    t = sample_trace
+    server, service, route, trace_id = t["server"], t["service"], t["route"], t["trace_id"]
+
+    # Routes: the route has a row with its numbers and a sparkline.
+    driver.get(f"{server.url}/#/routes?range=1h")
+    row_sel = f"#routes-table tr.route-row[data-service={css_str(service)}][data-route={css_str(route)}]"
+    cells = wait_for(lambda: cell_texts(driver, row_sel), 15, f"the routes row {service} {route}")
+    assert cells[0] == service and cells[1] == route and cells[2] == "1", cells
+    assert driver.find_elements(By.CSS_SELECTOR, row_sel + " svg.spark"), "no sparkline in the row"
+    # Sorting by a header click is reflected in the URL and the header.
+    click(driver, '#routes-table th[data-sort="p95"] button', "a click on the p95 header")
+    wait_for(lambda: "sort=-p95" in driver.current_url, 5, "sort=-p95 in the URL")
+    assert "sorted-desc" in driver.find_element(By.CSS_SELECTOR, '#routes-table th[data-sort="p95"]').get_attribute("class")
+
+    # Route detail: click the row.
+    click(driver, row_sel + " td", "a click on the route row")
+    wait_for(lambda: "#/route?" in driver.current_url, 5, "navigation to the route detail")
+    wait_for(lambda: route in driver.find_element(By.ID, "route-title").text, 5, "the route title")
+    for chart in ("route-latency-chart", "route-throughput-chart"):
+        wait_for(
+            lambda: int(driver.find_element(By.CSS_SELECTOR, f"#{chart} svg").get_attribute("data-point-count") or 0) > 0,
+            10, f"points in #{chart}",
+        )
+    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#route-errors-chart svg"), 10, "the errors chart")
+    click(driver, f'#route-traces tr.trace-row[data-trace-id="{trace_id}"] a.trace-link', "the trace in the slowest-traces list")
+    wait_for(lambda: f"#/trace/{trace_id}" in driver.current_url, 5, "navigation to the trace page")
+
+    # Trace page, opened by its shareable link: one waterfall row per span, nested, the error marked.
+    driver.get(f"{server.url}/#/trace/{trace_id}")
+    rows = wait_for(
+        lambda: (r := driver.execute_script(
+            "return [...document.querySelectorAll('#trace-waterfall .wf-row')]"
+            ".map(r => [r.dataset.spanId, r.dataset.depth, r.classList.contains('is-error')])"
+        )) and len(r) == t["span_count"] and r,
+        15, f"{t['span_count']} waterfall rows",
+    )
+    ids = t["ids"]
+    assert rows == [[ids["root"], "0", False], [ids["db"], "1", False], [ids["work"], "1", True], [ids["call"], "2", False]], rows
+    assert driver.find_element(By.ID, "trace-id").text == trace_id
+    assert driver.find_element(By.ID, "trace-span-count").text == str(t["span_count"])
+    assert driver.find_element(By.ID, "trace-error").get_attribute("data-error") == "true"
+    assert driver.find_element(By.ID, "trace-title").text == "GET " + route
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#trace-waterfall .wf-bar")) == t["span_count"]
+    # The root spends time outside its children: some self time is drawn.
+    assert driver.find_elements(By.CSS_SELECTOR, f'#trace-waterfall .wf-row[data-span-id="{ids["root"]}"] .wf-self')
+    # The error span is selected by default; clicking the DB span shows its attributes.
+    wait_for(lambda: driver.find_element(By.ID, "span-detail").get_attribute("data-span-id") == ids["work"], 5,
+             "the error span in the detail panel")
+    assert driver.find_elements(By.CSS_SELECTOR, "#span-detail .span-event")
+    click(driver, f'#trace-waterfall .wf-row[data-span-id="{ids["db"]}"] .wf-name', "a click on the DB span")
+    cell = wait_for(
+        lambda: driver.find_elements(By.CSS_SELECTOR, '#span-detail tr[data-attr-key="db.statement"] td'),
+        5, "the db.statement attribute in the detail panel",
+    )[0]
+    assert cell.text == t["statement"]
+    assert f"span={ids['db']}" in driver.current_url
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.execute_script("window.scrollTo(0, 0)")
+    shot = ARTIFACTS / "trace.png"
+    assert driver.save_screenshot(str(shot)), "screenshot failed"
+    if os.environ.get("PERFWATCH_UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(shot, REPO_ROOT / "docs" / "trace.png")
+
+    # Database: the fingerprint row with the statement.
+    driver.get(f"{server.url}/#/database?range=1h")
+    db_sel = f'#db-table tr.db-row[data-fingerprint={css_str(t["fingerprint"])}][data-service={css_str(service)}]'
+    cells = wait_for(lambda: cell_texts(driver, db_sel), 15, "the fingerprint row")
+    assert cells[1:5] == [service, "postgresql", "SELECT", "1"], cells
+    assert cells[0].startswith("SELECT id, total FROM carts WHERE user_id = "), cells
+    assert driver.execute_script("return document.querySelector(arguments[0] + ' .stmt-text').title", db_sel) == cells[0]
+
+    assert driver.find_element(By.ID, "error-banner").is_displayed() is False
+    assert not severe_console_errors(driver), "JavaScript console errors"
+
+
+def test_traces_filter_and_unknown_trace(sample_trace, driver):
+    t = sample_trace
+    server = t["server"]
+
+    def listed():
+        return [r.get_attribute("data-trace-id") for r in driver.find_elements(By.CSS_SELECTOR, "#traces-table tr.trace-row")]
+
+    driver.get(f"{server.url}/#/traces?service={t['service']}")
+    wait_for(lambda: listed() == [t["trace_id"]], 15, "exactly the sample trace in the filtered list")
+    assert driver.find_element(By.ID, "traces-service").get_attribute("value") == t["service"]
+    link = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#traces-table a.trace-link").get_attribute("href"), 5, "the link")
+    assert link.endswith(f"#/trace/{t['trace_id']}") or f"#/trace/{t['trace_id']}?" in link, link
+    # The filter controls write the URL (shareable) and reload the list.
+    click(driver, "#traces-errors", "a click on 'errors only'")
+    wait_for(lambda: "status=error" in driver.current_url, 5, "status=error in the URL")
+    min_input = driver.find_element(By.ID, "traces-min")
+    min_input.send_keys("100000\n")
+    wait_for(lambda: "min_duration=100000" in driver.current_url, 5, "min_duration in the URL")
+    wait_for(lambda: listed() == [], 10, "an empty list for a 100 s minimum")
+
+    missing = "0" * 31 + "1"
+    driver.get(f"{server.url}/#/trace/{missing}")
+    banner = driver.find_element(By.ID, "error-banner")
+    wait_for(lambda: banner.is_displayed() and "404" in banner.text, 10, "a 404 in the error banner")
+    assert driver.find_element(By.ID, "trace-empty").is_displayed()
+    assert not severe_console_errors(driver, allow=(f"/api/v1/traces/{missing}",)), "JavaScript console errors"

@@ -714,7 +714,7 @@ def test_demo_fills_routes_and_queries(server):
     assert {"/courses", "/courses/:id", "/search", "/checkout", "/login", "/api/progress"} <= set(demo)
     assert demo["/search"]["p50"] > 250
     queries = server.get("/api/v1/db/queries", **{"from": "-10m"}).json()["queries"]
-    lessons = [q for q in queries if "FROM lessons WHERE course_id" in q["statement"]]
+    lessons = [q for q in queries if q["service"] == "learnhub-web" and "FROM lessons WHERE course_id" in q["statement"]]
     assert len(lessons) == 1 and lessons[0]["calls"] == 12 * demo["/courses/:id"]["requests"]
     bad = subprocess.run([binary, "demo", "--server", "http://127.0.0.1:1", "--duration", "0", "--backfill", "1m"],
                          capture_output=True, text=True, timeout=60)

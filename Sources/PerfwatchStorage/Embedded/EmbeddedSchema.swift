@@ -68,13 +68,13 @@ enum EmbeddedSchema {
                         status_message TEXT NOT NULL,
                         route TEXT NOT NULL,
                         db_fingerprint TEXT NOT NULL,
-                        is_root INTEGER NOT NULL,
+                        is_entry INTEGER NOT NULL,
                         attributes TEXT NOT NULL,
                         events TEXT NOT NULL,
                         resource TEXT NOT NULL
                     );
                     CREATE INDEX spans_by_trace ON spans (trace_id);
-                    CREATE INDEX spans_roots_by_time ON spans (is_root, start_ns);
+                    CREATE INDEX spans_entries_by_time ON spans (is_entry, start_ns);
                     CREATE INDEX spans_by_start ON spans (start_ns);
                     CREATE INDEX spans_by_fingerprint ON spans (db_fingerprint, start_ns) WHERE db_fingerprint != '';
                     CREATE TABLE db_statements (

@@ -8,7 +8,7 @@ extension EmbeddedStore {
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ns, duration_ns, status,
-                        status_message, route, db_fingerprint, is_root, attributes, events, resource)
+                        status_message, route, db_fingerprint, is_entry, attributes, events, resource)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             let encoder = JSONEncoder()
@@ -16,7 +16,9 @@ extension EmbeddedStore {
             for span in spans {
                 try insert.execute(arguments: [
                     span.traceID, span.spanID, span.parentSpanID, span.service, span.name, span.kind.rawValue, span.startNs,
-                    span.durationNs, span.status.rawValue, span.statusMessage, span.route, span.dbFingerprint, span.parentSpanID.isEmpty ? 1 : 0,
+                    span.durationNs, span.status.rawValue, span.statusMessage, span.route, span.dbFingerprint,
+                    // Entry points: trace roots and every SERVER span (a service's part of a distributed trace).
+                    span.parentSpanID.isEmpty || span.kind == .server ? 1 : 0,
                     String(decoding: try encoder.encode(span.attributes), as: UTF8.self),
                     String(decoding: try encoder.encode(span.events), as: UTF8.self),
                     String(decoding: try encoder.encode(span.resource), as: UTF8.self),
@@ -32,7 +34,7 @@ extension EmbeddedStore {
     }
 
     public func traceSummaries(_ query: TraceQuery) async throws -> [TraceSummary] {
-        var conditions = ["is_root = 1", "start_ns >= ?", "start_ns <= ?"]
+        var conditions = ["is_entry = 1", "start_ns >= ?", "start_ns <= ?"]
         var arguments: [(any DatabaseValueConvertible)?] = [query.from * 1_000_000, query.to * 1_000_000]
         if let service = query.service {
             conditions.append("service = ?")
@@ -43,25 +45,30 @@ extension EmbeddedStore {
             arguments.append(route)
             arguments.append(route)
         }
-        if query.errorsOnly { conditions.append("status = 2") }
+        let anyError = "EXISTS (SELECT 1 FROM spans AS failed WHERE failed.trace_id = spans.trace_id AND failed.status = 2)"
+        if query.errorsOnly { conditions.append(anyError) }
         if let minimum = query.minDurationMs {
             conditions.append("duration_ns >= ?")
             arguments.append(Int64(minimum * 1e6))
         }
         let order = query.order == .duration ? "duration_ns DESC" : "start_ns DESC"
+        let limit = max(1, min(query.limit, 1000))
         let sql = """
-            SELECT trace_id, service, name, route, start_ns, duration_ns, status,
+            SELECT trace_id, service, name, route, start_ns, duration_ns, \(anyError),
                 (SELECT COUNT(*) FROM spans AS member WHERE member.trace_id = spans.trace_id) AS span_count
-            FROM spans WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT \(max(1, min(query.limit, 1000)))
+            FROM spans WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT \(limit * 4)
             """
         let statementArguments = StatementArguments(arguments)
-        return try await pool.read { db in
+        let rows = try await pool.read { db in
             try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
                 TraceSummary(
                     traceID: row[0], service: row[1], name: row[2], route: row[3], startMs: Double(row[4] as Int64) / 1e6,
-                    durationMs: Double(row[5] as Int64) / 1e6, spanCount: row[7], isError: (row[6] as Int) == Span.Status.error.rawValue)
+                    durationMs: Double(row[5] as Int64) / 1e6, spanCount: row[7], isError: (row[6] as Int) != 0)
             }
         }
+        // A distributed trace has several entry spans; list each trace once, at its best match.
+        var seen: Set<String> = []
+        return Array(rows.filter { seen.insert($0.traceID).inserted }.prefix(limit))
     }
 
     public func trace(id: String) async throws -> [Span] {
