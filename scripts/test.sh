@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command (README): installs what is missing, builds, runs the Swift tests,
-# the end-to-end suites and a smoke run of the benchmark. Non-zero if any step fails.
+# The test command (README): installs what is missing, builds, runs the Swift tests, builds the
+# swift-otel client of the e2e suite (Tests/swift-otel-client), runs the end-to-end suites and a
+# smoke run of the benchmark. Non-zero if any step fails.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -43,8 +44,11 @@ swift build --build-tests
 section "Swift tests (swift test --skip-build)"
 swift test --skip-build
 
+section "Build the swift-otel e2e client (Tests/swift-otel-client)"
+swift build --package-path Tests/swift-otel-client --scratch-path .build-otel-client
+
 section "End-to-end tests (pytest Tests/e2e)"
-python3 -m pytest -q Tests/e2e
+PERFWATCH_REQUIRE_SWIFT_OTEL=1 python3 -m pytest -q Tests/e2e
 
 section "Benchmark smoke run (Benchmarks/run.sh --smoke)"
 bash Benchmarks/run.sh --smoke

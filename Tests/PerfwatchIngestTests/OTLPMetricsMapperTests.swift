@@ -58,7 +58,9 @@ struct OTLPMetricsMapperTests {
         counter.name = "requests"
         counter.sum.isMonotonic = true
         counter.sum.aggregationTemporality = .cumulative
-        counter.sum.dataPoints = [numberPoint(120)]
+        var counterPoint = numberPoint(120)
+        counterPoint.startTimeUnixNano = Self.timeNs - 30_000_000_000
+        counter.sum.dataPoints = [counterPoint]
         var upDown = Opentelemetry_Proto_Metrics_V1_Metric()
         upDown.name = "connections"
         upDown.sum.aggregationTemporality = .delta
@@ -68,9 +70,11 @@ struct OTLPMetricsMapperTests {
         bad.gauge.dataPoints = [numberPoint(.nan)]
         let result = try OTLPMetricsMapper().decode(request([gauge, counter, upDown, bad]), json: false, nowMs: Self.nowMs)
         let points = result.points.points
-        #expect(points.map(\.series.metric) == ["queue.depth", "requests", "connections"])
-        #expect(points.map(\.kind) == [.gauge, .counter, .gauge])
-        #expect(points[1].temporality == .cumulative)
+        // The cumulative counter gets a zero at its start time, then its total.
+        #expect(points.map(\.series.metric) == ["queue.depth", "requests", "requests", "connections"])
+        #expect(points.map(\.kind) == [.gauge, .counter, .counter, .gauge])
+        #expect(points[1].sample == Sample(timeMs: Self.nowMs - 31_000, value: 0))
+        #expect(points[2].temporality == .cumulative)
         #expect(points[0].series.labels["service"] == "api")
         #expect(points[0].sample == Sample(timeMs: Self.nowMs - 1000, value: 7))
         #expect(result.rejected == 1)

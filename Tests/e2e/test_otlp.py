@@ -763,6 +763,7 @@ def test_sdk_histogram_and_counter_arrive(server, compression):
     assert value("e2e.request.duration", "min") == 3
     assert 50 < value("e2e.request.duration", "p50") <= 75
     assert value("e2e.jobs", "last") == 7  # cumulative total as sent
+    assert value("e2e.jobs", "sum") == 7  # counted from the counter's start time, not from its first export
     tags = ok_json(server.get("/api/v1/metrics"))["metrics"]
     jobs = next(m for m in tags if m["name"] == "e2e.jobs")
     assert jobs["kind"] == "counter" and service in jobs["tags"]["service"]

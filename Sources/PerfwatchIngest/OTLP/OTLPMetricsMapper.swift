@@ -33,6 +33,8 @@ public final class OTLPMetricsMapper: Sendable {
     public let limits: ValidationLimits
     /// Previous cumulative bucket counts by series + start time.
     private let previous = Mutex<[String: (start: UInt64, counts: [Int: UInt64], count: UInt64, sum: Double)]>([:])
+    /// Cumulative counter series (with their start time) already given a zero at their start.
+    private let startedCounters = Mutex<Set<String>>([])
 
     public init(limits: ValidationLimits = ValidationLimits()) { self.limits = limits }
 
@@ -104,9 +106,21 @@ public final class OTLPMetricsMapper: Sendable {
             for point in sum.dataPoints {
                 let value = number(point)
                 let timeMs = time(point.timeUnixNano)
-                if let index = series(metric.name, tags(point.attributes), kind, temporality, value: value, timeMs: timeMs) {
-                    result.points.add(series: index, sample: Sample(timeMs: timeMs, value: value))
+                let pointTags = tags(point.attributes)
+                guard let index = series(metric.name, pointTags, kind, temporality, value: value, timeMs: timeMs) else { continue }
+                // A cumulative counter's start time says it was 0 then. Recording that zero (once
+                // per series and start) lets a short-lived process's first export count in full;
+                // for long-running ones the zero lies before any query window and changes nothing.
+                let startMs = Int64(clamping: point.startTimeUnixNano / 1_000_000)
+                if kind == .counter, temporality == .cumulative, point.startTimeUnixNano > 0, startMs < timeMs,
+                    startMs >= nowMs - limits.maxAgeMs
+                {
+                    let key = "\(metric.name){\(Labels(pointTags).canonical)}@\(point.startTimeUnixNano)"
+                    if startedCounters.withLock({ $0.insert(key).inserted }) {
+                        result.points.add(series: index, sample: Sample(timeMs: startMs, value: 0))
+                    }
                 }
+                result.points.add(series: index, sample: Sample(timeMs: timeMs, value: value))
             }
         case .histogram(let histogram):
             for point in histogram.dataPoints {
