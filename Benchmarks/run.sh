@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Perfwatch benchmark, side by side with VictoriaMetrics. See Benchmarks/README.md.
+# Perfwatch benchmarks: metrics side by side with VictoriaMetrics (bench.py), then the
+# OTLP trace path (otlp_bench.py). See Benchmarks/README.md.
 #   bash Benchmarks/run.sh            full run (minutes; use a release build)
 #   bash Benchmarks/run.sh --smoke    tiny sizes, same code paths (CI checks it runs)
 # Exits 0 even when a target is missed; non-zero only if something failed to run.
@@ -10,7 +11,7 @@ smoke=()
 for arg in "$@"; do
     case "$arg" in
         --smoke) smoke=(--smoke) ;;
-        -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
         *) echo "unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -38,4 +39,10 @@ if [ -z "$vm" ]; then
     fi
 fi
 
-exec python3 Benchmarks/bench.py --perfwatch "$bin" --build "$build" --vm "$vm" "${smoke[@]}"
+# Both always run; the exit status is non-zero if either failed to run.
+status=0
+python3 Benchmarks/bench.py --perfwatch "$bin" --build "$build" --vm "$vm" "${smoke[@]}" || status=$?
+echo
+echo "==== OTLP trace benchmark ===="
+python3 Benchmarks/otlp_bench.py --perfwatch "$bin" --build "$build" "${smoke[@]}" || status=$?
+exit "$status"
