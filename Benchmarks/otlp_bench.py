@@ -501,9 +501,12 @@ def main() -> int:
     ap.add_argument("--perfwatch", required=True, help="perfwatch binary")
     ap.add_argument("--build", default="?", help="which build this is (release/debug), for the report")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, same code paths; for CI")
+    ap.add_argument("--spans", type=int, default=None, help="spans to ingest (default 5,000,000; a quick look: 500000)")
     ap.add_argument("--out", default=str(HERE / "out"), help="directory for results JSON")
     args = ap.parse_args()
     sizes = SMOKE if args.smoke else FULL
+    if args.spans:
+        sizes = Sizes(sizes.pool_batches, args.spans, sizes.workers, sizes.lookups, sizes.repetitions)
     mode = "smoke" if args.smoke else "full"
     log(f"OTLP trace benchmark; mode: {mode}; perfwatch: {args.perfwatch} ({args.build} build); {os.cpu_count()} CPUs")
     if args.build == "debug":

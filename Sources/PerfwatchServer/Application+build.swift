@@ -23,6 +23,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     let components = ServerComponents(
         configuration: configuration, store: store, spanStore: store, pipeline: pipeline,
         queryEngine: QueryEngine(store: store, configuration: .init(maxSeries: configuration.maxSeriesPerQuery)),
+        tableEngine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
         statistics: statistics, broadcaster: broadcaster, jsonParser: JSONMetricsParser(limits: limits),
         prometheusParser: PrometheusTextParser(limits: limits), otlpMetrics: OTLPMetricsMapper(limits: limits),
         startedAtMs: TimeParsing.nowMs())

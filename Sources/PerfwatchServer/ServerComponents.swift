@@ -11,6 +11,8 @@ struct ServerComponents: Sendable {
     let spanStore: any SpanStore
     let pipeline: IngestPipeline
     let queryEngine: QueryEngine
+    /// For the server's own tables (routes, queries), which group by many series on purpose.
+    let tableEngine: QueryEngine
     let statistics: IngestStatistics
     let broadcaster: CommitBroadcaster
     let jsonParser: JSONMetricsParser

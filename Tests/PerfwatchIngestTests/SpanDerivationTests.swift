@@ -11,6 +11,7 @@ struct SQLFingerprintTests {
         ("SELECT id FROM users WHERE id IN ($1,$2)", "SELECT id FROM users WHERE id IN (?)"),
         ("INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y');", "INSERT INTO t (a, b) VALUES (?)"),
         ("SELECT * FROM t2 /* hint */ WHERE x = -1.5e3 -- trailing", "SELECT * FROM t2 WHERE x = -?"),
+        ("GET session:ca632f1e8cfb32b3", "GET ?"), ("hset user:17 name ana", "HSET ?"), ("PING", "PING"),
     ])
     func normalize(statement: String, expected: String) {
         #expect(SQLFingerprint.normalize(statement) == expected)

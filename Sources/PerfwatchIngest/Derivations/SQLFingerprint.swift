@@ -6,6 +6,14 @@ import Foundation
 /// 16-hex-digit FNV-1a hash of the normalized text.
 public enum SQLFingerprint {
     public static func normalize(_ statement: String) -> String {
+        // Key-value commands (Redis `GET session:ab12`, Memcached) carry their key as the
+        // argument: keep the command, fold the arguments, or every key becomes a fingerprint.
+        let words = statement.split(separator: " ", omittingEmptySubsequences: true)
+        if let first = words.first, !keywords.contains(first.uppercased()), !first.hasPrefix("("), words.count <= 64,
+            first.allSatisfy({ $0.isLetter })
+        {
+            return words.count > 1 ? first.uppercased() + " ?" : first.uppercased()
+        }
         let bytes = Array(statement.utf8)
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)

@@ -156,7 +156,7 @@ struct TraceRoutes {
     func routes(_ request: Request) async throws -> Response {
         let now = TimeParsing.nowMs()
         let (from, to) = try range(request, now: now)
-        let engine = components.queryEngine
+        let engine = components.tableEngine
         func values(_ metric: String, _ stat: Stat) async throws -> [Labels: Double] {
             let result = try await engine.execute(
                 MetricQuery(metric: metric, stat: stat, from: from, to: to, groupBy: ["service", "route"]), nowMs: now)
@@ -199,7 +199,7 @@ struct TraceRoutes {
     func queries(_ request: Request) async throws -> Response {
         let now = TimeParsing.nowMs()
         let (from, to) = try range(request, now: now)
-        let engine = components.queryEngine
+        let engine = components.tableEngine
         func values(_ stat: Stat) async throws -> [Labels: Double] {
             let result = try await engine.execute(
                 MetricQuery(metric: "db.query.duration", stat: stat, from: from, to: to, groupBy: ["service", "db_system", "operation", "fingerprint"]),

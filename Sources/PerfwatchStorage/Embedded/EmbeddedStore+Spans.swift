@@ -11,17 +11,20 @@ extension EmbeddedStore {
                         status_message, route, db_fingerprint, is_entry, attributes, events, resource)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
+            // Spans of one export share their resource: encode it once per distinct resource.
+            var lastResource: [String: String]? = nil
+            var lastResourceJSON = "{}"
             for span in spans {
+                if lastResource != span.resource {
+                    lastResource = span.resource
+                    lastResourceJSON = SpanJSON.object(span.resource)
+                }
                 try insert.execute(arguments: [
                     span.traceID, span.spanID, span.parentSpanID, span.service, span.name, span.kind.rawValue, span.startNs,
                     span.durationNs, span.status.rawValue, span.statusMessage, span.route, span.dbFingerprint,
                     // Entry points: trace roots and every SERVER span (a service's part of a distributed trace).
                     span.parentSpanID.isEmpty || span.kind == .server ? 1 : 0,
-                    String(decoding: try encoder.encode(span.attributes), as: UTF8.self),
-                    String(decoding: try encoder.encode(span.events), as: UTF8.self),
-                    String(decoding: try encoder.encode(span.resource), as: UTF8.self),
+                    SpanJSON.object(span.attributes), SpanJSON.events(span.events), lastResourceJSON,
                 ])
             }
         }
