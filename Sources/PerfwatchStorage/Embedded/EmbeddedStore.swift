@@ -50,8 +50,8 @@ public final class EmbeddedStore: MetricStore, SpanStore {
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             // A larger page cache keeps the span indexes' hot pages in memory: with the default
             // 2 MB, random trace-id inserts re-read and rewrite index pages, and ingest slowed as
-            // the database grew. Memory is only used as pages are touched.
-            try db.execute(sql: "PRAGMA cache_size = -32768")
+            // the database grew. Memory is only used as pages are touched; readers get less.
+            try db.execute(sql: "PRAGMA cache_size = \(db.configuration.readonly ? -8192 : -32768)")
         }
         grdb.busyMode = .timeout(5)
         do {
