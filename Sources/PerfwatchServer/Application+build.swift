@@ -41,7 +41,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
 
     // Shut down in reverse: the HTTP server first, then these from last to first, so the
     // pipeline (first) commits everything that was accepted before it stops.
-    var services: [any Service] = [pipeline]
+    var services: [any Service] = [StoreCompaction(store: store, logger: logger), pipeline]
     services.append(RetentionService(store: store, interval: .seconds(configuration.retentionIntervalSeconds), logger: logger))
     if configuration.hostMetricsIntervalSeconds > 0 {
         services.append(
@@ -64,6 +64,22 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
                 metadata: ["url": "\(url)"])
         },
         logger: logger)
+}
+
+/// Compacts the store once everything else has stopped (it is first in the list, so it shuts
+/// down last, after the pipeline's final commit).
+struct StoreCompaction: Service {
+    let store: EmbeddedStore
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        do {
+            try await store.compact()
+        } catch {
+            logger.warning("could not compact the store at shutdown", metadata: ["error": "\(error)"])
+        }
+    }
 }
 
 /// Ends open event streams when shutdown starts, so long-lived SSE responses don't hold the

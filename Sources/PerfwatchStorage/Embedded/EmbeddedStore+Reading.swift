@@ -97,6 +97,10 @@ extension EmbeddedStore {
             report.deletedSpans = db.changesCount
             return report
         }
+        if report.deletedChunks + report.deletedBuckets + report.deletedSpans > 0 {
+            // Give the freed pages back to the file system.
+            try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA incremental_vacuum") }
+        }
         return report
     }
 

@@ -57,6 +57,15 @@ public final class EmbeddedStore: MetricStore, SpanStore {
         do {
             pool = try DatabasePool(path: databasePath, configuration: grdb)
             try EmbeddedSchema.migrator.migrate(pool)
+            // Incremental auto-vacuum lets freed pages (retention, rewritten open chunks) go back
+            // to the file system. Switching it on needs a VACUUM, which is instant while the
+            // database is still empty, so only new data directories get it.
+            try pool.writeWithoutTransaction { db in
+                if try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM series") == 0 {
+                    try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+                    try db.execute(sql: "VACUUM")
+                }
+            }
         } catch {
             throw PerfwatchError(.unavailable, "cannot open database \(databasePath): \(error)")
         }
@@ -88,6 +97,23 @@ public final class EmbeddedStore: MetricStore, SpanStore {
     }
 
     func withState<T>(_ body: (inout State) -> T) -> T { state.withLock { body(&$0) } }
+
+    /// Packs the open chunks, returns free pages to the file system and folds the WAL into the
+    /// database, so a stopped server leaves one compact file. Called at graceful shutdown.
+    public func compact() async throws {
+        try await pool.writeWithoutTransaction { db in
+            // Open chunks shrink when sealed; rewriting the small table packs its pages.
+            try db.inTransaction {
+                try db.execute(sql: "CREATE TEMP TABLE packed AS SELECT * FROM open_sample_chunks")
+                try db.execute(sql: "DELETE FROM open_sample_chunks")
+                try db.execute(sql: "INSERT INTO open_sample_chunks SELECT * FROM packed")
+                try db.execute(sql: "DROP TABLE packed")
+                return .commit
+            }
+            try db.execute(sql: "PRAGMA incremental_vacuum")
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
 
     // MARK: - Reading metadata
 
