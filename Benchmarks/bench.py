@@ -531,12 +531,24 @@ def main() -> int:
         log("note: a debug build is measured; build with `swift build -c release` for meaningful figures")
     res = Results()
     res.data.update(mode=mode, build=args.build, perfwatch=args.perfwatch, vm=args.vm, sizes=sizes.__dict__)
-    workdir = tempfile.mkdtemp(prefix="perfwatch-bench-")
+    return run_benchmarks(
+        args, res, "perfwatch-bench-", f"results-{mode}.json",
+        lambda workdir: (
+            bench_prometheus(args, sizes, res, workdir, args.vm or None),
+            bench_json_and_p95(args, sizes, res, workdir),
+            bench_rss(args, sizes, res, workdir),
+        ),
+    )
+
+
+def run_benchmarks(args, res: Results, workdir_prefix: str, out_name: str, body) -> int:
+    """Runs `body(workdir)` in a fresh work directory, prints the summary, writes the results
+    JSON to `args.out/out_name`; 1 when something failed to run (logs kept), else 0.
+    Shared by bench.py and otlp_bench.py."""
+    workdir = tempfile.mkdtemp(prefix=workdir_prefix)
     t0 = time.perf_counter()
     try:
-        bench_prometheus(args, sizes, res, workdir, args.vm or None)
-        bench_json_and_p95(args, sizes, res, workdir)
-        bench_rss(args, sizes, res, workdir)
+        body(workdir)
     except (BenchError, requests.RequestException, OSError, KeyError, ValueError) as e:
         if res.rows:
             print_summary(res)
@@ -546,7 +558,7 @@ def main() -> int:
     print_summary(res)
     log(f"\nmeasured build: {args.build} ({args.perfwatch}); total {time.perf_counter() - t0:.1f}s")
     os.makedirs(args.out, exist_ok=True)
-    out_file = os.path.join(args.out, f"results-{mode}.json")
+    out_file = os.path.join(args.out, out_name)
     with open(out_file, "w") as f:
         json.dump({**res.data, "summary": res.rows}, f, indent=2)
     log(f"results: {out_file}")
@@ -555,7 +567,6 @@ def main() -> int:
     else:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,15 +9,12 @@ non-zero only when something failed to run. See Benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import pathlib
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -39,7 +36,7 @@ from bench import (  # noqa: E402  (shared helpers, same style as the metrics be
     dir_bytes,
     fmt_rate,
     log,
-    print_summary,
+    run_benchmarks,
     section,
     start_perfwatch,
     timed_get,
@@ -513,29 +510,9 @@ def main() -> int:
         log("note: a debug build is measured; build with `swift build -c release` for meaningful figures")
     res = Results()
     res.data.update(mode=mode, build=args.build, perfwatch=args.perfwatch, sizes=sizes.__dict__)
-    workdir = tempfile.mkdtemp(prefix="perfwatch-otlp-bench-")
-    t0 = time.perf_counter()
-    try:
-        bench_otlp(args, sizes, res, workdir)
-    except (BenchError, requests.RequestException, OSError, KeyError, ValueError) as e:
-        if res.rows:
-            print_summary(res)
-        log(f"\nBENCHMARK FAILED TO RUN: {type(e).__name__}: {e}")
-        log(f"(server logs kept in {workdir})")
-        return 1
-    print_summary(res)
-    log(f"\nmeasured build: {args.build} ({args.perfwatch}); total {time.perf_counter() - t0:.1f}s")
-    os.makedirs(args.out, exist_ok=True)
-    out_file = os.path.join(args.out, f"otlp-results-{mode}.json")
-    with open(out_file, "w") as f:
-        json.dump({**res.data, "summary": res.rows}, f, indent=2)
-    log(f"results: {out_file}")
-    if os.environ.get("PERFWATCH_BENCH_KEEP") == "1":
-        log(f"work directory kept: {workdir}")
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
-    return 0
-
+    return run_benchmarks(
+        args, res, "perfwatch-otlp-bench-", f"otlp-results-{mode}.json", lambda workdir: bench_otlp(args, sizes, res, workdir)
+    )
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -62,7 +62,8 @@ public struct PointBatch: Sendable {
         sketchEntries.append(SketchEntry(series: series, timeMs: timeMs, sketch: sketch))
     }
 
-    /// The index of an equal series already in the batch, or a new one.
+    /// The index of an equal series already in the batch, or a new one. A series whose key is
+    /// already there with another kind is kept apart, so the store can refuse just its points.
     public mutating func seriesIndex(_ candidate: Series) -> Int32 {
         if let existing = index[candidate.key], series[Int(existing)] == candidate { return existing }
         let added = addSeries(candidate)
@@ -70,18 +71,9 @@ public struct PointBatch: Sendable {
         return added
     }
 
-    /// Adds one point, reusing its series if the batch already has it.
+    /// Adds one point, reusing its series if the batch already has an equal one.
     public mutating func append(_ point: MetricPoint) {
-        let seriesIndex: Int32
-        if let existing = index[point.series], series[Int(existing)].kind == point.kind {
-            seriesIndex = existing
-        } else if index[point.series] != nil {
-            // Same series, another kind: kept apart so the store can refuse just these points.
-            seriesIndex = addSeries(Series(key: point.series, kind: point.kind, temporality: point.temporality, unit: point.unit))
-        } else {
-            seriesIndex = addSeries(Series(key: point.series, kind: point.kind, temporality: point.temporality, unit: point.unit))
-            index[point.series] = seriesIndex
-        }
+        let seriesIndex = seriesIndex(Series(key: point.series, kind: point.kind, temporality: point.temporality, unit: point.unit))
         add(series: seriesIndex, sample: point.sample)
     }
 

@@ -99,26 +99,30 @@ public struct SpanLimits: Sendable {
     /// choice is stable — and cuts long values. When some are dropped, one of the kept slots
     /// records how many (`perfwatch.dropped_attributes`).
     public func apply(_ attributes: [String: String]) -> (attributes: [String: String], dropped: Int) {
+        // The common case, on every span: nothing to drop, so no ordering and no copy.
+        if attributes.count <= maxAttributes {
+            guard attributes.values.contains(where: { $0.utf8.count > maxAttributeValueBytes }) else { return (attributes, 0) }
+            return (attributes.mapValues(truncated), 0)
+        }
         var kept: [String: String] = [:]
         var dropped = 0
-        let capacity = attributes.count > maxAttributes ? maxAttributes - 1 : maxAttributes
-        let ordered = attributes.keys.sorted { left, right in
-            let leftPriority = Self.priorityPrefixes.contains { left.hasPrefix($0) }
-            let rightPriority = Self.priorityPrefixes.contains { right.hasPrefix($0) }
-            return leftPriority != rightPriority ? leftPriority : left < right
-        }
+        let capacity = maxAttributes - 1
+        let ordered = attributes.keys.map { key in (key, Self.priorityPrefixes.contains { key.hasPrefix($0) }) }
+            .sorted { $0.1 != $1.1 ? $0.1 : $0.0 < $1.0 }
+            .map(\.0)
         for key in ordered {
             guard kept.count < capacity else {
                 dropped += 1
                 continue
             }
-            var value = attributes[key]!
-            if value.utf8.count > maxAttributeValueBytes {
-                value = String(decoding: value.utf8.prefix(maxAttributeValueBytes), as: UTF8.self) + Self.truncationMarker
-            }
-            kept[key] = value
+            kept[key] = truncated(attributes[key]!)
         }
-        if dropped > 0 { kept["perfwatch.dropped_attributes"] = String(dropped) }
+        kept["perfwatch.dropped_attributes"] = String(dropped)
         return (kept, dropped)
+    }
+
+    func truncated(_ value: String) -> String {
+        guard value.utf8.count > maxAttributeValueBytes else { return value }
+        return String(decoding: value.utf8.prefix(maxAttributeValueBytes), as: UTF8.self) + Self.truncationMarker
     }
 }

@@ -24,18 +24,17 @@ struct DistributionEvaluator {
         return chosen
     }
 
-    func evaluate(groups: [Labels: [SeriesInfo]], nowMs: Int64, unit: String) async throws -> QueryResult {
-        if query.stat == .last {
+    func evaluate(groups: [Labels: [SeriesInfo]], stats: [Stat], nowMs: Int64, unit: String) async throws -> [QueryResult] {
+        if stats.contains(.last) {
             throw PerfwatchError(.badRequest, "stat 'last' applies to gauges; \(query.metric) is a distribution (use avg, max or a percentile)")
         }
         let resolution = Self.resolution(for: query, retention: store.retention, nowMs: nowMs)
-        let needsSketch: Bool
-        if case .percentile = query.stat { needsSketch = true } else { needsSketch = false }
+        let needsSketch = stats.contains { if case .percentile = $0 { true } else { false } }
         let ids = groups.values.flatMap { $0.map(\.id) }
         let buckets = try await store.readDistributions(
             seriesIDs: ids, from: resolution.bucketStart(query.from), to: query.to, resolution: resolution,
             withSketches: needsSketch)
-        var series: [ResultSeries] = []
+        var aggregated: [(labels: Labels, windows: [Accumulator?])] = []
         for (labels, members) in groups {
             var accumulators = [Accumulator?](repeating: nil, count: windows.count)
             for member in members {
@@ -51,19 +50,18 @@ struct DistributionEvaluator {
                     }
                 }
             }
-            var points: [(time: Int64, value: Double)] = []
-            for (index, accumulator) in accumulators.enumerated() {
-                if let value = accumulator?.value(query.stat, seconds: windows.seconds(index)) {
-                    points.append((windows.start(index), value))
-                } else if accumulator == nil, query.stat == .count || query.stat == .rate || query.stat == .sum {
-                    points.append((windows.start(index), 0))
-                }
-            }
-            series.append(ResultSeries(tags: labels.dictionary, points: points))
+            aggregated.append((labels, accumulators))
         }
-        return QueryResult(
-            query: query, source: resolution.rawValue, kind: .distribution, unit: unit,
-            series: series.sorted { $0.tags.description < $1.tags.description })
+        return QueryEngine.results(
+            query: query, stats: stats, groups: aggregated, layout: windows, source: resolution.rawValue, kind: .distribution,
+            unit: unit
+        ) { accumulator, stat, seconds in
+            guard let accumulator else {
+                // No data in the window: counts and rates are zero, other stats have no value.
+                return stat == .count || stat == .rate || stat == .sum ? 0 : nil
+            }
+            return accumulator.value(stat, seconds: seconds)
+        }
     }
 
     struct Accumulator {
@@ -105,16 +103,6 @@ struct DistributionEvaluator {
             case .last: nil
             case .percentile(let q): sketch?.quantile(q)
             }
-        }
-    }
-}
-
-extension Resolution {
-    var coarser: Resolution? {
-        switch self {
-        case .tenSeconds: .oneMinute
-        case .oneMinute: .oneHour
-        case .oneHour: nil
         }
     }
 }

@@ -25,6 +25,13 @@ public struct QueryEngine: Sendable {
     }
 
     public func execute(_ query: MetricQuery, nowMs: Int64) async throws -> QueryResult {
+        try await execute(query, stats: [query.stat], nowMs: nowMs)[0]
+    }
+
+    /// Several statistics of one query from a single read of the data (a table's columns:
+    /// count, p50, p95, p99 …). One result per stat, in order; `query.stat` is ignored.
+    public func execute(_ query: MetricQuery, stats: [Stat], nowMs: Int64) async throws -> [QueryResult] {
+        precondition(!stats.isEmpty, "at least one stat")
         guard query.from <= query.to else {
             throw PerfwatchError(.badRequest, "from (\(query.from)) is after to (\(query.to))")
         }
@@ -48,16 +55,41 @@ public struct QueryEngine: Sendable {
                 "query would return \(groups.count) series, more than the limit of \(configuration.maxSeries); add a where filter or group by fewer tags")
         }
         guard let first = matching.first else {
-            return QueryResult(query: query, source: "none", kind: nil, unit: "", series: [])
+            return stats.map { stat in
+                var result = QueryResult(query: query, source: "none", kind: nil, unit: "", series: [])
+                result.query.stat = stat
+                return result
+            }
         }
         let windows = WindowLayout(from: query.from, to: query.to, step: query.step)
         switch first.kind {
         case .distribution:
             return try await DistributionEvaluator(store: store, query: query, windows: windows)
-                .evaluate(groups: groups, nowMs: nowMs, unit: first.unit)
+                .evaluate(groups: groups, stats: stats, nowMs: nowMs, unit: first.unit)
         case .counter, .gauge:
             return try await SampleEvaluator(store: store, query: query, windows: windows)
-                .evaluate(groups: groups, kind: first.kind, unit: first.unit)
+                .evaluate(groups: groups, stats: stats, kind: first.kind, unit: first.unit)
+        }
+    }
+
+    /// Turns per-group window aggregates into one result per stat. Groups come out in the
+    /// canonical order of their labels, so responses are stable.
+    static func results<Window>(
+        query: MetricQuery, stats: [Stat], groups: [(labels: Labels, windows: [Window])], layout: WindowLayout,
+        source: String, kind: MetricKind, unit: String, value: (Window, Stat, Double) -> Double?
+    ) -> [QueryResult] {
+        let ordered = groups.sorted { $0.labels.canonical < $1.labels.canonical }
+        return stats.map { stat in
+            var statQuery = query
+            statQuery.stat = stat
+            let series = ordered.map { group in
+                var points: [(time: Int64, value: Double)] = []
+                for (index, window) in group.windows.enumerated() {
+                    if let result = value(window, stat, layout.seconds(index)) { points.append((layout.start(index), result)) }
+                }
+                return ResultSeries(tags: group.labels.dictionary, points: points)
+            }
+            return QueryResult(query: statQuery, source: source, kind: kind, unit: unit, series: series)
         }
     }
 }

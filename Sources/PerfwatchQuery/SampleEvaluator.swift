@@ -14,11 +14,11 @@ struct SampleEvaluator {
     /// How far before `from` to look for the previous value of a cumulative counter.
     static let counterLookbackMs: Int64 = 5 * 60_000
 
-    func evaluate(groups: [Labels: [SeriesInfo]], kind: MetricKind, unit: String) async throws -> QueryResult {
+    func evaluate(groups: [Labels: [SeriesInfo]], stats: [Stat], kind: MetricKind, unit: String) async throws -> [QueryResult] {
         let ids = groups.values.flatMap { $0.map(\.id) }
         let samples = try await store.readSamples(
             seriesIDs: ids, from: query.from - Self.counterLookbackMs, to: query.to)
-        var series: [ResultSeries] = []
+        var aggregated: [(labels: Labels, windows: [WindowData])] = []
         for (labels, members) in groups {
             var windowsData = [WindowData](repeating: WindowData(), count: windows.count)
             for member in members {
@@ -47,17 +47,13 @@ struct SampleEvaluator {
                     windowsData[index].lastCount += 1
                 }
             }
-            var points: [(time: Int64, value: Double)] = []
-            for (index, data) in windowsData.enumerated() {
-                if let value = data.value(query.stat, kind: kind, seconds: windows.seconds(index)) {
-                    points.append((windows.start(index), value))
-                }
-            }
-            series.append(ResultSeries(tags: labels.dictionary, points: points))
+            aggregated.append((labels, windowsData))
         }
-        return QueryResult(
-            query: query, source: "raw", kind: kind, unit: unit,
-            series: series.sorted { $0.tags.description < $1.tags.description })
+        return QueryEngine.results(
+            query: query, stats: stats, groups: aggregated, layout: windows, source: "raw", kind: kind, unit: unit
+        ) { data, stat, seconds in
+            data.value(stat, kind: kind, seconds: seconds)
+        }
     }
 
     struct WindowData {

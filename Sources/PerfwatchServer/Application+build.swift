@@ -25,8 +25,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
         queryEngine: QueryEngine(store: store, configuration: .init(maxSeries: configuration.maxSeriesPerQuery)),
         tableEngine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
         statistics: statistics, broadcaster: broadcaster, jsonParser: JSONMetricsParser(limits: limits),
-        prometheusParser: PrometheusTextParser(limits: limits), otlpMetrics: OTLPMetricsMapper(limits: limits),
-        startedAtMs: TimeParsing.nowMs())
+        prometheusParser: PrometheusTextParser(limits: limits), otlpMetrics: OTLPMetricsMapper(limits: limits))
 
     let router = Router()
     router.add(middleware: ErrorMiddleware())

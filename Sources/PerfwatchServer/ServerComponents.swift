@@ -18,5 +18,4 @@ struct ServerComponents: Sendable {
     let jsonParser: JSONMetricsParser
     let prometheusParser: PrometheusTextParser
     let otlpMetrics: OTLPMetricsMapper
-    let startedAtMs: Int64
 }

@@ -38,8 +38,6 @@ package struct ByteReader {
 
     package init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
-    package var isAtEnd: Bool { offset >= bytes.count }
-
     @inline(__always)
     package mutating func read() throws -> UInt8 {
         guard offset < bytes.count else { throw Truncated() }

@@ -11,7 +11,6 @@ struct DenseBinStore: Sendable, Equatable {
     private(set) var counts: [UInt64] = []
 
     var isEmpty: Bool { counts.isEmpty }
-    var nonEmptyCount: Int { counts.reduce(0) { $0 + ($1 > 0 ? 1 : 0) } }
 
     init() {}
 

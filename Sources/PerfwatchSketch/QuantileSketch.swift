@@ -44,7 +44,6 @@ public struct QuantileSketch: Sendable, Equatable {
     }
 
     public var isEmpty: Bool { count == 0 }
-    public var average: Double { count == 0 ? .nan : sum / Double(count) }
 
     /// Adds `value` `times` times. Non-finite values are ignored: validation rejects them earlier.
     public mutating func add(_ value: Double, times: UInt64 = 1) {
@@ -128,8 +127,6 @@ public struct QuantileSketch: Sendable, Equatable {
         2 * pow(gamma, Double(index)) / (gamma + 1)
     }
 
-    /// Number of non-empty bins (a size indicator for tests and metrics).
-    public var binCount: Int { positive.nonEmptyCount + negative.nonEmptyCount + (zeroCount > 0 ? 1 : 0) }
 
     init(
         relativeAccuracy: Double, count: UInt64, sum: Double, min: Double, max: Double, zeroCount: UInt64,

@@ -19,6 +19,15 @@ public enum Resolution: String, Sendable, CaseIterable, Codable {
         let floored = timeMs / bucketMs * bucketMs
         return floored > timeMs ? floored - bucketMs : floored
     }
+
+    /// The next resolution kept longer, if any.
+    public var coarser: Resolution? {
+        switch self {
+        case .tenSeconds: .oneMinute
+        case .oneMinute: .oneHour
+        case .oneHour: nil
+        }
+    }
 }
 
 /// What the store knows about one series.

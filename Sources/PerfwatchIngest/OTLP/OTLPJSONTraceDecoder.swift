@@ -93,12 +93,10 @@ public struct OTLPJSONTraceDecoder: Sendable {
         if let integer = integer(field(anyValue, "intValue", "int_value")) { return String(integer) }
         if case .number(let number, _)? = field(anyValue, "doubleValue", "double_value") { return String(number) }
         if let array = field(anyValue, "arrayValue", "array_value") {
-            let values = (array["values"]?.arrayValue ?? []).map { "\"" + text(of: $0) + "\"" }
-            return "[" + values.joined(separator: ",") + "]"
+            return OTLPSpanBuilder.text(ofArray: (array["values"]?.arrayValue ?? []).map(text(of:)))
         }
         if let list = field(anyValue, "kvlistValue", "kvlist_value") {
-            let pairs = attributes(list["values"]).sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }
-            return "{" + pairs.joined(separator: ",") + "}"
+            return OTLPSpanBuilder.text(ofMap: attributes(list["values"]))
         }
         if let bytes = field(anyValue, "bytesValue", "bytes_value")?.stringValue { return bytes }
         return ""

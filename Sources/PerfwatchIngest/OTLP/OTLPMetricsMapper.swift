@@ -17,17 +17,12 @@ import Synchronization
 public final class OTLPMetricsMapper: Sendable {
     public struct Result: Sendable {
         public var points = PointBatch()
-        public var rejected = 0
-        public var errors: [String] = []
+        public var rejections = OTLPRejections()
 
-        mutating func reject(_ reason: String) {
-            rejected += 1
-            if errors.count < 5 { errors.append(reason) }
-        }
+        mutating func reject(_ reason: String) { rejections.add(reason) }
 
-        public var errorMessage: String {
-            rejected == 0 ? "" : "\(rejected) data points rejected: " + errors.joined(separator: "; ")
-        }
+        public var rejected: Int { rejections.count }
+        public var errorMessage: String { rejections.message(items: "data points") }
     }
 
     public let limits: ValidationLimits
@@ -115,7 +110,7 @@ public final class OTLPMetricsMapper: Sendable {
                 if kind == .counter, temporality == .cumulative, point.startTimeUnixNano > 0, startMs < timeMs,
                     startMs >= nowMs - limits.maxAgeMs
                 {
-                    let key = "\(metric.name){\(Labels(pointTags).canonical)}@\(point.startTimeUnixNano)"
+                    let key = "\(result.points.series[Int(index)].key.canonical)@\(point.startTimeUnixNano)"
                     if startedCounters.withLock({ $0.insert(key).inserted }) {
                         result.points.add(series: index, sample: Sample(timeMs: startMs, value: 0))
                     }
@@ -125,34 +120,26 @@ public final class OTLPMetricsMapper: Sendable {
         case .histogram(let histogram):
             for point in histogram.dataPoints {
                 let timeMs = time(point.timeUnixNano)
-                let pointTags = tags(point.attributes)
-                guard let index = series(metric.name, pointTags, .distribution, .delta, value: point.sum, timeMs: timeMs) else { continue }
+                guard let index = series(metric.name, tags(point.attributes), .distribution, .delta, value: point.sum, timeMs: timeMs) else { continue }
                 var counts: [Int: UInt64] = [:]
                 for (bucket, count) in point.bucketCounts.enumerated() where count > 0 { counts[bucket] = count }
-                guard let delta = deltaCounts(
-                    key: metric.name + "{" + Labels(pointTags).canonical + "}", cumulative: histogram.aggregationTemporality == .cumulative,
-                    start: point.startTimeUnixNano, counts: counts, count: point.count, sum: point.sum)
-                else { continue }
-                var sketch = QuantileSketch()
                 let bounds = point.explicitBounds
-                for (bucket, count) in delta.counts.sorted(by: { $0.key < $1.key }) {
-                    let lower = bucket == 0 ? (point.hasMin ? point.min : min(0, bounds.first ?? 0)) : bounds[min(bucket - 1, bounds.count - 1)]
-                    let upper = bucket < bounds.count ? bounds[bucket] : (point.hasMax ? point.max : (bounds.last ?? delta.sum / Double(max(delta.count, 1))))
-                    var representative = bounds.isEmpty ? delta.sum / Double(max(delta.count, 1)) : (lower + upper) / 2
-                    if point.hasMin { representative = max(representative, point.min) }
-                    if point.hasMax { representative = min(representative, point.max) }
-                    sketch.add(representative, times: count)
+                addHistogram(
+                    series: index, timeMs: timeMs, cumulative: histogram.aggregationTemporality == .cumulative,
+                    start: point.startTimeUnixNano, counts: counts, count: point.count, sum: point.sum,
+                    exactSum: point.hasSum, min: point.hasMin ? point.min : nil, max: point.hasMax ? point.max : nil, into: &result
+                ) { bucket, delta in
+                    let mean = delta.sum / Double(max(delta.count, 1))
+                    guard !bounds.isEmpty else { return mean }
+                    let lower = bucket == 0 ? (point.hasMin ? point.min : min(0, bounds[0])) : bounds[min(bucket - 1, bounds.count - 1)]
+                    let upper = bucket < bounds.count ? bounds[bucket] : (point.hasMax ? point.max : bounds[bounds.count - 1])
+                    return (lower + upper) / 2
                 }
-                guard sketch.count > 0 else { continue }
-                sketch.setExactStatistics(
-                    sum: point.hasSum ? delta.sum : nil, min: point.hasMin ? point.min : nil, max: point.hasMax ? point.max : nil)
-                result.points.add(series: index, timeMs: timeMs, sketch: sketch.encoded())
             }
         case .exponentialHistogram(let histogram):
             for point in histogram.dataPoints {
                 let timeMs = time(point.timeUnixNano)
-                let pointTags = tags(point.attributes)
-                guard let index = series(metric.name, pointTags, .distribution, .delta, value: point.sum, timeMs: timeMs) else { continue }
+                guard let index = series(metric.name, tags(point.attributes), .distribution, .delta, value: point.sum, timeMs: timeMs) else { continue }
                 // Keys: positive bucket k → k, negative bucket k → Int.min/2 + k, zero → Int.max.
                 var counts: [Int: UInt64] = [:]
                 for (offset, count) in point.positive.bucketCounts.enumerated() where count > 0 { counts[Int(point.positive.offset) + offset] = count }
@@ -160,25 +147,16 @@ public final class OTLPMetricsMapper: Sendable {
                     counts[Int.min / 2 + Int(point.negative.offset) + offset] = count
                 }
                 if point.zeroCount > 0 { counts[Int.max] = point.zeroCount }
-                guard let delta = deltaCounts(
-                    key: metric.name + "{" + Labels(pointTags).canonical + "}", cumulative: histogram.aggregationTemporality == .cumulative,
-                    start: point.startTimeUnixNano, counts: counts, count: point.count, sum: point.sum)
-                else { continue }
                 let base = pow(2, pow(2, -Double(point.scale)))
-                var sketch = QuantileSketch()
-                for (key, count) in delta.counts {
-                    if key == Int.max {
-                        sketch.add(0, times: count)
-                    } else if key < Int.min / 4 {
-                        sketch.add(-pow(base, Double(key - Int.min / 2) + 0.5), times: count)
-                    } else {
-                        sketch.add(pow(base, Double(key) + 0.5), times: count)
-                    }
+                addHistogram(
+                    series: index, timeMs: timeMs, cumulative: histogram.aggregationTemporality == .cumulative,
+                    start: point.startTimeUnixNano, counts: counts, count: point.count, sum: point.sum,
+                    exactSum: point.hasSum, min: point.hasMin ? point.min : nil, max: point.hasMax ? point.max : nil, into: &result
+                ) { key, _ in
+                    if key == Int.max { return 0 }
+                    if key < Int.min / 4 { return -pow(base, Double(key - Int.min / 2) + 0.5) }
+                    return pow(base, Double(key) + 0.5)
                 }
-                guard sketch.count > 0 else { continue }
-                sketch.setExactStatistics(
-                    sum: point.hasSum ? delta.sum : nil, min: point.hasMin ? point.min : nil, max: point.hasMax ? point.max : nil)
-                result.points.add(series: index, timeMs: timeMs, sketch: sketch.encoded())
             }
         case .summary(let summary):
             for point in summary.dataPoints {
@@ -201,6 +179,29 @@ public final class OTLPMetricsMapper: Sendable {
         case nil:
             result.reject("metric \(metric.name.prefix(64)) has no data")
         }
+    }
+
+    /// Adds one histogram data point as a sketch: each bucket's count at the bucket's
+    /// representative value, then the producer's exact sum, min and max. Cumulative points
+    /// contribute only what arrived since the previous point of the series.
+    private func addHistogram(
+        series index: Int32, timeMs: Int64, cumulative: Bool, start: UInt64, counts: [Int: UInt64], count: UInt64, sum: Double,
+        exactSum: Bool, min: Double?, max: Double?, into result: inout Result,
+        representative: (_ bucket: Int, _ delta: (counts: [Int: UInt64], count: UInt64, sum: Double)) -> Double
+    ) {
+        guard let delta = deltaCounts(
+            key: result.points.series[Int(index)].key.canonical, cumulative: cumulative, start: start, counts: counts, count: count, sum: sum)
+        else { return }
+        var sketch = QuantileSketch()
+        for (bucket, bucketCount) in delta.counts.sorted(by: { $0.key < $1.key }) {
+            var value = representative(bucket, delta)
+            if let min { value = Swift.max(value, min) }
+            if let max { value = Swift.min(value, max) }
+            sketch.add(value, times: bucketCount)
+        }
+        guard sketch.count > 0 else { return }
+        sketch.setExactStatistics(sum: exactSum ? delta.sum : nil, min: min, max: max)
+        result.points.add(series: index, timeMs: timeMs, sketch: sketch.encoded())
     }
 
     /// The counts added since the previous cumulative point (all of them for delta points, a

@@ -58,9 +58,8 @@ public struct OTLPProtobufTraceDecoder: Sendable {
         case .boolValue(let flag): return String(flag)
         case .intValue(let integer): return String(integer)
         case .doubleValue(let number): return String(number)
-        case .arrayValue(let array): return "[" + array.values.map { "\"" + text(of: $0) + "\"" }.joined(separator: ",") + "]"
-        case .kvlistValue(let list):
-            return "{" + attributes(list.values).sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",") + "}"
+        case .arrayValue(let array): return OTLPSpanBuilder.text(ofArray: array.values.map(text(of:)))
+        case .kvlistValue(let list): return OTLPSpanBuilder.text(ofMap: attributes(list.values))
         case .bytesValue(let data): return data.base64EncodedString()
         case nil: return ""
         }

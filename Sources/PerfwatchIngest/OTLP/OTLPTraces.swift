@@ -1,22 +1,33 @@
 public import PerfwatchModel
 
-/// Spans decoded from one OTLP export request, with the ones refused and why
-/// (reported back as `partial_success`).
+/// Items an OTLP export refused, with the first few reasons — reported back as
+/// `partial_success` (rejected count and error message) for traces and metrics alike.
+public struct OTLPRejections: Sendable {
+    public private(set) var count = 0
+    public private(set) var reasons: [String] = []
+    static let reasonsKept = 5
+
+    mutating func add(_ reason: String) {
+        count += 1
+        if reasons.count < Self.reasonsKept { reasons.append(reason) }
+    }
+
+    /// `3 spans rejected: reason; reason; …`, or empty when nothing was refused.
+    func message(items: String) -> String {
+        guard count > 0 else { return "" }
+        return "\(count) \(items) rejected: " + reasons.joined(separator: "; ") + (count > reasons.count ? "; …" : "")
+    }
+}
+
+/// Spans decoded from one OTLP export request, and the ones refused.
 public struct OTLPTraces: Sendable {
     public var spans: [Span] = []
-    public var rejected = 0
-    /// The first few reasons, for the partial-success message.
-    public var errors: [String] = []
+    public var rejections = OTLPRejections()
 
-    mutating func reject(_ reason: String) {
-        rejected += 1
-        if errors.count < 5 { errors.append(reason) }
-    }
+    mutating func reject(_ reason: String) { rejections.add(reason) }
 
-    public var errorMessage: String {
-        guard rejected > 0 else { return "" }
-        return "\(rejected) spans rejected: " + errors.joined(separator: "; ") + (rejected > errors.count ? "; …" : "")
-    }
+    public var rejected: Int { rejections.count }
+    public var errorMessage: String { rejections.message(items: "spans") }
 }
 
 /// Checks and assembles one span the same way for protobuf and JSON input.
@@ -102,6 +113,23 @@ struct OTLPSpanBuilder {
         case 65...70: byte - 55
         default: nil
         }
+    }
+
+    /// Array and map attribute values as JSON text (elements already rendered as text), the
+    /// same for protobuf and JSON input.
+    static func text(ofArray elements: [String]) -> String {
+        var out = "["
+        for (index, element) in elements.enumerated() {
+            if index > 0 { out += "," }
+            JSONString.append(element, to: &out)
+        }
+        return out + "]"
+    }
+
+    static func text(ofMap map: [String: String]) -> String {
+        var out = ""
+        JSONString.appendObject(map, to: &out)
+        return out
     }
 
     /// Resource attributes become tags: service name, version and environment come first.

@@ -55,7 +55,6 @@ public actor IngestPipeline: Service {
         (wakeups, wakeupContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    public var queueDepth: Int { queuedPoints }
     public var isOverloaded: Bool { queuedPoints >= configuration.maxQueuedPoints / 2 }
 
     /// Returns once `points` are committed to disk.

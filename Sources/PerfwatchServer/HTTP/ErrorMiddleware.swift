@@ -46,6 +46,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
+    /// Overload and unavailability are temporary: such answers carry `Retry-After`.
+    static func asksToRetry(_ code: PerfwatchError.Code) -> Bool { code == .overloaded || code == .unavailable }
+
     static func response(for error: PerfwatchError, headers extra: HTTPFields = [:]) -> Response {
         var json = JSONText()
         json.raw("{\"error\":{\"code\":")
@@ -54,7 +57,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         json.string(error.message)
         json.raw("}}")
         var headers: HTTPFields = [.contentType: "application/json"]
-        if error.code == .overloaded || error.code == .unavailable { headers[.retryAfter] = "1" }
+        if asksToRetry(error.code) { headers[.retryAfter] = "1" }
         headers.append(contentsOf: extra)
         return Response(status: status(for: error.code), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: json.text)))
     }

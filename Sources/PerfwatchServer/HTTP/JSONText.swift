@@ -1,3 +1,5 @@
+import PerfwatchModel
+
 /// A small JSON writer for hot responses (query results), avoiding Codable overhead for
 /// arrays of `[time, value]` pairs. Non-finite numbers become `null`.
 struct JSONText {
@@ -7,23 +9,7 @@ struct JSONText {
 
     mutating func raw(_ fragment: String) { text += fragment }
 
-    mutating func string(_ value: String) {
-        text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
-    }
+    mutating func string(_ value: String) { JSONString.append(value, to: &text) }
 
     mutating func number(_ value: Double) {
         guard value.isFinite else {
@@ -39,14 +25,5 @@ struct JSONText {
 
     mutating func number(_ value: Int64) { text += String(value) }
 
-    mutating func object(_ pairs: [String: String]) {
-        text += "{"
-        for (index, key) in pairs.keys.sorted().enumerated() {
-            if index > 0 { text += "," }
-            string(key)
-            text += ":"
-            string(pairs[key]!)
-        }
-        text += "}"
-    }
+    mutating func object(_ pairs: [String: String]) { JSONString.appendObject(pairs, to: &text) }
 }

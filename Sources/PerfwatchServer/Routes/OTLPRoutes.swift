@@ -20,7 +20,8 @@ struct OTLPRoutes {
         router.rejectOtherMethods("/v1/metrics", allowed: [.post])
         router.post("/v1/logs") { request, _ in
             let encoding = (try? Self.encoding(of: request)) ?? .json
-            return Self.status(.notFound, code: 12, "OTLP logs are not supported yet; send traces to /v1/traces", encoding: encoding)
+            return Self.status(
+                for: PerfwatchError(.notFound, "OTLP logs are not supported yet; send traces to /v1/traces"), encoding: encoding)
         }
     }
 
@@ -75,20 +76,9 @@ struct OTLPRoutes {
             let bytes = try await request.bodyBytes(limit: components.configuration.maxBodyBytes)
             return try await body(bytes, encoding)
         } catch let error as PerfwatchError {
-            let grpcCode: Int
-            switch error.code {
-            case .badRequest: grpcCode = 3  // INVALID_ARGUMENT
-            case .payloadTooLarge: grpcCode = 8  // RESOURCE_EXHAUSTED
-            case .overloaded, .unavailable: grpcCode = 14  // UNAVAILABLE
-            case .unauthorized: grpcCode = 16
-            case .forbidden: grpcCode = 7
-            default: grpcCode = 2  // UNKNOWN
-            }
-            var response = Self.status(ErrorMiddleware<BasicRequestContext>.status(for: error.code), code: grpcCode, error.message, encoding: encoding)
-            if error.code == .overloaded || error.code == .unavailable { response.headers[.retryAfter] = "1" }
-            return response
+            return Self.status(for: error, encoding: encoding)
         } catch {
-            return Self.status(.internalServerError, code: 13, "internal error", encoding: encoding)
+            return Self.status(for: PerfwatchError(.internal, "internal error"), encoding: encoding)
         }
     }
 
@@ -116,26 +106,47 @@ struct OTLPRoutes {
         }
     }
 
-    /// `google.rpc.Status {code, message}` in the request's encoding.
-    static func status(_ status: HTTPResponse.Status, code: Int, _ message: String, encoding: Encoding) -> Response {
+    /// The gRPC status code OTLP clients expect for each of our error codes.
+    static func grpcCode(_ code: PerfwatchError.Code) -> Int {
+        switch code {
+        case .badRequest: 3  // INVALID_ARGUMENT
+        case .payloadTooLarge: 8  // RESOURCE_EXHAUSTED
+        case .overloaded, .unavailable: 14  // UNAVAILABLE
+        case .unauthorized: 16  // UNAUTHENTICATED
+        case .forbidden: 7  // PERMISSION_DENIED
+        case .notFound: 12  // UNIMPLEMENTED: the only OTLP path we answer 404 on is /v1/logs
+        case .internal: 13  // INTERNAL
+        default: 2  // UNKNOWN
+        }
+    }
+
+    /// `google.rpc.Status {code, message}` in the request's encoding, with the HTTP status and
+    /// `Retry-After` the error middleware would give the same error.
+    static func status(for error: PerfwatchError, encoding: Encoding) -> Response {
+        let httpStatus = ErrorMiddleware<BasicRequestContext>.status(for: error.code)
+        let code = grpcCode(error.code)
+        var response: Response
         switch encoding {
         case .json:
             var json = JSONText()
             json.raw("{\"code\":\(code),\"message\":")
-            json.string(message)
+            json.string(error.message)
             json.raw(",\"error\":{\"code\":")
-            json.string(status.code == 404 ? "not_found" : status.code == 415 ? "unsupported_media_type" : status.code < 500 ? "bad_request" : "unavailable")
+            json.string(error.code.rawValue)
             json.raw(",\"message\":")
-            json.string(message)
+            json.string(error.message)
             json.raw("}}")
-            return .json(json.text, status: status)
+            response = .json(json.text, status: httpStatus)
         case .protobuf:
             var writer = ProtobufWriter()
             writer.varintField(1, UInt64(code))
-            writer.stringField(2, message)
-            return Response(
-                status: status, headers: [.contentType: "application/x-protobuf"], body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+            writer.stringField(2, error.message)
+            response = Response(
+                status: httpStatus, headers: [.contentType: "application/x-protobuf"],
+                body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
         }
+        if ErrorMiddleware<BasicRequestContext>.asksToRetry(error.code) { response.headers[.retryAfter] = "1" }
+        return response
     }
 }
 

@@ -30,18 +30,7 @@ struct QueryRoutes {
             throw PerfwatchError(
                 .badRequest, "parameter 'stat': unknown stat '\(statText)'; use count, sum, avg, min, max, rate, last or pNN (p50, p95, p99.9)")
         }
-        func time(_ name: String, default fallback: Int64) throws -> Int64 {
-            guard let text = parameters[name[...]].map(String.init), !text.isEmpty else { return fallback }
-            guard let value = TimeParsing.parseTime(text, nowMs: nowMs) else {
-                throw PerfwatchError(.badRequest, "parameter '\(name)': '\(text)' is not unix ms, RFC 3339, 'now' or relative like -1h")
-            }
-            return value
-        }
-        let to = try time("to", default: nowMs)
-        let from = try time("from", default: to - 3_600_000)
-        guard from <= to else {
-            throw PerfwatchError(.badRequest, "parameter 'from' (\(from)) is after 'to' (\(to))")
-        }
+        let (from, to) = try request.timeRange(nowMs: nowMs)
         var step: Int64? = nil
         if let text = parameters["step"].map(String.init), !text.isEmpty {
             guard let parsed = TimeParsing.parseDuration(text) ?? Int64(text).map({ $0 * 1000 }), parsed > 0 else {

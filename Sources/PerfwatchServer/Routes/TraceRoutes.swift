@@ -16,25 +16,9 @@ struct TraceRoutes {
         router.get("/api/v1/db/queries") { request, _ in try await self.queries(request) }
     }
 
-    /// `from`/`to` as the query API reads them (default: the last hour).
-    func range(_ request: Request, now: Int64) throws -> (Int64, Int64) {
-        let parameters = request.uri.queryParameters
-        func time(_ name: String, _ fallback: Int64) throws -> Int64 {
-            guard let text = parameters[name[...]].map(String.init), !text.isEmpty else { return fallback }
-            guard let value = TimeParsing.parseTime(text, nowMs: now) else {
-                throw PerfwatchError(.badRequest, "parameter '\(name)': '\(text)' is not unix ms, RFC 3339, 'now' or relative like -1h")
-            }
-            return value
-        }
-        let to = try time("to", now)
-        let from = try time("from", to - 3_600_000)
-        guard from <= to else { throw PerfwatchError(.badRequest, "parameter 'from' (\(from)) is after 'to' (\(to))") }
-        return (from, to)
-    }
-
     func list(_ request: Request) async throws -> Response {
         let parameters = request.uri.queryParameters
-        let (from, to) = try range(request, now: TimeParsing.nowMs())
+        let (from, to) = try request.timeRange(nowMs: TimeParsing.nowMs())
         var query = TraceQuery(from: from, to: to)
         query.service = parameters["service"].map(String.init)
         query.route = parameters["route"].map(String.init)
@@ -152,23 +136,28 @@ struct TraceRoutes {
         return Double(span.durationNs - covered) / 1e6
     }
 
+    /// One whole-range value per group for each stat, all from a single read of the metric.
+    func tableColumns(
+        _ metric: String, _ stats: [Stat], by groupBy: [String], from: Int64, to: Int64, now: Int64
+    ) async throws -> [[Labels: Double]] {
+        let results = try await components.tableEngine.execute(
+            MetricQuery(metric: metric, stat: stats[0], from: from, to: to, groupBy: groupBy), stats: stats, nowMs: now)
+        return results.map { result in
+            var column: [Labels: Double] = [:]
+            for series in result.series { column[Labels(series.tags)] = series.points.first?.value }
+            return column
+        }
+    }
+
     /// Per service and route: requests per second, p50/p95/p99 and error percentage.
     func routes(_ request: Request) async throws -> Response {
         let now = TimeParsing.nowMs()
-        let (from, to) = try range(request, now: now)
-        let engine = components.tableEngine
-        func values(_ metric: String, _ stat: Stat) async throws -> [Labels: Double] {
-            let result = try await engine.execute(
-                MetricQuery(metric: metric, stat: stat, from: from, to: to, groupBy: ["service", "route"]), nowMs: now)
-            var map: [Labels: Double] = [:]
-            for series in result.series { map[Labels(series.tags)] = series.points.first?.value }
-            return map
-        }
-        let counts = try await values("http.server.duration", .count)
-        let p50 = try await values("http.server.duration", .percentile(0.5))
-        let p95 = try await values("http.server.duration", .percentile(0.95))
-        let p99 = try await values("http.server.duration", .percentile(0.99))
-        let errors = try await values("http.server.errors", .sum)
+        let (from, to) = try request.timeRange(nowMs: now)
+        let durations = try await tableColumns(
+            "http.server.duration", [.count, .percentile(0.5), .percentile(0.95), .percentile(0.99)], by: ["service", "route"],
+            from: from, to: to, now: now)
+        let (counts, p50, p95, p99) = (durations[0], durations[1], durations[2], durations[3])
+        let errors = try await tableColumns("http.server.errors", [.sum], by: ["service", "route"], from: from, to: to, now: now)[0]
         let seconds = max(Double(to - from) / 1000, 0.001)
         var json = JSONText()
         json.raw("{\"from\":\(from),\"to\":\(to),\"routes\":[")
@@ -198,19 +187,11 @@ struct TraceRoutes {
     /// Per query fingerprint: calls, total time, p95, and the normalized statement.
     func queries(_ request: Request) async throws -> Response {
         let now = TimeParsing.nowMs()
-        let (from, to) = try range(request, now: now)
-        let engine = components.tableEngine
-        func values(_ stat: Stat) async throws -> [Labels: Double] {
-            let result = try await engine.execute(
-                MetricQuery(metric: "db.query.duration", stat: stat, from: from, to: to, groupBy: ["service", "db_system", "operation", "fingerprint"]),
-                nowMs: now)
-            var map: [Labels: Double] = [:]
-            for series in result.series { map[Labels(series.tags)] = series.points.first?.value }
-            return map
-        }
-        let calls = try await values(.count)
-        let totals = try await values(.sum)
-        let p95 = try await values(.percentile(0.95))
+        let (from, to) = try request.timeRange(nowMs: now)
+        let columns = try await tableColumns(
+            "db.query.duration", [.count, .sum, .percentile(0.95)], by: ["service", "db_system", "operation", "fingerprint"],
+            from: from, to: to, now: now)
+        let (calls, totals, p95) = (columns[0], columns[1], columns[2])
         let fingerprints = calls.keys.compactMap { $0["fingerprint"] }
         let statements = try await components.spanStore.statements(fingerprints: fingerprints)
         let traces = try await components.spanStore.tracesPerFingerprint(from: from, to: to, fingerprints: fingerprints)

@@ -28,14 +28,15 @@ struct HostMetricsService: Service {
             previousTime = clock.now
             let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             var points = PointBatch()
-            func gauge(_ name: String, _ value: Double?, unit: String) {
+            func record(_ name: String, _ value: Double?, unit: String, kind: MetricKind) {
                 guard let value, value.isFinite else { return }
-                points.append(MetricPoint(series: SeriesKey(metric: name, labels: Labels()), kind: .gauge, temporality: .cumulative, unit: unit, sample: Sample(timeMs: now, value: value)))
+                points.append(
+                    MetricPoint(
+                        series: SeriesKey(metric: name, labels: Labels()), kind: kind, temporality: .cumulative, unit: unit,
+                        sample: Sample(timeMs: now, value: value)))
             }
-            func counter(_ name: String, _ value: Double?, unit: String) {
-                guard let value, value.isFinite else { return }
-                points.append(MetricPoint(series: SeriesKey(metric: name, labels: Labels()), kind: .counter, temporality: .cumulative, unit: unit, sample: Sample(timeMs: now, value: value)))
-            }
+            func gauge(_ name: String, _ value: Double?, unit: String) { record(name, value, unit: unit, kind: .gauge) }
+            func counter(_ name: String, _ value: Double?, unit: String) { record(name, value, unit: unit, kind: .counter) }
             if let cpu = HostProbe.cpuTimes(), let previous = previousCPU, cpu.total > previous.total {
                 gauge("system.cpu.percent", Double(cpu.busy - previous.busy) / Double(cpu.total - previous.total) * 100, unit: "%")
                 previousCPU = cpu
@@ -55,9 +56,9 @@ struct HostMetricsService: Service {
             if elapsedSeconds > 0 {
                 gauge("perfwatch.ingest.rate", Double(ingested - previousIngested) / elapsedSeconds, unit: "samples/s")
             }
-            previousIngested = ingested + UInt64(points.count)
             gauge("perfwatch.storage.bytes", Double(components.store.storageBytes()), unit: "bytes")
-            previousIngested += 1
+            // The next rate leaves out these points of our own.
+            previousIngested = ingested + UInt64(points.count)
             do {
                 _ = try await components.pipeline.submit(points)
             } catch {

@@ -285,13 +285,6 @@ public struct SampleChunkEncoder: Sendable {
         return total
     }
 
-    static func valueCost(_ value: Int64, baseBits: Int) -> Int {
-        if value == 0 { return 1 }
-        if fits(value, baseBits) { return 2 + baseBits }
-        if fits(value, 2 * baseBits) { return 3 + 2 * baseBits }
-        if fits(value, 3 * baseBits) { return 4 + 3 * baseBits }
-        return 68
-    }
 
     static let powersOfTen: [Double] = [1, 10, 100, 1000, 10000]
 

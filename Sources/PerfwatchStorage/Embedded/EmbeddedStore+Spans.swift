@@ -17,14 +17,14 @@ extension EmbeddedStore {
             for span in spans {
                 if lastResource != span.resource {
                     lastResource = span.resource
-                    lastResourceJSON = SpanJSON.object(span.resource)
+                    lastResourceJSON = StoredJSON.object(span.resource)
                 }
                 try insert.execute(arguments: [
                     span.traceID, span.spanID, span.parentSpanID, span.service, span.name, span.kind.rawValue, span.startNs,
                     span.durationNs, span.status.rawValue, span.statusMessage, span.route, span.dbFingerprint,
                     // Entry points: trace roots and every SERVER span (a service's part of a distributed trace).
                     span.parentSpanID.isEmpty || span.kind == .server ? 1 : 0,
-                    SpanJSON.object(span.attributes), SpanJSON.events(span.events), lastResourceJSON,
+                    StoredJSON.object(span.attributes), StoredJSON.events(span.events), lastResourceJSON,
                 ])
             }
         }

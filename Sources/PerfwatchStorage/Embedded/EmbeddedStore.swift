@@ -175,7 +175,7 @@ public final class EmbeddedStore: MetricStore, SpanStore {
                 info = existing
                 if info == nil, (kindsByMetric[key.metric] ?? metricKind).map({ $0 == candidate.kind }) ?? true {
                     try insertSeries.execute(arguments: [
-                        key.metric, Self.json(key.labels), candidate.kind.rawValue, candidate.temporality.rawValue, candidate.unit, now,
+                        key.metric, StoredJSON.object(key.labels.dictionary), candidate.kind.rawValue, candidate.temporality.rawValue, candidate.unit, now,
                     ])
                     let created = SeriesInfo(
                         id: db.lastInsertedRowID, key: key, kind: candidate.kind, temporality: candidate.temporality, unit: candidate.unit)
@@ -311,7 +311,7 @@ public final class EmbeddedStore: MetricStore, SpanStore {
                 for (bucket, incoming) in merged {
                     var sketch = incoming
                     if let existing = try Data.fetchOne(select, arguments: [seriesID, bucket]) {
-                        var stored = try QuantileSketch(encoded: [UInt8](existing))
+                        var stored = try existing.withUnsafeBytes { try QuantileSketch(encoded: $0) }
                         stored.merge(incoming)
                         sketch = stored
                     }
@@ -321,12 +321,5 @@ public final class EmbeddedStore: MetricStore, SpanStore {
                 }
             }
         }
-    }
-
-    static func json(_ labels: Labels) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(labels.dictionary)) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
     }
 }
