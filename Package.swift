@@ -32,7 +32,7 @@ let package = Package(
         .target(
             name: "PerfwatchStorage",
             dependencies: [
-                "PerfwatchModel", "PerfwatchSketch",
+                "PerfwatchModel", "PerfwatchSketch", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -77,7 +77,10 @@ let package = Package(
             dependencies: ["PerfwatchModel", "PerfwatchStorage", "PerfwatchServer", "CZlib"]
         ),
         .testTarget(name: "PerfwatchSketchTests", dependencies: ["PerfwatchSketch", "PerfwatchTesting"]),
-        .testTarget(name: "PerfwatchStorageTests", dependencies: ["PerfwatchStorage", "PerfwatchModel", "PerfwatchSketch", "PerfwatchTesting"]),
+        .testTarget(
+            name: "PerfwatchStorageTests",
+            dependencies: ["PerfwatchStorage", "PerfwatchModel", "PerfwatchSketch", "PerfwatchTesting", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "PerfwatchIngestTests",
             dependencies: [

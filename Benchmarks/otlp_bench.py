@@ -156,9 +156,10 @@ class Pool:
     end_ms: int = 0
 
 
-def generate_pool(n_batches: int, seed: int = 7) -> Pool:
-    """Each trace: one SERVER span, 2-6 CLIENT db spans and one INTERNAL span, start times
-    spread uniformly over the last 24 h (ending 2 min ago)."""
+def generate_pool(n_batches: int, seed: int = 7, backfill: bool = False) -> Pool:
+    """Each trace: one SERVER span, 2-6 CLIENT db spans and one INTERNAL span over the last
+    24 h (ending 2 min ago). Live order (default): batch b holds the b-th time slice, as spans
+    from running services arrive; backfill: start times uniformly random across the 24 h."""
     rng = random.Random(seed)
     routes = make_routes(rng)
     weights = [r.weight for r in routes]
@@ -195,7 +196,11 @@ def generate_pool(n_batches: int, seed: int = 7) -> Pool:
                 n_db = max(0, remaining - 2)
             rest = b.to_bytes(2, "big") + t_index.to_bytes(2, "big") + rng.getrandbits(64).to_bytes(8, "big")
             trace_id = TRACE_MARKER + rest
-            start_ns = rng.randrange(pool.start_ms, pool.end_ms - 60_000) * 1_000_000 + rng.randrange(1_000_000)
+            if backfill:
+                start_ns = rng.randrange(pool.start_ms, pool.end_ms - 60_000) * 1_000_000 + rng.randrange(1_000_000)
+            else:  # live traffic: batch b covers the b-th slice of the 24 h, so spans arrive in time order
+                window = (pool.end_ms - 60_000 - pool.start_ms) / n_batches
+                start_ns = int((pool.start_ms + (b + rng.random()) * window) * 1_000_000)
             duration_ns = int(rng.lognormvariate(math.log(route.median_ms), 0.6) * 1e6) + 200_000
             r = rng.random()
             status_code = (500 if r < 0.01 else 404 if r < 0.03 else 201 if route.method == "POST" else 200)
@@ -375,7 +380,7 @@ def push_traces(url: str, bodies: list[bytes], workers: int, progress_every: int
 def bench_otlp(args, sizes: Sizes, res: Results, workdir: str) -> None:
     section("OTLP payload")
     t0 = time.perf_counter()
-    pool = generate_pool(sizes.pool_batches)
+    pool = generate_pool(sizes.pool_batches, backfill=args.backfill)
     gen_s = time.perf_counter() - t0
     n_requests = math.ceil(sizes.min_spans / SPANS_PER_BATCH)
     t1 = time.perf_counter()
@@ -500,16 +505,24 @@ def main() -> int:
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, same code paths; for CI")
     ap.add_argument("--spans", type=int, default=None, help="spans to ingest (default 5,000,000; a quick look: 500000)")
     ap.add_argument("--out", default=str(HERE / "out"), help="directory for results JSON")
+    ap.add_argument("--workers", type=int, default=None, help="concurrent keep-alive connections (default 4)")
+    ap.add_argument(
+        "--backfill", action="store_true",
+        help="start times uniformly random over 24 h in every batch (a backfill); default: live order, batch by batch",
+    )
     args = ap.parse_args()
     sizes = SMOKE if args.smoke else FULL
     if args.spans:
         sizes = Sizes(sizes.pool_batches, args.spans, sizes.workers, sizes.lookups, sizes.repetitions)
+    if args.workers:
+        sizes = Sizes(sizes.pool_batches, sizes.min_spans, args.workers, sizes.lookups, sizes.repetitions)
     mode = "smoke" if args.smoke else "full"
     log(f"OTLP trace benchmark; mode: {mode}; perfwatch: {args.perfwatch} ({args.build} build); {os.cpu_count()} CPUs")
     if args.build == "debug":
         log("note: a debug build is measured; build with `swift build -c release` for meaningful figures")
     res = Results()
-    res.data.update(mode=mode, build=args.build, perfwatch=args.perfwatch, sizes=sizes.__dict__)
+    res.data.update(mode=mode, build=args.build, perfwatch=args.perfwatch, sizes=sizes.__dict__, backfill=args.backfill)
+    log(f"arrival order: {'backfill (random over 24 h)' if args.backfill else 'live (each batch a later slice of the 24 h)'}")
     return run_benchmarks(
         args, res, "perfwatch-otlp-bench-", f"otlp-results-{mode}.json", lambda workdir: bench_otlp(args, sizes, res, workdir)
     )

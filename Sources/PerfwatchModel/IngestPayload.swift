@@ -1,24 +1,34 @@
-/// Everything one group commit writes: metric points, spans, and the normalized SQL text of
-/// any new query fingerprints.
+/// Everything one group commit writes: metric points, span blocks, the metrics derived from
+/// those spans, and the normalized SQL text of any new query fingerprints.
 public struct IngestPayload: Sendable {
     public var points: PointBatch
-    public var spans: [Span]
+    public var spanBlocks: [SpanBlock]
+    /// Metrics derived from `spanBlocks`. Unlike `points` the store may write them a little
+    /// later, batched with other commits', because it can derive them again from the stored
+    /// blocks after a crash.
+    public var derived: PointBatch
     /// fingerprint → normalized statement.
     public var statements: [String: String]
 
-    public init(points: PointBatch = PointBatch(), spans: [Span] = [], statements: [String: String] = [:]) {
+    public init(
+        points: PointBatch = PointBatch(), spanBlocks: [SpanBlock] = [], derived: PointBatch = PointBatch(),
+        statements: [String: String] = [:]
+    ) {
         self.points = points
-        self.spans = spans
+        self.spanBlocks = spanBlocks
+        self.derived = derived
         self.statements = statements
     }
 
     /// Items the queue counts against its bound.
-    public var weight: Int { points.count + points.sketchEntries.count + spans.count }
-    public var isEmpty: Bool { points.isEmpty && spans.isEmpty }
+    public var weight: Int { points.count + points.sketchEntries.count + spanCount + derived.count }
+    public var isEmpty: Bool { points.isEmpty && spanBlocks.isEmpty && derived.isEmpty }
+    public var spanCount: Int { spanBlocks.reduce(0) { $0 + $1.spanCount } }
 
     public mutating func append(contentsOf other: IngestPayload) {
         points.append(contentsOf: other.points)
-        spans.append(contentsOf: other.spans)
+        spanBlocks.append(contentsOf: other.spanBlocks)
+        derived.append(contentsOf: other.derived)
         statements.merge(other.statements) { current, _ in current }
     }
 }

@@ -35,6 +35,8 @@ public struct QueryEngine: Sendable {
         guard query.from <= query.to else {
             throw PerfwatchError(.badRequest, "from (\(query.from)) is after to (\(query.to))")
         }
+        // Everything acknowledged is visible: write span-derived metrics still held back.
+        try await store.flushDeferred()
         if let step = query.step {
             guard step > 0 else { throw PerfwatchError(.badRequest, "step must be positive") }
             let windows = (query.to - query.from) / step + 1

@@ -16,7 +16,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     let statistics = IngestStatistics()
     let broadcaster = CommitBroadcaster()
     let pipeline = IngestPipeline(
-        store: store, configuration: .init(maxQueuedPoints: configuration.maxQueuedPoints), statistics: statistics,
+        store: store, spanStore: store, configuration: .init(maxQueuedPoints: configuration.maxQueuedPoints), statistics: statistics,
         broadcaster: broadcaster, logger: logger)
     var limits = ValidationLimits()
     limits.maxAgeMs = configuration.retention.rawMs

@@ -6,6 +6,8 @@ package struct ByteWriter {
 
     package mutating func write(_ byte: UInt8) { bytes.append(byte) }
 
+    package mutating func write(contentsOf source: some Sequence<UInt8>) { bytes.append(contentsOf: source) }
+
     package mutating func writeVarint(_ value: UInt64) {
         var remaining = value
         while remaining >= 0x80 {
@@ -43,6 +45,11 @@ package struct ByteReader {
         guard offset < bytes.count else { throw Truncated() }
         defer { offset += 1 }
         return bytes[offset]
+    }
+
+    package mutating func skip(_ count: Int) throws {
+        guard count >= 0, count <= bytes.count - offset else { throw Truncated() }
+        offset += count
     }
 
     @inline(__always)

@@ -108,8 +108,14 @@ public struct RetentionPolicy: Sendable, Equatable {
 
 /// The Storage API: everything above storage (query, alerting, analysis) sees only this.
 public protocol MetricStore: Sendable {
-    /// Durably stores `payload` in one transaction; returns only once it is on disk.
-    func append(_ payload: IngestPayload) async throws -> AppendOutcome
+    /// Durably stores `payload` in one transaction; returns only once it is on disk. With
+    /// `deferDerived`, the payload's span-derived metrics may be held back and written with a
+    /// later commit (the spans themselves are durable, and the metrics are derived again from
+    /// them after a crash); `flushDeferred` or any non-deferring append writes them.
+    func append(_ payload: IngestPayload, deferDerived: Bool) async throws -> AppendOutcome
+    /// Writes span-derived metrics held back by deferring appends. Readers call it first, so
+    /// everything acknowledged is visible to queries.
+    func flushDeferred() async throws
     /// All known series (served from memory).
     func allSeries() -> [SeriesInfo]
     /// Series of one metric.
@@ -128,6 +134,10 @@ public protocol MetricStore: Sendable {
 }
 
 extension MetricStore {
+    public func append(_ payload: IngestPayload) async throws -> AppendOutcome {
+        try await append(payload, deferDerived: false)
+    }
+
     public func append(_ batch: PointBatch) async throws -> AppendOutcome {
         try await append(IngestPayload(points: batch))
     }

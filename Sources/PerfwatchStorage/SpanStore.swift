@@ -37,8 +37,9 @@ public protocol SpanStore: Sendable {
     func traceSummaries(_ query: TraceQuery) async throws -> [TraceSummary]
     /// Every span of the trace, ordered by start time; empty when unknown.
     func trace(id: String) async throws -> [Span]
-    /// How many distinct traces ran each query fingerprint in the range (for calls per trace).
-    func tracesPerFingerprint(from: Int64, to: Int64, fingerprints: [String]) async throws -> [String: Int]
     /// Normalized statement text per fingerprint.
     func statements(fingerprints: [String]) async throws -> [String: String]
+    /// Spans whose derived metrics were deferred and not yet written when the server stopped
+    /// (a crash); the pipeline derives them again at start.
+    func spansPendingDerivation() async throws -> [Span]
 }

@@ -25,8 +25,9 @@ struct DemoWorkloadTests {
         let lessonFingerprints = derived.statements.filter { $0.value.contains("FROM lessons WHERE course_id") }
         #expect(lessonFingerprints.count == 1)
         let coursePages = roots.filter { $0.route == "/courses/:id" }
-        let lessonCalls = derived.points.points.filter { $0.series.labels["fingerprint"] == lessonFingerprints.keys.first }
-        #expect(lessonCalls.count == coursePages.count * 12)
+        let lessonPoints = derived.points.points.filter { $0.series.labels["fingerprint"] == lessonFingerprints.keys.first }
+        #expect(lessonPoints.filter { $0.series.metric == "db.query.duration" }.count == coursePages.count * 12)
+        #expect(Set(lessonPoints.filter { $0.series.metric == "db.query.calls_per_trace" }.map(\.sample.value)) == [12])
         // The slow query stays slow.
         let search = roots.filter { $0.route == "/search" }.map(\.durationMs).sorted()
         #expect(search[search.count / 2] > 250)

@@ -73,9 +73,13 @@ struct SpanDerivationTests {
         let output = SpanDerivations.derive(from: &spans)
         #expect(spans[0].dbFingerprint == spans[1].dbFingerprint)
         #expect(spans[0].dbFingerprint == output.statements.keys.first)
-        let points = output.points.points
+        let points = output.points.points.filter { $0.series.metric == "db.query.duration" }
         #expect(points.count == 2)
         #expect(points[0].series == points[1].series)
+        // Both calls come from one trace: one calls-per-trace value of 2, same tags as the durations.
+        let perTrace = output.points.points.filter { $0.series.metric == "db.query.calls_per_trace" }
+        #expect(perTrace.map(\.sample.value) == [2])
+        #expect(perTrace.first?.series.labels == points[0].series.labels)
         #expect(points[0].series.labels["operation"] == "SELECT")
         #expect(output.statements.count == 1)
         #expect(output.statements.values.first == "SELECT * FROM lessons WHERE course_id = ?")

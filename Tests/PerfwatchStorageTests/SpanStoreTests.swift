@@ -26,7 +26,7 @@ struct SpanStoreTests {
                 span(trace: a, id: "0000000000000001", name: "GET /cart", startOffsetMs: 0, durationMs: 40, route: "/cart"),
                 span(trace: b, id: "0000000000000003", name: "GET /pay", startOffsetMs: 100, durationMs: 900, error: true, route: "/pay"),
             ]
-            _ = try await store.append(IngestPayload(spans: spans, statements: ["f1": "SELECT ?"]))
+            _ = try await store.append(IngestPayload(spanBlocks: SpanBlockCodec.encodeBlocks(spans), statements: ["f1": "SELECT ?"]))
             let trace = try await store.trace(id: a)
             #expect(trace.map(\.spanID) == ["0000000000000001", "0000000000000002"])
             #expect(trace[0].attributes == ["http.route": "/cart"])
@@ -57,9 +57,12 @@ struct SpanStoreTests {
             var policy = RetentionPolicy()
             policy.spansMs = 30_000
             let store = try EmbeddedStore(configuration: .init(directory: directory, retention: policy, fsyncEachCommit: false))
-            _ = try await store.append(IngestPayload(spans: [span(trace: String(repeating: "d", count: 32), id: "0000000000000009", name: "old", startOffsetMs: 0, durationMs: 1)]))
+            _ = try await store.append(IngestPayload(spanBlocks: SpanBlockCodec.encodeBlocks([span(trace: String(repeating: "d", count: 32), id: "0000000000000009", name: "old", startOffsetMs: 0, durationMs: 1)])))
             let report = try await store.applyRetention(nowMs: TimeParsing.nowMs())
             #expect(report.deletedSpans == 1)
+            #expect(try await store.trace(id: String(repeating: "d", count: 32)).isEmpty)
+            let now = TimeParsing.nowMs()
+            #expect(try await store.traceSummaries(TraceQuery(from: now - 3_600_000, to: now)).isEmpty)
         }
     }
 }
@@ -76,12 +79,16 @@ struct SpanStoreEntryTests {
                 Span(traceID: trace, spanID: id, parentSpanID: parent, service: service, name: "op", kind: kind,
                      startNs: (now - 10_000) * 1_000_000, durationNs: 5_000_000, status: status, route: kind == .server ? "/" + service : "")
             }
-            _ = try await store.append(IngestPayload(spans: [
+            // Two services export separately: the trace spans two blocks, and the error is in the second.
+            _ = try await store.append(IngestPayload(spanBlocks: SpanBlockCodec.encodeBlocks([
                 span("0000000000000001", parent: "", service: "gateway", kind: .server),
                 span("0000000000000002", parent: "0000000000000001", service: "gateway", kind: .client),
+            ])))
+            _ = try await store.append(IngestPayload(spanBlocks: SpanBlockCodec.encodeBlocks([
                 span("0000000000000003", parent: "0000000000000002", service: "billing", kind: .server),
                 span("0000000000000004", parent: "0000000000000003", service: "billing", kind: .internal, status: .error),
-            ]))
+            ])))
+            #expect(try await store.trace(id: trace).map(\.spanID) == ["0000000000000001", "0000000000000002", "0000000000000003", "0000000000000004"])
             var query = TraceQuery(from: now - 60_000, to: now)
             let all = try await store.traceSummaries(query)
             #expect(all.count == 1)

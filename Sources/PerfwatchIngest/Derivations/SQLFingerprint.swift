@@ -1,20 +1,13 @@
-import Foundation
-
 /// Normalizes SQL statements so executions of the same query group together: string and
 /// numeric literals become `?`, `IN (…)` lists collapse to `IN (?)`, whitespace folds to single
 /// spaces, comments are dropped and keywords are upper-cased. The fingerprint is a stable
 /// 16-hex-digit FNV-1a hash of the normalized text.
 public enum SQLFingerprint {
     public static func normalize(_ statement: String) -> String {
+        let bytes = Array(statement.utf8)
         // Key-value commands (Redis `GET session:ab12`, Memcached) carry their key as the
         // argument: keep the command, fold the arguments, or every key becomes a fingerprint.
-        let words = statement.split(separator: " ", omittingEmptySubsequences: true)
-        if let first = words.first, !keywords.contains(first.uppercased()), !first.hasPrefix("("), words.count <= 64,
-            first.allSatisfy({ $0.isLetter })
-        {
-            return words.count > 1 ? first.uppercased() + " ?" : first.uppercased()
-        }
-        let bytes = Array(statement.utf8)
+        if let command = keyValueCommand(bytes) { return command }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var index = 0
@@ -82,17 +75,63 @@ public enum SQLFingerprint {
         return collapseLists(String(decoding: output, as: UTF8.self))
     }
 
+    /// The upper-cased command (and ` ?` when it has arguments) when the statement starts with a
+    /// word of letters that is not SQL; nil for SQL.
+    static func keyValueCommand(_ bytes: [UInt8]) -> String? {
+        var start = 0
+        while start < bytes.count && bytes[start] == 32 { start += 1 }
+        var end = start
+        while end < bytes.count && bytes[end] != 32 {
+            let byte = bytes[end] | 0x20
+            guard byte >= 97 && byte <= 122 else { return nil }  // letters only
+            end += 1
+        }
+        guard end > start else { return nil }
+        let command = String(decoding: bytes[start..<end], as: UTF8.self).uppercased()
+        guard !keywords.contains(command) else { return nil }
+        var words = 1
+        var index = end
+        while index < bytes.count {
+            while index < bytes.count && bytes[index] == 32 { index += 1 }
+            guard index < bytes.count else { break }
+            words += 1
+            if words > 64 { return nil }
+            while index < bytes.count && bytes[index] != 32 { index += 1 }
+        }
+        return words > 1 ? command + " ?" : command
+    }
+
     /// `(?, ?, ?)` and `(?,?)` become `(?)`, so IN lists of any length share one fingerprint;
-    /// likewise multi-row `VALUES (?, ?), (?, ?)` collapse to one row.
+    /// likewise multi-row `VALUES (?, ?), (?, ?)` collapse to one row. Two linear passes over
+    /// the bytes (this runs for every database span).
     static func collapseLists(_ text: String) -> String {
-        var result = text
-        while let range = result.range(of: "?, ?") ?? result.range(of: "?,?") {
-            result.replaceSubrange(range, with: "?")
+        String(decoding: collapse(collapse(Array(text.utf8), item: Array("?".utf8)), item: Array("(?)".utf8)), as: UTF8.self)
+    }
+
+    /// Folds `item, item` and `item,item` runs into one `item`.
+    static func collapse(_ bytes: [UInt8], item: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        func matches(_ at: Int) -> Bool {
+            at + item.count <= bytes.count && bytes[at..<at + item.count].elementsEqual(item)
         }
-        while let range = result.range(of: "(?), (?)") ?? result.range(of: "(?),(?)") {
-            result.replaceSubrange(range, with: "(?)")
+        while index < bytes.count {
+            if matches(index) {
+                output.append(contentsOf: item)
+                index += item.count
+                // Skip every following `, item` / `,item`.
+                while index < bytes.count && bytes[index] == UInt8(ascii: ",") {
+                    let next = index + 1 < bytes.count && bytes[index + 1] == 32 ? index + 2 : index + 1
+                    guard matches(next) else { break }
+                    index = next + item.count
+                }
+            } else {
+                output.append(bytes[index])
+                index += 1
+            }
         }
-        return result
+        return output
     }
 
     public static func fingerprint(ofNormalized normalized: String) -> String {

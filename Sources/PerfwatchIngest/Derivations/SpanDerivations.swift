@@ -6,7 +6,11 @@ public import PerfwatchModel
 ///   version; plus `http.server.errors` (a counter of 1s) for error spans, so
 ///   error rate = sum(errors) / count(duration).
 /// - spans with `db.system` → `db.query.duration` (ms) tagged service, db_system, operation,
-///   fingerprint; the normalized statement is returned once per fingerprint.
+///   fingerprint; the normalized statement is returned once per fingerprint. Per trace and
+///   fingerprint, `db.query.calls_per_trace` (same tags) records how many times the trace ran
+///   that query, so calls per trace (and N+1 patterns) are ordinary distributions too. A trace
+///   counts once per export it appears in: an SDK exports a trace's spans together unless the
+///   trace straddles a batch boundary.
 public enum SpanDerivations {
     public struct Output: Sendable {
         public var points = PointBatch()
@@ -17,6 +21,7 @@ public enum SpanDerivations {
     /// Derives metrics from `spans`, filling in each database span's `dbFingerprint`.
     public static func derive(from spans: inout [Span]) -> Output {
         var output = Output()
+        var callsPerTrace: [CallsKey: (calls: Int, timeMs: Int64)] = [:]
         for index in spans.indices {
             let span = spans[index]
             let timeMs = (span.startNs + span.durationNs) / 1_000_000
@@ -48,17 +53,30 @@ public enum SpanDerivations {
                 spans[index].dbFingerprint = fingerprint
                 let operation = span.attributes["db.operation"] ?? span.attributes["db.operation.name"]
                     ?? SQLFingerprint.operation(ofNormalized: normalized)
+                let labels = Labels([
+                    "service": span.service, "db_system": system, "operation": operation, "fingerprint": fingerprint,
+                ])
                 output.points.append(
                     MetricPoint(
-                        series: SeriesKey(
-                            metric: "db.query.duration",
-                            labels: Labels([
-                                "service": span.service, "db_system": system, "operation": operation, "fingerprint": fingerprint,
-                            ])),
-                        kind: .distribution, unit: "ms", sample: Sample(timeMs: timeMs, value: span.durationMs)))
+                        series: SeriesKey(metric: "db.query.duration", labels: labels), kind: .distribution, unit: "ms",
+                        sample: Sample(timeMs: timeMs, value: span.durationMs)))
+                let key = CallsKey(traceID: span.traceID, labels: labels)
+                let previous = callsPerTrace[key]
+                callsPerTrace[key] = ((previous?.calls ?? 0) + 1, min(previous?.timeMs ?? timeMs, timeMs))
             }
         }
+        for (key, value) in callsPerTrace.sorted(by: { $0.value.timeMs < $1.value.timeMs }) {
+            output.points.append(
+                MetricPoint(
+                    series: SeriesKey(metric: "db.query.calls_per_trace", labels: key.labels), kind: .distribution, unit: "calls",
+                    sample: Sample(timeMs: value.timeMs, value: Double(value.calls))))
+        }
         return output
+    }
+
+    struct CallsKey: Hashable {
+        var traceID: String
+        var labels: Labels
     }
 
     /// `http.route` when the instrumentation knows it, else the path made into a pattern.

@@ -33,6 +33,7 @@ public actor IngestPipeline: Service {
     }
 
     private let store: any MetricStore
+    private let spanStore: (any SpanStore)?
     private let configuration: Configuration
     private let statistics: IngestStatistics
     private let broadcaster: CommitBroadcaster
@@ -44,10 +45,11 @@ public actor IngestPipeline: Service {
     private let wakeupContinuation: AsyncStream<Void>.Continuation
 
     public init(
-        store: any MetricStore, configuration: Configuration = Configuration(), statistics: IngestStatistics,
-        broadcaster: CommitBroadcaster, logger: Logger
+        store: any MetricStore, spanStore: (any SpanStore)? = nil, configuration: Configuration = Configuration(),
+        statistics: IngestStatistics, broadcaster: CommitBroadcaster, logger: Logger
     ) {
         self.store = store
+        self.spanStore = spanStore
         self.configuration = configuration
         self.statistics = statistics
         self.broadcaster = broadcaster
@@ -79,6 +81,15 @@ public actor IngestPipeline: Service {
     }
 
     public func run() async throws {
+        await recoverDerivedMetrics()
+        // Span-derived metrics held back by busy commits are written within a moment when
+        // ingest goes quiet (queries flush them at once anyway).
+        let flusher = Task { [store, logger] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                do { try await store.flushDeferred() } catch { logger.error("flushing derived metrics failed", metadata: ["error": "\(error)"]) }
+            }
+        }
         await withGracefulShutdownHandler {
             for await _ in wakeups {
                 await drain()
@@ -88,7 +99,23 @@ public actor IngestPipeline: Service {
         }
         // Whatever arrived before shutdown is still committed.
         await drain()
+        flusher.cancel()
+        do { try await store.flushDeferred() } catch { logger.error("flushing derived metrics failed", metadata: ["error": "\(error)"]) }
         logger.info("ingest pipeline stopped", metadata: ["committed_on_shutdown": "\(queuedPoints == 0)"])
+    }
+
+    /// After a crash, spans whose derived metrics were still held back are derived again.
+    private func recoverDerivedMetrics() async {
+        guard let spanStore else { return }
+        do {
+            var spans = try await spanStore.spansPendingDerivation()
+            guard !spans.isEmpty else { return }
+            let derived = SpanDerivations.derive(from: &spans)
+            _ = try await store.append(IngestPayload(derived: derived.points, statements: derived.statements))
+            logger.info("derived metrics recovered", metadata: ["spans": "\(spans.count)"])
+        } catch {
+            logger.error("recovering derived metrics failed", metadata: ["error": "\(error)"])
+        }
     }
 
     private func beginShutdown() {
@@ -120,10 +147,10 @@ public actor IngestPipeline: Service {
         let clock = ContinuousClock()
         let started = clock.now
         do {
-            let outcome = try await store.append(all)
+            let outcome = try await store.append(all, deferDerived: true)
             let elapsed = clock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            statistics.recordCommit(samples: outcome.stored, spans: all.spans.count, seconds: seconds)
+            statistics.recordCommit(samples: outcome.stored, spans: all.spanCount, seconds: seconds)
             if !outcome.kindConflicts.isEmpty { statistics.recordRejections(outcome.kindConflicts.map { _ in "kind_conflict" }) }
             var offset = 0
             var conflictIndex = 0
@@ -136,12 +163,13 @@ public actor IngestPipeline: Service {
                     conflictIndex += 1
                 }
                 for series in entry.payload.points.series { metrics.insert(series.key.metric) }
+                for series in entry.payload.derived.series { metrics.insert(series.key.metric) }
                 entry.continuation.resume(
                     returning: Receipt(stored: entry.payload.points.count - mine.count, kindConflicts: mine))
                 offset += entry.payload.points.count
             }
             broadcaster.publish(
-                CommitEvent(timeMs: TimeParsing.nowMs(), metrics: metrics, samples: outcome.stored, spans: all.spans.count))
+                CommitEvent(timeMs: TimeParsing.nowMs(), metrics: metrics, samples: outcome.stored, spans: all.spanCount))
         } catch {
             statistics.recordCommitFailure()
             logger.error("commit failed", metadata: ["error": "\(error)", "points": "\(pointCount)"])

@@ -2,6 +2,7 @@ import Hummingbird
 import NIOCore
 import PerfwatchIngest
 import PerfwatchModel
+import PerfwatchStorage
 
 /// OTLP/HTTP on its standard paths, so an OpenTelemetry SDK pointed at this port just works.
 /// Responses follow the specification: an `Export*ServiceResponse` in the request's encoding
@@ -61,8 +62,9 @@ struct OTLPRoutes {
             }
             var spans = decoded.spans
             let derived = SpanDerivations.derive(from: &spans)
+            // Encoded here, on the request's task, so the single writer only stores blobs.
             _ = try await components.pipeline.submit(
-                IngestPayload(points: derived.points, spans: spans, statements: derived.statements))
+                IngestPayload(spanBlocks: SpanBlockCodec.encodeBlocks(spans), derived: derived.points, statements: derived.statements))
             return Self.exportResponse(rejected: decoded.rejected, message: decoded.errorMessage, encoding: encoding, field: "rejectedSpans")
         }
     }

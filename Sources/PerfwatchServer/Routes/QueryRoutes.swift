@@ -14,7 +14,7 @@ struct QueryRoutes {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/v1/query") { request, _ in try await self.query(request) }
         router.rejectOtherMethods("/api/v1/query", allowed: [.get])
-        router.get("/api/v1/metrics") { _, _ in self.catalog() }
+        router.get("/api/v1/metrics") { _, _ in try await self.catalog() }
     }
 
     func parseQuery(_ request: Request, nowMs: Int64) throws -> MetricQuery {
@@ -97,7 +97,8 @@ struct QueryRoutes {
         return json.text
     }
 
-    func catalog() -> Response {
+    func catalog() async throws -> Response {
+        try await components.store.flushDeferred()
         struct Entry {
             var kind: MetricKind
             var unit: String

@@ -194,7 +194,10 @@ struct TraceRoutes {
         let (calls, totals, p95) = (columns[0], columns[1], columns[2])
         let fingerprints = calls.keys.compactMap { $0["fingerprint"] }
         let statements = try await components.spanStore.statements(fingerprints: fingerprints)
-        let traces = try await components.spanStore.tracesPerFingerprint(from: from, to: to, fingerprints: fingerprints)
+        // Traces that ran each query: the count of its calls-per-trace distribution.
+        let traces = try await tableColumns(
+            "db.query.calls_per_trace", [.count], by: ["service", "db_system", "operation", "fingerprint"], from: from, to: to,
+            now: now)[0]
         var json = JSONText()
         json.raw("{\"from\":\(from),\"to\":\(to),\"queries\":[")
         for (index, labels) in calls.keys.sorted(by: { (totals[$0] ?? 0) > (totals[$1] ?? 0) }).enumerated() {
@@ -216,10 +219,10 @@ struct TraceRoutes {
             json.raw(",\"p95\":")
             if let value = p95[labels] { json.number((value * 100).rounded() / 100) } else { json.raw("null") }
             json.raw(",\"traces\":")
-            let traceCount = traces[labels["fingerprint"] ?? ""] ?? 0
-            json.number(Int64(traceCount))
+            let traceCount = traces[labels] ?? 0
+            json.number(traceCount)
             json.raw(",\"callsPerTrace\":")
-            if traceCount > 0 { json.number(((calls[labels] ?? 0) / Double(traceCount) * 100).rounded() / 100) } else { json.raw("null") }
+            if traceCount > 0 { json.number(((calls[labels] ?? 0) / traceCount * 100).rounded() / 100) } else { json.raw("null") }
             json.raw("}")
         }
         json.raw("]}")

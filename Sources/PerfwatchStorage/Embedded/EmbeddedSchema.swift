@@ -84,6 +84,51 @@ enum EmbeddedSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v3-span-blocks") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE span_blocks (
+                        id INTEGER PRIMARY KEY,
+                        min_start_ns INTEGER NOT NULL,
+                        max_start_ns INTEGER NOT NULL,
+                        span_count INTEGER NOT NULL,
+                        data BLOB NOT NULL
+                    );
+                    CREATE INDEX span_blocks_by_end ON span_blocks (max_start_ns);
+                    CREATE TABLE trace_index (
+                        trace_key INTEGER NOT NULL,
+                        block_id INTEGER NOT NULL,
+                        span_count INTEGER NOT NULL,
+                        PRIMARY KEY (trace_key, block_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX trace_index_by_block ON trace_index (block_id);
+                    CREATE TABLE trace_entries (
+                        start_ns INTEGER NOT NULL,
+                        span_key INTEGER NOT NULL,
+                        trace_key INTEGER NOT NULL,
+                        trace_id TEXT NOT NULL,
+                        service TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        route TEXT NOT NULL,
+                        duration_ns INTEGER NOT NULL,
+                        PRIMARY KEY (start_ns, span_key)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE trace_errors (
+                        trace_key INTEGER PRIMARY KEY,
+                        start_ns INTEGER NOT NULL
+                    );
+                    """)
+            try SpanRowMigration.moveRowsToBlocks(db)
+            try db.execute(sql: "DROP TABLE spans")
+        }
+        migrator.registerMigration("v4-store-state") { db in
+            // derived_through_block: the newest span block whose derived metrics are written.
+            try db.execute(
+                sql: """
+                    CREATE TABLE store_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+                    INSERT INTO store_state (name, value) SELECT 'derived_through_block', COALESCE(MAX(id), 0) FROM span_blocks;
+                    """)
+        }
         return migrator
     }
 

@@ -93,8 +93,7 @@ extension EmbeddedStore {
                     arguments: [nowMs - retention.keep(resolution)])
                 report.deletedBuckets += db.changesCount
             }
-            try db.execute(sql: "DELETE FROM spans WHERE start_ns < ?", arguments: [(nowMs - retention.spansMs) * 1_000_000])
-            report.deletedSpans = db.changesCount
+            report.deletedSpans = try self.deleteSpans(db, startedBeforeNs: (nowMs - retention.spansMs) * 1_000_000)
             return report
         }
         if report.deletedChunks + report.deletedBuckets + report.deletedSpans > 0 {

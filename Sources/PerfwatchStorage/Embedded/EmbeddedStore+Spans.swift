@@ -2,31 +2,13 @@ import Foundation
 import GRDB
 public import PerfwatchModel
 
+/// Spans live in compressed blocks (`span_blocks`, one per export) found through three small
+/// tables: `trace_index` (trace → blocks), `trace_entries` (the spans a trace list shows) and
+/// `trace_errors` (traces with a failed span). See docs/storage.md.
 extension EmbeddedStore {
-    func writeSpans(_ db: Database, _ spans: [Span], statements: [String: String]) throws {
-        if !spans.isEmpty {
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ns, duration_ns, status,
-                        status_message, route, db_fingerprint, is_entry, attributes, events, resource)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            // Spans of one export share their resource: encode it once per distinct resource.
-            var lastResource: [String: String]? = nil
-            var lastResourceJSON = "{}"
-            for span in spans {
-                if lastResource != span.resource {
-                    lastResource = span.resource
-                    lastResourceJSON = StoredJSON.object(span.resource)
-                }
-                try insert.execute(arguments: [
-                    span.traceID, span.spanID, span.parentSpanID, span.service, span.name, span.kind.rawValue, span.startNs,
-                    span.durationNs, span.status.rawValue, span.statusMessage, span.route, span.dbFingerprint,
-                    // Entry points: trace roots and every SERVER span (a service's part of a distributed trace).
-                    span.parentSpanID.isEmpty || span.kind == .server ? 1 : 0,
-                    StoredJSON.object(span.attributes), StoredJSON.events(span.events), lastResourceJSON,
-                ])
-            }
+    func writeSpans(_ db: Database, _ blocks: [SpanBlock], statements: [String: String]) throws {
+        for block in blocks {
+            if let id = try Self.insert(block, into: db) { withState { $0.lastSpanBlockID = id } }
         }
         if !statements.isEmpty {
             let insert = try db.cachedStatement(
@@ -36,8 +18,64 @@ extension EmbeddedStore {
         }
     }
 
+    /// Returns the new block's id (nil for an empty block).
+    @discardableResult
+    static func insert(_ block: SpanBlock, into db: Database) throws -> Int64? {
+        guard block.spanCount > 0 else { return nil }
+        try db.cachedStatement(sql: "INSERT INTO span_blocks (min_start_ns, max_start_ns, span_count, data) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [block.minStartNs, block.maxStartNs, block.spanCount, Data(block.data)])
+        let blockID = db.lastInsertedRowID
+        let indexTrace = try db.cachedStatement(sql: "INSERT OR IGNORE INTO trace_index (trace_key, block_id, span_count) VALUES (?, ?, ?)")
+        let markError = try db.cachedStatement(sql: "INSERT OR IGNORE INTO trace_errors (trace_key, start_ns) VALUES (?, ?)")
+        for trace in block.traces {
+            try indexTrace.execute(arguments: [trace.traceKey, blockID, trace.spanCount])
+            if trace.hasError { try markError.execute(arguments: [trace.traceKey, trace.startNs]) }
+        }
+        let addEntry = try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO trace_entries (start_ns, span_key, trace_key, trace_id, service, name, route, duration_ns)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        for entry in block.entries {
+            try addEntry.execute(arguments: [
+                entry.startNs, entry.spanKey, entry.traceKey, entry.traceID, entry.service, entry.name, entry.route, entry.durationNs,
+            ])
+        }
+        return blockID
+    }
+
+    public func spansPendingDerivation() async throws -> [Span] {
+        let blocks = try await pool.read { db in
+            try Data.fetchAll(
+                db,
+                sql: """
+                    SELECT data FROM span_blocks
+                    WHERE id > (SELECT value FROM store_state WHERE name = 'derived_through_block') ORDER BY id
+                    """)
+        }
+        return try blocks.flatMap { try SpanBlockCodec.decode([UInt8]($0)) }
+    }
+
+    /// Deletes blocks whose newest span started before the cutoff, with their index rows; returns
+    /// how many spans went.
+    func deleteSpans(_ db: Database, startedBeforeNs cutoff: Int64) throws -> Int {
+        let expired = try Row.fetchAll(db, sql: "SELECT id, span_count FROM span_blocks WHERE max_start_ns < ?", arguments: [cutoff])
+        var deleted = 0
+        let dropIndex = try db.cachedStatement(sql: "DELETE FROM trace_index WHERE block_id = ?")
+        let dropBlock = try db.cachedStatement(sql: "DELETE FROM span_blocks WHERE id = ?")
+        for row in expired {
+            let id: Int64 = row[0]
+            try dropIndex.execute(arguments: [id])
+            try dropBlock.execute(arguments: [id])
+            deleted += row[1] as Int
+        }
+        try db.execute(sql: "DELETE FROM trace_entries WHERE start_ns < ?", arguments: [cutoff])
+        try db.execute(sql: "DELETE FROM trace_errors WHERE start_ns < ?", arguments: [cutoff])
+        return deleted
+    }
+
     public func traceSummaries(_ query: TraceQuery) async throws -> [TraceSummary] {
-        var conditions = ["is_entry = 1", "start_ns >= ?", "start_ns <= ?"]
+        var conditions = ["start_ns >= ?", "start_ns <= ?"]
         var arguments: [(any DatabaseValueConvertible)?] = [query.from * 1_000_000, query.to * 1_000_000]
         if let service = query.service {
             conditions.append("service = ?")
@@ -48,8 +86,7 @@ extension EmbeddedStore {
             arguments.append(route)
             arguments.append(route)
         }
-        let anyError = "EXISTS (SELECT 1 FROM spans AS failed WHERE failed.trace_id = spans.trace_id AND failed.status = 2)"
-        if query.errorsOnly { conditions.append(anyError) }
+        if query.errorsOnly { conditions.append("trace_key IN (SELECT trace_key FROM trace_errors)") }
         if let minimum = query.minDurationMs {
             conditions.append("duration_ns >= ?")
             arguments.append(Int64(minimum * 1e6))
@@ -57,44 +94,49 @@ extension EmbeddedStore {
         let order = query.order == .duration ? "duration_ns DESC" : "start_ns DESC"
         let limit = max(1, min(query.limit, 1000))
         let sql = """
-            SELECT trace_id, service, name, route, start_ns, duration_ns, \(anyError),
-                (SELECT COUNT(*) FROM spans AS member WHERE member.trace_id = spans.trace_id) AS span_count
-            FROM spans WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT \(limit * 4)
+            SELECT trace_id, service, name, route, start_ns, duration_ns, trace_key
+            FROM trace_entries WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT \(limit * 4)
             """
         let statementArguments = StatementArguments(arguments)
-        let rows = try await pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
+        return try await pool.read { db in
+            // A distributed trace has several entry spans; list each trace once, at its best match.
+            var seen: Set<String> = []
+            var rows: [(row: Row, key: Int64)] = []
+            for row in try Row.fetchAll(db, sql: sql, arguments: statementArguments) where rows.count < limit {
+                if seen.insert(row[0]).inserted { rows.append((row, row[6])) }
+            }
+            let keys = rows.map(\.key)
+            guard !keys.isEmpty else { return [] }
+            let placeholders = Self.placeholders(keys.count)
+            var spanCounts: [Int64: Int] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT trace_key, SUM(span_count) FROM trace_index WHERE trace_key IN (\(placeholders)) GROUP BY trace_key",
+                arguments: StatementArguments(keys))
+            {
+                spanCounts[row[0]] = row[1]
+            }
+            let failed = Set(
+                try Int64.fetchAll(
+                    db, sql: "SELECT trace_key FROM trace_errors WHERE trace_key IN (\(placeholders))", arguments: StatementArguments(keys)))
+            return rows.map { row, key in
                 TraceSummary(
                     traceID: row[0], service: row[1], name: row[2], route: row[3], startMs: Double(row[4] as Int64) / 1e6,
-                    durationMs: Double(row[5] as Int64) / 1e6, spanCount: row[7], isError: (row[6] as Int) != 0)
+                    durationMs: Double(row[5] as Int64) / 1e6, spanCount: spanCounts[key] ?? 0, isError: failed.contains(key))
             }
         }
-        // A distributed trace has several entry spans; list each trace once, at its best match.
-        var seen: Set<String> = []
-        return Array(rows.filter { seen.insert($0.traceID).inserted }.prefix(limit))
     }
 
     public func trace(id: String) async throws -> [Span] {
-        try await pool.read { db in
-            let decoder = JSONDecoder()
-            return try Row.fetchAll(
+        guard let key = SpanBlock.traceKey(ofHex: id) else { return [] }
+        let blocks = try await pool.read { db in
+            try Data.fetchAll(
                 db,
-                sql: """
-                    SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, duration_ns, status, status_message,
-                        attributes, events, resource, route, db_fingerprint
-                    FROM spans WHERE trace_id = ? ORDER BY start_ns
-                    """, arguments: [id]
-            ).map { row in
-                Span(
-                    traceID: row[0], spanID: row[1], parentSpanID: row[2], service: row[3], name: row[4],
-                    kind: Span.Kind(rawValue: row[5]) ?? .unspecified, startNs: row[6], durationNs: row[7],
-                    status: Span.Status(rawValue: row[8]) ?? .unset, statusMessage: row[9],
-                    attributes: (try? decoder.decode([String: String].self, from: Data((row[10] as String).utf8))) ?? [:],
-                    events: (try? decoder.decode([Span.Event].self, from: Data((row[11] as String).utf8))) ?? [],
-                    resource: (try? decoder.decode([String: String].self, from: Data((row[12] as String).utf8))) ?? [:],
-                    route: row[13], dbFingerprint: row[14])
-            }
+                sql: "SELECT data FROM span_blocks WHERE id IN (SELECT block_id FROM trace_index WHERE trace_key = ?) ORDER BY id",
+                arguments: [key])
         }
+        var spans: [Span] = []
+        for block in blocks { spans += try SpanBlockCodec.decode([UInt8](block), traceID: id.lowercased()) }
+        return spans.sorted { ($0.startNs, $0.spanID) < ($1.startNs, $1.spanID) }
     }
 
     public func statements(fingerprints: [String]) async throws -> [String: String] {
@@ -105,28 +147,6 @@ extension EmbeddedStore {
                 db, sql: "SELECT fingerprint, statement FROM db_statements WHERE fingerprint IN (\(Self.placeholders(fingerprints.count)))",
                 arguments: StatementArguments(fingerprints))
             for row in rows { result[row[0] as String] = row[1] as String }
-            return result
-        }
-    }
-}
-
-extension EmbeddedStore {
-    public func tracesPerFingerprint(from: Int64, to: Int64, fingerprints: [String]) async throws -> [String: Int] {
-        guard !fingerprints.isEmpty else { return [:] }
-        var values: [(any DatabaseValueConvertible)?] = fingerprints
-        values.append(from * 1_000_000)
-        values.append(to * 1_000_000)
-        let arguments = StatementArguments(values)
-        return try await pool.read { db in
-            var result: [String: Int] = [:]
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT db_fingerprint, COUNT(DISTINCT trace_id) FROM spans
-                    WHERE db_fingerprint IN (\(Self.placeholders(fingerprints.count))) AND start_ns >= ? AND start_ns <= ?
-                    GROUP BY db_fingerprint
-                    """, arguments: arguments)
-            for row in rows { result[row[0] as String] = row[1] as Int }
             return result
         }
     }

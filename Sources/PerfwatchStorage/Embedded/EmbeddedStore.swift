@@ -20,6 +20,10 @@ public final class EmbeddedStore: MetricStore, SpanStore {
         var seriesByKey: [SeriesKey: SeriesInfo] = [:]
         var seriesByMetric: [String: [SeriesInfo]] = [:]
         var openChunks: [Int64: OpenChunk] = [:]
+        /// Span-derived metrics held back by deferring appends (see `append(_:deferDerived:)`).
+        var deferred = DeferredDerived()
+        /// The newest span block written.
+        var lastSpanBlockID: Int64 = 0
 
         mutating func insert(_ info: SeriesInfo) {
             seriesByKey[info.key] = info
@@ -93,6 +97,7 @@ public final class EmbeddedStore: MetricStore, SpanStore {
                 temporality: Temporality(rawValue: row["temporality"]) ?? .delta, unit: row["unit"])
             fresh.insert(info)
         }
+        fresh.lastSpanBlockID = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM span_blocks") } ?? 0
         state.withLock { $0 = fresh }
     }
 
@@ -139,18 +144,66 @@ public final class EmbeddedStore: MetricStore, SpanStore {
 
     // MARK: - Writing
 
-    public func append(_ payload: IngestPayload) async throws -> AppendOutcome {
+    public func append(_ payload: IngestPayload, deferDerived: Bool) async throws -> AppendOutcome {
         guard !payload.isEmpty else { return AppendOutcome() }
+        let deferredBefore = withState { $0.deferred }
         do {
             return try await pool.write { db in
-                try self.writeSpans(db, payload.spans, statements: payload.statements)
-                return try self.appendInTransaction(db, payload.points)
+                try self.writeSpans(db, payload.spanBlocks, statements: payload.statements)
+                // Derived metrics cost most of a span commit (sketch buckets at three
+                // resolutions); holding them back while commits follow each other merges many
+                // commits' worth into one write.
+                let hold = deferDerived && self.withState { $0.deferred.canHold(payload.derived.count) }
+                if hold {
+                    self.withState { $0.deferred.add(payload.derived) }
+                    var outcome = try self.appendInTransaction(db, payload.points)
+                    outcome.stored += payload.derived.count
+                    return outcome
+                }
+                var points = payload.points
+                let own = points.count
+                points.append(contentsOf: try self.takeDeferred(db))
+                points.append(contentsOf: payload.derived)
+                var outcome = try self.appendInTransaction(db, points)
+                // Conflicts are reported for the caller's own points only.
+                outcome.kindConflicts.removeAll { $0 >= own }
+                outcome.stored = min(outcome.stored, own) + payload.derived.count
+                return outcome
             }
         } catch {
-            // The transaction rolled back: reload the open chunks as they are on disk.
+            // The transaction rolled back: reload the open chunks as they are on disk, and keep
+            // holding what was held before.
             try? loadSeries()
+            withState { $0.deferred = deferredBefore }
             throw error
         }
+    }
+
+    public func flushDeferred() async throws {
+        guard withState({ !$0.deferred.points.isEmpty }) else { return }
+        let deferredBefore = withState { $0.deferred }
+        do {
+            try await pool.write { db in
+                let points = try self.takeDeferred(db)
+                if !points.isEmpty { _ = try self.appendInTransaction(db, points) }
+            }
+        } catch {
+            try? loadSeries()
+            withState { $0.deferred = deferredBefore }
+            throw error
+        }
+    }
+
+    /// Empties the held-back metrics (to be written in this transaction) and records that every
+    /// span block so far has its metrics written.
+    private func takeDeferred(_ db: Database) throws -> PointBatch {
+        let (points, lastBlock) = withState { state in
+            defer { state.deferred = DeferredDerived() }
+            return (state.deferred.points, state.lastSpanBlockID)
+        }
+        try db.execute(
+            sql: "UPDATE store_state SET value = ? WHERE name = 'derived_through_block' AND value < ?", arguments: [lastBlock, lastBlock])
+        return points
     }
 
     /// Runs on GRDB's serialized writer, so only one append touches `state.openChunks` at a time.
