@@ -5,6 +5,7 @@ Usage:
     python3 scripts/embed_dashboard.py          # (re)write the Swift file
     python3 scripts/embed_dashboard.py --check  # exit 1 if the Swift file is stale
 
+The browser snippet rum/rum.min.js becomes `EmbeddedDashboard.snippet`.
 Every file under dashboard/ (hidden files skipped) becomes one entry keyed by
 its path relative to dashboard/ (e.g. "app.js"), in sorted order, so the
 output is deterministic. Bodies are Swift raw multi-line string literals
@@ -20,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = ROOT / "dashboard"
+# The browser snippet served at /rum.js (minified by scripts/minify_rum.py).
+SNIPPET = ROOT / "rum" / "rum.min.js"
 OUTPUT = ROOT / "Sources" / "PerfwatchServer" / "Dashboard" / "EmbeddedDashboard.swift"
 
 CONTENT_TYPES = {
@@ -106,6 +109,8 @@ def generate() -> str:
             f'        {swift_string_key(key)}: Asset(contentType: "{content_type(path)}", body: {body}),\n'
         )
     lines.append("    ]\n")
+    lines.append("    /// rum/rum.min.js, served at /rum.js.\n")
+    lines.append(f"    static let snippet = {swift_literal(read_asset(SNIPPET))}\n")
     lines.append("}\n")
     return "".join(lines)
 

@@ -9,11 +9,14 @@ public struct IngestPayload: Sendable {
     public var derived: PointBatch
     /// fingerprint → normalized statement.
     public var statements: [String: String]
+    /// Browser page views, errors and journeys.
+    public var rum: RUMRecords
 
     public init(
         points: PointBatch = PointBatch(), spanBlocks: [SpanBlock] = [], derived: PointBatch = PointBatch(),
-        statements: [String: String] = [:]
+        statements: [String: String] = [:], rum: RUMRecords = RUMRecords()
     ) {
+        self.rum = rum
         self.points = points
         self.spanBlocks = spanBlocks
         self.derived = derived
@@ -21,14 +24,15 @@ public struct IngestPayload: Sendable {
     }
 
     /// Items the queue counts against its bound.
-    public var weight: Int { points.count + points.sketchEntries.count + spanCount + derived.count }
-    public var isEmpty: Bool { points.isEmpty && spanBlocks.isEmpty && derived.isEmpty }
+    public var weight: Int { points.count + points.sketchEntries.count + spanCount + derived.count + rum.count }
+    public var isEmpty: Bool { points.isEmpty && spanBlocks.isEmpty && derived.isEmpty && rum.isEmpty }
     public var spanCount: Int { spanBlocks.reduce(0) { $0 + $1.spanCount } }
 
     public mutating func append(contentsOf other: IngestPayload) {
         points.append(contentsOf: other.points)
         spanBlocks.append(contentsOf: other.spanBlocks)
         derived.append(contentsOf: other.derived)
+        rum.append(contentsOf: other.rum)
         statements.merge(other.statements) { current, _ in current }
     }
 }

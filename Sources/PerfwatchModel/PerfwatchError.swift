@@ -8,6 +8,8 @@ public struct PerfwatchError: Error, Sendable, CustomStringConvertible {
         case notFound = "not_found"
         case methodNotAllowed = "method_not_allowed"
         case overloaded = "overloaded"
+        /// One client sends too fast (429); others are still served.
+        case tooManyRequests = "too_many_requests"
         case unauthorized = "unauthorized"
         case forbidden = "forbidden"
         case unavailable = "unavailable"

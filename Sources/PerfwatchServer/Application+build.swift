@@ -21,13 +21,15 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     var limits = ValidationLimits()
     limits.maxAgeMs = configuration.retention.rawMs
     let components = ServerComponents(
-        configuration: configuration, store: store, spanStore: store, pipeline: pipeline,
+        configuration: configuration, store: store, spanStore: store, rumStore: store,
+        rumKeys: try RUMKeys.load(configuration: configuration),
+        rumLimiter: ClientRateLimiter(ratePerSecond: configuration.rum.ratePerSecond, burst: configuration.rum.burst), pipeline: pipeline,
         queryEngine: QueryEngine(store: store, configuration: .init(maxSeries: configuration.maxSeriesPerQuery)),
         tableEngine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
         statistics: statistics, broadcaster: broadcaster, jsonParser: JSONMetricsParser(limits: limits),
         prometheusParser: PrometheusTextParser(limits: limits), otlpMetrics: OTLPMetricsMapper(limits: limits))
 
-    let router = Router()
+    let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: AuthMiddleware(keys: configuration.apiKeys))
     IngestRoutes(components: components).register(on: router)
@@ -36,6 +38,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     EventRoutes(components: components).register(on: router)
     OTLPRoutes(components: components).register(on: router)
     TraceRoutes(components: components).register(on: router)
+    RUMRoutes(components: components).register(on: router)
     DashboardRoutes().register(on: router)
 
     // Shut down in reverse: the HTTP server first, then these from last to first, so the

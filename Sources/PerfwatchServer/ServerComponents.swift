@@ -9,6 +9,9 @@ struct ServerComponents: Sendable {
     let configuration: ServerConfiguration
     let store: any MetricStore
     let spanStore: any SpanStore
+    let rumStore: any RUMStore
+    let rumKeys: RUMKeys
+    let rumLimiter: ClientRateLimiter
     let pipeline: IngestPipeline
     let queryEngine: QueryEngine
     /// For the server's own tables (routes, queries), which group by many series on purpose.

@@ -82,6 +82,7 @@ public struct RetentionReport: Sendable {
     public var deletedChunks = 0
     public var deletedBuckets = 0
     public var deletedSpans = 0
+    public var deletedRUMRecords = 0
 
     public init() {}
 }
@@ -94,6 +95,8 @@ public struct RetentionPolicy: Sendable, Equatable {
     public var hourMs: Int64 = 400 * 86_400_000
     /// Raw spans.
     public var spansMs: Int64 = 7 * 86_400_000
+    /// Raw browser page views, errors and journeys (their metrics follow the resolutions).
+    public var rumMs: Int64 = 30 * 86_400_000
 
     public init() {}
 

@@ -34,7 +34,7 @@ extension ServerConfiguration {
             if loaded == nil { return }
             throw ConfigurationError("\(source): the top level must be a mapping")
         }
-        try Self.checkKeys(root, allowed: ["server", "storage", "limits", "host_metrics", "auth"], at: "")
+        try Self.checkKeys(root, allowed: ["server", "storage", "limits", "host_metrics", "auth", "rum"], at: "")
         if let server = try Self.section(root, "server") {
             try Self.checkKeys(server, allowed: ["host", "port"], at: "server.")
             if let host = server["host"] { self.host = "\(host)" }
@@ -45,11 +45,12 @@ extension ServerConfiguration {
             if let path = storage["path"] { dataDirectory = "\(path)" }
             if let fsync = storage["fsync"] { self.fsync = try Self.bool(fsync, "storage.fsync") }
             if let retention = try Self.section(storage, "retention") {
-                try Self.checkKeys(retention, allowed: ["raw", "minute", "hour", "spans"], at: "storage.retention.")
+                try Self.checkKeys(retention, allowed: ["raw", "minute", "hour", "spans", "rum"], at: "storage.retention.")
                 if let raw = retention["raw"] { self.retention.rawMs = try Self.duration(raw, "storage.retention.raw") }
                 if let minute = retention["minute"] { self.retention.minuteMs = try Self.duration(minute, "storage.retention.minute") }
                 if let hour = retention["hour"] { self.retention.hourMs = try Self.duration(hour, "storage.retention.hour") }
                 if let spans = retention["spans"] { self.retention.spansMs = try Self.duration(spans, "storage.retention.spans") }
+                if let rum = retention["rum"] { self.retention.rumMs = try Self.duration(rum, "storage.retention.rum") }
             }
         }
         if let limits = try Self.section(root, "limits") {
@@ -64,6 +65,7 @@ extension ServerConfiguration {
                 hostMetricsIntervalSeconds = Double(try Self.duration(interval, "host_metrics.interval")) / 1000
             }
         }
+        if let rum = try Self.section(root, "rum") { try applyRUM(rum) }
         if let auth = try Self.section(root, "auth") {
             try Self.checkKeys(auth, allowed: ["keys"], at: "auth.")
             if let keys = auth["keys"] {
@@ -102,6 +104,34 @@ extension ServerConfiguration {
         if let value = environment["PERFWATCH_RETENTION_SPANS"] { retention.spansMs = try Self.duration(value, "PERFWATCH_RETENTION_SPANS") }
         if let key = environment["PERFWATCH_API_KEY"], !key.isEmpty {
             apiKeys.append(APIKey(key: key, scopes: ["ingest", "read", "admin"]))
+        }
+    }
+
+    private mutating func applyRUM(_ section: [String: Any]) throws {
+        try Self.checkKeys(section, allowed: ["keys", "rate_limit", "journey_timeout_multiple"], at: "rum.")
+        if let keys = section["keys"] {
+            guard let list = keys as? [[String: Any]] else { throw ConfigurationError("rum.keys must be a list of {key, origins}") }
+            rum.keys = try list.enumerated().map { index, entry in
+                try Self.checkKeys(entry, allowed: ["key", "origins"], at: "rum.keys[\(index)].")
+                guard let key = entry["key"].map({ "\($0)" }), !key.isEmpty else {
+                    throw ConfigurationError("rum.keys[\(index)].key is missing")
+                }
+                guard let origins = entry["origins"] as? [Any], !origins.isEmpty else {
+                    throw ConfigurationError("rum.keys[\(index)].origins must list the page origins allowed (or \"*\")")
+                }
+                return RUMConfiguration.Key(key: key, origins: origins.map { "\($0)" })
+            }
+        }
+        if let limit = try Self.section(section, "rate_limit") {
+            try Self.checkKeys(limit, allowed: ["per_second", "burst"], at: "rum.rate_limit.")
+            if let value = limit["per_second"] { rum.ratePerSecond = Double(try Self.int(value, "rum.rate_limit.per_second")) }
+            if let value = limit["burst"] { rum.burst = Double(try Self.int(value, "rum.rate_limit.burst")) }
+        }
+        if let value = section["journey_timeout_multiple"] {
+            guard let multiple = Double("\(value)"), multiple > 0 else {
+                throw ConfigurationError("rum.journey_timeout_multiple must be a positive number, got '\(value)'")
+            }
+            rum.journeyTimeoutMultiple = multiple
         }
     }
 

@@ -28,6 +28,7 @@ public struct ServerConfiguration: Sendable {
     /// Seconds between retention passes.
     public var retentionIntervalSeconds = 300.0
     public var apiKeys: [APIKey] = []
+    public var rum = RUMConfiguration()
 
     public init() {}
 
@@ -48,6 +49,38 @@ public struct ServerConfiguration: Sendable {
                 "refusing to listen on \(host) without API keys: add auth.keys to the config file or bind to 127.0.0.1")
         }
     }
+}
+
+/// Real-user monitoring: public browser keys and the limits on what browsers may send.
+public struct RUMConfiguration: Sendable, Equatable {
+    public struct Key: Sendable, Equatable {
+        public var key: String
+        /// Page origins (`https://shop.example.com`) allowed to send with this key; `*` allows any.
+        public var origins: [String]
+
+        public init(key: String, origins: [String]) {
+            self.key = key
+            self.origins = origins
+        }
+
+        public func allows(origin: String?) -> Bool {
+            if origins.contains("*") { return true }
+            guard let origin else { return false }
+            return origins.contains { $0.lowercased() == origin.lowercased() }
+        }
+    }
+
+    /// Empty: the server makes one key (any origin) on first start and keeps it in the data directory.
+    public var keys: [Key] = []
+    /// Beacons per second one client address may send, and the burst it may save up.
+    public var ratePerSecond = 20.0
+    public var burst = 60.0
+    /// An open journey with no news for this many times its target is closed as abandoned.
+    public var journeyTimeoutMultiple = 3.0
+    /// For journeys started without a target.
+    public var defaultJourneyTargetMs = 600_000.0
+
+    public init() {}
 }
 
 public struct ConfigurationError: Error, CustomStringConvertible {

@@ -3,7 +3,8 @@ import PerfwatchModel
 
 /// API-key check when keys are configured: `Authorization: Bearer KEY` or `X-API-Key: KEY`.
 /// Ingest paths need the `ingest` scope, everything else under /api and /metrics needs `read`.
-/// Health checks and the dashboard's static files stay open.
+/// Health checks, the dashboard's static files, the browser snippet and the beacon endpoint
+/// (which checks its own public browser keys) stay open.
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let keys: [String: Set<String>]
 
@@ -16,7 +17,9 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         let scope: String?
-        if path == "/healthz" || path == "/readyz" || path == "/" || path.hasPrefix("/assets/") {
+        if path == "/healthz" || path == "/readyz" || path == "/" || path.hasPrefix("/assets/") || path == "/rum.js"
+            || path == "/api/v1/rum"
+        {
             scope = nil
         } else if path.hasPrefix("/api/v1/import/") || (path == "/api/v1/metrics" && request.method == .post) || path.hasPrefix("/v1/") {
             scope = "ingest"

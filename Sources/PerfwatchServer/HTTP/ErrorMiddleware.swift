@@ -39,6 +39,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .overloaded: .serviceUnavailable
+        case .tooManyRequests: .tooManyRequests
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .unavailable: .serviceUnavailable
@@ -47,7 +48,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// Overload and unavailability are temporary: such answers carry `Retry-After`.
-    static func asksToRetry(_ code: PerfwatchError.Code) -> Bool { code == .overloaded || code == .unavailable }
+    static func asksToRetry(_ code: PerfwatchError.Code) -> Bool {
+        code == .overloaded || code == .unavailable || code == .tooManyRequests
+    }
 
     static func response(for error: PerfwatchError, headers extra: HTTPFields = [:]) -> Response {
         var json = JSONText()

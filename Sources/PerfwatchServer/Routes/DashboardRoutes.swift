@@ -4,7 +4,7 @@ import PerfwatchModel
 
 /// The dashboard, served from assets compiled into the binary (see scripts/embed_dashboard.py).
 struct DashboardRoutes {
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<AppRequestContext>) {
         router.get("/") { _, _ in try Self.asset("index.html") }
         router.rejectOtherMethods("/", allowed: [.get])
         router.get("/assets/:file") { _, context in

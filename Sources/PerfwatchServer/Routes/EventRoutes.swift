@@ -13,7 +13,7 @@ struct EventRoutes {
     static let minimumInterval: Duration = .seconds(1)
     static let keepaliveInterval: Duration = .seconds(15)
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<AppRequestContext>) {
         router.get("/api/v1/events") { _, _ in self.stream() }
         router.rejectOtherMethods("/api/v1/events", allowed: [.get])
     }

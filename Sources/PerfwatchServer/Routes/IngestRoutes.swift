@@ -6,7 +6,7 @@ import PerfwatchModel
 struct IngestRoutes {
     let components: ServerComponents
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<AppRequestContext>) {
         router.post("/api/v1/metrics") { request, _ in try await self.ingestJSON(request) }
         router.rejectOtherMethods("/api/v1/metrics", allowed: [.get, .post])
         router.post("/api/v1/import/prometheus") { request, _ in try await self.importPrometheus(request) }

@@ -14,7 +14,7 @@ struct OTLPRoutes {
         case protobuf, json
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<AppRequestContext>) {
         router.post("/v1/traces") { request, _ in await self.traces(request) }
         router.rejectOtherMethods("/v1/traces", allowed: [.post])
         router.post("/v1/metrics") { request, _ in await self.metrics(request) }
@@ -125,7 +125,7 @@ struct OTLPRoutes {
     /// `google.rpc.Status {code, message}` in the request's encoding, with the HTTP status and
     /// `Retry-After` the error middleware would give the same error.
     static func status(for error: PerfwatchError, encoding: Encoding) -> Response {
-        let httpStatus = ErrorMiddleware<BasicRequestContext>.status(for: error.code)
+        let httpStatus = ErrorMiddleware<AppRequestContext>.status(for: error.code)
         let code = grpcCode(error.code)
         var response: Response
         switch encoding {
@@ -147,7 +147,7 @@ struct OTLPRoutes {
                 status: httpStatus, headers: [.contentType: "application/x-protobuf"],
                 body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
         }
-        if ErrorMiddleware<BasicRequestContext>.asksToRetry(error.code) { response.headers[.retryAfter] = "1" }
+        if ErrorMiddleware<AppRequestContext>.asksToRetry(error.code) { response.headers[.retryAfter] = "1" }
         return response
     }
 }

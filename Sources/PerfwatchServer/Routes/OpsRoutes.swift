@@ -8,7 +8,7 @@ import PerfwatchStorage
 struct OpsRoutes {
     let components: ServerComponents
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<AppRequestContext>) {
         router.get("/healthz") { _, _ in Response.json("{\"status\":\"ok\"}") }
         router.get("/readyz") { _, _ in await self.ready() }
         router.get("/metrics") { _, _ in await self.selfMetrics() }
@@ -20,7 +20,7 @@ struct OpsRoutes {
 
     func ready() async -> Response {
         if await components.pipeline.isOverloaded {
-            return ErrorMiddleware<BasicRequestContext>.response(for: PerfwatchError(.overloaded, "ingest queue is more than half full"))
+            return ErrorMiddleware<AppRequestContext>.response(for: PerfwatchError(.overloaded, "ingest queue is more than half full"))
         }
         return .json("{\"status\":\"ready\"}")
     }

@@ -11,7 +11,7 @@ struct QueryRoutes {
     /// Tag values listed per key in the catalog before it says `truncated`.
     static let catalogValueLimit = 200
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<AppRequestContext>) {
         router.get("/api/v1/query") { request, _ in try await self.query(request) }
         router.rejectOtherMethods("/api/v1/query", allowed: [.get])
         router.get("/api/v1/metrics") { _, _ in try await self.catalog() }

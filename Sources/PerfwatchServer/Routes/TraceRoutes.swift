@@ -8,7 +8,7 @@ import PerfwatchStorage
 struct TraceRoutes {
     let components: ServerComponents
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<AppRequestContext>) {
         router.get("/api/v1/traces") { request, _ in try await self.list(request) }
         router.rejectOtherMethods("/api/v1/traces", allowed: [.get])
         router.get("/api/v1/traces/:traceID") { _, context in try await self.trace(context.parameters.get("traceID") ?? "") }
@@ -136,28 +136,15 @@ struct TraceRoutes {
         return Double(span.durationNs - covered) / 1e6
     }
 
-    /// One whole-range value per group for each stat, all from a single read of the metric.
-    func tableColumns(
-        _ metric: String, _ stats: [Stat], by groupBy: [String], from: Int64, to: Int64, now: Int64
-    ) async throws -> [[Labels: Double]] {
-        let results = try await components.tableEngine.execute(
-            MetricQuery(metric: metric, stat: stats[0], from: from, to: to, groupBy: groupBy), stats: stats, nowMs: now)
-        return results.map { result in
-            var column: [Labels: Double] = [:]
-            for series in result.series { column[Labels(series.tags)] = series.points.first?.value }
-            return column
-        }
-    }
-
     /// Per service and route: requests per second, p50/p95/p99 and error percentage.
     func routes(_ request: Request) async throws -> Response {
         let now = TimeParsing.nowMs()
         let (from, to) = try request.timeRange(nowMs: now)
-        let durations = try await tableColumns(
+        let durations = try await components.tableColumns(
             "http.server.duration", [.count, .percentile(0.5), .percentile(0.95), .percentile(0.99)], by: ["service", "route"],
             from: from, to: to, now: now)
         let (counts, p50, p95, p99) = (durations[0], durations[1], durations[2], durations[3])
-        let errors = try await tableColumns("http.server.errors", [.sum], by: ["service", "route"], from: from, to: to, now: now)[0]
+        let errors = try await components.tableColumns("http.server.errors", [.sum], by: ["service", "route"], from: from, to: to, now: now)[0]
         let seconds = max(Double(to - from) / 1000, 0.001)
         var json = JSONText()
         json.raw("{\"from\":\(from),\"to\":\(to),\"routes\":[")
@@ -188,14 +175,14 @@ struct TraceRoutes {
     func queries(_ request: Request) async throws -> Response {
         let now = TimeParsing.nowMs()
         let (from, to) = try request.timeRange(nowMs: now)
-        let columns = try await tableColumns(
+        let columns = try await components.tableColumns(
             "db.query.duration", [.count, .sum, .percentile(0.95)], by: ["service", "db_system", "operation", "fingerprint"],
             from: from, to: to, now: now)
         let (calls, totals, p95) = (columns[0], columns[1], columns[2])
         let fingerprints = calls.keys.compactMap { $0["fingerprint"] }
         let statements = try await components.spanStore.statements(fingerprints: fingerprints)
         // Traces that ran each query: the count of its calls-per-trace distribution.
-        let traces = try await tableColumns(
+        let traces = try await components.tableColumns(
             "db.query.calls_per_trace", [.count], by: ["service", "db_system", "operation", "fingerprint"], from: from, to: to,
             now: now)[0]
         var json = JSONText()

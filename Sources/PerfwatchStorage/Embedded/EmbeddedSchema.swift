@@ -129,6 +129,55 @@ enum EmbeddedSchema {
                     INSERT INTO store_state (name, value) SELECT 'derived_through_block', COALESCE(MAX(id), 0) FROM span_blocks;
                     """)
         }
+        migrator.registerMigration("v5-rum") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE rum_page_views (
+                        page_view_id TEXT PRIMARY KEY,
+                        received_ms INTEGER NOT NULL,
+                        page TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        device TEXT NOT NULL,
+                        release TEXT NOT NULL,
+                        connection TEXT NOT NULL,
+                        session_id TEXT NOT NULL,
+                        beacon TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX rum_page_views_by_time ON rum_page_views (received_ms);
+                    CREATE TABLE rum_errors (
+                        id INTEGER PRIMARY KEY,
+                        received_ms INTEGER NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        line INTEGER NOT NULL,
+                        col INTEGER NOT NULL,
+                        stack TEXT NOT NULL,
+                        page TEXT NOT NULL,
+                        device TEXT NOT NULL,
+                        release TEXT NOT NULL,
+                        page_view_id TEXT NOT NULL
+                    );
+                    CREATE INDEX rum_errors_by_time ON rum_errors (received_ms);
+                    CREATE TABLE rum_journeys (
+                        id TEXT PRIMARY KEY,
+                        type TEXT NOT NULL,
+                        target_ms REAL,
+                        start_ms INTEGER NOT NULL,
+                        end_ms INTEGER,
+                        state TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        steps TEXT NOT NULL,
+                        page TEXT NOT NULL,
+                        device TEXT NOT NULL,
+                        release TEXT NOT NULL,
+                        updated_ms INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX rum_journeys_by_start ON rum_journeys (start_ms);
+                    CREATE INDEX rum_journeys_open ON rum_journeys (updated_ms) WHERE state = 'open';
+                    """)
+        }
         return migrator
     }
 

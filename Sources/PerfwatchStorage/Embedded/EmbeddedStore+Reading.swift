@@ -94,9 +94,10 @@ extension EmbeddedStore {
                 report.deletedBuckets += db.changesCount
             }
             report.deletedSpans = try self.deleteSpans(db, startedBeforeNs: (nowMs - retention.spansMs) * 1_000_000)
+            report.deletedRUMRecords = try self.deleteRUM(db, before: nowMs - retention.rumMs)
             return report
         }
-        if report.deletedChunks + report.deletedBuckets + report.deletedSpans > 0 {
+        if report.deletedChunks + report.deletedBuckets + report.deletedSpans + report.deletedRUMRecords > 0 {
             // Give the freed pages back to the file system.
             try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA incremental_vacuum") }
         }

@@ -150,6 +150,7 @@ public final class EmbeddedStore: MetricStore, SpanStore {
         do {
             return try await pool.write { db in
                 try self.writeSpans(db, payload.spanBlocks, statements: payload.statements)
+                try self.writeRUM(db, payload.rum)
                 // Derived metrics cost most of a span commit (sketch buckets at three
                 // resolutions); holding them back while commits follow each other merges many
                 // commits' worth into one write.

@@ -1,0 +1,56 @@
+public import PerfwatchModel
+
+/// One browser beacon, checked (docs/formats/rum-beacon.md). Values outside sane ranges were
+/// dropped one by one while parsing; `dropped` names them.
+public struct RUMBeacon: Sendable {
+    public struct Resource: Sendable, Equatable {
+        public var count: Double
+        public var transferBytes: Double
+        public var decodedBytes: Double?
+    }
+
+    public struct Error: Sendable {
+        public var kind: String
+        public var message: String
+        public var source: String
+        public var line: Int
+        public var column: Int
+        public var stack: String
+    }
+
+    public struct Journey: Sendable {
+        public var id: String
+        public var type: String
+        public var targetMs: Double?
+        public var startMs: Int64
+        public var endMs: Int64?
+        public var state: RUMJourney.State
+        public var reason: String
+        public var steps: [RUMJourney.Step]
+    }
+
+    public static let vitalNames = ["lcp", "inp", "cls", "fcp", "ttfb"]
+    public static let navigationPhases = ["dns", "connect", "tls", "request", "response", "dom", "load"]
+    public static let resourceTypes = ["script", "stylesheet", "image", "font", "other"]
+
+    public var key: String
+    public var pageViewID: String
+    public var sessionID: String
+    public var url: String
+    /// The page's own route pattern (`data-routes`), when one matched.
+    public var route: String?
+    public var release: String
+    public var viewportWidth: Int?
+    public var connection: String
+    /// Vitals by name (`lcp`, `inp`, `cls`, `fcp`, `ttfb`): ms, CLS unitless.
+    public var vitals: [String: Double] = [:]
+    public var navigation: [String: Double] = [:]
+    public var totalBlockingTimeMs: Double?
+    public var resources: [String: Resource] = [:]
+    public var errors: [Error] = []
+    public var journeys: [Journey] = []
+    /// Whether this is the page-view beacon (it carries the page's measurements).
+    public var isPageView = false
+    /// Names of values refused as out of range (`lcp`, `cls`, `nav.load`, `journey.state` …).
+    public var dropped: [String] = []
+}

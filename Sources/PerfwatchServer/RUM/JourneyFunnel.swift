@@ -1,0 +1,115 @@
+import PerfwatchModel
+
+/// Journeys of one type as a funnel: how many started, reached each step, completed, failed or
+/// were abandoned (and where), step timings, and the step that slows or loses users most.
+struct JourneyFunnel {
+    struct Step {
+        var name: String
+        var reached = 0
+        var abandonedHere = 0
+        /// Time from the previous step (or the start) to this one, per journey that reached it.
+        var durations: [Double] = []
+    }
+
+    var type: String
+    var targetMs: Double?
+    var started = 0
+    var counts: [RUMJourney.State: Int] = [:]
+    var steps: [Step] = []
+    var abandonedAtStart = 0
+    var completedDurations: [Double] = []
+    var completedWithinTarget = 0
+    var failReasons: [String: Int] = [:]
+
+    init(type: String, journeys: [RUMJourney]) {
+        self.type = type
+        started = journeys.count
+        // Step order: by the average position at which journeys reach each step.
+        var positions: [String: (sum: Int, count: Int, first: Int)] = [:]
+        var seen = 0
+        for journey in journeys {
+            for (index, step) in journey.steps.enumerated() {
+                let current = positions[step.name] ?? (0, 0, seen)
+                positions[step.name] = (current.sum + index, current.count + 1, current.first)
+                seen += 1
+            }
+        }
+        let order = positions.sorted {
+            let left = Double($0.value.sum) / Double($0.value.count)
+            let right = Double($1.value.sum) / Double($1.value.count)
+            return left != right ? left < right : $0.value.first < $1.value.first
+        }.map(\.key)
+        steps = order.map { Step(name: $0) }
+        let index = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        var targets: [Double: Int] = [:]
+        for journey in journeys {
+            counts[journey.state, default: 0] += 1
+            if let target = journey.targetMs { targets[target, default: 0] += 1 }
+            var previous = 0.0
+            var reachedHere: Set<String> = []
+            for step in journey.steps {
+                guard let position = index[step.name], reachedHere.insert(step.name).inserted else { continue }
+                steps[position].reached += 1
+                steps[position].durations.append(max(0, step.atMs - previous))
+                previous = step.atMs
+            }
+            switch journey.state {
+            case .abandoned:
+                if let last = journey.steps.last, let position = index[last.name] {
+                    steps[position].abandonedHere += 1
+                } else {
+                    abandonedAtStart += 1
+                }
+            case .failed:
+                failReasons[journey.reason.isEmpty ? "(no reason)" : journey.reason, default: 0] += 1
+            case .completed:
+                if let end = journey.endMs {
+                    let duration = Double(end - journey.startMs)
+                    completedDurations.append(duration)
+                    if let target = journey.targetMs, duration <= target { completedWithinTarget += 1 }
+                }
+            case .open:
+                break
+            }
+        }
+        targetMs = targets.max { $0.value < $1.value }?.key
+    }
+
+    static func percentile(_ values: [Double], _ q: Double) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let rank = q * Double(sorted.count - 1)
+        let low = Int(rank.rounded(.down))
+        let high = min(low + 1, sorted.count - 1)
+        return sorted[low] + (sorted[high] - sorted[low]) * (rank - Double(low))
+    }
+
+    /// The step losing the largest share of journeys that reached the one before it, or taking
+    /// the largest share of the journey's p95 time, whichever share is larger.
+    var bottleneck: (step: String, reason: String, detail: String)? {
+        guard !steps.isEmpty, started > 0 else { return nil }
+        var best: (step: String, reason: String, detail: String, share: Double)? = nil
+        var before = started
+        for step in steps {
+            let lost = max(0, before - step.reached)
+            let share = Double(lost) / Double(max(before, 1))
+            if lost > 0, share > (best?.share ?? 0) {
+                best = (step.name, "drop-off", "\(lost) of \(before) journeys (\(Int((share * 100).rounded()))%) did not reach \(step.name)", share)
+            }
+            before = step.reached
+        }
+        let p95s = steps.map { Self.percentile($0.durations, 0.95) ?? 0 }
+        let total = p95s.reduce(0, +)
+        if total > 0, let slowest = p95s.indices.max(by: { p95s[$0] < p95s[$1] }) {
+            let share = p95s[slowest] / total
+            if share > (best?.share ?? 0) {
+                best = (
+                    steps[slowest].name, "slowest",
+                    "\(steps[slowest].name) takes \(Int(p95s[slowest].rounded())) ms at p95, \(Int((share * 100).rounded()))% of the journey's step time",
+                    share
+                )
+            }
+        }
+        return best.map { ($0.step, $0.reason, $0.detail) }
+    }
+}

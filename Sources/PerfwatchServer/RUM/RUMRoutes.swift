@@ -1,0 +1,143 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PerfwatchIngest
+import PerfwatchModel
+import PerfwatchStorage
+
+/// Real-user monitoring over HTTP: the snippet (`/rum.js`), the beacon endpoint, and the
+/// vitals, journeys and errors reads (docs/api-contract.md).
+struct RUMRoutes {
+    let components: ServerComponents
+    static let maxBeaconBytes = 64 * 1024
+    static let snippetGzip = GzipDeflater.gzip(Array(EmbeddedDashboard.snippet.utf8))
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/rum.js") { request, _ in Self.snippet(request) }
+        router.rejectOtherMethods("/rum.js", allowed: [.get])
+        router.post("/api/v1/rum") { request, context in try await self.ingest(request, context: context) }
+        router.on("/api/v1/rum", method: .options) { request, _ in self.preflight(request) }
+        router.rejectOtherMethods("/api/v1/rum", allowed: [.post])
+        router.get("/api/v1/rum/setup") { request, _ in self.setup(request) }
+        router.get("/api/v1/vitals") { request, _ in try await self.vitals(request) }
+        router.get("/api/v1/journeys") { request, _ in try await self.journeys(request) }
+        router.get("/api/v1/errors") { request, _ in try await self.errors(request) }
+    }
+
+    // MARK: - Snippet and setup
+
+    static func snippet(_ request: Request) -> Response {
+        var headers: HTTPFields = [
+            .contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=3600",
+            .accessControlAllowOrigin: "*", HTTPField.Name("Timing-Allow-Origin")!: "*", .vary: "Accept-Encoding",
+        ]
+        if request.headers[.acceptEncoding]?.contains("gzip") == true {
+            headers[.contentEncoding] = "gzip"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: snippetGzip)))
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: EmbeddedDashboard.snippet)))
+    }
+
+    func setup(_ request: Request) -> Response {
+        let key = components.rumKeys.primary
+        let host = request.head.authority ?? "\(components.configuration.host):\(components.configuration.port)"
+        let snippet = "<script src=\"http://\(host)/rum.js\" data-key=\"\(key.key)\" async></script>"
+        var json = JSONText()
+        json.raw("{\"key\":")
+        json.string(key.key)
+        json.raw(",\"snippet\":")
+        json.string(snippet)
+        json.raw(",\"origins\":[")
+        for (index, origin) in key.origins.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.string(origin)
+        }
+        json.raw("]}")
+        return .json(json.text)
+    }
+
+    // MARK: - Beacons
+
+    func preflight(_ request: Request) -> Response {
+        let origin = request.headers[.origin]
+        guard components.rumKeys.anyAllows(origin: origin), let origin else { return Response(status: .noContent) }
+        var headers = Self.cors(origin: origin)
+        headers[.accessControlAllowMethods] = "POST, OPTIONS"
+        headers[.accessControlAllowHeaders] = "Content-Type"
+        headers[.accessControlMaxAge] = "86400"
+        return Response(status: .noContent, headers: headers)
+    }
+
+    static func cors(origin: String) -> HTTPFields {
+        // sendBeacon sends credentials, so `*` would not do: echo the allowed origin.
+        [.accessControlAllowOrigin: origin, .accessControlAllowCredentials: "true", .vary: "Origin"]
+    }
+
+    func ingest(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        guard components.rumLimiter.allow(client) else {
+            components.statistics.recordRejections(["rum_rate_limited"])
+            throw PerfwatchError(.tooManyRequests, "too many beacons from \(client); slow down")
+        }
+        let type = request.headers[.contentType]?.lowercased() ?? "text/plain"
+        guard type.hasPrefix("text/plain") || type.hasPrefix("application/json") else {
+            throw PerfwatchError(.unsupportedMediaType, "beacons are text/plain or application/json JSON, not '\(type)'")
+        }
+        var request = request
+        let body = try await request.bodyBytes(limit: Self.maxBeaconBytes)
+        let beacon = try RUMBeaconParser.parse(body)
+        guard let key = components.rumKeys.key(beacon.key) else {
+            throw PerfwatchError(.forbidden, "unknown browser key '\(beacon.key.prefix(40))'")
+        }
+        let origin = request.headers[.origin]
+        guard key.allows(origin: origin) else {
+            throw PerfwatchError(.forbidden, "origin '\(origin ?? "(none)")' is not allowed for this browser key")
+        }
+        if !beacon.dropped.isEmpty { components.statistics.recordRejections(beacon.dropped.map { "rum_out_of_range_\($0)" }) }
+        let derived = RUMDerivations.derive(
+            beacon, userAgent: request.headers[.userAgent], receivedMs: TimeParsing.nowMs(), rawJSON: String(decoding: body, as: UTF8.self))
+        _ = try await components.pipeline.submit(IngestPayload(points: derived.points, rum: derived.records))
+        var json = JSONText()
+        json.raw("{\"accepted\":true,\"dropped\":[")
+        for (index, name) in beacon.dropped.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.string(name)
+        }
+        json.raw("]}")
+        var response = Response.json(json.text, status: .accepted)
+        if let origin { for field in Self.cors(origin: origin) { response.headers[field.name] = field.value } }
+        return response
+    }
+
+    // MARK: - Reads
+
+    func errors(_ request: Request) async throws -> Response {
+        let (from, to) = try request.timeRange(nowMs: TimeParsing.nowMs())
+        let limit = Int(request.uri.queryParameters["limit"].map(String.init) ?? "") ?? 200
+        let groups = try await components.rumStore.rumErrorGroups(from: from, to: to, limit: limit)
+        var json = JSONText()
+        json.raw("{\"from\":\(from),\"to\":\(to),\"errors\":[")
+        for (index, group) in groups.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.raw("{\"fingerprint\":")
+            json.string(group.fingerprint)
+            json.raw(",\"message\":")
+            json.string(group.message)
+            json.raw(",\"kind\":")
+            json.string(group.kind)
+            json.raw(",\"source\":")
+            json.string(group.source)
+            json.raw(",\"line\":\(group.line),\"column\":\(group.column),\"stack\":")
+            json.string(group.stack)
+            json.raw(",\"count\":\(group.count),\"pages\":[")
+            for (pageIndex, page) in group.pages.enumerated() {
+                if pageIndex > 0 { json.raw(",") }
+                json.string(page)
+            }
+            json.raw("],\"firstSeen\":\(group.firstSeenMs),\"lastSeen\":\(group.lastSeenMs)}")
+        }
+        json.raw("]}")
+        return .json(json.text)
+    }
+}
