@@ -42,7 +42,9 @@ section "Build (swift build --build-tests)"
 swift build --build-tests
 
 section "Swift tests (swift test --skip-build)"
-swift test --skip-build
+# Serial: the load generator's timing tests measure real latencies and must not share the two
+# cores with every other suite.
+swift test --skip-build --no-parallel
 
 section "Build the swift-otel e2e client (Tests/swift-otel-client)"
 swift build --package-path Tests/swift-otel-client --scratch-path .build-otel-client

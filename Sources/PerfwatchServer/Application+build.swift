@@ -21,7 +21,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     var limits = ValidationLimits()
     limits.maxAgeMs = configuration.retention.rawMs
     let components = ServerComponents(
-        configuration: configuration, store: store, spanStore: store, rumStore: store,
+        configuration: configuration, store: store, spanStore: store, rumStore: store, loadRuns: store,
         rumKeys: try RUMKeys.load(configuration: configuration),
         rumLimiter: ClientRateLimiter(ratePerSecond: configuration.rum.ratePerSecond, burst: configuration.rum.burst), pipeline: pipeline,
         queryEngine: QueryEngine(store: store, configuration: .init(maxSeries: configuration.maxSeriesPerQuery)),
@@ -39,6 +39,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     OTLPRoutes(components: components).register(on: router)
     TraceRoutes(components: components).register(on: router)
     RUMRoutes(components: components).register(on: router)
+    LoadRunRoutes(components: components).register(on: router)
     DashboardRoutes().register(on: router)
 
     // Shut down in reverse: the HTTP server first, then these from last to first, so the

@@ -10,6 +10,7 @@ struct ServerComponents: Sendable {
     let store: any MetricStore
     let spanStore: any SpanStore
     let rumStore: any RUMStore
+    let loadRuns: any LoadRunStore
     let rumKeys: RUMKeys
     let rumLimiter: ClientRateLimiter
     let pipeline: IngestPipeline

@@ -21,7 +21,7 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
             || path == "/api/v1/rum"
         {
             scope = nil
-        } else if path.hasPrefix("/api/v1/import/") || (path == "/api/v1/metrics" && request.method == .post) || path.hasPrefix("/v1/") {
+        } else if path.hasPrefix("/api/v1/import/") || ((path == "/api/v1/metrics" || path == "/api/v1/load-runs") && request.method == .post) || path.hasPrefix("/v1/") {
             scope = "ingest"
         } else {
             scope = "read"

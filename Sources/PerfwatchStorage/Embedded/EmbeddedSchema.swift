@@ -178,6 +178,24 @@ enum EmbeddedSchema {
                     CREATE INDEX rum_journeys_open ON rum_journeys (updated_ms) WHERE state = 'open';
                     """)
         }
+        migrator.registerMigration("v6-load-runs") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE load_runs (
+                        id INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        start_ms INTEGER NOT NULL,
+                        end_ms INTEGER NOT NULL,
+                        passed INTEGER NOT NULL,
+                        requests INTEGER NOT NULL,
+                        errors INTEGER NOT NULL,
+                        rate REAL NOT NULL,
+                        p95 REAL,
+                        report TEXT NOT NULL
+                    );
+                    CREATE INDEX load_runs_by_start ON load_runs (start_ms);
+                    """)
+        }
         return migrator
     }
 
