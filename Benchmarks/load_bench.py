@@ -163,7 +163,7 @@ def main():
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1,
                         help="threads for wrk and perfwatch (default 1: nginx needs the other core of a 2-core box)")
-    parser.add_argument("--cmd", help="load generator command (default: build and run loadgen-dev)")
+    parser.add_argument("--cmd", help="load generator command (default: .build/release/perfwatch load, built if missing)")
     parser.add_argument("--skip-locust", action="store_true")
     args = parser.parse_args()
 
@@ -171,8 +171,10 @@ def main():
     if args.cmd:
         cmd = shlex.split(args.cmd)
     else:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "loadgen-dev"], cwd=PACKAGE, check=True)
-        cmd = [os.path.join(PACKAGE, ".build", "release", "loadgen-dev")]
+        binary = os.path.join(PACKAGE, ".build", "release", "perfwatch")
+        if not os.path.exists(binary):
+            subprocess.run(["swift", "build", "-c", "release", "--product", "perfwatch"], cwd=PACKAGE, check=True)
+        cmd = [binary, "load"]
 
     workdir = tempfile.mkdtemp(prefix="perfwatch-load-bench-")
     port = free_port()

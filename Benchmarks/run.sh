@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Perfwatch benchmarks: metrics side by side with VictoriaMetrics (bench.py), then the
-# OTLP trace path (otlp_bench.py). See Benchmarks/README.md.
+# Perfwatch benchmarks: metrics side by side with VictoriaMetrics (bench.py), the OTLP trace
+# path (otlp_bench.py), RUM beacon ingest (rum_ingest_bench.py); full runs add the snippet in
+# Chromium (rum_bench.py) and the load generator against wrk and locust (load_bench.py).
+# See Benchmarks/README.md.
 #   bash Benchmarks/run.sh            full run (minutes; use a release build)
 #   bash Benchmarks/run.sh --smoke    tiny sizes, same code paths (CI checks it runs)
 # Exits 0 even when a target is missed; non-zero only if something failed to run.
@@ -45,4 +47,16 @@ python3 Benchmarks/bench.py --perfwatch "$bin" --build "$build" --vm "$vm" "${sm
 echo
 echo "==== OTLP trace benchmark ===="
 python3 Benchmarks/otlp_bench.py --perfwatch "$bin" --build "$build" "${smoke[@]}" || status=$?
+echo
+echo "==== RUM beacon ingest benchmark ===="
+python3 Benchmarks/rum_ingest_bench.py --perfwatch "$bin" --build "$build" "${smoke[@]}" || status=$?
+if [ "${#smoke[@]}" -eq 0 ]; then
+    # Full runs only: these drive Chromium, nginx, wrk and locust for minutes.
+    echo
+    echo "==== RUM snippet: size and main-thread time in Chromium ===="
+    python3 Benchmarks/rum_bench.py || status=$?
+    echo
+    echo "==== Load generator vs wrk and locust ===="
+    python3 Benchmarks/load_bench.py --cmd "$bin load" || status=$?
+fi
 exit "$status"

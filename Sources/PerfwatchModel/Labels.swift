@@ -6,6 +6,22 @@ public struct Labels: Hashable, Sendable, Codable, CustomStringConvertible {
         pairs = dictionary.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
     }
 
+    /// These labels plus one pair (replacing the key's value if present), kept sorted without
+    /// building a dictionary: derivations add a tag or two to a shared base per point.
+    public func adding(_ key: String, _ value: String) -> Labels {
+        var copy = self
+        if let index = copy.pairs.firstIndex(where: { $0.key >= key }) {
+            if copy.pairs[index].key == key {
+                copy.pairs[index].value = value
+            } else {
+                copy.pairs.insert((key: key, value: value), at: index)
+            }
+        } else {
+            copy.pairs.append((key: key, value: value))
+        }
+        return copy
+    }
+
     public subscript(key: String) -> String? {
         pairs.first { $0.key == key }?.value
     }

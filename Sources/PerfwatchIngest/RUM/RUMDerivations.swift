@@ -20,12 +20,12 @@ public enum RUMDerivations {
             page: page, device: device, release: release, pageViewID: beacon.pageViewID, sessionID: beacon.sessionID,
             receivedMs: receivedMs)
         var output = Output()
-        let base = ["page": page, "device": device, "release": release]
-        func add(_ metric: String, _ kind: MetricKind, _ value: Double, unit: String = "", extra: [String: String] = [:]) {
+        let base = Labels(["page": page, "device": device, "release": release])
+        func add(_ metric: String, _ kind: MetricKind, _ value: Double, unit: String = "", extra: KeyValuePairs<String, String> = [:]) {
+            let labels = extra.reduce(base) { $0.adding($1.key, $1.value) }
             output.points.append(
                 MetricPoint(
-                    series: SeriesKey(metric: metric, labels: Labels(base.merging(extra) { $1 })), kind: kind, unit: unit,
-                    sample: Sample(timeMs: receivedMs, value: value)))
+                    series: SeriesKey(metric: metric, labels: labels), kind: kind, unit: unit, sample: Sample(timeMs: receivedMs, value: value)))
         }
         if beacon.isPageView {
             output.records.pageViews.append(

@@ -1,0 +1,133 @@
+"""Perfwatch RUM beacon ingest benchmark: beacons per second through POST /api/v1/rum.
+
+The client is `perfwatch load` (the same binary, open model, keep-alive connections) sending
+realistic page-view beacons (docs/formats/rum-beacon.md) for 200 pages from phone, tablet and
+desktop user agents. The rate limit per address is raised for the run (every beacon comes
+from 127.0.0.1 here, unlike real traffic). The client shares the machine's cores with the
+server, so the figure is a lower bound for a server on its own machine.
+
+    python3 Benchmarks/rum_ingest_bench.py --perfwatch .build/release/perfwatch [--smoke]
+Exits 0 even when the target is missed; non-zero only when something failed to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+import requests
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from bench import BenchError, Proc, Results, free_port, log, run_benchmarks, section  # noqa: E402
+
+HERE = pathlib.Path(__file__).resolve().parent
+TARGET = 20_000
+AGENTS = [
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+    "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Safari/604.1",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36",
+]
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench(args, res: Results, workdir: str) -> None:
+    config = pathlib.Path(workdir, "perfwatch.yml")
+    config.write_text("rum:\n  rate_limit: {per_second: 100000000, burst: 100000000}\n")
+    port = free_port()
+    server = Proc(
+        "perfwatch-rum",
+        [args.perfwatch, "serve", "--host", "127.0.0.1", "--port", str(port), "--data", os.path.join(workdir, "data"),
+         "--config", str(config)],
+        f"http://127.0.0.1:{port}", "/healthz", workdir)
+    server.wait_ready()
+    try:
+        key = requests.get(server.url + "/api/v1/rum/setup", timeout=10).json()["key"]
+        rows = ["page,agent,lcp"]
+        for i in range(600):
+            rows.append(f"/courses/{i % 200}/lesson/{i},{AGENTS[i % 3]},{800 + (i * 37) % 4000}")
+        pathlib.Path(workdir, "pages.csv").write_text("\n".join(rows) + "\n")
+        beacon = (
+            '{"v":1,"key":"' + key + '","pv":"pv{{ page }}","sid":"s1","url":"{{ page }}","rel":"2026.11.3",'
+            '"t":1795381356251,"vw":1280,"vh":757,"ct":"4g",'
+            '"vitals":{"lcp":{{ lcp }},"fcp":412.5,"cls":0.031,"inp":96,"ttfb":88.1},"nt":"navigate",'
+            '"nav":{"dns":0,"connect":0,"request":41.8,"response":14.3,"dom":174.6,"load":1884.6},"tbt":42,'
+            '"res":{"script":{"n":6,"b":412310,"d":1310403},"stylesheet":{"n":2,"b":43511,"d":201135},'
+            '"image":{"n":9,"b":753733,"d":753133},"font":{"n":2,"b":61022,"d":60984}}}'
+        )
+        duration = "3s" if args.smoke else "15s"
+        rate = "500/s" if args.smoke else f"{args.rate}/s"
+        scenario = pathlib.Path(workdir, "beacons.yml")
+        scenario.write_text(
+            "config:\n"
+            f"  name: rum-beacons\n  target: {server.url}\n"
+            f"  phases: [{{duration: {duration}, arrivalRate: {rate}}}]\n"
+            f"  connections: {args.connections}\n  queue: 200000\n"
+            "  payload: {path: pages.csv, fields: [page, agent, lcp], skipHeader: true}\n"
+            "scenarios:\n"
+            "  - flow:\n"
+            "      - post:\n"
+            "          url: /api/v1/rum\n"
+            f"          body: {json.dumps(beacon)}\n"
+            "          headers: {Content-Type: text/plain, User-Agent: \"{{ agent }}\"}\n"
+            "          expect: {status: 202}\n")
+        section(f"RUM beacon ingest: perfwatch load, open model at {rate}, {args.connections} connections")
+        report_path = pathlib.Path(workdir, "report.json")
+        cpu0 = cpu_seconds(server.proc.pid)
+        t0 = time.perf_counter()
+        run = subprocess.run(
+            [args.perfwatch, "load", str(scenario), "--threads", "1", "--out", str(report_path)],
+            cwd=workdir, capture_output=True, text=True, timeout=600)
+        wall = time.perf_counter() - t0
+        cpu = cpu_seconds(server.proc.pid) - cpu0
+        log(run.stdout[-1500:])
+        if run.returncode not in (0, 1) or not report_path.exists():
+            raise BenchError(f"perfwatch load failed ({run.returncode}): {run.stderr[-2000:]}")
+        report = json.loads(report_path.read_text())
+        total = report["total"]
+        ok = total["count"] - total["errors"]
+        seconds = (report["endMs"] - report["startMs"]) / 1000
+        rate_ok = ok / seconds
+        log(f"accepted {ok:,} beacons in {seconds:.1f}s = {rate_ok:,.0f}/s; errors {total['errors']}; dropped {report['dropped']:,}; "
+            f"server CPU {cpu:.1f}s = {cpu * 1e6 / max(ok, 1):.0f} µs per beacon (wall {wall:.1f}s)")
+        stored = requests.get(server.url + "/api/v1/query", params={"metric": "rum.page_views", "stat": "sum", "from": "-10m"},
+                              timeout=60).json()["series"]
+        counted = sum(s["points"][0][1] for s in stored)
+        log(f"rum.page_views stored: {counted:,.0f} (accepted {ok:,})")
+        if counted != ok:
+            raise BenchError(f"stored page views {counted} != accepted beacons {ok}")
+        res.add("RUM beacons accepted per second (client on the same 2 cores)", f"{rate_ok:,.0f}", f">= {TARGET:,}", rate_ok >= TARGET)
+        res.add("  server CPU per beacon", f"{cpu * 1e6 / max(ok, 1):.0f} µs", "(info)", None)
+        res.add("  corrected p99 latency at that rate", f"{total['latency']['p99']:.1f} ms", "(info)", None)
+        server.stop()
+    finally:
+        server.kill()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--perfwatch", required=True)
+    ap.add_argument("--build", default="?")
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--rate", type=int, default=8000, help="offered beacons per second (open model)")
+    ap.add_argument("--connections", type=int, default=128)
+    ap.add_argument("--out", default=str(HERE / "out"))
+    args = ap.parse_args()
+    args.perfwatch = os.path.abspath(args.perfwatch)  # the load client runs in the work directory
+    res = Results()
+    res.data.update(build=args.build, perfwatch=args.perfwatch)
+    return run_benchmarks(args, res, "perfwatch-rum-bench-", f"rum-ingest-{'smoke' if args.smoke else 'full'}.json",
+                          lambda workdir: bench(args, res, workdir))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
