@@ -156,7 +156,7 @@ class Pool:
     end_ms: int = 0
 
 
-def generate_pool(n_batches: int, seed: int = 7, backfill: bool = False) -> Pool:
+def generate_pool(n_batches: int, seed: int = 7, backfill: bool = False, window_ms: int = 24 * 3600_000) -> Pool:
     """Each trace: one SERVER span, 2-6 CLIENT db spans and one INTERNAL span over the last
     24 h (ending 2 min ago). Live order (default): batch b holds the b-th time slice, as spans
     from running services arrive; backfill: start times uniformly random across the 24 h."""
@@ -165,7 +165,7 @@ def generate_pool(n_batches: int, seed: int = 7, backfill: bool = False) -> Pool
     weights = [r.weight for r in routes]
     pool = Pool()
     pool.end_ms = int(time.time() * 1000) - 120_000
-    pool.start_ms = pool.end_ms - 24 * 3600_000 + 10 * 60_000  # 23 h 50 min of data
+    pool.start_ms = pool.end_ms - window_ms + min(10 * 60_000, window_ms // 10)  # 24 h: 23 h 50 min of data
     resources = []
     for name, version, lang, _ in SERVICES:
         resources.append(
@@ -380,7 +380,7 @@ def push_traces(url: str, bodies: list[bytes], workers: int, progress_every: int
 def bench_otlp(args, sizes: Sizes, res: Results, workdir: str) -> None:
     section("OTLP payload")
     t0 = time.perf_counter()
-    pool = generate_pool(sizes.pool_batches, backfill=args.backfill)
+    pool = generate_pool(sizes.pool_batches, backfill=args.backfill, window_ms=args.window_minutes * 60_000)
     gen_s = time.perf_counter() - t0
     n_requests = math.ceil(sizes.min_spans / SPANS_PER_BATCH)
     t1 = time.perf_counter()
@@ -507,6 +507,10 @@ def main() -> int:
     ap.add_argument("--out", default=str(HERE / "out"), help="directory for results JSON")
     ap.add_argument("--workers", type=int, default=None, help="concurrent keep-alive connections (default 4)")
     ap.add_argument(
+        "--window-minutes", type=int, default=24 * 60,
+        help="span of the spans' timestamps (default 24 h, so the routes table has a day; 10 for live traffic's density)",
+    )
+    ap.add_argument(
         "--backfill", action="store_true",
         help="start times uniformly random over 24 h in every batch (a backfill); default: live order, batch by batch",
     )
@@ -522,7 +526,8 @@ def main() -> int:
         log("note: a debug build is measured; build with `swift build -c release` for meaningful figures")
     res = Results()
     res.data.update(mode=mode, build=args.build, perfwatch=args.perfwatch, sizes=sizes.__dict__, backfill=args.backfill)
-    log(f"arrival order: {'backfill (random over 24 h)' if args.backfill else 'live (each batch a later slice of the 24 h)'}")
+    log(f"arrival order: {'backfill (random over the window)' if args.backfill else 'live (each batch a later slice of the window)'}; "
+        f"window {args.window_minutes} min")
     return run_benchmarks(
         args, res, "perfwatch-otlp-bench-", f"otlp-results-{mode}.json", lambda workdir: bench_otlp(args, sizes, res, workdir)
     )
