@@ -52,9 +52,17 @@ let package = Package(
         ),
         .target(name: "PerfwatchQuery", dependencies: ["PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage"]),
         .target(
+            name: "PerfwatchAnalysis",
+            dependencies: [
+                "PerfwatchModel", "PerfwatchQuery", "PerfwatchStorage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "PerfwatchServer",
             dependencies: [
-                "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchIngest", "PerfwatchQuery", "PerfwatchLoad",
+                "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchIngest", "PerfwatchQuery", "PerfwatchLoad", "PerfwatchAnalysis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -107,6 +115,14 @@ let package = Package(
             dependencies: ["PerfwatchDemo", "PerfwatchIngest", "PerfwatchModel", "PerfwatchOTLP", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .testTarget(name: "PerfwatchQueryTests", dependencies: ["PerfwatchQuery", "PerfwatchStorage", "PerfwatchModel", "PerfwatchTesting"]),
+        .testTarget(
+            name: "PerfwatchAnalysisTests",
+            dependencies: [
+                "PerfwatchAnalysis", "PerfwatchQuery", "PerfwatchStorage", "PerfwatchModel", "PerfwatchIngest", "PerfwatchDemo",
+                "PerfwatchTesting", "PerfwatchOTLP", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "PerfwatchLoadTests",
             dependencies: [

@@ -1,6 +1,6 @@
 /* Perfwatch dashboard app: hash routing, data loading, live refresh.
  * Pages register in PAGES (pages in other files through window.PW.pages, e.g.
- * vitals.js); later pages (alerts, load tests) slot in by adding an entry and a
+ * vitals.js, loadtests.js); later pages (alerts) slot in by adding an entry and a
  * <section id="page-NAME">. A hash is
  * #/PAGE[/ARG][?params]; ARG is e.g. the trace id of #/trace/ID. */
 (function () {
@@ -12,7 +12,7 @@
   // Multiples of the server's rollup resolutions (10s, 1m, 1h) so buckets never alias.
   var STEPS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400]; // seconds
   var MAX_POINTS = 300;
-  var SOON = { alerts: 'Alerts', loadtests: 'Load Tests' };
+  var SOON = { alerts: 'Alerts' };
   // Detail pages highlight their list page in the nav.
   var NAV_PARENT = { route: 'routes', trace: 'traces' };
 
@@ -1159,7 +1159,7 @@
     traces: tracesPage, trace: tracePage, database: databasePage
   };
 
-  // Helpers for pages in other files (vitals.js), which add themselves to PW.pages before init runs.
+  // Helpers for pages in other files (vitals.js, loadtests.js), which add themselves to PW.pages before init runs.
   window.PW = {
     pages: PAGES, state: state, $: $, esc: esc, api: api, errorText: errorText, timeWindow: timeWindow,
     writeHash: writeHash, setParam: setParam, refresh: refresh, pageLink: pageLink, seriesName: seriesName,

@@ -89,10 +89,11 @@
     el.setAttribute('data-score', has ? String(Math.round(s)) : '');
     el.setAttribute('data-rating', r);
     el.className = 'gauge' + rcls(r);
-    el.innerHTML = '<svg viewBox="0 0 120 70" width="168" height="98" role="img" aria-label="Performance score ' +
+    var html = '<svg viewBox="0 0 120 70" width="168" height="98" role="img" aria-label="Performance score ' +
       (has ? Math.round(s) : 'unknown') + ' of 100"><path class="g-bg" d="M10 62A50 50 0 0 1 110 62"/>' +
       (s > 0 ? '<path class="g-val" pathLength="100" stroke-dasharray="' + s.toFixed(1) + ' 200" d="M10 62A50 50 0 0 1 110 62"/>' : '') +
       '<text class="g-num" x="60" y="58" text-anchor="middle">' + (has ? Math.round(s) : '—') + '</text></svg>';
+    if (el.__sig !== html) { el.innerHTML = html; el.__sig = html; } // live refreshes redraw only on change
   }
 
   function shareBar(x) {
@@ -110,13 +111,14 @@
 
   function tiles(overall) {
     var vit = (overall && overall.vitals) || {};
-    $('vitals-tiles').innerHTML = VITALS.map(function (v) {
+    var box = $('vitals-tiles'), html = VITALS.map(function (v) {
       var x = vit[v.key] || {}, r = ratingOf(v, x);
       return '<div class="tile vital-tile' + rcls(r) + '" data-vital="' + v.key + '" data-rating="' + r + '" title="' +
         esc(v.name + ': ' + thresholdText(v)) + '"><div class="tile-label">' + v.label + ' · p75</div><div class="tile-value">' + esc(fmtVital(v, x.p75)) + '</div><div class="tile-status">' +
         (RATINGS[r] || 'No data') + ' <span class="muted">· ' + P.fmtInt(x.samples || 0) + ' samples</span></div>' +
         shareBar(x) + '</div>';
     }).join('');
+    if (box.__sig !== html) { box.innerHTML = html; box.__sig = html; } // live refreshes redraw only on change
   }
 
   function flatten(row) {

@@ -1,5 +1,6 @@
 public import Hummingbird
 public import Logging
+import PerfwatchAnalysis
 import PerfwatchIngest
 import PerfwatchModel
 import PerfwatchQuery
@@ -18,10 +19,19 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     let pipeline = IngestPipeline(
         store: store, spanStore: store, configuration: .init(maxQueuedPoints: configuration.maxQueuedPoints), statistics: statistics,
         broadcaster: broadcaster, logger: logger)
+    let analysisEngine = QueryEngine(store: store, configuration: .init(maxSeries: 100_000))
+    let statements: @Sendable ([String]) async throws -> [String: String] = { try await store.statements(fingerprints: $0) }
+    let analysis = AnalysisService(
+        analyzers: [
+            NPlusOneAnalyzer(engine: analysisEngine, statements: statements),
+            SlowQueryAnalyzer(engine: analysisEngine, statements: statements),
+            ReleaseRegressionAnalyzer(engine: analysisEngine),
+        ],
+        store: store, logger: logger)
     var limits = ValidationLimits()
     limits.maxAgeMs = configuration.retention.rawMs
     let components = ServerComponents(
-        configuration: configuration, store: store, spanStore: store, rumStore: store, loadRuns: store,
+        configuration: configuration, store: store, spanStore: store, rumStore: store, loadRuns: store, issues: store, analysis: analysis,
         rumKeys: try RUMKeys.load(configuration: configuration),
         rumLimiter: ClientRateLimiter(ratePerSecond: configuration.rum.ratePerSecond, burst: configuration.rum.burst), pipeline: pipeline,
         queryEngine: QueryEngine(store: store, configuration: .init(maxSeries: configuration.maxSeriesPerQuery)),
@@ -40,11 +50,13 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     TraceRoutes(components: components).register(on: router)
     RUMRoutes(components: components).register(on: router)
     LoadRunRoutes(components: components).register(on: router)
+    IssueRoutes(components: components).register(on: router)
     DashboardRoutes().register(on: router)
 
     // Shut down in reverse: the HTTP server first, then these from last to first, so the
     // pipeline (first) commits everything that was accepted before it stops.
     var services: [any Service] = [StoreCompaction(store: store, logger: logger), pipeline]
+    services.append(analysis)
     services.append(RetentionService(store: store, interval: .seconds(configuration.retentionIntervalSeconds), logger: logger))
     if configuration.hostMetricsIntervalSeconds > 0 {
         services.append(

@@ -1,4 +1,5 @@
 import Logging
+import PerfwatchAnalysis
 import PerfwatchIngest
 import PerfwatchModel
 import PerfwatchQuery
@@ -11,6 +12,8 @@ struct ServerComponents: Sendable {
     let spanStore: any SpanStore
     let rumStore: any RUMStore
     let loadRuns: any LoadRunStore
+    let issues: any IssueStore
+    let analysis: AnalysisService
     let rumKeys: RUMKeys
     let rumLimiter: ClientRateLimiter
     let pipeline: IngestPipeline

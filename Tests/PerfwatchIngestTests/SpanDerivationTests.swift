@@ -79,7 +79,7 @@ struct SpanDerivationTests {
         // Both calls come from one trace: one calls-per-trace value of 2, same tags as the durations.
         let perTrace = output.points.points.filter { $0.series.metric == "db.query.calls_per_trace" }
         #expect(perTrace.map(\.sample.value) == [2])
-        #expect(perTrace.first?.series.labels == points[0].series.labels)
+        #expect(perTrace.first?.series.labels == points[0].series.labels.adding("route", ""))
         #expect(points[0].series.labels["operation"] == "SELECT")
         #expect(output.statements.count == 1)
         #expect(output.statements.values.first == "SELECT * FROM lessons WHERE course_id = ?")

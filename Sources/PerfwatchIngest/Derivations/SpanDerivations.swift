@@ -7,8 +7,9 @@ public import PerfwatchModel
 ///   error rate = sum(errors) / count(duration).
 /// - spans with `db.system` → `db.query.duration` (ms) tagged service, db_system, operation,
 ///   fingerprint; the normalized statement is returned once per fingerprint. Per trace and
-///   fingerprint, `db.query.calls_per_trace` (same tags) records how many times the trace ran
-///   that query, so calls per trace (and N+1 patterns) are ordinary distributions too. A trace
+///   fingerprint, `db.query.calls_per_trace` (same tags plus `route`, the trace's entry route
+///   when its SERVER span is in the same export) records how many times the trace ran that
+///   query, so calls per trace (and N+1 patterns per route) are ordinary distributions too. A trace
 ///   counts once per export it appears in: an SDK exports a trace's spans together unless the
 ///   trace straddles a batch boundary.
 public enum SpanDerivations {
@@ -22,6 +23,10 @@ public enum SpanDerivations {
     public static func derive(from spans: inout [Span]) -> Output {
         var output = Output()
         var callsPerTrace: [CallsKey: (calls: Int, timeMs: Int64)] = [:]
+        var entryRoutes: [String: String] = [:]
+        for span in spans where span.kind == .server && entryRoutes[span.traceID] == nil {
+            entryRoutes[span.traceID] = route(of: span)
+        }
         for index in spans.indices {
             let span = spans[index]
             let timeMs = (span.startNs + span.durationNs) / 1_000_000
@@ -64,7 +69,8 @@ public enum SpanDerivations {
         for (key, value) in callsPerTrace.sorted(by: { $0.value.timeMs < $1.value.timeMs }) {
             output.points.append(
                 MetricPoint(
-                    series: SeriesKey(metric: "db.query.calls_per_trace", labels: key.labels), kind: .distribution, unit: "calls",
+                    series: SeriesKey(metric: "db.query.calls_per_trace", labels: key.labels.adding("route", entryRoutes[key.traceID] ?? "")),
+                    kind: .distribution, unit: "calls",
                     sample: Sample(timeMs: value.timeMs, value: Double(value.calls))))
         }
         return output

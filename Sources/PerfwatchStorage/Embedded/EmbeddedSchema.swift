@@ -196,6 +196,29 @@ enum EmbeddedSchema {
                     CREATE INDEX load_runs_by_start ON load_runs (start_ms);
                     """)
         }
+        migrator.registerMigration("v7-performance-issues") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE performance_issues (
+                        id INTEGER PRIMARY KEY,
+                        fingerprint TEXT NOT NULL UNIQUE,
+                        type TEXT NOT NULL,
+                        title TEXT NOT NULL,
+                        description TEXT NOT NULL,
+                        recommendation TEXT NOT NULL,
+                        severity TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        service TEXT NOT NULL,
+                        route TEXT NOT NULL,
+                        impact_ms REAL NOT NULL,
+                        evidence TEXT NOT NULL,
+                        first_seen_ms INTEGER NOT NULL,
+                        last_seen_ms INTEGER NOT NULL,
+                        resolved_ms INTEGER,
+                        clean_passes INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 

@@ -1,0 +1,110 @@
+import Foundation
+import Hummingbird
+import PerfwatchAnalysis
+import PerfwatchModel
+import PerfwatchStorage
+
+/// Performance issues found by the analyzers: list, read, change status, run a pass now.
+struct IssueRoutes {
+    let components: ServerComponents
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/api/v1/issues") { request, _ in try await self.list(request) }
+        router.rejectOtherMethods("/api/v1/issues", allowed: [.get])
+        router.get("/api/v1/issues/:id") { _, context in try await self.one(context.parameters.get("id") ?? "") }
+        router.patch("/api/v1/issues/:id") { request, context in try await self.update(request, id: context.parameters.get("id") ?? "") }
+        router.post("/api/v1/analysis/run") { _, _ in try await self.runPass() }
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        var status: PerformanceIssue.Status? = nil
+        if let text = parameters["status"].map(String.init), !text.isEmpty {
+            guard let parsed = PerformanceIssue.Status(rawValue: text) else {
+                throw PerfwatchError(
+                    .badRequest, "status '\(text)' is not one of \(PerformanceIssue.Status.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            status = parsed
+        }
+        let type = parameters["type"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let issues = try await components.issues.issues(status: status, type: type, limit: 500)
+        var json = JSONText(capacity: 4096)
+        json.raw("{\"issues\":[")
+        for (index, issue) in issues.enumerated() {
+            if index > 0 { json.raw(",") }
+            Self.write(issue, to: &json)
+        }
+        json.raw("]}")
+        return .json(json.text)
+    }
+
+    func parseID(_ text: String) throws -> Int64 {
+        guard let id = Int64(text) else { throw PerfwatchError(.badRequest, "issue id '\(text)' is not a number") }
+        return id
+    }
+
+    func one(_ text: String) async throws -> Response {
+        let id = try parseID(text)
+        guard let issue = try await components.issues.issue(id: id) else { throw PerfwatchError(.notFound, "no issue with id \(id)") }
+        var json = JSONText()
+        Self.write(issue, to: &json)
+        return .json(json.text)
+    }
+
+    func update(_ request: Request, id text: String) async throws -> Response {
+        let id = try parseID(text)
+        var request = request
+        let body = try await request.bodyBytes(limit: 64 * 1024)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let value = object["status"] as? String else {
+            throw PerfwatchError(.badRequest, "body must be {\"status\": \"acknowledged|resolved|ignored|open\"}")
+        }
+        guard let status = PerformanceIssue.Status(rawValue: value) else {
+            throw PerfwatchError(
+                .badRequest, "status '\(value)' is not one of \(PerformanceIssue.Status.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let issue = try await components.issues.setIssueStatus(id: id, status, nowMs: TimeParsing.nowMs()) else {
+            throw PerfwatchError(.notFound, "no issue with id \(id)")
+        }
+        var json = JSONText()
+        Self.write(issue, to: &json)
+        return .json(json.text)
+    }
+
+    func runPass() async throws -> Response {
+        let report = await components.analysis.runPass(nowMs: TimeParsing.nowMs())
+        var json = JSONText()
+        json.raw("{\"seconds\":")
+        json.number((report.seconds * 1000).rounded() / 1000)
+        json.raw(",\"issues\":\(report.issues.count),\"failures\":[")
+        for (index, failure) in report.failures.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.string(failure)
+        }
+        json.raw("]}")
+        return .json(json.text)
+    }
+
+    static func write(_ issue: PerformanceIssue, to json: inout JSONText) {
+        json.raw("{\"id\":\(issue.id),\"type\":")
+        json.string(issue.type)
+        json.raw(",\"title\":")
+        json.string(issue.title)
+        json.raw(",\"description\":")
+        json.string(issue.description)
+        json.raw(",\"recommendation\":")
+        json.string(issue.recommendation)
+        json.raw(",\"severity\":")
+        json.string(issue.severity)
+        json.raw(",\"status\":")
+        json.string(issue.status.rawValue)
+        json.raw(",\"service\":")
+        json.string(issue.service)
+        json.raw(",\"route\":")
+        json.string(issue.route)
+        json.raw(",\"impactMs\":")
+        json.number((issue.impactMs * 10).rounded() / 10)
+        json.raw(",\"evidence\":\(issue.evidence.isEmpty ? "{}" : issue.evidence),\"firstSeen\":\(issue.firstSeenMs),\"lastSeen\":\(issue.lastSeenMs),\"resolvedAt\":")
+        if let resolved = issue.resolvedMs { json.number(resolved) } else { json.raw("null") }
+        json.raw("}")
+    }
+}

@@ -1,0 +1,50 @@
+"""The analysis loop end to end: the demo workload's injected problems become issues with
+recommendations, people change their status, and bad requests are refused by name."""
+
+from __future__ import annotations
+
+import subprocess
+
+from conftest import perfwatch_binary
+
+
+def test_demo_problems_become_issues(start_server):
+    server = start_server()
+    demo = subprocess.run([str(perfwatch_binary()), "demo", "--server", server.url, "--duration", "0s", "--backfill", "10m"],
+                          capture_output=True, text=True, timeout=180)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    run = server.post("/api/v1/analysis/run")
+    assert run.status_code == 200 and run.json()["failures"] == [], run.text
+    issues = server.get("/api/v1/issues").json()["issues"]
+    by_type = {}
+    for issue in issues:
+        by_type.setdefault(issue["type"], []).append(issue)
+    [n_plus_one] = by_type["n_plus_one"]
+    assert n_plus_one["route"] == "/courses/:id" and "12 times per request" in n_plus_one["title"]
+    assert n_plus_one["evidence"]["callsPerRequestMedian"] >= 11 and "lessons" in n_plus_one["evidence"]["statement"]
+    assert "Saves" in n_plus_one["recommendation"] and n_plus_one["impactMs"] > 0
+    [slow] = by_type["slow_query"]
+    assert "LIKE" in slow["description"] and slow["evidence"]["p95Ms"] > 100
+    assert by_type["regression"][0]["route"] == "/courses/:id" and "1.5.0" in by_type["regression"][0]["title"]
+    # Sorted by impact, biggest first.
+    impacts = [i["impactMs"] for i in issues]
+    assert impacts == sorted(impacts, reverse=True)
+
+    acked = server.request("PATCH", f"/api/v1/issues/{slow['id']}", json={"status": "acknowledged"})
+    assert acked.status_code == 200 and acked.json()["status"] == "acknowledged"
+    assert [i["id"] for i in server.get("/api/v1/issues", status="acknowledged").json()["issues"]] == [slow["id"]]
+    # Another pass keeps the person's status and does not duplicate.
+    assert server.post("/api/v1/analysis/run").status_code == 200
+    again = server.get("/api/v1/issues").json()["issues"]
+    assert len(again) == len(issues) and server.get(f"/api/v1/issues/{slow['id']}").json()["status"] == "acknowledged"
+
+
+def test_bad_issue_requests(server):
+    assert server.get("/api/v1/issues", status="sleeping").status_code == 400
+    assert "sleeping" in server.get("/api/v1/issues", status="sleeping").json()["error"]["message"]
+    assert server.get("/api/v1/issues/abc").status_code == 400
+    assert server.get("/api/v1/issues/987654").status_code == 404
+    bad = server.request("PATCH", "/api/v1/issues/1", json={"status": "done"})
+    assert bad.status_code in (400, 404)
+    assert server.request("PATCH", "/api/v1/issues/1", data="not json").status_code == 400
+    assert server.get("/healthz").status_code == 200
