@@ -56,6 +56,7 @@ let package = Package(
             dependencies: [
                 "PerfwatchModel", "PerfwatchQuery", "PerfwatchStorage",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -86,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "perfwatch",
             dependencies: [
-                "PerfwatchServer", "PerfwatchDemo", "PerfwatchOTLP", "PerfwatchLoad",
+                "PerfwatchServer", "PerfwatchDemo", "PerfwatchOTLP", "PerfwatchLoad", "PerfwatchAnalysis",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

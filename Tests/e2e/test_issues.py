@@ -8,7 +8,14 @@ import subprocess
 from conftest import perfwatch_binary
 
 
-def test_demo_problems_become_issues(start_server):
+def budget(server, tmp_path, text: str, *extra: str) -> subprocess.CompletedProcess:
+    path = tmp_path / "budgets.yml"
+    path.write_text(text)
+    return subprocess.run([str(perfwatch_binary()), "budget", "check", str(path), "--server", server.url, *extra],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_demo_problems_become_issues(start_server, tmp_path):
     server = start_server()
     demo = subprocess.run([str(perfwatch_binary()), "demo", "--server", server.url, "--duration", "0s", "--backfill", "10m"],
                           capture_output=True, text=True, timeout=180)
@@ -37,6 +44,24 @@ def test_demo_problems_become_issues(start_server):
     assert server.post("/api/v1/analysis/run").status_code == 200
     again = server.get("/api/v1/issues").json()["issues"]
     assert len(again) == len(issues) and server.get(f"/api/v1/issues/{slow['id']}").json()["status"] == "acknowledged"
+
+    # Budgets for CI on the same data: the slow search breaks its budget, the course list meets its own.
+    ok = budget(server, tmp_path, "window: 30m\nbudgets:\n  - {route: /courses, p95: 10s, error_rate: 5%}\n")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "all 2 budgets met" in ok.stdout
+    exceeded = budget(server, tmp_path, "budgets:\n  - {route: /courses, p95: 10s}\n  - {route: /search, p95: 50ms}\n"
+                                        "  - {page: /nowhere, lcp: 2.5s}\n")
+    assert exceeded.returncode == 1, exceeded.stdout + exceeded.stderr
+    search = next(line for line in exceeded.stdout.splitlines() if line.startswith("/search"))
+    assert "EXCEEDED" in search and "50 ms" in search
+    assert "no data" in next(line for line in exceeded.stdout.splitlines() if line.startswith("/nowhere"))
+    # The regressed release alone: /courses/:id in 1.5.0 is slower than a budget 1.4.0 meets.
+    old = budget(server, tmp_path, "budgets:\n  - {route: /courses/:id, p95: 1s}\n", "--release", "1.4.0")
+    assert old.returncode == 0, old.stdout
+    bad = budget(server, tmp_path, "budgets:\n  - route: /courses\n    p95: fast\n")
+    assert bad.returncode == 2 and "line 3" in bad.stdout and "budgets[0].p95" in bad.stdout and "'fast'" in bad.stdout
+    unknown = budget(server, tmp_path, "budgets:\n  - {route: /x, p96: 1s}\n")
+    assert unknown.returncode == 2 and "p96" in unknown.stdout and "valid keys" in unknown.stdout
 
 
 def test_bad_issue_requests(server):
