@@ -1,6 +1,6 @@
 /* Perfwatch dashboard app: hash routing, data loading, live refresh.
  * Pages register in PAGES (pages in other files through window.PW.pages, e.g.
- * vitals.js, loadtests.js); later pages (alerts) slot in by adding an entry and a
+ * vitals.js, loadtests.js, issues.js); later pages (alerts) slot in by adding an entry and a
  * <section id="page-NAME">. A hash is
  * #/PAGE[/ARG][?params]; ARG is e.g. the trace id of #/trace/ID. */
 (function () {

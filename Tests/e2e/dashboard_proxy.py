@@ -87,7 +87,7 @@ class DashboardProxy:
                 finally:
                     conn.close()
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = forward
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = forward
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

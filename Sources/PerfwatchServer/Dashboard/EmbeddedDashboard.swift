@@ -5,7 +5,7 @@ enum EmbeddedDashboard {
         "app.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
 /* Perfwatch dashboard app: hash routing, data loading, live refresh.
  * Pages register in PAGES (pages in other files through window.PW.pages, e.g.
- * vitals.js, loadtests.js); later pages (alerts) slot in by adding an entry and a
+ * vitals.js, loadtests.js, issues.js); later pages (alerts) slot in by adding an entry and a
  * <section id="page-NAME">. A hash is
  * #/PAGE[/ARG][?params]; ARG is e.g. the trace id of #/trace/ID. */
 (function () {
@@ -1563,6 +1563,7 @@ enum EmbeddedDashboard {
     <a id="nav-errors" class="nav-link" data-page="errors" href="#/errors">Errors</a>
     <span class="nav-link is-soon" data-page="alerts" aria-disabled="true" title="Coming soon">Alerts</span>
     <a id="nav-loadtests" class="nav-link" data-page="loadtests" href="#/loadtests">Load Tests</a>
+    <a id="nav-issues" class="nav-link" data-page="issues" href="#/issues">Issues</a>
   </nav>
   <div class="controls">
     <label class="ctl"><span>Range</span>
@@ -1596,6 +1597,10 @@ enum EmbeddedDashboard {
   <section id="page-overview" class="page" hidden>
     <h1>Overview</h1>
     <div id="overview-tiles" class="tiles"><div class="muted">Loading…</div></div>
+    <div id="overview-issues-card" class="card">
+      <div class="card-head"><h2>Top issues <small>open · biggest impact first</small></h2><a id="overview-issues-more" class="more" href="#/issues">All issues →</a></div>
+      <div id="overview-issues"><div class="muted">Loading…</div></div>
+    </div>
     <div class="grid2">
       <div class="card">
         <h2>CPU <small>system.cpu.percent · last</small></h2>
@@ -1854,6 +1859,40 @@ enum EmbeddedDashboard {
     <div id="lt-compare-view" hidden></div>
   </section>
 
+  <section id="page-issues" class="page" hidden>
+    <div id="issues-list-view">
+      <div class="page-head">
+        <h1>Issues</h1>
+        <div id="issues-status" class="seg" role="group" aria-label="Status">
+          <button type="button" data-status="open">Open <span class="iss-count"></span></button><button type="button" data-status="acknowledged">Acknowledged <span class="iss-count"></span></button><button type="button" data-status="resolved">Resolved <span class="iss-count"></span></button><button type="button" data-status="ignored">Ignored <span class="iss-count"></span></button><button type="button" data-status="all">All <span class="iss-count"></span></button>
+        </div>
+        <label class="ctl iss-type-ctl"><span class="sr-only">Type</span>
+          <select id="issues-type" aria-label="Type">
+            <option value="">All types</option><option value="n_plus_one">N+1 queries</option><option value="slow_query">Slow queries</option><option value="regression">Regressions</option>
+          </select>
+        </label>
+        <span id="issues-meta" class="muted"></span>
+        <span class="lt-actions"><span id="issues-run-note" class="muted"></span>
+          <button type="button" id="issues-analyze" class="btn" title="Run an analysis pass now (the server runs one every minute)">Analyze now</button></span>
+      </div>
+      <div id="issues-empty" class="card empty" hidden></div>
+      <div class="card table-card">
+        <table id="issues-table" class="table">
+          <thead><tr>
+            <th class="txt">Severity</th>
+            <th class="txt">Issue</th>
+            <th>Impact</th>
+            <th>First seen</th>
+            <th>Last seen</th>
+            <th class="txt">Status</th>
+          </tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+    </div>
+    <div id="issue-view" hidden></div>
+  </section>
+
   <section id="page-soon" class="page" hidden>
     <h1 id="soon-title">Coming soon</h1>
     <div class="card empty"><p>This page is not built yet. <a href="#/overview">Back to the overview</a>.</p></div>
@@ -1864,8 +1903,342 @@ enum EmbeddedDashboard {
 <script src="/assets/app.js"></script>
 <script src="/assets/vitals.js"></script>
 <script src="/assets/loadtests.js"></script>
+<script src="/assets/issues.js"></script>
 </body>
 </html>
+
+"""#),
+        "issues.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Issues page (the analysis loop's findings) and the Overview's
+ * "Top issues" panel.
+ *   #/issues[?status=open|acknowledged|resolved|ignored|all][&type=n_plus_one|slow_query|regression]
+ *                  the issues, biggest impact (ms saved) first, as the server sorts them
+ *   #/issues/ID    one issue: description, recommendation, evidence, links, status buttons
+ * Loaded after app.js (helpers through window.PW); adds itself to PW.pages and wraps the
+ * Overview's refresh to fill #overview-issues. API: GET /api/v1/issues[?type=],
+ * GET|PATCH /api/v1/issues/{id}, POST /api/v1/analysis/run. */
+(function () {
+  'use strict';
+
+  var P = window.PW, $ = P.$, esc = P.esc, api = P.api, state = P.state, isNum = P.isNum;
+  var STATUSES = ['open', 'acknowledged', 'resolved', 'ignored'];
+  var TYPES = { n_plus_one: 'N+1 queries', slow_query: 'Slow query', regression: 'Regression' };
+  var SEVERITY = { critical: 'badge-error', warning: 'badge-warn', info: 'badge-info' };
+  // Buttons of the detail view: [label, status it sets].
+  var ACTIONS = [['Acknowledge', 'acknowledged'], ['Resolve', 'resolved'], ['Ignore', 'ignored'], ['Reopen', 'open']];
+
+  function current(ctx) { return ctx.seq === state.seq; }
+  function issueLink(id) { return '#/issues/' + encodeURIComponent(id); }
+  function setHtml(el, html) { if (el.__sig !== html) { el.innerHTML = html; el.__sig = html; } }
+  function statusParam() {
+    var s = state.params.get('status') || 'open';
+    return s === 'all' || STATUSES.indexOf(s) >= 0 ? s : 'open';
+  }
+  function typeParam() { var t = state.params.get('type') || ''; return TYPES[t] ? t : ''; }
+  function listLink() { return '#/issues' + (listLink.last || ''); }
+  listLink.last = '';
+
+  // Server text marks code with backticks; everything else stays plain text.
+  function rich(s) { return esc(s || '').replace(/`([^`]+)`/g, '<code>$1</code>'); }
+  function ago(ms) {
+    if (!isNum(ms)) return '—';
+    var s = Math.max(0, (Date.now() - ms) / 1000);
+    if (s < 45) return 'just now';
+    if (s < 3600) return Math.max(1, Math.round(s / 60)) + ' min ago';
+    if (s < 86400) return Math.round(s / 3600) + ' h ago';
+    return Math.round(s / 86400) + ' d ago';
+  }
+  function when(ms) {
+    return isNum(ms) ? '<span class="iss-when" title="' + esc(PerfChart.formatTime(ms, true)) + '">' + esc(ago(ms)) + '</span>' : '—';
+  }
+  function roundMs(ms) { return ms >= 10 ? Math.round(ms) : Math.round(ms * 10) / 10; }
+  // "saves ≈ 49 ms per request"; a slow query's impact is per call.
+  function impactText(i) {
+    if (!isNum(i.impactMs)) return '—';
+    return 'saves ≈ ' + P.fmtMs(roundMs(+i.impactMs)) + (i.type === 'slow_query' ? ' per call' : ' per request');
+  }
+  function sevBadge(sev) {
+    return '<span class="badge iss-sev ' + (SEVERITY[sev] || '') + '" data-severity="' + esc(sev || '') + '">' + esc(sev || 'info') + '</span>';
+  }
+  function statusBadge(st) {
+    return '<span class="badge iss-status iss-st-' + esc(st) + '" data-status="' + esc(st) + '">' + esc(st) + '</span>';
+  }
+  function where(i) {
+    return [i.service, i.route].filter(Boolean).map(esc).join(' · ');
+  }
+
+  // Requests other than GET (api() only reads).
+  function send(method, path, body) {
+    return fetch(path, {
+      method: method, headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (res) {
+      return res.text().then(function (text) {
+        var json = null;
+        try { json = text ? JSON.parse(text) : null; } catch (e) { /* not JSON */ }
+        if (!res.ok || !json) {
+          var err = json && json.error;
+          throw new Error(((err && err.message) || text.slice(0, 200) || res.statusText || 'request failed') +
+            ' (' + ((err && err.code) || 'http_' + res.status) + ', HTTP ' + res.status + ')');
+        }
+        return json;
+      });
+    }, function (e) { throw new Error('cannot reach the server (' + (e && e.message || e) + ')'); });
+  }
+
+  // Errors of the buttons, shown by the refresh that follows (each refresh rewrites the banner).
+  var pending = [];
+  function report(msg) { pending.push(msg); P.refresh(); }
+
+  // ---- list -----------------------------------------------------------------------
+
+  function renderList(all, status) {
+    var counts = { all: all.length };
+    STATUSES.forEach(function (s) { counts[s] = 0; });
+    all.forEach(function (i) { counts[i.status] = (counts[i.status] || 0) + 1; });
+    $('issues-status').querySelectorAll('button[data-status]').forEach(function (b) {
+      var s = b.getAttribute('data-status');
+      b.classList.toggle('active', s === status);
+      b.setAttribute('aria-pressed', String(s === status));
+      b.querySelector('.iss-count').textContent = counts[s] ? String(counts[s]) : '';
+    });
+    var list = status === 'all' ? all : all.filter(function (i) { return i.status === status; });
+    var tbody = $('issues-table').querySelector('tbody');
+    if (!list.length) {
+      setHtml(tbody, '<tr class="empty-row"><td colspan="6">' + esc(all.length ? 'No ' + (status === 'all' ? '' : status + ' ') +
+        'issues' + (typeParam() ? ' of this type' : '') : 'No issues found') + '</td></tr>');
+    } else {
+      setHtml(tbody, list.map(function (i) {
+        var href = issueLink(i.id);
+        return '<tr class="issue-row" data-issue-id="' + esc(i.id) + '" data-type="' + esc(i.type) + '" data-status="' + esc(i.status) +
+          '" data-href="' + esc(href) + '">' +
+          '<td class="txt iss-sev-cell">' + sevBadge(i.severity) + '</td>' +
+          '<td class="txt iss-main"><a class="issue-link" href="' + esc(href) + '">' + esc(i.title) + '</a>' +
+          '<span class="sub"><span class="iss-type">' + esc(TYPES[i.type] || i.type) + '</span>' +
+          (where(i) ? ' · <span class="iss-where">' + where(i) + '</span>' : '') + '</span></td>' +
+          '<td class="iss-impact">' + esc(impactText(i)) + '</td>' +
+          '<td class="iss-first">' + when(i.firstSeen) + '</td>' +
+          '<td class="iss-last">' + when(i.lastSeen) + '</td>' +
+          '<td class="txt">' + statusBadge(i.status) + '</td></tr>';
+      }).join(''));
+    }
+    var n = list.length;
+    $('issues-meta').textContent = n ? n + (n === 1 ? ' issue' : ' issues') + ', biggest impact first' : '';
+    P.showEmpty('issues-empty', all.length || typeParam() ? '' : '<p>No issues yet. Perfwatch analyses the spans it receives every minute and ' +
+      'reports N+1 queries, slow queries and release regressions here. Send traces (or a sample workload: <code>perfwatch demo --server ' +
+      esc(location.origin) + '</code>), then press <b>Analyze now</b>.</p>');
+  }
+
+  // ---- detail ---------------------------------------------------------------------
+
+  var EVIDENCE = {
+    callsPerRequestMedian: ['Calls per request (median)', 'int'], requests: ['Requests', 'int'], calls: ['Calls', 'int'],
+    msPerCall: ['Time per call', 'ms'], msPerRequest: ['Time per request', 'ms'], routeP95Ms: ['Route p95', 'ms'],
+    p50Ms: ['p50', 'ms'], p95Ms: ['p95', 'ms'], totalMs: ['Total time', 'ms'],
+    before: ['Release before', 'text'], after: ['Release after', 'text'],
+    p95BeforeMs: ['p95 before', 'ms'], p95AfterMs: ['p95 after', 'ms'],
+    requestsBefore: ['Requests before', 'int'], requestsAfter: ['Requests after', 'int'],
+    changePct: ['Change', 'pct'], fingerprint: ['Fingerprint', 'code']
+  };
+
+  // An /api/v1/query URL of the evidence, as an Explore deep link.
+  function exploreLink(q) {
+    var i = q.indexOf('?');
+    if (!/^\/api\/v1\/query\?/.test(q) || i < 0) return null;
+    var pairs = [];
+    new URLSearchParams(q.slice(i + 1)).forEach(function (v, k) { if (/^(metric|stat|by|where)$/.test(k)) pairs.push([k, v]); });
+    return P.pageLink('explore', pairs);
+  }
+
+  function evidenceRows(ev) {
+    var label = function (k) {
+      if (k === 'p95BeforeMs' && ev.before) return 'p95 in ' + ev.before;
+      if (k === 'p95AfterMs' && ev.after) return 'p95 in ' + ev.after;
+      if (EVIDENCE[k]) return EVIDENCE[k][0];
+      return k.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, function (c) { return c.toUpperCase(); });
+    };
+    return Object.keys(ev || {}).filter(function (k) { return k !== 'statement' && ev[k] !== null && ev[k] !== ''; }).map(function (k) {
+      var v = ev[k], kind = EVIDENCE[k] ? EVIDENCE[k][1] : /Ms$/.test(k) && isNum(v) ? 'ms' : isNum(v) ? 'num' : 'text', cell;
+      if (k === 'query' && typeof v === 'string' && exploreLink(v)) {
+        cell = '<a class="iss-explore" href="' + esc(exploreLink(v)) + '">Chart it in Explore →</a>';
+        return '<tr data-evidence="query"><th>Metric query</th><td>' + cell + '</td></tr>';
+      }
+      if (kind === 'ms') cell = esc(P.fmtMs(v));
+      else if (kind === 'int') cell = esc(P.fmtInt(v));
+      else if (kind === 'pct') cell = isNum(v) ? esc((v > 0 ? '+' : '') + (+v).toFixed(Math.abs(v) >= 10 ? 0 : 1) + '%') : esc(v);
+      else if (kind === 'num') cell = esc(String(+(+v).toFixed(2)));
+      else if (kind === 'code') cell = '<code>' + esc(v) + '</code>';
+      else cell = esc(typeof v === 'object' ? JSON.stringify(v) : v);
+      return '<tr data-evidence="' + esc(k) + '"><th>' + esc(label(k)) + '</th><td>' + cell + '</td></tr>';
+    }).join('');
+  }
+
+  function links(i) {
+    var out = [];
+    if ((i.type === 'n_plus_one' || i.type === 'regression') && i.route) {
+      out.push('<a id="issue-route-link" class="btn-link" href="' + esc(P.pageLink('route', [['service', i.service], ['route', i.route]])) +
+        '">Route detail →</a>');
+      out.push('<a id="issue-traces-link" class="btn-link" href="' + esc(P.pageLink('traces', [['service', i.service], ['route', i.route],
+        ['order', 'duration']])) + '">Slowest traces of this route →</a>');
+    }
+    if (i.type === 'slow_query' || i.type === 'n_plus_one') {
+      out.push('<a id="issue-db-link" class="btn-link" href="' + esc(P.pageLink('database', [['sort', i.type === 'slow_query' ? '-p95' : '-calls']])) +
+        '">Database queries →</a>');
+    }
+    return out.join('');
+  }
+
+  function detailHtml(i) {
+    var ev = i.evidence || {};
+    var buttons = ACTIONS.filter(function (a) { return a[1] !== i.status; }).map(function (a) {
+      return '<button type="button" class="btn iss-action' + (a[1] === 'open' ? '' : ' btn-quiet') + '" data-set-status="' + a[1] + '">' + a[0] + '</button>';
+    }).join('');
+    return '<a id="issue-back" class="crumb" href="' + esc(listLink()) + '">← Issues</a>' +
+      '<div class="card iss-head"><div class="iss-title-row">' + sevBadge(i.severity) + '<h1 id="issue-title">' + esc(i.title) + '</h1></div>' +
+      '<div class="iss-facts"><span><b>Status</b> <span id="issue-status">' + statusBadge(i.status) + '</span></span>' +
+      '<span><b>Type</b> <span id="issue-type">' + esc(TYPES[i.type] || i.type) + '</span></span>' +
+      (i.service ? '<span><b>Service</b> <code>' + esc(i.service) + '</code></span>' : '') +
+      (i.route ? '<span><b>Route</b> <code id="issue-route">' + esc(i.route) + '</code></span>' : '') +
+      '<span><b>Impact</b> <span id="issue-impact">' + esc(impactText(i)) + '</span></span>' +
+      '<span><b>First seen</b> ' + when(i.firstSeen) + '</span><span><b>Last seen</b> ' + when(i.lastSeen) + '</span>' +
+      (isNum(i.resolvedAt) ? '<span><b>Resolved</b> ' + when(i.resolvedAt) + '</span>' : '') + '</div>' +
+      '<div id="issue-actions" class="iss-actions">' + buttons + '</div></div>' +
+      '<div class="grid2 iss-grid"><div class="card"><h2>What happens</h2><p id="issue-description" class="iss-text">' + rich(i.description) + '</p>' +
+      '<div id="issue-recommendation" class="iss-rec"><h3>Recommendation</h3><p>' + rich(i.recommendation) + '</p></div>' +
+      '<div class="iss-links">' + links(i) + '</div></div>' +
+      '<div class="card"><h2>Evidence</h2>' +
+      (ev.statement ? '<pre id="issue-statement" class="iss-stmt"><code>' + esc(ev.statement) + '</code></pre>' : '') +
+      '<table id="issue-evidence" class="kv iss-ev"><tbody>' + evidenceRows(ev) + '</tbody></table></div></div>';
+  }
+
+  // ---- page -----------------------------------------------------------------------
+
+  var issuesPage = {
+    enter: function () {
+      var detail = !!state.arg;
+      $('issues-list-view').hidden = detail;
+      $('issue-view').hidden = !detail;
+      if (!detail) {
+        $('issues-type').value = typeParam();
+        var pairs = [];
+        if (state.params.get('status')) pairs.push('status=' + encodeURIComponent(statusParam()));
+        if (typeParam()) pairs.push('type=' + typeParam());
+        listLink.last = pairs.length ? '?' + pairs.join('&') : '';
+      }
+    },
+    refresh: function (ctx) {
+      pending.splice(0).forEach(function (m) { ctx.errors.push(m); });
+      return state.arg ? this.refreshDetail(ctx, state.arg) : this.refreshList(ctx);
+    },
+    refreshList: function (ctx) {
+      var status = statusParam(), type = typeParam();
+      // All statuses at once (a handful of issues): the tabs show their counts.
+      return api('/api/v1/issues', type ? [['type', type]] : []).then(function (res) {
+        if (current(ctx)) renderList(res.issues || [], status);
+      }, function (e) {
+        ctx.errors.push(P.errorText('Issues', e));
+        if (!current(ctx)) return;
+        var tbody = $('issues-table').querySelector('tbody');
+        P.failRow(tbody, 6, 'Failed to load the issues: see the error above');
+        tbody.__sig = null;
+        $('issues-meta').textContent = '';
+        P.showEmpty('issues-empty', '');
+      });
+    },
+    refreshDetail: function (ctx, id) {
+      var box = $('issue-view');
+      return api('/api/v1/issues/' + encodeURIComponent(id)).then(function (i) {
+        if (!current(ctx)) return;
+        box.setAttribute('data-issue-id', String(i.id));
+        box.setAttribute('data-status', i.status);
+        setHtml(box, detailHtml(i));
+      }, function (e) {
+        ctx.errors.push(P.errorText('Issue ' + id, e));
+        if (!current(ctx)) return;
+        box.removeAttribute('data-issue-id');
+        setHtml(box, '<a id="issue-back" class="crumb" href="' + esc(listLink()) + '">← Issues</a><h1>Issue ' + esc(id) + '</h1>' +
+          '<div class="card empty"><p>' + (e && e.status === 404 ? 'There is no issue with this id.' : 'The issue could not be loaded: see the error above.') + '</p></div>');
+      });
+    }
+  };
+
+  // ---- overview panel ---------------------------------------------------------------
+
+  function topIssues(ctx) {
+    var box = $('overview-issues');
+    if (!box) return null;
+    return api('/api/v1/issues', [['status', 'open']]).then(function (res) {
+      if (!current(ctx)) return;
+      var list = (res.issues || []).slice(0, 3);
+      $('overview-issues-more').textContent = res.issues && res.issues.length > 3 ? 'All ' + res.issues.length + ' open issues →' : 'All issues →';
+      setHtml(box, list.length ? '<ol class="iss-top">' + list.map(function (i) {
+        return '<li class="top-issue" data-issue-id="' + esc(i.id) + '">' + sevBadge(i.severity) +
+          ' <a class="issue-link" href="' + esc(issueLink(i.id)) + '">' + esc(i.title) + '</a>' +
+          '<span class="muted iss-top-impact">' + esc(impactText(i)) + '</span></li>';
+      }).join('') + '</ol>' : '<p class="muted none">No open issues. The analysis runs every minute.</p>');
+    }, function (e) {
+      ctx.errors.push(P.errorText('Top issues', e));
+      if (current(ctx)) setHtml(box, '<p class="muted none">Issues unavailable.</p>');
+    });
+  }
+
+  var overview = P.pages.overview, overviewRefresh = overview.refresh;
+  overview.refresh = function (ctx) { return Promise.all([overviewRefresh.call(overview, ctx), topIssues(ctx)]); };
+
+  // ---- wiring ------------------------------------------------------------------------
+
+  $('issues-status').addEventListener('click', function (e) {
+    var b = e.target.closest('button[data-status]');
+    if (!b) return;
+    P.setParam('status', b.getAttribute('data-status') === 'open' ? '' : b.getAttribute('data-status'));
+    P.writeHash();
+    issuesPage.enter();
+    P.refresh();
+  });
+  $('issues-type').addEventListener('change', function () {
+    P.setParam('type', this.value);
+    P.writeHash();
+    issuesPage.enter();
+    P.refresh();
+  });
+  $('issues-table').querySelector('tbody').addEventListener('click', function (e) {
+    if (e.target.closest('a, button') || (window.getSelection && String(window.getSelection()))) return;
+    var tr = e.target.closest('tr[data-href]');
+    if (tr) location.hash = tr.getAttribute('data-href');
+  });
+  $('issues-analyze').addEventListener('click', function () {
+    var btn = this, note = $('issues-run-note');
+    btn.disabled = true;
+    btn.textContent = 'Analyzing…';
+    note.textContent = '';
+    send('POST', '/api/v1/analysis/run').then(function (r) {
+      var f = r.failures || [];
+      note.textContent = 'Analyzed in ' + (isNum(r.seconds) ? (+r.seconds).toFixed(2) : '?') + ' s · ' + P.fmtInt(r.issues) +
+        (r.issues === 1 ? ' issue' : ' issues') + ' found';
+      if (f.length) pending.push('Analysis: ' + f.map(function (x) { return typeof x === 'string' ? x : JSON.stringify(x); }).join('; '));
+    }, function (e) {
+      pending.push('Analyze now: ' + e.message);
+    }).then(function () {
+      btn.disabled = false;
+      btn.textContent = 'Analyze now';
+      if (state.page === 'issues') P.refresh();
+    });
+  });
+  $('issue-view').addEventListener('click', function (e) {
+    var b = e.target.closest('button[data-set-status]');
+    if (!b) return;
+    var id = $('issue-view').getAttribute('data-issue-id'), to = b.getAttribute('data-set-status');
+    $('issue-actions').querySelectorAll('button').forEach(function (x) { x.disabled = true; });
+    send('PATCH', '/api/v1/issues/' + encodeURIComponent(id), { status: to }).then(function () {
+      if (state.page === 'issues') P.refresh();
+    }, function (err) {
+      $('issue-view').__sig = null; // re-render: the buttons come back
+      report('Set status to ' + to + ': ' + err.message);
+    });
+  });
+
+  P.pages.issues = issuesPage;
+})();
 
 """#),
         "loadtests.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
@@ -2643,6 +3016,41 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .lt-cmp td.lt-pct { text-align: left; font-family: var(--mono); font-size: 13px; }
 .page-head .more + .more { margin-left: 0; }
 .lt-grid { margin-bottom: 16px; }
+
+/* issues (issues.js) */
+.badge-info { background: rgba(37,99,235,.12); color: var(--accent); }
+.seg .iss-count { font-size: 11px; opacity: .75; margin-left: 2px; }
+.seg .iss-count:empty { display: none; }
+.iss-type-ctl select { font: 13px system-ui, sans-serif; color: var(--text); background: var(--card); border: 1px solid var(--border); border-radius: 6px; padding: 5px 8px; }
+.table td.txt + td.txt.iss-main, .table td.txt.iss-main { white-space: normal; font-family: inherit; font-size: 14px; min-width: 320px; }
+.table td.iss-main .sub { margin-top: 2px; }
+.table td.iss-impact { font-weight: 600; }
+.iss-status { background: var(--grid); }
+.iss-st-open { color: var(--crit); } .iss-st-acknowledged { color: var(--warn); } .iss-st-resolved { color: var(--ok); }
+.iss-head h1 { margin: 0; font-size: 18px; }
+.iss-title-row { display: flex; align-items: center; gap: 10px; margin-bottom: 10px; }
+.iss-facts { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 22px; font-size: 13px; }
+.iss-facts b { color: var(--muted); font-size: 11px; text-transform: uppercase; letter-spacing: .04em; margin-right: 4px; }
+.iss-facts code, .iss-text code, .iss-rec code { font: 12px var(--mono); }
+.iss-actions { display: flex; gap: 8px; margin-top: 12px; }
+.btn-quiet { background: var(--card); color: var(--accent); }
+.iss-grid { margin-bottom: 16px; }
+.iss-text { margin: 0 0 12px; }
+.iss-rec { border-left: 4px solid var(--accent); background: rgba(37,99,235,.08); padding: 8px 12px; border-radius: 4px; }
+.iss-rec h3 { margin: 0 0 4px; font-size: 11px; text-transform: uppercase; letter-spacing: .04em; color: var(--accent); }
+.iss-rec p { margin: 0; }
+.iss-links { display: flex; flex-wrap: wrap; gap: 8px 18px; margin-top: 12px; font-size: 13px; }
+.btn-link { text-decoration: none; }
+.iss-stmt { background: var(--bg); border: 1px solid var(--border); border-radius: 6px; padding: 8px 10px; margin: 0 0 10px;
+  font: 12px/1.5 var(--mono); white-space: pre-wrap; word-break: break-word; }
+.iss-ev th { width: 45%; font-family: system-ui, sans-serif; }
+#overview-issues-card h2 { font-family: inherit; }
+.iss-top { list-style: none; margin: 0; padding: 0; }
+.top-issue { display: flex; align-items: baseline; gap: 8px; padding: 5px 0; border-bottom: 1px solid var(--grid); }
+.top-issue:last-child { border-bottom: 0; }
+.top-issue .issue-link { text-decoration: none; }
+.top-issue .issue-link:hover { text-decoration: underline; }
+.iss-top-impact { margin-left: auto; font-size: 12px; white-space: nowrap; }
 
 """#),
         "vitals.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
