@@ -87,7 +87,13 @@ public actor IngestPipeline: Service {
         let flusher = Task { [store, logger] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                do { try await store.flushDeferred() } catch { logger.error("flushing derived metrics failed", metadata: ["error": "\(error)"]) }
+                do {
+                    try await store.flushDeferred()
+                } catch is CancellationError {
+                    return  // shutting down: the final flush below writes what is held
+                } catch {
+                    logger.error("flushing derived metrics failed", metadata: ["error": "\(error)"])
+                }
             }
         }
         await withGracefulShutdownHandler {
