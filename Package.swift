@@ -51,6 +51,31 @@ let package = Package(
             ]
         ),
         .target(name: "PerfwatchQuery", dependencies: ["PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage"]),
+        // Alert rules, the pure state machine, evaluation, routing/grouping/silences/escalation
+        // and notifiers (webhook, Slack, SMTP on NIO, in-app); sees data only through AlertDataSource.
+        .target(
+            name: "PerfwatchAlerting",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "PerfwatchAlertingTesting",
+            dependencies: [
+                "PerfwatchAlerting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "alerting-bench", dependencies: ["PerfwatchAlerting", "PerfwatchAlertingTesting"], path: "Benchmarks/alerting-bench"
+        ),
         .target(
             name: "PerfwatchAnalysis",
             dependencies: [
@@ -63,8 +88,9 @@ let package = Package(
         .target(
             name: "PerfwatchServer",
             dependencies: [
-                "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchIngest", "PerfwatchQuery", "PerfwatchLoad", "PerfwatchAnalysis",
+                "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchIngest", "PerfwatchQuery", "PerfwatchLoad", "PerfwatchAnalysis", "PerfwatchAlerting",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -116,6 +142,16 @@ let package = Package(
             dependencies: ["PerfwatchDemo", "PerfwatchIngest", "PerfwatchModel", "PerfwatchOTLP", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .testTarget(name: "PerfwatchQueryTests", dependencies: ["PerfwatchQuery", "PerfwatchStorage", "PerfwatchModel", "PerfwatchTesting"]),
+        .testTarget(
+            name: "PerfwatchAlertingTests",
+            dependencies: [
+                "PerfwatchAlerting", "PerfwatchAlertingTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "PerfwatchAnalysisTests",
             dependencies: [

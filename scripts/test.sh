@@ -31,6 +31,12 @@ if ! python3 -c 'import selenium, pytest, requests' >/dev/null 2>&1; then
 else
     echo "pip: selenium, pytest, requests already installed"
 fi
+if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+    echo "pip: installing aiosmtpd (the SMTP sink of the alerting tests)"
+    python3 -m pip install -q --disable-pip-version-check aiosmtpd
+else
+    echo "pip: aiosmtpd already installed"
+fi
 if ! python3 -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http' >/dev/null 2>&1; then
     echo "pip: installing opentelemetry-sdk opentelemetry-exporter-otlp-proto-http"
     python3 -m pip install -q --disable-pip-version-check opentelemetry-sdk opentelemetry-exporter-otlp-proto-http

@@ -28,10 +28,13 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
             ReleaseRegressionAnalyzer(engine: analysisEngine),
         ],
         store: store, logger: logger)
+    let alerting = try AlertingComponents.make(
+        configuration: configuration, engine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)), history: store,
+        logger: logger)
     var limits = ValidationLimits()
     limits.maxAgeMs = configuration.retention.rawMs
     let components = ServerComponents(
-        configuration: configuration, store: store, spanStore: store, rumStore: store, loadRuns: store, issues: store, analysis: analysis,
+        configuration: configuration, store: store, spanStore: store, rumStore: store, loadRuns: store, issues: store, analysis: analysis, alerting: alerting,
         rumKeys: try RUMKeys.load(configuration: configuration),
         rumLimiter: ClientRateLimiter(ratePerSecond: configuration.rum.ratePerSecond, burst: configuration.rum.burst), pipeline: pipeline,
         queryEngine: QueryEngine(store: store, configuration: .init(maxSeries: configuration.maxSeriesPerQuery)),
@@ -51,12 +54,16 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     RUMRoutes(components: components).register(on: router)
     LoadRunRoutes(components: components).register(on: router)
     IssueRoutes(components: components).register(on: router)
+    AlertRoutes(components: components).register(on: router)
     DashboardRoutes().register(on: router)
 
     // Shut down in reverse: the HTTP server first, then these from last to first, so the
     // pipeline (first) commits everything that was accepted before it stops.
     var services: [any Service] = [StoreCompaction(store: store, logger: logger), pipeline]
     services.append(analysis)
+    // The dispatcher before the evaluator: shutdown runs in reverse, so evaluation stops
+    // first and the dispatcher still sends what it produced.
+    services += [alerting.dispatcher, alerting.evaluator, RulesReloadOnHangup(alerting: alerting)]
     services.append(RetentionService(store: store, interval: .seconds(configuration.retentionIntervalSeconds), logger: logger))
     if configuration.hostMetricsIntervalSeconds > 0 {
         services.append(

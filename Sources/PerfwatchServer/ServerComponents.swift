@@ -14,6 +14,7 @@ struct ServerComponents: Sendable {
     let loadRuns: any LoadRunStore
     let issues: any IssueStore
     let analysis: AnalysisService
+    let alerting: AlertingComponents
     let rumKeys: RUMKeys
     let rumLimiter: ClientRateLimiter
     let pipeline: IngestPipeline

@@ -31,6 +31,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "YAML configuration file.")
     var config: String?
 
+    @Option(help: "Directory of alert rule files (*.yml); reloaded on SIGHUP and POST /api/v1/rules/reload.")
+    var rules: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -45,6 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let host { settings.host = host }
         if let port { settings.port = port }
         if let data { settings.dataDirectory = data }
+        if let rules { settings.rulesDirectory = rules }
         do { try settings.validate() } catch let error as ConfigurationError { throw ValidationError(error.description) }
 
         let level = Logger.Level(rawValue: logLevel) ?? .info

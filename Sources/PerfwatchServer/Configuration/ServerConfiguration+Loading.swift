@@ -34,7 +34,11 @@ extension ServerConfiguration {
             if loaded == nil { return }
             throw ConfigurationError("\(source): the top level must be a mapping")
         }
-        try Self.checkKeys(root, allowed: ["server", "storage", "limits", "host_metrics", "auth", "rum"], at: "")
+        try Self.checkKeys(root, allowed: ["server", "storage", "limits", "host_metrics", "auth", "rum", "alerting"], at: "")
+        if root["alerting"] != nil {
+            alertingYAML = text
+            alertingSource = source
+        }
         if let server = try Self.section(root, "server") {
             try Self.checkKeys(server, allowed: ["host", "port"], at: "server.")
             if let host = server["host"] { self.host = "\(host)" }
@@ -102,6 +106,7 @@ extension ServerConfiguration {
         if let value = environment["PERFWATCH_RETENTION_MINUTE"] { retention.minuteMs = try Self.duration(value, "PERFWATCH_RETENTION_MINUTE") }
         if let value = environment["PERFWATCH_RETENTION_HOUR"] { retention.hourMs = try Self.duration(value, "PERFWATCH_RETENTION_HOUR") }
         if let value = environment["PERFWATCH_RETENTION_SPANS"] { retention.spansMs = try Self.duration(value, "PERFWATCH_RETENTION_SPANS") }
+        if let rules = environment["PERFWATCH_RULES"], !rules.isEmpty { rulesDirectory = rules }
         if let key = environment["PERFWATCH_API_KEY"], !key.isEmpty {
             apiKeys.append(APIKey(key: key, scopes: ["ingest", "read", "admin"]))
         }

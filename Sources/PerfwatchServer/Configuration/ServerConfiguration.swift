@@ -29,6 +29,12 @@ public struct ServerConfiguration: Sendable {
     public var retentionIntervalSeconds = 300.0
     public var apiKeys: [APIKey] = []
     public var rum = RUMConfiguration()
+    /// The configuration file's text when it has an `alerting:` section (channels and routes,
+    /// parsed by `AlertingConfiguration`, which names file, line and field on errors).
+    public var alertingYAML: String?
+    public var alertingSource = "config"
+    /// Directory of alert rule files (`--rules`, `PERFWATCH_RULES`), reloaded on SIGHUP.
+    public var rulesDirectory: String?
 
     public init() {}
 

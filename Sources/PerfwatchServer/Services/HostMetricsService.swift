@@ -57,6 +57,8 @@ struct HostMetricsService: Service {
                 gauge("perfwatch.ingest.rate", Double(ingested - previousIngested) / elapsedSeconds, unit: "samples/s")
             }
             gauge("perfwatch.storage.bytes", Double(components.store.storageBytes()), unit: "bytes")
+            // Items refused at ingest so far, cumulative (the IngestRejections alert rule takes its rate).
+            counter("perfwatch.ingest.rejected", Double(components.statistics.snapshot.rejectedByReason.values.reduce(0, +)), unit: "items")
             // The next rate leaves out these points of our own.
             previousIngested = ingested + UInt64(points.count)
             do {

@@ -219,6 +219,31 @@ enum EmbeddedSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v8-performance-alerts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE performance_alerts (
+                        id INTEGER PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        alert_id TEXT NOT NULL,
+                        rule TEXT NOT NULL,
+                        group_name TEXT NOT NULL,
+                        labels TEXT NOT NULL,
+                        severity TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        threshold REAL NOT NULL,
+                        value REAL,
+                        active_ms INTEGER NOT NULL,
+                        fired_ms INTEGER,
+                        resolved_ms INTEGER,
+                        acknowledged_by TEXT,
+                        acknowledged_ms INTEGER,
+                        at_ms INTEGER NOT NULL,
+                        silenced INTEGER NOT NULL
+                    );
+                    CREATE INDEX performance_alerts_by_time ON performance_alerts (at_ms);
+                    """)
+        }
         return migrator
     }
 

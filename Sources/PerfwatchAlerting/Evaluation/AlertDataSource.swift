@@ -1,0 +1,67 @@
+/// One label set of a query result and its value (`nil` = no data for it).
+public struct AlertSample: Sendable, Hashable {
+    public var labels: [String: String]
+    public var value: Double?
+    public init(labels: [String: String], value: Double?) {
+        self.labels = labels
+        self.value = value
+    }
+}
+
+/// Answers alert queries; the server implements it over the query engine.
+///
+/// Return one sample per distinct combination of `query.by` labels present in the
+/// window `[timeMs - query.window, timeMs]`, with those labels only. An unknown metric
+/// returns `[]` (the rule then follows its `no_data` policy). `query.ratioTo` is always
+/// `nil` here: the evaluator computes ratios from two single-metric queries.
+public protocol AlertDataSource: Sendable {
+    func values(for query: AlertQuery, at timeMs: Int64) async throws -> [AlertSample]
+}
+
+/// Where state transitions go for the alert history (the server stores them).
+public protocol AlertHistorySink: Sendable {
+    func record(_ events: [AlertHistoryEvent]) async
+}
+
+/// One line of alert history: a transition or an acknowledgement of one instance.
+public struct AlertHistoryEvent: Sendable, Codable, Hashable {
+    public enum Kind: String, Sendable, Codable {
+        case pending, firing, resolved
+        /// pending → inactive before `for` elapsed.
+        case cancelled
+        case acknowledged
+    }
+
+    public var kind: Kind
+    /// The instance's fingerprint (stable per rule + labels).
+    public var alertID: String
+    public var ruleName: String
+    public var groupName: String
+    /// Full labels: `alertname`, rule labels and query labels.
+    public var labels: [String: String]
+    public var severity: String
+    /// The rendered `summary` annotation.
+    public var message: String
+    public var annotations: [String: String]
+    public var threshold: Double
+    public var value: Double?
+    /// When the condition started holding, unix ms.
+    public var activeAt: Int64
+    public var firedAt: Int64?
+    public var resolvedAt: Int64?
+    public var acknowledgedBy: String?
+    public var acknowledgedAt: Int64?
+    /// When this event happened, unix ms.
+    public var at: Int64
+    /// Whether an active silence covered the alert (it was recorded but not sent).
+    public var silenced: Bool
+}
+
+/// Keeps history in memory (tests, and a server without storage).
+public actor InMemoryAlertHistory: AlertHistorySink {
+    public private(set) var events: [AlertHistoryEvent] = []
+    public init() {}
+    public func record(_ events: [AlertHistoryEvent]) {
+        self.events += events
+    }
+}

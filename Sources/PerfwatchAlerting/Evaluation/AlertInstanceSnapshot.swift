@@ -1,0 +1,59 @@
+/// A current (pending or firing) alert instance, as the API and dashboard show it.
+public struct AlertInstanceSnapshot: Sendable, Codable, Hashable, Identifiable {
+    /// The fingerprint; use it to acknowledge.
+    public var id: String
+    public var ruleName: String
+    public var groupName: String
+    public var state: AlertState
+    /// Full labels: `alertname`, rule labels and query labels.
+    public var labels: [String: String]
+    /// Rendered with the latest value.
+    public var annotations: [String: String]
+    public var value: Double?
+    public var threshold: Double
+    public var severity: String
+    /// When the condition started holding (pending since), unix ms.
+    public var activeAt: Int64
+    /// When it started firing, unix ms.
+    public var firedAt: Int64?
+    public var lastEvaluatedAt: Int64
+    public var acknowledgement: Acknowledgement?
+}
+
+/// How a rule's evaluations are going, for the rules API and the "evaluation failing" alert.
+public struct RuleEvaluationStatus: Sendable, Codable, Hashable {
+    public enum Health: String, Sendable, Codable {
+        /// Not evaluated yet.
+        case unknown
+        case ok
+        /// The query returned nothing (e.g. a metric nobody sends yet).
+        case noData = "no_data"
+        /// The last evaluation failed; `lastError` says why.
+        case error
+    }
+
+    public var groupName: String
+    public var ruleName: String
+    public var health: Health
+    public var lastEvaluatedAt: Int64?
+    public var lastDurationMs: Double?
+    public var lastError: String?
+    public var pendingCount: Int
+    public var firingCount: Int
+}
+
+/// Tunables of the evaluator.
+public struct AlertEvaluatorConfiguration: Sendable {
+    /// Base URL for `generatorURL` links (`<externalURL>/alerts?rule=<name>`).
+    public var externalURL: String
+    /// Upper bound for one rule's query; `nil` = the group's interval.
+    public var queryTimeout: Duration?
+    /// Queries of one group run this many at a time.
+    public var maxConcurrentQueries: Int
+
+    public init(externalURL: String = "http://127.0.0.1:4318", queryTimeout: Duration? = nil, maxConcurrentQueries: Int = 8) {
+        self.externalURL = externalURL
+        self.queryTimeout = queryTimeout
+        self.maxConcurrentQueries = maxConcurrentQueries
+    }
+}

@@ -1,0 +1,289 @@
+import Foundation
+import PerfwatchAlerting
+import PerfwatchAlertingTesting
+import Testing
+
+@Suite struct EvaluatorTests {
+    func latencyRule(for pendingFor: Duration = .zero, name: String = "ApiLatencyHigh", metric: String = "http.server.duration") -> AlertRule {
+        AlertRule(
+            name: name, query: AlertQuery(metric: metric, stat: "p95", by: ["route"]), op: .greaterThan, threshold: 2000,
+            pendingFor: pendingFor, labels: ["severity": "critical"],
+            annotations: ["summary": "p95 of {{ $labels.route }} is {{ $value | ms }} (threshold {{ $threshold | ms }}) for {{ $for }}"])
+    }
+
+    func group(_ rules: AlertRule..., interval: Duration = .seconds(15)) -> [AlertRuleGroup] {
+        [AlertRuleGroup(name: "api", interval: interval, rules: rules)]
+    }
+
+    @Test func pendingThenFiringThenResolvedIsRecordedWithTheMessage() async throws {
+        let clock = ManualAlertClock()
+        let data = InMemoryAlertDataSource()
+        let history = InMemoryAlertHistory()
+        let evaluator = AlertEvaluator(groups: group(latencyRule(for: .seconds(60))), dataSource: data, history: history, clock: clock)
+        data.set("http.server.duration", [(["route": "GET /checkout"], 2400)])
+        await evaluator.evaluateAll()
+        #expect(await evaluator.alerts().map(\.state) == [.pending])
+        clock.advance(by: .seconds(60))
+        await evaluator.evaluateAll()
+        let firing = try #require(await evaluator.alerts().first)
+        #expect(firing.state == .firing)
+        #expect(firing.annotations["summary"] == "p95 of GET /checkout is 2.4 s (threshold 2 s) for 1 min")
+        #expect(firing.labels == ["alertname": "ApiLatencyHigh", "route": "GET /checkout", "severity": "critical"])
+        #expect(firing.firedAt == clock.now())
+        clock.advance(by: .seconds(15))
+        data.set("http.server.duration", [(["route": "GET /checkout"], 300)])
+        await evaluator.evaluateAll()
+        #expect(await evaluator.alerts().isEmpty)
+        let events = await history.events
+        #expect(events.map(\.kind) == [.pending, .firing, .resolved])
+        #expect(events[1].message == "p95 of GET /checkout is 2.4 s (threshold 2 s) for 1 min")
+        #expect(events[1].severity == "critical")
+        #expect(events[1].threshold == 2000)
+        #expect(events[1].value == 2400)
+        #expect(events[2].resolvedAt == clock.now())
+        #expect(Set(events.map(\.alertID)).count == 1)
+    }
+
+    @Test func failingRuleIsMarkedAndOthersStillRun() async throws {
+        let data = InMemoryAlertDataSource()
+        data.fail("db.query.duration", with: "storage unavailable")
+        data.set("http.server.duration", [(["route": "/a"], 5000)])
+        let evaluator = AlertEvaluator(
+            groups: group(latencyRule(name: "Db", metric: "db.query.duration"), latencyRule()), dataSource: data, clock: ManualAlertClock())
+        await evaluator.evaluateAll()
+        let statuses = await evaluator.ruleStatuses()
+        #expect(statuses.map(\.health) == [.error, .ok])
+        #expect(statuses[0].lastError == "storage unavailable")
+        #expect(statuses[0].lastEvaluatedAt != nil)
+        #expect(statuses[1].firingCount == 1)
+        #expect(await evaluator.alerts().map(\.ruleName) == ["ApiLatencyHigh"])
+    }
+
+    @Test func hangingQueryTimesOutWithoutHoldingUpOtherRules() async throws {
+        let data = InMemoryAlertDataSource()
+        data.hang("db.query.duration")
+        data.set("http.server.duration", [(["route": "/a"], 5000)])
+        let evaluator = AlertEvaluator(
+            groups: group(latencyRule(name: "Db", metric: "db.query.duration"), latencyRule()), dataSource: data, clock: ManualAlertClock(),
+            configuration: AlertEvaluatorConfiguration(queryTimeout: .milliseconds(100)))
+        let started = ContinuousClock.now
+        await evaluator.evaluateAll()
+        #expect(ContinuousClock.now - started < .seconds(1))
+        let statuses = await evaluator.ruleStatuses()
+        #expect(statuses[0].health == .error)
+        #expect(statuses[0].lastError?.contains("did not finish within 100ms") == true)
+        #expect(statuses[1].firingCount == 1)
+    }
+
+    @Test func unknownMetricIsNoDataAndQuiet() async {
+        let evaluator = AlertEvaluator(groups: group(latencyRule(metric: "nobody.sends.this")), dataSource: InMemoryAlertDataSource(), clock: ManualAlertClock())
+        await evaluator.evaluateAll()
+        #expect(await evaluator.ruleStatuses().first?.health == .noData)
+        #expect(await evaluator.alerts().isEmpty)
+    }
+
+    @Test func errorRateIsARatioOfTwoMetrics() async throws {
+        let data = InMemoryAlertDataSource()
+        data.set("http.server.errors", [(["route": "/a"], 12), (["route": "/b"], 1)])
+        data.set("http.server.duration", [(["route": "/a"], 100), (["route": "/b"], 100), (["route": "/c"], 50), (["route": "/idle"], 0)])
+        let rule = try #require(DefaultAlertRules.groups.flatMap(\.rules).first { $0.name == "ErrorRateHigh" })
+        var immediate = rule
+        immediate.pendingFor = .zero
+        immediate.query.by = ["route"]
+        let evaluator = AlertEvaluator(groups: group(immediate), dataSource: data, clock: ManualAlertClock())
+        await evaluator.evaluateAll()
+        let alerts = await evaluator.alerts()
+        #expect(alerts.map { $0.labels["route"] } == ["/a"])
+        #expect(alerts.first?.value == 0.12)
+        #expect(alerts.first?.annotations["summary"] == "error rate of /a is 12% (threshold 5%) for 0 s")
+        let queried = Set(data.queries.map(\.metric))
+        #expect(queried == ["http.server.errors", "http.server.duration"])
+        #expect(data.queries.allSatisfy { $0.ratioTo == nil })
+    }
+
+    @Test func evaluationFailingIsAnOrdinaryRule() async throws {
+        let data = InMemoryAlertDataSource()
+        data.fail("db.query.duration", with: "boom")
+        var selfRule = try #require(DefaultAlertRules.groups.flatMap(\.rules).first { $0.name == "AlertEvaluationFailing" })
+        selfRule.pendingFor = .zero
+        let evaluator = AlertEvaluator(groups: group(latencyRule(name: "Db", metric: "db.query.duration"), selfRule), dataSource: data, clock: ManualAlertClock())
+        await evaluator.evaluateAll()
+        await evaluator.evaluateAll()
+        let alerts = await evaluator.alerts()
+        #expect(alerts.map(\.ruleName) == ["AlertEvaluationFailing"])
+        #expect(alerts.first?.labels["rule"] == "Db")
+        #expect(alerts.first?.annotations["summary"] == "alert rule Db (group api) fails to evaluate for 0 s")
+    }
+
+    @Test func silencedAlertsAreEvaluatedAndRecordedButNotSent() async throws {
+        let clock = ManualAlertClock()
+        let data = InMemoryAlertDataSource()
+        let pager = RecordingNotifier()
+        let history = InMemoryAlertHistory()
+        let configuration = AlertingConfiguration(channels: [NotificationChannel(name: "pager", kind: .webhook, url: "http://x/")], routes: [NotificationRoute(channels: ["pager"])])
+        let dispatcher = NotificationDispatcher(configuration: configuration, notifiers: ["pager": pager], clock: clock)
+        await dispatcher.addSilence(try Silence.validated(id: "m1", matchers: ["route=~GET /check.*"], startsAt: clock.now(), endsAt: clock.now() + 3_600_000, createdBy: "ops", comment: "maintenance"))
+        let evaluator = AlertEvaluator(groups: group(latencyRule()), dataSource: data, dispatcher: dispatcher, history: history, clock: clock)
+        data.set("http.server.duration", [(["route": "GET /checkout"], 2400), (["route": "GET /cart"], 2600)])
+        await evaluator.evaluateAll()
+        await dispatcher.waitForDeliveries()
+        #expect(await evaluator.alerts().count == 2)
+        #expect(pager.sent.count == 1)
+        #expect(pager.sent.first?.alerts.map { $0.labels["route"] } == ["GET /cart"])
+        let events = await history.events
+        #expect(events.count == 2)
+        #expect(events.first { $0.labels["route"] == "GET /checkout" }?.silenced == true)
+        #expect(events.first { $0.labels["route"] == "GET /cart" }?.silenced == false)
+    }
+
+    func escalationSetup() -> (ManualAlertClock, InMemoryAlertDataSource, RecordingNotifier, RecordingNotifier, NotificationDispatcher, AlertEvaluator) {
+        let clock = ManualAlertClock()
+        let data = InMemoryAlertDataSource()
+        let first = RecordingNotifier(), second = RecordingNotifier()
+        let configuration = AlertingConfiguration(
+            channels: [NotificationChannel(name: "slack", kind: .slack, url: "http://x/"), NotificationChannel(name: "pager", kind: .webhook, url: "http://x/")],
+            routes: [NotificationRoute(channels: ["slack"], escalate: [EscalationStep(after: .seconds(900), channels: ["pager"])])])
+        let dispatcher = NotificationDispatcher(configuration: configuration, notifiers: ["slack": first, "pager": second], clock: clock)
+        let evaluator = AlertEvaluator(groups: group(latencyRule()), dataSource: data, dispatcher: dispatcher, clock: clock)
+        data.set("http.server.duration", [(["route": "GET /checkout"], 2400)])
+        return (clock, data, first, second, dispatcher, evaluator)
+    }
+
+    @Test func unacknowledgedAlertEscalatesToTheSecondChannel() async {
+        let (clock, _, slack, pager, dispatcher, evaluator) = escalationSetup()
+        await evaluator.evaluateAll()
+        clock.advance(by: .seconds(600))
+        await evaluator.evaluateAll()
+        await dispatcher.flush()
+        await dispatcher.waitForDeliveries()
+        #expect(slack.sent.count == 1)
+        #expect(pager.sent.isEmpty, "not yet: 10 of 15 minutes")
+        clock.advance(by: .seconds(300))
+        await dispatcher.flush()
+        await dispatcher.waitForDeliveries()
+        #expect(pager.sent.count == 1)
+        #expect(pager.sent.first?.reason == .escalation)
+    }
+
+    @Test func acknowledgementStopsEscalationAndIsRecorded() async throws {
+        let (clock, _, slack, pager, dispatcher, evaluator) = escalationSetup()
+        let history = InMemoryAlertHistory()
+        _ = history
+        await evaluator.evaluateAll()
+        let id = try #require(await evaluator.alerts().first?.id)
+        clock.advance(by: .seconds(300))
+        let acknowledged = try await evaluator.acknowledge(alertID: id, by: "alice", comment: "looking")
+        #expect(acknowledged.acknowledgement?.by == "alice")
+        clock.advance(by: .seconds(3600))
+        await evaluator.evaluateAll()
+        await dispatcher.flush()
+        await dispatcher.waitForDeliveries()
+        #expect(slack.sent.count == 1)
+        #expect(pager.sent.isEmpty)
+        #expect(await evaluator.alerts().first?.acknowledgement?.by == "alice")
+        await #expect(throws: AlertingError.self) { try await evaluator.acknowledge(alertID: "0000000000000000", by: "bob") }
+    }
+
+    @Test func reloadKeepsStateAndResolvesRemovedRules() async {
+        let clock = ManualAlertClock()
+        let data = InMemoryAlertDataSource()
+        let pager = RecordingNotifier()
+        let configuration = AlertingConfiguration(channels: [NotificationChannel(name: "pager", kind: .webhook, url: "http://x/")], routes: [NotificationRoute(channels: ["pager"], groupInterval: .zero)])
+        let dispatcher = NotificationDispatcher(configuration: configuration, notifiers: ["pager": pager], clock: clock)
+        let evaluator = AlertEvaluator(groups: group(latencyRule()), dataSource: data, dispatcher: dispatcher, clock: clock)
+        data.set("http.server.duration", [(["route": "/a"], 5000)])
+        await evaluator.evaluateAll()
+        await evaluator.replaceRules(group(latencyRule()))
+        clock.advance(by: .seconds(15))
+        await evaluator.evaluateAll()
+        await dispatcher.waitForDeliveries()
+        #expect(pager.sent.count == 1, "a reload does not re-notify")
+        #expect(await evaluator.alerts().first?.state == .firing)
+        await evaluator.replaceRules([])
+        await dispatcher.waitForDeliveries()
+        #expect(pager.sent.map(\.status) == [.firing, .resolved])
+        #expect(await evaluator.alerts().isEmpty)
+    }
+
+    /// The service end to end: a real webhook receiver gets the payload within one
+    /// interval + 1 s of the crossing, and the resolved payload after recovery.
+    @Test func serviceNotifiesWithinIntervalPlusOneSecond() async throws {
+        try await withReceiver { baseURL, received in
+            let data = InMemoryAlertDataSource()
+            data.set("http.server.duration", [(["route": "GET /checkout"], 300)])
+            let configuration = AlertingConfiguration(
+                channels: [NotificationChannel(name: "pager", kind: .webhook, url: baseURL + "/hook", timeout: .seconds(2))],
+                routes: [NotificationRoute(channels: ["pager"], groupInterval: .milliseconds(100))])
+            let dispatcher = NotificationDispatcher(configuration: configuration, notifiers: NotificationDispatcher.makeNotifiers(for: configuration, inApp: nil), tick: .milliseconds(20))
+            let interval = Duration.milliseconds(300)
+            let evaluator = AlertEvaluator(groups: group(latencyRule(), interval: interval), dataSource: data, dispatcher: dispatcher)
+            let service = Task { try await evaluator.run() }
+            let ticker = Task { try await dispatcher.run() }
+            defer {
+                service.cancel()
+                ticker.cancel()
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let crossed = ContinuousClock.now
+            data.set("http.server.duration", [(["route": "GET /checkout"], 2400)])
+            await received.wait(for: 1)
+            let latency = ContinuousClock.now - crossed
+            #expect(received.all.count == 1)
+            #expect(latency <= interval + .seconds(1))
+            #expect(received.json(0)?["status"] as? String == "firing")
+            data.set("http.server.duration", [(["route": "GET /checkout"], 300)])
+            await received.wait(for: 2)
+            #expect(received.json(1)?["status"] as? String == "resolved")
+        }
+    }
+
+    @Test func reloadRestartsTheServiceLoops() async throws {
+        let data = InMemoryAlertDataSource()
+        let evaluator = AlertEvaluator(groups: group(latencyRule(), interval: .milliseconds(20)), dataSource: data)
+        let service = Task { try await evaluator.run() }
+        defer { service.cancel() }
+        func waitUntil(_ condition: () -> Bool) async {
+            let deadline = ContinuousClock.now + .seconds(3)
+            while !condition() && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+        }
+        await waitUntil { data.queries.count >= 3 }
+        #expect(data.queries.count >= 3, "evaluates repeatedly on its interval")
+        await evaluator.replaceRules([AlertRuleGroup(name: "other", interval: .milliseconds(20), rules: [latencyRule(metric: "other.metric")])])
+        let afterReload = data.queries.count
+        await waitUntil { data.queries.count >= afterReload + 3 }
+        #expect(data.queries.suffix(2).allSatisfy { $0.metric == "other.metric" })
+        service.cancel()
+        _ = try? await service.value
+    }
+}
+
+@Suite struct StatisticsTests {
+    @Test func meanTimesToAcknowledgeAndResolve() async throws {
+        let clock = ManualAlertClock()
+        let data = InMemoryAlertDataSource()
+        let history = InMemoryAlertHistory()
+        let rule = AlertRule(name: "Slow", query: AlertQuery(metric: "m", stat: "p95", by: ["route"]), op: .greaterThan, threshold: 1)
+        let evaluator = AlertEvaluator(groups: [AlertRuleGroup(name: "g", rules: [rule])], dataSource: data, history: history, clock: clock)
+        data.set("m", [(["route": "/a"], 5), (["route": "/b"], 5)])
+        await evaluator.evaluateAll()
+        clock.advance(by: .seconds(60))
+        let id = try #require(await evaluator.alerts().first { $0.labels["route"] == "/a" }?.id)
+        try await evaluator.acknowledge(alertID: id, by: "alice")
+        clock.advance(by: .seconds(60))
+        data.set("m", [(["route": "/a"], 0), (["route": "/b"], 0)])
+        await evaluator.evaluateAll()
+        let statistics = AlertStatistics.compute(await history.events)
+        #expect(statistics.fired == 2)
+        #expect(statistics.meanTimeToAcknowledgeMs == 60_000)
+        #expect(statistics.meanTimeToResolveMs == 120_000)
+        #expect(statistics.rules.map(\.ruleName) == ["Slow"])
+        #expect(statistics.rules.first?.acknowledged == 1)
+    }
+
+    @Test func tabbedJSONStillDecodes() throws {
+        let body = "{\n\t\"alert\":\t\"X\",\n\t\"query\": {\"metric\": \"m\", \"stat\": \"avg\"},\n\t\"op\": \"<\",\n\t\"threshold\": 3\n}"
+        let rule = try AlertRule.decodeJSON(Data(body.utf8))
+        #expect(rule.name == "X")
+        #expect(rule.threshold == 3)
+    }
+}
