@@ -1,7 +1,7 @@
 /* Perfwatch dashboard app: hash routing, data loading, live refresh.
  * Pages register in PAGES (pages in other files through window.PW.pages, e.g.
- * vitals.js, loadtests.js, issues.js); later pages (alerts) slot in by adding an entry and a
- * <section id="page-NAME">. A hash is
+ * vitals.js, loadtests.js, issues.js, alerts.js); later pages slot in by adding an entry and a
+ * <section id="page-NAME">. PW.onRefresh(fn) runs fn(ctx) with every refresh (e.g. the nav's alert badge). A hash is
  * #/PAGE[/ARG][?params]; ARG is e.g. the trace id of #/trace/ID. */
 (function () {
   'use strict';
@@ -12,7 +12,7 @@
   // Multiples of the server's rollup resolutions (10s, 1m, 1h) so buckets never alias.
   var STEPS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400]; // seconds
   var MAX_POINTS = 300;
-  var SOON = { alerts: 'Alerts' };
+  var SOON = {};
   // Detail pages highlight their list page in the nav.
   var NAV_PARENT = { route: 'routes', trace: 'traces' };
 
@@ -190,6 +190,7 @@
     var page = PAGES[state.page];
     if (!page) return;
     var ctx = { seq: ++state.seq, errors: [] };
+    refreshHooks.forEach(function (fn) { try { fn(ctx); } catch (e) { if (window.console) console.error(e); } });
     state.inFlight = true;
     state.lastRefresh = Date.now();
     Promise.resolve().then(function () { return page.refresh(ctx); }).catch(function (e) {
@@ -202,6 +203,8 @@
       if (state.pending) { state.pending = false; scheduleRefresh(); }
     });
   }
+
+  var refreshHooks = [];
 
   // Live refreshes: at most one per second, never two in flight.
   function scheduleRefresh() {
@@ -1164,7 +1167,8 @@
     pages: PAGES, state: state, $: $, esc: esc, api: api, errorText: errorText, timeWindow: timeWindow,
     writeHash: writeHash, setParam: setParam, refresh: refresh, pageLink: pageLink, seriesName: seriesName,
     isNum: isNum, fmtMs: fmtMs, fmtInt: fmtInt, fmtPct: fmtPct, fmtWhen: fmtWhen, showEmpty: showEmpty,
-    sortSpec: sortSpec, sortList: sortList, markSorted: markSorted, bindSort: bindSort, failRow: failRow
+    sortSpec: sortSpec, sortList: sortList, markSorted: markSorted, bindSort: bindSort, failRow: failRow,
+    onRefresh: function (fn) { refreshHooks.push(fn); }
   };
 
   // ---- wiring -------------------------------------------------------------------------

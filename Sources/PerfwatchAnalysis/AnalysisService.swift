@@ -41,12 +41,12 @@ public actor AnalysisService: Service {
         }
     }
 
-    /// One pass now (also `POST /api/v1/analysis/run`).
-    public func runPass(nowMs: Int64) async -> PassReport {
+    /// One pass now (also `POST /api/v1/analysis/run`), over `windowMs` (default: the configured window).
+    public func runPass(nowMs: Int64, windowMs: Int64? = nil) async -> PassReport {
         let clock = ContinuousClock()
         let started = clock.now
         var report = PassReport()
-        let context = AnalysisContext(from: nowMs - configuration.windowMs, to: nowMs, nowMs: nowMs)
+        let context = AnalysisContext(from: nowMs - (windowMs ?? configuration.windowMs), to: nowMs, nowMs: nowMs)
         var findings: [PerformanceIssue] = []
         var analyzed: Set<String> = []
         for analyzer in analyzers {

@@ -20,6 +20,12 @@ struct AlertRoutes {
         router.delete("/api/v1/silences/:id") { _, context in try await self.removeSilence(context.parameters.get("id") ?? "") }
         router.get("/api/v1/alerts/notifications") { _, _ in try await self.notifications() }
         router.get("/api/v1/alerts/deliveries") { _, _ in try await self.deliveries() }
+        // Links in notifications (`<external URL>/alerts?rule=…`) open the dashboard's Alerts page.
+        router.get("/alerts") { request, _ in
+            let rule = request.uri.queryParameters["rule"].map(String.init) ?? ""
+            let target = rule.isEmpty ? "/#/alerts" : "/#/alerts?tab=active&rule=" + (rule.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            return Response(status: .found, headers: [.location: target])
+        }
     }
 
     static func encode(_ value: some Encodable) throws -> String {

@@ -13,7 +13,7 @@ struct IssueRoutes {
         router.rejectOtherMethods("/api/v1/issues", allowed: [.get])
         router.get("/api/v1/issues/:id") { _, context in try await self.one(context.parameters.get("id") ?? "") }
         router.patch("/api/v1/issues/:id") { request, context in try await self.update(request, id: context.parameters.get("id") ?? "") }
-        router.post("/api/v1/analysis/run") { _, _ in try await self.runPass() }
+        router.post("/api/v1/analysis/run") { request, _ in try await self.runPass(request) }
     }
 
     func list(_ request: Request) async throws -> Response {
@@ -70,8 +70,16 @@ struct IssueRoutes {
         return .json(json.text)
     }
 
-    func runPass() async throws -> Response {
-        let report = await components.analysis.runPass(nowMs: TimeParsing.nowMs())
+    /// `window=24h` analyzes a longer stretch than the periodic pass (default 1 h).
+    func runPass(_ request: Request) async throws -> Response {
+        var window: Int64? = nil
+        if let text = request.uri.queryParameters["window"].map(String.init), !text.isEmpty {
+            guard let ms = TimeParsing.parseDuration(text), ms > 0 else {
+                throw PerfwatchError(.badRequest, "window '\(text)' is not a duration like 1h or 24h")
+            }
+            window = ms
+        }
+        let report = await components.analysis.runPass(nowMs: TimeParsing.nowMs(), windowMs: window)
         var json = JSONText()
         json.raw("{\"seconds\":")
         json.number((report.seconds * 1000).rounded() / 1000)
