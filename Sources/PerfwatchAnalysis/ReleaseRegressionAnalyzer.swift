@@ -20,9 +20,12 @@ public struct ReleaseRegressionAnalyzer: Analyzer {
         let columns = try await engine.table(
             "http.server.duration", [.percentile(0.95), .count], by: ["service", "route", "version"], from: context.from, to: context.to,
             nowMs: context.nowMs)
-        // First appearance of each release per service: the earliest minute with data.
+        // First appearance of each release per service: the earliest window with data. About
+        // 100 windows over the range (at least a minute) order releases well enough and keep a
+        // day-long pass cheap (1-minute steps over 24 h read every 1-minute bucket).
+        let step = max(60_000, (context.to - context.from) / 96 / 60_000 * 60_000)
         let firstSeen = try await engine.execute(
-            MetricQuery(metric: "http.server.duration", stat: .count, from: context.from, to: context.to, step: 60_000, groupBy: ["service", "version"]),
+            MetricQuery(metric: "http.server.duration", stat: .count, from: context.from, to: context.to, step: step, groupBy: ["service", "version"]),
             nowMs: context.nowMs)
         var releaseStart: [String: [String: Int64]] = [:]  // service → version → first minute
         for series in firstSeen.series {
