@@ -123,7 +123,7 @@ let package = Package(
         ),
         .target(
             name: "PerfwatchTesting",
-            dependencies: ["PerfwatchModel", "PerfwatchStorage", "PerfwatchServer", "CZlib"]
+            dependencies: ["PerfwatchModel", "PerfwatchStorage", "PerfwatchServer", "PerfwatchIngest"]
         ),
         .testTarget(name: "PerfwatchSketchTests", dependencies: ["PerfwatchSketch", "PerfwatchTesting"]),
         .testTarget(

@@ -69,13 +69,7 @@ public struct SpanBlock: Sendable {
         var digits = 0
         for byte in traceID.utf8 {
             guard digits < 16 else { break }
-            let nibble: UInt8
-            switch byte {
-            case 48...57: nibble = byte - 48
-            case 97...102: nibble = byte - 87
-            case 65...70: nibble = byte - 55
-            default: return nil
-            }
+            guard let nibble = Hex.nibble(byte) else { return nil }
             value = value << 4 | UInt64(nibble)
             digits += 1
         }

@@ -37,7 +37,7 @@ public struct OTLPJSONTraceDecoder: Sendable {
         ]
         for (name, snake, target) in ids {
             guard let raw = Self.field(value, name, snake) else { continue }
-            guard let text = raw.stringValue, let bytes = OTLPSpanBuilder.bytes(fromHex: text) else {
+            guard let text = raw.stringValue, let bytes = Hex.decode(text) else {
                 return .failure(OTLPRejection("\(name) is not hex"))
             }
             fields[keyPath: target] = bytes

@@ -66,9 +66,9 @@ struct OTLPSpanBuilder {
             return .failure(OTLPRejection("span '\(fields.name.prefix(64))' ends before it starts"))
         }
         let (attributes, _) = limits.apply(fields.attributes)
-        let parent = fields.parentSpanID.contains(where: { $0 != 0 }) ? Self.hex(fields.parentSpanID) : ""
+        let parent = fields.parentSpanID.contains(where: { $0 != 0 }) ? Hex.encode(fields.parentSpanID) : ""
         var span = Span(
-                traceID: Self.hex(fields.traceID), spanID: Self.hex(fields.spanID), parentSpanID: parent, service: service,
+                traceID: Hex.encode(fields.traceID), spanID: Hex.encode(fields.spanID), parentSpanID: parent, service: service,
                 name: String(fields.name.prefix(1024)), kind: Span.Kind(rawValue: fields.kind) ?? .unspecified,
                 startNs: Int64(fields.startNs), durationNs: Int64(fields.endNs - fields.startNs),
                 status: Span.Status(rawValue: fields.statusCode) ?? .unset, statusMessage: String(fields.statusMessage.prefix(1024)),
@@ -77,42 +77,6 @@ struct OTLPSpanBuilder {
             span.route = SpanDerivations.route(of: span)
         }
         return .success(span)
-    }
-
-    static let hexDigits = Array("0123456789abcdef".utf8)
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Hex text to bytes; nil when not even-length hex.
-    static func bytes(fromHex text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    static func nibble(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 48...57: byte - 48
-        case 97...102: byte - 87
-        case 65...70: byte - 55
-        default: nil
-        }
     }
 
     /// Array and map attribute values as JSON text (elements already rendered as text), the

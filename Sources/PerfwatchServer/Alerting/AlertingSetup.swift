@@ -74,7 +74,7 @@ struct HistoryRecorder: AlertHistorySink {
         let records = events.map { event in
             AlertHistoryRecord(
                 kind: event.kind.rawValue, alertID: event.alertID, rule: event.ruleName, group: event.groupName,
-                labelsJSON: StoredLabels.json(event.labels), severity: event.severity, message: event.message, threshold: event.threshold,
+                labelsJSON: Self.json(event.labels), severity: event.severity, message: event.message, threshold: event.threshold,
                 value: event.value, activeMs: event.activeAt, firedMs: event.firedAt, resolvedMs: event.resolvedAt,
                 acknowledgedBy: event.acknowledgedBy, acknowledgedMs: event.acknowledgedAt, atMs: event.at, silenced: event.silenced)
         }
@@ -82,15 +82,14 @@ struct HistoryRecorder: AlertHistorySink {
             logger.error("could not store alert history", metadata: ["error": "\(error)"])
         }
     }
-}
 
-enum StoredLabels {
     static func json(_ labels: [String: String]) -> String {
-        var out = ""
-        JSONString.appendObject(labels, to: &out)
-        return out
+        var json = JSONText()
+        json.object(labels)
+        return json.text
     }
 }
+
 
 /// In-app notifications: the newest ones, for the dashboard.
 actor InAppAlerts: InAppAlertSink {

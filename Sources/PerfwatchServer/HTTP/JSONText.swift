@@ -26,4 +26,14 @@ struct JSONText {
     mutating func number(_ value: Int64) { text += String(value) }
 
     mutating func object(_ pairs: [String: String]) { JSONString.appendObject(pairs, to: &text) }
+
+    /// A JSON array of strings.
+    mutating func strings(_ values: some Sequence<String>) {
+        text += "["
+        for (index, value) in values.enumerated() {
+            if index > 0 { text += "," }
+            JSONString.append(value, to: &text)
+        }
+        text += "]"
+    }
 }

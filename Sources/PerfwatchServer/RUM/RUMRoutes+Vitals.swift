@@ -16,16 +16,16 @@ extension RUMRoutes {
         }
         func table(_ groupBy: [String]) async throws -> [Labels: VitalsRow] {
             var rows: [Labels: VitalsRow] = [:]
-            let views = try await components.tableColumns("rum.page_views", [.sum], by: groupBy, filters: filters, from: from, to: to, now: now)[0]
+            let views = try await components.tableEngine.table("rum.page_views", [.sum], by: groupBy, filters: filters, from: from, to: to, nowMs: now)[0]
             for (labels, count) in views { rows[labels, default: VitalsRow()].pageViews = count }
             for vital in WebVitals.names {
-                let columns = try await components.tableColumns(
-                    "rum.\(vital)", [.count, .percentile(0.75)], by: groupBy, filters: filters, from: from, to: to, now: now)
+                let columns = try await components.tableEngine.table(
+                    "rum.\(vital)", [.count, .percentile(0.75)], by: groupBy, filters: filters, from: from, to: to, nowMs: now)
                 for (labels, count) in columns[0] { rows[labels, default: VitalsRow()].samples[vital] = count }
                 for (labels, p75) in columns[1] { rows[labels, default: VitalsRow()].p75[vital] = p75 }
             }
-            let ratings = try await components.tableColumns(
-                "rum.vital.ratings", [.sum], by: groupBy + ["vital", "rating"], filters: filters, from: from, to: to, now: now)[0]
+            let ratings = try await components.tableEngine.table(
+                "rum.vital.ratings", [.sum], by: groupBy + ["vital", "rating"], filters: filters, from: from, to: to, nowMs: now)[0]
             for (labels, count) in ratings {
                 guard let vital = labels["vital"], let rating = labels["rating"] else { continue }
                 let key = labels.projected(onto: groupBy)

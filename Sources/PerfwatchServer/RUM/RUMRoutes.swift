@@ -48,12 +48,9 @@ struct RUMRoutes {
         json.string(key.key)
         json.raw(",\"snippet\":")
         json.string(snippet)
-        json.raw(",\"origins\":[")
-        for (index, origin) in key.origins.enumerated() {
-            if index > 0 { json.raw(",") }
-            json.string(origin)
-        }
-        json.raw("]}")
+        json.raw(",\"origins\":")
+        json.strings(key.origins)
+        json.raw("}")
         return .json(json.text)
     }
 
@@ -99,12 +96,9 @@ struct RUMRoutes {
             beacon, userAgent: request.headers[.userAgent], receivedMs: TimeParsing.nowMs(), rawJSON: String(decoding: body, as: UTF8.self))
         _ = try await components.pipeline.submit(IngestPayload(points: derived.points, rum: derived.records))
         var json = JSONText()
-        json.raw("{\"accepted\":true,\"dropped\":[")
-        for (index, name) in beacon.dropped.enumerated() {
-            if index > 0 { json.raw(",") }
-            json.string(name)
-        }
-        json.raw("]}")
+        json.raw("{\"accepted\":true,\"dropped\":")
+        json.strings(beacon.dropped)
+        json.raw("}")
         var response = Response.json(json.text, status: .accepted)
         if let origin { for field in Self.cors(origin: origin) { response.headers[field.name] = field.value } }
         return response
@@ -130,12 +124,9 @@ struct RUMRoutes {
             json.string(group.source)
             json.raw(",\"line\":\(group.line),\"column\":\(group.column),\"stack\":")
             json.string(group.stack)
-            json.raw(",\"count\":\(group.count),\"pages\":[")
-            for (pageIndex, page) in group.pages.enumerated() {
-                if pageIndex > 0 { json.raw(",") }
-                json.string(page)
-            }
-            json.raw("],\"firstSeen\":\(group.firstSeenMs),\"lastSeen\":\(group.lastSeenMs)}")
+            json.raw(",\"count\":\(group.count),\"pages\":")
+            json.strings(group.pages)
+            json.raw(",\"firstSeen\":\(group.firstSeenMs),\"lastSeen\":\(group.lastSeenMs)}")
         }
         json.raw("]}")
         return .json(json.text)

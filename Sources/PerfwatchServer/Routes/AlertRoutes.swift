@@ -139,12 +139,9 @@ struct AlertRoutes {
     func reload() async throws -> Response {
         let problems = await alerting.reload()
         var json = JSONText()
-        json.raw("{\"reloaded\":true,\"problems\":[")
-        for (index, problem) in problems.enumerated() {
-            if index > 0 { json.raw(",") }
-            json.string(problem.description)
-        }
-        json.raw("]}")
+        json.raw("{\"reloaded\":true,\"problems\":")
+        json.strings(problems.map(\.description))
+        json.raw("}")
         return .json(json.text)
     }
 

@@ -83,12 +83,9 @@ struct IssueRoutes {
         var json = JSONText()
         json.raw("{\"seconds\":")
         json.number((report.seconds * 1000).rounded() / 1000)
-        json.raw(",\"issues\":\(report.issues.count),\"failures\":[")
-        for (index, failure) in report.failures.enumerated() {
-            if index > 0 { json.raw(",") }
-            json.string(failure)
-        }
-        json.raw("]}")
+        json.raw(",\"issues\":\(report.issues.count),\"failures\":")
+        json.strings(report.failures)
+        json.raw("}")
         return .json(json.text)
     }
 

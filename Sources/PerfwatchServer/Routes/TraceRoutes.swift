@@ -140,11 +140,11 @@ struct TraceRoutes {
     func routes(_ request: Request) async throws -> Response {
         let now = TimeParsing.nowMs()
         let (from, to) = try request.timeRange(nowMs: now)
-        let durations = try await components.tableColumns(
+        let durations = try await components.tableEngine.table(
             "http.server.duration", [.count, .percentile(0.5), .percentile(0.95), .percentile(0.99)], by: ["service", "route"],
-            from: from, to: to, now: now)
+            from: from, to: to, nowMs: now)
         let (counts, p50, p95, p99) = (durations[0], durations[1], durations[2], durations[3])
-        let errors = try await components.tableColumns("http.server.errors", [.sum], by: ["service", "route"], from: from, to: to, now: now)[0]
+        let errors = try await components.tableEngine.table("http.server.errors", [.sum], by: ["service", "route"], from: from, to: to, nowMs: now)[0]
         let seconds = max(Double(to - from) / 1000, 0.001)
         var json = JSONText()
         json.raw("{\"from\":\(from),\"to\":\(to),\"routes\":[")
@@ -175,16 +175,16 @@ struct TraceRoutes {
     func queries(_ request: Request) async throws -> Response {
         let now = TimeParsing.nowMs()
         let (from, to) = try request.timeRange(nowMs: now)
-        let columns = try await components.tableColumns(
+        let columns = try await components.tableEngine.table(
             "db.query.duration", [.count, .sum, .percentile(0.95)], by: ["service", "db_system", "operation", "fingerprint"],
-            from: from, to: to, now: now)
+            from: from, to: to, nowMs: now)
         let (calls, totals, p95) = (columns[0], columns[1], columns[2])
         let fingerprints = calls.keys.compactMap { $0["fingerprint"] }
         let statements = try await components.spanStore.statements(fingerprints: fingerprints)
         // Traces that ran each query: the count of its calls-per-trace distribution.
-        let traces = try await components.tableColumns(
+        let traces = try await components.tableEngine.table(
             "db.query.calls_per_trace", [.count], by: ["service", "db_system", "operation", "fingerprint"], from: from, to: to,
-            now: now)[0]
+            nowMs: now)[0]
         var json = JSONText()
         json.raw("{\"from\":\(from),\"to\":\(to),\"queries\":[")
         for (index, labels) in calls.keys.sorted(by: { (totals[$0] ?? 0) > (totals[$1] ?? 0) }).enumerated() {

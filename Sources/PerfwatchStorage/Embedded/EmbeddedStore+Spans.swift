@@ -7,9 +7,9 @@ public import PerfwatchModel
 /// `trace_errors` (traces with a failed span). See docs/storage.md.
 extension EmbeddedStore {
     func writeSpans(_ db: Database, _ blocks: [SpanBlock], statements: [String: String]) throws {
-        for block in blocks {
-            if let id = try Self.insert(block, into: db) { withState { $0.lastSpanBlockID = id } }
-        }
+        var lastBlock: Int64? = nil
+        for block in blocks { lastBlock = try Self.insert(block, into: db) ?? lastBlock }
+        if let lastBlock { withState { $0.lastSpanBlockID = lastBlock } }
         if !statements.isEmpty {
             let insert = try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO db_statements (fingerprint, statement, first_seen_ms) VALUES (?, ?, ?)")

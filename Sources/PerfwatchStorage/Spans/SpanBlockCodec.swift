@@ -170,10 +170,10 @@ public enum SpanBlockCodec {
                 guard keep else { continue }
                 guard resource < resources.count else { throw CorruptBlock() }
                 let ids = UnsafeRawBufferPointer(rebasing: buffer[idOffset..<idOffset + 32])
-                let parent = ids[24..<32].contains { $0 != 0 } ? hex(ids[24..<32]) : ""
+                let parent = ids[24..<32].contains { $0 != 0 } ? Hex.encode(ids[24..<32]) : ""
                 spans.append(
                     Span(
-                        traceID: hex(ids[0..<16]), spanID: hex(ids[16..<24]), parentSpanID: parent, service: try text(service),
+                        traceID: Hex.encode(ids[0..<16]), spanID: Hex.encode(ids[16..<24]), parentSpanID: parent, service: try text(service),
                         name: try text(name), kind: Span.Kind(rawValue: Int(kind)) ?? .unspecified, startNs: start,
                         durationNs: duration, status: Span.Status(rawValue: Int(status)) ?? .unset,
                         statusMessage: try text(statusMessage), attributes: attributes, events: events,
@@ -201,43 +201,10 @@ public enum SpanBlockCodec {
     }
 
     /// Hex text to exactly `count` bytes (zeros for empty or malformed text, which validated
-    /// ingest never produces).
+    /// ingest never produces; a root span's empty parent id becomes zeros this way).
     static func hexBytes(_ text: String, count: Int) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var index = 0
-        var high: UInt8? = nil
-        for character in text.utf8 {
-            let nibble: UInt8
-            switch character {
-            case 48...57: nibble = character - 48
-            case 97...102: nibble = character - 87
-            case 65...70: nibble = character - 55
-            default: return [UInt8](repeating: 0, count: count)
-            }
-            if let first = high {
-                guard index < count else { break }
-                bytes[index] = first << 4 | nibble
-                index += 1
-                high = nil
-            } else {
-                high = nibble
-            }
-        }
+        guard let bytes = Hex.decode(text), bytes.count == count else { return [UInt8](repeating: 0, count: count) }
         return bytes
-    }
-
-    static let hexDigits = Array("0123456789abcdef".utf8)
-
-    static func hex(_ bytes: UnsafeRawBufferPointer.SubSequence) -> String {
-        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-            var index = 0
-            for byte in bytes {
-                out[index] = hexDigits[Int(byte >> 4)]
-                out[index + 1] = hexDigits[Int(byte & 0xF)]
-                index += 2
-            }
-            return index
-        }
     }
 
     // MARK: - Compression (zlib, level 1: most of the gain for little CPU)
