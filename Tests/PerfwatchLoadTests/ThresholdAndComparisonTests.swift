@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PerfwatchLoad
+import PerfwatchStatistics
 
 @Suite struct ThresholdEvaluationTests {
     let latency = LatencySummary(p50: 20, p90: 150, p95: 300, p99: 900, max: 1200, mean: 60)

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import PerfwatchLoad
 import PerfwatchModel
+import PerfwatchStatistics
 import PerfwatchStorage
 
 /// Load-test runs pushed by `perfwatch load --server` (docs/formats/load-run.md): stored,
