@@ -52,7 +52,7 @@ public final class OTLPMetricsMapper: Sendable {
     func map(_ request: Opentelemetry_Proto_Collector_Metrics_V1_ExportMetricsServiceRequest, nowMs: Int64) -> Result {
         var result = Result()
         for resourceMetrics in request.resourceMetrics {
-            let resource = OTLPProtobufTraceDecoder.attributes(resourceMetrics.resource.attributes)
+            let resource = OTLPProtobufAttributes.attributes(resourceMetrics.resource.attributes)
             var resourceTags: [String: String] = [:]
             resourceTags["service"] = resource["service.name"]
             resourceTags["version"] = resource["service.version"]
@@ -68,7 +68,7 @@ public final class OTLPMetricsMapper: Sendable {
 
     private func map(_ metric: Opentelemetry_Proto_Metrics_V1_Metric, resourceTags: [String: String], nowMs: Int64, into result: inout Result) {
         func tags(_ attributes: [Opentelemetry_Proto_Common_V1_KeyValue]) -> [String: String] {
-            resourceTags.merging(OTLPProtobufTraceDecoder.attributes(attributes)) { _, point in point }
+            resourceTags.merging(OTLPProtobufAttributes.attributes(attributes)) { _, point in point }
         }
         func time(_ nanos: UInt64) -> Int64 { nanos == 0 ? nowMs : Int64(clamping: nanos / 1_000_000) }
         func series(_ name: String, _ tags: [String: String], _ kind: MetricKind, _ temporality: Temporality, value: Double, timeMs: Int64) -> Int32? {
