@@ -96,6 +96,40 @@ struct EmbeddedStoreTests {
             #expect(minute[id]?.reduce(0) { $0 + $1.count } == 2)
         }
     }
+
+    @Test("merges into the same bucket across commits add up (cached buckets), also after a reopen and after retention")
+    func repeatedMerges() async throws {
+        try await withTemporaryDirectory { directory in
+            var policy = RetentionPolicy()
+            policy.rawMs = 3_600_000
+            let old = Self.now - 2 * 3_600_000
+            let configuration = EmbeddedStoreConfiguration(directory: directory, retention: policy, fsyncEachCommit: false)
+            func total(_ store: EmbeddedStore, _ resolution: Resolution) async throws -> UInt64 {
+                let id = store.series(metric: "d")[0].id
+                let buckets = try await store.readDistributions(seriesIDs: [id], from: 0, to: Self.now, resolution: resolution, withSketches: true)
+                return buckets[id]?.reduce(0) { $0 + $1.count } ?? 0
+            }
+            do {
+                let store = try EmbeddedStore(configuration: configuration)
+                for round in 0..<5 {
+                    _ = try await store.append([
+                        point("d", .distribution, Double(round + 1), at: Self.now), point("d", .distribution, 7, at: old),
+                    ])
+                }
+                for resolution in Resolution.allCases { #expect(try await total(store, resolution) == 10, "resolution \(resolution)") }
+                // Retention drops the old 10 s bucket (5 values); a late value for it must not
+                // bring the deleted ones back from memory.
+                _ = try await store.applyRetention(nowMs: Self.now)
+                #expect(try await total(store, .tenSeconds) == 5)
+                _ = try await store.append([point("d", .distribution, 8, at: old)])
+                #expect(try await total(store, .tenSeconds) == 6)
+            }
+            let reopened = try EmbeddedStore(configuration: configuration)
+            _ = try await reopened.append([point("d", .distribution, 9, at: Self.now)])
+            #expect(try await total(reopened, .tenSeconds) == 7)
+            #expect(try await total(reopened, .oneHour) == 12)
+        }
+    }
 }
 
 @Suite("Embedded store chunks")

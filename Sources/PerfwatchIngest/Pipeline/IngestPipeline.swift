@@ -41,6 +41,7 @@ public actor IngestPipeline: Service {
     private var pending: [Pending] = []
     private var queuedPoints = 0
     private var isShutDown = false
+    private var commitsSinceTick = 0
     private let wakeups: AsyncStream<Void>
     private let wakeupContinuation: AsyncStream<Void>.Continuation
 
@@ -82,11 +83,14 @@ public actor IngestPipeline: Service {
 
     public func run() async throws {
         await recoverDerivedMetrics()
-        // Span-derived metrics held back by busy commits are written within a moment when
-        // ingest goes quiet (queries flush them at once anyway).
+        // Span-derived metrics held back by busy commits are written within a second of ingest
+        // going quiet (queries flush them at once anyway). While commits keep coming, each
+        // commit decides (the store holds metrics for a few seconds at most): flushing every
+        // second regardless rewrote every hot sketch bucket once a second.
         let flusher = Task { [store, logger] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
+                guard await self.takeCommitCount() == 0 else { continue }
                 do {
                     try await store.flushDeferred()
                 } catch is CancellationError {
@@ -124,6 +128,12 @@ public actor IngestPipeline: Service {
         }
     }
 
+    /// Commits since the last call (the flusher's test for "ingest went quiet").
+    private func takeCommitCount() -> Int {
+        defer { commitsSinceTick = 0 }
+        return commitsSinceTick
+    }
+
     private func beginShutdown() {
         isShutDown = true
         wakeupContinuation.finish()
@@ -152,6 +162,7 @@ public actor IngestPipeline: Service {
         }
         let clock = ContinuousClock()
         let started = clock.now
+        commitsSinceTick += 1
         do {
             let outcome = try await store.append(all, deferDerived: true)
             let elapsed = clock.now - started

@@ -4,7 +4,9 @@ import PerfwatchModel
 /// wait on much and a crash never needs to re-derive more than a moment of spans.
 struct DeferredDerived: Sendable {
     static let maxPoints = 400_000
-    static let maxAge: Duration = .seconds(2)
+    // Long enough that hot sketch buckets (this minute, this hour) are rewritten every few
+    // seconds rather than every commit; short enough that a crash re-derives little.
+    static let maxAge: Duration = .seconds(5)
 
     private(set) var points = PointBatch()
     private var since: ContinuousClock.Instant?

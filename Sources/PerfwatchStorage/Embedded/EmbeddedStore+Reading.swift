@@ -87,6 +87,8 @@ extension EmbeddedStore {
                 db, sql: "DELETE FROM open_sample_chunks WHERE max_time < ? RETURNING series_id", arguments: [nowMs - retention.rawMs])
             report.deletedChunks += expiredOpen.count
             self.dropOpenChunks(expiredOpen)
+            // Cached buckets may be among those deleted; a later merge must not bring them back.
+            self.withState { $0.hotSketches = HotSketchCache() }
             for resolution in Resolution.allCases {
                 try db.execute(
                     sql: "DELETE FROM \(EmbeddedSchema.table(resolution)) WHERE bucket < ?",

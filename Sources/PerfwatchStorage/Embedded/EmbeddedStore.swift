@@ -24,6 +24,8 @@ public final class EmbeddedStore: MetricStore, SpanStore {
         var deferred = DeferredDerived()
         /// The newest span block written.
         var lastSpanBlockID: Int64 = 0
+        /// Distribution buckets just written, decoded (see `HotSketchCache`).
+        var hotSketches = HotSketchCache()
 
         mutating func insert(_ info: SeriesInfo) {
             seriesByKey[info.key] = info
@@ -352,6 +354,12 @@ public final class EmbeddedStore: MetricStore, SpanStore {
 
     private func writeDistributions(_ db: Database, _ distributions: [Int64: [Int64: QuantileSketch]]) throws {
         guard !distributions.isEmpty else { return }
+        // Taken out while writing and put back only once every bucket is written: a failure
+        // leaves the cache empty (and a failed transaction reloads the state anyway).
+        var cache = withState { state in
+            defer { state.hotSketches = HotSketchCache() }
+            return state.hotSketches
+        }
         for resolution in Resolution.allCases {
             let table = EmbeddedSchema.table(resolution)
             let select = try db.cachedStatement(sql: "SELECT sketch FROM \(table) WHERE series_id = ? AND bucket = ?")
@@ -363,8 +371,11 @@ public final class EmbeddedStore: MetricStore, SpanStore {
                     merged[resolution.bucketStart(start), default: QuantileSketch()].merge(sketch)
                 }
                 for (bucket, incoming) in merged {
+                    let key = HotSketchCache.Key(resolution: resolution, seriesID: seriesID, bucket: bucket)
                     var sketch = incoming
-                    if let existing = try Data.fetchOne(select, arguments: [seriesID, bucket]) {
+                    if let cached = cache.merge(incoming, into: key) {
+                        sketch = cached
+                    } else if let existing = try Data.fetchOne(select, arguments: [seriesID, bucket]) {
                         var stored = try existing.withUnsafeBytes { try QuantileSketch(encoded: $0) }
                         stored.merge(incoming)
                         sketch = stored
@@ -372,8 +383,11 @@ public final class EmbeddedStore: MetricStore, SpanStore {
                     try upsert.execute(arguments: [
                         seriesID, bucket, Int64(sketch.count), sketch.sum, sketch.min, sketch.max, Data(sketch.encoded()),
                     ])
+                    cache.store(sketch, for: key)
                 }
             }
         }
+        cache.trim()
+        withState { $0.hotSketches = cache }
     }
 }
