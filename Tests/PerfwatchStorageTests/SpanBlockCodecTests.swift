@@ -140,4 +140,30 @@ struct DeferredDerivedTests {
             #expect(try await reopened.trace(id: String(format: "%032llx", UInt64(1))).count == 1)
         }
     }
+
+    @Test("held commits share their series; a failed write's batch is held again with everything since")
+    func dedupeAndRestore() {
+        func batch(_ routes: [String], value: Double) -> PointBatch {
+            PointBatch(routes.map { route in
+                MetricPoint(
+                    series: SeriesKey(metric: "http.server.duration", labels: Labels(["route": route])), kind: .distribution, unit: "ms",
+                    sample: Sample(timeMs: 1_000, value: value))
+            })
+        }
+        var held = DeferredDerived()
+        held.add(batch(["/a", "/b"], value: 1), throughBlock: 3)
+        held.add(batch(["/b", "/c"], value: 2), throughBlock: 5)
+        #expect(held.points.series.count == 3)
+        #expect(held.points.count == 4)
+        #expect(held.throughBlock == 5)
+        let routes = held.points.points.map { "\($0.series.labels["route"] ?? "")=\($0.sample.value)" }
+        #expect(routes == ["/a=1.0", "/b=1.0", "/b=2.0", "/c=2.0"])
+        // A write took `held` and failed while a newer commit was held meanwhile.
+        var current = DeferredDerived()
+        current.add(batch(["/c", "/d"], value: 3), throughBlock: 7)
+        current.restore(held)
+        #expect(current.points.count == 6)
+        #expect(current.points.series.count == 4)
+        #expect(current.throughBlock == 7)
+    }
 }

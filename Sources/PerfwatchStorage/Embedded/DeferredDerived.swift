@@ -8,8 +8,13 @@ struct DeferredDerived: Sendable {
     // seconds rather than every commit; short enough that a crash re-derives little.
     static let maxAge: Duration = .seconds(5)
 
+    /// Series deduplicated across the commits held (each export repeats most of them).
     private(set) var points = PointBatch()
+    /// The newest span block whose metrics are in `points` (0: none).
+    private(set) var throughBlock: Int64 = 0
     private var since: ContinuousClock.Instant?
+
+    var isEmpty: Bool { points.isEmpty }
 
     func canHold(_ count: Int) -> Bool {
         guard points.count + count <= Self.maxPoints else { return false }
@@ -17,8 +22,22 @@ struct DeferredDerived: Sendable {
         return ContinuousClock.now - since < Self.maxAge
     }
 
-    mutating func add(_ batch: PointBatch) {
+    /// Adds one commit's metrics, derived from blocks up to `throughBlock`.
+    mutating func add(_ batch: PointBatch, throughBlock block: Int64?) {
         if since == nil { since = ContinuousClock.now }
-        points.append(contentsOf: batch)
+        var mapped: [Int32] = []
+        mapped.reserveCapacity(batch.series.count)
+        for series in batch.series { mapped.append(points.seriesIndex(series)) }
+        points.reserveCapacity(entries: points.count + batch.count)
+        for entry in batch.entries { points.add(series: mapped[Int(entry.series)], sample: entry.sample) }
+        for entry in batch.sketchEntries { points.add(series: mapped[Int(entry.series)], timeMs: entry.timeMs, sketch: entry.sketch) }
+        if let block { throughBlock = max(throughBlock, block) }
+    }
+
+    /// Puts back what a failed write had taken (its points are as old as anything held).
+    mutating func restore(_ taken: DeferredDerived) {
+        var merged = taken
+        merged.add(points, throughBlock: throughBlock)
+        self = merged
     }
 }

@@ -6,16 +6,17 @@ public import PerfwatchModel
 /// tables: `trace_index` (trace → blocks), `trace_entries` (the spans a trace list shows) and
 /// `trace_errors` (traces with a failed span). See docs/storage.md.
 extension EmbeddedStore {
-    func writeSpans(_ db: Database, _ blocks: [SpanBlock], statements: [String: String]) throws {
+    /// Returns the id of the last block written (nil when none).
+    func writeSpans(_ db: Database, _ blocks: [SpanBlock], statements: [String: String]) throws -> Int64? {
         var lastBlock: Int64? = nil
         for block in blocks { lastBlock = try Self.insert(block, into: db) ?? lastBlock }
-        if let lastBlock { withState { $0.lastSpanBlockID = lastBlock } }
         if !statements.isEmpty {
             let insert = try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO db_statements (fingerprint, statement, first_seen_ms) VALUES (?, ?, ?)")
             let now = TimeParsing.nowMs()
             for (fingerprint, statement) in statements { try insert.execute(arguments: [fingerprint, statement, now]) }
         }
+        return lastBlock
     }
 
     /// Returns the new block's id (nil for an empty block).

@@ -22,8 +22,8 @@ public final class EmbeddedStore: MetricStore, SpanStore {
         var openChunks: [Int64: OpenChunk] = [:]
         /// Span-derived metrics held back by deferring appends (see `append(_:deferDerived:)`).
         var deferred = DeferredDerived()
-        /// The newest span block written.
-        var lastSpanBlockID: Int64 = 0
+        /// What the running write took from `deferred`, put back if it fails.
+        var deferredInFlight: DeferredDerived?
         /// Distribution buckets just written, decoded (see `HotSketchCache`).
         var hotSketches = HotSketchCache()
 
@@ -99,8 +99,12 @@ public final class EmbeddedStore: MetricStore, SpanStore {
                 temporality: Temporality(rawValue: row["temporality"]) ?? .delta, unit: row["unit"])
             fresh.insert(info)
         }
-        fresh.lastSpanBlockID = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM span_blocks") } ?? 0
-        state.withLock { $0 = fresh }
+        state.withLock { current in
+            // Held-back metrics are not on disk: a reload after a failed write keeps them.
+            fresh.deferred = current.deferred
+            fresh.deferredInFlight = current.deferredInFlight
+            current = fresh
+        }
     }
 
     func withState<T>(_ body: (inout State) -> T) -> T { state.withLock { body(&$0) } }
@@ -148,65 +152,83 @@ public final class EmbeddedStore: MetricStore, SpanStore {
 
     public func append(_ payload: IngestPayload, deferDerived: Bool) async throws -> AppendOutcome {
         guard !payload.isEmpty else { return AppendOutcome() }
-        let deferredBefore = withState { $0.deferred }
         do {
-            return try await pool.write { db in
-                try self.writeSpans(db, payload.spanBlocks, statements: payload.statements)
+            let (outcome, held, lastBlock) = try await pool.write { db -> (AppendOutcome, Bool, Int64?) in
+                let lastBlock = try self.writeSpans(db, payload.spanBlocks, statements: payload.statements)
                 try self.writeRUM(db, payload.rum)
                 // Derived metrics cost most of a span commit (sketch buckets at three
                 // resolutions); holding them back while commits follow each other merges many
-                // commits' worth into one write.
-                let hold = deferDerived && self.withState { $0.deferred.canHold(payload.derived.count) }
+                // commits' worth into one write. They join the held ones once this commit is
+                // durable (below), so a failed commit never leaves them behind.
+                let hold = deferDerived && !payload.derived.isEmpty && self.withState { $0.deferred.canHold(payload.derived.count) }
                 if hold {
-                    self.withState { $0.deferred.add(payload.derived) }
                     var outcome = try self.appendInTransaction(db, payload.points)
                     outcome.stored += payload.derived.count
-                    return outcome
+                    return (outcome, true, lastBlock)
                 }
                 var points = payload.points
                 let own = points.count
-                points.append(contentsOf: try self.takeDeferred(db))
+                points.append(contentsOf: try self.takeDeferred(db, alsoThrough: lastBlock))
                 points.append(contentsOf: payload.derived)
                 var outcome = try self.appendInTransaction(db, points)
                 // Conflicts are reported for the caller's own points only.
                 outcome.kindConflicts.removeAll { $0 >= own }
                 outcome.stored = min(outcome.stored, own) + payload.derived.count
-                return outcome
+                return (outcome, false, lastBlock)
             }
+            // Only the pipeline appends with blocks, one commit at a time, so no other commit
+            // can record these blocks as derived before their metrics are held; a concurrent
+            // `flushDeferred` records only what it takes.
+            withState { state in
+                state.deferredInFlight = nil
+                if held { state.deferred.add(payload.derived, throughBlock: lastBlock) }
+            }
+            return outcome
         } catch {
-            // The transaction rolled back: reload the open chunks as they are on disk, and keep
-            // holding what was held before.
-            try? loadSeries()
-            withState { $0.deferred = deferredBefore }
+            restoreAfterFailedWrite()
             throw error
         }
     }
 
     public func flushDeferred() async throws {
-        guard withState({ !$0.deferred.points.isEmpty }) else { return }
-        let deferredBefore = withState { $0.deferred }
+        guard withState({ !$0.deferred.isEmpty }) else { return }
         do {
             try await pool.write { db in
-                let points = try self.takeDeferred(db)
+                let points = try self.takeDeferred(db, alsoThrough: nil)
                 if !points.isEmpty { _ = try self.appendInTransaction(db, points) }
             }
+            withState { $0.deferredInFlight = nil }
         } catch {
-            try? loadSeries()
-            withState { $0.deferred = deferredBefore }
+            restoreAfterFailedWrite()
             throw error
         }
     }
 
-    /// Empties the held-back metrics (to be written in this transaction) and records that every
-    /// span block so far has its metrics written.
-    private func takeDeferred(_ db: Database) throws -> PointBatch {
-        let (points, lastBlock) = withState { state in
-            defer { state.deferred = DeferredDerived() }
-            return (state.deferred.points, state.lastSpanBlockID)
+    /// The transaction rolled back: reload the open chunks as they are on disk, and hold again
+    /// what it had taken to write.
+    private func restoreAfterFailedWrite() {
+        try? loadSeries()
+        withState { state in
+            if let taken = state.deferredInFlight { state.deferred.restore(taken) }
+            state.deferredInFlight = nil
         }
-        try db.execute(
-            sql: "UPDATE store_state SET value = ? WHERE name = 'derived_through_block' AND value < ?", arguments: [lastBlock, lastBlock])
-        return points
+    }
+
+    /// Moves the held-back metrics out (to be written in this transaction; kept as in flight
+    /// until it commits) and records that every span block through them, and through
+    /// `alsoThrough` (this commit's own blocks), has its metrics written.
+    private func takeDeferred(_ db: Database, alsoThrough block: Int64?) throws -> PointBatch {
+        let taken = withState { state in
+            state.deferredInFlight = state.deferred
+            state.deferred = DeferredDerived()
+            return state.deferredInFlight!
+        }
+        let through = max(taken.throughBlock, block ?? 0)
+        if through > 0 {
+            try db.execute(
+                sql: "UPDATE store_state SET value = ? WHERE name = 'derived_through_block' AND value < ?", arguments: [through, through])
+        }
+        return taken.points
     }
 
     /// Runs on GRDB's serialized writer, so only one append touches `state.openChunks` at a time.
@@ -372,8 +394,9 @@ public final class EmbeddedStore: MetricStore, SpanStore {
                 }
                 for (bucket, incoming) in merged {
                     let key = HotSketchCache.Key(resolution: resolution, seriesID: seriesID, bucket: bucket)
+                    let cacheable = HotSketchCache.caches(resolution)
                     var sketch = incoming
-                    if let cached = cache.merge(incoming, into: key) {
+                    if cacheable, let cached = cache.merge(incoming, into: key) {
                         sketch = cached
                     } else if let existing = try Data.fetchOne(select, arguments: [seriesID, bucket]) {
                         var stored = try existing.withUnsafeBytes { try QuantileSketch(encoded: $0) }
@@ -383,7 +406,7 @@ public final class EmbeddedStore: MetricStore, SpanStore {
                     try upsert.execute(arguments: [
                         seriesID, bucket, Int64(sketch.count), sketch.sum, sketch.min, sketch.max, Data(sketch.encoded()),
                     ])
-                    cache.store(sketch, for: key)
+                    if cacheable { cache.store(sketch, for: key) }
                 }
             }
         }

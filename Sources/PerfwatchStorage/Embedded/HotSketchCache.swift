@@ -15,6 +15,10 @@ struct HotSketchCache: Sendable {
     /// Bounds memory (a busy sketch is a few KB): past it, only the newest buckets stay.
     static let maxEntries = 16_384
 
+    /// Minute and hour buckets are rewritten at every flush while live data arrives; a 10 s
+    /// bucket is written once or twice, so caching it would only churn the cache.
+    static func caches(_ resolution: Resolution) -> Bool { resolution != .tenSeconds }
+
     private var sketches: [Key: QuantileSketch] = [:]
     private var newestBucket: [Resolution: Int64] = [:]
 
