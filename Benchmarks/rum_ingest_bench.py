@@ -103,8 +103,10 @@ def bench(args, res: Results, workdir: str) -> None:
                               timeout=60).json()["series"]
         counted = sum(s["points"][0][1] for s in stored)
         log(f"rum.page_views stored: {counted:,.0f} (accepted {ok:,})")
-        if counted != ok:
-            raise BenchError(f"stored page views {counted} != accepted beacons {ok}")
+        # Requests still in flight when the client's duration ends are stored but not counted
+        # as accepted by the client: at most one per connection.
+        if not ok <= counted <= ok + args.connections:
+            raise BenchError(f"stored page views {counted} != accepted beacons {ok} (+ up to {args.connections} in flight)")
         res.add("RUM beacons accepted per second (client on the same 2 cores)", f"{rate_ok:,.0f}", f">= {TARGET:,}", rate_ok >= TARGET)
         res.add("  server CPU per beacon", f"{cpu * 1e6 / max(ok, 1):.0f} µs", "(info)", None)
         res.add("  corrected p99 latency at that rate", f"{total['latency']['p99']:.1f} ms", "(info)", None)

@@ -1,7 +1,7 @@
 /// Lowercase hex for trace and span ids: the one encoder/decoder every ingest path and the span
 /// block codec share.
 public enum Hex {
-    static let digits = Array("0123456789abcdef".utf8)
+    @usableFromInline static let digits: StaticString = "0123456789abcdef"
 
     /// The value of one hex digit (either case); nil for anything else.
     @inline(__always)
@@ -14,15 +14,19 @@ public enum Hex {
         }
     }
 
+    // Inlinable so each caller gets a specialized loop: ids are encoded three times per span.
+    @inlinable
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
         String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-            var index = 0
-            for byte in bytes {
-                out[index] = digits[Int(byte >> 4)]
-                out[index + 1] = digits[Int(byte & 0xF)]
-                index += 2
+            digits.withUTF8Buffer { digits in
+                var index = 0
+                for byte in bytes {
+                    out[index] = digits[Int(byte >> 4)]
+                    out[index + 1] = digits[Int(byte & 0xF)]
+                    index += 2
+                }
+                return index
             }
-            return index
         }
     }
 

@@ -21,11 +21,23 @@ public enum RUMDerivations {
             receivedMs: receivedMs)
         var output = Output()
         let base = Labels(["page": page, "device": device, "release": release])
-        func add(_ metric: String, _ kind: MetricKind, _ value: Double, unit: String = "", extra: KeyValuePairs<String, String> = [:]) {
+        // A page view's series are distinct by construction (metric and extra labels), so they
+        // skip the batch's dedupe — hashing every series key was a visible share of a beacon.
+        // Errors may repeat a kind within one beacon and are deduplicated.
+        func add(
+            _ metric: String, _ kind: MetricKind, _ value: Double, unit: String = "", extra: KeyValuePairs<String, String> = [:],
+            dedupe: Bool = false
+        ) {
             let labels = extra.reduce(base) { $0.adding($1.key, $1.value) }
-            output.points.append(
-                MetricPoint(
-                    series: SeriesKey(metric: metric, labels: labels), kind: kind, unit: unit, sample: Sample(timeMs: receivedMs, value: value)))
+            let point = MetricPoint(
+                series: SeriesKey(metric: metric, labels: labels), kind: kind, unit: unit, sample: Sample(timeMs: receivedMs, value: value))
+            if dedupe {
+                output.points.append(point)
+            } else {
+                let series = output.points.addSeries(
+                    PointBatch.Series(key: point.series, kind: point.kind, temporality: point.temporality, unit: point.unit))
+                output.points.add(series: series, sample: point.sample)
+            }
         }
         if beacon.isPageView {
             output.records.pageViews.append(
@@ -51,7 +63,7 @@ public enum RUMDerivations {
                 RUMError(
                     context: context, fingerprint: fingerprint(error), kind: error.kind, message: error.message, source: error.source,
                     line: error.line, column: error.column, stack: error.stack))
-            add("rum.errors", .counter, 1, extra: ["kind": error.kind])
+            add("rum.errors", .counter, 1, extra: ["kind": error.kind], dedupe: true)
         }
         for journey in beacon.journeys {
             output.records.journeys.append(
