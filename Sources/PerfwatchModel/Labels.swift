@@ -6,6 +6,13 @@ public struct Labels: Hashable, Sendable, Codable, CustomStringConvertible {
         pairs = dictionary.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
     }
 
+    /// Pairs already sorted by key, without duplicates (checked in debug builds): one array
+    /// for derivations whose keys are fixed, instead of a dictionary or a copy per `adding`.
+    public init(sortedPairs: [(key: String, value: String)]) {
+        assert(zip(sortedPairs, sortedPairs.dropFirst()).allSatisfy { $0.key < $1.key }, "keys must be sorted and unique")
+        pairs = sortedPairs
+    }
+
     /// These labels plus one pair (replacing the key's value if present), kept sorted without
     /// building a dictionary: derivations add a tag or two to a shared base per point.
     public func adding(_ key: String, _ value: String) -> Labels {

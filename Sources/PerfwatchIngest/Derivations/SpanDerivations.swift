@@ -31,11 +31,14 @@ public enum SpanDerivations {
             let span = spans[index]
             let timeMs = (span.startNs + span.durationNs) / 1_000_000
             if span.kind == .server {
-                // Built pair by pair: a dictionary per span then sorted was a visible share of ingest.
-                var labels = Labels().adding("service", span.service).adding("route", route(of: span))
-                    .adding("method", span.attributes["http.request.method"] ?? span.attributes["http.method"] ?? "")
-                    .adding("status_class", statusClass(of: span))
-                if let version = span.resource["service.version"] { labels = labels.adding("version", version) }
+                // Keys in sorted order, one array: a dictionary per span, or a copy per added
+                // pair, was a visible share of ingest.
+                var pairs: [(key: String, value: String)] = [
+                    ("method", span.attributes["http.request.method"] ?? span.attributes["http.method"] ?? ""),
+                    ("route", route(of: span)), ("service", span.service), ("status_class", statusClass(of: span)),
+                ]
+                if let version = span.resource["service.version"] { pairs.append(("version", version)) }
+                let labels = Labels(sortedPairs: pairs)
                 output.points.append(
                     MetricPoint(
                         series: SeriesKey(metric: "http.server.duration", labels: labels), kind: .distribution, unit: "ms",
@@ -55,8 +58,9 @@ public enum SpanDerivations {
                 spans[index].dbFingerprint = fingerprint
                 let operation = span.attributes["db.operation"] ?? span.attributes["db.operation.name"]
                     ?? SQLFingerprint.operation(ofNormalized: normalized)
-                let labels = Labels().adding("service", span.service).adding("db_system", system).adding("operation", operation)
-                    .adding("fingerprint", fingerprint)
+                let labels = Labels(sortedPairs: [
+                    ("db_system", system), ("fingerprint", fingerprint), ("operation", operation), ("service", span.service),
+                ])
                 output.points.append(
                     MetricPoint(
                         series: SeriesKey(metric: "db.query.duration", labels: labels), kind: .distribution, unit: "ms",
