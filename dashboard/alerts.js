@@ -8,7 +8,8 @@
  *     silences  the silences (Expire) and a form to create one ([&matchers=a=b,c=d] pre-fills it)
  * Loaded after issues.js (helpers through window.PW). API: GET /api/v1/alerts, POST /api/v1/alerts/{id}/ack,
  * GET /api/v1/alert-rules, POST /api/v1/rules/reload, GET|POST /api/v1/silences, DELETE /api/v1/silences/{id},
- * GET /api/v1/alerts/deliveries. */
+ * GET /api/v1/alerts/deliveries, and the live stream GET /api/v1/alerts/stream (SSE): every alert state change
+ * and in-app notification refreshes the page (or the nav badge) at once and shows a short toast. */
 (function () {
   'use strict';
 
@@ -448,6 +449,69 @@
       if (state.page === 'alerts') P.refresh();
     });
   });
+
+  // ---- live stream and toasts -------------------------------------------------------------------
+
+  var TOAST_MS = 6000, liveTimer = null;
+  function toastBox() {
+    var box = $('alerts-toasts');
+    if (box) return box;
+    // Styles live here so the feature stays in this file; they follow the page's colours.
+    var style = document.createElement('style');
+    style.textContent = '#alerts-toasts{position:fixed;right:16px;bottom:16px;z-index:1000;display:flex;flex-direction:column;gap:8px;max-width:380px}' +
+      '.al-toast{background:var(--card,#fff);color:inherit;border:1px solid var(--border,#ccc);border-left:4px solid #888;border-radius:6px;' +
+      'padding:8px 12px;box-shadow:0 2px 8px rgba(0,0,0,.2);font-size:13px;cursor:pointer}' +
+      '.al-toast[data-kind="firing"]{border-left-color:#d92d20}.al-toast[data-kind="resolved"]{border-left-color:#2eb67d}' +
+      '.al-toast[data-kind="pending"]{border-left-color:#f79009}.al-toast[data-kind="acknowledged"]{border-left-color:#2e90fa}';
+    document.head.appendChild(style);
+    box = document.createElement('div');
+    box.id = 'alerts-toasts';
+    box.setAttribute('role', 'status');
+    box.setAttribute('aria-live', 'polite');
+    document.body.appendChild(box);
+    box.addEventListener('click', function (e) {
+      var t = e.target.closest('.al-toast');
+      if (!t) return;
+      t.remove();
+      location.hash = '#/alerts';
+    });
+    return box;
+  }
+  function toast(kind, title, text) {
+    var box = toastBox(), el = document.createElement('div');
+    el.className = 'al-toast';
+    el.setAttribute('data-kind', kind);
+    el.innerHTML = '<b>' + esc(title) + '</b> ' + esc(text);
+    box.appendChild(el);
+    while (box.children.length > 4) box.removeChild(box.firstChild);
+    setTimeout(function () { el.remove(); }, TOAST_MS);
+  }
+  // Several events of one evaluation round become one refresh.
+  function liveRefresh() {
+    if (liveTimer) return;
+    liveTimer = setTimeout(function () {
+      liveTimer = null;
+      if (state.page === 'alerts') { list.__sig = null; P.refresh(); } else { badgeAt = 0; updateBadge(); }
+    }, 250);
+  }
+  function onState(e) {
+    var d; try { d = JSON.parse(e.data); } catch (x) { return; }
+    liveRefresh();
+    if (d.kind === 'cancelled') return;
+    var title = { firing: 'Firing', resolved: 'Resolved', pending: 'Pending', acknowledged: 'Acknowledged' }[d.kind] || d.kind;
+    toast(d.kind, title + ':', (d.message || d.ruleName || '') + (d.kind === 'acknowledged' && d.acknowledgedBy ? ' (by ' + d.acknowledgedBy + ')' : ''));
+  }
+  function connectAlertStream() {
+    if (typeof EventSource === 'undefined') return;
+    var es = new EventSource('/api/v1/alerts/stream');
+    es.addEventListener('state', onState);
+    es.addEventListener('notification', function () { liveRefresh(); });
+    es.onerror = function () {
+      // The browser reconnects by itself unless the stream was closed for good (server gone).
+      if (es.readyState === EventSource.CLOSED) setTimeout(connectAlertStream, 5000);
+    };
+  }
+  connectAlertStream();
 
   P.onRefresh(function () { updateBadge(); });
   P.pages.alerts = alertsPage;

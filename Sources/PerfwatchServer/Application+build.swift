@@ -28,7 +28,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
             ReleaseRegressionAnalyzer(engine: analysisEngine),
         ],
         store: store, logger: logger)
-    let alerting = try AlertingComponents.make(
+    let alerting = try await AlertingComponents.make(
         configuration: configuration, engine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)), history: store,
         logger: logger)
     var limits = ValidationLimits()
@@ -63,7 +63,8 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     services.append(analysis)
     // The dispatcher before the evaluator: shutdown runs in reverse, so evaluation stops
     // first and the dispatcher still sends what it produced.
-    services += [alerting.dispatcher, alerting.evaluator, RulesReloadOnHangup(alerting: alerting)]
+    // State persistence before both: it shuts down after them and saves their final state.
+    services += [alerting.persistence, alerting.dispatcher, alerting.evaluator, RulesReloadOnHangup(alerting: alerting), AlertStreamShutdown(inApp: alerting.inApp)]
     services.append(RetentionService(store: store, interval: .seconds(configuration.retentionIntervalSeconds), logger: logger))
     if configuration.hostMetricsIntervalSeconds > 0 {
         services.append(

@@ -55,10 +55,12 @@ import Testing
 
     @Test(arguments: [
         ("channels: [{name: a, type: pager}]", "channels[0].type", "expected one of webhook, slack, email, in_app"),
-        ("channels: [{name: a, type: webhook, url: \"https://hooks.example.com/x\"}]", "channels[0].url", "https:// is not supported in this build"),
+        ("channels: [{name: a, type: webhook, url: \"ftp://hooks.example.com/x\"}]", "channels[0].url", "expected an http:// or https:// URL"),
+        ("channels: [{name: a, type: webhook, url: \"https://h/x\", ca_file: /nonexistent/ca.pem}]", "channels[0].ca_file", "cannot read CA certificates from /nonexistent/ca.pem"),
+        ("channels: [{name: a, type: webhook, url: \"https://h/x\", insecure_skip_verify: maybe}]", "channels[0].insecure_skip_verify", ""),
         ("channels: [{name: a, type: webhook}]", "channels[0].url", "required field is missing"),
         ("channels: [{name: a, type: webhook, url: \"http://x/\", timeout: soon}]", "channels[0].timeout", "expected a duration"),
-        ("channels: [{name: a, type: email, smtp: {host: h, from: f, to: [t], tls: ssl}}]", "channels[0].smtp.tls", "expected one of none, starttls"),
+        ("channels: [{name: a, type: email, smtp: {host: h, from: f, to: [t], tls: ssl}}]", "channels[0].smtp.tls", "expected one of none, starttls, implicit"),
         ("channels: [{name: a, type: in_app}]\nroutes: [{match: [\"severity=~(\"], channels: [a]}]", "routes[0].match[0]", "invalid regular expression"),
         ("channels: [{name: a, type: in_app}]\nroutes: [{match: [\"severity\"], channels: [a]}]", "routes[0].match[0]", "expected a matcher"),
         ("channels: [{name: a, type: in_app}]\nroutes: [{channels: [b]}]", "routes[0].channels", "unknown channel \"b\""),

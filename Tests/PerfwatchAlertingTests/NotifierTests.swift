@@ -56,9 +56,15 @@ import Testing
         }
     }
 
-    @Test func httpsTargetsAreAClearConfigurationError() async {
-        await #expect(throws: AlertingError.self) {
-            try await WebhookNotifier(url: "https://example.com/hook").send(notification([checkoutAlert()]))
+    @Test func httpsToAPlainHTTPServerFailsAsATLSError() async throws {
+        let sink = try await HTTPTestSink.start(behaviour: .respond(status: 200))
+        defer { Task { await sink.stop() } }
+        let url = sink.url.replacingOccurrences(of: "http://", with: "https://")
+        do {
+            try await WebhookNotifier(url: url, timeout: .seconds(2)).send(notification([checkoutAlert()]))
+            Issue.record("expected a TLS failure")
+        } catch let error as AlertingError {
+            #expect(error.code.hasPrefix("tls"), "\(error)")
         }
     }
 
@@ -116,16 +122,16 @@ import Testing
         #expect(sink.messages.isEmpty)
     }
 
-    @Test func startTLSIsReportedAsUnsupported() async throws {
-        let sink = try await SMTPTestSink.start(options: .init(advertiseStartTLS: true))
+    @Test func startTLSNotOfferedIsNeverSentInClearText() async throws {
+        let sink = try await SMTPTestSink.start(options: .init(advertiseStartTLS: false))
         defer { Task { await sink.stop() } }
         let settings = SMTPSettings(host: "127.0.0.1", port: sink.port, from: "a@x", to: ["b@x"], tls: .starttls)
         do {
             try await EmailNotifier(settings: settings, timeout: .seconds(2)).send(notification([checkoutAlert()]))
-            Issue.record("expected STARTTLS to be refused")
+            Issue.record("expected STARTTLS to be required")
         } catch let error as AlertingError {
-            #expect(error.code == "smtp_starttls_unsupported")
-            #expect(error.message.contains("not supported in this build"))
+            #expect(error.code == "smtp_starttls_not_offered")
+            #expect(error.message.contains("does not offer STARTTLS"))
         }
         #expect(sink.messages.isEmpty)
     }

@@ -37,6 +37,26 @@ import Testing
         #expect(error.description == #"rules/api.yml:16: groups[0].rules[1].op: expected one of >, >=, <, <=, ==, !=; got "=>""#)
     }
 
+    @Test func promQLExprIsAPerRuleErrorAndOtherRulesLoad() throws {
+        let text = """
+            groups:
+              - name: mixed
+                rules:
+                  - alert: FromPrometheus
+                    expr: histogram_quantile(0.95, rate(http_duration_bucket[5m])) > 2
+                    for: 5m
+                  - alert: Ours
+                    query: {metric: http.server.duration, stat: p95}
+                    op: ">"
+                    threshold: 2000
+            """
+        let result = AlertRuleLoader.parse(yaml: text, file: "rules/prom.yml")
+        #expect(result.groups.first?.rules.map(\.name) == ["Ours"])
+        let error = try #require(result.diagnostics.first)
+        #expect(result.diagnostics.count == 1)
+        #expect(error.description == "rules/prom.yml:5: groups[0].rules[0].expr: expr (PromQL) is not supported yet; use query:")
+    }
+
     @Test func parsedRuleHasEveryField() throws {
         let rule = try #require(AlertRuleLoader.parse(yaml: Self.goodAndBad, file: "x.yml").groups.first?.rules.first)
         #expect(rule.query == AlertQuery(metric: "http.server.duration", stat: "p95", by: ["service", "route"], filters: ["method!=OPTIONS"], window: .seconds(300)))

@@ -19,7 +19,9 @@ from conftest import free_port, now_ms
 
 
 class HookSink:
-    def __init__(self):
+    """Records every POST; with `ssl_context` it serves https (test_alerting_tls)."""
+
+    def __init__(self, ssl_context=None):
         self.received: list[tuple[float, str, dict]] = []
         sink = self
 
@@ -35,6 +37,8 @@ class HookSink:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if ssl_context is not None:
+            self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

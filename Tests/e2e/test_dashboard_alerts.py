@@ -201,3 +201,27 @@ def test_alerts_empty_state(start_server, driver):
         wait_for(lambda: "No active silences" in driver.find_element(By.ID, "silences-table").text, 15, "no silences")
         assert not driver.find_element(By.ID, "error-banner").is_displayed()
         assert not severe_console_errors(driver), "JavaScript console errors"
+
+
+def test_alerts_page_updates_live_with_a_toast(start_server, tmp_path, driver):
+    """The page subscribes to /api/v1/alerts/stream: a new firing alert shows a toast and its card
+    without a reload, and acknowledging it elsewhere (the API) shows up too."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "e2e.yml").write_text(RULES)
+    server = start_server(extra_args=["--rules", str(rules)])
+    with dashboard(server, driver) as url:
+        driver.get(f"{url}/#/alerts")
+        wait_for(lambda: "No alerts are firing or pending" in driver.find_element(By.ID, "alerts-active-list").text, 15, "the empty page")
+        r = server.post_metrics([{"name": METRIC, "kind": "timing", "value": 900, "unit": "ms", "tags": {"route": ROUTE}}])
+        assert r.status_code in (200, 202), r.text
+        toast = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, '#alerts-toasts .al-toast[data-kind="firing"]'), 15, "the firing toast")[0]
+        assert "p95 of /checkout is 900 ms" in toast.text, toast.text
+        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, '#alerts-active-list .al-alert[data-state="firing"]'), 10, "the card")
+        alert = next(a for a in api(server, "/api/v1/alerts")["active"] if a["ruleName"] == RULE)
+        ack = server.post(f"/api/v1/alerts/{alert['id']}/ack", json={"by": "bob"})
+        assert ack.status_code == 200, ack.text
+        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, '#alerts-toasts .al-toast[data-kind="acknowledged"]'), 10, "the ack toast")
+        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".al-alert .al-ack-who") and
+                 driver.find_element(By.CSS_SELECTOR, ".al-alert .al-ack-who").text == "bob", 10, "the acknowledgement on the card")
+        assert not severe_console_errors(driver), "JavaScript console errors"

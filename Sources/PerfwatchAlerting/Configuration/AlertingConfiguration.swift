@@ -6,10 +6,11 @@
 ///   external_url: http://perfwatch.internal:4318
 ///   channels:
 ///     - {name: pager, type: webhook, url: "http://pager.internal/hook", timeout: 5s}
-///     - {name: team-slack, type: slack, url: "http://slack-relay.internal/T000/B000/XXX"}
+///     - {name: team-slack, type: slack, url: "https://hooks.slack.com/services/T000/B000/XXX"}
 ///     - name: oncall-mail
 ///       type: email
-///       smtp: {host: smtp.internal, port: 25, from: perfwatch@example.com, to: [oncall@example.com], tls: none}
+///       smtp: {host: smtp.internal, port: 587, from: perfwatch@example.com, to: [oncall@example.com], tls: starttls}
+///       ca_file: /etc/perfwatch/internal-ca.pem
 ///     - {name: dashboard, type: in_app}
 ///   routes:
 ///     - match: ["severity=critical"]
@@ -108,7 +109,7 @@ public struct AlertingConfiguration: Sendable, Hashable, Codable {
     }
 
     private static func parseChannel(_ node: ConfigNode) throws(AlertingError) -> NotificationChannel {
-        try node.checkKeys(["name", "type", "url", "timeout", "smtp"])
+        try node.checkKeys(["name", "type", "url", "timeout", "smtp", "ca_file", "insecure_skip_verify"])
         let name = try node.required("name").string()
         guard !name.isEmpty else { throw .invalid(try node.required("name"), "must not be empty") }
         let typeNode = try node.required("type")
@@ -118,6 +119,15 @@ public struct AlertingConfiguration: Sendable, Hashable, Codable {
         }
         var channel = NotificationChannel(name: name, kind: kind)
         channel.timeout = try node["timeout"]?.duration() ?? channel.timeout
+        channel.tls.insecureSkipVerify = try node["insecure_skip_verify"]?.bool() ?? false
+        if let caNode = node["ca_file"] {
+            channel.tls.caFile = try caNode.string()
+            do throws(AlertingError) {
+                try channel.tls.validate()
+            } catch {
+                throw .invalid(caNode, error.message)
+            }
+        }
         switch kind {
         case .webhook, .slack:
             let urlNode = try node.required("url")
@@ -143,7 +153,7 @@ public struct AlertingConfiguration: Sendable, Hashable, Codable {
             if let tlsNode = smtpNode["tls"] {
                 let text = try tlsNode.string()
                 guard let mode = SMTPSettings.TLSMode(rawValue: text) else {
-                    throw .invalid(tlsNode, "expected one of none, starttls; got \"\(text)\"")
+                    throw .invalid(tlsNode, "expected one of none, starttls, implicit; got \"\(text)\"")
                 }
                 smtp.tls = mode
             }

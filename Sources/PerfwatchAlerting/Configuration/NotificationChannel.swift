@@ -13,23 +13,30 @@ public struct NotificationChannel: Sendable, Hashable, Codable {
     /// Per-attempt limit: connect, send and answer must fit in it.
     public var timeout: Duration
     public var smtp: SMTPSettings?
+    /// Certificate verification for https targets and SMTP over TLS (`ca_file`,
+    /// `insecure_skip_verify`).
+    public var tls: TLSClientSettings
 
-    public init(name: String, kind: Kind, url: String? = nil, timeout: Duration = .seconds(10), smtp: SMTPSettings? = nil) {
+    public init(
+        name: String, kind: Kind, url: String? = nil, timeout: Duration = .seconds(10), smtp: SMTPSettings? = nil,
+        tls: TLSClientSettings = TLSClientSettings()
+    ) {
         self.name = name
         self.kind = kind
         self.url = url
         self.timeout = timeout
         self.smtp = smtp
+        self.tls = tls
     }
 }
 
 /// How the email channel reaches its SMTP server.
 public struct SMTPSettings: Sendable, Hashable, Codable {
-    /// `none`: plain SMTP (a local relay, or a test sink). `starttls`: upgrade the
-    /// connection; this build has no TLS library, so sending fails with a clear
-    /// "not supported in this build" error instead of silently sending in clear text.
+    /// `none`: plain SMTP (a local relay, or a test sink). `starttls`: plain connect, then
+    /// upgrade (port 587/25; a server that does not offer it is an error). `implicit`: TLS
+    /// from the first byte (port 465).
     public enum TLSMode: String, Sendable, Codable, CaseIterable {
-        case none, starttls
+        case none, starttls, implicit
     }
 
     public var host: String

@@ -12,7 +12,7 @@ public import ServiceLifecycle
 /// input (group intervals, repeats, escalations); on graceful shutdown it waits for the
 /// deliveries in flight.
 public actor NotificationDispatcher: Service {
-    private var planner: NotificationPlanner
+    var planner: NotificationPlanner
     private var channels: [String: NotificationChannel]
     private var notifiers: [String: any Notifier]
     private var policy: DeliveryPolicy
@@ -55,14 +55,22 @@ public actor NotificationDispatcher: Service {
 
     /// The real notifier for each configured channel. `in_app` channels need the server's
     /// sink; without one they are left out (and their deliveries are logged as failed).
-    public static func makeNotifiers(for configuration: AlertingConfiguration, inApp: (any InAppAlertSink)?) -> [String: any Notifier] {
+    /// A channel with `insecure_skip_verify` is logged as a warning on `logger`.
+    public static func makeNotifiers(
+        for configuration: AlertingConfiguration, inApp: (any InAppAlertSink)?, logger: Logger? = nil
+    ) -> [String: any Notifier] {
         var result: [String: any Notifier] = [:]
         for channel in configuration.channels {
+            if channel.tls.insecureSkipVerify {
+                logger?.warning(
+                    "alert channel does not verify TLS certificates (insecure_skip_verify: true); anyone on the path can read and change its notifications",
+                    metadata: ["channel": "\(channel.name)"])
+            }
             switch channel.kind {
-            case .webhook: result[channel.name] = WebhookNotifier(url: channel.url ?? "", timeout: channel.timeout)
-            case .slack: result[channel.name] = SlackNotifier(url: channel.url ?? "", timeout: channel.timeout)
+            case .webhook: result[channel.name] = WebhookNotifier(url: channel.url ?? "", timeout: channel.timeout, tls: channel.tls)
+            case .slack: result[channel.name] = SlackNotifier(url: channel.url ?? "", timeout: channel.timeout, tls: channel.tls)
             case .email:
-                if let smtp = channel.smtp { result[channel.name] = EmailNotifier(settings: smtp, timeout: channel.timeout) }
+                if let smtp = channel.smtp { result[channel.name] = EmailNotifier(settings: smtp, timeout: channel.timeout, tls: channel.tls) }
             case .inApp:
                 if let inApp { result[channel.name] = InAppNotifier(sink: inApp) }
             }

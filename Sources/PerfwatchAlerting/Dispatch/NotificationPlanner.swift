@@ -13,14 +13,14 @@ public struct NotificationPlanner: Sendable {
         public var notification: AlertNotification
     }
 
-    struct TrackedAlert: Sendable {
+    struct TrackedAlert: Sendable, Codable, Equatable {
         var alert: Alert
         /// Channels that received this alert as firing; they get its resolution.
         var notifiedChannels: Set<String> = []
         var escalatedSteps: Set<Int> = []
     }
 
-    struct Group: Sendable {
+    struct Group: Sendable, Codable, Equatable {
         var routeIndex: Int
         var key: String
         var labels: [String: String]
@@ -34,7 +34,7 @@ public struct NotificationPlanner: Sendable {
     public var externalURL: String
     public private(set) var silences: [Silence] = []
     var groups: [String: Group] = [:]
-    private var acknowledgements: [String: Acknowledgement] = [:]
+    var acknowledgements: [String: Acknowledgement] = [:]
 
     public init(routes: [NotificationRoute], externalURL: String = "") {
         self.routes = routes

@@ -104,7 +104,7 @@ public actor AlertEvaluator: Service {
         if !events.isEmpty { await history?.record(events) }
     }
 
-    private static func key(_ group: String, _ rule: AlertRule) -> String {
+    static func key(_ group: String, _ rule: AlertRule) -> String {
         group + "\u{0}" + rule.name + "\u{0}" + String(decoding: rule.query.jsonKey, as: UTF8.self)
     }
 

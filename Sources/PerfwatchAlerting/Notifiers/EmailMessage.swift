@@ -98,15 +98,17 @@ enum EmailMessage {
 public struct EmailNotifier: Notifier {
     public var settings: SMTPSettings
     public var timeout: Duration
+    let client: SMTPClient
 
-    public init(settings: SMTPSettings, timeout: Duration = .seconds(10)) {
+    public init(settings: SMTPSettings, timeout: Duration = .seconds(10), tls: TLSClientSettings = TLSClientSettings()) {
         self.settings = settings
         self.timeout = timeout
+        client = SMTPClient(settings: settings, timeout: timeout, tls: settings.tls == .none ? nil : tls)
     }
 
     public func send(_ notification: AlertNotification) async throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let message = EmailMessage.render(notification, from: settings.from, to: settings.to, at: now)
-        try await SMTPClient(settings: settings, timeout: timeout).send(message: message)
+        try await client.send(message: message)
     }
 }

@@ -1,13 +1,15 @@
 internal import NIOCore
 internal import NIOHTTP1
 internal import NIOPosix
+internal import NIOSSL
 
 /// A minimal HTTP/1.1 client that POSTs one body per connection and reads the status.
 ///
 /// Alerting needs exactly this for webhooks and Slack, so it lives here instead of pulling
-/// in a general HTTP client (and its TLS stack). One connection per message keeps it
-/// simple; notifications are rare. The timeout covers connect, send and the answer: a
-/// target that accepts and never answers is closed when it expires.
+/// in a general HTTP client. One connection per message keeps it simple; notifications are
+/// rare. The timeout covers connect, TLS handshake, send and the answer: a target that
+/// accepts and never answers is closed when it expires. `https://` targets go through
+/// NIOSSL with the channel's ``TLSClientSettings``.
 struct HTTPPostClient: Sendable {
     struct Response: Sendable {
         var status: Int
@@ -17,9 +19,24 @@ struct HTTPPostClient: Sendable {
     var eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     /// Response bodies are only read for error messages.
     var maxResponseBytes = 64 * 1024
+    /// Built once per channel (loading trust roots is expensive); `nil` until an https
+    /// channel needs it, a failure is reported on every send.
+    let tlsContext: Result<NIOSSLContext, AlertingError>?
+
+    init(tls: TLSClientSettings? = nil) {
+        tlsContext = tls.map { settings in Result(catching: { () throws(AlertingError) -> NIOSSLContext in try settings.makeContext() }) }
+    }
+
+    private func context() throws -> NIOSSLContext {
+        guard let tlsContext else {
+            throw AlertingError(code: "tls_setup", message: "https:// target but the channel was built without TLS settings")
+        }
+        return try tlsContext.get()
+    }
 
     func post(url: String, body: [UInt8], contentType: String = "application/json", timeout: Duration) async throws -> Response {
         let target = try HTTPTarget(url: url)
+        let sslContext: NIOSSLContext? = target.isTLS ? try context() : nil
         let timeoutAmount = TimeAmount.milliseconds(max(1, timeout.milliseconds))
         let timedOut = Locked(false)
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
@@ -29,6 +46,9 @@ struct HTTPPostClient: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connect(host: target.host, port: target.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let sslContext {
+                            try channel.pipeline.syncOperations.addHandler(TLSClientSupport.handler(context: sslContext, host: target.host))
+                        }
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                     }
@@ -75,7 +95,7 @@ struct HTTPPostClient: Sendable {
             if timedOut.value {
                 throw AlertingError(code: "timeout", message: "no answer from \(target.hostHeader) within \(AlertDuration.format(timeout))")
             }
-            throw error
+            throw TLSClientSupport.describe(error, peer: target.hostHeader) ?? error
         }
     }
 }

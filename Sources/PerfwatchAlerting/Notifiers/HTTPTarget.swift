@@ -1,20 +1,20 @@
-/// An `http://host[:port]/path` URL, split for the NIO client. `https://` is refused with
-/// a clear message: this build carries no TLS library.
+/// An `http://` or `https://host[:port]/path` URL, split for the NIO client.
 struct HTTPTarget: Sendable, Hashable {
     var host: String
     var port: Int
+    /// `https://`: the connection is TLS.
+    var isTLS: Bool
     /// Path and query, at least `/`.
     var path: String
 
     init(url: String) throws(AlertingError) {
         let lower = url.lowercased()
-        if lower.hasPrefix("https://") {
-            throw AlertingError(code: "https_unsupported", message: "https:// is not supported in this build (no TLS library); use an http:// URL, e.g. through a local relay")
+        isTLS = lower.hasPrefix("https://")
+        guard isTLS || lower.hasPrefix("http://") else {
+            throw AlertingError(code: "invalid_url", message: "expected an http:// or https:// URL; got \"\(url)\"")
         }
-        guard lower.hasPrefix("http://") else {
-            throw AlertingError(code: "invalid_url", message: "expected an http:// URL; got \"\(url)\"")
-        }
-        let rest = url.dropFirst("http://".count)
+        let defaultPort = isTLS ? 443 : 80
+        let rest = url.dropFirst(isTLS ? "https://".count : "http://".count)
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
         var authority = rest[..<authorityEnd]
         if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
@@ -23,18 +23,21 @@ struct HTTPTarget: Sendable, Hashable {
         if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
             host = String(authority[authority.index(after: authority.startIndex)..<close])
             let after = authority[authority.index(after: close)...]
-            port = after.hasPrefix(":") ? Int(after.dropFirst()) ?? -1 : 80
+            port = after.hasPrefix(":") ? Int(after.dropFirst()) ?? -1 : defaultPort
         } else if let colon = authority.lastIndex(of: ":") {
             host = String(authority[..<colon])
             port = Int(authority[authority.index(after: colon)...]) ?? -1
         } else {
             host = String(authority)
-            port = 80
+            port = defaultPort
         }
         guard !host.isEmpty else { throw AlertingError(code: "invalid_url", message: "URL has no host: \"\(url)\"") }
         guard (1...65535).contains(port) else { throw AlertingError(code: "invalid_url", message: "URL has an invalid port: \"\(url)\"") }
     }
 
     /// The Host header value.
-    var hostHeader: String { port == 80 ? host : "\(host):\(port)" }
+    var hostHeader: String {
+        let name = host.contains(":") ? "[\(host)]" : host
+        return port == (isTLS ? 443 : 80) ? name : "\(name):\(port)"
+    }
 }

@@ -1,27 +1,49 @@
 internal import Foundation
 internal import NIOCore
 internal import NIOPosix
+internal import NIOSSL
 
-/// Just enough SMTP to hand one message to a server: EHLO, optional AUTH PLAIN/LOGIN,
-/// MAIL FROM, RCPT TO, DATA, QUIT (RFC 5321, RFC 4954).
+/// Just enough SMTP to hand one message to a server: EHLO, optional STARTTLS (then EHLO
+/// again), optional AUTH PLAIN/LOGIN, MAIL FROM, RCPT TO, DATA, QUIT (RFC 5321, RFC 3207,
+/// RFC 4954). With `tls: implicit` the connection is TLS from the start (port 465).
 ///
-/// STARTTLS needs a TLS library this build does not carry; with `tls: starttls` the client
-/// reports "not supported in this build" after EHLO instead of sending in clear text.
+/// With `tls: starttls` a server that does not offer STARTTLS is an error: the message is
+/// never sent in clear text when the channel asked for TLS.
 struct SMTPClient: Sendable {
     var settings: SMTPSettings
     var timeout: Duration
     var eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    /// Built once per channel when it uses TLS; a failure is reported on every send.
+    let tlsContext: Result<NIOSSLContext, AlertingError>?
+
+    init(settings: SMTPSettings, timeout: Duration, tls: TLSClientSettings?) {
+        self.settings = settings
+        self.timeout = timeout
+        tlsContext = tls.map { tls in Result(catching: { () throws(AlertingError) -> NIOSSLContext in try tls.makeContext() }) }
+    }
+
+    private func context() throws -> NIOSSLContext {
+        guard let tlsContext else {
+            throw AlertingError(code: "tls_setup", message: "smtp.tls is \(settings.tls.rawValue) but the channel was built without TLS settings")
+        }
+        return try tlsContext.get()
+    }
 
     /// Sends `message` (complete RFC 5322 text with CRLF line ends).
     func send(message: String) async throws {
         let timeoutAmount = TimeAmount.milliseconds(max(1, timeout.milliseconds))
         let timedOut = Locked(false)
+        let implicitTLS: NIOSSLContext? = try settings.tls == .implicit ? context() : nil
+        let host = settings.host
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
             channel = try await ClientBootstrap(group: eventLoopGroup)
                 .connectTimeout(timeoutAmount)
                 .connect(host: settings.host, port: settings.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let implicitTLS {
+                            try channel.pipeline.syncOperations.addHandler(TLSClientSupport.handler(context: implicitTLS, host: host))
+                        }
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPLineDecoder()))
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
@@ -38,26 +60,37 @@ struct SMTPClient: Sendable {
         do {
             try await channel.executeThenClose { inbound, outbound in
                 var session = Session(lines: inbound.makeAsyncIterator(), outbound: outbound)
-                try await converse(&session, message: message)
+                try await converse(&session, message: message, channel: underlying)
             }
         } catch {
             if timedOut.value {
                 throw AlertingError(code: "timeout", message: "SMTP server \(settings.host):\(settings.port) did not finish within \(AlertDuration.format(timeout))")
             }
-            throw error
+            throw TLSClientSupport.describe(error, peer: "SMTP server \(settings.host):\(settings.port)") ?? error
         }
     }
 
-    private func converse(_ session: inout Session, message: String) async throws {
+    private func converse(_ session: inout Session, message: String, channel: any Channel) async throws {
         try await session.expect(220, after: "connect")
-        let ehlo = try await session.command("EHLO \(settings.heloName)", expect: 250)
-        let extensions = ehlo.dropFirst().map { $0.uppercased() }
+        var ehlo = try await session.command("EHLO \(settings.heloName)", expect: 250)
         if settings.tls == .starttls {
-            let offered = extensions.contains { $0.hasPrefix("STARTTLS") }
-            throw AlertingError(
-                code: "smtp_starttls_unsupported",
-                message: "STARTTLS is not supported in this build (no TLS library)\(offered ? "" : "; the server does not offer it either"); set smtp.tls: none to use a local relay")
+            guard ehlo.dropFirst().contains(where: { $0.uppercased().hasPrefix("STARTTLS") }) else {
+                throw AlertingError(
+                    code: "smtp_starttls_not_offered",
+                    message: "SMTP server \(settings.host):\(settings.port) does not offer STARTTLS; not sending in clear text (set smtp.tls: none for a local relay)")
+            }
+            try await session.command("STARTTLS", expect: 220)
+            // TLS goes in front of the line decoder; the server says nothing until the
+            // handshake, so no clear-text bytes are left buffered behind it.
+            let tls = try context()
+            let host = settings.host
+            try await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.addHandler(TLSClientSupport.handler(context: tls, host: host), position: .first)
+            }.get()
+            // RFC 3207: forget what was learned before TLS and ask again.
+            ehlo = try await session.command("EHLO \(settings.heloName)", expect: 250)
         }
+        let extensions = ehlo.dropFirst().map { $0.uppercased() }
         if let username = settings.username {
             let password = settings.password ?? ""
             let mechanisms = extensions.first { $0.hasPrefix("AUTH") }.map { $0.split(separator: " ").dropFirst().map(String.init) } ?? []

@@ -4,17 +4,17 @@ internal import Foundation
 /// notification) and a colored attachment with one section per alert — red while
 /// firing, green when resolved.
 ///
-/// The incoming-webhook URL must be `http://` in this build (e.g. a local relay); Slack
-/// itself only accepts HTTPS.
+/// Slack's incoming webhooks are `https://hooks.slack.com/…`; certificates are verified
+/// against the system trust store unless the channel says otherwise.
 public struct SlackNotifier: Notifier {
     public var url: String
     public var timeout: Duration
     let client: HTTPPostClient
 
-    public init(url: String, timeout: Duration = .seconds(10)) {
+    public init(url: String, timeout: Duration = .seconds(10), tls: TLSClientSettings = TLSClientSettings()) {
         self.url = url
         self.timeout = timeout
-        client = HTTPPostClient()
+        client = HTTPPostClient(tls: url.lowercased().hasPrefix("https://") ? tls : nil)
     }
 
     public func send(_ notification: AlertNotification) async throws {

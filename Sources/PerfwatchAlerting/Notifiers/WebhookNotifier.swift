@@ -7,10 +7,10 @@ public struct WebhookNotifier: Notifier {
     public var timeout: Duration
     let client: HTTPPostClient
 
-    public init(url: String, timeout: Duration = .seconds(10)) {
+    public init(url: String, timeout: Duration = .seconds(10), tls: TLSClientSettings = TLSClientSettings()) {
         self.url = url
         self.timeout = timeout
-        client = HTTPPostClient()
+        client = HTTPPostClient(tls: url.lowercased().hasPrefix("https://") ? tls : nil)
     }
 
     public func send(_ notification: AlertNotification) async throws {

@@ -18,6 +18,12 @@ extension AlertRule {
 
     /// Reads one rule, throwing an error that names the offending field.
     static func parse(_ node: ConfigNode) throws(AlertingError) -> AlertRule {
+        // Prometheus users will paste `expr:` rules; say what to do instead of "unknown field".
+        if let expr = node["expr"] {
+            throw AlertingError(
+                code: "unsupported_expr", message: "expr (PromQL) is not supported yet; use query:", file: expr.file, line: expr.line,
+                field: expr.path)
+        }
         try node.checkKeys(fieldNames)
         let name = try node.required("alert").string()
         guard !name.isEmpty else { throw .invalid(try node.required("alert"), "must not be empty") }

@@ -16,12 +16,14 @@ struct AlertingComponents: Sendable {
     let inApp: InAppAlerts
     let deliveries: InMemoryDeliveryLog
     let history: any AlertHistoryStore
-    let rulesDirectory: String?
+    let store: any AlertingStore
+    let catalog: AlertRuleCatalog
+    let persistence: AlertStatePersistence
     let logger: Logger
 
     static func make(
-        configuration: ServerConfiguration, engine: QueryEngine, history: any AlertHistoryStore, logger: Logger
-    ) throws -> AlertingComponents {
+        configuration: ServerConfiguration, engine: QueryEngine, history store: any AlertingStore, logger: Logger
+    ) async throws -> AlertingComponents {
         var alerting = AlertingConfiguration.default
         if let text = configuration.alertingYAML {
             do {
@@ -36,38 +38,57 @@ struct AlertingComponents: Sendable {
         let inApp = InAppAlerts()
         let deliveries = InMemoryDeliveryLog()
         let dispatcher = NotificationDispatcher(
-            configuration: alerting, notifiers: NotificationDispatcher.makeNotifiers(for: alerting, inApp: inApp), deliveryLog: deliveries,
+            configuration: alerting, notifiers: NotificationDispatcher.makeNotifiers(for: alerting, inApp: inApp, logger: logger), deliveryLog: deliveries,
             logger: logger)
-        let (groups, diagnostics) = loadRules(directory: configuration.rulesDirectory)
-        for diagnostic in diagnostics { logger.error("alert rule not loaded", metadata: ["problem": "\(diagnostic)"]) }
+        let catalog = AlertRuleCatalog(rulesDirectory: configuration.rulesDirectory)
+        var problems = await catalog.reloadFiles()
+        let storedRules = try await store.alertRules()
+        problems += await catalog.loadAPIRules(storedRules)
+        for problem in problems { logger.error("alert rule not loaded", metadata: ["problem": "\(problem)"]) }
         let evaluator = AlertEvaluator(
-            groups: groups, dataSource: QueryAlertDataSource(engine: engine), dispatcher: dispatcher,
-            history: HistoryRecorder(store: history, logger: logger),
+            groups: await catalog.groups(), dataSource: QueryAlertDataSource(engine: engine), dispatcher: dispatcher,
+            history: HistoryRecorder(store: store, inApp: inApp, logger: logger),
             configuration: AlertEvaluatorConfiguration(externalURL: alerting.externalURL), logger: logger)
+        let persistence = AlertStatePersistence(store: store, evaluator: evaluator, dispatcher: dispatcher, logger: logger)
+        try await persistence.restore()
         return AlertingComponents(
-            evaluator: evaluator, dispatcher: dispatcher, inApp: inApp, deliveries: deliveries, history: history,
-            rulesDirectory: configuration.rulesDirectory, logger: logger)
-    }
-
-    /// The shipped defaults, replaced group by group by same-named groups in rule files.
-    static func loadRules(directory: String?) -> (groups: [AlertRuleGroup], diagnostics: [AlertingError]) {
-        guard let directory else { return (DefaultAlertRules.groups, []) }
-        let loaded = AlertRuleLoader.loadDirectory(URL(fileURLWithPath: directory))
-        return (AlertRuleGroup.combine(DefaultAlertRules.groups, loaded.groups), loaded.diagnostics)
+            evaluator: evaluator, dispatcher: dispatcher, inApp: inApp, deliveries: deliveries, history: store, store: store,
+            catalog: catalog, persistence: persistence, logger: logger)
     }
 
     /// Reloads rule files; returns the problems found (the rules that loaded are in force).
     func reload() async -> [AlertingError] {
-        let (groups, diagnostics) = Self.loadRules(directory: rulesDirectory)
+        let diagnostics = await catalog.reloadFiles()
+        let groups = await catalog.groups()
         await evaluator.replaceRules(groups)
         logger.info("alert rules reloaded", metadata: ["groups": "\(groups.count)", "problems": "\(diagnostics.count)"])
         return diagnostics
+    }
+
+    /// Hands the catalog's current rules to the evaluator (after an API change): unchanged
+    /// rules keep their state, changed ones start afresh.
+    func applyRules() async {
+        await evaluator.replaceRules(await catalog.groups())
+    }
+
+    /// Adds a silence, stored first so an accepted silence survives a restart.
+    func addSilence(_ silence: Silence) async throws {
+        try await store.saveSilence(id: silence.id, json: try AlertRoutes.encode(silence), endsMs: silence.endsAt)
+        await dispatcher.addSilence(silence)
+    }
+
+    func removeSilence(id: String) async throws -> Bool {
+        guard await dispatcher.removeSilence(id: id) else { return false }
+        try await store.deleteSilence(id: id)
+        return true
     }
 }
 
 /// Stores alert transitions as history rows.
 struct HistoryRecorder: AlertHistorySink {
     let store: any AlertHistoryStore
+    /// State changes are also pushed to dashboards over SSE.
+    let inApp: InAppAlerts?
     let logger: Logger
 
     func record(_ events: [AlertHistoryEvent]) async {
@@ -81,6 +102,7 @@ struct HistoryRecorder: AlertHistorySink {
         do { try await store.recordAlertHistory(records) } catch {
             logger.error("could not store alert history", metadata: ["error": "\(error)"])
         }
+        await inApp?.stateChanged(events)
     }
 
     static func json(_ labels: [String: String]) -> String {
@@ -91,21 +113,6 @@ struct HistoryRecorder: AlertHistorySink {
 }
 
 
-/// In-app notifications: the newest ones, for the dashboard.
-actor InAppAlerts: InAppAlertSink {
-    struct Entry: Sendable {
-        var atMs: Int64
-        var notification: AlertNotification
-    }
-
-    private(set) var entries: [Entry] = []
-
-    func publish(_ notification: AlertNotification) async throws {
-        entries.append(Entry(atMs: TimeParsing.nowMs(), notification: notification))
-        if entries.count > 200 { entries.removeFirst(entries.count - 200) }
-    }
-}
-
 /// Reloads alert rules on SIGHUP.
 struct RulesReloadOnHangup: Service {
     let alerting: AlertingComponents
@@ -115,5 +122,16 @@ struct RulesReloadOnHangup: Service {
         await cancelWhenGracefulShutdown {
             for await _ in signals { _ = await alerting.reload() }
         }
+    }
+}
+
+/// Ends `/api/v1/alerts/stream` responses when shutdown starts, so an open dashboard does
+/// not hold the HTTP server's graceful shutdown open.
+struct AlertStreamShutdown: Service {
+    let inApp: InAppAlerts
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await inApp.finishAll()
     }
 }

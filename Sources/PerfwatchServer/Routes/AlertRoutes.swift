@@ -13,7 +13,8 @@ struct AlertRoutes {
     func register(on router: Router<AppRequestContext>) {
         router.get("/api/v1/alerts") { request, _ in try await self.alerts(request) }
         router.post("/api/v1/alerts/:id/ack") { request, context in try await self.acknowledge(request, id: context.parameters.get("id") ?? "") }
-        router.get("/api/v1/alert-rules") { _, _ in try await self.rules() }
+        registerRuleRoutes(on: router)
+        registerStream(on: router)
         router.post("/api/v1/rules/reload") { _, _ in try await self.reload() }
         router.get("/api/v1/silences") { _, _ in try await self.silences() }
         router.post("/api/v1/silences") { request, _ in try await self.addSilence(request) }
@@ -128,14 +129,6 @@ struct AlertRoutes {
         }
     }
 
-    func rules() async throws -> Response {
-        struct Entry: Encodable {
-            var groups: [AlertRuleGroup]
-            var statuses: [RuleEvaluationStatus]
-        }
-        return .json(try Self.encode(Entry(groups: await alerting.evaluator.ruleGroups(), statuses: await alerting.evaluator.ruleStatuses())))
-    }
-
     func reload() async throws -> Response {
         let problems = await alerting.reload()
         var json = JSONText()
@@ -165,7 +158,7 @@ struct AlertRoutes {
             let silence = try Silence.validated(
                 id: UUID().uuidString.lowercased(), matchers: body["matchers"] as? [String] ?? [], startsAt: try time("startsAt") ?? now,
                 endsAt: ends ?? now, createdBy: body["createdBy"] as? String ?? "", comment: body["comment"] as? String ?? "")
-            await alerting.dispatcher.addSilence(silence)
+            try await alerting.addSilence(silence)
             return .json(try Self.encode(silence), status: .created)
         } catch let error as AlertingError {
             throw PerfwatchError(.badRequest, "silence: \(error.field.map { "\($0): " } ?? "")\(error.message)")
@@ -173,7 +166,7 @@ struct AlertRoutes {
     }
 
     func removeSilence(_ id: String) async throws -> Response {
-        guard await alerting.dispatcher.removeSilence(id: id) else { throw PerfwatchError(.notFound, "no silence with id \(id)") }
+        guard try await alerting.removeSilence(id: id) else { throw PerfwatchError(.notFound, "no silence with id \(id)") }
         return Response(status: .noContent)
     }
 

@@ -244,6 +244,29 @@ enum EmbeddedSchema {
                     CREATE INDEX performance_alerts_by_time ON performance_alerts (at_ms);
                     """)
         }
+        migrator.registerMigration("v9-alert-rules-and-state") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE alert_rules (
+                        name TEXT PRIMARY KEY,
+                        group_name TEXT NOT NULL,
+                        interval_ms INTEGER NOT NULL,
+                        rule_json TEXT NOT NULL,
+                        created_ms INTEGER NOT NULL,
+                        updated_ms INTEGER NOT NULL
+                    );
+                    CREATE TABLE alert_silences (
+                        id TEXT PRIMARY KEY,
+                        json TEXT NOT NULL,
+                        ends_ms INTEGER NOT NULL
+                    );
+                    CREATE TABLE alert_runtime_state (
+                        name TEXT PRIMARY KEY,
+                        json TEXT NOT NULL,
+                        saved_ms INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 
