@@ -74,7 +74,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("done: \(sent) simulated requests sent to \(server)")
     }
 
-    func send(_ request: SwiftProtobuf.Message, to url: URL) async throws {
+    func send(_ request: any SwiftProtobuf.Message, to url: URL) async throws {
         var httpRequest = URLRequest(url: url)
         httpRequest.httpMethod = "POST"
         httpRequest.setValue("application/x-protobuf", forHTTPHeaderField: "Content-Type")

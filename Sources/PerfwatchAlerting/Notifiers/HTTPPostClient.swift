@@ -95,7 +95,14 @@ struct HTTPPostClient: Sendable {
             if timedOut.value {
                 throw AlertingError(code: "timeout", message: "no answer from \(target.hostHeader) within \(AlertDuration.format(timeout))")
             }
-            throw TLSClientSupport.describe(error, peer: target.hostHeader) ?? error
+            if let described = TLSClientSupport.describe(error, peer: target.hostHeader) { throw described }
+            // A peer that is not speaking TLS usually just closes the connection: the write or
+            // read then fails with a channel error before the handshake error is seen.
+            if target.isTLS, error is ChannelError {
+                throw AlertingError(
+                    code: "tls_failed", message: "TLS with \(target.hostHeader) failed: connection closed during the exchange (\(error)); is it an https server?")
+            }
+            throw error
         }
     }
 }
