@@ -68,7 +68,9 @@ import Testing
             configuration: AlertEvaluatorConfiguration(queryTimeout: .milliseconds(100)))
         let started = ContinuousClock.now
         await evaluator.evaluateAll()
-        #expect(ContinuousClock.now - started < .seconds(1))
+        // The hanging query never returns: finishing at all shows the timeout; the bound leaves
+        // room for a loaded machine.
+        #expect(ContinuousClock.now - started < .seconds(3))
         let statuses = await evaluator.ruleStatuses()
         #expect(statuses[0].health == .error)
         #expect(statuses[0].lastError?.contains("did not finish within 100ms") == true)
