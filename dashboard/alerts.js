@@ -8,8 +8,8 @@
  *     silences  the silences (Expire) and a form to create one ([&matchers=a=b,c=d] pre-fills it)
  * Loaded after issues.js (helpers through window.PW). API: GET /api/v1/alerts, POST /api/v1/alerts/{id}/ack,
  * GET /api/v1/alert-rules, POST /api/v1/rules/reload, GET|POST /api/v1/silences, DELETE /api/v1/silences/{id},
- * GET /api/v1/alerts/deliveries, and the live stream GET /api/v1/alerts/stream (SSE): every alert state change
- * and in-app notification refreshes the page (or the nav badge) at once and shows a short toast. */
+ * GET /api/v1/alerts/deliveries, and, while the page is shown, the live stream GET /api/v1/alerts/stream (SSE): every
+ * alert state change and in-app notification refreshes the page at once and shows a short toast. */
 (function () {
   'use strict';
 
@@ -261,6 +261,7 @@
 
   var alertsPage = {
     enter: function () {
+      syncAlertStream();
       var tab = tabParam();
       $('alerts-tabs').querySelectorAll('button[data-tab]').forEach(function (b) {
         var on = b.getAttribute('data-tab') === tab;
@@ -491,7 +492,7 @@
     if (liveTimer) return;
     liveTimer = setTimeout(function () {
       liveTimer = null;
-      if (state.page === 'alerts') { list.__sig = null; P.refresh(); } else { badgeAt = 0; updateBadge(); }
+      if (state.page === 'alerts') { list.__sig = null; P.refresh(); }
     }, 250);
   }
   function onState(e) {
@@ -501,18 +502,29 @@
     var title = { firing: 'Firing', resolved: 'Resolved', pending: 'Pending', acknowledged: 'Acknowledged' }[d.kind] || d.kind;
     toast(d.kind, title + ':', (d.message || d.ruleName || '') + (d.kind === 'acknowledged' && d.acknowledgedBy ? ' (by ' + d.acknowledgedBy + ')' : ''));
   }
-  function connectAlertStream() {
-    if (typeof EventSource === 'undefined') return;
-    var es = new EventSource('/api/v1/alerts/stream');
-    es.addEventListener('state', onState);
-    es.addEventListener('notification', function () { liveRefresh(); });
-    es.onerror = function () {
-      // The browser reconnects by itself unless the stream was closed for good (server gone).
-      if (es.readyState === EventSource.CLOSED) setTimeout(connectAlertStream, 5000);
-    };
+  // Open only while the Alerts page is shown: every stream holds one of the browser's ~6
+  // connections to the server, and /api/v1/events already holds one per tab.
+  var alertStream = null;
+  function syncAlertStream() {
+    var want = state.page === 'alerts' && typeof EventSource !== 'undefined';
+    if (want && !alertStream) {
+      var es = alertStream = new EventSource('/api/v1/alerts/stream');
+      es.addEventListener('state', onState);
+      es.addEventListener('notification', function () { liveRefresh(); });
+      es.onerror = function () {
+        // The browser reconnects by itself unless the stream was closed for good (server gone).
+        if (es.readyState === EventSource.CLOSED && alertStream === es) {
+          alertStream = null;
+          setTimeout(syncAlertStream, 5000);
+        }
+      };
+    } else if (!want && alertStream) {
+      alertStream.close();
+      alertStream = null;
+    }
   }
-  connectAlertStream();
+  window.addEventListener('hashchange', function () { setTimeout(syncAlertStream, 0); });
 
-  P.onRefresh(function () { updateBadge(); });
+  P.onRefresh(function () { updateBadge(); syncAlertStream(); });
   P.pages.alerts = alertsPage;
 })();

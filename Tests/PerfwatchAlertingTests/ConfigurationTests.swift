@@ -49,6 +49,21 @@ import Testing
         #expect(configuration.delivery.backoff(afterAttempt: 10) == .seconds(10))
     }
 
+    @Test func tlsOptions() throws {
+        let yaml = """
+            channels:
+              - {name: hook, type: webhook, url: "https://hooks.example.com/x", insecure_skip_verify: true}
+              - {name: mail, type: email, smtp: {host: smtp.example.com, from: a@x, to: [b@x], tls: implicit}}
+              - {name: mail587, type: email, smtp: {host: smtp.example.com, port: 587, from: a@x, to: [b@x], tls: starttls}}
+            """
+        let configuration = try AlertingConfiguration.parse(yaml: yaml)
+        #expect(configuration.channels[0].tls == TLSClientSettings(caFile: nil, insecureSkipVerify: true))
+        #expect(configuration.channels[1].smtp?.port == 465, "implicit TLS defaults to port 465")
+        #expect(configuration.channels[1].tls == TLSClientSettings())
+        #expect(configuration.channels[2].smtp?.port == 587)
+        #expect(configuration.channels[2].smtp?.tls == .starttls)
+    }
+
     @Test func absentSectionGivesTheDefault() throws {
         #expect(try AlertingConfiguration.parse(yaml: "server: {port: 1}", section: "alerting") == .default)
     }

@@ -1,11 +1,14 @@
 """Alert state survives a restart of the real binary on the same data directory: a firing
 alert is not announced again as new, an escalation that ran does not run again, an
-acknowledgement and a silence still hold."""
+acknowledgement and a silence still hold. Both after a graceful stop (final save) and after
+`kill -9` (the state saved each second)."""
 
 from __future__ import annotations
 
 import json
 import time
+
+import pytest
 
 from test_alerting import HookSink, wait_for
 
@@ -31,7 +34,8 @@ RULES = """groups:
 """
 
 
-def test_state_survives_restart(start_server, tmp_path):
+@pytest.mark.parametrize("stop", ["sigterm", "kill9"])
+def test_state_survives_restart(start_server, tmp_path, stop):
     hook = HookSink()
     rules = tmp_path / "rules"
     rules.mkdir()
@@ -68,9 +72,12 @@ def test_state_survives_restart(start_server, tmp_path):
         wait_for(lambda: hook.messages("/boss", None, "StillBroken"), 10, "the escalation of StillBroken")
         before = {a["ruleName"]: a for a in first.get("/api/v1/alerts").json()["active"]}
         assert not hook.messages("/boss", None, "Acked")
-        time.sleep(1.5)  # the state is saved every second; a graceful stop saves it again
+        time.sleep(2.0)  # the state is saved every second; a graceful stop saves it again
         sent_before = len(hook.received)
-        first.stop()
+        if stop == "kill9":
+            first.kill()
+        else:
+            first.stop()
 
         second = start_server(data_dir=data, config=config, extra_args=args)
         post_all(second)

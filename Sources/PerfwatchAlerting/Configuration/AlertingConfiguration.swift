@@ -156,6 +156,8 @@ public struct AlertingConfiguration: Sendable, Hashable, Codable {
                     throw .invalid(tlsNode, "expected one of none, starttls, implicit; got \"\(text)\"")
                 }
                 smtp.tls = mode
+                // Implicit TLS has its own well-known port (RFC 8314); STARTTLS keeps 25.
+                if mode == .implicit && smtpNode["port"] == nil { smtp.port = 465 }
             }
             channel.smtp = smtp
         case .inApp:
