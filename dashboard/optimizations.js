@@ -172,7 +172,12 @@
       b.className = 'btn';
       b.textContent = 'Applied a fix';
       b.title = 'Record the fix as applied now; Perfwatch then validates it before/after';
-      actions.appendChild(b);
+      // Beside the status buttons, not among them: those set a status, this records a fix.
+      var holder = document.createElement('div');
+      holder.id = 'issue-fix-actions';
+      holder.className = 'iss-actions';
+      holder.appendChild(b);
+      actions.parentNode.insertBefore(holder, actions.nextSibling);
     });
   };
   $('issue-view').addEventListener('click', function (e) {

@@ -71,7 +71,8 @@ public enum RegressionReport {
             severity: comparison.changePct >= 50 ? "critical" : "warning", service: service, route: route,
             impactMs: max(0, comparison.after - comparison.before),
             evidence: Format.evidence([
-                "deploymentId": "\(deployment.id)", "version": Format.string(version), "deployedAt": "\(deployment.timeMs)",
+                // `after` names the release, as the dashboard labels "p95 in <after>".
+                "deploymentId": "\(deployment.id)", "after": Format.string(version), "deployedAt": "\(deployment.timeMs)",
                 "beforeFrom": "\(beforeFromMs)", "afterTo": "\(afterToMs)",
                 "p95BeforeMs": Format.number(comparison.before), "p95AfterMs": Format.number(comparison.after),
                 "changePct": Format.number(comparison.changePct), "pValue": Format.number6(comparison.pValue),

@@ -11,7 +11,7 @@ deploy marker, and the issue page's "Applied a fix" button.
 Element ids/classes used (keep in sync with dashboard/index.html and dashboard/optimizations.js):
   #nav-optimizations, #opt-summary #opt-success, #opt-table tr.opt-row[data-opt-id][data-status] (a.opt-link,
   .opt-verdict[data-verdict], td.opt-change), #opt-view[data-opt-id], #opt-title, #opt-impact tr[data-k], #opt-chart,
-  #opt-apply, #opt-impact-pending, .pc-marker[data-kind][data-label], #issue-apply-fix, #route-latency-chart.
+  #opt-apply, #opt-impact-pending, .pc-marker[data-kind][data-label], #issue-fix-actions #issue-apply-fix, #route-latency-chart.
 """
 
 from __future__ import annotations
