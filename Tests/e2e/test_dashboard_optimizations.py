@@ -119,3 +119,26 @@ def test_optimizations_empty_and_unknown(start_server, driver):
         driver.get(f"{url}/#/optimizations/987654")
         wait_for(lambda: "no optimization with this id" in driver.find_element(By.ID, "opt-view").text, 15, "the unknown id")
         assert not severe_console_errors(driver, allow=("/api/v1/optimizations/987654",)), "JavaScript console errors"
+
+
+def test_overview_performance_score(start_server, driver):
+    """The Overview's score is the overall Web Vitals score of GET /api/v1/vitals for the range."""
+    from test_rum import beacon, post
+
+    server = start_server()
+    with dashboard(server, driver) as url:
+        driver.get(f"{url}/#/overview")
+        wait_for(lambda: driver.find_element(By.ID, "overview-score").get_attribute("data-score") == "" and
+                 "No real-user page loads" in driver.find_element(By.ID, "overview-score").text, 15, "the empty score")
+        key = api(server, "/api/v1/rum/setup")["key"]
+        for i in range(4):
+            assert post(server, beacon(key, f"d{i}", url="/pricing",
+                                       vitals={"lcp": 3400 + i * 50, "cls": 0.15, "inp": 300, "fcp": 2000, "ttfb": 600})).status_code == 202
+        expected = api(server, "/api/v1/vitals", from_="-1h")["overall"]["score"]
+        assert 50 <= expected < 90
+        driver.refresh()
+        wait_for(lambda: driver.find_element(By.ID, "overview-score").get_attribute("data-score") == str(expected), 15,
+                 f"the score {expected}")
+        assert driver.find_element(By.ID, "overview-score").get_attribute("data-rating") == "needs-improvement"
+        assert "4 page loads" in driver.find_element(By.ID, "overview-score").text
+        assert not severe_console_errors(driver), "JavaScript console errors"

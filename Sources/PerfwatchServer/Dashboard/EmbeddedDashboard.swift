@@ -2095,6 +2095,10 @@ enum EmbeddedDashboard {
   <section id="page-overview" class="page" hidden>
     <h1>Overview</h1>
     <div id="overview-tiles" class="tiles"><div class="muted">Loading…</div></div>
+    <div id="overview-score-card" class="card">
+      <div class="card-head"><h2>Performance score <small>real users · Web Vitals</small></h2><a class="more" href="#/vitals">Web Vitals →</a></div>
+      <div id="overview-score" class="overview-score"><div class="muted">Loading…</div></div>
+    </div>
     <div id="overview-issues-card" class="card">
       <div class="card-head"><h2>Top issues <small>open · biggest impact first</small></h2><a id="overview-issues-more" class="more" href="#/issues">All issues →</a></div>
       <div id="overview-issues"><div class="muted">Loading…</div></div>
@@ -2483,6 +2487,7 @@ enum EmbeddedDashboard {
 <script src="/assets/loadtests.js"></script>
 <script src="/assets/issues.js"></script>
 <script src="/assets/optimizations.js"></script>
+<script src="/assets/overview-score.js"></script>
 <script src="/assets/alerts.js"></script>
 </body>
 </html>
@@ -3426,6 +3431,41 @@ enum EmbeddedDashboard {
 })();
 
 """#),
+        "overview-score.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the performance score on the Overview — the overall Web Vitals score of real
+ * users in the selected time range (GET /api/v1/vitals, the same figure as the Web Vitals page's gauge),
+ * with its rating and a link to the Web Vitals page. Loaded after app.js; wraps the Overview's refresh. */
+(function () {
+  'use strict';
+
+  var P = window.PW, $ = P.$, esc = P.esc, isNum = P.isNum;
+
+  function rating(s) { return s >= 90 ? 'good' : s >= 50 ? 'needs-improvement' : 'poor'; }
+
+  function score(ctx) {
+    var box = $('overview-score');
+    if (!box) return null;
+    var w = P.timeWindow();
+    return P.api('/api/v1/vitals', [['from', w.from], ['to', w.to]]).then(function (res) {
+      if (ctx.seq !== P.state.seq) return;
+      var o = res && res.overall, s = o && isNum(o.score) ? Math.round(o.score) : null;
+      box.setAttribute('data-score', s === null ? '' : String(s));
+      box.setAttribute('data-rating', s === null ? '' : rating(s));
+      box.innerHTML = s === null
+        ? '<span class="score-value">—</span><span class="muted">No real-user page loads in this range: add the browser snippet (Web Vitals page).</span>'
+        : '<span class="score-value">' + esc(s) + '</span><span class="muted">' + esc(rating(s).replace('-', ' ')) + ' · ' +
+          esc(P.fmtInt(o.samples || 0)) + ' page loads</span>';
+    }, function (e) {
+      ctx.errors.push(P.errorText('Performance score', e));
+      if (ctx.seq === P.state.seq) box.innerHTML = '<span class="muted">Score unavailable.</span>';
+    });
+  }
+
+  var overview = P.pages.overview, overviewRefresh = overview.refresh;
+  overview.refresh = function (ctx) { return Promise.all([overviewRefresh.call(overview, ctx), score(ctx)]); };
+})();
+
+"""#),
         "style.css": Asset(contentType: "text/css; charset=utf-8", body: #"""
 :root {
   --bg: #f4f6f9;
@@ -3879,6 +3919,12 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .pc-marker-flag { fill: #7c3aed; }
 .pc-marker.pc-marker-optimization { stroke: #16a34a; }
 .pc-marker-flag.pc-marker-optimization { fill: #16a34a; }
+/* Overview performance score (overview-score.js). */
+.overview-score { display: flex; align-items: baseline; gap: 12px; }
+.overview-score .score-value { font-size: 28px; font-weight: 700; }
+.overview-score[data-rating="good"] .score-value { color: var(--ok); }
+.overview-score[data-rating="needs-improvement"] .score-value { color: #d97706; }
+.overview-score[data-rating="poor"] .score-value { color: #dc2626; }
 
 """#),
         "vitals.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
