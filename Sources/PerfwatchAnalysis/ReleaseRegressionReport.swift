@@ -25,7 +25,8 @@ public enum RegressionReport {
         } else {
             description += " No database query's time grew: the time went elsewhere (the app's own code or outbound calls)."
         }
-        description += " " + explanation.signals.map(signalText).joined(separator: "; ") + "."
+        let signalSentence = explanation.signals.map(signalText).joined(separator: "; ")
+        description += " " + signalSentence.prefix(1).uppercased() + signalSentence.dropFirst() + "."
 
         var recommendation: String
         if let top = explanation.contributors.first, top.deltaMs >= 0.3 * max(meanDelta, 0) {

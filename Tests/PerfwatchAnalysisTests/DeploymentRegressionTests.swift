@@ -81,7 +81,7 @@ struct DeploymentRegressionTests {
             #expect(regression.title.contains("1.2.0") && regression.title.contains("slower"))
             #expect(regression.description.contains("Root cause: `SELECT * FROM order_items WHERE order_id = ?`"))
             #expect(regression.description.contains("Mann–Whitney p < 0.001"))
-            #expect(regression.description.contains("error rate 0.00% → 0.00% (unchanged)"))
+            #expect(regression.description.contains("Error rate 0.00% → 0.00% (unchanged)"))
             #expect(regression.recommendation.contains("same number of calls") && regression.recommendation.contains("EXPLAIN ANALYZE"))
             let evidence = try #require(try JSONSerialization.jsonObject(with: Data(regression.evidence.utf8)) as? [String: Any])
             let rootCause = try #require(evidence["rootCause"] as? [[String: Any]])
@@ -165,6 +165,47 @@ struct DeploymentRegressionTests {
             let recent = try await store.addDeployment(Deployment(service: AnalysisScenario.service, version: "1.3.0", timeMs: now - 30_000))
             let tooRecent = try await parts.regressions.impact(of: recent, nowMs: now)
             #expect(tooRecent.routes.isEmpty && tooRecent.note?.contains("not compared") == true)
+        }
+    }
+
+    @Test("the root cause says when CPU and the error rate moved with the regression, and when memory did not")
+    func signalsThatMoved() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try await loadedStore(directory)
+            // The service's own gauges, every 10 s: CPU 20 % → 65 % at the deploy, memory flat at 400 MB.
+            var points: [MetricPoint] = []
+            for time in stride(from: deployMs - 60 * 60_000, to: deployMs + 60 * 60_000, by: 10_000) {
+                let labels = Labels(["service": AnalysisScenario.service])
+                points.append(
+                    MetricPoint(
+                        series: SeriesKey(metric: "process.cpu.percent", labels: labels), kind: .gauge, unit: "%",
+                        sample: Sample(timeMs: time, value: time < deployMs ? 20 : 65)))
+                points.append(
+                    MetricPoint(
+                        series: SeriesKey(metric: "process.memory.rss_bytes", labels: labels), kind: .gauge, unit: "bytes",
+                        sample: Sample(timeMs: time, value: 400e6)))
+                // One failed request a minute on the regressed route after the deploy, none before.
+                if time >= deployMs && time % 60_000 == 0 {
+                    points.append(
+                        MetricPoint(
+                            series: SeriesKey(
+                                metric: "http.server.errors",
+                                labels: Labels(["service": AnalysisScenario.service, "route": AnalysisScenario.regressedRoute])),
+                            kind: .counter, sample: Sample(timeMs: time, value: 1)))
+                }
+            }
+            _ = try await store.append(points)
+            _ = await parts(store).analysis.runPass(nowMs: now, windowMs: 150 * 60_000)
+            let regression = try #require(try await store.issues(status: nil, type: "regression", limit: 10).first)
+            #expect(regression.description.contains("CPU 20% → 65% (moved at the same time)"))
+            #expect(regression.description.contains("memory (RSS) 400 MB → 400 MB (unchanged)"))
+            #expect(regression.description.contains("Error rate 0.00% → "))
+            #expect(regression.recommendation.contains("The error rate moved at the same time"))
+            let evidence = try #require(try JSONSerialization.jsonObject(with: Data(regression.evidence.utf8)) as? [String: Any])
+            let signals = try #require(evidence["signals"] as? [String: [String: Any]])
+            #expect(signals["cpu_percent"]?["moved"] as? Bool == true)
+            #expect(signals["memory_rss_bytes"]?["moved"] as? Bool == false)
+            #expect(signals["error_rate"]?["moved"] as? Bool == true)
         }
     }
 
