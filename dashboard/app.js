@@ -285,10 +285,11 @@
 
   // Renders at once, then again with the deploy markers once they arrive (never holding the data back).
   function renderWithMarkers(ctx, el, series, opts, marks) {
-    PerfChart.render(el, series, opts);
+    var drawn = PerfChart.render(el, series, opts);
     marks.then(function (m) {
       if (m.length && ctx.seq === state.seq) { opts.markers = m; PerfChart.render(el, series, opts); }
     });
+    return drawn;
   }
 
   function overviewChart(ctx, w, el, metric, unit, marks) {
@@ -486,10 +487,10 @@
           if (ctx.seq !== state.seq) return;
           if (!sel.meta && res.unit) unit = statUnit(sel.stat, { unit: res.unit, kind: res.kind });
           var series = toChartSeries(res, sel.metric);
-          var r = PerfChart.render(chartEl, series, {
+          var r = renderWithMarkers(ctx, chartEl, series, {
             unit: unit, from: w.from, to: w.to, step: (res.step || w.stepSec * 1000), height: 320,
             emptyText: 'No data for ' + sel.metric + ' in this time range'
-          });
+          }, deployMarkers(w, ''));
           renderTable(series, unit);
           $('explore-meta').textContent = series.length + ' series · ' + r.pointCount +
             (r.pointCount === 1 ? ' point' : ' points') + ' · step ' +

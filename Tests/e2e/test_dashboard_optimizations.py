@@ -95,6 +95,9 @@ def test_optimizations_list_detail_apply_and_markers(optimized, driver):
         # The route page draws the deploy on its latency chart.
         driver.get(f"{url}/#/route?service=shop&route=/reports")
         wait_for(lambda: ["deploy", "deploy shop 1"] in markers(driver, "#route-latency-chart"), 15, "the deploy marker on the route chart")
+        # And Explore, on any metric.
+        driver.get(f"{url}/#/explore?metric=http.server.duration&stat=p95")
+        wait_for(lambda: ["deploy", "deploy shop 1"] in markers(driver, "#explore-chart"), 15, "the deploy marker in Explore")
 
         # An issue's "Applied a fix" records an optimization linked to it and opens it.
         driver.get(f"{url}/#/issues/{slow['id']}")
