@@ -1,6 +1,6 @@
 public import PerfwatchModel
 public import PerfwatchQuery
-public import PerfwatchStatistics
+import PerfwatchStatistics
 public import PerfwatchStorage
 
 /// Measures whether an applied optimization worked: the route's requests after `appliedMs`

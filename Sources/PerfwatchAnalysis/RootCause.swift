@@ -1,5 +1,5 @@
 import Foundation
-public import PerfwatchModel
+import PerfwatchModel
 public import PerfwatchQuery
 
 /// Why a route got slower between two time ranges: which child operations' time grew, and

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import PerfwatchOTLP
 
 /// A workload with known changes for testing the analysis loop, as OTLP trace exports of a
