@@ -163,7 +163,7 @@ let package = Package(
             dependencies: [
                 "PerfwatchAnalysis", "PerfwatchQuery", "PerfwatchStorage", "PerfwatchModel", "PerfwatchIngest", "PerfwatchDemo",
                 "PerfwatchTesting", "PerfwatchOTLP", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), "PerfwatchStatistics", "PerfwatchSketch",
             ]
         ),
         .testTarget(

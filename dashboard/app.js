@@ -271,15 +271,36 @@
     });
   }
 
-  function overviewChart(ctx, w, el, metric, unit) {
+  // Deploy markers of the window (one service, or all) for time charts; [] when the API fails, since
+  // the charts stand on their own. GET /api/v1/deployments.
+  function deployMarkers(w, service) {
+    var q = [['from', w.from], ['to', w.to]];
+    if (service) q.push(['service', service]);
+    return api('/api/v1/deployments', q).then(function (res) {
+      return (res.deployments || []).map(function (d) {
+        return { t: d.time, label: 'deploy ' + d.service + ' ' + d.version, kind: 'deploy' };
+      });
+    }, function () { return []; });
+  }
+
+  // Renders at once, then again with the deploy markers once they arrive (never holding the data back).
+  function renderWithMarkers(ctx, el, series, opts, marks) {
+    var drawn = PerfChart.render(el, series, opts);
+    marks.then(function (m) {
+      if (m.length && ctx.seq === state.seq) { opts.markers = m; PerfChart.render(el, series, opts); }
+    });
+    return drawn;
+  }
+
+  function overviewChart(ctx, w, el, metric, unit, marks) {
     return api('/api/v1/query', [['metric', metric], ['stat', 'last'], ['from', w.from], ['to', w.to], ['step', w.step]])
       .then(function (res) {
         if (ctx.seq !== state.seq) return;
         var series = toChartSeries(res, metric);
-        PerfChart.render(el, series, {
+        renderWithMarkers(ctx, el, series, {
           unit: unit, from: w.from, to: w.to, step: w.stepSec * 1000, height: 200, legend: series.length > 1,
           emptyText: 'No data yet: host metrics are recorded every 10 s'
-        });
+        }, marks);
       }, function (e) {
         ctx.errors.push(errorText('Query ' + metric, e));
         if (ctx.seq === state.seq) PerfChart.render(el, [], { unit: unit, from: w.from, to: w.to, height: 200, emptyText: 'Query failed' });
@@ -288,7 +309,7 @@
 
   var overviewPage = {
     refresh: function (ctx) {
-      var w = timeWindow();
+      var w = timeWindow(), marks = deployMarkers(w, '');
       var tiles = api('/api/v1/overview').then(function (res) {
         if (ctx.seq === state.seq) renderTiles(res.tiles || []);
       }, function (e) {
@@ -297,8 +318,8 @@
       });
       return Promise.all([
         tiles,
-        overviewChart(ctx, w, $('overview-cpu-chart'), 'system.cpu.percent', '%'),
-        overviewChart(ctx, w, $('overview-rss-chart'), 'process.memory.rss_bytes', 'bytes')
+        overviewChart(ctx, w, $('overview-cpu-chart'), 'system.cpu.percent', '%', marks),
+        overviewChart(ctx, w, $('overview-rss-chart'), 'process.memory.rss_bytes', 'bytes', marks)
       ]);
     }
   };
@@ -466,10 +487,10 @@
           if (ctx.seq !== state.seq) return;
           if (!sel.meta && res.unit) unit = statUnit(sel.stat, { unit: res.unit, kind: res.kind });
           var series = toChartSeries(res, sel.metric);
-          var r = PerfChart.render(chartEl, series, {
+          var r = renderWithMarkers(ctx, chartEl, series, {
             unit: unit, from: w.from, to: w.to, step: (res.step || w.stepSec * 1000), height: 320,
             emptyText: 'No data for ' + sel.metric + ' in this time range'
-          });
+          }, deployMarkers(w, ''));
           renderTable(series, unit);
           $('explore-meta').textContent = series.length + ' series · ' + r.pointCount +
             (r.pointCount === 1 ? ' point' : ' points') + ' · step ' +
@@ -733,8 +754,10 @@
       function q(metric, stat) {
         return api('/api/v1/query', [['metric', metric], ['stat', stat]].concat(range, [['step', w.step]], where));
       }
+      var marks = deployMarkers(w, service);
       function chart(el, series, unit, empty) {
-        PerfChart.render(el, series, { unit: unit, from: w.from, to: w.to, step: step, height: 220, legend: series.length > 1, emptyText: empty });
+        renderWithMarkers(ctx, el, series,
+          { unit: unit, from: w.from, to: w.to, step: step, height: 220, legend: series.length > 1, emptyText: empty }, marks);
       }
       function points(res) { return res && res.series && res.series[0] ? res.series[0].points || [] : []; }
       var fail = function (what) {
@@ -1166,7 +1189,7 @@
   window.PW = {
     pages: PAGES, state: state, $: $, esc: esc, api: api, errorText: errorText, timeWindow: timeWindow,
     writeHash: writeHash, setParam: setParam, refresh: refresh, pageLink: pageLink, seriesName: seriesName,
-    isNum: isNum, fmtMs: fmtMs, fmtInt: fmtInt, fmtPct: fmtPct, fmtWhen: fmtWhen, showEmpty: showEmpty,
+    isNum: isNum, deployMarkers: deployMarkers, fmtMs: fmtMs, fmtInt: fmtInt, fmtPct: fmtPct, fmtWhen: fmtWhen, showEmpty: showEmpty,
     sortSpec: sortSpec, sortList: sortList, markSorted: markSorted, bindSort: bindSort, failRow: failRow,
     onRefresh: function (fn) { refreshHooks.push(fn); }
   };

@@ -2,7 +2,11 @@
  *
  *   PerfChart.render(container, series, opts) -> { pointCount }
  *     series: [{ name: "route=/a", points: [[tMs, value], ...], color?: "#hex" }]
- *     opts:   { unit, from, to, step, height, legend (default true), emptyText }
+ *     opts:   { unit, from, to, step, height, legend (default true), emptyText,
+ *               markers: [{ t: tMs, label: "checkout 1.2.0", kind?: "deploy" }] }
+ *
+ * Markers (deploys, applied optimizations) are dashed vertical lines at their time, each
+ * <line class="pc-marker" data-kind data-label> with the label as a tooltip (<title>).
  *
  * One <path class="series"> per series (path strings, not one element per
  * point), so 50 series x 300 points stay cheap. The <svg> carries
@@ -215,6 +219,16 @@
     h.push('<line class="pc-cross" x1="0" x2="0" y1="' + T + '" y2="' + (T + ph) + '" visibility="hidden"/>');
     h.push('<circle class="pc-dot" r="4" cx="0" cy="0" visibility="hidden"/>');
     h.push('<rect class="pc-overlay" x="' + L + '" y="' + T + '" width="' + pw + '" height="' + ph + '"/>');
+    // Markers inside the time range: a dashed line and a small flag, the label as a native tooltip.
+    // Drawn over the hover overlay so pointing at a line shows its label.
+    (opts.markers || []).forEach(function (m) {
+      if (!isFinite(m.t) || m.t < x0 || m.t > x1) return;
+      var mx = tx(m.t).toFixed(1), kind = m.kind || 'deploy';
+      h.push('<g class="pc-marker-group"><title>' + esc((m.label || '') + ' · ' + formatTime(m.t)) + '</title>' +
+        '<line class="pc-marker pc-marker-' + esc(kind) + '" data-kind="' + esc(kind) + '" data-label="' + esc(m.label || '') +
+        '" data-t="' + m.t + '" x1="' + mx + '" x2="' + mx + '" y1="' + T + '" y2="' + (T + ph) + '"/>' +
+        '<path class="pc-marker-flag pc-marker-' + esc(kind) + '" d="M' + mx + ' ' + T + 'l6 3l-6 3z"/></g>');
+    });
     h.push('</svg>');
 
     var svgHtml = h.join('').replace('__COUNT__', String(total));

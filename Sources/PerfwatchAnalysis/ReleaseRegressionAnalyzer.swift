@@ -1,70 +1,124 @@
 public import PerfwatchModel
 public import PerfwatchQuery
+public import PerfwatchStatistics
+public import PerfwatchStorage
 
-/// Regressions after deploys: per route, the newest release (`version` tag of
-/// `http.server.duration`, from the service's `service.version`) against the release before it
-/// in the same window. Flagged when p95 grew by `minChange` (20 %) and both releases have at
-/// least `minRequests` requests; improvements of the same size are not issues. Limits: a plain
-/// p95 comparison — no rank test yet, so the request minimum stands in for significance; a
-/// release is "newest" by its first appearance in the window.
+/// Regressions after deploys: for each deploy marker in the window, per route of its service,
+/// the requests of the window just before against the window just after, with the
+/// Mann–Whitney U test over the sketch bins of `http.server.duration` and the p95 change
+/// (`BeforeAfterComparison`, the same test that validates optimizations).
+///
+/// The two windows have the same length: up to `maxWindowMs` (1 h) each side, cut short so
+/// neither crosses another deploy of the service nor the present. A route is compared when
+/// each side has `minRequests` (30) requests. A regression (p < `alpha` = 0.01, p95 up by
+/// `minChange` = 20 %, ranks agreeing) becomes a `regression` issue with its root cause
+/// (`RootCauseAnalysis`); improvements are listed in the deploy's impact
+/// (`GET /api/v1/deployments/{id}/impact`), not as issues. Markers come from
+/// `POST /api/v1/deployments` and from `DeploymentDetector`, which this analyzer runs first.
+///
+/// Limits: the comparison is by time, so a rolling or canary deploy mixes releases in the
+/// "after" window and dilutes the change; traffic that changed shape at deploy time (a
+/// different mix of requests on one route) reads as a latency change; a regression is
+/// reported while its deploy lies in the analysis window (1 h by default) and then resolves
+/// after the configured clean passes, unless a person changed its status.
 public struct ReleaseRegressionAnalyzer: Analyzer {
-    public var minChange = 0.20
-    public var minRequests = 50.0
-    let engine: QueryEngine
+    public struct Configuration: Sendable {
+        public var maxWindowMs: Int64 = 3_600_000
+        /// Shorter before/after windows are not compared (too little to judge).
+        public var minWindowMs: Int64 = 2 * 60_000
+        public var minRequests: UInt64 = 30
+        public var alpha = 0.01
+        public var minChange = 0.20
 
-    public init(engine: QueryEngine) { self.engine = engine }
+        public init() {}
+    }
+
+    /// One route's before/after comparison around a deploy.
+    public struct RouteChange: Sendable {
+        public var route: String
+        public var comparison: BeforeAfterComparison
+    }
+
+    /// What one deploy did: the windows compared and every route's change.
+    public struct DeploymentImpact: Sendable {
+        public var deployment: Deployment
+        /// [beforeFrom, deployment time) and [deployment time, afterTo]; nil when the windows are
+        /// too short (another deploy or the present too close).
+        public var beforeFromMs: Int64?
+        public var afterToMs: Int64?
+        public var routes: [RouteChange]
+        /// Why nothing was compared, if so.
+        public var note: String?
+    }
+
+    public var configuration: Configuration
+    let engine: QueryEngine
+    let deployments: any DeploymentStore
+    let detector: DeploymentDetector?
+    let rootCause: RootCauseAnalysis
+
+    public init(
+        engine: QueryEngine, deployments: any DeploymentStore, detector: DeploymentDetector?,
+        statements: @escaping @Sendable ([String]) async throws -> [String: String], configuration: Configuration = Configuration()
+    ) {
+        self.engine = engine
+        self.deployments = deployments
+        self.detector = detector
+        self.rootCause = RootCauseAnalysis(engine: engine, statements: statements)
+        self.configuration = configuration
+    }
 
     public var types: Set<String> { ["regression"] }
 
     public func analyze(_ context: AnalysisContext) async throws -> [PerformanceIssue] {
-        let columns = try await engine.table(
-            "http.server.duration", [.percentile(0.95), .count], by: ["service", "route", "version"], from: context.from, to: context.to,
-            nowMs: context.nowMs)
-        // First appearance of each release per service: the earliest window with data. About
-        // 100 windows over the range (at least a minute) order releases well enough and keep a
-        // day-long pass cheap (1-minute steps over 24 h read every 1-minute bucket).
-        let step = max(60_000, (context.to - context.from) / 96 / 60_000 * 60_000)
-        let firstSeen = try await engine.execute(
-            MetricQuery(metric: "http.server.duration", stat: .count, from: context.from, to: context.to, step: step, groupBy: ["service", "version"]),
-            nowMs: context.nowMs)
-        var releaseStart: [String: [String: Int64]] = [:]  // service → version → first minute
-        for series in firstSeen.series {
-            guard let service = series.tags["service"], let version = series.tags["version"],
-                let first = series.points.first(where: { $0.value > 0 })?.time
-            else { continue }
-            releaseStart[service, default: [:]][version] = first
-        }
-        var byRoute: [Labels: [(version: String, p95: Double, count: Double)]] = [:]
-        for (labels, p95) in columns[0] {
-            guard let version = labels["version"], !version.isEmpty else { continue }
-            let key = Labels(["service": labels["service"] ?? "", "route": labels["route"] ?? ""])
-            byRoute[key, default: []].append((version, p95, columns[1][labels] ?? 0))
-        }
+        try await detector?.detect(from: context.from, to: context.to, nowMs: context.nowMs)
         var findings: [PerformanceIssue] = []
-        for (key, releases) in byRoute where releases.count >= 2 {
-            let service = key["service"] ?? ""
-            let starts = releaseStart[service] ?? [:]
-            let ordered = releases.sorted { (starts[$0.version] ?? 0, $0.version) < (starts[$1.version] ?? 0, $1.version) }
-            let before = ordered[ordered.count - 2]
-            let after = ordered[ordered.count - 1]
-            guard before.count >= minRequests, after.count >= minRequests, before.p95 > 0 else { continue }
-            let change = after.p95 / before.p95 - 1
-            guard change >= minChange else { continue }
-            let route = key["route"] ?? ""
-            findings.append(
-                PerformanceIssue(
-                    fingerprint: "regression|\(service)|\(route)|\(after.version)", type: "regression",
-                    title: "\(route) got \(Int((change * 100).rounded()))% slower in \(after.version)",
-                    description: "p95 of \(route) (\(service)) went from \(Format.ms(before.p95)) in \(before.version) to \(Format.ms(after.p95)) in \(after.version) (\(Int(before.count)) and \(Int(after.count)) requests).",
-                    recommendation: "Compare slow traces of \(route) before and after \(after.version) (Traces page, filter by route) to find the operation whose time grew; roll back or fix it to win back ≈ \(Format.ms(after.p95 - before.p95)) at p95.",
-                    severity: change >= 0.5 ? "critical" : "warning", service: service, route: route, impactMs: after.p95 - before.p95,
-                    evidence: Format.evidence([
-                        "before": Format.string(before.version), "after": Format.string(after.version),
-                        "p95BeforeMs": Format.number(before.p95), "p95AfterMs": Format.number(after.p95),
-                        "requestsBefore": Format.number(before.count), "requestsAfter": Format.number(after.count),
-                        "changePct": Format.number(change * 100),
-                    ])))
+        for deployment in try await deployments.deployments(service: nil, from: context.from, to: context.to, limit: 1000) {
+            let impact = try await impact(of: deployment, nowMs: context.nowMs)
+            guard let beforeFrom = impact.beforeFromMs, let afterTo = impact.afterToMs else { continue }
+            for change in impact.routes where change.comparison.verdict == .regressed {
+                let explanation = try await rootCause.explain(
+                    service: deployment.service, route: change.route, before: beforeFrom...(deployment.timeMs - 1),
+                    after: deployment.timeMs...afterTo, nowMs: context.nowMs)
+                findings.append(
+                    RegressionReport.issue(
+                        deployment: deployment, route: change.route, comparison: change.comparison, explanation: explanation,
+                        beforeFromMs: beforeFrom, afterToMs: afterTo))
+            }
         }
         return findings
+    }
+
+    /// Compares every route of the deploy's service before and after it.
+    public func impact(of deployment: Deployment, nowMs: Int64) async throws -> DeploymentImpact {
+        let t = deployment.timeMs
+        let neighbours = try await deployments.deployments(
+            service: deployment.service, from: t - configuration.maxWindowMs, to: t + configuration.maxWindowMs, limit: 1000)
+        var previous = t - configuration.maxWindowMs
+        var next = min(t + configuration.maxWindowMs, nowMs)
+        for other in neighbours where other.id != deployment.id {
+            if other.timeMs < t || (other.timeMs == t && other.id < deployment.id) { previous = max(previous, other.timeMs) }
+            if other.timeMs > t { next = min(next, other.timeMs - 1) }
+        }
+        let length = min(t - previous, next - t)
+        var impact = DeploymentImpact(deployment: deployment, beforeFromMs: nil, afterToMs: nil, routes: [], note: nil)
+        guard length >= configuration.minWindowMs else {
+            impact.note = "not compared: only \(max(0, length) / 60_000) min of data on one side before another deploy or now (at least \(configuration.minWindowMs / 60_000) min needed)"
+            return impact
+        }
+        impact.beforeFromMs = t - length
+        impact.afterToMs = t + length
+        let filters = [TagFilter(key: "service", value: deployment.service)]
+        let before = try await engine.sketches("http.server.duration", by: ["route"], filters: filters, from: t - length, to: t - 1, nowMs: nowMs)
+        let after = try await engine.sketches("http.server.duration", by: ["route"], filters: filters, from: t, to: t + length, nowMs: nowMs)
+        for (labels, old) in before.sorted(by: { ($0.key["route"] ?? "") < ($1.key["route"] ?? "") }) {
+            guard let route = labels["route"], !route.isEmpty, let new = after[labels],
+                old.count >= configuration.minRequests, new.count >= configuration.minRequests,
+                let comparison = BeforeAfterComparison.compare(
+                    before: old.bins, after: new.bins, alpha: configuration.alpha, minChange: configuration.minChange)
+            else { continue }
+            impact.routes.append(RouteChange(route: route, comparison: comparison))
+        }
+        return impact
     }
 }

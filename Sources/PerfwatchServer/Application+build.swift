@@ -21,11 +21,15 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
         broadcaster: broadcaster, logger: logger)
     let analysisEngine = QueryEngine(store: store, configuration: .init(maxSeries: 100_000))
     let statements: @Sendable ([String]) async throws -> [String: String] = { try await store.statements(fingerprints: $0) }
+    let regressions = ReleaseRegressionAnalyzer(
+        engine: analysisEngine, deployments: store,
+        detector: DeploymentDetector(engine: analysisEngine, metrics: store, deployments: store), statements: statements)
     let analysis = AnalysisService(
         analyzers: [
             NPlusOneAnalyzer(engine: analysisEngine, statements: statements),
             SlowQueryAnalyzer(engine: analysisEngine, statements: statements),
-            ReleaseRegressionAnalyzer(engine: analysisEngine),
+            regressions,
+            OptimizationValidator(engine: analysisEngine, optimizations: store, issues: store),
         ],
         store: store, logger: logger)
     let alerting = try await AlertingComponents.make(
@@ -40,7 +44,8 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
         queryEngine: QueryEngine(store: store, configuration: .init(maxSeries: configuration.maxSeriesPerQuery)),
         tableEngine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
         statistics: statistics, broadcaster: broadcaster, jsonParser: JSONMetricsParser(limits: limits),
-        prometheusParser: PrometheusTextParser(limits: limits), otlpMetrics: OTLPMetricsMapper(limits: limits))
+        prometheusParser: PrometheusTextParser(limits: limits), otlpMetrics: OTLPMetricsMapper(limits: limits),
+        deployments: store, optimizations: store, regressions: regressions)
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -54,6 +59,8 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     RUMRoutes(components: components).register(on: router)
     LoadRunRoutes(components: components).register(on: router)
     IssueRoutes(components: components).register(on: router)
+    DeploymentRoutes(components: components).register(on: router)
+    OptimizationRoutes(components: components).register(on: router)
     AlertRoutes(components: components).register(on: router)
     DashboardRoutes().register(on: router)
 

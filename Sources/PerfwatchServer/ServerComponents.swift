@@ -26,4 +26,8 @@ struct ServerComponents: Sendable {
     let jsonParser: JSONMetricsParser
     let prometheusParser: PrometheusTextParser
     let otlpMetrics: OTLPMetricsMapper
+    let deployments: any DeploymentStore
+    let optimizations: any OptimizationStore
+    /// Also answers `GET /api/v1/deployments/{id}/impact`.
+    let regressions: ReleaseRegressionAnalyzer
 }

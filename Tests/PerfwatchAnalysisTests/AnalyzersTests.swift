@@ -35,7 +35,9 @@ struct AnalyzersTests {
         return AnalysisService(
             analyzers: [
                 NPlusOneAnalyzer(engine: engine, statements: statements), SlowQueryAnalyzer(engine: engine, statements: statements),
-                ReleaseRegressionAnalyzer(engine: engine),
+                ReleaseRegressionAnalyzer(
+                    engine: engine, deployments: store,
+                    detector: DeploymentDetector(engine: engine, metrics: store, deployments: store), statements: statements),
             ],
             store: store, logger: Logger(label: "test"))
     }

@@ -809,15 +809,36 @@ enum EmbeddedDashboard {
     });
   }
 
-  function overviewChart(ctx, w, el, metric, unit) {
+  // Deploy markers of the window (one service, or all) for time charts; [] when the API fails, since
+  // the charts stand on their own. GET /api/v1/deployments.
+  function deployMarkers(w, service) {
+    var q = [['from', w.from], ['to', w.to]];
+    if (service) q.push(['service', service]);
+    return api('/api/v1/deployments', q).then(function (res) {
+      return (res.deployments || []).map(function (d) {
+        return { t: d.time, label: 'deploy ' + d.service + ' ' + d.version, kind: 'deploy' };
+      });
+    }, function () { return []; });
+  }
+
+  // Renders at once, then again with the deploy markers once they arrive (never holding the data back).
+  function renderWithMarkers(ctx, el, series, opts, marks) {
+    var drawn = PerfChart.render(el, series, opts);
+    marks.then(function (m) {
+      if (m.length && ctx.seq === state.seq) { opts.markers = m; PerfChart.render(el, series, opts); }
+    });
+    return drawn;
+  }
+
+  function overviewChart(ctx, w, el, metric, unit, marks) {
     return api('/api/v1/query', [['metric', metric], ['stat', 'last'], ['from', w.from], ['to', w.to], ['step', w.step]])
       .then(function (res) {
         if (ctx.seq !== state.seq) return;
         var series = toChartSeries(res, metric);
-        PerfChart.render(el, series, {
+        renderWithMarkers(ctx, el, series, {
           unit: unit, from: w.from, to: w.to, step: w.stepSec * 1000, height: 200, legend: series.length > 1,
           emptyText: 'No data yet: host metrics are recorded every 10 s'
-        });
+        }, marks);
       }, function (e) {
         ctx.errors.push(errorText('Query ' + metric, e));
         if (ctx.seq === state.seq) PerfChart.render(el, [], { unit: unit, from: w.from, to: w.to, height: 200, emptyText: 'Query failed' });
@@ -826,7 +847,7 @@ enum EmbeddedDashboard {
 
   var overviewPage = {
     refresh: function (ctx) {
-      var w = timeWindow();
+      var w = timeWindow(), marks = deployMarkers(w, '');
       var tiles = api('/api/v1/overview').then(function (res) {
         if (ctx.seq === state.seq) renderTiles(res.tiles || []);
       }, function (e) {
@@ -835,8 +856,8 @@ enum EmbeddedDashboard {
       });
       return Promise.all([
         tiles,
-        overviewChart(ctx, w, $('overview-cpu-chart'), 'system.cpu.percent', '%'),
-        overviewChart(ctx, w, $('overview-rss-chart'), 'process.memory.rss_bytes', 'bytes')
+        overviewChart(ctx, w, $('overview-cpu-chart'), 'system.cpu.percent', '%', marks),
+        overviewChart(ctx, w, $('overview-rss-chart'), 'process.memory.rss_bytes', 'bytes', marks)
       ]);
     }
   };
@@ -1004,10 +1025,10 @@ enum EmbeddedDashboard {
           if (ctx.seq !== state.seq) return;
           if (!sel.meta && res.unit) unit = statUnit(sel.stat, { unit: res.unit, kind: res.kind });
           var series = toChartSeries(res, sel.metric);
-          var r = PerfChart.render(chartEl, series, {
+          var r = renderWithMarkers(ctx, chartEl, series, {
             unit: unit, from: w.from, to: w.to, step: (res.step || w.stepSec * 1000), height: 320,
             emptyText: 'No data for ' + sel.metric + ' in this time range'
-          });
+          }, deployMarkers(w, ''));
           renderTable(series, unit);
           $('explore-meta').textContent = series.length + ' series · ' + r.pointCount +
             (r.pointCount === 1 ? ' point' : ' points') + ' · step ' +
@@ -1271,8 +1292,10 @@ enum EmbeddedDashboard {
       function q(metric, stat) {
         return api('/api/v1/query', [['metric', metric], ['stat', stat]].concat(range, [['step', w.step]], where));
       }
+      var marks = deployMarkers(w, service);
       function chart(el, series, unit, empty) {
-        PerfChart.render(el, series, { unit: unit, from: w.from, to: w.to, step: step, height: 220, legend: series.length > 1, emptyText: empty });
+        renderWithMarkers(ctx, el, series,
+          { unit: unit, from: w.from, to: w.to, step: step, height: 220, legend: series.length > 1, emptyText: empty }, marks);
       }
       function points(res) { return res && res.series && res.series[0] ? res.series[0].points || [] : []; }
       var fail = function (what) {
@@ -1704,7 +1727,7 @@ enum EmbeddedDashboard {
   window.PW = {
     pages: PAGES, state: state, $: $, esc: esc, api: api, errorText: errorText, timeWindow: timeWindow,
     writeHash: writeHash, setParam: setParam, refresh: refresh, pageLink: pageLink, seriesName: seriesName,
-    isNum: isNum, fmtMs: fmtMs, fmtInt: fmtInt, fmtPct: fmtPct, fmtWhen: fmtWhen, showEmpty: showEmpty,
+    isNum: isNum, deployMarkers: deployMarkers, fmtMs: fmtMs, fmtInt: fmtInt, fmtPct: fmtPct, fmtWhen: fmtWhen, showEmpty: showEmpty,
     sortSpec: sortSpec, sortList: sortList, markSorted: markSorted, bindSort: bindSort, failRow: failRow,
     onRefresh: function (fn) { refreshHooks.push(fn); }
   };
@@ -1771,7 +1794,11 @@ enum EmbeddedDashboard {
  *
  *   PerfChart.render(container, series, opts) -> { pointCount }
  *     series: [{ name: "route=/a", points: [[tMs, value], ...], color?: "#hex" }]
- *     opts:   { unit, from, to, step, height, legend (default true), emptyText }
+ *     opts:   { unit, from, to, step, height, legend (default true), emptyText,
+ *               markers: [{ t: tMs, label: "checkout 1.2.0", kind?: "deploy" }] }
+ *
+ * Markers (deploys, applied optimizations) are dashed vertical lines at their time, each
+ * <line class="pc-marker" data-kind data-label> with the label as a tooltip (<title>).
  *
  * One <path class="series"> per series (path strings, not one element per
  * point), so 50 series x 300 points stay cheap. The <svg> carries
@@ -1984,6 +2011,16 @@ enum EmbeddedDashboard {
     h.push('<line class="pc-cross" x1="0" x2="0" y1="' + T + '" y2="' + (T + ph) + '" visibility="hidden"/>');
     h.push('<circle class="pc-dot" r="4" cx="0" cy="0" visibility="hidden"/>');
     h.push('<rect class="pc-overlay" x="' + L + '" y="' + T + '" width="' + pw + '" height="' + ph + '"/>');
+    // Markers inside the time range: a dashed line and a small flag, the label as a native tooltip.
+    // Drawn over the hover overlay so pointing at a line shows its label.
+    (opts.markers || []).forEach(function (m) {
+      if (!isFinite(m.t) || m.t < x0 || m.t > x1) return;
+      var mx = tx(m.t).toFixed(1), kind = m.kind || 'deploy';
+      h.push('<g class="pc-marker-group"><title>' + esc((m.label || '') + ' · ' + formatTime(m.t)) + '</title>' +
+        '<line class="pc-marker pc-marker-' + esc(kind) + '" data-kind="' + esc(kind) + '" data-label="' + esc(m.label || '') +
+        '" data-t="' + m.t + '" x1="' + mx + '" x2="' + mx + '" y1="' + T + '" y2="' + (T + ph) + '"/>' +
+        '<path class="pc-marker-flag pc-marker-' + esc(kind) + '" d="M' + mx + ' ' + T + 'l6 3l-6 3z"/></g>');
+    });
     h.push('</svg>');
 
     var svgHtml = h.join('').replace('__COUNT__', String(total));
@@ -2101,6 +2138,7 @@ enum EmbeddedDashboard {
     <a id="nav-alerts" class="nav-link" data-page="alerts" href="#/alerts">Alerts<span id="nav-alerts-badge" class="nav-badge" title="Firing alerts" hidden></span></a>
     <a id="nav-loadtests" class="nav-link" data-page="loadtests" href="#/loadtests">Load Tests</a>
     <a id="nav-issues" class="nav-link" data-page="issues" href="#/issues">Issues</a>
+    <a id="nav-optimizations" class="nav-link" data-page="optimizations" href="#/optimizations">Optimizations</a>
   </nav>
   <div class="controls">
     <label class="ctl"><span>Range</span>
@@ -2134,6 +2172,10 @@ enum EmbeddedDashboard {
   <section id="page-overview" class="page" hidden>
     <h1>Overview</h1>
     <div id="overview-tiles" class="tiles"><div class="muted">Loading…</div></div>
+    <div id="overview-score-card" class="card">
+      <div class="card-head"><h2>Performance score <small>real users · Web Vitals</small></h2><a class="more" href="#/vitals">Web Vitals →</a></div>
+      <div id="overview-score" class="overview-score"><div class="muted">Loading…</div></div>
+    </div>
     <div id="overview-issues-card" class="card">
       <div class="card-head"><h2>Top issues <small>open · biggest impact first</small></h2><a id="overview-issues-more" class="more" href="#/issues">All issues →</a></div>
       <div id="overview-issues"><div class="muted">Loading…</div></div>
@@ -2495,6 +2537,21 @@ enum EmbeddedDashboard {
     </div>
   </section>
 
+  <section id="page-optimizations" class="page" hidden>
+    <div id="opt-list-view">
+      <div class="page-head"><h1>Optimizations</h1><span class="muted">applied fixes, validated before/after</span></div>
+      <div id="opt-summary" class="tiles"></div>
+      <div id="opt-empty" class="card empty" hidden></div>
+      <div class="card table-card">
+        <table id="opt-table" class="table">
+          <thead><tr><th class="txt">Optimization</th><th class="txt">Route</th><th>Applied</th><th class="txt">Verdict</th><th>p95 before → after</th><th>p</th></tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+    </div>
+    <div id="opt-view" hidden></div>
+  </section>
+
   <section id="page-soon" class="page" hidden>
     <h1 id="soon-title">Coming soon</h1>
     <div class="card empty"><p>This page is not built yet. <a href="#/overview">Back to the overview</a>.</p></div>
@@ -2506,6 +2563,8 @@ enum EmbeddedDashboard {
 <script src="/assets/vitals.js"></script>
 <script src="/assets/loadtests.js"></script>
 <script src="/assets/issues.js"></script>
+<script src="/assets/optimizations.js"></script>
+<script src="/assets/overview-score.js"></script>
 <script src="/assets/alerts.js"></script>
 </body>
 </html>
@@ -3244,6 +3303,246 @@ enum EmbeddedDashboard {
 })();
 
 """#),
+        "optimizations.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Optimizations page (fixes the team applied, validated before/after).
+ *   #/optimizations      the list: what, route, applied, verdict, p95 before → after, and the success rate
+ *   #/optimizations/ID   one optimization: its impact and the route's p95 around the applied time, with the
+ *                        applied time (and deploys) as markers; "Apply now" for a planned one
+ * Loaded after app.js (helpers through window.PW). API: GET /api/v1/optimizations[/{id}],
+ * POST /api/v1/optimizations/{id}/apply, GET /api/v1/query, GET /api/v1/deployments. */
+(function () {
+  'use strict';
+
+  var P = window.PW, $ = P.$, esc = P.esc, api = P.api, state = P.state, isNum = P.isNum;
+  var VERDICT = { improved: 'badge-ok', no_change: 'badge-info', regressed: 'badge-error' };
+  var LABEL = { improved: 'improved', no_change: 'no change', regressed: 'regressed' };
+  var H = 3600e3;
+
+  function current(ctx) { return ctx.seq === state.seq; }
+  function link(id) { return '#/optimizations/' + encodeURIComponent(id); }
+  function setHtml(el, html) { if (el.__sig !== html) { el.innerHTML = html; el.__sig = html; } }
+  function verdictBadge(o) {
+    if (o.impact) {
+      var v = o.impact.verdict;
+      return '<span class="badge opt-verdict ' + (VERDICT[v] || '') + '" data-verdict="' + esc(v) + '">' + esc(LABEL[v] || v) + '</span>';
+    }
+    var s = o.status === 'applied' ? 'validating…' : 'planned';
+    return '<span class="badge opt-verdict" data-verdict="">' + esc(s) + '</span>';
+  }
+  function change(o) {
+    if (!o.impact) return '—';
+    var i = o.impact;
+    return P.fmtMs(i.before) + ' → ' + P.fmtMs(i.after) + ' (' + (i.change_pct > 0 ? '+' : '') + (+i.change_pct).toFixed(0) + '%)';
+  }
+  function pText(p) { return !isNum(p) ? '—' : p < 0.001 ? '< 0.001' : (+p).toFixed(3); }
+
+  // ---- list ------------------------------------------------------------------------
+
+  function renderList(res) {
+    var list = res.optimizations || [], s = res.summary || {};
+    var tbody = $('opt-table').querySelector('tbody');
+    setHtml(tbody, list.length ? list.map(function (o) {
+      return '<tr class="opt-row" data-opt-id="' + esc(o.id) + '" data-status="' + esc(o.status) + '" data-href="' + esc(link(o.id)) + '">' +
+        '<td class="txt"><a class="opt-link" href="' + esc(link(o.id)) + '">' + esc(o.description) + '</a>' +
+        '<span class="sub">' + esc(o.type) + (o.issueId ? ' · issue #' + esc(o.issueId) : '') + '</span></td>' +
+        '<td class="txt"><code>' + esc(o.route) + '</code>' + (o.service ? '<span class="sub">' + esc(o.service) + '</span>' : '') + '</td>' +
+        '<td>' + (isNum(o.appliedAt) ? esc(P.fmtWhen(o.appliedAt)) : '—') + '</td>' +
+        '<td class="txt">' + verdictBadge(o) + '</td>' +
+        '<td class="opt-change">' + esc(change(o)) + '</td>' +
+        '<td>' + esc(o.impact ? pText(o.impact.p_value) : '—') + '</td></tr>';
+    }).join('') : '<tr class="empty-row"><td colspan="6">No optimizations yet</td></tr>');
+    var rate = isNum(s.successRate) ? Math.round(s.successRate * 100) + '%' : '—';
+    setHtml($('opt-summary'), '<div class="tile" data-tile-id="success"><div class="tile-label">Success rate</div><div id="opt-success" class="tile-value">' +
+      esc(rate) + '</div><div class="tile-status">' + esc((s.improved || 0) + ' of ' + (s.validated || 0) + ' validated improved') + '</div></div>' +
+      '<div class="tile" data-tile-id="applied"><div class="tile-label">Applied</div><div class="tile-value">' + esc(P.fmtInt(s.applied || 0)) +
+      '</div><div class="tile-status">' + esc((s.total || 0) + ' recorded') + '</div></div>' +
+      '<div class="tile" data-tile-id="regressed"><div class="tile-label">Made it worse</div><div class="tile-value">' + esc(P.fmtInt(s.regressed || 0)) +
+      '</div><div class="tile-status">' + esc((s.noChange || 0) + ' no change') + '</div></div>');
+    P.showEmpty('opt-empty', list.length ? '' : '<p>No optimizations yet. Record a fix from an issue (<b>Applied a fix</b> on its page) or with ' +
+      '<code>POST /api/v1/optimizations</code>; once applied, Perfwatch compares the route before and after and gives a verdict.</p>');
+  }
+
+  // ---- detail ----------------------------------------------------------------------
+
+  function detailHtml(o) {
+    var i = o.impact;
+    var facts = '<div class="iss-facts"><span><b>Verdict</b> ' + verdictBadge(o) + '</span>' +
+      '<span><b>Route</b> <code id="opt-route">' + esc(o.route) + '</code></span>' +
+      (o.service ? '<span><b>Service</b> <code>' + esc(o.service) + '</code></span>' : '') +
+      '<span><b>Type</b> ' + esc(o.type) + '</span>' +
+      (o.release ? '<span><b>Release</b> ' + esc(o.release) + '</span>' : '') +
+      '<span><b>Applied</b> ' + (isNum(o.appliedAt) ? esc(P.fmtWhen(o.appliedAt)) : 'not yet') + '</span>' +
+      (o.issueId ? '<span><b>Issue</b> <a href="#/issues/' + esc(o.issueId) + '">#' + esc(o.issueId) + '</a></span>' : '') + '</div>';
+    var action = o.appliedAt === null ? '<div class="iss-actions"><button type="button" id="opt-apply" class="btn">Applied now</button></div>' : '';
+    var impact = i ? '<table id="opt-impact" class="kv"><tbody>' +
+      '<tr data-k="before"><th>p95 before</th><td>' + esc(P.fmtMs(i.before)) + '</td></tr>' +
+      '<tr data-k="after"><th>p95 after</th><td>' + esc(P.fmtMs(i.after)) + '</td></tr>' +
+      '<tr data-k="change_pct"><th>Change</th><td>' + esc((i.change_pct > 0 ? '+' : '') + (+i.change_pct).toFixed(1) + '%') + '</td></tr>' +
+      '<tr data-k="p_value"><th>Mann–Whitney p</th><td>' + esc(pText(i.p_value)) + '</td></tr>' +
+      '<tr data-k="requests"><th>Requests</th><td>' + esc(P.fmtInt(i.requests_before) + ' before · ' + P.fmtInt(i.requests_after) + ' after') + '</td></tr>' +
+      '</tbody></table>'
+      : '<p id="opt-impact-pending" class="muted">' + esc(o.appliedAt === null ? 'Not applied yet.' :
+        'Validating: the verdict comes once an analysis window (1 h by default, at least 15 min) and 100 requests of the route have followed the change.') + '</p>';
+    return '<a id="opt-back" class="crumb" href="#/optimizations">← Optimizations</a>' +
+      '<div class="card iss-head"><h1 id="opt-title">' + esc(o.description) + '</h1>' + facts + action + '</div>' +
+      '<div class="grid2 iss-grid"><div class="card"><h2>Impact</h2>' + impact + '</div>' +
+      '<div class="card"><h2>Route p95 around the change <small>http.server.duration · p95</small></h2><div id="opt-chart" class="chart"></div></div></div>';
+  }
+
+  // The route's p95 from an hour before the change to an hour after (or now), the change as a marker.
+  function chart(ctx, o) {
+    var el = $('opt-chart');
+    if (!el) return null;
+    var center = isNum(o.appliedAt) ? o.appliedAt : Date.now();
+    var from = o.impact ? o.impact.before_from : center - H, to = o.impact ? o.impact.after_to : Math.min(Date.now(), center + H);
+    if (to <= from) to = from + 60e3;
+    var step = Math.max(60, Math.ceil((to - from) / 1000 / 60 / 60) * 60);
+    var where = [['where', 'route=' + o.route]];
+    if (o.service) where.push(['where', 'service=' + o.service]);
+    var w = { from: from, to: to };
+    return Promise.all([
+      api('/api/v1/query', [['metric', 'http.server.duration'], ['stat', 'p95'], ['from', from], ['to', to], ['step', step + 's']].concat(where)),
+      P.deployMarkers(w, o.service)
+    ]).then(function (r) {
+      if (!current(ctx)) return;
+      var s = r[0].series && r[0].series[0];
+      var markers = r[1].slice();
+      if (isNum(o.appliedAt)) markers.push({ t: o.appliedAt, label: 'applied: ' + o.description, kind: 'optimization' });
+      PerfChart.render(el, [{ name: 'p95', points: s ? s.points || [] : [] }], {
+        unit: 'ms', from: from, to: to, step: step * 1000, height: 240, legend: false, markers: markers,
+        emptyText: 'No requests for this route around the change'
+      });
+    }, function (e) {
+      ctx.errors.push(P.errorText('Route p95', e));
+      if (current(ctx)) PerfChart.render(el, [], { emptyText: 'Query failed: see the error above' });
+    });
+  }
+
+  var page = {
+    enter: function () {
+      $('opt-list-view').hidden = !!state.arg;
+      $('opt-view').hidden = !state.arg;
+    },
+    refresh: function (ctx) {
+      if (!state.arg) {
+        return api('/api/v1/optimizations').then(function (res) { if (current(ctx)) renderList(res); }, function (e) {
+          ctx.errors.push(P.errorText('Optimizations', e));
+          if (current(ctx)) { var tb = $('opt-table').querySelector('tbody'); P.failRow(tb, 6, 'Failed to load: see the error above'); tb.__sig = null; }
+        });
+      }
+      var box = $('opt-view'), id = state.arg;
+      return api('/api/v1/optimizations/' + encodeURIComponent(id)).then(function (o) {
+        if (!current(ctx)) return;
+        box.setAttribute('data-opt-id', String(o.id));
+        var html = detailHtml(o);
+        // The chart lives inside the view: rebuild it only when the view changed.
+        if (box.__sig !== html) { box.innerHTML = html; box.__sig = html; }
+        return chart(ctx, o);
+      }, function (e) {
+        ctx.errors.push(P.errorText('Optimization ' + id, e));
+        if (!current(ctx)) return;
+        box.removeAttribute('data-opt-id');
+        setHtml(box, '<a id="opt-back" class="crumb" href="#/optimizations">← Optimizations</a><h1>Optimization ' + esc(id) + '</h1>' +
+          '<div class="card empty"><p>' + (e && e.status === 404 ? 'There is no optimization with this id.' : 'It could not be loaded: see the error above.') + '</p></div>');
+      });
+    }
+  };
+
+  $('opt-table').querySelector('tbody').addEventListener('click', function (e) {
+    if (e.target.closest('a, button')) return;
+    var tr = e.target.closest('tr[data-href]');
+    if (tr) location.hash = tr.getAttribute('data-href');
+  });
+  $('opt-view').addEventListener('click', function (e) {
+    if (!e.target.closest('#opt-apply')) return;
+    var id = $('opt-view').getAttribute('data-opt-id');
+    e.target.disabled = true;
+    fetch('/api/v1/optimizations/' + encodeURIComponent(id) + '/apply', { method: 'POST', headers: { Accept: 'application/json' } })
+      .then(function (res) {
+        if (!res.ok) return res.text().then(function (t) { throw new Error(t.slice(0, 200)); });
+      })
+      .catch(function (err) { window.alert('Could not apply: ' + err.message); })
+      .then(function () { $('opt-view').__sig = null; P.refresh(); });
+  });
+
+  // The issue page's "Applied a fix" button: records an optimization linked to the issue, applied now,
+  // and opens it. An issue about no single route (a slow query) asks which route should get faster.
+  var issues = P.pages.issues, issuesRefresh = issues.refresh;
+  issues.refresh = function (ctx) {
+    return Promise.resolve(issuesRefresh.call(issues, ctx)).then(function () {
+      var actions = $('issue-actions'), view = $('issue-view');
+      if (!state.arg || !actions || $('issue-apply-fix') || view.hidden) return;
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.id = 'issue-apply-fix';
+      b.className = 'btn';
+      b.textContent = 'Applied a fix';
+      b.title = 'Record the fix as applied now; Perfwatch then validates it before/after';
+      // Beside the status buttons, not among them: those set a status, this records a fix.
+      var holder = document.createElement('div');
+      holder.id = 'issue-fix-actions';
+      holder.className = 'iss-actions';
+      holder.appendChild(b);
+      actions.parentNode.insertBefore(holder, actions.nextSibling);
+    });
+  };
+  $('issue-view').addEventListener('click', function (e) {
+    if (!e.target.closest('#issue-apply-fix')) return;
+    var id = +$('issue-view').getAttribute('data-issue-id'), routeEl = $('issue-route');
+    var route = routeEl ? routeEl.textContent : window.prompt('Which route should the fix make faster? (e.g. /search)');
+    if (!route) return;
+    var description = window.prompt('What was changed?', 'Fix for issue #' + id);
+    if (description === null) return;
+    fetch('/api/v1/optimizations', {
+      method: 'POST', headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ issueId: id, route: route, description: description || 'Fix for issue #' + id, appliedAt: Date.now() })
+    }).then(function (res) {
+      return res.json().then(function (j) {
+        if (!res.ok) throw new Error((j.error && j.error.message) || 'HTTP ' + res.status);
+        location.hash = link(j.id);
+      });
+    }).catch(function (err) { window.alert('Could not record the fix: ' + err.message); });
+  });
+
+  P.pages.optimizations = page;
+})();
+
+"""#),
+        "overview-score.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the performance score on the Overview — the overall Web Vitals score of real
+ * users in the selected time range (GET /api/v1/vitals, the same figure as the Web Vitals page's gauge),
+ * with its rating and a link to the Web Vitals page. Loaded after app.js; wraps the Overview's refresh. */
+(function () {
+  'use strict';
+
+  var P = window.PW, $ = P.$, esc = P.esc, isNum = P.isNum;
+
+  function rating(s) { return s >= 90 ? 'good' : s >= 50 ? 'needs-improvement' : 'poor'; }
+
+  function score(ctx) {
+    var box = $('overview-score');
+    if (!box) return null;
+    var w = P.timeWindow();
+    return P.api('/api/v1/vitals', [['from', w.from], ['to', w.to]]).then(function (res) {
+      if (ctx.seq !== P.state.seq) return;
+      var o = res && res.overall, s = o && isNum(o.score) ? Math.round(o.score) : null;
+      box.setAttribute('data-score', s === null ? '' : String(s));
+      box.setAttribute('data-rating', s === null ? '' : rating(s));
+      box.innerHTML = s === null
+        ? '<span class="score-value">—</span><span class="muted">No real-user page loads in this range: add the browser snippet (Web Vitals page).</span>'
+        : '<span class="score-value">' + esc(s) + '</span><span class="muted">' + esc(rating(s).replace('-', ' ')) + ' · ' +
+          esc(P.fmtInt(o.samples || 0)) + ' page loads</span>';
+    }, function (e) {
+      ctx.errors.push(P.errorText('Performance score', e));
+      if (ctx.seq === P.state.seq) box.innerHTML = '<span class="muted">Score unavailable.</span>';
+    });
+  }
+
+  var overview = P.pages.overview, overviewRefresh = overview.refresh;
+  overview.refresh = function (ctx) { return Promise.all([overviewRefresh.call(overview, ctx), score(ctx)]); };
+})();
+
+"""#),
         "style.css": Asset(contentType: "text/css; charset=utf-8", body: #"""
 :root {
   --bg: #f4f6f9;
@@ -3692,6 +3991,17 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .al-rules-table th:nth-child(5) { width: 9%; } .al-rules-table th:nth-child(6) { width: 13%; }
 .al-rules-table th:nth-child(7), .al-rules-table th:nth-child(8) { width: 5%; }
 .al-rules-table td { overflow-wrap: anywhere; }
+/* Chart markers (deploys, applied optimizations): chart.js opts.markers. */
+.pc-marker { stroke: #7c3aed; stroke-width: 1.5; stroke-dasharray: 4 3; pointer-events: visibleStroke; }
+.pc-marker-flag { fill: #7c3aed; }
+.pc-marker.pc-marker-optimization { stroke: #16a34a; }
+.pc-marker-flag.pc-marker-optimization { fill: #16a34a; }
+/* Overview performance score (overview-score.js). */
+.overview-score { display: flex; align-items: baseline; gap: 12px; }
+.overview-score .score-value { font-size: 28px; font-weight: 700; }
+.overview-score[data-rating="good"] .score-value { color: var(--ok); }
+.overview-score[data-rating="needs-improvement"] .score-value { color: #d97706; }
+.overview-score[data-rating="poor"] .score-value { color: #dc2626; }
 
 """#),
         "vitals.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""

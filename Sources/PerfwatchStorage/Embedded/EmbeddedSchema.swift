@@ -267,6 +267,36 @@ enum EmbeddedSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v10-deployments-and-optimizations") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE deployments (
+                        id INTEGER PRIMARY KEY,
+                        service TEXT NOT NULL,
+                        version TEXT NOT NULL,
+                        environment TEXT NOT NULL,
+                        time_ms INTEGER NOT NULL,
+                        description TEXT NOT NULL,
+                        source TEXT NOT NULL
+                    );
+                    CREATE INDEX deployments_by_time ON deployments (time_ms);
+                    CREATE INDEX deployments_by_service_version ON deployments (service, version);
+                    CREATE TABLE performance_optimizations (
+                        id INTEGER PRIMARY KEY,
+                        issue_id INTEGER,
+                        type TEXT NOT NULL,
+                        description TEXT NOT NULL,
+                        service TEXT NOT NULL,
+                        route TEXT NOT NULL,
+                        release TEXT NOT NULL,
+                        created_ms INTEGER NOT NULL,
+                        applied_ms INTEGER,
+                        impact TEXT,
+                        verdict TEXT,
+                        validated_ms INTEGER
+                    );
+                    """)
+        }
         return migrator
     }
 

@@ -1,0 +1,71 @@
+/// A change the team made to fix a performance problem (`performance_optimizations`), and
+/// once validated, what it did to the route's latency.
+public struct PerformanceOptimization: Sendable, Equatable {
+    public enum Verdict: String, Sendable, CaseIterable, Codable {
+        case improved
+        case noChange = "no_change"
+        case regressed
+    }
+
+    public var id: Int64
+    /// The issue it fixes, if any; an `improved` verdict resolves it.
+    public var issueID: Int64?
+    /// Free-form kind (`index`, `query_batching`, `cache` …).
+    public var type: String
+    public var description: String
+    public var service: String
+    public var route: String
+    public var release: String
+    public var createdMs: Int64
+    /// When the change went live; nil while only planned.
+    public var appliedMs: Int64?
+    /// The validator's result once enough data exists after `appliedMs`.
+    public var impact: Impact?
+
+    public struct Impact: Sendable, Equatable, Codable {
+        /// Route p95 (ms) in the window before and after the change.
+        public var before: Double
+        public var after: Double
+        public var changePct: Double
+        public var pValue: Double
+        public var verdict: Verdict
+        public var requestsBefore: Int64
+        public var requestsAfter: Int64
+        /// The windows compared: [beforeFrom, appliedMs) and [appliedMs, afterTo].
+        public var beforeFromMs: Int64
+        public var afterToMs: Int64
+        public var validatedMs: Int64
+
+        public init(
+            before: Double, after: Double, changePct: Double, pValue: Double, verdict: Verdict, requestsBefore: Int64,
+            requestsAfter: Int64, beforeFromMs: Int64, afterToMs: Int64, validatedMs: Int64
+        ) {
+            self.before = before
+            self.after = after
+            self.changePct = changePct
+            self.pValue = pValue
+            self.verdict = verdict
+            self.requestsBefore = requestsBefore
+            self.requestsAfter = requestsAfter
+            self.beforeFromMs = beforeFromMs
+            self.afterToMs = afterToMs
+            self.validatedMs = validatedMs
+        }
+    }
+
+    public init(
+        id: Int64 = 0, issueID: Int64? = nil, type: String, description: String, service: String, route: String, release: String = "",
+        createdMs: Int64 = 0, appliedMs: Int64? = nil, impact: Impact? = nil
+    ) {
+        self.id = id
+        self.issueID = issueID
+        self.type = type
+        self.description = description
+        self.service = service
+        self.route = route
+        self.release = release
+        self.createdMs = createdMs
+        self.appliedMs = appliedMs
+        self.impact = impact
+    }
+}
