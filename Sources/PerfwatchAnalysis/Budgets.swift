@@ -1,5 +1,5 @@
 import Foundation
-public import PerfwatchModel
+import PerfwatchModel
 import Yams
 
 /// Performance budgets for CI (`perfwatch budget check budgets.yml`):

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import PerfwatchOTLP
 
 /// A small learning platform's traffic, as OTLP trace exports: several routes, a database

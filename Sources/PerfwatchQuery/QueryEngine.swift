@@ -1,4 +1,4 @@
-public import PerfwatchModel
+import PerfwatchModel
 import PerfwatchSketch
 public import PerfwatchStorage
 

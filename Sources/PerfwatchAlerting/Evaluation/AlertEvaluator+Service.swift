@@ -1,4 +1,4 @@
-public import ServiceLifecycle
+import ServiceLifecycle
 
 /// The `Service` side: one loop per group, restarted when rules are replaced.
 extension AlertEvaluator {

@@ -1,5 +1,5 @@
 import CZlib
-public import PerfwatchModel
+import PerfwatchModel
 
 /// Inflates gzip (or zlib) bodies with a hard cap on the output, so a gzip bomb costs us at most
 /// `limit` bytes of memory before it is refused.

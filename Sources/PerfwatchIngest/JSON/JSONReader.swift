@@ -1,4 +1,4 @@
-public import PerfwatchModel
+import PerfwatchModel
 
 /// Parses JSON bytes into `JSONValue`. Syntax errors become a `bad_request` that says where:
 /// `malformed JSON at line 3, column 14 (byte 40): expected ',' or '}' in an object`.

@@ -1,4 +1,4 @@
-public import PerfwatchModel
+import PerfwatchModel
 
 /// Decodes OTLP/JSON trace exports: lowerCamelCase fields (snake_case accepted too), hex trace
 /// and span ids, enums as integers, 64-bit integers as strings or numbers.

@@ -1,5 +1,5 @@
 import Foundation
-public import PerfwatchModel
+import PerfwatchModel
 
 /// Decodes binary OTLP trace exports (`application/x-protobuf`) straight from the wire format
 /// into spans, field numbers as in proto/opentelemetry/proto/trace/v1/trace.proto.

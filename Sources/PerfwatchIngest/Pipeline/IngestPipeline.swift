@@ -90,7 +90,7 @@ public actor IngestPipeline: Service {
         let flusher = Task { [store, logger] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                guard await self.takeCommitCount() == 0 else { continue }
+                guard self.takeCommitCount() == 0 else { continue }
                 do {
                     try await store.flushDeferred()
                 } catch is CancellationError {

@@ -1,4 +1,4 @@
-public import PerfwatchModel
+import PerfwatchModel
 
 /// Parses and checks a beacon. A beacon without its identity (`v: 1`, `key`, `pv`, `url`) is
 /// refused whole (400); an absurd value (negative, not finite, a time over an hour, CLS over

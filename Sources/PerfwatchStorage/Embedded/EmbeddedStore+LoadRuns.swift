@@ -1,5 +1,5 @@
 import GRDB
-public import PerfwatchModel
+import PerfwatchModel
 
 extension EmbeddedStore: LoadRunStore {
     public func saveLoadRun(_ summary: LoadRunSummary, report: String) async throws -> Int64 {
