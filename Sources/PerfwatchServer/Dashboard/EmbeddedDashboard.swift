@@ -2700,8 +2700,32 @@ enum EmbeddedDashboard {
     before: ['Release before', 'text'], after: ['Release after', 'text'],
     p95BeforeMs: ['p95 before', 'ms'], p95AfterMs: ['p95 after', 'ms'],
     requestsBefore: ['Requests before', 'int'], requestsAfter: ['Requests after', 'int'],
-    changePct: ['Change', 'pct'], fingerprint: ['Fingerprint', 'code']
+    changePct: ['Change', 'pct'], fingerprint: ['Fingerprint', 'code'],
+    deployedAt: ['Deployed', 'time'], beforeFrom: ['Compared from', 'time'], afterTo: ['Compared until', 'time'],
+    deploymentId: ['Deployment', 'int'], pValue: ['p-value (Mann–Whitney)', 'p'],
+    probabilityAfterSlower: ['P(request after is slower)', 'share'], meanBeforeMs: ['Mean before', 'ms'], meanAfterMs: ['Mean after', 'ms'],
+    rootCause: ['Where the time went', 'causes'], signals: ['Moved at the same time', 'signals']
   };
+
+  // A regression's root cause: the queries whose time per request grew, largest first.
+  function causesCell(list) {
+    if (!Array.isArray(list) || !list.length) return 'no query explains the change';
+    return '<table class="kv iss-causes">' + list.map(function (c) {
+      return '<tr><td><code>' + esc(c.fingerprint || '') + '</code> ' + esc((c.statement || '').slice(0, 120)) + '</td><td>' +
+        esc(P.fmtMs(c.perRequestBeforeMs)) + ' → ' + esc(P.fmtMs(c.perRequestAfterMs)) + ' per request (' +
+        esc(Math.round((+c.shareOfMeanIncrease || 0) * 100) + '% of the increase') + ')</td></tr>';
+    }).join('') + '</table>';
+  }
+
+  // Error rate, CPU, memory around the deploy: before → after, and whether it moved.
+  function signalsCell(map) {
+    if (!map || typeof map !== 'object' || !Object.keys(map).length) return '—';
+    return Object.keys(map).map(function (name) {
+      var x = map[name] || {};
+      return esc(name.replace(/_/g, ' ') + ': ' + String(+(+x.before).toPrecision(3)) + ' → ' + String(+(+x.after).toPrecision(3)) +
+        (x.moved ? ' (moved)' : ' (steady)'));
+    }).join('<br>');
+  }
 
   // An /api/v1/query URL of the evidence, as an Explore deep link.
   function exploreLink(q) {
@@ -2730,6 +2754,11 @@ enum EmbeddedDashboard {
       else if (kind === 'pct') cell = isNum(v) ? esc((v > 0 ? '+' : '') + (+v).toFixed(Math.abs(v) >= 10 ? 0 : 1) + '%') : esc(v);
       else if (kind === 'num') cell = esc(String(+(+v).toFixed(2)));
       else if (kind === 'code') cell = '<code>' + esc(v) + '</code>';
+      else if (kind === 'time') cell = isNum(v) ? esc(new Date(+v).toLocaleString()) : esc(v);
+      else if (kind === 'p') cell = isNum(v) ? esc(+v < 0.0001 ? '< 0.0001' : String(+(+v).toPrecision(2))) : esc(v);
+      else if (kind === 'share') cell = isNum(v) ? esc(Math.round(+v * 100) + '%') : esc(v);
+      else if (kind === 'causes') cell = causesCell(v);
+      else if (kind === 'signals') cell = signalsCell(v);
       else cell = esc(typeof v === 'object' ? JSON.stringify(v) : v);
       return '<tr data-evidence="' + esc(k) + '"><th>' + esc(label(k)) + '</th><td>' + cell + '</td></tr>';
     }).join('');
