@@ -79,6 +79,8 @@ let package = Package(
         .executableTarget(
             name: "alerting-bench", dependencies: ["PerfwatchAlerting", "PerfwatchAlertingTesting"], path: "Benchmarks/alerting-bench"
         ),
+        // Anomaly detector precision/recall on a labelled synthetic set (Benchmarks/README.md).
+        .executableTarget(name: "anomaly-bench", dependencies: ["PerfwatchStatistics"], path: "Benchmarks/anomaly_bench"),
         .target(
             name: "PerfwatchAnalysis",
             dependencies: [
@@ -159,7 +161,7 @@ let package = Package(
             name: "PerfwatchAnalysisTests",
             dependencies: [
                 "PerfwatchAnalysis", "PerfwatchQuery", "PerfwatchStorage", "PerfwatchModel", "PerfwatchIngest", "PerfwatchDemo",
-                "PerfwatchTesting", "PerfwatchOTLP", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                "PerfwatchTesting", "PerfwatchStatistics", "PerfwatchOTLP", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
