@@ -6,10 +6,12 @@
 /// - **hour of day** — past buckets at the same hour of any day, once it holds `dailyHistory`
 ///   (3 days);
 /// - **rolling** — otherwise, the `rollingBuckets` buckets just before it.
-/// A seasonal key needs `minBaselinePoints` past values, or the next tier down is used.
+/// A seasonal key needs `minBaselinePoints` past values; with coarse buckets (hourly: one value
+/// per week per key) the neighbouring hours are pooled in before falling to the next tier.
 ///
 /// Score: the robust z-score (value − median) / (1.4826·MAD), with the scale floored at
-/// `minRelativeScale` of the median (a flat history must not make noise look infinite).
+/// `minRelativeScale` of the median and at `minAbsoluteScale` (a flat history must not make
+/// noise look infinite).
 /// A bucket is anomalous when |z| ≥ `threshold` in the watched direction and the value differs
 /// from the median by at least `minRelativeChange`; a run of at least `minBuckets`
 /// consecutive anomalous buckets is reported (one bad bucket is not an incident).
@@ -36,6 +38,9 @@ public struct RobustAnomalyDetector: Sendable {
     public var direction = Direction.up
     public var minRelativeChange = 0.25
     public var minRelativeScale = 0.05
+    /// An absolute floor on the scale, for ratios whose normal is 0 (an error rate of 0 with
+    /// MAD 0 would make a single failure infinitely anomalous).
+    public var minAbsoluteScale = 0.0
     public var rollingBuckets = 24
     public var minBaselinePoints = 6
     public var weeklyHistoryMs: Int64 = 14 * 86_400_000
@@ -56,6 +61,13 @@ public struct RobustAnomalyDetector: Sendable {
         var firstDataMs: Int64? = nil
         var anomalies: [Anomaly] = []
         var run: [(index: Int, value: Double, expected: Double, z: Double, baseline: Baseline)] = []
+
+        func seasonal(_ table: [Int: [Double]], _ key: Int, period: Int) -> [Double]? {
+            let exact = table[key] ?? []
+            if exact.count >= minBaselinePoints { return exact }
+            let pooled = exact + (table[(key + period - 1) % period] ?? []) + (table[(key + 1) % period] ?? [])
+            return pooled.count >= minBaselinePoints ? pooled : nil
+        }
 
         func closeRun() {
             if run.count >= minBuckets, let first = run.first, let last = run.last {
@@ -82,10 +94,10 @@ public struct RobustAnomalyDetector: Sendable {
                 let history = firstDataMs.map { timeMs - $0 } ?? 0
                 var reference: [Double]? = nil
                 var kind = Baseline.rolling
-                if history >= weeklyHistoryMs, let past = byHourOfWeek[hourOfWeek], past.count >= minBaselinePoints {
+                if history >= weeklyHistoryMs, let past = seasonal(byHourOfWeek, hourOfWeek, period: 7 * 24) {
                     reference = past
                     kind = .hourOfWeek
-                } else if history >= dailyHistoryMs, let past = byHourOfDay[hourOfDay], past.count >= minBaselinePoints {
+                } else if history >= dailyHistoryMs, let past = seasonal(byHourOfDay, hourOfDay, period: 24) {
                     reference = past
                     kind = .hourOfDay
                 } else {
@@ -93,7 +105,7 @@ public struct RobustAnomalyDetector: Sendable {
                     if window.count >= minBaselinePoints { reference = window }
                 }
                 if let reference, let center = RobustStatistics.median(reference), let spread = RobustStatistics.mad(reference) {
-                    let z = RobustStatistics.robustZ(value, median: center, mad: spread, minScale: abs(center) * minRelativeScale)
+                    let z = RobustStatistics.robustZ(value, median: center, mad: spread, minScale: max(abs(center) * minRelativeScale, minAbsoluteScale))
                     let relative = center != 0 ? abs(value - center) / abs(center) : (value == 0 ? 0 : .infinity)
                     let watched: Bool
                     switch direction {

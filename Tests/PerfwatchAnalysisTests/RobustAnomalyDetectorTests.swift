@@ -4,22 +4,22 @@ import Testing
 
 @Suite("Robust anomaly detector")
 struct RobustAnomalyDetectorTests {
-    /// Hourly buckets with a daily cycle (busy afternoons) and ±5% deterministic noise.
+    /// 10-minute buckets with a daily cycle (busy afternoons) and ±5% deterministic noise.
     func seasonal(days: Int) -> [Double?] {
-        (0..<(days * 24)).map { hour in
-            let cycle = 100 + 60 * sin(Double(hour % 24) / 24 * 2 * .pi)
-            let noise = 1 + 0.05 * sin(Double(hour) * 12.9898).truncatingRemainder(dividingBy: 1)
+        (0..<(days * 144)).map { bucket in
+            let cycle = 100 + 60 * sin(Double(bucket % 144) / 144 * 2 * .pi)
+            let noise = 1 + 0.05 * sin(Double(bucket) * 12.9898)
             return cycle * noise
         }
     }
 
-    @Test("a two-hour spike after three weeks is found with the hour-of-week baseline, expected vs actual")
+    @Test("a 20-minute spike after three weeks is found with the hour-of-week baseline, expected vs actual")
     func seasonalSpike() {
         var values = seasonal(days: 21)
-        let spike = 20 * 24 + 10
+        let spike = 20 * 144 + 60
         values[spike] = values[spike]! * 3
         values[spike + 1] = values[spike + 1]! * 3
-        let found = RobustAnomalyDetector().detect(values, startMs: 0, stepMs: 3_600_000, evaluateFrom: 20 * 24)
+        let found = RobustAnomalyDetector().detect(values, startMs: 0, stepMs: 600_000, evaluateFrom: 20 * 144)
         #expect(found.count == 1)
         #expect(found.first?.first == spike && found.first?.last == spike + 1)
         #expect(found.first?.baseline == .hourOfWeek)
@@ -28,7 +28,7 @@ struct RobustAnomalyDetectorTests {
 
     @Test("the daily peak itself is not an anomaly once the seasonal baseline applies")
     func seasonalPeakIsNormal() {
-        let found = RobustAnomalyDetector().detect(seasonal(days: 21), startMs: 0, stepMs: 3_600_000, evaluateFrom: 4 * 24)
+        let found = RobustAnomalyDetector().detect(seasonal(days: 21), startMs: 0, stepMs: 600_000, evaluateFrom: 4 * 144)
         #expect(found.isEmpty)
     }
 
