@@ -26,6 +26,8 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
             NPlusOneAnalyzer(engine: analysisEngine, statements: statements),
             SlowQueryAnalyzer(engine: analysisEngine, statements: statements),
             ReleaseRegressionAnalyzer(engine: analysisEngine),
+            TrendAnalyzer(reader: TrendReader(engine: analysisEngine)), AnomalyAnalyzer(engine: analysisEngine),
+            BottleneckAnalyzer(engine: analysisEngine, spans: store),
         ],
         store: store, logger: logger)
     let alerting = try AlertingComponents.make(
@@ -55,6 +57,8 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     LoadRunRoutes(components: components).register(on: router)
     IssueRoutes(components: components).register(on: router)
     AlertRoutes(components: components).register(on: router)
+    TrendRoutes(components: components).register(on: router)
+    BottleneckRoutes(components: components).register(on: router)
     DashboardRoutes().register(on: router)
 
     // Shut down in reverse: the HTTP server first, then these from last to first, so the
