@@ -64,12 +64,14 @@ public struct TrendReader: Sendable {
         let step = Self.step(forWindowMs: window, buckets: buckets)
         let (series, groupBy, stat): (String, [String], Stat) =
             metric.isVital ? ("rum.\(metric.rawValue)", ["page"], .percentile(0.75)) : ("http.server.duration", ["service", "route"], .percentile(0.95))
+        // Throughput and error rate need counts only: no sketches to read and merge.
+        let stats: [Stat] = metric == .throughput || metric == .errorRate ? [.count, .count] : [stat, .count]
         let stepped = try await engine.execute(
             MetricQuery(metric: series, stat: stat, from: from, to: to, step: step, groupBy: groupBy, filters: filters),
-            stats: [stat, .count], nowMs: nowMs)
-        let current = try await engine.table(series, [stat, .count], by: groupBy, filters: filters, from: from, to: to, nowMs: nowMs)
+            stats: stats, nowMs: nowMs)
+        let current = try await engine.table(series, stats, by: groupBy, filters: filters, from: from, to: to, nowMs: nowMs)
         let previous = try await engine.table(
-            series, [stat, .count], by: groupBy, filters: filters, from: from - window, to: from - 1, nowMs: nowMs)
+            series, stats, by: groupBy, filters: filters, from: from - window, to: from - 1, nowMs: nowMs)
         var errorsPerBucket: [Labels: [Int64: Double]] = [:]
         var errorsCurrent: [Labels: Double] = [:]
         var errorsPrevious: [Labels: Double] = [:]
