@@ -11,15 +11,16 @@ public import PerfwatchStatistics
 /// window (read from the hourly rollups, so a day-long pass stays cheap) — enough for the
 /// hour-of-week baseline once two weeks exist; shorter windows use buckets of a 30th of the
 /// window (at least a minute) with a rolling baseline of the 24 buckets before each. Buckets
-/// with fewer than `minRequestsPerBucket` requests have no p95 or error rate (noise), and
-/// throughput is watched only on routes with that many requests per bucket at the median.
+/// with fewer than `minRequestsPerBucket` (50) requests have no p95 or error rate (noise), and
+/// throughput is watched only on routes with that many requests per bucket at the median, on
+/// counts with a Poisson floor (√median) on the scale.
 /// Only complete buckets are judged. An episode is one issue, identified by its first bucket,
 /// so later passes update it instead of opening another.
 /// Limits: a level shift is reported at its onset and becomes the new normal after the rolling
 /// window (or the seasonal history) absorbs it; the hour-of-week baseline needs two weeks.
 public struct AnomalyAnalyzer: Analyzer {
     public var detector = RobustAnomalyDetector()
-    public var minRequestsPerBucket = 20.0
+    public var minRequestsPerBucket = 50.0
     public var seasonalLookbackMs: Int64 = 15 * 86_400_000
     let engine: QueryEngine
 
@@ -77,13 +78,19 @@ public struct AnomalyAnalyzer: Analyzer {
             var watched: [(metric: TrendMetric, values: [Double?], direction: RobustAnomalyDetector.Direction)] = [
                 (.p95, p95, .up), (.errorRate, errorRate, .up),
             ]
-            if medianCount >= minRequestsPerBucket { watched.append((.throughput, counts.map { $0.map { $0 / (Double(step) / 1000) } }, .both)) }
+            // Throughput is judged on counts (Poisson noise floor) and reported per second.
+            if medianCount >= minRequestsPerBucket { watched.append((.throughput, counts, .both)) }
             for (metric, values, direction) in watched {
                 var detector = self.detector
                 detector.direction = direction
                 // Error rates: a 2-point floor, so z ≥ 4 means at least 8 points above normal.
                 if metric == .errorRate { detector.minAbsoluteScale = max(detector.minAbsoluteScale, 0.02) }
-                for anomaly in detector.detect(values, startMs: firstBucket, stepMs: step, evaluateFrom: evaluateFrom) {
+                detector.countNoiseFloor = metric == .throughput
+                for var anomaly in detector.detect(values, startMs: firstBucket, stepMs: step, evaluateFrom: evaluateFrom) {
+                    if metric == .throughput {
+                        anomaly.expected /= Double(step) / 1000
+                        anomaly.actual /= Double(step) / 1000
+                    }
                     findings.append(
                         issue(anomaly, metric: metric, labels: labels, firstBucket: firstBucket, step: step, context: context))
                 }

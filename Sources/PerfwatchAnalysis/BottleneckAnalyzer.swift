@@ -13,7 +13,7 @@ public import PerfwatchStorage
 ///   saving of running them concurrently is at least `minSavingMs`;
 /// - `cache_hit_ratio`: a route's cache lookups (`CacheHitRatio`, recent sample) hit less than
 ///   `minHitRatio` of the time, over at least `minLookups` lookups.
-/// Limits: findings rest on a sample — at most `perRoute` traces per route and `maxTraces`
+/// Limits: findings rest on a sample — at most `slowestPerRoute` + `recentPerRoute` traces per route and `maxTraces`
 /// per pass — so a rare slow path can be missed; the caps keep a pass fast.
 public struct BottleneckAnalyzer: Analyzer {
     public var slowRouteMs = 1000.0
@@ -24,8 +24,9 @@ public struct BottleneckAnalyzer: Analyzer {
     public var minSavingMs = 20.0
     public var minHitRatio = 0.8
     public var minLookups = 20
-    public var perRoute = 20
-    public var maxTraces = 400
+    public var slowestPerRoute = 10
+    public var recentPerRoute = 20
+    public var maxTraces = 250
     public var parallel = ParallelizableCalls()
     let engine: QueryEngine
     let spans: any SpanStore
@@ -42,7 +43,8 @@ public struct BottleneckAnalyzer: Analyzer {
             "http.server.duration", [.percentile(0.95), .count], by: ["service", "route"], from: context.from, to: context.to,
             nowMs: context.nowMs)
         let sample = try await BottleneckTraceSample.load(
-            from: spans, from: context.from, to: context.to, perRoute: perRoute, maxTraces: maxTraces)
+            from: spans, from: context.from, to: context.to, slowestPerRoute: slowestPerRoute, recentPerRoute: recentPerRoute,
+            maxTraces: maxTraces)
         var findings: [PerformanceIssue] = []
         for (key, traces) in sample.slowest {
             let labels = Labels(["service": key.service, "route": key.route])

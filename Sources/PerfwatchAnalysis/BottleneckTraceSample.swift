@@ -4,8 +4,8 @@ public import PerfwatchStorage
 /// A bounded sample of stored traces per route, for the analyzers that read spans
 /// (bottlenecks, parallelizable calls, cache hit ratio). Two lists of trace entries are read
 /// once per pass — the window's slowest traces and its most recent ones (at most 1000 each,
-/// the trace store's page limit) — and at most `perRoute` of each per route, and
-/// `maxTraces` in all, are loaded. The slowest traces show where time goes when a route is
+/// the trace store's page limit) — and at most `slowestPerRoute` / `recentPerRoute` of them
+/// per route, and `maxTraces` in all, are loaded. The slowest traces show where time goes when a route is
 /// slow; the recent ones are an unbiased sample for ratios (slow traces over-represent cache
 /// misses). Limits: a route with little traffic among many busy ones may get no recent traces.
 public struct BottleneckTraceSample: Sendable {
@@ -19,7 +19,7 @@ public struct BottleneckTraceSample: Sendable {
     public var tracesRead = 0
 
     public static func load(
-        from store: any SpanStore, from: Int64, to: Int64, perRoute: Int, maxTraces: Int
+        from store: any SpanStore, from: Int64, to: Int64, slowestPerRoute: Int, recentPerRoute: Int, maxTraces: Int
     ) async throws -> BottleneckTraceSample {
         var sample = BottleneckTraceSample()
         var cache: [String: [Span]] = [:]
@@ -30,7 +30,7 @@ public struct BottleneckTraceSample: Sendable {
             var taken: [Key: Int] = [:]
             for summary in try await store.traceSummaries(query) where sample.tracesRead < maxTraces || cache[summary.traceID] != nil {
                 let key = Key(service: summary.service, route: summary.route.isEmpty ? summary.name : summary.route)
-                guard taken[key, default: 0] < perRoute else { continue }
+                guard taken[key, default: 0] < (order == .duration ? slowestPerRoute : recentPerRoute) else { continue }
                 taken[key, default: 0] += 1
                 let spans: [Span]
                 if let known = cache[summary.traceID] {

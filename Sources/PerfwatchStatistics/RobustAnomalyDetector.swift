@@ -41,6 +41,9 @@ public struct RobustAnomalyDetector: Sendable {
     /// An absolute floor on the scale, for ratios whose normal is 0 (an error rate of 0 with
     /// MAD 0 would make a single failure infinitely anomalous).
     public var minAbsoluteScale = 0.0
+    /// For counts: floor the scale at √median too (Poisson noise), so a route with 20 requests an
+    /// hour is not anomalous at 30.
+    public var countNoiseFloor = false
     public var rollingBuckets = 24
     public var minBaselinePoints = 6
     public var weeklyHistoryMs: Int64 = 14 * 86_400_000
@@ -105,7 +108,7 @@ public struct RobustAnomalyDetector: Sendable {
                     if window.count >= minBaselinePoints { reference = window }
                 }
                 if let reference, let center = RobustStatistics.median(reference), let spread = RobustStatistics.mad(reference) {
-                    let z = RobustStatistics.robustZ(value, median: center, mad: spread, minScale: max(abs(center) * minRelativeScale, minAbsoluteScale))
+                    let z = RobustStatistics.robustZ(value, median: center, mad: spread, minScale: max(abs(center) * minRelativeScale, minAbsoluteScale, countNoiseFloor ? abs(center).squareRoot() : 0))
                     let relative = center != 0 ? abs(value - center) / abs(center) : (value == 0 ? 0 : .infinity)
                     let watched: Bool
                     switch direction {

@@ -54,4 +54,18 @@ struct RobustAnomalyDetectorTests {
         detector.direction = .both
         #expect(detector.detect(values, startMs: 0, stepMs: 60_000).first?.peakScore ?? 0 < 0)
     }
+
+    @Test("counts: the Poisson floor keeps 30 after a steady 20 normal, while 60 is still a surge")
+    func countNoiseFloor() {
+        var values: [Double?] = Array(repeating: 20, count: 40)
+        values[30] = 30
+        values[31] = 30
+        var detector = RobustAnomalyDetector()
+        #expect(detector.detect(values, startMs: 0, stepMs: 3_600_000).count == 1)
+        detector.countNoiseFloor = true
+        #expect(detector.detect(values, startMs: 0, stepMs: 3_600_000).isEmpty)
+        values[30] = 60
+        values[31] = 60
+        #expect(detector.detect(values, startMs: 0, stepMs: 3_600_000).map(\.first) == [30])
+    }
 }

@@ -27,7 +27,7 @@ struct SignalsAnalyzersTests {
         workload.trendStartMs = start
         for hour in 0..<48 {
             let from = start + Int64(hour) * Self.hour
-            let request = workload.export(fromMs: from, toMs: from + Self.hour, perRoute: 30)
+            let request = workload.export(fromMs: from, toMs: from + Self.hour, perRoute: 60)
             var spans = try OTLPProtobufTraceDecoder().decode(try request.serializedBytes()).spans
             let derived = SpanDerivations.derive(from: &spans)
             _ = try await store.append(
@@ -112,8 +112,8 @@ struct SignalsAnalyzersTests {
             #expect(abs(home.change ?? 1) < 0.2)
             let throughput = try await reader.trends(.throughput, from: now - 24 * Self.hour, to: now, nowMs: now)
             let homeRate = try #require(throughput.first { $0.route == "/home" })
-            // 30 requests an hour.
-            #expect(abs((homeRate.current ?? 0) - 30.0 / 3600) < 0.001)
+            // 60 requests an hour.
+            #expect(abs((homeRate.current ?? 0) - 60.0 / 3600) < 0.001)
         }
     }
 }

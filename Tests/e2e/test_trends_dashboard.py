@@ -85,8 +85,8 @@ def test_anomaly_issue_shows_expected_vs_actual(start_server, driver):
     now = int(time.time() * 1000) // HOUR_MS * HOUR_MS
     traces = Traces("anomaly-shop", seed=9)
     for hour in range(47):
-        for i in range(30):
-            start = now - (47 - hour) * HOUR_MS + i * HOUR_MS / 30 + 1000
+        for i in range(60):
+            start = now - (47 - hour) * HOUR_MS + i * HOUR_MS / 60 + 1000
             spike = 35 <= hour < 37
             traces.request("/profile", start, [], own_ms=(120 if spike else 30) * traces.rng.uniform(0.8, 1.2))
         if hour % 8 == 7:
