@@ -1,6 +1,6 @@
 import Foundation
 public import PerfwatchModel
-public import PerfwatchQuery
+import PerfwatchQuery
 
 /// Trends that need attention before they become incidents (issue type `trend`).
 ///

@@ -1,4 +1,4 @@
-public import PerfwatchModel
+import PerfwatchModel
 public import PerfwatchQuery
 import PerfwatchStatistics
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import PerfwatchOTLP
 
 /// A shop's traffic with one known problem per route for the trace- and series-reading
