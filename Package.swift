@@ -82,6 +82,8 @@ let package = Package(
         .executableTarget(
             name: "alerting-bench", dependencies: ["PerfwatchAlerting", "PerfwatchAlertingTesting"], path: "Benchmarks/alerting-bench"
         ),
+        // Anomaly detector precision/recall on a labelled synthetic set (Benchmarks/README.md).
+        .executableTarget(name: "anomaly-bench", dependencies: ["PerfwatchStatistics"], path: "Benchmarks/anomaly_bench"),
         .target(
             name: "PerfwatchAnalysis",
             dependencies: [

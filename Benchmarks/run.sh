@@ -50,6 +50,17 @@ python3 Benchmarks/otlp_bench.py --perfwatch "$bin" --build "$build" "${smoke[@]
 echo
 echo "==== RUM beacon ingest benchmark ===="
 python3 Benchmarks/rum_ingest_bench.py --perfwatch "$bin" --build "$build" "${smoke[@]}" || status=$?
+echo
+echo "==== Analysis pass over 24 h (all analyzers) ===="
+python3 Benchmarks/analysis_bench.py --perfwatch "$bin" --build "$build" "${smoke[@]}" || status=$?
+echo
+echo "==== Anomaly detector precision/recall (labelled synthetic set) ===="
+# Pure computation (no server): built with the same configuration as the measured binary.
+if [ -x ".build/$build/anomaly-bench" ] || swift build -c "$build" --product anomaly-bench; then
+    ".build/$build/anomaly-bench" "${smoke[@]}" || status=$?
+else
+    status=1
+fi
 if [ "${#smoke[@]}" -eq 0 ]; then
     # Full runs only: these drive Chromium, nginx, wrk and locust for minutes.
     echo

@@ -11,7 +11,8 @@
 
   var P = window.PW, $ = P.$, esc = P.esc, api = P.api, state = P.state, isNum = P.isNum;
   var STATUSES = ['open', 'acknowledged', 'resolved', 'ignored'];
-  var TYPES = { n_plus_one: 'N+1 queries', slow_query: 'Slow query', regression: 'Regression' };
+  // Shared as PW.issueTypes so pages loaded later (signals.js) can name their types.
+  var TYPES = P.issueTypes = { n_plus_one: 'N+1 queries', slow_query: 'Slow query', regression: 'Regression' };
   var SEVERITY = { critical: 'badge-error', warning: 'badge-warn', info: 'badge-info' };
   // Buttons of the detail view: [label, status it sets].
   var ACTIONS = [['Acknowledge', 'acknowledged'], ['Resolve', 'resolved'], ['Ignore', 'ignored'], ['Reopen', 'open']];

@@ -30,6 +30,8 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
             SlowQueryAnalyzer(engine: analysisEngine, statements: statements),
             regressions,
             OptimizationValidator(engine: analysisEngine, optimizations: store, issues: store),
+            TrendAnalyzer(reader: TrendReader(engine: analysisEngine)), AnomalyAnalyzer(engine: analysisEngine),
+            BottleneckAnalyzer(engine: analysisEngine, spans: store),
         ],
         store: store, logger: logger)
     let alerting = try await AlertingComponents.make(
@@ -62,6 +64,8 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     DeploymentRoutes(components: components).register(on: router)
     OptimizationRoutes(components: components).register(on: router)
     AlertRoutes(components: components).register(on: router)
+    TrendRoutes(components: components).register(on: router)
+    BottleneckRoutes(components: components).register(on: router)
     DashboardRoutes().register(on: router)
 
     // Shut down in reverse: the HTTP server first, then these from last to first, so the
