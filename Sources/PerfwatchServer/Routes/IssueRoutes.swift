@@ -85,7 +85,16 @@ struct IssueRoutes {
         json.number((report.seconds * 1000).rounded() / 1000)
         json.raw(",\"issues\":\(report.issues.count),\"failures\":")
         json.strings(report.failures)
-        json.raw("}")
+        json.raw(",\"analyzers\":[")
+        for (index, entry) in report.analyzerSeconds.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.raw("{\"name\":")
+            json.string(entry.name)
+            json.raw(",\"seconds\":")
+            json.number((entry.seconds * 1000).rounded() / 1000)
+            json.raw("}")
+        }
+        json.raw("]}")
         return .json(json.text)
     }
 
