@@ -64,6 +64,8 @@ def bench_analysis(args, res: Results, workdir: str) -> None:
             issues = body["issues"]
             label = "warm-up" if rep == 0 else f"pass {rep}"
             log(f"  {label}: {body['seconds']:.3f} s in the server, {wall:.3f} s round trip, {issues} issues")
+            # Analyzers run side by side; each one's own time shows which dominates.
+            log("    " + ", ".join(f"{a['name']} {a['seconds']:.2f}s" for a in body.get("analyzers", [])))
             if rep > 0:  # the first pass creates every issue; later ones update them, as in steady state
                 server_s.append(body["seconds"])
                 client_s.append(wall)
