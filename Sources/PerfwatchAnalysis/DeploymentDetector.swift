@@ -27,6 +27,9 @@ public struct DeploymentDetector: Sendable {
     /// The markers recorded by this call.
     @discardableResult
     public func detect(from: Int64, to: Int64, nowMs: Int64) async throws -> [Deployment] {
+        // The series list is read directly: write held-back span metrics first, or a version
+        // seen only in the last few seconds is not there yet.
+        try await metrics.flushDeferred()
         var present: [String: Set<String>] = [:]
         for info in metrics.series(metric: "http.server.duration") {
             guard let version = info.key.labels["version"], !version.isEmpty else { continue }

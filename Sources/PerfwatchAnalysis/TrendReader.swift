@@ -110,6 +110,8 @@ public struct TrendReader: Sendable {
             }
             let samples = current[1][labels] ?? 0
             let previousSamples = previous[1][labels] ?? 0
+            // A series with no data in either period has no trend to show.
+            guard samples > 0 || previousSamples > 0 else { continue }
             let (currentValue, previousValue): (Double?, Double?)
             switch metric {
             case .throughput:

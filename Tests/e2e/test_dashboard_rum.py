@@ -192,7 +192,10 @@ def test_vitals_page(seeded, driver):
 
     # Trends split by release, the JavaScript weight chart and the bytes per type.
     wait_for(lambda: points(driver, "#vitals-trend-lcp") > 0, 10, "points in the LCP trend")
-    legend = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#vitals-trend-lcp .pc-legend-item")]
+    # One script call: the chart may be redrawn (live data, deploy markers) between reads.
+    legend = wait_for(lambda: driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim())", "#vitals-trend-lcp .pc-legend-item"),
+        10, "the LCP trend legend")
     assert sorted(legend) == ["2.0", "2.1"], legend
     wait_for(lambda: points(driver, "#vitals-js-chart") > 0, 10, "points in the JavaScript weight chart")
     script = wait_for(lambda: cell_texts(driver, '#vitals-res-table tr[data-type="script"]'), 10, "the script row")
@@ -226,25 +229,29 @@ def test_journeys_page(seeded, driver):
     click(driver, "#nav-journeys", "the Journeys nav link")
     card = '.journey[data-journey-type="checkout"]'
 
+    # Read through the DOM in one script call: the page may re-render when live data arrives,
+    # and an element found earlier would then be stale.
+    def text(selector):
+        return driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.textContent.trim() : null", selector)
+
     def count(stage, step=None):
-        sel = f'{card} .fn-row[data-stage="{stage}"]' + (f'[data-step="{step}"]' if step else "") + " .fn-count"
-        return driver.find_element(By.CSS_SELECTOR, sel).text
+        return text(f'{card} .fn-row[data-stage="{stage}"]' + (f'[data-step="{step}"]' if step else "") + " .fn-count")
 
     wait_for(lambda: count("started") == "2", 15, "the checkout funnel with 2 started")
     assert [count("step", "cart"), count("step", "pay"), count("completed")] == ["2", "1", "1"]
     pcts = driver.execute_script(
         "return [...document.querySelectorAll(arguments[0] + ' .fn-row .fn-pct')].map(e => e.textContent)", card)
     assert pcts == ["100%", "100%", "50%", "50%"], pcts
-    abandoned = driver.find_element(By.CSS_SELECTOR, f'{card} .abandoned-at li[data-step="cart"]').text
+    abandoned = text(f'{card} .abandoned-at li[data-step="cart"]')
     assert abandoned.startswith("1 ") and "cart" in abandoned, abandoned
-    assert "100%" in driver.find_element(By.CSS_SELECTOR, f"{card} [data-fact=target]").text  # 2 s < 5 s target
+    assert "100%" in text(f"{card} [data-fact=target]")  # 2 s < 5 s target
     assert len(driver.find_elements(By.CSS_SELECTOR, f"{card} .steps-table tr[data-step]")) == 2
     j = next(x for x in server.get("/api/v1/journeys", from_="-1h", to="now").json()["journeys"] if x["type"] == "checkout")
     if j["bottleneck"]:
-        bn = driver.find_element(By.CSS_SELECTOR, f"{card} .bottleneck")
-        assert bn.get_attribute("data-step") == j["bottleneck"]["step"]
-        assert "is-bottleneck" in driver.find_element(
-            By.CSS_SELECTOR, f'{card} .steps-table tr[data-step="{j["bottleneck"]["step"]}"]').get_attribute("class")
+        attribute = "const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null"
+        assert driver.execute_script(attribute, f"{card} .bottleneck", "data-step") == j["bottleneck"]["step"]
+        assert "is-bottleneck" in driver.execute_script(
+            attribute, f'{card} .steps-table tr[data-step="{j["bottleneck"]["step"]}"]', "class")
     screenshot(driver, "journeys.png")
     assert not severe_console_errors(driver), "JavaScript console errors"
 

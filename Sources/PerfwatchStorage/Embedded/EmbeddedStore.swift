@@ -152,65 +152,74 @@ public final class EmbeddedStore: MetricStore, SpanStore {
 
     public func append(_ payload: IngestPayload, deferDerived: Bool) async throws -> AppendOutcome {
         guard !payload.isEmpty else { return AppendOutcome() }
-        do {
-            let (outcome, held, lastBlock) = try await pool.write { db -> (AppendOutcome, Bool, Int64?) in
-                let lastBlock = try self.writeSpans(db, payload.spanBlocks, statements: payload.statements)
-                try self.writeRUM(db, payload.rum)
-                // Derived metrics cost most of a span commit (sketch buckets at three
-                // resolutions); holding them back while commits follow each other merges many
-                // commits' worth into one write. They join the held ones once this commit is
-                // durable (below), so a failed commit never leaves them behind.
-                let hold = deferDerived && !payload.derived.isEmpty && self.withState { $0.deferred.canHold(payload.derived.count) }
-                if hold {
-                    var outcome = try self.appendInTransaction(db, payload.points)
-                    outcome.stored += payload.derived.count
-                    return (outcome, true, lastBlock)
-                }
-                var points = payload.points
-                let own = points.count
-                points.append(contentsOf: try self.takeDeferred(db, alsoThrough: lastBlock))
-                points.append(contentsOf: payload.derived)
-                var outcome = try self.appendInTransaction(db, points)
-                // Conflicts are reported for the caller's own points only.
-                outcome.kindConflicts.removeAll { $0 >= own }
-                outcome.stored = min(outcome.stored, own) + payload.derived.count
-                return (outcome, false, lastBlock)
+        let written = try await writeTransaction { db -> (outcome: AppendOutcome, held: Bool, lastBlock: Int64?) in
+            let lastBlock = try self.writeSpans(db, payload.spanBlocks, statements: payload.statements)
+            try self.writeRUM(db, payload.rum)
+            // Derived metrics cost most of a span commit (sketch buckets at three
+            // resolutions); holding them back while commits follow each other merges many
+            // commits' worth into one write. They join the held ones once this commit is
+            // durable (`onCommit`), so a failed commit never leaves them behind.
+            let hold = deferDerived && !payload.derived.isEmpty && self.withState { $0.deferred.canHold(payload.derived.count) }
+            if hold {
+                var outcome = try self.appendInTransaction(db, payload.points)
+                outcome.stored += payload.derived.count
+                return (outcome, true, lastBlock)
             }
-            // Only the pipeline appends with blocks, one commit at a time, so no other commit
-            // can record these blocks as derived before their metrics are held; a concurrent
-            // `flushDeferred` records only what it takes.
-            withState { state in
-                state.deferredInFlight = nil
-                if held { state.deferred.add(payload.derived, throughBlock: lastBlock) }
-            }
-            return outcome
-        } catch {
-            restoreAfterFailedWrite()
-            throw error
+            var points = payload.points
+            let own = points.count
+            points.append(contentsOf: try self.takeDeferred(db, alsoThrough: lastBlock))
+            points.append(contentsOf: payload.derived)
+            var outcome = try self.appendInTransaction(db, points)
+            // Conflicts are reported for the caller's own points only.
+            outcome.kindConflicts.removeAll { $0 >= own }
+            outcome.stored = min(outcome.stored, own) + payload.derived.count
+            return (outcome, false, lastBlock)
+        } onCommit: { written in
+            if written.held { self.withState { $0.deferred.add(payload.derived, throughBlock: written.lastBlock) } }
         }
+        return written.outcome
     }
 
     public func flushDeferred() async throws {
-        guard withState({ !$0.deferred.isEmpty }) else { return }
-        do {
-            try await pool.write { db in
-                let points = try self.takeDeferred(db, alsoThrough: nil)
-                if !points.isEmpty { _ = try self.appendInTransaction(db, points) }
-            }
-            withState { $0.deferredInFlight = nil }
-        } catch {
-            restoreAfterFailedWrite()
-            throw error
-        }
+        // Also when another flush is writing what it took: going through the (serialized)
+        // writer after it means returning only once those metrics are committed, so a query
+        // right after still sees everything acknowledged.
+        guard withState({ !$0.deferred.isEmpty || $0.deferredInFlight != nil }) else { return }
+        try await writeTransaction { db in
+            let points = try self.takeDeferred(db, alsoThrough: nil)
+            if !points.isEmpty { _ = try self.appendInTransaction(db, points) }
+        } onCommit: { _ in }
     }
 
-    /// The transaction rolled back: reload the open chunks as they are on disk, and hold again
-    /// what it had taken to write.
-    private func restoreAfterFailedWrite() {
-        try? loadSeries()
-        withState { state in
-            if let taken = state.deferredInFlight { state.deferred.restore(taken) }
-            state.deferredInFlight = nil
+    /// Runs `body` in one transaction on the serialized writer. What happens to held-back
+    /// metrics after it — `onCommit` once the commit is durable, or putting back what the
+    /// body took when the body or the commit fails — happens on the writer too, so no other
+    /// write can come in between. After a failure the open chunks are reloaded as on disk.
+    private func writeTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (Database) throws -> T, onCommit: @escaping @Sendable (T) -> Void
+    ) async throws -> T {
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                var result: T?
+                do {
+                    try db.inTransaction {
+                        result = try body(db)
+                        return .commit
+                    }
+                } catch {
+                    self.withState { state in
+                        if let taken = state.deferredInFlight { state.deferred.restore(taken) }
+                        state.deferredInFlight = nil
+                    }
+                    throw error
+                }
+                self.withState { $0.deferredInFlight = nil }
+                onCommit(result!)
+                return result!
+            }
+        } catch {
+            try? loadSeries()
+            throw error
         }
     }
 
@@ -218,7 +227,10 @@ public final class EmbeddedStore: MetricStore, SpanStore {
     /// until it commits) and records that every span block through them, and through
     /// `alsoThrough` (this commit's own blocks), has its metrics written.
     private func takeDeferred(_ db: Database, alsoThrough block: Int64?) throws -> PointBatch {
-        let taken = withState { state in
+        let taken = withState { state -> DeferredDerived in
+            // Nothing held: leave any other write's in-flight batch alone (it may still fail
+            // and need it back).
+            guard !state.deferred.isEmpty else { return DeferredDerived() }
             state.deferredInFlight = state.deferred
             state.deferred = DeferredDerived()
             return state.deferredInFlight!
