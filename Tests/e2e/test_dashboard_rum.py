@@ -270,3 +270,17 @@ def test_errors_page(seeded, driver):
     wait_for(lambda: "at addToCart" in driver.find_element(By.CSS_SELECTOR, stack).text, 5, "the expanded stack")
     assert "active" in driver.find_element(By.ID, "nav-errors").get_attribute("class")
     assert not severe_console_errors(driver), "JavaScript console errors"
+
+
+def test_vitals_charts_show_deploy_markers(seeded, driver):
+    """A deploy inside the range is drawn on the vitals trend charts, as on every time chart."""
+    server = seeded
+    marked = server.http.post(server.url + "/api/v1/deployments", json={"service": "storefront", "version": "2.1", "time": "-2m"},
+                              timeout=30)
+    assert marked.status_code == 201, marked.text
+    driver.get(f"{server.url}/#/vitals?range=1h")
+    labels = wait_for(lambda: driver.execute_script(
+        "return [...document.querySelectorAll('#vitals-trend-lcp .pc-marker')].map(m => m.dataset.label)"),
+        10, "a deploy marker on the LCP trend")
+    assert labels == ["deploy storefront 2.1"], labels
+    assert not severe_console_errors(driver), "JavaScript console errors"

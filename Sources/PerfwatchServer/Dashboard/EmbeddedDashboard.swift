@@ -4207,9 +4207,14 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
   function scoreRating(s) { return !isNum(s) ? '' : s >= 90 ? 'good' : s >= 50 ? 'needs-improvement' : 'poor'; }
   function rcls(r) { return r ? ' r-' + r : ''; }
 
-  function chart(el, series, unit, w, empty) {
-    PerfChart.render(el, series, { unit: unit, from: w.from, to: w.to, step: w.stepSec * 1000, height: 180,
-      legend: series.length > 0, emptyText: empty });
+  function chart(el, series, unit, w, empty, ctx) {
+    var opts = { unit: unit, from: w.from, to: w.to, step: w.stepSec * 1000, height: 180, legend: series.length > 0, emptyText: empty };
+    PerfChart.render(el, series, opts);
+    // Deploys on the same time axis (a release's effect on real users), drawn once they arrive:
+    // the chart never waits for them, and is redrawn only if there are any.
+    P.deployMarkers(w, '').then(function (m) {
+      if (m.length && el.isConnected && (!ctx || current(ctx))) { opts.markers = m; PerfChart.render(el, series, opts); }
+    });
   }
   function bySeries(res, tag, missing) {
     return (res.series || []).map(function (s) {
@@ -4390,10 +4395,10 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
       VITALS.forEach(function (v) {
         jobs.push(api('/api/v1/query', [['metric', 'rum.' + v.key], ['stat', 'p75']].concat(range(w), [['step', w.step], ['by', 'release']], where))
           .then(function (res) {
-            if (current(ctx)) chart($('vitals-trend-' + v.key), bySeries(res, 'release', '(no release)'), v.unit, w, 'No ' + v.label + ' samples in this time range');
+            if (current(ctx)) chart($('vitals-trend-' + v.key), bySeries(res, 'release', '(no release)'), v.unit, w, 'No ' + v.label + ' samples in this time range', ctx);
           }, function (e) {
             ctx.errors.push(P.errorText(v.label + ' trend', e));
-            if (current(ctx)) chart($('vitals-trend-' + v.key), [], v.unit, w, 'Query failed');
+            if (current(ctx)) chart($('vitals-trend-' + v.key), [], v.unit, w, 'Query failed', ctx);
           }));
       });
       // Resource weight: JS bytes per page over time, and the average per type.
@@ -4402,10 +4407,10 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
       };
       var devWhere = s.device ? [['where', 'device=' + s.device]] : [];
       jobs.push(bytes('avg', 'page', devWhere.concat([['where', 'type=script']], s.page ? [['where', 'page=' + s.page]] : [])).then(function (res) {
-        if (current(ctx)) chart($('vitals-js-chart'), bySeries(res, 'page', '(no page)'), 'bytes', w, 'No script transfers in this time range');
+        if (current(ctx)) chart($('vitals-js-chart'), bySeries(res, 'page', '(no page)'), 'bytes', w, 'No script transfers in this time range', ctx);
       }, function (e) {
         ctx.errors.push(P.errorText('JavaScript weight', e));
-        if (current(ctx)) chart($('vitals-js-chart'), [], 'bytes', w, 'Query failed');
+        if (current(ctx)) chart($('vitals-js-chart'), [], 'bytes', w, 'Query failed', ctx);
       }));
       jobs.push(Promise.all([bytes('sum', 'type', where), bytes('count', 'type', where)]).then(function (r) {
         if (!current(ctx)) return;
