@@ -126,7 +126,18 @@ def style(driver, selector: str, prop: str = "color") -> str | None:
 
 
 def points(driver, selector: str) -> int:
-    return int(driver.find_element(By.CSS_SELECTOR, selector + " svg").get_attribute("data-point-count") or 0)
+    return int(attr(driver, selector + " svg", "data-point-count") or 0)
+
+
+# The pages re-render when live data arrives: read through the DOM in one script call each, so no
+# element reference can go stale between finding it and reading it.
+def attr(driver, selector: str, name: str):
+    return driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null",
+                                 selector, name)
+
+
+def text_of(driver, selector: str):
+    return driver.execute_script("const e = document.querySelector(arguments[0]); return e ? (e.innerText ?? e.textContent).trim() : null", selector)
 
 
 def screenshot(driver, name: str) -> None:
@@ -155,16 +166,16 @@ def test_vitals_page(seeded, driver):
     driver.get(f"{server.url}/#/vitals?range=1h")
 
     # The score gauge shows the overall score, coloured by its band.
-    score = wait_for(lambda: driver.find_element(By.ID, "vitals-score").get_attribute("data-score"), 15, "the score gauge")
+    score = wait_for(lambda: attr(driver, "#vitals-score", "data-score"), 15, "the score gauge")
     assert overall["score"] is not None and score == str(round(overall["score"])), (score, overall["score"])
-    assert driver.find_element(By.CSS_SELECTOR, "#vitals-score .g-num").text == score
-    assert driver.find_element(By.ID, "vitals-score").get_attribute("data-rating") == rating_of(int(score))
+    assert text_of(driver, "#vitals-score .g-num") == score
+    assert attr(driver, "#vitals-score", "data-rating") == rating_of(int(score))
 
     # One tile per vital: the p75 coloured by its rating, and the share bar.
     for vital in ("lcp", "inp", "cls", "fcp", "ttfb"):
-        tile = driver.find_element(By.CSS_SELECTOR, f'.vital-tile[data-vital="{vital}"]')
-        assert tile.get_attribute("data-rating") == overall["vitals"][vital]["rating"], vital
-        assert tile.find_element(By.CSS_SELECTOR, ".tile-value").text not in ("", "—"), vital
+        tile = f'.vital-tile[data-vital="{vital}"]'
+        assert attr(driver, tile, "data-rating") == overall["vitals"][vital]["rating"], vital
+        assert text_of(driver, tile + " .tile-value") not in ("", "—", None), vital
     # Half the loads are fast and half slow: LCP's p75 is poor (red), its bar half green, half red.
     assert overall["vitals"]["lcp"]["rating"] == "poor"
     assert style(driver, '.vital-tile[data-vital="lcp"] .tile-value') == RED
@@ -182,12 +193,12 @@ def test_vitals_page(seeded, driver):
     for row, rating, color in ((fast, "good", GREEN), (slow, "poor", RED)):
         for vital in ("lcp", "cls"):
             cell = f'{row} td.vital-cell[data-vital="{vital}"]'
-            assert driver.find_element(By.CSS_SELECTOR, cell).get_attribute("data-rating") == rating, cell
+            assert attr(driver, cell, "data-rating") == rating, cell
             assert style(driver, cell) == color, cell
     # Sorting by LCP (descending first) puts the slow page on top.
     click(driver, '#vitals-table th[data-sort="lcp"] button', "a click on the LCP header")
     wait_for(lambda: "sort=-lcp" in driver.current_url, 5, "sort=-lcp in the URL")
-    wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#vitals-table tr.vitals-row").get_attribute("data-page") == SLOW,
+    wait_for(lambda: attr(driver, "#vitals-table tr.vitals-row", "data-page") == SLOW,
              5, "the slow page first")
 
     # Trends split by release, the JavaScript weight chart and the bytes per type.
@@ -209,15 +220,15 @@ def test_vitals_page(seeded, driver):
     click(driver, '#vitals-device button[data-device="mobile"]', "the Mobile switch")
     wait_for(lambda: "device=mobile" in driver.current_url, 5, "device=mobile in the URL")
     mobile = vitals_api(server, device="mobile")["overall"]
-    wait_for(lambda: [r.get_attribute("data-page") for r in driver.find_elements(By.CSS_SELECTOR, "#vitals-table tr.vitals-row")]
+    wait_for(lambda: driver.execute_script("return [...document.querySelectorAll('#vitals-table tr.vitals-row')].map(r => r.dataset.page)")
              == [SLOW], 10, "only the mobile page")
-    wait_for(lambda: driver.find_element(By.ID, "vitals-score").get_attribute("data-score") == str(round(mobile["score"])),
+    wait_for(lambda: attr(driver, "#vitals-score", "data-score") == str(round(mobile["score"])),
              10, f"the mobile score {mobile['score']}")
-    assert driver.find_element(By.ID, "vitals-score").get_attribute("data-rating") == rating_of(round(mobile["score"]))
+    assert attr(driver, "#vitals-score", "data-rating") == rating_of(round(mobile["score"]))
     # A row opens the page's own view (a deep link).
     click(driver, slow + " td:nth-child(3)", "a click on the mobile row")
     wait_for(lambda: "page=/products/:id" in driver.current_url, 5, "page= in the URL")
-    wait_for(lambda: SLOW in driver.find_element(By.ID, "vitals-page-chip").text, 5, "the page chip")
+    wait_for(lambda: SLOW in (text_of(driver, "#vitals-page-chip") or ""), 5, "the page chip")
 
     assert driver.find_element(By.ID, "error-banner").is_displayed() is False
     assert not severe_console_errors(driver), "JavaScript console errors"
