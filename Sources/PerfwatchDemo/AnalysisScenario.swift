@@ -57,19 +57,7 @@ public struct AnalysisScenario: Sendable {
             let route = Self.routes[index % Self.routes.count]
             byRelease[release, default: []].append(contentsOf: trace(route, startMs: startMs, release: release))
         }
-        var request = Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest()
-        for (release, spans) in byRelease.sorted(by: { $0.key < $1.key }) {
-            var resourceSpans = Opentelemetry_Proto_Trace_V1_ResourceSpans()
-            resourceSpans.resource.attributes = [
-                DemoWorkload.attribute("service.name", Self.service), DemoWorkload.attribute("service.version", release),
-            ]
-            var scope = Opentelemetry_Proto_Trace_V1_ScopeSpans()
-            scope.scope.name = "perfwatch-analysis-scenario"
-            scope.spans = spans
-            resourceSpans.scopeSpans = [scope]
-            request.resourceSpans.append(resourceSpans)
-        }
-        return request
+        return DemoWorkload.request(service: Self.service, scope: "perfwatch-analysis-scenario", spansByRelease: byRelease)
     }
 
     mutating func trace(_ route: Route, startMs: Int64, release: String) -> [Opentelemetry_Proto_Trace_V1_Span] {

@@ -65,15 +65,23 @@ public struct DemoWorkload: Sendable {
             let release = startMs >= releaseSwitchMs ? Self.releases[1] : Self.releases[0]
             byRelease[release, default: []].append(contentsOf: trace(startMs: startMs, release: release))
         }
+        return Self.request(
+            service: Self.service, scope: "perfwatch-demo", spansByRelease: byRelease,
+            extraResource: [Self.attribute("deployment.environment.name", "demo")])
+    }
+
+    /// One export: a resource per release of `service` (ordered by release), its spans in one scope.
+    /// Every generator here (demo, analysis scenario, signals workload) builds its exports this way.
+    static func request(
+        service: String, scope scopeName: String, spansByRelease: [String: [Opentelemetry_Proto_Trace_V1_Span]],
+        extraResource: [Opentelemetry_Proto_Common_V1_KeyValue] = []
+    ) -> Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest {
         var request = Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest()
-        for (release, spans) in byRelease.sorted(by: { $0.key < $1.key }) {
+        for (release, spans) in spansByRelease.sorted(by: { $0.key < $1.key }) {
             var resourceSpans = Opentelemetry_Proto_Trace_V1_ResourceSpans()
-            resourceSpans.resource.attributes = [
-                Self.attribute("service.name", Self.service), Self.attribute("service.version", release),
-                Self.attribute("deployment.environment.name", "demo"),
-            ]
+            resourceSpans.resource.attributes = [attribute("service.name", service), attribute("service.version", release)] + extraResource
             var scope = Opentelemetry_Proto_Trace_V1_ScopeSpans()
-            scope.scope.name = "perfwatch-demo"
+            scope.scope.name = scopeName
             scope.spans = spans
             resourceSpans.scopeSpans = [scope]
             request.resourceSpans.append(resourceSpans)

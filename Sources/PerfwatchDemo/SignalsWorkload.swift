@@ -36,17 +36,7 @@ public struct SignalsWorkload: Sendable {
                 spans += trace(route, startMs: min(startMs, toMs - 1))
             }
         }
-        var resourceSpans = Opentelemetry_Proto_Trace_V1_ResourceSpans()
-        resourceSpans.resource.attributes = [
-            DemoWorkload.attribute("service.name", Self.service), DemoWorkload.attribute("service.version", "2.0.0"),
-        ]
-        var scope = Opentelemetry_Proto_Trace_V1_ScopeSpans()
-        scope.scope.name = "perfwatch-signals"
-        scope.spans = spans
-        resourceSpans.scopeSpans = [scope]
-        var request = Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest()
-        request.resourceSpans = [resourceSpans]
-        return request
+        return DemoWorkload.request(service: Self.service, scope: "perfwatch-signals", spansByRelease: ["2.0.0": spans])
     }
 
     struct Builder {
