@@ -188,11 +188,17 @@ def test_load_tests_list_run_and_compare(runs, driver):
         n = len(rep["series"])
         assert n >= 2, rep["series"]
         wait_for(lambda: points(driver, "#lt-rate-chart") == 2 * n, 10, f"{2 * n} points in the throughput chart")
+        # The chart queries the run's own window (its step depends on the run's length): ask the API the same question.
+        window = wait_for(lambda: driver.execute_script(
+            "return document.getElementById('lt-latency-chart').getAttribute('data-server-window')"), 15, "the server window")
+        w_from, w_to, w_step = (int(x) for x in window.split(","))
+        assert w_from <= rep["startMs"] and w_to >= rep["endMs"] and w_to - w_from <= (rep["endMs"] - rep["startMs"]) + 2 * w_step * 1000
         routes = {s["tags"]["route"] for s in api(server, "/api/v1/query", metric="http.server.duration", stat="p95",
-                                                    from_=rep["startMs"] // 10_000 * 10_000, to=-(-rep["endMs"] // 10_000) * 10_000,
-                                                    step="10s", by="route")["series"]}
+                                                    from_=w_from, to=w_to, step=f"{w_step}s", by="route")["series"]}
         assert routes, "the demo spans cover the run's window"
-        wait_for(lambda: driver.find_element(By.ID, "lt-latency-chart").get_attribute("data-server-routes") == str(len(routes)),
+        wait_for(lambda: driver.execute_script(
+            "const c = document.getElementById('lt-latency-chart');"
+            "return c.getAttribute('data-server-window') === arguments[0] && c.getAttribute('data-server-routes')", window) == str(len(routes)),
                  15, f"{len(routes)} server routes in the latency chart")
         assert points(driver, "#lt-latency-chart") > 2 * n
         shown_routes = {e.text for e in driver.find_elements(By.CSS_SELECTOR, "#lt-server-note code.lt-route")}

@@ -3274,6 +3274,8 @@ enum EmbeddedDashboard {
         PerfChart.render($('lt-latency-chart'), box.__client.concat(server), { unit: 'ms', from: rep.startMs, to: rep.endMs, height: 240,
           emptyText: 'No latency samples in this run' });
         $('lt-server-note').innerHTML = note;
+        // The queried window, so a test (or a curious user) can ask the API the same question.
+        $('lt-latency-chart').setAttribute('data-server-window', w.from + ',' + w.to + ',' + w.step);
         $('lt-latency-chart').setAttribute('data-server-routes', String(server.length));
       };
       return api('/api/v1/query', [['metric', 'http.server.duration'], ['stat', 'p95'], ['from', w.from], ['to', w.to],
