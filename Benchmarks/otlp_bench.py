@@ -9,6 +9,7 @@ non-zero only when something failed to run. See Benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import pathlib
@@ -55,14 +56,16 @@ ANCHORS = [
 @dataclass
 class Sizes:
     pool_batches: int  # distinct pre-encoded batches of 512 spans
-    min_spans: int  # replay the pool (with fresh trace ids) until at least this many spans
+    min_spans: int  # live phase: replay the live pool (fresh trace ids, timestamps of the send time) until this many spans
+    history_spans: int  # history phase first: the 24 h pool replayed with its recorded timestamps
     workers: int
     lookups: int  # trace-by-id requests timed
     repetitions: int  # routes-table requests timed
 
 
-FULL = Sizes(400, 5_000_000, 4, 20, 10)
-SMOKE = Sizes(20, 20 * SPANS_PER_BATCH, 4, 20, 3)
+FULL = Sizes(400, 5_000_000, 1_000_000, 8, 20, 10)
+SMOKE = Sizes(20, 20 * SPANS_PER_BATCH, 10 * SPANS_PER_BATCH, 4, 20, 3)
+LIVE_POOL_WINDOW_MS = 10 * 60_000  # live pool: 400 batches of ~1.4 s each, before shifting to the send time
 
 
 # ------------------------------------------------------------------------- workload
@@ -149,9 +152,12 @@ class Pool:
 
     bodies: list[bytes] = field(default_factory=list)
     id_offsets: list[np.ndarray] = field(default_factory=list)  # per batch: byte offsets of the 4 replay bytes
+    time_offsets: list[np.ndarray] = field(default_factory=list)  # per batch: (n, 8) byte offsets of every fixed64 timestamp
+    last_end_ns: list[int] = field(default_factory=list)  # per batch: its latest timestamp
     traces: list[list[tuple[bytes, int]]] = field(default_factory=list)  # per batch: (trace id bytes 4..16, span count)
     server_spans: list[int] = field(default_factory=list)  # per batch
     routes: set = field(default_factory=set)  # (service, route) pairs present
+    batch_routes: list[set] = field(default_factory=list)  # per batch: its (service, route) pairs
     start_ms: int = 0
     end_ms: int = 0
 
@@ -160,8 +166,8 @@ def generate_pool(n_batches: int, seed: int = 7, backfill: bool = False, window_
     """Each trace: one SERVER span, 2-6 CLIENT db spans and one INTERNAL span over the last
     24 h (ending 2 min ago). Live order (default): batch b holds the b-th time slice, as spans
     from running services arrive; backfill: start times uniformly random across the 24 h."""
+    routes = make_routes(random.Random(7))  # the same 200 routes whatever the seed of the spans
     rng = random.Random(seed)
-    routes = make_routes(rng)
     weights = [r.weight for r in routes]
     pool = Pool()
     pool.end_ms = int(time.time() * 1000) - 120_000
@@ -187,6 +193,7 @@ def generate_pool(n_batches: int, seed: int = 7, backfill: bool = False, window_
         by_service: list[list[Span]] = [[] for _ in SERVICES]
         traces: list[tuple[bytes, int]] = []
         n_server = 0
+        batch_routes = set()
         remaining = SPANS_PER_BATCH
         t_index = 0
         while remaining > 0:
@@ -271,6 +278,7 @@ def generate_pool(n_batches: int, seed: int = 7, backfill: bool = False, window_
             by_service[route.service].extend(spans)
             traces.append((rest, len(spans)))
             pool.routes.add((SERVICES[route.service][0], route.route))
+            batch_routes.add((SERVICES[route.service][0], route.route))
             remaining -= len(spans)
             t_index += 1
         req = ExportTraceServiceRequest()
@@ -293,23 +301,84 @@ def generate_pool(n_batches: int, seed: int = 7, backfill: bool = False, window_
         if len(offsets) != SPANS_PER_BATCH:
             raise BenchError(f"batch {b}: found {len(offsets)} trace ids to patch, expected {SPANS_PER_BATCH}")
         pool.bodies.append(body)
+        times = timestamp_offsets(body)
+        pool.time_offsets.append(times)
+        pool.last_end_ns.append(int(np.frombuffer(body, dtype=np.uint8)[times].copy().view("<u8").max()))
         pool.id_offsets.append(np.asarray(offsets, dtype=np.int64)[:, None] + np.arange(4))
         pool.traces.append(traces)
         pool.server_spans.append(n_server)
+        pool.batch_routes.append(batch_routes)
     return pool
 
 
-def replay_bodies(pool: Pool, n_requests: int) -> list[bytes]:
-    """Request i sends pool batch i % len(pool) with replay number i // len(pool) + 1 in
-    the first 4 bytes of every trace id, so every trace id in the run is distinct."""
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    value, shift = 0, 0
+    while True:
+        byte = buf[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+
+
+def _fields(buf: bytes, start: int, end: int):
+    """(field number, wire type, value start, value end) of each field of one message."""
+    pos = start
+    while pos < end:
+        key, pos = _varint(buf, pos)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            _, after = _varint(buf, pos)
+        elif wire == 1:
+            after = pos + 8
+        elif wire == 2:
+            length, pos = _varint(buf, pos)
+            after = pos + length
+        elif wire == 5:
+            after = pos + 4
+        else:
+            raise BenchError(f"unexpected wire type {wire} in the pool's own encoding")
+        yield number, wire, pos, after
+        pos = after
+
+
+def timestamp_offsets(body: bytes) -> np.ndarray:
+    """Byte offsets, shape (n, 8), of every fixed64 timestamp in an ExportTraceServiceRequest:
+    span start (7) and end (8), event time (11 -> 1). Shifting them replays a batch as now."""
+    found = []
+    for n1, _, a1, b1 in _fields(body, 0, len(body)):  # resource_spans
+        for n2, _, a2, b2 in _fields(body, a1, b1) if n1 == 1 else ():  # scope_spans
+            for n3, _, a3, b3 in _fields(body, a2, b2) if n2 == 2 else ():  # spans
+                for n4, w4, a4, b4 in _fields(body, a3, b3) if n3 == 2 else ():
+                    if n4 in (7, 8) and w4 == 1:
+                        found.append(a4)
+                    elif n4 == 11:  # events
+                        found += [a5 for n5, w5, a5, _ in _fields(body, a4, b4) if n5 == 1 and w5 == 1]
+    return np.asarray(found, dtype=np.int64)[:, None] + np.arange(8)
+
+
+def replay_bodies(pool: Pool, n_requests: int, first_replay: int = 1) -> list[bytes]:
+    """Request i sends pool batch i % len(pool) with replay number first_replay + i // len(pool)
+    in the first 4 bytes of every trace id, so every trace id in the run is distinct."""
     out = []
     n = len(pool.bodies)
     for i in range(n_requests):
-        b, replay = i % n, i // n + 1
+        b, replay = i % n, first_replay + i // n
         arr = np.frombuffer(pool.bodies[b], dtype=np.uint8).copy()
         arr[pool.id_offsets[b]] = np.frombuffer(replay.to_bytes(4, "big"), dtype=np.uint8)
         out.append(arr.tobytes())
     return out
+
+
+def shifted_to_now(body: bytes, offsets: np.ndarray, last_end_ns: int) -> bytes:
+    """The batch with every timestamp moved so that its last one is the send time: the
+    density a live system sees (each 10 s of data arrives in 10 s), whatever the rate."""
+    arr = np.frombuffer(body, dtype=np.uint8).copy()
+    stamps = arr[offsets].copy().view("<u8")
+    stamps += np.uint64(time.time_ns() - last_end_ns)
+    arr[offsets] = stamps.view(np.uint8).reshape(offsets.shape)
+    return arr.tobytes()
 
 
 def trace_hex(pool_batch_rest: bytes, replay: int) -> str:
@@ -332,8 +401,20 @@ def ingested_spans(url: str) -> int:
     raise BenchError("/metrics has no perfwatch_ingested_spans_total (is the binary older than the sources? rebuild it)")
 
 
-def push_traces(url: str, bodies: list[bytes], workers: int, progress_every: int) -> tuple[float, int]:
-    """POSTs every body to /v1/traces with `workers` threads, a keep-alive Session each.
+def commit_seconds(url: str) -> tuple[float, int]:
+    """(seconds, commits) of the group-commit writer so far, from /metrics."""
+    total, count = 0.0, 0
+    for line in requests.get(url + "/metrics", timeout=30).text.splitlines():
+        if line.startswith("perfwatch_commit_duration_seconds_sum "):
+            total = float(line.split()[1])
+        elif line.startswith("perfwatch_commit_duration_seconds_count "):
+            count = int(float(line.split()[1]))
+    return total, count
+
+
+def push_traces(url: str, bodies: list, workers: int, progress_every: int) -> tuple[float, int]:
+    """POSTs every body to /v1/traces with `workers` threads, a keep-alive Session each. A body
+    given as (bytes, timestamp offsets, last timestamp) is shifted to the send time first.
     503 (queue full) is retried after Retry-After. Returns (seconds, retries)."""
     local = threading.local()
     lock = threading.Lock()
@@ -341,7 +422,9 @@ def push_traces(url: str, bodies: list[bytes], workers: int, progress_every: int
     headers = {"Content-Type": "application/x-protobuf"}
     t0 = time.perf_counter()
 
-    def one(body: bytes) -> None:
+    def one(body) -> None:
+        if isinstance(body, tuple):
+            body = shifted_to_now(*body)
         s = getattr(local, "s", None)
         if s is None:
             s = local.s = requests.Session()
@@ -377,63 +460,111 @@ def push_traces(url: str, bodies: list[bytes], workers: int, progress_every: int
 # ------------------------------------------------------------------------ benchmark
 
 
+def describe_pool(name: str, pool: Pool, gen_s: float) -> None:
+    log(
+        f"{name} pool: {len(pool.bodies)} distinct batches x {SPANS_PER_BATCH} spans = {len(pool.bodies) * SPANS_PER_BATCH:,} spans "
+        f"in {sum(len(t) for t in pool.traces):,} traces, {len(pool.routes)} (service, route) pairs over {len(SERVICES)} services, "
+        f"recorded start times {time.strftime('%Y-%m-%d %H:%M', time.localtime(pool.start_ms / 1000))} .. "
+        f"{time.strftime('%H:%M', time.localtime(pool.end_ms / 1000))} (generated in {gen_s:.1f}s)"
+    )
+
+
+@dataclass
+class Phase:
+    """One timed ingest phase: which pool, how many requests, and their replay numbers."""
+
+    name: str
+    pool: Pool
+    n_requests: int
+    first_replay: int
+    live: bool
+
+    @property
+    def spans(self) -> int:
+        return self.n_requests * SPANS_PER_BATCH
+
+    @property
+    def server_spans(self) -> int:
+        return sum(self.pool.server_spans[i % len(self.pool.bodies)] for i in range(self.n_requests))
+
+    @property
+    def routes(self) -> set:
+        return set().union(*(self.pool.batch_routes[i] for i in range(min(self.n_requests, len(self.pool.bodies)))))
+
+    def trace(self, i: int) -> tuple[bytes, int, int]:
+        """A random trace of request i: (trace id bytes 4..16, span count, replay number)."""
+        return (*random.Random(i).choice(self.pool.traces[i % len(self.pool.bodies)]), self.first_replay + i // len(self.pool.bodies))
+
+
+def run_phase(args, sizes: Sizes, res: Results, pw, phase: Phase, key: str, target: int | None) -> None:
+    bodies = replay_bodies(phase.pool, phase.n_requests, phase.first_replay)
+    if phase.live:
+        bodies = [(b, phase.pool.time_offsets[i % len(phase.pool.bodies)], phase.pool.last_end_ns[i % len(phase.pool.bodies)])
+                  for i, b in enumerate(bodies)]
+    section(f"OTLP ingest, {phase.name}: POST /v1/traces, {sizes.workers} workers, keep-alive")
+    before = ingested_spans(pw.url)
+    cpu0 = server_cpu_seconds(pw.proc.pid)
+    commit0 = commit_seconds(pw.url)
+    secs, retries = push_traces(pw.url, bodies, sizes.workers, 0 if args.smoke else max(1, phase.n_requests // 10))
+    cpu_s = server_cpu_seconds(pw.proc.pid) - cpu0
+    del bodies
+    stored = ingested_spans(pw.url) - before
+    rate = phase.spans / secs
+    log(f"{phase.spans:,} spans in {secs:.2f}s = {fmt_rate(rate)} spans/s "
+        f"({fmt_rate(phase.n_requests / secs)} requests/s, {retries} retried after 503)")
+    log(f"server CPU during ingest: {cpu_s:.1f}s = {fmt_rate(phase.spans / max(cpu_s, 1e-9))} spans per server CPU-second")
+    log(f"/metrics perfwatch_ingested_spans_total: {stored:,}")
+    commit1 = commit_seconds(pw.url)
+    commit_s, commits = commit1[0] - commit0[0], commit1[1] - commit0[1]
+    # The single writer is the one serial stage: near 100% busy, it bounds the rate.
+    log(f"group commits: {commits:,} taking {commit_s:.1f}s = writer busy {100 * commit_s / secs:.0f}% of the run "
+        f"(mean {1000 * commit_s / max(commits, 1):.1f} ms, {fmt_rate(phase.spans / max(commits, 1))} spans per commit)")
+    if stored != phase.spans:
+        raise BenchError(f"perfwatch stored {stored} of {phase.spans} spans")
+    res.data[key] = {"spans": phase.spans, "seconds": secs, "spans_per_s": rate, "retries_503": retries, "server_cpu_s": cpu_s,
+                     "commits": commits, "commit_s": commit_s}
+    label = f"OTLP ingest, {phase.name} (512-span protobuf batches, spans/s)"
+    if target:
+        res.add(label, fmt_rate(rate), f">= {target:,}", rate >= target)
+    else:
+        res.add(label, fmt_rate(rate), "(info)", None)
+    res.add("  spans per server CPU-second", fmt_rate(phase.spans / max(cpu_s, 1e-9)), "(info)", None)
+
+
 def bench_otlp(args, sizes: Sizes, res: Results, workdir: str) -> None:
     section("OTLP payload")
     t0 = time.perf_counter()
-    pool = generate_pool(sizes.pool_batches, backfill=args.backfill, window_ms=args.window_minutes * 60_000)
-    gen_s = time.perf_counter() - t0
-    n_requests = math.ceil(sizes.min_spans / SPANS_PER_BATCH)
-    t1 = time.perf_counter()
-    bodies = replay_bodies(pool, n_requests)
-    replay_s = time.perf_counter() - t1
-    total_spans = n_requests * SPANS_PER_BATCH
-    replays = math.ceil(n_requests / len(pool.bodies))
-    pool_traces = sum(len(t) for t in pool.traces)
-    sent_traces = sum(len(pool.traces[i % len(pool.bodies)]) for i in range(n_requests))
-    server_spans = sum(pool.server_spans[i % len(pool.bodies)] for i in range(n_requests))
-    mean_body = sum(len(b) for b in bodies) / len(bodies)
+    history = generate_pool(sizes.pool_batches, backfill=args.backfill, window_ms=args.window_minutes * 60_000)
+    describe_pool("history", history, time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    live = generate_pool(sizes.pool_batches, seed=8, window_ms=LIVE_POOL_WINDOW_MS)
+    describe_pool("live", live, time.perf_counter() - t0)
+    # Replay numbers (the first 4 trace-id bytes) of the live phase start past any history replay.
+    history_requests = math.ceil(sizes.history_spans / SPANS_PER_BATCH)
+    phases = [Phase("24 h history, recorded timestamps", history, history_requests, 1, False),
+              Phase("live, timestamps of the send time", live, math.ceil(sizes.min_spans / SPANS_PER_BATCH),
+                    2 + history_requests // len(history.bodies), True)]
+    phases = [p for p in phases if p.n_requests > 0]
+    total_spans = sum(p.spans for p in phases)
+    server_spans = sum(p.server_spans for p in phases)
     log(
-        f"pool: {len(pool.bodies)} distinct batches x {SPANS_PER_BATCH} spans = {len(pool.bodies) * SPANS_PER_BATCH:,} spans "
-        f"in {pool_traces:,} traces, {len(pool.routes)} (service, route) pairs over {len(SERVICES)} services, "
-        f"start times {time.strftime('%Y-%m-%d %H:%M', time.localtime(pool.start_ms / 1000))} .. "
-        f"{time.strftime('%H:%M', time.localtime(pool.end_ms / 1000))} (generated in {gen_s:.1f}s)"
+        "run: " + "; then ".join(f"{p.name}: {p.n_requests:,} requests = {p.spans:,} spans" for p in phases) +
+        f"; {server_spans:,} SERVER spans in all. Each pool batch is replayed with fresh trace ids; "
+        "live bodies get their timestamps at send time."
     )
-    log(
-        f"run: {n_requests:,} requests = {total_spans:,} spans in {sent_traces:,} traces ({server_spans:,} SERVER spans), "
-        f"pool replayed up to {replays}x with fresh trace ids (patched in {replay_s:.1f}s), "
-        f"{mean_body / 1024:.0f} KiB per request, {sum(len(b) for b in bodies) / 1e6:,.0f} MB in all; not timed"
-    )
-    res.data["payload"] = {
-        "pool_batches": len(pool.bodies), "requests": n_requests, "spans": total_spans, "traces": sent_traces,
-        "server_spans": server_spans, "routes": len(pool.routes), "generate_s": gen_s, "replay_patch_s": replay_s,
-        "mean_request_bytes": mean_body,
-    }
+    res.data["payload"] = {"history_spans": phases[0].spans if not phases[0].live else 0, "live_spans": phases[-1].spans if phases[-1].live else 0,
+                           "server_spans": server_spans, "routes": len(history.routes | live.routes)}
 
     data_dir = os.path.join(workdir, "perfwatch-otlp")
     pw = start_perfwatch(args.perfwatch, data_dir, workdir, name="perfwatch-otlp")
     try:
-        section(f"OTLP ingest: POST /v1/traces, {sizes.workers} workers, keep-alive")
-        before = ingested_spans(pw.url)
-        cpu0 = server_cpu_seconds(pw.proc.pid)
-        secs, retries = push_traces(pw.url, bodies, sizes.workers, 0 if args.smoke else max(1, n_requests // 10))
-        cpu_s = server_cpu_seconds(pw.proc.pid) - cpu0
-        del bodies
-        stored = ingested_spans(pw.url) - before
-        rate = total_spans / secs
-        log(
-            f"{total_spans:,} spans in {secs:.2f}s = {fmt_rate(rate)} spans/s "
-            f"({fmt_rate(n_requests / secs)} requests/s, {retries} retried after 503)"
-        )
-        log(f"server CPU during ingest: {cpu_s:.1f}s = {fmt_rate(total_spans / max(cpu_s, 1e-9))} spans per server CPU-second")
-        log(f"/metrics perfwatch_ingested_spans_total: {stored:,}")
-        if stored != total_spans:
-            raise BenchError(f"perfwatch stored {stored} of {total_spans} spans")
+        for p in phases:
+            if p.live:
+                run_phase(args, sizes, res, pw, p, "ingest", 40_000)
+            else:
+                run_phase(args, sizes, res, pw, p, "ingest_history", None)
         for name, text in ANCHORS:
             log(f"context: {name}: {text}")
-        res.data["ingest"] = {"spans": total_spans, "seconds": secs, "spans_per_s": rate, "retries_503": retries, "server_cpu_s": cpu_s}
-        res.add("OTLP ingest (512-span protobuf batches, spans/s)", fmt_rate(rate), ">= 40,000", rate >= 40_000)
-        res.add("  spans per server CPU-second", fmt_rate(total_spans / max(cpu_s, 1e-9)), "(info)", None)
-        for name, text in ANCHORS:
             res.add(f"  {name}", text, "(context)", None)
 
         section("Disk: graceful stop and measure")
@@ -453,9 +584,9 @@ def bench_otlp(args, sizes: Sizes, res: Results, workdir: str) -> None:
         rng = random.Random(11)
         picks = []
         while len(picks) < sizes.lookups + 1:
-            i = rng.randrange(n_requests)
-            rest, count = rng.choice(pool.traces[i % len(pool.bodies)])
-            picks.append((trace_hex(rest, i // len(pool.bodies) + 1), count))
+            phase = rng.choice(phases)
+            rest, count, replay = phase.trace(rng.randrange(phase.n_requests))
+            picks.append((trace_hex(rest, replay), count))
         session = requests.Session()
         times = []
         for k, (tid, count) in enumerate(picks):  # the first one warms the connection, not timed
@@ -478,7 +609,7 @@ def bench_otlp(args, sizes: Sizes, res: Results, workdir: str) -> None:
         res.add(f"Trace by id, p95 of {len(times)} (after restart)", f"{p95 * 1000:.1f} ms", "< 20 ms", p95 < 0.02)
 
         section("Routes table over 24 h")
-        frm = (pool.start_ms - 60_000) // 60_000 * 60_000
+        frm = (min(p.pool.start_ms for p in phases) - 60_000) // 60_000 * 60_000
         params = {"from": frm, "to": frm + 24 * 3600_000}
         med, body = timed_get(pw.url + "/api/v1/routes", params, sizes.repetitions)
         rows = body.get("routes", [])
@@ -486,9 +617,10 @@ def bench_otlp(args, sizes: Sizes, res: Results, workdir: str) -> None:
         requests_sum = sum(r["requests"] for r in rows)
         log(f"GET /api/v1/routes?from={params['from']}&to={params['to']}: median {med * 1000:.1f} ms over {sizes.repetitions} runs "
             f"({len(rows)} routes, {requests_sum:,.0f} requests)")
-        if got_pairs != pool.routes:
-            raise BenchError(f"routes table has {len(got_pairs)} (service, route) pairs, expected {len(pool.routes)}: "
-                             f"missing {sorted(pool.routes - got_pairs)[:5]}, unexpected {sorted(got_pairs - pool.routes)[:5]}")
+        all_routes = set().union(*(p.routes for p in phases))
+        if got_pairs != all_routes:
+            raise BenchError(f"routes table has {len(got_pairs)} (service, route) pairs, expected {len(all_routes)}: "
+                             f"missing {sorted(all_routes - got_pairs)[:5]}, unexpected {sorted(got_pairs - all_routes)[:5]}")
         if round(requests_sum) != server_spans:
             raise BenchError(f"routes table counts {requests_sum} requests, expected {server_spans} SERVER spans")
         res.data["routes_table_ms"] = med * 1000
@@ -503,31 +635,36 @@ def main() -> int:
     ap.add_argument("--perfwatch", required=True, help="perfwatch binary")
     ap.add_argument("--build", default="?", help="which build this is (release/debug), for the report")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, same code paths; for CI")
-    ap.add_argument("--spans", type=int, default=None, help="spans to ingest (default 5,000,000; a quick look: 500000)")
+    ap.add_argument("--spans", type=int, default=None,
+                    help="spans of the timed live phase (default 5,000,000; a quick look: 500000)")
+    ap.add_argument("--history-spans", type=int, default=None,
+                    help="spans of the 24 h history sent first with recorded timestamps (default 1,000,000; 0 skips it)")
     ap.add_argument("--out", default=str(HERE / "out"), help="directory for results JSON")
-    ap.add_argument("--workers", type=int, default=None, help="concurrent keep-alive connections (default 4)")
+    ap.add_argument("--workers", type=int, default=None, help="concurrent keep-alive connections (default 8)")
     ap.add_argument(
         "--window-minutes", type=int, default=24 * 60,
-        help="span of the spans' timestamps (default 24 h, so the routes table has a day; 10 for live traffic's density)",
+        help="span of the history phase's timestamps (default 24 h, so the routes table has a day)",
     )
     ap.add_argument(
         "--backfill", action="store_true",
-        help="start times uniformly random over 24 h in every batch (a backfill); default: live order, batch by batch",
+        help="history phase: start times uniformly random over 24 h in every batch; default: in order, batch by batch",
     )
     args = ap.parse_args()
     sizes = SMOKE if args.smoke else FULL
-    if args.spans:
-        sizes = Sizes(sizes.pool_batches, args.spans, sizes.workers, sizes.lookups, sizes.repetitions)
+    if args.spans is not None:
+        sizes = dataclasses.replace(sizes, min_spans=args.spans)
+    if args.history_spans is not None:
+        sizes = dataclasses.replace(sizes, history_spans=args.history_spans)
     if args.workers:
-        sizes = Sizes(sizes.pool_batches, sizes.min_spans, args.workers, sizes.lookups, sizes.repetitions)
+        sizes = dataclasses.replace(sizes, workers=args.workers)
     mode = "smoke" if args.smoke else "full"
     log(f"OTLP trace benchmark; mode: {mode}; perfwatch: {args.perfwatch} ({args.build} build); {os.cpu_count()} CPUs")
     if args.build == "debug":
         log("note: a debug build is measured; build with `swift build -c release` for meaningful figures")
     res = Results()
     res.data.update(mode=mode, build=args.build, perfwatch=args.perfwatch, sizes=sizes.__dict__, backfill=args.backfill)
-    log(f"arrival order: {'backfill (random over the window)' if args.backfill else 'live (each batch a later slice of the window)'}; "
-        f"window {args.window_minutes} min")
+    log(f"history phase: {'random over the window' if args.backfill else 'in order, each batch a later slice of the window'}, "
+        f"window {args.window_minutes} min; live phase: each batch's timestamps shifted to its send time")
     return run_benchmarks(
         args, res, "perfwatch-otlp-bench-", f"otlp-results-{mode}.json", lambda workdir: bench_otlp(args, sizes, res, workdir)
     )

@@ -117,6 +117,14 @@ struct EmbeddedStoreTests {
                     ])
                 }
                 for resolution in Resolution.allCases { #expect(try await total(store, resolution) == 10, "resolution \(resolution)") }
+                // Rows merged in place keep their statistics columns in step with the sketch.
+                let id = store.series(metric: "d")[0].id
+                for resolution in Resolution.allCases {
+                    let rows = try await store.readDistributions(seriesIDs: [id], from: 0, to: Self.now, resolution: resolution, withSketches: true)[id] ?? []
+                    #expect(rows.reduce(0) { $0 + $1.sum } == 50, "resolution \(resolution)")
+                    #expect(rows.map(\.max).max() == 7 && rows.map(\.min).min() == 1, "resolution \(resolution)")
+                    #expect(rows.allSatisfy { $0.sketch?.count == $0.count }, "resolution \(resolution)")
+                }
                 // Retention drops the old 10 s bucket (5 values); a late value for it must not
                 // bring the deleted ones back from memory.
                 _ = try await store.applyRetention(nowMs: Self.now)

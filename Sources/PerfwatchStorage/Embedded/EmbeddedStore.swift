@@ -386,6 +386,13 @@ public final class EmbeddedStore: MetricStore, SpanStore {
         return merged
     }
 
+    /// Merges each (series, bucket) sketch into its row at every resolution.
+    ///
+    /// Cost is B-tree work on the single writer, so each row is touched as little as possible:
+    /// keys are visited in primary-key order (neighbouring rows share pages); a bucket that is
+    /// probably new (a 10 s bucket not in the hot cache) is inserted straight away and read
+    /// back only when the insert finds it taken; an existing row is updated in place (`INSERT
+    /// OR REPLACE` deleted and re-inserted it, and its `by_bucket` index entry with it).
     private func writeDistributions(_ db: Database, _ distributions: [Int64: [Int64: QuantileSketch]]) throws {
         guard !distributions.isEmpty else { return }
         // Taken out while writing and put back only once every bucket is written: a failure
@@ -395,34 +402,81 @@ public final class EmbeddedStore: MetricStore, SpanStore {
             return state.hotSketches
         }
         for resolution in Resolution.allCases {
+            let rows = Self.bucketRows(distributions, at: resolution)
             let table = EmbeddedSchema.table(resolution)
             let select = try db.cachedStatement(sql: "SELECT sketch FROM \(table) WHERE series_id = ? AND bucket = ?")
-            let upsert = try db.cachedStatement(
-                sql: "INSERT OR REPLACE INTO \(table) (series_id, bucket, count, sum, min, max, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            for (seriesID, buckets) in distributions {
-                var merged: [Int64: QuantileSketch] = [:]
-                for (start, sketch) in buckets {
-                    merged[resolution.bucketStart(start), default: QuantileSketch()].merge(sketch)
-                }
-                for (bucket, incoming) in merged {
-                    let key = HotSketchCache.Key(resolution: resolution, seriesID: seriesID, bucket: bucket)
-                    let cacheable = HotSketchCache.caches(resolution)
-                    var sketch = incoming
-                    if cacheable, let cached = cache.merge(incoming, into: key) {
-                        sketch = cached
-                    } else if let existing = try Data.fetchOne(select, arguments: [seriesID, bucket]) {
-                        var stored = try existing.withUnsafeBytes { try QuantileSketch(encoded: $0) }
-                        stored.merge(incoming)
-                        sketch = stored
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO \(table) (series_id, bucket, count, sum, min, max, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (series_id, bucket) DO NOTHING
+                    """)
+            let update = try db.cachedStatement(
+                sql: "UPDATE \(table) SET count = ?, sum = ?, min = ?, max = ?, sketch = ? WHERE series_id = ? AND bucket = ?")
+            let cacheable = HotSketchCache.caches(resolution)
+            func insertNew(_ sketch: QuantileSketch, _ row: BucketRow) throws -> Bool {
+                try insert.execute(arguments: [
+                    row.seriesID, row.bucket, Int64(sketch.count), sketch.sum, sketch.min, sketch.max, Data(sketch.encoded()),
+                ])
+                return db.changesCount > 0
+            }
+            func mergedWithStored(_ row: BucketRow) throws -> QuantileSketch? {
+                guard let existing = try Data.fetchOne(select, arguments: [row.seriesID, row.bucket]) else { return nil }
+                var stored = try existing.withUnsafeBytes { try QuantileSketch(encoded: $0) }
+                stored.merge(row.sketch)
+                return stored
+            }
+            for row in rows {
+                let key = HotSketchCache.Key(resolution: resolution, seriesID: row.seriesID, bucket: row.bucket)
+                let sketch: QuantileSketch
+                if cacheable, let cached = cache.merge(row.sketch, into: key) {
+                    sketch = cached
+                } else if cacheable {
+                    // Minute and hour buckets usually exist already: read first.
+                    guard let merged = try mergedWithStored(row) else {
+                        _ = try insertNew(row.sketch, row)
+                        cache.store(row.sketch, for: key)
+                        continue
                     }
-                    try upsert.execute(arguments: [
-                        seriesID, bucket, Int64(sketch.count), sketch.sum, sketch.min, sketch.max, Data(sketch.encoded()),
-                    ])
-                    if cacheable { cache.store(sketch, for: key) }
+                    sketch = merged
+                    cache.store(sketch, for: key)
+                } else {
+                    if try insertNew(row.sketch, row) { continue }
+                    guard let merged = try mergedWithStored(row) else {
+                        throw PerfwatchError(.internal, "distribution bucket \(row.bucket) of series \(row.seriesID) vanished while merging")
+                    }
+                    sketch = merged
                 }
+                try update.execute(arguments: [
+                    Int64(sketch.count), sketch.sum, sketch.min, sketch.max, Data(sketch.encoded()), row.seriesID, row.bucket,
+                ])
             }
         }
         cache.trim()
         withState { $0.hotSketches = cache }
+    }
+
+    struct BucketRow {
+        var seriesID: Int64
+        var bucket: Int64
+        var sketch: QuantileSketch
+    }
+
+    /// The 10 s sketches of a commit folded into `resolution`'s buckets, in primary-key order.
+    static func bucketRows(_ distributions: [Int64: [Int64: QuantileSketch]], at resolution: Resolution) -> [BucketRow] {
+        var rows: [BucketRow] = []
+        for (seriesID, buckets) in distributions {
+            if resolution == .tenSeconds {
+                for (bucket, sketch) in buckets { rows.append(BucketRow(seriesID: seriesID, bucket: bucket, sketch: sketch)) }
+                continue
+            }
+            var merged: [Int64: QuantileSketch] = [:]
+            for (start, sketch) in buckets {
+                let bucket = resolution.bucketStart(start)
+                if merged[bucket] == nil { merged[bucket] = sketch } else { merged[bucket]!.merge(sketch) }
+            }
+            for (bucket, sketch) in merged { rows.append(BucketRow(seriesID: seriesID, bucket: bucket, sketch: sketch)) }
+        }
+        rows.sort { ($0.seriesID, $0.bucket) < ($1.seriesID, $1.bucket) }
+        return rows
     }
 }

@@ -27,9 +27,9 @@ struct HotSketchCache: Sendable {
     /// Merges `incoming` into the cached bucket in place and returns the result, or nil when
     /// the bucket is not cached.
     mutating func merge(_ incoming: QuantileSketch, into key: Key) -> QuantileSketch? {
-        guard sketches[key] != nil else { return nil }
-        sketches[key]!.merge(incoming)
-        return sketches[key]
+        guard let index = sketches.index(forKey: key) else { return nil }
+        sketches.values[index].merge(incoming)
+        return sketches.values[index]
     }
 
     mutating func store(_ sketch: QuantileSketch, for key: Key) {
