@@ -40,6 +40,9 @@ struct SpanDerivationTests {
     @Test("route patterns from paths", arguments: [
         ("/courses/123/lessons/9", "/courses/:id/lessons/:id"), ("/u/550e8400-e29b-41d4-a716-446655440000?x=1", "/u/:id"),
         ("https://shop.example/cart", "/cart"), ("/", "/"), ("/objects/5f9c1a2b3c4d5e6f7a8b9c0d", "/objects/:id"),
+        ("", "/"), ("?q=1", "/"), ("https://shop.example", "/"), ("/items/12/#top", "/items/:id/"),
+        ("/hex/deadbeefdeadbeef", "/hex/deadbeefdeadbeef"), ("/v2/café/7", "/v2/café/:id"), ("/a//b", "/a//b"),
+        ("/short/5f9c1a", "/short/5f9c1a"), ("/n/-12", "/n/-12"),
     ])
     func routes(path: String, expected: String) {
         #expect(RouteNormalizer.pattern(forPath: path) == expected)

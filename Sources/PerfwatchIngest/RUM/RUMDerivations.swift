@@ -21,41 +21,29 @@ public enum RUMDerivations {
             receivedMs: receivedMs)
         var output = Output()
         let base = Labels(["page": page, "device": device, "release": release])
-        // A page view's series are distinct by construction (metric and extra labels), so they
-        // skip the batch's dedupe — hashing every series key was a visible share of a beacon.
-        // Errors may repeat a kind within one beacon and are deduplicated.
-        func add(
-            _ metric: String, _ kind: MetricKind, _ value: Double, unit: String = "", extra: KeyValuePairs<String, String> = [:],
-            dedupe: Bool = false
-        ) {
-            let labels = extra.reduce(base) { $0.adding($1.key, $1.value) }
-            let point = MetricPoint(
-                series: SeriesKey(metric: metric, labels: labels), kind: kind, unit: unit, sample: Sample(timeMs: receivedMs, value: value))
-            if dedupe {
-                output.points.append(point)
-            } else {
-                let series = output.points.addSeries(
-                    PointBatch.Series(key: point.series, kind: point.kind, temporality: point.temporality, unit: point.unit))
-                output.points.add(series: series, sample: point.sample)
-            }
-        }
         if beacon.isPageView {
             output.records.pageViews.append(
                 RUMPageView(context: context, url: beacon.url, connection: beacon.connection, beaconJSON: rawJSON))
-            add("rum.page_views", .counter, 1)
-            for (vital, value) in beacon.vitals.sorted(by: { $0.key < $1.key }) {
-                add("rum.\(vital)", .distribution, value, unit: vital == "cls" ? "" : "ms")
-                add("rum.vital.ratings", .counter, 1, extra: ["vital": vital, "rating": WebVitals.rating(vital, value)])
+            let template = RUMSeriesTemplates.shared.template(page: page, device: device, release: release, base: base)
+            func add(_ series: PointBatch.Series, _ value: Double) {
+                output.points.add(series: output.points.addSeries(series), sample: Sample(timeMs: receivedMs, value: value))
             }
-            if let tbt = beacon.totalBlockingTimeMs { add("rum.tbt", .distribution, tbt, unit: "ms") }
-            for (phase, value) in beacon.navigation.sorted(by: { $0.key < $1.key }) {
-                add("rum.nav.duration", .distribution, value, unit: "ms", extra: ["phase": phase])
+            add(template.pageViews, 1)
+            for vital in RUMBeacon.vitalNames {
+                guard let value = beacon.vitals[vital], let series = template.vitals[vital] else { continue }
+                add(series.value, value)
+                if let rating = series.ratings[WebVitals.rating(vital, value)] { add(rating, 1) }
+            }
+            if let tbt = beacon.totalBlockingTimeMs { add(template.totalBlockingTime, tbt) }
+            for phase in RUMBeacon.navigationPhases {
+                guard let value = beacon.navigation[phase], let series = template.navigation[phase] else { continue }
+                add(series, value)
             }
             for type in RUMBeacon.resourceTypes {
                 let resource = beacon.resources[type]
                 // Every page view counts for every type (0 when none), so averages are per page view.
-                add("rum.resource.bytes", .distribution, resource?.transferBytes ?? 0, unit: "bytes", extra: ["type": type])
-                add("rum.resource.count", .distribution, resource?.count ?? 0, extra: ["type": type])
+                if let bytes = template.resourceBytes[type] { add(bytes, resource?.transferBytes ?? 0) }
+                if let count = template.resourceCount[type] { add(count, resource?.count ?? 0) }
             }
         }
         for error in beacon.errors {
@@ -63,7 +51,11 @@ public enum RUMDerivations {
                 RUMError(
                     context: context, fingerprint: fingerprint(error), kind: error.kind, message: error.message, source: error.source,
                     line: error.line, column: error.column, stack: error.stack))
-            add("rum.errors", .counter, 1, extra: ["kind": error.kind], dedupe: true)
+            // Errors may repeat a kind within one beacon: the batch dedupes their series.
+            output.points.append(
+                MetricPoint(
+                    series: SeriesKey(metric: "rum.errors", labels: base.adding("kind", error.kind)), kind: .counter,
+                    sample: Sample(timeMs: receivedMs, value: 1)))
         }
         for journey in beacon.journeys {
             output.records.journeys.append(

@@ -255,13 +255,18 @@ public final class EmbeddedStore: MetricStore, SpanStore {
         var kindsByMetric: [String: MetricKind] = [:]
         let insertSeries = try db.cachedStatement(
             sql: "INSERT INTO series (metric, labels, kind, temporality, unit, created_ms) VALUES (?, ?, ?, ?, ?, ?)")
-        for candidate in batch.series {
+        // Known series resolved under one lock for the whole batch (a beacon commit holds
+        // thousands of series entries; locking per entry showed in profiles).
+        let known = state.withLock { state in
+            batch.series.map { candidate in
+                (state.seriesByKey[candidate.key], state.seriesByMetric[candidate.key.metric]?.first?.kind)
+            }
+        }
+        for (position, candidate) in batch.series.enumerated() {
             let key = candidate.key
-            var info = createdInBatch[key]
+            var info = createdInBatch.isEmpty ? nil : createdInBatch[key]
             if info == nil {
-                let (existing, metricKind) = state.withLock { state in
-                    (state.seriesByKey[key], state.seriesByMetric[key.metric]?.first?.kind)
-                }
+                let (existing, metricKind) = known[position]
                 info = existing
                 if info == nil, (kindsByMetric[key.metric] ?? metricKind).map({ $0 == candidate.kind }) ?? true {
                     try insertSeries.execute(arguments: [
@@ -271,10 +276,11 @@ public final class EmbeddedStore: MetricStore, SpanStore {
                         id: db.lastInsertedRowID, key: key, kind: candidate.kind, temporality: candidate.temporality, unit: candidate.unit)
                     newSeries.append(created)
                     createdInBatch[key] = created
+                    // Known series' kinds come from the state; a new one's from here on.
+                    kindsByMetric[key.metric] = created.kind
                     info = created
                 }
             }
-            if let info { kindsByMetric[key.metric] = info.kind }
             resolvedIDs.append(info.flatMap { $0.kind == candidate.kind ? $0.id : nil })
         }
         var samplesBySeries: [Int64: [Sample]] = [:]
