@@ -7,6 +7,9 @@ public struct IngestPayload: Sendable {
     /// later, batched with other commits', because it can derive them again from the stored
     /// blocks after a crash.
     public var derived: PointBatch
+    /// Metrics derived from records that cannot be derived again (browser beacons): held back
+    /// like `derived`, and journaled in the commit so a crash loses none of them.
+    public var journaledDerived: PointBatch
     /// fingerprint → normalized statement.
     public var statements: [String: String]
     /// Browser page views, errors and journeys.
@@ -14,8 +17,9 @@ public struct IngestPayload: Sendable {
 
     public init(
         points: PointBatch = PointBatch(), spanBlocks: [SpanBlock] = [], derived: PointBatch = PointBatch(),
-        statements: [String: String] = [:], rum: RUMRecords = RUMRecords()
+        statements: [String: String] = [:], rum: RUMRecords = RUMRecords(), journaledDerived: PointBatch = PointBatch()
     ) {
+        self.journaledDerived = journaledDerived
         self.rum = rum
         self.points = points
         self.spanBlocks = spanBlocks
@@ -24,14 +28,16 @@ public struct IngestPayload: Sendable {
     }
 
     /// Items the queue counts against its bound.
-    public var weight: Int { points.count + points.sketchEntries.count + spanCount + derived.count + rum.count }
-    public var isEmpty: Bool { points.isEmpty && spanBlocks.isEmpty && derived.isEmpty && rum.isEmpty }
+    public var weight: Int { points.count + points.sketchEntries.count + spanCount + derived.count + journaledDerived.count + rum.count }
+    public var isEmpty: Bool { points.isEmpty && spanBlocks.isEmpty && derived.isEmpty && journaledDerived.isEmpty && rum.isEmpty }
     public var spanCount: Int { spanBlocks.reduce(0) { $0 + $1.spanCount } }
 
     public mutating func append(contentsOf other: IngestPayload) {
         points.append(contentsOf: other.points)
         spanBlocks.append(contentsOf: other.spanBlocks)
         derived.append(contentsOf: other.derived)
+        // Deduplicated here, on the pipeline, so the writer journals and holds each series once.
+        journaledDerived.appendDeduplicating(other.journaledDerived)
         rum.append(contentsOf: other.rum)
         statements.merge(other.statements) { current, _ in current }
     }

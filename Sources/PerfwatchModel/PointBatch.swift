@@ -88,6 +88,17 @@ public struct PointBatch: Sendable {
         }
     }
 
+    /// Appends another batch's entries onto this batch's equal series (adding the others):
+    /// many commits' or beacons' points become one batch with each series once.
+    public mutating func appendDeduplicating(_ other: PointBatch) {
+        var mapped: [Int32] = []
+        mapped.reserveCapacity(other.series.count)
+        for series in other.series { mapped.append(seriesIndex(series)) }
+        entries.reserveCapacity(entries.count + other.entries.count)
+        for entry in other.entries { add(series: mapped[Int(entry.series)], sample: entry.sample) }
+        for entry in other.sketchEntries { add(series: mapped[Int(entry.series)], timeMs: entry.timeMs, sketch: entry.sketch) }
+    }
+
     /// The entry as a self-contained point (for messages and tests).
     public func point(at position: Int) -> MetricPoint {
         let entry = entries[position]

@@ -119,3 +119,43 @@ def test_acknowledged_points_survive_kill_9(start_server, tmp_path):
     assert per_series("e2e.durable.gauge", "last") == {s: v[1] for s, v in gauges.items()}
     total = sum(v[0] for v in counters.values()) + sum(v[0] for v in timings.values()) + sum(v[2] for v in gauges.values())
     assert total == REQUESTS * VALUES_PER_REQUEST
+
+
+def test_accepted_beacons_survive_kill_9(start_server, tmp_path):
+    """A beacon's metrics are held back a few seconds before they reach the sketch tables
+    (journaled in the beacon's commit): a 202 still means they survive kill -9."""
+    import json
+
+    cfg = tmp_path / "perfwatch.yml"
+    cfg.write_text("rum:\n  rate_limit: {per_second: 100000, burst: 100000}\n")
+    srv = start_server(config=cfg, data_dir=tmp_path / "d")
+    key = srv.get("/api/v1/rum/setup").json()["key"]
+    site = "https://shop.example.com"
+    beacons = [
+        {"v": 1, "key": key, "pv": f"pv-{i}", "sid": "s1", "url": f"/courses/{i % 7}", "rel": "2.0", "t": now_ms(), "vw": 1280,
+         "vitals": {"lcp": 1000 + i, "cls": 0.01}}
+        for i in range(300)
+    ]
+    local = threading.local()
+
+    def send(b):
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = requests.Session()
+        r = session.post(srv.url + "/api/v1/rum", data=json.dumps(b), timeout=60,
+                         headers={"Content-Type": "text/plain", "Origin": site, "User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"})
+        assert r.status_code == 202, f"{r.status_code}: {r.text[:300]}"
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for f in [pool.submit(send, b) for b in beacons]:
+            f.result()
+    srv.kill()  # the last 202 has arrived: kill -9 at once
+
+    again = start_server(config=cfg, data_dir=tmp_path / "d")
+    window = dict(from_=now_ms() - 10 * 60_000, to="now")
+    views = again.query("rum.page_views", "sum", **window).json()["series"]
+    assert [s["points"][0][1] for s in views] == [len(beacons)], views
+    lcp = again.query("rum.lcp", "count", **window).json()["series"]
+    assert [s["points"][0][1] for s in lcp] == [len(beacons)], lcp
+    lcp_sum = again.query("rum.lcp", "sum", **window).json()["series"]
+    assert [s["points"][0][1] for s in lcp_sum] == [sum(1000 + i for i in range(len(beacons)))], lcp_sum

@@ -158,6 +158,11 @@ public actor IngestPipeline: Service {
         var all = batch[0].payload
         if batch.count > 1 {
             all.points.reserveCapacity(entries: pointCount)
+            // Beacons' metrics are merged by series (see `IngestPayload.append`); the first
+            // payload's go through the same merge.
+            let first = all.journaledDerived
+            all.journaledDerived = PointBatch()
+            all.journaledDerived.appendDeduplicating(first)
             for entry in batch.dropFirst() { all.append(contentsOf: entry.payload) }
         }
         let clock = ContinuousClock()
@@ -181,6 +186,7 @@ public actor IngestPipeline: Service {
                 }
                 for series in entry.payload.points.series { metrics.insert(series.key.metric) }
                 for series in entry.payload.derived.series { metrics.insert(series.key.metric) }
+                for series in entry.payload.journaledDerived.series { metrics.insert(series.key.metric) }
                 entry.continuation.resume(
                     returning: Receipt(stored: entry.payload.points.count - mine.count, kindConflicts: mine))
                 offset += entry.payload.points.count

@@ -94,7 +94,9 @@ struct RUMRoutes {
         if !beacon.dropped.isEmpty { components.statistics.recordRejections(beacon.dropped.map { "rum_out_of_range_\($0)" }) }
         let derived = RUMDerivations.derive(
             beacon, userAgent: request.headers[.userAgent], receivedMs: TimeParsing.nowMs(), rawJSON: String(decoding: body, as: UTF8.self))
-        _ = try await components.pipeline.submit(IngestPayload(points: derived.points, rum: derived.records))
+        // The beacon's metrics may be held back a few seconds (journaled, so durable); queries
+        // flush them first, so an accepted beacon is visible at once.
+        _ = try await components.pipeline.submit(IngestPayload(rum: derived.records, journaledDerived: derived.points))
         var json = JSONText()
         json.raw("{\"accepted\":true,\"dropped\":")
         json.strings(beacon.dropped)

@@ -12,6 +12,8 @@ struct DeferredDerived: Sendable {
     private(set) var points = PointBatch()
     /// The newest span block whose metrics are in `points` (0: none).
     private(set) var throughBlock: Int64 = 0
+    /// The newest `derived_journal` row whose metrics are in `points` (0: none).
+    private(set) var throughJournal: Int64 = 0
     private var since: ContinuousClock.Instant?
 
     var isEmpty: Bool { points.isEmpty }
@@ -22,22 +24,19 @@ struct DeferredDerived: Sendable {
         return ContinuousClock.now - since < Self.maxAge
     }
 
-    /// Adds one commit's metrics, derived from blocks up to `throughBlock`.
-    mutating func add(_ batch: PointBatch, throughBlock block: Int64?) {
+    /// Adds one commit's metrics, derived from blocks up to `throughBlock` or journaled in rows
+    /// up to `throughJournal`.
+    mutating func add(_ batch: PointBatch, throughBlock block: Int64?, throughJournal journal: Int64? = nil) {
         if since == nil { since = ContinuousClock.now }
-        var mapped: [Int32] = []
-        mapped.reserveCapacity(batch.series.count)
-        for series in batch.series { mapped.append(points.seriesIndex(series)) }
-        points.reserveCapacity(entries: points.count + batch.count)
-        for entry in batch.entries { points.add(series: mapped[Int(entry.series)], sample: entry.sample) }
-        for entry in batch.sketchEntries { points.add(series: mapped[Int(entry.series)], timeMs: entry.timeMs, sketch: entry.sketch) }
+        points.appendDeduplicating(batch)
         if let block { throughBlock = max(throughBlock, block) }
+        if let journal { throughJournal = max(throughJournal, journal) }
     }
 
     /// Puts back what a failed write had taken (its points are as old as anything held).
     mutating func restore(_ taken: DeferredDerived) {
         var merged = taken
-        merged.add(points, throughBlock: throughBlock)
+        merged.add(points, throughBlock: throughBlock, throughJournal: throughJournal)
         self = merged
     }
 }

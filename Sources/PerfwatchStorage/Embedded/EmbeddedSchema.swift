@@ -297,6 +297,10 @@ enum EmbeddedSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v11-derived-journal") { db in
+            // Held-back metrics that cannot be derived again after a crash (see DerivedJournalCodec).
+            try db.execute(sql: "CREATE TABLE derived_journal (id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+        }
         return migrator
     }
 

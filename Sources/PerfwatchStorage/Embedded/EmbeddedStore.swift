@@ -76,6 +76,11 @@ public final class EmbeddedStore: MetricStore, SpanStore {
             throw PerfwatchError(.unavailable, "cannot open database \(databasePath): \(error)")
         }
         try loadSeries()
+        do {
+            _ = try replayDerivedJournal()
+        } catch {
+            throw PerfwatchError(.unavailable, "cannot replay held metrics in \(databasePath): \(error)")
+        }
     }
 
     private func loadSeries() throws {
@@ -152,32 +157,70 @@ public final class EmbeddedStore: MetricStore, SpanStore {
 
     public func append(_ payload: IngestPayload, deferDerived: Bool) async throws -> AppendOutcome {
         guard !payload.isEmpty else { return AppendOutcome() }
-        let written = try await writeTransaction { db -> (outcome: AppendOutcome, held: Bool, lastBlock: Int64?) in
+        let derivedCount = payload.derived.count + payload.journaledDerived.count
+        let written = try await writeTransaction { db -> (outcome: AppendOutcome, held: Bool, lastBlock: Int64?, journal: Int64?) in
             let lastBlock = try self.writeSpans(db, payload.spanBlocks, statements: payload.statements)
             try self.writeRUM(db, payload.rum)
-            // Derived metrics cost most of a span commit (sketch buckets at three
+            // Derived metrics cost most of a span or beacon commit (sketch buckets at three
             // resolutions); holding them back while commits follow each other merges many
             // commits' worth into one write. They join the held ones once this commit is
             // durable (`onCommit`), so a failed commit never leaves them behind.
-            let hold = deferDerived && !payload.derived.isEmpty && self.withState { $0.deferred.canHold(payload.derived.count) }
+            let hold = deferDerived && derivedCount > 0 && self.withState { $0.deferred.canHold(derivedCount) }
             if hold {
+                var journal: Int64? = nil
+                if !payload.journaledDerived.isEmpty {
+                    try db.cachedStatement(sql: "INSERT INTO derived_journal (data) VALUES (?)")
+                        .execute(arguments: [Data(DerivedJournalCodec.encode(payload.journaledDerived))])
+                    journal = db.lastInsertedRowID
+                }
                 var outcome = try self.appendInTransaction(db, payload.points)
-                outcome.stored += payload.derived.count
-                return (outcome, true, lastBlock)
+                outcome.stored += derivedCount
+                return (outcome, true, lastBlock, journal)
             }
             var points = payload.points
             let own = points.count
             points.append(contentsOf: try self.takeDeferred(db, alsoThrough: lastBlock))
             points.append(contentsOf: payload.derived)
+            points.append(contentsOf: payload.journaledDerived)
             var outcome = try self.appendInTransaction(db, points)
             // Conflicts are reported for the caller's own points only.
             outcome.kindConflicts.removeAll { $0 >= own }
-            outcome.stored = min(outcome.stored, own) + payload.derived.count
-            return (outcome, false, lastBlock)
+            outcome.stored = min(outcome.stored, own) + derivedCount
+            return (outcome, false, lastBlock, nil)
         } onCommit: { written in
-            if written.held { self.withState { $0.deferred.add(payload.derived, throughBlock: written.lastBlock) } }
+            guard written.held else { return }
+            self.withState { state in
+                state.deferred.add(payload.derived, throughBlock: written.lastBlock)
+                state.deferred.add(payload.journaledDerived, throughBlock: nil, throughJournal: written.journal)
+            }
         }
         return written.outcome
+    }
+
+    /// Rows in `derived_journal` (for tests and diagnostics).
+    func derivedJournalRows() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM derived_journal") ?? 0 }
+    }
+
+    /// Writes what a crash left in `derived_journal` (held metrics of beacons, see
+    /// `DerivedJournalCodec`) and empties it, in one transaction. Runs when the store opens.
+    func replayDerivedJournal() throws -> Int {
+        try pool.writeWithoutTransaction { db in
+            var replayed = 0
+            try db.inTransaction {
+                let rows = try Row.fetchAll(db, sql: "SELECT data FROM derived_journal ORDER BY id")
+                guard !rows.isEmpty else { return .commit }
+                var points = PointBatch()
+                for row in rows {
+                    let data: Data = row[0]
+                    points.append(contentsOf: try DerivedJournalCodec.decode([UInt8](data)))
+                }
+                replayed = try self.appendInTransaction(db, points).stored
+                try db.execute(sql: "DELETE FROM derived_journal")
+                return .commit
+            }
+            return replayed
+        }
     }
 
     public func flushDeferred() async throws {
@@ -239,6 +282,9 @@ public final class EmbeddedStore: MetricStore, SpanStore {
         if through > 0 {
             try db.execute(
                 sql: "UPDATE store_state SET value = ? WHERE name = 'derived_through_block' AND value < ?", arguments: [through, through])
+        }
+        if taken.throughJournal > 0 {
+            try db.execute(sql: "DELETE FROM derived_journal WHERE id <= ?", arguments: [taken.throughJournal])
         }
         return taken.points
     }
