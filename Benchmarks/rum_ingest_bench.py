@@ -65,40 +65,57 @@ def bench(args, res: Results, workdir: str) -> None:
             '"image":{"n":9,"b":753733,"d":753133},"font":{"n":2,"b":61022,"d":60984}}}'
         )
         duration = "3s" if args.smoke else "15s"
+
+        def load(name: str, rate: str, step: str) -> tuple[int, float, float, dict]:
+            """Runs `perfwatch load` with one request per iteration; returns (ok, seconds, server CPU, report)."""
+            scenario = pathlib.Path(workdir, f"{name}.yml")
+            scenario.write_text(
+                "config:\n"
+                f"  name: {name}\n  target: {server.url}\n"
+                f"  phases: [{{duration: {duration}, arrivalRate: {rate}}}]\n"
+                f"  connections: {args.connections}\n  queue: 200000\n"
+                "  payload: {path: pages.csv, fields: [page, agent, lcp], skipHeader: true}\n"
+                "scenarios:\n"
+                "  - flow:\n" + step)
+            report_path = pathlib.Path(workdir, f"{name}.json")
+            cpu0 = cpu_seconds(server.proc.pid)
+            t0 = time.perf_counter()
+            run = subprocess.run(
+                [args.perfwatch, "load", str(scenario), "--threads", "1", "--out", str(report_path)],
+                cwd=workdir, capture_output=True, text=True, timeout=600)
+            wall = time.perf_counter() - t0
+            cpu = cpu_seconds(server.proc.pid) - cpu0
+            log(run.stdout[-1500:])
+            if run.returncode not in (0, 1) or not report_path.exists():
+                raise BenchError(f"perfwatch load failed ({run.returncode}): {run.stderr[-2000:]}")
+            report = json.loads(report_path.read_text())
+            total = report["total"]
+            ok = total["count"] - total["errors"]
+            seconds = (report["endMs"] - report["startMs"]) / 1000
+            log(f"{name}: {ok:,} answered in {seconds:.1f}s = {ok / seconds:,.0f}/s; errors {total['errors']}; dropped {report['dropped']:,}; "
+                f"server CPU {cpu:.1f}s = {cpu * 1e6 / max(ok, 1):.0f} µs per request (wall {wall:.1f}s)")
+            return ok, seconds, cpu, report
+
+        # The floor: the same client, connections and server answering GET /healthz, offered
+        # more than the machine can serve. No beacon endpoint can beat this rate here.
+        floor_rate = "1000/s" if args.smoke else f"{args.floor_rate}/s"
+        section(f"HTTP floor: GET /healthz, open model at {floor_rate}, {args.connections} connections")
+        floor_ok, floor_s, floor_cpu, _ = load("healthz", floor_rate, "      - get: {url: /healthz, expect: {status: 200}}\n")
+        floor_rps = floor_ok / floor_s
+
         rate = "500/s" if args.smoke else f"{args.rate}/s"
-        scenario = pathlib.Path(workdir, "beacons.yml")
-        scenario.write_text(
-            "config:\n"
-            f"  name: rum-beacons\n  target: {server.url}\n"
-            f"  phases: [{{duration: {duration}, arrivalRate: {rate}}}]\n"
-            f"  connections: {args.connections}\n  queue: 200000\n"
-            "  payload: {path: pages.csv, fields: [page, agent, lcp], skipHeader: true}\n"
-            "scenarios:\n"
-            "  - flow:\n"
+        section(f"RUM beacon ingest: perfwatch load, open model at {rate}, {args.connections} connections")
+        ok, seconds, cpu, report = load(
+            "beacons", rate,
             "      - post:\n"
             "          url: /api/v1/rum\n"
             f"          body: {json.dumps(beacon)}\n"
             "          headers: {Content-Type: text/plain, User-Agent: \"{{ agent }}\"}\n"
             "          expect: {status: 202}\n")
-        section(f"RUM beacon ingest: perfwatch load, open model at {rate}, {args.connections} connections")
-        report_path = pathlib.Path(workdir, "report.json")
-        cpu0 = cpu_seconds(server.proc.pid)
-        t0 = time.perf_counter()
-        run = subprocess.run(
-            [args.perfwatch, "load", str(scenario), "--threads", "1", "--out", str(report_path)],
-            cwd=workdir, capture_output=True, text=True, timeout=600)
-        wall = time.perf_counter() - t0
-        cpu = cpu_seconds(server.proc.pid) - cpu0
-        log(run.stdout[-1500:])
-        if run.returncode not in (0, 1) or not report_path.exists():
-            raise BenchError(f"perfwatch load failed ({run.returncode}): {run.stderr[-2000:]}")
-        report = json.loads(report_path.read_text())
         total = report["total"]
-        ok = total["count"] - total["errors"]
-        seconds = (report["endMs"] - report["startMs"]) / 1000
         rate_ok = ok / seconds
-        log(f"accepted {ok:,} beacons in {seconds:.1f}s = {rate_ok:,.0f}/s; errors {total['errors']}; dropped {report['dropped']:,}; "
-            f"server CPU {cpu:.1f}s = {cpu * 1e6 / max(ok, 1):.0f} µs per beacon (wall {wall:.1f}s)")
+        log(f"accepted {ok:,} beacons in {seconds:.1f}s = {rate_ok:,.0f}/s; server CPU {cpu * 1e6 / max(ok, 1):.0f} µs per beacon; "
+            f"{100 * rate_ok / floor_rps:.0f}% of the /healthz floor ({floor_rps:,.0f}/s, {floor_cpu * 1e6 / max(floor_ok, 1):.0f} µs per request)")
         stored = requests.get(server.url + "/api/v1/query", params={"metric": "rum.page_views", "stat": "sum", "from": "-10m"},
                               timeout=60).json()["series"]
         counted = sum(s["points"][0][1] for s in stored)
@@ -109,6 +126,11 @@ def bench(args, res: Results, workdir: str) -> None:
             raise BenchError(f"stored page views {counted} != accepted beacons {ok} (+ up to {args.connections} in flight)")
         res.add("RUM beacons accepted per second (client on the same 2 cores)", f"{rate_ok:,.0f}", f">= {TARGET:,}", rate_ok >= TARGET)
         res.add("  server CPU per beacon", f"{cpu * 1e6 / max(ok, 1):.0f} µs", "(info)", None)
+        res.add("  floor: GET /healthz, same client and server (req/s)", f"{floor_rps:,.0f}", "(peer)", None)
+        res.add("  floor: server CPU per /healthz request", f"{floor_cpu * 1e6 / max(floor_ok, 1):.0f} µs", "(peer)", None)
+        res.add("  beacons/s as a share of the floor", f"{100 * rate_ok / floor_rps:.0f}%", "(info)", None)
+        res.data["floor"] = {"requests_per_s": floor_rps, "server_cpu_us": floor_cpu * 1e6 / max(floor_ok, 1)}
+        res.data["beacons"] = {"per_s": rate_ok, "server_cpu_us": cpu * 1e6 / max(ok, 1)}
         res.add("  corrected p99 latency at that rate", f"{total['latency']['p99']:.1f} ms", "(info)", None)
         server.stop()
     finally:
@@ -120,7 +142,8 @@ def main() -> int:
     ap.add_argument("--perfwatch", required=True)
     ap.add_argument("--build", default="?")
     ap.add_argument("--smoke", action="store_true")
-    ap.add_argument("--rate", type=int, default=8000, help="offered beacons per second (open model)")
+    ap.add_argument("--rate", type=int, default=14000, help="offered beacons per second (open model)")
+    ap.add_argument("--floor-rate", type=int, default=30000, help="offered GET /healthz per second for the floor (open model)")
     ap.add_argument("--connections", type=int, default=128)
     ap.add_argument("--out", default=str(HERE / "out"))
     args = ap.parse_args()
