@@ -86,13 +86,8 @@ public struct AnalysisScenario: Sendable {
             cursor += duration + UInt64(random.unit() * 0.3e6)
         }
         cursor += UInt64(random.logNormal(median: route.selfMs, sigma: 0.4) * 1e6)
-        var root = Opentelemetry_Proto_Trace_V1_Span()
-        root.traceID = traceID
-        root.spanID = rootID
-        root.name = "\(route.method) \(route.pattern)"
-        root.kind = .server
-        root.startTimeUnixNano = startNs
-        root.endTimeUnixNano = cursor
+        var root = DemoWorkload.serverSpan(
+            traceID: traceID, spanID: rootID, name: "\(route.method) \(route.pattern)", startNs: startNs, endNs: cursor)
         root.attributes = [
             DemoWorkload.attribute("http.request.method", route.method), DemoWorkload.attribute("http.route", route.pattern),
             DemoWorkload.attribute("http.response.status_code", 200),

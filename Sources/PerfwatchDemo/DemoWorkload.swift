@@ -131,13 +131,7 @@ public struct DemoWorkload: Sendable {
         cursor = render.endTimeUnixNano + UInt64(random.unit() * 0.5e6)
 
         let failed = random.unit() < route.errorRate
-        var root = Opentelemetry_Proto_Trace_V1_Span()
-        root.traceID = traceID
-        root.spanID = rootID
-        root.name = "\(route.method) \(route.pattern)"
-        root.kind = .server
-        root.startTimeUnixNano = startNs
-        root.endTimeUnixNano = cursor
+        var root = Self.serverSpan(traceID: traceID, spanID: rootID, name: "\(route.method) \(route.pattern)", startNs: startNs, endNs: cursor)
         let concrete = route.pattern.replacingOccurrences(of: ":id", with: String(Int.random(in: 1...500, using: &random)))
         root.attributes = [
             Self.attribute("http.request.method", route.method), Self.attribute("http.route", route.pattern),
@@ -176,6 +170,18 @@ public struct DemoWorkload: Sendable {
     static func withFreshLiterals(_ statement: String, _ random: inout SplitMix) -> String {
         statement.replacingOccurrences(of: "= 42", with: "= \(Int.random(in: 1...999, using: &random))")
             .replacingOccurrences(of: "= 7", with: "= \(Int.random(in: 1...30, using: &random))")
+    }
+
+    /// A request's SERVER span (attributes and status are the caller's).
+    static func serverSpan(traceID: Data, spanID: Data, name: String, startNs: UInt64, endNs: UInt64) -> Opentelemetry_Proto_Trace_V1_Span {
+        var span = Opentelemetry_Proto_Trace_V1_Span()
+        span.traceID = traceID
+        span.spanID = spanID
+        span.name = name
+        span.kind = .server
+        span.startTimeUnixNano = startNs
+        span.endTimeUnixNano = endNs
+        return span
     }
 
     static func attribute(_ key: String, _ value: String) -> Opentelemetry_Proto_Common_V1_KeyValue {

@@ -127,13 +127,8 @@ public struct SignalsWorkload: Sendable {
             builder.child("SET", kind: .client, ms: ms(0.8), gapMs: 0.1, id: spanID(), attributes: Self.redis("SET", hit: nil))
             builder.own(ms(20))
         }
-        var root = Opentelemetry_Proto_Trace_V1_Span()
-        root.traceID = traceID
-        root.spanID = rootID
-        root.name = "\(route.method) \(route.rawValue)"
-        root.kind = .server
-        root.startTimeUnixNano = startNs
-        root.endTimeUnixNano = builder.cursorNs
+        var root = DemoWorkload.serverSpan(
+            traceID: traceID, spanID: rootID, name: "\(route.method) \(route.rawValue)", startNs: startNs, endNs: builder.cursorNs)
         root.attributes = [
             DemoWorkload.attribute("http.request.method", route.method), DemoWorkload.attribute("http.route", route.rawValue),
             DemoWorkload.attribute("url.path", route.rawValue), DemoWorkload.attribute("http.response.status_code", 200),

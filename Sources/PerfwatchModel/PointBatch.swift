@@ -33,8 +33,11 @@ public struct PointBatch: Sendable {
     public private(set) var series: [Series] = []
     public private(set) var entries: [Entry] = []
     public private(set) var sketchEntries: [SketchEntry] = []
-    /// Dedupes series added through `append(_:)`; parsers with their own cache use `addSeries`.
+    /// Dedupes series for `seriesIndex`. Series added without a lookup (`addSeries`, appended
+    /// batches) are indexed lazily, on the next `seriesIndex`, so a batch built either way
+    /// still merges with others by series.
     private var index: [SeriesKey: Int32] = [:]
+    private var indexedCount = 0
 
     public init() {}
 
@@ -65,9 +68,15 @@ public struct PointBatch: Sendable {
     /// The index of an equal series already in the batch, or a new one. A series whose key is
     /// already there with another kind is kept apart, so the store can refuse just its points.
     public mutating func seriesIndex(_ candidate: Series) -> Int32 {
+        while indexedCount < series.count {
+            let key = series[indexedCount].key
+            if index[key] == nil { index[key] = Int32(indexedCount) }
+            indexedCount += 1
+        }
         if let existing = index[candidate.key], series[Int(existing)] == candidate { return existing }
         let added = addSeries(candidate)
         if index[candidate.key] == nil { index[candidate.key] = added }
+        indexedCount = series.count
         return added
     }
 

@@ -158,11 +158,7 @@ public actor IngestPipeline: Service {
         var all = batch[0].payload
         if batch.count > 1 {
             all.points.reserveCapacity(entries: pointCount)
-            // Beacons' metrics are merged by series (see `IngestPayload.append`); the first
-            // payload's go through the same merge.
-            let first = all.journaledDerived
-            all.journaledDerived = PointBatch()
-            all.journaledDerived.appendDeduplicating(first)
+            // Beacons' metrics are merged by series (see `IngestPayload.append`).
             for entry in batch.dropFirst() { all.append(contentsOf: entry.payload) }
         }
         let clock = ContinuousClock()

@@ -20,10 +20,8 @@ struct RUMSeriesTemplate: Sendable {
     init(base: Labels) {
         func series(_ metric: String, _ kind: MetricKind, unit: String = "", _ extra: [(String, String)] = []) -> PointBatch.Series {
             let labels = extra.reduce(base) { $0.adding($1.0, $1.1) }
-            // Same defaults as `MetricPoint` (counters are deltas), so a series is one and the
-            // same whether built here or from a point.
-            let point = MetricPoint(series: SeriesKey(metric: metric, labels: labels), kind: kind, unit: unit, sample: Sample(timeMs: 0, value: 0))
-            return PointBatch.Series(key: point.series, kind: point.kind, temporality: point.temporality, unit: point.unit)
+            // Counters are increments (deltas), as for every beacon metric.
+            return PointBatch.Series(key: SeriesKey(metric: metric, labels: labels), kind: kind, temporality: .delta, unit: unit)
         }
         pageViews = series("rum.page_views", .counter)
         var vitals: [String: (value: PointBatch.Series, ratings: [String: PointBatch.Series])] = [:]

@@ -51,7 +51,7 @@ struct DeploymentRoutes {
     }
 
     func stored(_ text: String) async throws -> Deployment {
-        guard let id = Int64(text) else { throw PerfwatchError(.badRequest, "deployment id '\(text)' is not a number") }
+        let id = try PathID.parse(text, "deployment")
         guard let deployment = try await components.deployments.deployment(id: id) else {
             throw PerfwatchError(.notFound, "no deployment with id \(id)")
         }

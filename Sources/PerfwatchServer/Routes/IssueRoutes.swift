@@ -38,13 +38,8 @@ struct IssueRoutes {
         return .json(json.text)
     }
 
-    func parseID(_ text: String) throws -> Int64 {
-        guard let id = Int64(text) else { throw PerfwatchError(.badRequest, "issue id '\(text)' is not a number") }
-        return id
-    }
-
     func one(_ text: String) async throws -> Response {
-        let id = try parseID(text)
+        let id = try PathID.parse(text, "issue")
         guard let issue = try await components.issues.issue(id: id) else { throw PerfwatchError(.notFound, "no issue with id \(id)") }
         var json = JSONText()
         Self.write(issue, to: &json)
@@ -52,7 +47,7 @@ struct IssueRoutes {
     }
 
     func update(_ request: Request, id text: String) async throws -> Response {
-        let id = try parseID(text)
+        let id = try PathID.parse(text, "issue")
         var request = request
         let body = try await request.bodyBytes(limit: 64 * 1024)
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let value = object["status"] as? String else {

@@ -73,7 +73,7 @@ struct LoadRunRoutes {
     }
 
     func stored(_ text: String) async throws -> (id: Int64, report: String) {
-        guard let id = Int64(text) else { throw PerfwatchError(.badRequest, "load run id '\(text)' is not a number") }
+        let id = try PathID.parse(text, "load run")
         guard let report = try await components.loadRuns.loadRunReport(id: id) else {
             throw PerfwatchError(.notFound, "no load run with id \(id)")
         }

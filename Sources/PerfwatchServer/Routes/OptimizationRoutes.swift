@@ -51,7 +51,7 @@ struct OptimizationRoutes {
 
     /// `{"appliedAt": …}` optional (default now); applying again restarts the validation.
     func apply(_ request: Request, id text: String) async throws -> Response {
-        let id = try parseID(text)
+        let id = try PathID.parse(text, "optimization")
         var request = request
         let body = try await request.bodyBytes(limit: 64 * 1024)
         let now = TimeParsing.nowMs()
@@ -69,13 +69,8 @@ struct OptimizationRoutes {
         return .json(json.text)
     }
 
-    func parseID(_ text: String) throws -> Int64 {
-        guard let id = Int64(text) else { throw PerfwatchError(.badRequest, "optimization id '\(text)' is not a number") }
-        return id
-    }
-
     func one(_ text: String) async throws -> Response {
-        let id = try parseID(text)
+        let id = try PathID.parse(text, "optimization")
         guard let optimization = try await components.optimizations.optimization(id: id) else {
             throw PerfwatchError(.notFound, "no optimization with id \(id)")
         }
