@@ -154,7 +154,7 @@ def test_alerts_reach_real_sinks(start_server, tmp_path):
         post("e2e.muted.duration", "/x", 5)
 
         # One grouped message for the three checkout instances, within interval + 1 s (+ slack for a busy CI box).
-        [first] = wait_for(lambda: hook.messages("/hook", "firing", "CheckoutSlow"), 10, "the CheckoutSlow webhook")
+        [first] = wait_for(lambda: hook.messages("/hook", "firing", "CheckoutSlow"), 20, "the CheckoutSlow webhook")
         arrived = next(t for t, p, m in hook.received if m is first)
         assert arrived - crossed <= 4.0, f"webhook after {arrived - crossed:.1f}s"
         assert first["version"] == "4" and first["status"] == "firing" and first["groupLabels"] == {"alertname": "CheckoutSlow"}
@@ -169,13 +169,13 @@ def test_alerts_reach_real_sinks(start_server, tmp_path):
                 assert ack.status_code == 200, ack.text
         muted = [a for a in active if a["ruleName"] == "Muted"]
         assert muted, "a silenced alert is still evaluated and listed"
-        wait_for(lambda: hook.messages("/escalated", None, "SearchSlow"), 10, "the escalation of SearchSlow")
+        wait_for(lambda: hook.messages("/escalated", None, "SearchSlow"), 20, "the escalation of SearchSlow")
         time.sleep(1.0)
         assert not hook.messages("/escalated", None, "CheckoutSlow"), "acknowledged alerts must not escalate"
         assert not hook.messages("/hook", None, "Muted"), "a silenced alert must not be sent"
 
         # The email.
-        mail_body = wait_for(lambda: next((m for m in mail.messages if b"CheckoutSlow" in m), None), 10, "the email").decode()
+        mail_body = wait_for(lambda: next((m for m in mail.messages if b"CheckoutSlow" in m), None), 20, "the email").decode()
         assert "Subject:" in mail_body and "FIRING" in mail_body.split("Subject:")[1].splitlines()[0]
         assert "text/plain" in mail_body and "text/html" in mail_body
 
@@ -184,7 +184,7 @@ def test_alerts_reach_real_sinks(start_server, tmp_path):
             for route in ["/checkout", "/cart", "/pay"]:
                 post("e2e.checkout.duration", route, 50)
             time.sleep(1.0)
-        resolved = wait_for(lambda: hook.messages("/hook", "resolved", "CheckoutSlow"), 10, "the resolved webhook")
+        resolved = wait_for(lambda: hook.messages("/hook", "resolved", "CheckoutSlow"), 20, "the resolved webhook")
         assert all(a["status"] == "resolved" for a in resolved[-1]["alerts"])
 
         # The dead receiver was retried, and the log says so; the others were not held up.
