@@ -87,8 +87,13 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     let authNote = configuration.authEnabled
         ? "auth on (\(configuration.apiKeys.count) API keys)"
         : "auth OFF: open to anyone who can reach \(configuration.host) (loopback only)"
+    let beaconFastPath = configuration.rum.fastPath
+    let intake = components.beaconIntake
     return Application(
         router: router,
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: beaconFastPath ? [BeaconFastPath(intake: intake, pipeline: pipeline)] : [])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "perfwatch"),
         services: services,
         onServerRunning: { channel in

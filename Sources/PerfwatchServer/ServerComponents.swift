@@ -30,4 +30,6 @@ struct ServerComponents: Sendable {
     let optimizations: any OptimizationStore
     /// Also answers `GET /api/v1/deployments/{id}/impact`.
     let regressions: ReleaseRegressionAnalyzer
+
+    var beaconIntake: BeaconIntake { BeaconIntake(keys: rumKeys, limiter: rumLimiter, statistics: statistics) }
 }

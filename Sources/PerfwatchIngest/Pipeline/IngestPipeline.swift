@@ -2,12 +2,16 @@ public import Logging
 public import PerfwatchModel
 public import PerfwatchStorage
 public import ServiceLifecycle
+import Synchronization
 
 /// Group commit: requests wait here until their points are durable; one writer drains
 /// everything that queued up meanwhile into a single transaction.
 ///
 /// The queue is bounded by points; beyond it `submit` fails fast with `overloaded`
 /// (answered as 503 + Retry-After) instead of letting memory grow.
+///
+/// Submitting needs no hop onto the actor: the queue sits behind a lock, so an event loop can
+/// submit with a completion callback (`submit(_:completion:)`) as cheaply as a task can await.
 public actor IngestPipeline: Service {
     public struct Configuration: Sendable {
         /// Points waiting for a commit before new requests are refused.
@@ -27,9 +31,18 @@ public actor IngestPipeline: Service {
         public var kindConflicts: [Int]
     }
 
+    public typealias Completion = @Sendable (Result<Receipt, any Error>) -> Void
+
     private struct Pending {
         let payload: IngestPayload
-        let continuation: CheckedContinuation<Receipt, any Error>
+        let completion: Completion
+    }
+
+    /// What submitters and the committing actor share.
+    private struct Inbox {
+        var pending: [Pending] = []
+        var queuedPoints = 0
+        var isShutDown = false
     }
 
     private let store: any MetricStore
@@ -38,9 +51,7 @@ public actor IngestPipeline: Service {
     private let statistics: IngestStatistics
     private let broadcaster: CommitBroadcaster
     private let logger: Logger
-    private var pending: [Pending] = []
-    private var queuedPoints = 0
-    private var isShutDown = false
+    private let inbox = Mutex(Inbox())
     private var commitsSinceTick = 0
     private let wakeups: AsyncStream<Void>
     private let wakeupContinuation: AsyncStream<Void>.Continuation
@@ -58,27 +69,41 @@ public actor IngestPipeline: Service {
         (wakeups, wakeupContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    public var isOverloaded: Bool { queuedPoints >= configuration.maxQueuedPoints / 2 }
+    public nonisolated var isOverloaded: Bool {
+        inbox.withLock { $0.queuedPoints >= configuration.maxQueuedPoints / 2 }
+    }
 
     /// Returns once `points` are committed to disk.
-    public func submit(_ points: PointBatch) async throws -> Receipt {
+    public nonisolated func submit(_ points: PointBatch) async throws -> Receipt {
         try await submit(IngestPayload(points: points))
     }
 
     /// Returns once `payload` (points and spans) is committed to disk.
-    public func submit(_ payload: IngestPayload) async throws -> Receipt {
-        guard !payload.isEmpty else { return Receipt(stored: 0, kindConflicts: []) }
-        guard !isShutDown else { throw PerfwatchError(.unavailable, "server is shutting down") }
-        guard queuedPoints + payload.weight <= configuration.maxQueuedPoints || queuedPoints == 0 else {
-            statistics.recordOverload()
-            throw PerfwatchError(.overloaded, "ingest queue is full (\(queuedPoints) points waiting); retry shortly")
+    public nonisolated func submit(_ payload: IngestPayload) async throws -> Receipt {
+        try await withCheckedThrowingContinuation { continuation in
+            submit(payload) { continuation.resume(with: $0) }
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            pending.append(Pending(payload: payload, continuation: continuation))
-            queuedPoints += payload.weight
-            statistics.setQueueDepth(queuedPoints)
-            wakeupContinuation.yield()
+    }
+
+    /// Calls `completion` once `payload` is committed to disk, or at once when it is refused
+    /// (shutting down, queue full). `completion` runs on the committing task: keep it short.
+    public nonisolated func submit(_ payload: IngestPayload, completion: @escaping Completion) {
+        guard !payload.isEmpty else { return completion(.success(Receipt(stored: 0, kindConflicts: []))) }
+        let refusal: PerfwatchError? = inbox.withLock { inbox in
+            guard !inbox.isShutDown else { return PerfwatchError(.unavailable, "server is shutting down") }
+            guard inbox.queuedPoints + payload.weight <= configuration.maxQueuedPoints || inbox.queuedPoints == 0 else {
+                return PerfwatchError(.overloaded, "ingest queue is full (\(inbox.queuedPoints) points waiting); retry shortly")
+            }
+            inbox.pending.append(Pending(payload: payload, completion: completion))
+            inbox.queuedPoints += payload.weight
+            statistics.setQueueDepth(inbox.queuedPoints)
+            return nil
         }
+        if let refusal {
+            if refusal.code == .overloaded { statistics.recordOverload() }
+            return completion(.failure(refusal))
+        }
+        wakeupContinuation.yield()
     }
 
     public func run() async throws {
@@ -111,7 +136,7 @@ public actor IngestPipeline: Service {
         await drain()
         flusher.cancel()
         do { try await store.flushDeferred() } catch { logger.error("flushing derived metrics failed", metadata: ["error": "\(error)"]) }
-        logger.info("ingest pipeline stopped", metadata: ["committed_on_shutdown": "\(queuedPoints == 0)"])
+        logger.info("ingest pipeline stopped", metadata: ["committed_on_shutdown": "\(inbox.withLock { $0.queuedPoints } == 0)"])
     }
 
     /// After a crash, spans whose derived metrics were still held back are derived again.
@@ -135,22 +160,31 @@ public actor IngestPipeline: Service {
     }
 
     private func beginShutdown() {
-        isShutDown = true
+        // Under the lock: whatever was accepted before this is seen by the final drain.
+        inbox.withLock { $0.isShutDown = true }
         wakeupContinuation.finish()
     }
 
     private func drain() async {
-        while !pending.isEmpty {
-            var batch: [Pending] = []
-            var count = 0
-            while let next = pending.first, batch.isEmpty || count + next.payload.weight <= configuration.maxPointsPerCommit {
-                batch.append(next)
-                count += next.payload.weight
-                pending.removeFirst()
+        while true {
+            let (batch, count) = inbox.withLock { inbox -> ([Pending], Int) in
+                var count = 0
+                var taken = 0
+                for next in inbox.pending {
+                    guard taken == 0 || count + next.payload.weight <= configuration.maxPointsPerCommit else { break }
+                    count += next.payload.weight
+                    taken += 1
+                }
+                let batch = Array(inbox.pending.prefix(taken))
+                inbox.pending.removeFirst(taken)
+                return (batch, count)
             }
+            guard !batch.isEmpty else { return }
             await commit(batch, pointCount: count)
-            queuedPoints -= count
-            statistics.setQueueDepth(queuedPoints)
+            inbox.withLock { inbox in
+                inbox.queuedPoints -= count
+                statistics.setQueueDepth(inbox.queuedPoints)
+            }
         }
     }
 
@@ -173,18 +207,18 @@ public actor IngestPipeline: Service {
             var offset = 0
             var conflictIndex = 0
             let conflicts = outcome.kindConflicts
+            // The merged payload names every metric of the batch, with beacons' series merged.
             var metrics: Set<String> = []
+            for series in all.points.series { metrics.insert(series.key.metric) }
+            for series in all.derived.series { metrics.insert(series.key.metric) }
+            for series in all.journaledDerived.series { metrics.insert(series.key.metric) }
             for entry in batch {
                 var mine: [Int] = []
                 while conflictIndex < conflicts.count && conflicts[conflictIndex] < offset + entry.payload.points.count {
                     mine.append(conflicts[conflictIndex] - offset)
                     conflictIndex += 1
                 }
-                for series in entry.payload.points.series { metrics.insert(series.key.metric) }
-                for series in entry.payload.derived.series { metrics.insert(series.key.metric) }
-                for series in entry.payload.journaledDerived.series { metrics.insert(series.key.metric) }
-                entry.continuation.resume(
-                    returning: Receipt(stored: entry.payload.points.count - mine.count, kindConflicts: mine))
+                entry.completion(.success(Receipt(stored: entry.payload.points.count - mine.count, kindConflicts: mine)))
                 offset += entry.payload.points.count
             }
             broadcaster.publish(
@@ -193,7 +227,7 @@ public actor IngestPipeline: Service {
             statistics.recordCommitFailure()
             logger.error("commit failed", metadata: ["error": "\(error)", "points": "\(pointCount)"])
             let failure = PerfwatchError(.unavailable, "storage commit failed: \(error)")
-            for entry in batch { entry.continuation.resume(throwing: failure) }
+            for entry in batch { entry.completion(.failure(failure)) }
         }
     }
 }

@@ -113,7 +113,7 @@ extension ServerConfiguration {
     }
 
     private mutating func applyRUM(_ section: [String: Any]) throws {
-        try Self.checkKeys(section, allowed: ["keys", "rate_limit", "journey_timeout_multiple"], at: "rum.")
+        try Self.checkKeys(section, allowed: ["keys", "rate_limit", "journey_timeout_multiple", "fast_path"], at: "rum.")
         if let keys = section["keys"] {
             guard let list = keys as? [[String: Any]] else { throw ConfigurationError("rum.keys must be a list of {key, origins}") }
             rum.keys = try list.enumerated().map { index, entry in
@@ -138,6 +138,7 @@ extension ServerConfiguration {
             }
             rum.journeyTimeoutMultiple = multiple
         }
+        if let value = section["fast_path"] { rum.fastPath = try Self.bool(value, "rum.fast_path") }
     }
 
     private static func section(_ map: [String: Any], _ key: String) throws -> [String: Any]? {

@@ -52,17 +52,23 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         code == .overloaded || code == .unavailable || code == .tooManyRequests
     }
 
-    static func response(for error: PerfwatchError, headers extra: HTTPFields = [:]) -> Response {
+    /// `{"error":{"code":…,"message":…}}`, the body of every refusal.
+    static func json(for error: PerfwatchError) -> String {
         var json = JSONText()
         json.raw("{\"error\":{\"code\":")
         json.string(error.code.rawValue)
         json.raw(",\"message\":")
         json.string(error.message)
         json.raw("}}")
+        return json.text
+    }
+
+    static func response(for error: PerfwatchError, headers extra: HTTPFields = [:]) -> Response {
+        let text = Self.json(for: error)
         var headers: HTTPFields = [.contentType: "application/json"]
         if asksToRetry(error.code) { headers[.retryAfter] = "1" }
         headers.append(contentsOf: extra)
-        return Response(status: status(for: error.code), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: json.text)))
+        return Response(status: status(for: error.code), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 }
 

@@ -17,8 +17,14 @@ extension Request {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw PerfwatchError(.payloadTooLarge, "body is larger than the limit of \(limit) bytes")
         }
-        let bytes = Array(buffer.readableBytesView)
-        let encoding = headers[.contentEncoding]?.lowercased().trimmingCharacters(in: .whitespaces) ?? "identity"
+        return try RequestBodyDecoding.decode(Array(buffer.readableBytesView), contentEncoding: headers[.contentEncoding], limit: limit)
+    }
+}
+
+/// Undoes a request's Content-Encoding; shared by the router's body reading and `BeaconFastPath`.
+enum RequestBodyDecoding {
+    static func decode(_ bytes: [UInt8], contentEncoding: String?, limit: Int) throws -> [UInt8] {
+        let encoding = contentEncoding?.lowercased().trimmingCharacters(in: .whitespaces) ?? "identity"
         switch encoding {
         case "", "identity": return bytes
         case "gzip", "x-gzip", "deflate": return try GzipInflater.inflate(bytes, limit: limit)

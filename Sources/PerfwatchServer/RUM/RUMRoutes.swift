@@ -10,7 +10,6 @@ import PerfwatchStorage
 /// vitals, journeys and errors reads (docs/api-contract.md).
 struct RUMRoutes {
     let components: ServerComponents
-    static let maxBeaconBytes = 64 * 1024
     static let snippetGzip = GzipDeflater.gzip(Array(EmbeddedDashboard.snippet.utf8))
 
     func register(on router: Router<AppRequestContext>) {
@@ -59,50 +58,24 @@ struct RUMRoutes {
     func preflight(_ request: Request) -> Response {
         let origin = request.headers[.origin]
         guard components.rumKeys.anyAllows(origin: origin), let origin else { return Response(status: .noContent) }
-        var headers = Self.cors(origin: origin)
+        var headers = BeaconIntake.cors(origin: origin)
         headers[.accessControlAllowMethods] = "POST, OPTIONS"
         headers[.accessControlAllowHeaders] = "Content-Type"
         headers[.accessControlMaxAge] = "86400"
         return Response(status: .noContent, headers: headers)
     }
 
-    static func cors(origin: String) -> HTTPFields {
-        // sendBeacon sends credentials, so `*` would not do: echo the allowed origin.
-        [.accessControlAllowOrigin: origin, .accessControlAllowCredentials: "true", .vary: "Origin"]
-    }
-
+    /// The router's path for beacons; most arrive through `BeaconFastPath` instead, which
+    /// hands over any it cannot answer in order (a beacon pipelined behind another request).
     func ingest(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let client = context.remoteAddress?.ipAddress ?? "unknown"
-        guard components.rumLimiter.allow(client) else {
-            components.statistics.recordRejections(["rum_rate_limited"])
-            throw PerfwatchError(.tooManyRequests, "too many beacons from \(client); slow down")
-        }
-        let type = request.headers[.contentType]?.lowercased() ?? "text/plain"
-        guard type.hasPrefix("text/plain") || type.hasPrefix("application/json") else {
-            throw PerfwatchError(.unsupportedMediaType, "beacons are text/plain or application/json JSON, not '\(type)'")
-        }
+        let intake = components.beaconIntake
+        try intake.admit(client: context.remoteAddress?.ipAddress ?? "unknown", contentType: request.headers[.contentType])
         var request = request
-        let body = try await request.bodyBytes(limit: Self.maxBeaconBytes)
-        let beacon = try RUMBeaconParser.parse(body)
-        guard let key = components.rumKeys.key(beacon.key) else {
-            throw PerfwatchError(.forbidden, "unknown browser key '\(beacon.key.prefix(40))'")
-        }
-        let origin = request.headers[.origin]
-        guard key.allows(origin: origin) else {
-            throw PerfwatchError(.forbidden, "origin '\(origin ?? "(none)")' is not allowed for this browser key")
-        }
-        if !beacon.dropped.isEmpty { components.statistics.recordRejections(beacon.dropped.map { "rum_out_of_range_\($0)" }) }
-        let derived = RUMDerivations.derive(
-            beacon, userAgent: request.headers[.userAgent], receivedMs: TimeParsing.nowMs(), rawJSON: String(decoding: body, as: UTF8.self))
-        // The beacon's metrics may be held back a few seconds (journaled, so durable); queries
-        // flush them first, so an accepted beacon is visible at once.
-        _ = try await components.pipeline.submit(IngestPayload(rum: derived.records, journaledDerived: derived.points))
-        var json = JSONText()
-        json.raw("{\"accepted\":true,\"dropped\":")
-        json.strings(beacon.dropped)
-        json.raw("}")
-        var response = Response.json(json.text, status: .accepted)
-        if let origin { for field in Self.cors(origin: origin) { response.headers[field.name] = field.value } }
+        let body = try await request.bodyBytes(limit: BeaconIntake.maxBodyBytes)
+        let accepted = try intake.accept(body: body, origin: request.headers[.origin], userAgent: request.headers[.userAgent])
+        _ = try await components.pipeline.submit(accepted.payload)
+        var response = Response.json(accepted.responseJSON, status: .accepted)
+        if let origin = accepted.origin { response.headers.append(contentsOf: BeaconIntake.cors(origin: origin)) }
         return response
     }
 

@@ -19,7 +19,7 @@ struct OpsRoutes {
     }
 
     func ready() async -> Response {
-        if await components.pipeline.isOverloaded {
+        if components.pipeline.isOverloaded {
             return ErrorMiddleware<AppRequestContext>.response(for: PerfwatchError(.overloaded, "ingest queue is more than half full"))
         }
         return .json("{\"status\":\"ready\"}")
