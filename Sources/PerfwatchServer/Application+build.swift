@@ -1,4 +1,5 @@
 public import Hummingbird
+import HummingbirdCore
 public import Logging
 import PerfwatchAnalysis
 import PerfwatchIngest
@@ -91,9 +92,11 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     let intake = components.beaconIntake
     return Application(
         router: router,
-        server: .http1(
-            configuration: .init(
-                additionalChannelHandlers: beaconFastPath ? [BeaconFastPath(intake: intake, pipeline: pipeline)] : [])),
+        server: beaconFastPath
+            ? HTTPServerBuilder { responder in
+                BeaconFastPathChannel(
+                    http1: HTTP1Channel(responder: responder), makeFastPath: { BeaconFastPath(intake: intake, pipeline: pipeline) })
+            } : .http1(),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "perfwatch"),
         services: services,
         onServerRunning: { channel in

@@ -1,10 +1,14 @@
 import HTTPTypes
+import HummingbirdCore
+import Logging
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
 import PerfwatchIngest
 import PerfwatchModel
 
-/// Answers `POST /api/v1/rum` on the connection's event loop, ahead of the router.
+/// Answers `POST /api/v1/rum` on the connection's event loop, ahead of the router. It sits
+/// right after NIO's HTTP/1 decoder (see `BeaconFastPathChannel`), so a beacon's head is not
+/// converted to HTTPTypes and back either.
 ///
 /// Why: a beacon is small and arrives by the ten thousand per second. Through the router each
 /// one crossed from the event loop into a connection task and back, streamed its body through
@@ -17,16 +21,16 @@ import PerfwatchModel
 /// to the router when the connection still owes an answer to an earlier request (HTTP/1.1
 /// answers in order); parts that arrive while a beacon is committing wait here, in order.
 final class BeaconFastPath: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     /// Beyond this many bytes of a refused body the connection is closed instead of read on.
     static let maxDiscardedBytes = 16 << 20
 
     private struct Beacon {
-        let head: HTTPRequest
+        let head: HTTPRequestHead
         var body: ByteBuffer?
         var bytes = 0
         var refusal: PerfwatchError?
@@ -52,9 +56,8 @@ final class BeaconFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         self.pipeline = pipeline
     }
 
-    static func isBeacon(_ head: HTTPRequest) -> Bool {
-        guard head.method == .post, let path = head.path else { return false }
-        return path == "/api/v1/rum" || path.hasPrefix("/api/v1/rum?")
+    static func isBeacon(_ head: HTTPRequestHead) -> Bool {
+        head.method == .POST && (head.uri == "/api/v1/rum" || head.uri.hasPrefix("/api/v1/rum?"))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -71,7 +74,7 @@ final class BeaconFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             var beacon = Beacon(head: head)
             do {
                 try intake.admit(
-                    client: context.channel.remoteAddress?.ipAddress ?? "unknown", contentType: head.headerFields[.contentType])
+                    client: context.channel.remoteAddress?.ipAddress ?? "unknown", contentType: head.headers.first(name: "content-type"))
             } catch {
                 beacon.refusal = Self.perfwatchError(error)
             }
@@ -92,7 +95,7 @@ final class BeaconFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             }
             if beacon.bytes > Self.maxDiscardedBytes, let refusal = beacon.refusal {
                 state = .committing  // nothing more is read from this connection
-                return answer(refusal, context: context, close: true)
+                return answer(refusal, version: beacon.head.version, context: context, close: true)
             }
             state = .reading(beacon)
         case .end:
@@ -127,53 +130,55 @@ final class BeaconFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func finish(_ beacon: Beacon, context: ChannelHandlerContext) {
         state = .committing
-        let close = Self.asksToClose(beacon.head)
-        if let refusal = beacon.refusal { return answer(refusal, context: context, close: close) }
+        let close = !beacon.head.isKeepAlive
+        if let refusal = beacon.refusal { return answer(refusal, version: beacon.head.version, context: context, close: close) }
         let accepted: BeaconIntake.Accepted
         do {
             let body = beacon.body.map { Array($0.readableBytesView) } ?? []
             let decoded = try RequestBodyDecoding.decode(
-                body, contentEncoding: beacon.head.headerFields[.contentEncoding], limit: BeaconIntake.maxBodyBytes)
+                body, contentEncoding: beacon.head.headers.first(name: "content-encoding"), limit: BeaconIntake.maxBodyBytes)
             accepted = try intake.accept(
-                body: decoded, origin: beacon.head.headerFields[.origin], userAgent: beacon.head.headerFields[.userAgent])
+                body: decoded, origin: beacon.head.headers.first(name: "origin"), userAgent: beacon.head.headers.first(name: "user-agent"))
         } catch {
-            return answer(Self.perfwatchError(error), context: context, close: close)
+            return answer(Self.perfwatchError(error), version: beacon.head.version, context: context, close: close)
         }
         let json = accepted.responseJSON
         let origin = accepted.origin
+        let version = beacon.head.version
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         pipeline.submit(accepted.payload) { result in
             bound.eventLoop.execute {
                 let (handler, context) = bound.value
                 switch result {
                 case .success:
-                    var fields = HTTPFields()
-                    if let origin { fields.append(contentsOf: BeaconIntake.cors(origin: origin)) }
-                    handler.respond(status: .accepted, json: json, extra: fields, context: context, close: close)
+                    var fields = HTTPHeaders()
+                    if let origin { for field in BeaconIntake.cors(origin: origin) { fields.add(name: field.name.rawName, value: field.value) } }
+                    handler.respond(status: .accepted, json: json, extra: fields, version: version, context: context, close: close)
                 case .failure(let error):
-                    handler.answer(Self.perfwatchError(error), context: context, close: close)
+                    handler.answer(Self.perfwatchError(error), version: version, context: context, close: close)
                 }
             }
         }
     }
 
-    private func answer(_ error: PerfwatchError, context: ChannelHandlerContext, close: Bool) {
-        var fields = HTTPFields()
-        if ErrorMiddleware<AppRequestContext>.asksToRetry(error.code) { fields[.retryAfter] = "1" }
+    private func answer(_ error: PerfwatchError, version: HTTPVersion, context: ChannelHandlerContext, close: Bool) {
+        var fields = HTTPHeaders()
+        if ErrorMiddleware<AppRequestContext>.asksToRetry(error.code) { fields.add(name: "Retry-After", value: "1") }
         respond(
             status: ErrorMiddleware<AppRequestContext>.status(for: error.code), json: ErrorMiddleware<AppRequestContext>.json(for: error),
-            extra: fields, context: context, close: close)
+            extra: fields, version: version, context: context, close: close)
     }
 
-    private func respond(status: HTTPResponse.Status, json: String, extra: HTTPFields, context: ChannelHandlerContext, close: Bool) {
+    private func respond(
+        status: HTTPResponse.Status, json: String, extra: HTTPHeaders, version: HTTPVersion, context: ChannelHandlerContext, close: Bool
+    ) {
         let body = context.channel.allocator.buffer(string: json)
-        var response = HTTPResponse(status: status)
-        response.headerFields[.contentType] = "application/json"
-        response.headerFields[.contentLength] = String(body.readableBytes)
-        response.headerFields.append(contentsOf: extra)
-        if close { response.headerFields[.connection] = "close" }
-        context.write(wrapOutboundOut(.head(response)), promise: nil)
-        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(body.readableBytes))])
+        headers.add(contentsOf: extra)
+        if close { headers.add(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: status.code), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         if close {
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
@@ -203,11 +208,27 @@ final class BeaconFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         return true
     }
 
-    private static func asksToClose(_ head: HTTPRequest) -> Bool {
-        head.headerFields[.connection]?.lowercased().contains("close") ?? false
-    }
-
     private static func perfwatchError(_ error: any Error) -> PerfwatchError {
         error as? PerfwatchError ?? PerfwatchError(.internal, "internal error")
+    }
+}
+
+/// Hummingbird's HTTP/1 channel with `BeaconFastPath` right after NIO's request decoder
+/// (Hummingbird's own extension point sits after the HTTPTypes conversion).
+struct BeaconFastPathChannel: ServerChildChannel {
+    let http1: HTTP1Channel
+    let makeFastPath: @Sendable () -> BeaconFastPath
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
+        http1.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let pipeline = channel.pipeline.syncOperations
+            let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try pipeline.addHandler(makeFastPath(), position: .after(decoder))
+            return value
+        }
+    }
+
+    func handle(value: HTTP1Channel.Value, logger: Logger) async {
+        await http1.handle(value: value, logger: logger)
     }
 }
