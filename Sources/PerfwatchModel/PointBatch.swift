@@ -38,8 +38,19 @@ public struct PointBatch: Sendable {
     /// still merges with others by series.
     private var index: [SeriesKey: Int32] = [:]
     private var indexedCount = 0
+    /// `appendDeduplicating`'s mapping per series array it has merged, by that array's storage:
+    /// batches built on one shared array (`init(sharedSeries:)`) map their series once. The
+    /// array is kept with its mapping, so its storage (the key) cannot be freed and reused.
+    private var mappings: [UInt: (series: [Series], mapped: [Int32])] = [:]
 
     public init() {}
+
+    /// A batch whose series are `series` as given (their storage shared, not copied); entries
+    /// refer to them by position. Series without entries are fine: the store creates only the
+    /// series a batch has values for.
+    public init(sharedSeries series: [Series]) {
+        self.series = series
+    }
 
     public init(_ points: [MetricPoint]) {
         for point in points { append(point) }
@@ -113,9 +124,16 @@ public struct PointBatch: Sendable {
     /// Appends another batch's entries onto this batch's equal series (adding the others):
     /// many commits' or beacons' points become one batch with each series once.
     public mutating func appendDeduplicating(_ other: PointBatch) {
-        var mapped: [Int32] = []
-        mapped.reserveCapacity(other.series.count)
-        for series in other.series { mapped.append(seriesIndex(series)) }
+        let storage = other.series.withUnsafeBufferPointer { $0.baseAddress.map { UInt(bitPattern: $0) } }
+        var mapped: [Int32]
+        if let storage, let known = mappings[storage], known.series.count == other.series.count {
+            mapped = known.mapped
+        } else {
+            mapped = []
+            mapped.reserveCapacity(other.series.count)
+            for series in other.series { mapped.append(seriesIndex(series)) }
+            if let storage { mappings[storage] = (other.series, mapped) }
+        }
         reserveGrowing(other.entries.count)
         for entry in other.entries { add(series: mapped[Int(entry.series)], sample: entry.sample) }
         for entry in other.sketchEntries { add(series: mapped[Int(entry.series)], timeMs: entry.timeMs, sketch: entry.sketch) }

@@ -17,6 +17,8 @@ public enum WebVitals {
     public static let thresholds: [String: (good: Double, poor: Double)] = [
         "lcp": (2500, 4000), "inp": (200, 500), "cls": (0.1, 0.25), "fcp": (1800, 3000), "ttfb": (800, 1800),
     ]
+    /// `thresholds` in `names` order, for per-point code that should not hash a name.
+    public static let limits: [(good: Double, poor: Double)] = names.map { thresholds[$0]! }
     public static let weights: [String: Double] = ["lcp": 0.30, "inp": 0.30, "cls": 0.25, "fcp": 0.10, "ttfb": 0.05]
 
     public static func rating(_ vital: String, _ value: Double) -> String {

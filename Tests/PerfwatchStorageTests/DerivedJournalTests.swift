@@ -63,6 +63,41 @@ struct DerivedJournalTests {
         #expect(lcp.map { "\($0.series.labels["page"] ?? "")=\($0.sample.value)" } == ["/a=1.0", "/a=2.0", "/b=3.0"])
     }
 
+    /// Page views built as derivation builds them: entries naming slots of one shared series
+    /// array, most slots unused.
+    static let template: [PointBatch.Series] = ["rum.page_views", "rum.lcp", "rum.tbt", "rum.inp"].map { metric in
+        PointBatch.Series(
+            key: SeriesKey(metric: metric, labels: Labels(["page": "/t", "device": "mobile", "release": "r1"])),
+            kind: metric == "rum.page_views" ? .counter : .distribution, temporality: .delta, unit: metric == "rum.page_views" ? "" : "ms")
+    }
+
+    func templated(lcp: Double) -> PointBatch {
+        var batch = PointBatch(sharedSeries: Self.template)
+        batch.add(series: 0, sample: Sample(timeMs: Self.now, value: 1))
+        batch.add(series: 1, sample: Sample(timeMs: Self.now, value: lcp))
+        return batch
+    }
+
+    @Test("batches on one shared series array merge by series, and the store creates only series with values")
+    func sharedSeriesArrays() async throws {
+        var all = IngestPayload(journaledDerived: templated(lcp: 10))
+        all.append(contentsOf: IngestPayload(journaledDerived: beaconMetrics(page: "/t", lcp: 20, at: Self.now)))
+        all.append(contentsOf: IngestPayload(journaledDerived: templated(lcp: 30)))
+        all.append(contentsOf: IngestPayload(journaledDerived: templated(lcp: 40)))
+        // The template's four series once (the hand-built beacon's two are equal to two of them).
+        #expect(all.journaledDerived.series.count == 4)
+        let lcp = all.journaledDerived.points.filter { $0.series.metric == "rum.lcp" }.map(\.sample.value)
+        #expect(lcp == [10, 20, 30, 40])
+        try await withTemporaryDirectory { directory in
+            let store = try EmbeddedStore(configuration: EmbeddedStoreConfiguration(directory: directory, fsyncEachCommit: false))
+            _ = try await store.append(all)
+            #expect(try await totals(store) == [4, 4])
+            // rum.tbt and rum.inp had no values: no series rows for them.
+            #expect(store.series(metric: "rum.tbt").isEmpty && store.series(metric: "rum.inp").isEmpty)
+            #expect(store.series(metric: "rum.lcp").count == 1)
+        }
+    }
+
     func totals(_ store: EmbeddedStore) async throws -> [Double] {
         let viewIDs = store.series(metric: "rum.page_views").map(\.id)
         let samples = try await store.readSamples(seriesIDs: viewIDs, from: 0, to: Self.now + 60_000)

@@ -26,27 +26,36 @@ public enum RUMDerivations {
             output.records.pageViews.append(
                 RUMPageView(context: context, url: beacon.url, connection: beacon.connection, beaconJSON: rawJSON))
             let template = RUMSeriesTemplates.shared.template(page: page, device: device, release: release, base: base())
-            // About thirty points: one allocation each instead of the arrays doubling five times.
-            output.points.reserveCapacity(series: 32, entries: 32)
-            func add(_ series: PointBatch.Series, _ value: Double) {
-                output.points.add(series: output.points.addSeries(series), sample: Sample(timeMs: receivedMs, value: value))
+            // The template's series array itself, shared: entries name slots, nothing is copied,
+            // and the pipeline maps a template's series once per commit, not once per beacon.
+            output.points = PointBatch(sharedSeries: template.series)
+            output.points.reserveCapacity(entries: 32)
+            func add(_ slot: Int, _ value: Double) {
+                output.points.add(series: Int32(slot), sample: Sample(timeMs: receivedMs, value: value))
             }
-            add(template.pageViews, 1)
-            for vital in RUMBeacon.vitalNames {
-                guard let value = beacon.vitals[vital], let series = template.vitals[vital] else { continue }
-                add(series.value, value)
-                if let rating = series.ratings[WebVitals.rating(vital, value)] { add(rating, 1) }
+            add(RUMSeriesTemplate.pageViews, 1)
+            for (name, value) in beacon.vitals {
+                guard let v = RUMBeacon.vitalIndex(name) else { continue }
+                add(RUMSeriesTemplate.vital(v), value)
+                let (good, poor) = WebVitals.limits[v]
+                add(RUMSeriesTemplate.rating(v, value <= good ? 0 : value <= poor ? 1 : 2), 1)
             }
-            if let tbt = beacon.totalBlockingTimeMs { add(template.totalBlockingTime, tbt) }
-            for phase in RUMBeacon.navigationPhases {
-                guard let value = beacon.navigation[phase], let series = template.navigation[phase] else { continue }
-                add(series, value)
+            if let tbt = beacon.totalBlockingTimeMs { add(RUMSeriesTemplate.totalBlockingTime, tbt) }
+            for (name, value) in beacon.navigation {
+                guard let phase = RUMBeacon.navigationPhases.firstIndex(of: name) else { continue }
+                add(RUMSeriesTemplate.navigation(phase), value)
             }
-            for type in RUMBeacon.resourceTypes {
-                let resource = beacon.resources[type]
-                // Every page view counts for every type (0 when none), so averages are per page view.
-                if let bytes = template.resourceBytes[type] { add(bytes, resource?.transferBytes ?? 0) }
-                if let count = template.resourceCount[type] { add(count, resource?.count ?? 0) }
+            // Every page view counts for every type (0 when none), so averages are per page view.
+            var bytes = [Double](repeating: 0, count: RUMBeacon.resourceTypes.count)
+            var counts = bytes
+            for (name, resource) in beacon.resources {
+                guard let type = RUMBeacon.resourceTypes.firstIndex(of: name) else { continue }
+                bytes[type] = resource.transferBytes
+                counts[type] = resource.count
+            }
+            for type in bytes.indices {
+                add(RUMSeriesTemplate.resourceBytes(type), bytes[type])
+                add(RUMSeriesTemplate.resourceCount(type), counts[type])
             }
         }
         let errorLabels = beacon.errors.isEmpty ? nil : base()

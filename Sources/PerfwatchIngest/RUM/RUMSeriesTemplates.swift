@@ -7,15 +7,20 @@ import Synchronization
 /// keys anew for every beacon was the largest share of deriving one (profile, 2026-11-23).
 /// Pages, devices and releases repeat, so the built series do too.
 struct RUMSeriesTemplate: Sendable {
-    let pageViews: PointBatch.Series
-    /// Per vital (`RUMBeacon.vitalNames` order): its distribution, and its ratings counter by rating.
-    let vitals: [String: (value: PointBatch.Series, ratings: [String: PointBatch.Series])]
-    let totalBlockingTime: PointBatch.Series
-    let navigation: [String: PointBatch.Series]
-    let resourceBytes: [String: PointBatch.Series]
-    let resourceCount: [String: PointBatch.Series]
+    /// Every series a page view can write, by slot (below): derivation indexes an array
+    /// instead of hashing names in dictionaries (another profile, same day).
+    let series: [PointBatch.Series]
 
     static let ratings = ["good", "needs-improvement", "poor"]
+    static let pageViews = 0
+    /// A vital's distribution (`RUMBeacon.vitalNames` position `v`); its ratings counters follow it.
+    static func vital(_ v: Int) -> Int { 1 + v * 4 }
+    static func rating(_ v: Int, _ rating: Int) -> Int { 2 + v * 4 + rating }
+    static let totalBlockingTime = 1 + RUMBeacon.vitalNames.count * 4
+    static func navigation(_ phase: Int) -> Int { totalBlockingTime + 1 + phase }
+    static func resourceBytes(_ type: Int) -> Int { navigation(RUMBeacon.navigationPhases.count) + type }
+    static func resourceCount(_ type: Int) -> Int { resourceBytes(RUMBeacon.resourceTypes.count) + type }
+    static let slotCount = resourceCount(RUMBeacon.resourceTypes.count)
 
     init(base: Labels) {
         func series(_ metric: String, _ kind: MetricKind, unit: String = "", _ extra: [(String, String)] = []) -> PointBatch.Series {
@@ -23,26 +28,19 @@ struct RUMSeriesTemplate: Sendable {
             // Counters are increments (deltas), as for every beacon metric.
             return PointBatch.Series(key: SeriesKey(metric: metric, labels: labels), kind: kind, temporality: .delta, unit: unit)
         }
-        pageViews = series("rum.page_views", .counter)
-        var vitals: [String: (value: PointBatch.Series, ratings: [String: PointBatch.Series])] = [:]
+        var all: [PointBatch.Series] = []
+        all.reserveCapacity(Self.slotCount)
+        all.append(series("rum.page_views", .counter))
         for vital in RUMBeacon.vitalNames {
-            var byRating: [String: PointBatch.Series] = [:]
-            for rating in Self.ratings {
-                byRating[rating] = series("rum.vital.ratings", .counter, [("vital", vital), ("rating", rating)])
-            }
-            vitals[vital] = (series("rum.\(vital)", .distribution, unit: vital == "cls" ? "" : "ms"), byRating)
+            all.append(series("rum.\(vital)", .distribution, unit: vital == "cls" ? "" : "ms"))
+            for rating in Self.ratings { all.append(series("rum.vital.ratings", .counter, [("vital", vital), ("rating", rating)])) }
         }
-        self.vitals = vitals
-        totalBlockingTime = series("rum.tbt", .distribution, unit: "ms")
-        navigation = Dictionary(uniqueKeysWithValues: RUMBeacon.navigationPhases.map {
-            ($0, series("rum.nav.duration", .distribution, unit: "ms", [("phase", $0)]))
-        })
-        resourceBytes = Dictionary(uniqueKeysWithValues: RUMBeacon.resourceTypes.map {
-            ($0, series("rum.resource.bytes", .distribution, unit: "bytes", [("type", $0)]))
-        })
-        resourceCount = Dictionary(uniqueKeysWithValues: RUMBeacon.resourceTypes.map {
-            ($0, series("rum.resource.count", .distribution, [("type", $0)]))
-        })
+        all.append(series("rum.tbt", .distribution, unit: "ms"))
+        for phase in RUMBeacon.navigationPhases { all.append(series("rum.nav.duration", .distribution, unit: "ms", [("phase", phase)])) }
+        for type in RUMBeacon.resourceTypes { all.append(series("rum.resource.bytes", .distribution, unit: "bytes", [("type", type)])) }
+        for type in RUMBeacon.resourceTypes { all.append(series("rum.resource.count", .distribution, [("type", type)])) }
+        assert(all.count == Self.slotCount)
+        self.series = all
     }
 }
 

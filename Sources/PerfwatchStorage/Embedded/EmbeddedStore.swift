@@ -308,7 +308,16 @@ public final class EmbeddedStore: MetricStore, SpanStore {
                 (state.seriesByKey[candidate.key], state.seriesByMetric[candidate.key.metric]?.first?.kind)
             }
         }
+        // Only series with values are created: batches built on a shared series array
+        // (`PointBatch(sharedSeries:)`, a page view's template) carry unused ones.
+        var used = [Bool](repeating: false, count: batch.series.count)
+        for entry in batch.entries { used[Int(entry.series)] = true }
+        for entry in batch.sketchEntries { used[Int(entry.series)] = true }
         for (position, candidate) in batch.series.enumerated() {
+            guard used[position] else {
+                resolvedIDs.append(nil)
+                continue
+            }
             let key = candidate.key
             var info = createdInBatch.isEmpty ? nil : createdInBatch[key]
             if info == nil {
