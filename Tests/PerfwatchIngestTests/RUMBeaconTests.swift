@@ -35,6 +35,30 @@ struct RUMBeaconTests {
         #expect(beacon.vitals == ["ttfb": 12])
     }
 
+    @Test("read in one pass like a lookup: the first of a repeated member wins, unknown members and names are skipped")
+    func onePassKeepsLookupSemantics() throws {
+        let beacon = try parse("""
+            {"v":1,"key":"k","pv":"p","url":"/a","url":"/b","extra":{"deep":[1,{"x":null}]},"vitals":{"lcp":900,"zzz":5},
+             "vitals":{"lcp":100},"res":{"script":{"n":1,"b":2},"gif":{"n":1,"b":1},"font":"x"},"nav":[1]}
+            """)
+        #expect(beacon.url == "/a")
+        #expect(beacon.vitals == ["lcp": 900])
+        let script = try #require(beacon.resourceValues[0])
+        #expect(script.count == 1 && script.transferBytes == 2 && script.decodedBytes == nil)
+        #expect(beacon.resourceValues[1...].allSatisfy { $0 == nil })
+        #expect(beacon.dropped == ["res.font"])
+        #expect(beacon.navigationValues.allSatisfy { $0 == nil } && beacon.isPageView)
+    }
+
+    @Test("a syntax error inside a measured object is refused whole, with where it is")
+    func syntaxErrorInsideVitals() {
+        #expect {
+            try parse(#"{"v":1,"key":"k","pv":"p","url":"/","vitals":{"lcp":12,}}"#)
+        } throws: { error in
+            (error as? PerfwatchError)?.message == "beacon is not valid JSON: malformed JSON at line 1, column 56 (byte 55): expected a quoted key"
+        }
+    }
+
     @Test("beacons without their identity are refused with the field named", arguments: [
         ("[1,2]", "JSON object"), ("{\"v\":2,\"key\":\"k\",\"pv\":\"p\",\"url\":\"/\"}", "'v'"),
         ("{\"v\":1,\"pv\":\"p\",\"url\":\"/\"}", "'key'"), ("{\"v\":1,\"key\":\"k\",\"url\":\"/\"}", "'pv'"),

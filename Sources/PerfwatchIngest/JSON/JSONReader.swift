@@ -14,9 +14,19 @@ public enum JSONReader {
             if parser.position < bytes.count { throw parser.fail("unexpected text after the document") }
             return value
         } catch let failure as Failure {
+            throw failure.error(in: bytes)
+        }
+    }
+
+    struct Failure: Error {
+        let offset: Int
+        let message: String
+
+        /// The 400 naming where: line, column and byte.
+        func error(in bytes: [UInt8]) -> PerfwatchError {
             var line = 1
             var column = 1
-            for byte in bytes.prefix(failure.offset) {
+            for byte in bytes.prefix(offset) {
                 if byte == 10 {
                     line += 1
                     column = 1
@@ -24,14 +34,8 @@ public enum JSONReader {
                     column += 1
                 }
             }
-            throw PerfwatchError(
-                .badRequest, "malformed JSON at line \(line), column \(column) (byte \(failure.offset)): \(failure.message)")
+            return PerfwatchError(.badRequest, "malformed JSON at line \(line), column \(column) (byte \(offset)): \(message)")
         }
-    }
-
-    struct Failure: Error {
-        let offset: Int
-        let message: String
     }
 
     struct Parser {
@@ -219,6 +223,43 @@ public enum JSONReader {
                 throw fail("expected ',' or ']' in an array")
             }
         }
+
+        /// Walks an object's members without building it: `body` reads each member's value
+        /// (it must consume exactly one value). Position is at the `{`.
+        mutating func forEachMember(depth: Int, _ body: (inout Parser, String) throws -> Void) throws {
+            guard depth < JSONReader.maxDepth else { throw fail("nesting deeper than \(JSONReader.maxDepth)") }
+            position += 1
+            skipWhitespace()
+            if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a quoted key") }
+                let key = try string()
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':' after a key") }
+                position += 1
+                skipWhitespace()
+                guard position < bytes.count else { throw fail("unexpected end of input, expected a value") }
+                try body(&self, key)
+                skipWhitespace()
+                guard position < bytes.count else { throw fail("unexpected end of input inside an object") }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                    continue
+                }
+                if bytes[position] == UInt8(ascii: "}") {
+                    position += 1
+                    return
+                }
+                throw fail("expected ',' or '}' in an object")
+            }
+        }
+
+        /// Whether the next value is an object.
+        var atObject: Bool { position < bytes.count && bytes[position] == UInt8(ascii: "{") }
 
         mutating func object(depth: Int) throws -> JSONValue {
             position += 1

@@ -54,15 +54,25 @@ public struct RUMBeacon: Sendable {
     public var release: String
     public var viewportWidth: Int?
     public var connection: String
-    /// Vitals by name (`lcp`, `inp`, `cls`, `fcp`, `ttfb`): ms, CLS unitless.
-    public var vitals: [String: Double] = [:]
-    public var navigation: [String: Double] = [:]
+    /// Vitals by position in `vitalNames`: ms, CLS unitless. Positions, not names: a beacon
+    /// is parsed and derived per page view, and hashing names showed in its profile.
+    public var vitalValues = [Double?](repeating: nil, count: vitalNames.count)
+    /// By position in `navigationPhases`, ms.
+    public var navigationValues = [Double?](repeating: nil, count: navigationPhases.count)
     public var totalBlockingTimeMs: Double?
-    public var resources: [String: Resource] = [:]
+    /// By position in `resourceTypes`.
+    public var resourceValues = [Resource?](repeating: nil, count: resourceTypes.count)
     public var errors: [Error] = []
     public var journeys: [Journey] = []
     /// Whether this is the page-view beacon (it carries the page's measurements).
     public var isPageView = false
     /// Names of values refused as out of range (`lcp`, `cls`, `nav.load`, `journey.state` …).
     public var dropped: [String] = []
+
+    /// The vitals by name (for reading and tests).
+    public var vitals: [String: Double] {
+        var byName: [String: Double] = [:]
+        for (index, value) in vitalValues.enumerated() { if let value { byName[Self.vitalNames[index]] = value } }
+        return byName
+    }
 }

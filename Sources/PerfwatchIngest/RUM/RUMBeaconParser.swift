@@ -11,59 +11,59 @@ public enum RUMBeaconParser {
     static let maxSteps = 50
     static let connections: Set<String> = ["slow-2g", "2g", "3g", "4g"]
 
+    /// Top-level members as sent (the first of a repeated name wins, as in a JSON lookup);
+    /// `vitals`, `nav` and `res` are read into the beacon while parsing, without a tree.
+    private struct Members {
+        var version, key, pageView, session, url, route, release, viewport, connection, tbt, errors, journeys: JSONValue?
+        var sawVitals = false, sawNavigation = false, sawResources = false
+    }
+
     public static func parse(_ body: [UInt8]) throws -> RUMBeacon {
-        let document: JSONValue
-        do { document = try JSONReader.parse(body) } catch let error as PerfwatchError {
-            throw PerfwatchError(.badRequest, "beacon is not valid JSON: \(error.message)")
+        // One pass over the bytes: syntax errors come first (the whole document is read), then
+        // missing or wrong fields, in the order below.
+        var members = Members()
+        var measured = RUMBeacon(key: "", pageViewID: "", sessionID: "", url: "", route: nil, release: "", viewportWidth: nil, connection: "")
+        var parser = JSONReader.Parser(bytes: body)
+        var notAnObject: JSONValue?
+        do {
+            parser.skipWhitespace()
+            guard parser.position < body.count else { throw parser.fail("unexpected end of input, expected a value") }
+            if parser.atObject {
+                try parser.forEachMember(depth: 0) { parser, name in
+                    try member(name, &parser, into: &members, &measured)
+                }
+            } else {
+                notAnObject = try parser.value(depth: 0)
+            }
+            parser.skipWhitespace()
+            if parser.position < body.count { throw parser.fail("unexpected text after the document") }
+        } catch let failure as JSONReader.Failure {
+            throw PerfwatchError(.badRequest, "beacon is not valid JSON: \(failure.error(in: body).message)")
         }
-        guard document.objectMembers != nil else {
-            throw PerfwatchError(.badRequest, "beacon must be a JSON object, got \(document.typeName)")
-        }
-        guard case .number(let version, _)? = document["v"], version == 1 else {
+        if let notAnObject { throw PerfwatchError(.badRequest, "beacon must be a JSON object, got \(notAnObject.typeName)") }
+        guard case .number(let version, _)? = members.version, version == 1 else {
             throw PerfwatchError(.badRequest, "beacon field 'v' must be 1 (the format version)")
         }
-        func required(_ name: String, limit: Int) throws -> String {
-            guard let text = document[name]?.stringValue, !text.isEmpty else {
+        func required(_ value: JSONValue?, _ name: String, limit: Int) throws -> String {
+            guard let text = value?.stringValue, !text.isEmpty else {
                 throw PerfwatchError(.badRequest, "beacon field '\(name)' is missing or not a string")
             }
             return clip(text, limit)
         }
-        var beacon = RUMBeacon(
-            key: try required("key", limit: 200), pageViewID: try required("pv", limit: 64),
-            sessionID: clip(document["sid"]?.stringValue ?? "", 64), url: try required("url", limit: 2000),
-            route: document["route"]?.stringValue.map { clip($0, 300) },
-            release: clip(document["rel"]?.stringValue ?? "", 100),
-            viewportWidth: number(document["vw"]).map { Int(max(0, min($0, 100_000))) },
-            connection: document["ct"]?.stringValue.flatMap { connections.contains($0) ? $0 : nil } ?? "unknown")
-
-        if let vitals = document["vitals"]?.objectMembers {
-            beacon.isPageView = true
-            for (name, value) in vitals where RUMBeacon.vitalNames.contains(name) {
-                let limit = name == "cls" ? maxCLS : maxMs
-                if let checked = checked(value, limit: limit) { beacon.vitals[name] = checked } else { beacon.dropped.append(name) }
-            }
-        }
-        if let navigation = document["nav"]?.objectMembers {
-            beacon.isPageView = true
-            for (name, value) in navigation where RUMBeacon.navigationPhases.contains(name) {
-                if let checked = checked(value, limit: maxMs) { beacon.navigation[name] = checked } else { beacon.dropped.append("nav.\(name)") }
-            }
-        }
-        if let tbt = document["tbt"] {
+        var beacon = measured
+        beacon.key = try required(members.key, "key", limit: 200)
+        beacon.pageViewID = try required(members.pageView, "pv", limit: 64)
+        beacon.sessionID = clip(members.session?.stringValue ?? "", 64)
+        beacon.url = try required(members.url, "url", limit: 2000)
+        beacon.route = members.route?.stringValue.map { clip($0, 300) }
+        beacon.release = clip(members.release?.stringValue ?? "", 100)
+        beacon.viewportWidth = number(members.viewport).map { Int(max(0, min($0, 100_000))) }
+        beacon.connection = members.connection?.stringValue.flatMap { connections.contains($0) ? $0 : nil } ?? "unknown"
+        if let tbt = members.tbt {
             beacon.isPageView = true
             if let checked = checked(tbt, limit: maxMs) { beacon.totalBlockingTimeMs = checked } else { beacon.dropped.append("tbt") }
         }
-        if let resources = document["res"]?.objectMembers {
-            beacon.isPageView = true
-            for (type, value) in resources where RUMBeacon.resourceTypes.contains(type) {
-                guard let count = checked(value["n"], limit: 100_000), let bytes = checked(value["b"], limit: 1e11) else {
-                    beacon.dropped.append("res.\(type)")
-                    continue
-                }
-                beacon.resources[type] = RUMBeacon.Resource(count: count, transferBytes: bytes, decodedBytes: checked(value["d"], limit: 1e11))
-            }
-        }
-        for item in (document["errors"]?.arrayValue ?? []).prefix(maxErrors) {
+        for item in (members.errors?.arrayValue ?? []).prefix(maxErrors) {
             guard let message = item["msg"]?.stringValue else {
                 beacon.dropped.append("error")
                 continue
@@ -74,10 +74,71 @@ public enum RUMBeaconParser {
                     source: clip(item["src"]?.stringValue ?? "", 300), line: Int(checked(item["line"], limit: 1e9) ?? 0),
                     column: Int(checked(item["col"], limit: 1e9) ?? 0), stack: clip(item["stack"]?.stringValue ?? "", 3000)))
         }
-        for item in (document["journeys"]?.arrayValue ?? []).prefix(maxJourneys) {
+        for item in (members.journeys?.arrayValue ?? []).prefix(maxJourneys) {
             if let journey = journey(item) { beacon.journeys.append(journey) } else { beacon.dropped.append("journey") }
         }
         return beacon
+    }
+
+    /// Reads one top-level member's value (exactly one value is consumed).
+    private static func member(
+        _ name: String, _ parser: inout JSONReader.Parser, into members: inout Members, _ beacon: inout RUMBeacon
+    ) throws {
+        switch name {
+        case "vitals" where !members.sawVitals && parser.atObject:
+            members.sawVitals = true
+            beacon.isPageView = true
+            try parser.forEachMember(depth: 1) { parser, vital in
+                let value = try parser.value(depth: 2)
+                guard let index = RUMBeacon.vitalIndex(vital) else { return }
+                if let checked = checked(value, limit: vital == "cls" ? maxCLS : maxMs) {
+                    beacon.vitalValues[index] = checked
+                } else {
+                    beacon.dropped.append(vital)
+                }
+            }
+        case "nav" where !members.sawNavigation && parser.atObject:
+            members.sawNavigation = true
+            beacon.isPageView = true
+            try parser.forEachMember(depth: 1) { parser, phase in
+                let value = try parser.value(depth: 2)
+                guard let index = RUMBeacon.navigationPhases.firstIndex(of: phase) else { return }
+                if let checked = checked(value, limit: maxMs) { beacon.navigationValues[index] = checked } else { beacon.dropped.append("nav.\(phase)") }
+            }
+        case "res" where !members.sawResources && parser.atObject:
+            members.sawResources = true
+            beacon.isPageView = true
+            try parser.forEachMember(depth: 1) { parser, type in
+                let value = try parser.value(depth: 2)
+                guard let index = RUMBeacon.resourceTypes.firstIndex(of: type) else { return }
+                guard let count = checked(value["n"], limit: 100_000), let bytes = checked(value["b"], limit: 1e11) else {
+                    beacon.dropped.append("res.\(type)")
+                    return
+                }
+                beacon.resourceValues[index] = RUMBeacon.Resource(count: count, transferBytes: bytes, decodedBytes: checked(value["d"], limit: 1e11))
+            }
+        default:
+            let value = try parser.value(depth: 1)
+            func keepFirst(_ slot: inout JSONValue?) { if slot == nil { slot = value } }
+            switch name {
+            case "vitals": members.sawVitals = true
+            case "nav": members.sawNavigation = true
+            case "res": members.sawResources = true
+            case "v": keepFirst(&members.version)
+            case "key": keepFirst(&members.key)
+            case "pv": keepFirst(&members.pageView)
+            case "sid": keepFirst(&members.session)
+            case "url": keepFirst(&members.url)
+            case "route": keepFirst(&members.route)
+            case "rel": keepFirst(&members.release)
+            case "vw": keepFirst(&members.viewport)
+            case "ct": keepFirst(&members.connection)
+            case "tbt": keepFirst(&members.tbt)
+            case "errors": keepFirst(&members.errors)
+            case "journeys": keepFirst(&members.journeys)
+            default: break
+            }
+        }
     }
 
     static func journey(_ item: JSONValue) -> RUMBeacon.Journey? {

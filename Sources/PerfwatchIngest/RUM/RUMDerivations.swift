@@ -34,28 +34,20 @@ public enum RUMDerivations {
                 output.points.add(series: Int32(slot), sample: Sample(timeMs: receivedMs, value: value))
             }
             add(RUMSeriesTemplate.pageViews, 1)
-            for (name, value) in beacon.vitals {
-                guard let v = RUMBeacon.vitalIndex(name) else { continue }
+            for (v, value) in beacon.vitalValues.enumerated() {
+                guard let value else { continue }
                 add(RUMSeriesTemplate.vital(v), value)
                 let (good, poor) = WebVitals.limits[v]
                 add(RUMSeriesTemplate.rating(v, value <= good ? 0 : value <= poor ? 1 : 2), 1)
             }
             if let tbt = beacon.totalBlockingTimeMs { add(RUMSeriesTemplate.totalBlockingTime, tbt) }
-            for (name, value) in beacon.navigation {
-                guard let phase = RUMBeacon.navigationPhases.firstIndex(of: name) else { continue }
-                add(RUMSeriesTemplate.navigation(phase), value)
+            for (phase, value) in beacon.navigationValues.enumerated() {
+                if let value { add(RUMSeriesTemplate.navigation(phase), value) }
             }
             // Every page view counts for every type (0 when none), so averages are per page view.
-            var bytes = [Double](repeating: 0, count: RUMBeacon.resourceTypes.count)
-            var counts = bytes
-            for (name, resource) in beacon.resources {
-                guard let type = RUMBeacon.resourceTypes.firstIndex(of: name) else { continue }
-                bytes[type] = resource.transferBytes
-                counts[type] = resource.count
-            }
-            for type in bytes.indices {
-                add(RUMSeriesTemplate.resourceBytes(type), bytes[type])
-                add(RUMSeriesTemplate.resourceCount(type), counts[type])
+            for (type, resource) in beacon.resourceValues.enumerated() {
+                add(RUMSeriesTemplate.resourceBytes(type), resource?.transferBytes ?? 0)
+                add(RUMSeriesTemplate.resourceCount(type), resource?.count ?? 0)
             }
         }
         let errorLabels = beacon.errors.isEmpty ? nil : base()
