@@ -15,23 +15,18 @@ public import PerfwatchStorage
 /// its deploy.
 public struct DeploymentDetector: Sendable {
     let engine: QueryEngine
-    let metrics: any MetricStore
     let deployments: any DeploymentStore
 
-    public init(engine: QueryEngine, metrics: any MetricStore, deployments: any DeploymentStore) {
+    public init(engine: QueryEngine, deployments: any DeploymentStore) {
         self.engine = engine
-        self.metrics = metrics
         self.deployments = deployments
     }
 
     /// The markers recorded by this call.
     @discardableResult
     public func detect(from: Int64, to: Int64, nowMs: Int64) async throws -> [Deployment] {
-        // The series list is read directly: write held-back span metrics first, or a version
-        // seen only in the last few seconds is not there yet.
-        try await metrics.flushDeferred()
         var present: [String: Set<String>] = [:]
-        for info in metrics.series(metric: "http.server.duration") {
+        for info in try await engine.series(of: "http.server.duration") {
             guard let version = info.key.labels["version"], !version.isEmpty else { continue }
             present[info.key.labels["service"] ?? "", default: []].insert(version)
         }

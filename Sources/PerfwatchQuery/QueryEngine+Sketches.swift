@@ -13,10 +13,7 @@ extension QueryEngine {
         _ metric: String, by groupBy: [String], filters: [TagFilter] = [], from: Int64, to: Int64, nowMs: Int64
     ) async throws -> [Labels: BinnedDistribution] {
         guard from <= to else { throw PerfwatchError(.badRequest, "from (\(from)) is after to (\(to))") }
-        try await store.flushDeferred()
-        let matching = store.series(metric: metric).filter { info in
-            info.kind == .distribution && filters.allSatisfy { $0.matches(info.key.labels) }
-        }
+        let matching = try await series(of: metric, filters: filters).filter { $0.kind == .distribution }
         guard !matching.isEmpty else { return [:] }
         let query = MetricQuery(metric: metric, stat: .count, from: from, to: to, groupBy: groupBy, filters: filters)
         let resolution = DistributionEvaluator.resolution(for: query, retention: store.retention, nowMs: nowMs)

@@ -24,6 +24,13 @@ public struct QueryEngine: Sendable {
         self.configuration = configuration
     }
 
+    /// The series of `metric` matching `filters`, with everything acknowledged visible: metrics
+    /// still held back by the store (span- and beacon-derived) are written first.
+    public func series(of metric: String, filters: [TagFilter] = []) async throws -> [SeriesInfo] {
+        try await store.flushDeferred()
+        return store.series(metric: metric).filter { info in filters.allSatisfy { $0.matches(info.key.labels) } }
+    }
+
     public func execute(_ query: MetricQuery, nowMs: Int64) async throws -> QueryResult {
         try await execute(query, stats: [query.stat], nowMs: nowMs)[0]
     }
@@ -35,8 +42,6 @@ public struct QueryEngine: Sendable {
         guard query.from <= query.to else {
             throw PerfwatchError(.badRequest, "from (\(query.from)) is after to (\(query.to))")
         }
-        // Everything acknowledged is visible: write span-derived metrics still held back.
-        try await store.flushDeferred()
         if let step = query.step {
             guard step > 0 else { throw PerfwatchError(.badRequest, "step must be positive") }
             let windows = (query.to - query.from) / step + 1
@@ -46,9 +51,7 @@ public struct QueryEngine: Sendable {
                     "step \(step) ms gives \(windows) points per series, more than \(configuration.maxPointsPerSeries); use a larger step")
             }
         }
-        let matching = store.series(metric: query.metric).filter { info in
-            query.filters.allSatisfy { $0.matches(info.key.labels) }
-        }
+        let matching = try await series(of: query.metric, filters: query.filters)
         var groups: [Labels: [SeriesInfo]] = [:]
         for info in matching { groups[info.key.labels.projected(onto: query.groupBy), default: []].append(info) }
         guard groups.count <= configuration.maxSeries else {

@@ -24,7 +24,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     let statements: @Sendable ([String]) async throws -> [String: String] = { try await store.statements(fingerprints: $0) }
     let regressions = ReleaseRegressionAnalyzer(
         engine: analysisEngine, deployments: store,
-        detector: DeploymentDetector(engine: analysisEngine, metrics: store, deployments: store), statements: statements)
+        detector: DeploymentDetector(engine: analysisEngine, deployments: store), statements: statements)
     let analysis = AnalysisService(
         analyzers: [
             NPlusOneAnalyzer(engine: analysisEngine, statements: statements),

@@ -37,7 +37,7 @@ struct AnalyzersTests {
                 NPlusOneAnalyzer(engine: engine, statements: statements), SlowQueryAnalyzer(engine: engine, statements: statements),
                 ReleaseRegressionAnalyzer(
                     engine: engine, deployments: store,
-                    detector: DeploymentDetector(engine: engine, metrics: store, deployments: store), statements: statements),
+                    detector: DeploymentDetector(engine: engine, deployments: store), statements: statements),
             ],
             store: store, logger: Logger(label: "test"))
     }

@@ -47,7 +47,7 @@ struct DeploymentRegressionTests {
         let engine = QueryEngine(store: store, configuration: .init(maxSeries: 100_000))
         let statements: @Sendable ([String]) async throws -> [String: String] = { try await store.statements(fingerprints: $0) }
         let regressions = ReleaseRegressionAnalyzer(
-            engine: engine, deployments: store, detector: DeploymentDetector(engine: engine, metrics: store, deployments: store),
+            engine: engine, deployments: store, detector: DeploymentDetector(engine: engine, deployments: store),
             statements: statements)
         let validator = OptimizationValidator(engine: engine, optimizations: store, issues: store)
         let analysis = AnalysisService(

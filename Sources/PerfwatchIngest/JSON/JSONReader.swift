@@ -262,34 +262,9 @@ public enum JSONReader {
         var atObject: Bool { position < bytes.count && bytes[position] == UInt8(ascii: "{") }
 
         mutating func object(depth: Int) throws -> JSONValue {
-            position += 1
-            skipWhitespace()
             var members: [(key: String, value: JSONValue)] = []
-            if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
-                position += 1
-                return .object(members)
-            }
-            while true {
-                skipWhitespace()
-                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a quoted key") }
-                let key = try string()
-                skipWhitespace()
-                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':' after a key") }
-                position += 1
-                skipWhitespace()
-                members.append((key, try value(depth: depth + 1)))
-                skipWhitespace()
-                guard position < bytes.count else { throw fail("unexpected end of input inside an object") }
-                if bytes[position] == UInt8(ascii: ",") {
-                    position += 1
-                    continue
-                }
-                if bytes[position] == UInt8(ascii: "}") {
-                    position += 1
-                    return .object(members)
-                }
-                throw fail("expected ',' or '}' in an object")
-            }
+            try forEachMember(depth: depth) { parser, key in members.append((key, try parser.value(depth: depth + 1))) }
+            return .object(members)
         }
     }
 }
