@@ -83,7 +83,9 @@ public struct QueryEngine: Sendable {
         query: MetricQuery, stats: [Stat], groups: [(labels: Labels, windows: [Window])], layout: WindowLayout,
         source: String, kind: MetricKind, unit: String, value: (Window, Stat, Double) -> Double?
     ) -> [QueryResult] {
-        let ordered = groups.sorted { $0.labels.canonical < $1.labels.canonical }
+        // Each group's canonical text once: built inside the comparator it was rebuilt at every
+        // comparison (7% of the server's CPU in a profile of a wide group-by during ingest).
+        let ordered = groups.map { (key: $0.labels.canonical, group: $0) }.sorted { $0.key < $1.key }.map(\.group)
         return stats.map { stat in
             var statQuery = query
             statQuery.stat = stat

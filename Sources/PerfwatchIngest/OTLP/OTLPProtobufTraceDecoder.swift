@@ -24,12 +24,21 @@ public struct OTLPProtobufTraceDecoder: Sendable {
     typealias Reader = ProtobufWireReader
     typealias Malformed = ProtobufWireReader.Malformed
 
+    // The "field N messages" loops below are written out on purpose: one shared
+    // `forEachMessage(field:_:)` taking a closure (2026-11-23) cost a quarter of the 24 h
+    // backlog ingest rate (spans per CPU-second 21–24k → 16k, measured twice each way).
+
     static func decodeRequest(_ raw: UnsafeRawBufferPointer) throws(Malformed) -> OTLPTraces {
         var reader = Reader(raw)
         var result = OTLPTraces()
         let builder = OTLPSpanBuilder()
-        try reader.forEachMessage(field: 1) { (resourceSpans) throws(Malformed) in
-            try decodeResourceSpans(&resourceSpans, builder: builder, into: &result)
+        while let tag = try reader.nextTag() {
+            if tag.field == 1, tag.wire == .lengthDelimited {
+                var resourceSpans = try reader.message()
+                try decodeResourceSpans(&resourceSpans, builder: builder, into: &result)
+            } else {
+                try reader.skip(tag.wire, field: tag.field)
+            }
         }
         return result
     }
@@ -43,14 +52,26 @@ public struct OTLPProtobufTraceDecoder: Sendable {
             switch (tag.field, tag.wire) {
             case (1, .lengthDelimited):
                 var message = try reader.message()
-                try message.forEachMessage(field: 1) { (keyValue) throws(Malformed) in try addKeyValue(&keyValue, to: &resource) }
+                while let inner = try message.nextTag() {
+                    if inner.field == 1, inner.wire == .lengthDelimited {
+                        var keyValue = try message.message()
+                        try addKeyValue(&keyValue, to: &resource)
+                    } else {
+                        try message.skip(inner.wire, field: inner.field)
+                    }
+                }
             case (2, .lengthDelimited): scopes.append(try reader.message())
             default: try reader.skip(tag.wire, field: tag.field)
             }
         }
         let service = OTLPSpanBuilder.service(from: resource)
         for var scope in scopes {
-            try scope.forEachMessage(field: 2) { (spanReader) throws(Malformed) in
+            while let tag = try scope.nextTag() {
+                guard tag.field == 2, tag.wire == .lengthDelimited else {
+                    try scope.skip(tag.wire, field: tag.field)
+                    continue
+                }
+                var spanReader = try scope.message()
                 let fields = try decodeSpan(&spanReader)
                 switch builder.build(fields, service: service, resource: resource) {
                 case .success(let span): result.spans.append(span)
@@ -140,12 +161,26 @@ public struct OTLPProtobufTraceDecoder: Sendable {
             case (5, .lengthDelimited):
                 var array = try reader.message()
                 var elements: [String] = []
-                try array.forEachMessage(field: 1) { (element) throws(Malformed) in elements.append(try self.text(ofAnyValue: &element)) }
+                while let inner = try array.nextTag() {
+                    if inner.field == 1, inner.wire == .lengthDelimited {
+                        var element = try array.message()
+                        elements.append(try self.text(ofAnyValue: &element))
+                    } else {
+                        try array.skip(inner.wire, field: inner.field)
+                    }
+                }
                 text = OTLPSpanBuilder.text(ofArray: elements)
             case (6, .lengthDelimited):
                 var list = try reader.message()
                 var map: [String: String] = [:]
-                try list.forEachMessage(field: 1) { (keyValue) throws(Malformed) in try addKeyValue(&keyValue, to: &map) }
+                while let inner = try list.nextTag() {
+                    if inner.field == 1, inner.wire == .lengthDelimited {
+                        var keyValue = try list.message()
+                        try addKeyValue(&keyValue, to: &map)
+                    } else {
+                        try list.skip(inner.wire, field: inner.field)
+                    }
+                }
                 text = OTLPSpanBuilder.text(ofMap: map)
             case (7, .lengthDelimited): text = Data(try reader.bytesField()).base64EncodedString()
             default: try reader.skip(tag.wire, field: tag.field)

@@ -89,19 +89,6 @@ struct ProtobufWireReader {
 
     /// Skips a field of any valid wire type (unknown fields, or known ones sent with another
     /// wire type, which protobuf parsers keep as unknown).
-    /// Reads the rest of this message, handing each length-delimited field `field` to `body`
-    /// as a sub-message and skipping every other field: the shape of OTLP's repeated messages.
-    mutating func forEachMessage(field: UInt64, _ body: (inout ProtobufWireReader) throws(Malformed) -> Void) throws(Malformed) {
-        while let tag = try nextTag() {
-            if tag.field == field, tag.wire == .lengthDelimited {
-                var inner = try message()
-                try body(&inner)
-            } else {
-                try skip(tag.wire, field: tag.field)
-            }
-        }
-    }
-
     mutating func skip(_ wire: WireType, field: UInt64) throws(Malformed) {
         switch wire {
         case .varint: _ = try varint()
