@@ -42,6 +42,8 @@ public struct PointBatch: Sendable {
     /// batches built on one shared array (`init(sharedSeries:)`) map their series once. The
     /// array is kept with its mapping, so its storage (the key) cannot be freed and reused.
     private var mappings: [UInt: (series: [Series], mapped: [Int32])] = [:]
+    /// Built by `init(sharedSeries:)`: only such batches are worth remembering a mapping for.
+    private var sharesSeries = false
 
     public init() {}
 
@@ -50,6 +52,7 @@ public struct PointBatch: Sendable {
     /// series a batch has values for.
     public init(sharedSeries series: [Series]) {
         self.series = series
+        sharesSeries = true
     }
 
     public init(_ points: [MetricPoint]) {
@@ -124,7 +127,7 @@ public struct PointBatch: Sendable {
     /// Appends another batch's entries onto this batch's equal series (adding the others):
     /// many commits' or beacons' points become one batch with each series once.
     public mutating func appendDeduplicating(_ other: PointBatch) {
-        let storage = other.series.withUnsafeBufferPointer { $0.baseAddress.map { UInt(bitPattern: $0) } }
+        let storage = other.sharesSeries ? other.series.withUnsafeBufferPointer { $0.baseAddress.map { UInt(bitPattern: $0) } } : nil
         var mapped: [Int32]
         if let storage, let known = mappings[storage], known.series.count == other.series.count {
             mapped = known.mapped
