@@ -65,11 +65,6 @@ public struct PointBatch: Sendable {
 
     public mutating func reserveCapacity(entries count: Int) { entries.reserveCapacity(count) }
 
-    public mutating func reserveCapacity(series seriesCount: Int, entries entryCount: Int) {
-        series.reserveCapacity(seriesCount)
-        entries.reserveCapacity(entryCount)
-    }
-
     /// Adds a series without looking for an equal one (the caller dedupes) and returns its index.
     public mutating func addSeries(_ series: Series) -> Int32 {
         self.series.append(series)

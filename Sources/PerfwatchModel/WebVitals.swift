@@ -19,12 +19,18 @@ public enum WebVitals {
     ]
     /// `thresholds` in `names` order, for per-point code that should not hash a name.
     public static let limits: [(good: Double, poor: Double)] = names.map { thresholds[$0]! }
+    public static let ratings = ["good", "needs-improvement", "poor"]
     public static let weights: [String: Double] = ["lcp": 0.30, "inp": 0.30, "cls": 0.25, "fcp": 0.10, "ttfb": 0.05]
 
     public static func rating(_ vital: String, _ value: Double) -> String {
-        guard let limits = thresholds[vital] else { return "unknown" }
-        if value <= limits.good { return "good" }
-        return value <= limits.poor ? "needs-improvement" : "poor"
+        guard let index = names.firstIndex(of: vital) else { return "unknown" }
+        return ratings[ratingIndex(index, value)]
+    }
+
+    /// Position in `ratings` of `value` for the vital at position `vital` in `names`.
+    public static func ratingIndex(_ vital: Int, _ value: Double) -> Int {
+        let (good, poor) = limits[vital]
+        return value <= good ? 0 : value <= poor ? 1 : 2
     }
 
     /// 0…1 for one vital's value: 0.9 at the good threshold, 0.5 at the poor one.

@@ -35,6 +35,8 @@ public actor IngestPipeline: Service {
 
     private struct Pending {
         let payload: IngestPayload
+        /// `payload.weight`, computed once at submit.
+        let weight: Int
         let completion: Completion
     }
 
@@ -89,13 +91,14 @@ public actor IngestPipeline: Service {
     /// (shutting down, queue full). `completion` runs on the committing task: keep it short.
     public nonisolated func submit(_ payload: IngestPayload, completion: @escaping Completion) {
         guard !payload.isEmpty else { return completion(.success(Receipt(stored: 0, kindConflicts: []))) }
+        let weight = payload.weight
         let refusal: PerfwatchError? = inbox.withLock { inbox in
             guard !inbox.isShutDown else { return PerfwatchError(.unavailable, "server is shutting down") }
-            guard inbox.queuedPoints + payload.weight <= configuration.maxQueuedPoints || inbox.queuedPoints == 0 else {
+            guard inbox.queuedPoints + weight <= configuration.maxQueuedPoints || inbox.queuedPoints == 0 else {
                 return PerfwatchError(.overloaded, "ingest queue is full (\(inbox.queuedPoints) points waiting); retry shortly")
             }
-            inbox.pending.append(Pending(payload: payload, completion: completion))
-            inbox.queuedPoints += payload.weight
+            inbox.pending.append(Pending(payload: payload, weight: weight, completion: completion))
+            inbox.queuedPoints += weight
             statistics.setQueueDepth(inbox.queuedPoints)
             return nil
         }
@@ -171,8 +174,8 @@ public actor IngestPipeline: Service {
                 var count = 0
                 var taken = 0
                 for next in inbox.pending {
-                    guard taken == 0 || count + next.payload.weight <= configuration.maxPointsPerCommit else { break }
-                    count += next.payload.weight
+                    guard taken == 0 || count + next.weight <= configuration.maxPointsPerCommit else { break }
+                    count += next.weight
                     taken += 1
                 }
                 let batch = Array(inbox.pending.prefix(taken))

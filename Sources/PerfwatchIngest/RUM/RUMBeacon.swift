@@ -33,18 +33,6 @@ public struct RUMBeacon: Sendable {
     public static let navigationPhases = ["dns", "connect", "tls", "request", "response", "dom", "load"]
     public static let resourceTypes = ["script", "stylesheet", "image", "font", "other"]
 
-    /// Position in `vitalNames`, without hashing.
-    public static func vitalIndex(_ name: String) -> Int? {
-        switch name {
-        case "lcp": 0
-        case "inp": 1
-        case "cls": 2
-        case "fcp": 3
-        case "ttfb": 4
-        default: nil
-        }
-    }
-
     public var key: String
     public var pageViewID: String
     public var sessionID: String

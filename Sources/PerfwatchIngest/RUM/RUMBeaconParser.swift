@@ -22,7 +22,7 @@ public enum RUMBeaconParser {
         // One pass over the bytes: syntax errors come first (the whole document is read), then
         // missing or wrong fields, in the order below.
         var members = Members()
-        var measured = RUMBeacon(key: "", pageViewID: "", sessionID: "", url: "", route: nil, release: "", viewportWidth: nil, connection: "")
+        var beacon = RUMBeacon(key: "", pageViewID: "", sessionID: "", url: "", route: nil, release: "", viewportWidth: nil, connection: "")
         var parser = JSONReader.Parser(bytes: body)
         var notAnObject: JSONValue?
         do {
@@ -30,7 +30,7 @@ public enum RUMBeaconParser {
             guard parser.position < body.count else { throw parser.fail("unexpected end of input, expected a value") }
             if parser.atObject {
                 try parser.forEachMember(depth: 0) { parser, name in
-                    try member(name, &parser, into: &members, &measured)
+                    try member(name, &parser, into: &members, &beacon)
                 }
             } else {
                 notAnObject = try parser.value(depth: 0)
@@ -50,7 +50,6 @@ public enum RUMBeaconParser {
             }
             return clip(text, limit)
         }
-        var beacon = measured
         beacon.key = try required(members.key, "key", limit: 200)
         beacon.pageViewID = try required(members.pageView, "pv", limit: 64)
         beacon.sessionID = clip(members.session?.stringValue ?? "", 64)
@@ -88,23 +87,13 @@ public enum RUMBeaconParser {
         case "vitals" where !members.sawVitals && parser.atObject:
             members.sawVitals = true
             beacon.isPageView = true
-            try parser.forEachMember(depth: 1) { parser, vital in
-                let value = try parser.value(depth: 2)
-                guard let index = RUMBeacon.vitalIndex(vital) else { return }
-                if let checked = checked(value, limit: vital == "cls" ? maxCLS : maxMs) {
-                    beacon.vitalValues[index] = checked
-                } else {
-                    beacon.dropped.append(vital)
-                }
+            try measures(&parser, named: RUMBeacon.vitalNames, droppedAs: "", into: &beacon.vitalValues, &beacon.dropped) {
+                $0 == "cls" ? maxCLS : maxMs
             }
         case "nav" where !members.sawNavigation && parser.atObject:
             members.sawNavigation = true
             beacon.isPageView = true
-            try parser.forEachMember(depth: 1) { parser, phase in
-                let value = try parser.value(depth: 2)
-                guard let index = RUMBeacon.navigationPhases.firstIndex(of: phase) else { return }
-                if let checked = checked(value, limit: maxMs) { beacon.navigationValues[index] = checked } else { beacon.dropped.append("nav.\(phase)") }
-            }
+            try measures(&parser, named: RUMBeacon.navigationPhases, droppedAs: "nav.", into: &beacon.navigationValues, &beacon.dropped) { _ in maxMs }
         case "res" where !members.sawResources && parser.atObject:
             members.sawResources = true
             beacon.isPageView = true
@@ -156,6 +145,19 @@ public enum RUMBeaconParser {
         return RUMBeacon.Journey(
             id: clip(id, 100), type: clip(type, 64), targetMs: checked(item["target"], limit: 24 * maxMs),
             startMs: Int64(start), endMs: end, state: state, reason: clip(item["reason"]?.stringValue ?? "", 200), steps: steps)
+    }
+
+    /// Reads an object of numbers into `values` by their position in `names` (other names are
+    /// skipped); a value outside `0...limit(name)` is dropped and named `prefix + name`.
+    private static func measures(
+        _ parser: inout JSONReader.Parser, named names: [String], droppedAs prefix: String, into values: inout [Double?],
+        _ dropped: inout [String], limit: (String) -> Double
+    ) throws {
+        try parser.forEachMember(depth: 1) { parser, name in
+            let value = try parser.value(depth: 2)
+            guard let index = names.firstIndex(of: name) else { return }
+            if let checked = checked(value, limit: limit(name)) { values[index] = checked } else { dropped.append(prefix + name) }
+        }
     }
 
     /// `text` cut to `limit` characters. Most values are far shorter: counting their UTF-8

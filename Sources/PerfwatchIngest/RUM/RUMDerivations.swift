@@ -37,8 +37,7 @@ public enum RUMDerivations {
             for (v, value) in beacon.vitalValues.enumerated() {
                 guard let value else { continue }
                 add(RUMSeriesTemplate.vital(v), value)
-                let (good, poor) = WebVitals.limits[v]
-                add(RUMSeriesTemplate.rating(v, value <= good ? 0 : value <= poor ? 1 : 2), 1)
+                add(RUMSeriesTemplate.rating(v, WebVitals.ratingIndex(v, value)), 1)
             }
             if let tbt = beacon.totalBlockingTimeMs { add(RUMSeriesTemplate.totalBlockingTime, tbt) }
             for (phase, value) in beacon.navigationValues.enumerated() {

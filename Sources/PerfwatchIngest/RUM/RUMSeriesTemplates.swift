@@ -11,7 +11,6 @@ struct RUMSeriesTemplate: Sendable {
     /// instead of hashing names in dictionaries (another profile, same day).
     let series: [PointBatch.Series]
 
-    static let ratings = ["good", "needs-improvement", "poor"]
     static let pageViews = 0
     /// A vital's distribution (`RUMBeacon.vitalNames` position `v`); its ratings counters follow it.
     static func vital(_ v: Int) -> Int { 1 + v * 4 }
@@ -33,7 +32,7 @@ struct RUMSeriesTemplate: Sendable {
         all.append(series("rum.page_views", .counter))
         for vital in RUMBeacon.vitalNames {
             all.append(series("rum.\(vital)", .distribution, unit: vital == "cls" ? "" : "ms"))
-            for rating in Self.ratings { all.append(series("rum.vital.ratings", .counter, [("vital", vital), ("rating", rating)])) }
+            for rating in WebVitals.ratings { all.append(series("rum.vital.ratings", .counter, [("vital", vital), ("rating", rating)])) }
         }
         all.append(series("rum.tbt", .distribution, unit: "ms"))
         for phase in RUMBeacon.navigationPhases { all.append(series("rum.nav.duration", .distribution, unit: "ms", [("phase", phase)])) }

@@ -104,10 +104,6 @@ final class BeaconFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
-        context.fireChannelReadComplete()
-    }
-
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         // The server is shutting down: the connection handler closes connections it believes
         // idle. It never saw this beacon, so it learns of the quiesce once the beacon is answered.

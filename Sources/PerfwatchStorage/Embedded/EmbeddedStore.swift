@@ -301,18 +301,20 @@ public final class EmbeddedStore: MetricStore, SpanStore {
         var kindsByMetric: [String: MetricKind] = [:]
         let insertSeries = try db.cachedStatement(
             sql: "INSERT INTO series (metric, labels, kind, temporality, unit, created_ms) VALUES (?, ?, ?, ?, ?, ?)")
-        // Known series resolved under one lock for the whole batch (a beacon commit holds
-        // thousands of series entries; locking per entry showed in profiles).
-        let known = state.withLock { state in
-            batch.series.map { candidate in
-                (state.seriesByKey[candidate.key], state.seriesByMetric[candidate.key.metric]?.first?.kind)
-            }
-        }
         // Only series with values are created: batches built on a shared series array
         // (`PointBatch(sharedSeries:)`, a page view's template) carry unused ones.
         var used = [Bool](repeating: false, count: batch.series.count)
         for entry in batch.entries { used[Int(entry.series)] = true }
         for entry in batch.sketchEntries { used[Int(entry.series)] = true }
+        // Known series resolved under one lock for the whole batch (a beacon commit holds
+        // thousands of series entries; locking per entry showed in profiles).
+        let known = state.withLock { state in
+            batch.series.indices.map { position -> (SeriesInfo?, MetricKind?) in
+                guard used[position] else { return (nil, nil) }
+                let key = batch.series[position].key
+                return (state.seriesByKey[key], state.seriesByMetric[key.metric]?.first?.kind)
+            }
+        }
         for (position, candidate) in batch.series.enumerated() {
             guard used[position] else {
                 resolvedIDs.append(nil)
