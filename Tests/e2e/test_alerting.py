@@ -86,7 +86,9 @@ RULES = """groups:
         labels: {severity: critical}
         annotations: {summary: "p95 of {{ $labels.route }} is {{ $value | ms }} (threshold {{ $threshold | ms }})"}
       - alert: SearchSlow
-        query: {metric: e2e.search.duration, stat: p95, window: 3s}
+        # A window longer than the 3 s escalation: with 3 s the one slow point left the window
+        # about when escalation came due, and a loaded machine resolved the alert first.
+        query: {metric: e2e.search.duration, stat: p95, window: 30s}
         op: ">"
         threshold: 500
         labels: {severity: critical}
