@@ -75,8 +75,10 @@ struct OTLPRoutes {
         var encoding = Encoding.json
         do {
             encoding = try Self.encoding(of: request)
-            let bytes = try await request.bodyBytes(limit: components.configuration.maxBodyBytes)
-            return try await body(bytes, encoding)
+            let decided = encoding
+            return try await request.admittedBody(limit: components.configuration.maxBodyBytes, admission: components.admission) {
+                try await body($0, decided)
+            }
         } catch let error as PerfwatchError {
             return Self.status(for: error, encoding: encoding)
         } catch {
