@@ -1,3 +1,4 @@
+import Foundation
 public import Hummingbird
 import HummingbirdCore
 public import Logging
@@ -45,7 +46,9 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
         rumKeys: try RUMKeys.load(configuration: configuration),
         rumLimiter: ClientRateLimiter(ratePerSecond: configuration.rum.ratePerSecond, burst: configuration.rum.burst), pipeline: pipeline,
         admission: IngestAdmission(
-            pipeline: pipeline, maxBodyBytesInFlight: max(configuration.maxIngestBytesInFlight, configuration.maxBodyBytes), statistics: statistics),
+            pipeline: pipeline, maxBodyBytesInFlight: max(configuration.maxIngestBytesInFlight, configuration.maxBodyBytes),
+            maxPreparing: configuration.maxIngestParsing
+                ?? IngestAdmission.defaultMaxPreparing(cores: ProcessInfo.processInfo.activeProcessorCount), statistics: statistics),
         queryEngine: QueryEngine(store: store, configuration: .init(maxSeries: configuration.maxSeriesPerQuery)),
         tableEngine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
         statistics: statistics, broadcaster: broadcaster, jsonParser: JSONMetricsParser(limits: limits),

@@ -27,21 +27,56 @@ struct IngestAdmissionTests {
     @Test("bodies in flight beyond the cap are refused with overloaded; a lone request always gets in")
     func bytesInFlight() async throws {
         try await withStalledPipeline(maxQueuedPoints: 1_000) { pipeline, statistics in
-            let admission = IngestAdmission(pipeline: pipeline, maxBodyBytesInFlight: 100, statistics: statistics)
-            let seen = try await admission.admit(bytes: 60) {
+            let admission = IngestAdmission(pipeline: pipeline, maxBodyBytesInFlight: 100, maxPreparing: 10, statistics: statistics)
+            let seen = try await admission.admit(bytes: 60) { _ in
                 do {
-                    try await admission.admit(bytes: 60) {}
+                    try await admission.admit(bytes: 60) { _ in }
                     Issue.record("a second 60-byte body was admitted past a 100-byte cap")
                 } catch let error as PerfwatchError {
                     #expect(error.code == .overloaded)
                     #expect(error.message.contains("in flight"))
                 }
-                try await admission.admit(bytes: 40) {}  // fits beside the first
+                try await admission.admit(bytes: 40) { _ in }  // fits beside the first
                 return admission.bytesInFlight
             }
             #expect(seen == 60)
             #expect(admission.bytesInFlight == 0)
-            try await admission.admit(bytes: 5_000) {}  // alone: admitted whatever its size
+            try await admission.admit(bytes: 5_000) { _ in }  // alone: admitted whatever its size
+            #expect(statistics.snapshot.overloadRefusals == 1)
+        }
+    }
+
+    @Test("past the parsing cap requests wait in a short line, get slots in turn, and beyond the line are refused")
+    func preparing() async throws {
+        try await withStalledPipeline(maxQueuedPoints: 1_000) { pipeline, statistics in
+            let admission = IngestAdmission(pipeline: pipeline, maxBodyBytesInFlight: 1 << 20, maxPreparing: 1, statistics: statistics)
+            #expect(admission.maxWaiting == 8)
+            let (parsed, firstParsed) = AsyncStream.makeStream(of: Void.self)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                try await admission.admit(bytes: 10) { pass in
+                    for _ in 0..<admission.maxWaiting {
+                        group.addTask { () async throws -> Void in try await admission.admit(bytes: 10) { _ in _ = firstParsed.yield() } }
+                    }
+                    // Let the waiters line up, then one too many is refused at once.
+                    while admission.bytesInFlight < 10 * (1 + admission.maxWaiting) { await Task.yield() }
+                    do {
+                        try await admission.admit(bytes: 10) { _ in }
+                        Issue.record("a request was admitted past a full line")
+                    } catch let error as PerfwatchError {
+                        #expect(error.code == .overloaded)
+                        #expect(error.message.contains("being parsed"))
+                    }
+                    pass.prepared()
+                    pass.prepared()  // twice: one slot given back, not two
+                }
+                try await group.waitForAll()
+            }
+            firstParsed.finish()
+            var count = 0
+            for await _ in parsed { count += 1 }
+            #expect(count == admission.maxWaiting)
+            #expect(admission.preparing == 0)
+            #expect(admission.bytesInFlight == 0)
             #expect(statistics.snapshot.overloadRefusals == 1)
         }
     }
@@ -49,12 +84,12 @@ struct IngestAdmissionTests {
     @Test("a queue over half full refuses new ingest at once; the bytes reserved are given back")
     func queueHalfFull() async throws {
         try await withStalledPipeline(maxQueuedPoints: 10) { pipeline, statistics in
-            let admission = IngestAdmission(pipeline: pipeline, maxBodyBytesInFlight: 1 << 20, statistics: statistics)
+            let admission = IngestAdmission(pipeline: pipeline, maxBodyBytesInFlight: 1 << 20, maxPreparing: 10, statistics: statistics)
             let items = (0..<6).map { #"{"name":"a.b","kind":"gauge","value":\#($0)}"# }.joined(separator: ",")
             let batch = try JSONMetricsParser().parse(Array(#"{"metrics":[\#(items)]}"#.utf8), nowMs: TimeParsing.nowMs())
             pipeline.submit(IngestPayload(points: batch.points)) { _ in }
             #expect(pipeline.isOverloaded)
-            await #expect(throws: PerfwatchError.self) { try await admission.admit(bytes: 10) {} }
+            await #expect(throws: PerfwatchError.self) { try await admission.admit(bytes: 10) { _ in } }
             #expect(admission.bytesInFlight == 0)
             #expect(statistics.snapshot.overloadRefusals == 1)
         }

@@ -13,7 +13,7 @@ extension ServerConfiguration {
     ///   fsync: true
     ///   retention: {raw: 2d, minute: 30d, hour: 400d, spans: 7d}
     /// limits: {max_body_bytes: 10485760, max_series_per_query: 1000, max_queued_points: 500000,
-    ///          max_ingest_bytes_in_flight: 33554432}
+    ///          max_ingest_bytes_in_flight: 33554432, max_ingest_parsing: 1}
     /// http: {header_timeout: 10s, body_timeout: 30s, idle_timeout: 60s, max_connections: 10000}
     /// host_metrics: {interval: 10s}
     /// auth:
@@ -60,7 +60,7 @@ extension ServerConfiguration {
             }
         }
         if let limits = try Self.section(root, "limits") {
-            try Self.checkKeys(limits, allowed: ["max_body_bytes", "max_series_per_query", "max_queued_points", "max_ingest_bytes_in_flight"],
+            try Self.checkKeys(limits, allowed: ["max_body_bytes", "max_series_per_query", "max_queued_points", "max_ingest_bytes_in_flight", "max_ingest_parsing"],
                 at: "limits.")
             if let value = limits["max_body_bytes"] { maxBodyBytes = try Self.int(value, "limits.max_body_bytes") }
             if let value = limits["max_series_per_query"] { maxSeriesPerQuery = try Self.int(value, "limits.max_series_per_query") }
@@ -68,6 +68,7 @@ extension ServerConfiguration {
             if let value = limits["max_ingest_bytes_in_flight"] {
                 maxIngestBytesInFlight = try Self.int(value, "limits.max_ingest_bytes_in_flight")
             }
+            if let value = limits["max_ingest_parsing"] { maxIngestParsing = try Self.int(value, "limits.max_ingest_parsing") }
         }
         if let section = try Self.section(root, "http") {
             try Self.checkKeys(section, allowed: ["header_timeout", "body_timeout", "idle_timeout", "max_connections"], at: "http.")

@@ -28,6 +28,9 @@ public struct ServerConfiguration: Sendable {
     /// Ingest bodies being read, parsed or committed at once; past it ingest is answered 503
     /// + `Retry-After` before the body is read. With the queue this bounds ingest memory.
     public var maxIngestBytesInFlight = 32 * 1024 * 1024
+    /// Ingest requests read and parsed at once; past it ingest is answered 503 at once.
+    /// nil: one fewer than the cores (at least one), so queries keep a thread.
+    public var maxIngestParsing: Int?
     /// Seconds between host/self metric samples; 0 disables them.
     public var hostMetricsIntervalSeconds = 10.0
     /// Seconds between retention passes.
@@ -65,6 +68,7 @@ public struct ServerConfiguration: Sendable {
             throw ConfigurationError("http.max_connections must be positive")
         }
         guard maxQueuedPoints > 0 else { throw ConfigurationError("limits.max_queued_points must be positive") }
+        if let maxIngestParsing, maxIngestParsing <= 0 { throw ConfigurationError("limits.max_ingest_parsing must be positive") }
         guard maxIngestBytesInFlight > 0 else { throw ConfigurationError("limits.max_ingest_bytes_in_flight must be positive") }
         guard maxSeriesPerQuery > 0 else { throw ConfigurationError("limits.max_series_per_query must be positive") }
         if !isLoopback && apiKeys.isEmpty {

@@ -12,6 +12,7 @@ import PerfwatchModel
 /// - Methods: a request with a method the server has no use for (CONNECT, TRACE, …) is
 ///   answered 405 + `Allow` here and the connection closed: NIO treats CONNECT as a switch
 ///   to a tunnel and stops decoding, so through the router it was never answered.
+/// - Health: `GET /healthz` is answered here (see `answerHealth`).
 /// - HEAD: handed on as GET, so every GET route answers HEAD with the same status and
 ///   headers; the body parts of its answer are dropped here (NIO's encoder would fail them).
 /// - Early answers: a response written before its request's body was read (413, 401,
@@ -41,6 +42,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var pendingRefusal: HTTPRequestHead?
     /// Nothing more is handed on: the connection is being closed.
     private var closing = false
+    /// The request being read was answered here (`/healthz`): its parts are not handed on.
+    private var answeredHere = false
 
     init(limits: ConnectionDeadlines.Limits, logger: Logger) {
         deadlines = ConnectionDeadlines(limits: limits, now: Self.now())
@@ -88,15 +91,23 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 return reschedule(context: context)
             }
             let isHead = head.method == .HEAD
+            if (isHead || head.method == .GET) && head.uri == "/healthz" && deadlines.unanswered == 1 {
+                return answerHealth(head, context: context)
+            }
             if isHead { head.method = .GET }
             headRequests.append(isHead)
             reschedule(context: context)
             context.fireChannelRead(wrapInboundOut(.head(head)))
         case .body:
+            if answeredHere { return }
             context.fireChannelRead(data)
         case .end:
             deadlines.endReceived()
             reschedule(context: context)
+            if answeredHere {
+                answeredHere = false
+                return
+            }
             context.fireChannelRead(data)
         }
     }
@@ -153,6 +164,28 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     // MARK: answers and closing
+
+    /// `GET /healthz` is answered on the event loop: a liveness probe must not wait behind
+    /// ingest parsing for a thread of the cooperative pool (under 5x overload it waited
+    /// seconds there). The route stays for in-process tests; the answer is the same.
+    private func answerHealth(_ request: HTTPRequestHead, context: ChannelHandlerContext) {
+        answeredHere = true
+        let body = context.channel.allocator.buffer(staticString: "{\"status\":\"ok\"}")
+        var headers = HTTPHeaders([
+            ("Content-Type", "application/json"), ("Content-Length", String(body.readableBytes)), ("Server", "perfwatch"),
+        ])
+        if !request.isKeepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: .ok, headers: headers))), promise: nil)
+        // NIO's encoder frames an answer to HEAD without a body.
+        if request.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        deadlines.responseEnded(now: Self.now())
+        if request.isKeepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            writeThenLinger(wrapOutboundOut(.end(nil)), promise: nil, context: context)
+        }
+        reschedule(context: context)
+    }
 
     private func writeRefusal(_ request: HTTPRequestHead, context: ChannelHandlerContext) {
         let error = PerfwatchError(

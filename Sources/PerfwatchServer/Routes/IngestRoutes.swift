@@ -23,9 +23,10 @@ struct IngestRoutes {
         }
         let (batch, receipt) = try await request.admittedBody(
             limit: components.configuration.maxBodyBytes, admission: components.admission
-        ) { body in
+        ) { body, pass in
             let batch = try components.jsonParser.parse(body, nowMs: TimeParsing.nowMs())
             components.statistics.recordRejections(batch.rejections.map(\.reason))
+            pass.prepared()
             return (batch, try await components.pipeline.submit(batch.points))
         }
         var rejections = batch.rejections
@@ -59,7 +60,7 @@ struct IngestRoutes {
         var request = request
         let (parsed, receipt) = try await request.admittedBody(
             limit: components.configuration.maxBodyBytes, admission: components.admission
-        ) { body in
+        ) { body, pass in
             let parsed: PrometheusTextParser.Result
             do {
                 parsed = try components.prometheusParser.parse(body, nowMs: TimeParsing.nowMs())
@@ -67,6 +68,7 @@ struct IngestRoutes {
                 components.statistics.recordRejections(["prometheus_bad_line"])
                 throw error
             }
+            pass.prepared()
             return (parsed, try await components.pipeline.submit(parsed.points))
         }
         var json = JSONText()
