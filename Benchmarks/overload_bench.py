@@ -7,7 +7,8 @@ while 500 connections trickle their headers (issue 13, "Build" item 6 and slowlo
 
 Overload: first measures capacity (accepted points/s with a few clients sending JSON
 batches back to back), then offers ~5x that from many paced clients for --seconds while
-one thread probes /healthz every 50 ms and another runs a percentile query every second.
+one process probes /healthz every 50 ms and runs a percentile query every second (its own
+process, so the load threads do not delay its clock).
 Prints the answer mix (2xx/429/503/other), whether every refusal had Retry-After, answer
 latency (avg/max), points accepted per second against capacity, the server's peak RSS
 (VmHWM), /healthz latency (max, p99) and query latency (max).
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -180,6 +182,26 @@ def probe(url: str, every: float, stop: threading.Event, out: list[float], failu
         stop.wait(every)
 
 
+def probes(health_url: str, query_url: str, stop, results) -> None:
+    """Runs in its own process, so the load threads' GIL does not delay the probes' clocks."""
+    stop_thread = threading.Event()
+    health: list[float] = []
+    health_failures: list[str] = []
+    query: list[float] = []
+    query_failures: list[str] = []
+    threads = [
+        threading.Thread(target=probe, args=(health_url, 0.05, stop_thread, health, health_failures)),
+        threading.Thread(target=probe, args=(query_url, 1.0, stop_thread, query, query_failures)),
+    ]
+    for t in threads:
+        t.start()
+    stop.wait()
+    stop_thread.set()
+    for t in threads:
+        t.join()
+    results.put((health, health_failures, query, query_failures))
+
+
 def overload(args, binary: str) -> None:
     server = Server(binary, args.config)
     try:
@@ -191,18 +213,11 @@ def overload(args, binary: str) -> None:
         log(f"offering 5x: {offered_rps:.1f} requests/s ({5 * cap:,.0f} points/s) from {args.clients} clients for {args.seconds:.0f} s")
         rss_before = vm_kb(server.proc.pid, "VmRSS")
         tally = Tally()
-        stop = threading.Event()
-        health: list[float] = []
-        health_failures: list[str] = []
-        query: list[float] = []
-        query_failures: list[str] = []
         query_url = server.url + "/api/v1/query?metric=overload.duration&stat=p95&from=-5m&to=now"
-        probes = [
-            threading.Thread(target=probe, args=(server.url + "/healthz", 0.05, stop, health, health_failures)),
-            threading.Thread(target=probe, args=(query_url, 1.0, stop, query, query_failures)),
-        ]
-        for t in probes:
-            t.start()
+        stop = multiprocessing.Event()
+        results = multiprocessing.Queue()
+        prober = multiprocessing.Process(target=probes, args=(server.url + "/healthz", query_url, stop, results))
+        prober.start()
         interval = args.clients / offered_rps
         end = time.monotonic() + args.seconds
 
@@ -228,14 +243,15 @@ def overload(args, binary: str) -> None:
             t.join()
         elapsed = time.monotonic() - started
         stop.set()
-        for t in probes:
-            t.join()
+        health, health_failures, query, query_failures = results.get(timeout=120)
+        prober.join()
         peak = vm_kb(server.proc.pid, "VmHWM")
         rss_after = vm_kb(server.proc.pid, "VmRSS")
         rate = tally.accepted / elapsed
         refusals = tally.mix.get("429", 0) + tally.mix.get("503", 0)
         log("")
         log("== overload ==")
+        log(f"offered: {len(tally.latencies) / elapsed:.1f} requests/s (asked {offered_rps:.1f})")
         log(f"answers: {dict(sorted(tally.mix.items()))} in {elapsed:.1f} s")
         log(f"Retry-After on refusals: {refusals - tally.refusals_without_retry_after} of {refusals}")
         log(f"answer latency: avg {statistics.mean(tally.latencies) * 1000:.0f} ms, max {max(tally.latencies) * 1000:.0f} ms")

@@ -147,6 +147,22 @@ def test_over_limit_body_is_answered_413_and_closed_quickly(srv, path, close):
     assert srv.get("/healthz").status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/api/v1/metrics", "/api/v1/alert-rules"])
+def test_over_limit_chunked_body_is_answered_413_and_closed_quickly(srv, path):
+    # No declared length: the limit is found while reading, then the rest is drained.
+    def chunks():
+        for _ in range(320):
+            yield b"x" * 65536
+
+    started = time.monotonic()
+    r = requests.post(srv.url + path, data=chunks(), headers={"Content-Type": "application/json", "Connection": "close"}, timeout=10)
+    elapsed = time.monotonic() - started
+    assert r.status_code == 413, r.text[:200]
+    assert elapsed < 5.0, f"413 took {elapsed:.1f} s"
+    assert r.headers.get("connection") == "close"
+    assert "limit" in r.json()["error"]["message"]
+
+
 def test_a_client_that_keeps_sending_after_413_is_cut_off(srv):
     # Declares 200 MB and sends without reading: the server answers, lingers, then closes.
     with connect(srv, timeout=15) as sock:
