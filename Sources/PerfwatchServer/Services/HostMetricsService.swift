@@ -54,15 +54,19 @@ struct HostMetricsService: Service {
             }
             let ingested = components.statistics.snapshot.ingestedSamples
             if elapsedSeconds > 0 {
-                gauge("perfwatch.ingest.rate", Double(ingested - previousIngested) / elapsedSeconds, unit: "samples/s")
+                // Saturating: our own points may not have been stored (disk full), and then
+                // the count did not move as far as `previousIngested` assumed.
+                let delta = ingested >= previousIngested ? ingested - previousIngested : 0
+                gauge("perfwatch.ingest.rate", Double(delta) / elapsedSeconds, unit: "samples/s")
             }
             gauge("perfwatch.storage.bytes", Double(components.store.storageBytes()), unit: "bytes")
             // Items refused at ingest so far, cumulative (the IngestRejections alert rule takes its rate).
             counter("perfwatch.ingest.rejected", Double(components.statistics.snapshot.rejectedByReason.values.reduce(0, +)), unit: "items")
             // The next rate leaves out these points of our own.
-            previousIngested = ingested + UInt64(points.count)
+            previousIngested = ingested
             do {
-                _ = try await components.pipeline.submit(points)
+                let receipt = try await components.pipeline.submit(points)
+                previousIngested = ingested + UInt64(receipt.stored)
             } catch {
                 logger.warning("could not record host metrics", metadata: ["error": "\(error)"])
             }
