@@ -100,6 +100,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "perfwatch"),
         services: services,
         onServerRunning: { channel in
+            ListeningSocketInheritance.markSocketsCloseOnExec()
             let port = channel.localAddress?.port ?? configuration.port
             logger.notice(
                 "perfwatch listening on http://\(configuration.host):\(port) — data in \(configuration.dataDirectory) — \(authNote)",

@@ -38,6 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        CrashReporting.ensureFastBacktraces()
         var settings = ServerConfiguration()
         do {
             if let config { try settings.apply(yamlFile: config) }

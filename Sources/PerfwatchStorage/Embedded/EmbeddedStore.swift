@@ -478,7 +478,7 @@ public final class EmbeddedStore: MetricStore, SpanStore {
             let cacheable = HotSketchCache.caches(resolution)
             func insertNew(_ sketch: QuantileSketch, _ row: BucketRow) throws -> Bool {
                 try insert.execute(arguments: [
-                    row.seriesID, row.bucket, Int64(sketch.count), sketch.sum, sketch.min, sketch.max, Data(sketch.encoded()),
+                    row.seriesID, row.bucket, Int64(clamping: sketch.count), sketch.sum, sketch.min, sketch.max, Data(sketch.encoded()),
                 ])
                 return db.changesCount > 0
             }
@@ -510,7 +510,7 @@ public final class EmbeddedStore: MetricStore, SpanStore {
                     sketch = merged
                 }
                 try update.execute(arguments: [
-                    Int64(sketch.count), sketch.sum, sketch.min, sketch.max, Data(sketch.encoded()), row.seriesID, row.bucket,
+                    Int64(clamping: sketch.count), sketch.sum, sketch.min, sketch.max, Data(sketch.encoded()), row.seriesID, row.bucket,
                 ])
             }
         }
