@@ -184,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "PerfwatchServerTests",
             dependencies: [
-                "PerfwatchServer", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage",
+                "PerfwatchServer", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
