@@ -15,7 +15,7 @@ extension ServerConfiguration {
     /// limits: {max_body_bytes: 10485760, max_series_per_query: 1000, max_queued_points: 2000000}
     /// host_metrics: {interval: 10s}
     /// auth:
-    ///   keys: [{key: "secret", scopes: [ingest, read, admin]}]
+    ///   keys: [{key: "at-least-16-chars-no-spaces", scopes: [ingest, read, admin]}]
     /// ```
     public mutating func apply(yamlFile path: String) throws {
         let text: String
@@ -77,11 +77,12 @@ extension ServerConfiguration {
                 apiKeys = try list.enumerated().map { index, entry in
                     try Self.checkKeys(entry, allowed: ["key", "scopes"], at: "auth.keys[\(index)].")
                     guard let key = entry["key"].map({ "\($0)" }), !key.isEmpty else {
-                        throw ConfigurationError("auth.keys[\(index)].key is missing")
+                        throw ConfigurationError("\(source): auth.keys[\(index)].key is missing")
                     }
+                    if let problem = APIKey.problem(with: key) { throw ConfigurationError("\(source): auth.keys[\(index)].key \(problem)") }
                     let scopes = (entry["scopes"] as? [Any])?.map { "\($0)" } ?? ["ingest", "read"]
-                    for scope in scopes where !["ingest", "read", "admin"].contains(scope) {
-                        throw ConfigurationError("auth.keys[\(index)].scopes: unknown scope '\(scope)' (ingest, read, admin)")
+                    for scope in scopes where AuthScope(rawValue: scope) == nil {
+                        throw ConfigurationError("\(source): auth.keys[\(index)].scopes: unknown scope '\(scope)' (\(AuthScope.names))")
                     }
                     return APIKey(key: key, scopes: Set(scopes))
                 }
@@ -108,6 +109,7 @@ extension ServerConfiguration {
         if let value = environment["PERFWATCH_RETENTION_SPANS"] { retention.spansMs = try Self.duration(value, "PERFWATCH_RETENTION_SPANS") }
         if let rules = environment["PERFWATCH_RULES"], !rules.isEmpty { rulesDirectory = rules }
         if let key = environment["PERFWATCH_API_KEY"], !key.isEmpty {
+            if let problem = APIKey.problem(with: key) { throw ConfigurationError("PERFWATCH_API_KEY \(problem)") }
             apiKeys.append(APIKey(key: key, scopes: ["ingest", "read", "admin"]))
         }
     }

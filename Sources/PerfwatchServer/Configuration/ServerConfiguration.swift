@@ -11,6 +11,17 @@ public struct ServerConfiguration: Sendable {
             self.key = key
             self.scopes = scopes
         }
+
+        /// Shorter keys can be guessed; keys people type or paste in are at least this long.
+        public static let minimumLength = 16
+
+        /// What is wrong with `key` as an API key, or nil. Whitespace is refused because a key of
+        /// spaces (or one that lost a character to a YAML line fold) would look set and guard nothing.
+        public static func problem(with key: String) -> String? {
+            if key.contains(where: { $0.isWhitespace || $0.isNewline }) { return "must not contain whitespace" }
+            if key.count < minimumLength { return "is \(key.count) characters; keys need at least \(minimumLength)" }
+            return nil
+        }
     }
 
     public var host = "127.0.0.1"
@@ -42,7 +53,8 @@ public struct ServerConfiguration: Sendable {
         host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
-    public var authEnabled: Bool { !apiKeys.isEmpty }
+    /// Auth is on when any key exists: in the configuration or stored by `perfwatch keys create`.
+    public var authEnabled: Bool { !apiKeys.isEmpty || !((try? APIKeyFile(dataDirectory: dataDirectory).load()) ?? []).isEmpty }
 
     /// Refuses configurations that would expose an open server on the network.
     public func validate() throws {
@@ -50,9 +62,15 @@ public struct ServerConfiguration: Sendable {
         guard (0...65535).contains(port) else { throw ConfigurationError("port \(port) is out of range 0-65535") }
         guard maxBodyBytes > 0 else { throw ConfigurationError("limits.max_body_bytes must be positive") }
         guard maxSeriesPerQuery > 0 else { throw ConfigurationError("limits.max_series_per_query must be positive") }
-        if !isLoopback && apiKeys.isEmpty {
+        for (index, key) in apiKeys.enumerated() {
+            if let problem = APIKey.problem(with: key.key) { throw ConfigurationError("auth.keys[\(index)].key \(problem)") }
+            for scope in key.scopes where AuthScope(rawValue: scope) == nil {
+                throw ConfigurationError("auth.keys[\(index)].scopes: unknown scope '\(scope)' (\(AuthScope.names))")
+            }
+        }
+        if !isLoopback && !authEnabled {
             throw ConfigurationError(
-                "refusing to listen on \(host) without API keys: add auth.keys to the config file or bind to 127.0.0.1")
+                "refusing to listen on \(host) without API keys: run perfwatch keys create, add auth.keys to the config file or bind to 127.0.0.1")
         }
     }
 }
