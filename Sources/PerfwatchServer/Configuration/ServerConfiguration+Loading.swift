@@ -16,6 +16,8 @@ extension ServerConfiguration {
     /// host_metrics: {interval: 10s}
     /// auth:
     ///   keys: [{key: "at-least-16-chars-no-spaces", scopes: [ingest, read, admin]}]
+    /// outbound:
+    ///   allow: [10.20.0.0/16, hooks.internal, "*.corp.example"]
     /// ```
     public mutating func apply(yamlFile path: String) throws {
         let text: String
@@ -34,7 +36,7 @@ extension ServerConfiguration {
             if loaded == nil { return }
             throw ConfigurationError("\(source): the top level must be a mapping")
         }
-        try Self.checkKeys(root, allowed: ["server", "storage", "limits", "host_metrics", "auth", "rum", "alerting"], at: "")
+        try Self.checkKeys(root, allowed: ["server", "storage", "limits", "host_metrics", "auth", "rum", "alerting", "outbound"], at: "")
         if root["alerting"] != nil {
             alertingYAML = text
             alertingSource = source
@@ -70,6 +72,13 @@ extension ServerConfiguration {
             }
         }
         if let rum = try Self.section(root, "rum") { try applyRUM(rum) }
+        if let outbound = try Self.section(root, "outbound") {
+            try Self.checkKeys(outbound, allowed: ["allow"], at: "outbound.")
+            guard let allow = outbound["allow"] as? [Any] else {
+                throw ConfigurationError("\(source): outbound.allow must be a list of networks, addresses or host names")
+            }
+            self.outbound = try OutboundPolicy(allow: allow.map { "\($0)" }, field: "\(source): outbound.allow")
+        }
         if let auth = try Self.section(root, "auth") {
             try Self.checkKeys(auth, allowed: ["keys"], at: "auth.")
             if let keys = auth["keys"] {

@@ -40,6 +40,8 @@ public struct ServerConfiguration: Sendable {
     public var retentionIntervalSeconds = 300.0
     public var apiKeys: [APIKey] = []
     public var rum = RUMConfiguration()
+    /// Where destinations set through the API may point (`outbound.allow`, docs/api-auth.md).
+    public var outbound = OutboundPolicy()
     /// The configuration file's text when it has an `alerting:` section (channels and routes,
     /// parsed by `AlertingConfiguration`, which names file, line and field on errors).
     public var alertingYAML: String?
