@@ -7,10 +7,10 @@ struct KeysCommand: ParsableCommand {
         commandName: "keys",
         abstract: "Create, list and revoke the API keys stored in the data directory.",
         discussion: """
-            Keys are stored as SHA-256 digests in DATA/api-keys.json; a key is shown once, when it
-            is made. A running server picks up changes within a second. Scopes: ingest (send
-            telemetry, load-run reports, deploy markers), read (query, dashboard), admin (all,
-            and changes: rules, silences, analysis runs, optimizations, issue states).
+            Keys are stored as SHA-256 digests in DATA/api-keys.json; a key is shown once, when it is made. \
+            A running server picks up changes within a second. Scopes: ingest (send telemetry, load-run \
+            reports, deploy markers), read (queries, the dashboard), admin (everything, including rules, \
+            silences, analysis runs, optimizations and issue states). Routes and scopes: docs/api-auth.md.
 
             Examples:
               perfwatch keys create --scope ingest --name checkout-api
@@ -94,7 +94,8 @@ struct KeysCommand: ParsableCommand {
                 }
             let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
-                print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+                let line = row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                print(line.trimmingCharacters(in: .whitespaces))
             }
         }
     }
