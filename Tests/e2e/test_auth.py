@@ -209,3 +209,26 @@ def test_dashboard_login_sees_data_and_logs_out(start_server, tmp_path):
         wait_for(lambda: driver.find_element(By.ID, "login").is_displayed(), 15, "the login form after logout")
         assert requests.get(srv.url + "/api/v1/overview", cookies={"perfwatch_session": session["value"]},
                             timeout=10).status_code == 401
+
+
+def test_dashboard_admin_session_writes_carry_the_csrf_token(start_server, tmp_path):
+    """The page's own writes (alert silences here) work through the session: auth.js adds the
+    token; the same write replayed with the cookie alone, as another site could, is refused."""
+    srv = start_server(config=keys_config(tmp_path), data_dir=tmp_path / "d")
+    with chromium() as driver:
+        driver.get(f"{srv.url}/#/alerts")
+        wait_for(lambda: driver.find_element(By.ID, "login").is_displayed(), 15, "the login form")
+        driver.find_element(By.ID, "login-key").send_keys(ADMIN)
+        driver.find_element(By.ID, "login-submit").click()
+        wait_for(lambda: driver.find_element(By.ID, "session-box").is_displayed(), 15, "the signed-in box")
+        silence = {"matchers": ["service=e2e-auth"], "duration": "1h", "createdBy": "e2e", "comment": "csrf test"}
+        status = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch('/api/v1/silences', {method: 'POST', headers: {'Content-Type': 'application/json'},"
+            " body: JSON.stringify(arguments[0])}).then(r => done(r.status), e => done(String(e)));", silence)
+        assert status in (200, 201), status
+        session = {c["name"]: c["value"] for c in driver.get_cookies()}["perfwatch_session"]
+    replay = requests.post(srv.url + "/api/v1/silences", json=silence, cookies={"perfwatch_session": session}, timeout=10)
+    assert replay.status_code == 403 and "X-Perfwatch-CSRF" in replay.json()["error"]["message"], replay.text
+    listed = requests.get(srv.url + "/api/v1/silences", headers={"X-API-Key": READ}, timeout=10).json()
+    assert "csrf test" in json.dumps(listed)
