@@ -107,8 +107,11 @@ def test_ingested_markup_is_shown_as_text_on_every_page(start_server):
             check_clean(driver, hash_)
         # The route detail page, through the routes table's link.
         driver.get(f"{srv.url}/#/routes?range=1h")
-        link = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#routes-table a.route-link"), 20, "a route link")
-        link.click()
+        # The table re-renders on refresh, so the link's target is read, not the element kept.
+        href = wait_for(lambda: driver.execute_script(
+            "const a = document.querySelector('#routes-table a.route-link'); return a && a.getAttribute('href');"),
+            20, "a route link")
+        driver.get(f"{srv.url}/{href}")
         wait_for(lambda: "#/route?" in driver.current_url, 10, "the route page")
         wait_for(lambda: PAYLOAD in driver.find_element(By.ID, "route-title").text, 20, "the route title")
         time.sleep(1)
