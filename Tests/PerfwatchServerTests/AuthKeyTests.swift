@@ -87,4 +87,16 @@ struct AuthKeyTests {
             #expect(throws: ConfigurationError.self) { try file.revoke("ci") }
         }
     }
+
+    @Test("keys created at the same time are all kept")
+    func concurrentCreates() async throws {
+        try await withTemporaryDirectory { directory in
+            let file = APIKeyFile(dataDirectory: directory)
+            DispatchQueue.concurrentPerform(iterations: 8) { index in
+                _ = try? file.create(name: "k\(index)", scopes: [.read])
+            }
+            let names = try file.load().map(\.name)
+            #expect(Set(names) == Set((0..<8).map { "k\($0)" }))
+        }
+    }
 }

@@ -79,6 +79,21 @@ struct AuthSessionTests {
         }
     }
 
+    @Test("login attempts from one address are limited: the 11th at once is a 429 with Retry-After")
+    func loginRateLimit() async throws {
+        try await withApp(TestKeys.configure) { client in
+            for _ in 0..<10 {
+                #expect(try await client.post("/api/v1/session", #"{"key":"guess-guess-guess-guess"}"#).status == .unauthorized)
+            }
+            let limited = try await client.post("/api/v1/session", #"{"key":"\#(TestKeys.read)"}"#)
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers[.retryAfter] != nil)
+            #expect(limited.headers[.setCookie] == nil)
+            // API clients with keys are not affected.
+            #expect(try await client.execute(uri: "/api/v1/overview", method: .get, headers: [.authorization: "Bearer \(TestKeys.read)"]).status == .ok)
+        }
+    }
+
     @Test("with auth off the session endpoint says so and the API is open")
     func authOff() async throws {
         try await withApp { client in

@@ -1,6 +1,6 @@
 """Ingested names never reach the dashboard as markup: `<img src=x onerror=alert(1)>` sent as a
 route, a tag, a span name, a span's error message, a database statement, a browser error
-message and a journey name; every dashboard page is opened in Chromium, and none calls
+message, a journey name and an optimization's description; every dashboard page is opened in Chromium, and none calls
 alert() or holds an injected <img>. Pages where the text is expected must show it, as text."""
 
 from __future__ import annotations
@@ -68,12 +68,16 @@ def seed(srv) -> str:
                             "end": t - 100, "reason": PAYLOAD, "steps": [{"name": PAYLOAD, "t": 100}]}]}
     r = srv.post("/api/v1/rum", data=json.dumps(beacon), headers={"Content-Type": "text/plain", "Origin": SITE})
     assert r.status_code == 202, r.text
-    return trace_id
+
+    r = srv.post("/api/v1/optimizations", data=json.dumps({"type": "cache", "description": PAYLOAD, "route": PAYLOAD,
+                                                          "service": "xss-app"}), headers={"Content-Type": "application/json"})
+    assert r.status_code == 201, r.text
+    return trace_id, r.json()["id"]
 
 
 def test_ingested_markup_is_shown_as_text_on_every_page(start_server):
     srv = start_server()
-    trace_id = seed(srv)
+    trace_id, optimization_id = seed(srv)
     # (hash, whether the payload must be visible there as text)
     pages = [
         ("#/overview", False),
@@ -88,7 +92,8 @@ def test_ingested_markup_is_shown_as_text_on_every_page(start_server):
         ("#/alerts", False),
         ("#/loadtests", False),
         ("#/issues", False),
-        ("#/optimizations", False),
+        ("#/optimizations", True),
+        (f"#/optimizations/{optimization_id}", True),
     ]
     with chromium() as driver:
         driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": HOOK})
@@ -102,8 +107,11 @@ def test_ingested_markup_is_shown_as_text_on_every_page(start_server):
             check_clean(driver, hash_)
         # The route detail page, through the routes table's link.
         driver.get(f"{srv.url}/#/routes?range=1h")
-        link = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#routes-table a.route-link"), 20, "a route link")
-        link.click()
+        # The table re-renders on refresh, so the link's target is read, not the element kept.
+        href = wait_for(lambda: driver.execute_script(
+            "const a = document.querySelector('#routes-table a.route-link'); return a && a.getAttribute('href');"),
+            20, "a route link")
+        driver.get(f"{srv.url}/{href}")
         wait_for(lambda: "#/route?" in driver.current_url, 10, "the route page")
         wait_for(lambda: PAYLOAD in driver.find_element(By.ID, "route-title").text, 20, "the route title")
         time.sleep(1)

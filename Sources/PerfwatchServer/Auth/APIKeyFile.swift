@@ -48,6 +48,10 @@ public struct APIKeyFile: Sendable {
     /// ever shown.
     public func create(name: String?, scopes: Set<AuthScope>, now: Date = Date()) throws -> (key: String, stored: StoredAPIKey) {
         guard !scopes.isEmpty else { throw ConfigurationError("give at least one --scope (\(AuthScope.names))") }
+        return try withLock { try insert(name: name, scopes: scopes, now: now) }
+    }
+
+    private func insert(name: String?, scopes: Set<AuthScope>, now: Date) throws -> (key: String, stored: StoredAPIKey) {
         var keys = try load()
         let key = Self.generate()
         let prefix = String(key.prefix(Self.prefixLength))
@@ -68,6 +72,10 @@ public struct APIKeyFile: Sendable {
 
     /// Removes the key with this name, or the one key whose prefix starts with `nameOrPrefix`.
     public func revoke(_ nameOrPrefix: String) throws -> StoredAPIKey {
+        try withLock { try remove(nameOrPrefix) }
+    }
+
+    private func remove(_ nameOrPrefix: String) throws -> StoredAPIKey {
         var keys = try load()
         var matches = keys.indices.filter { keys[$0].name == nameOrPrefix }
         if matches.isEmpty, nameOrPrefix.count >= 4 { matches = keys.indices.filter { keys[$0].prefix.hasPrefix(nameOrPrefix) } }
@@ -80,6 +88,19 @@ public struct APIKeyFile: Sendable {
         let removed = keys.remove(at: index)
         try save(keys)
         return removed
+    }
+
+    /// Two `perfwatch keys` runs at once must not both read the old list and each drop the
+    /// other's change: changes hold an exclusive lock on a file beside the keys file.
+    private func withLock<T>(_ body: () throws -> T) throws -> T {
+        let directory = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let descriptor = open(path + ".lock", O_RDWR | O_CREAT, 0o600)
+        guard descriptor >= 0 else { throw ConfigurationError("cannot open \(path).lock to change the keys") }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX) == 0 else { throw ConfigurationError("cannot lock \(path).lock to change the keys") }
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
     }
 
     private func save(_ keys: [StoredAPIKey]) throws {

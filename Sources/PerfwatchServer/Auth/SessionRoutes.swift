@@ -9,10 +9,15 @@ import PerfwatchModel
 /// `DELETE` logs out.
 struct SessionRoutes {
     let auth: Authenticator
+    /// Login attempts per client address: keys are too long to guess, but a weak configured key
+    /// (16 repeated characters is allowed) should not be tried thousands of times a second here.
+    let limiter = ClientRateLimiter(ratePerSecond: 1, burst: 10)
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/api/v1/session") { request, _ in self.current(request) }
-        router.post("/api/v1/session") { request, _ in try await self.login(request) }
+        router.post("/api/v1/session") { request, context in
+            try await self.login(request, client: context.remoteAddress?.ipAddress ?? "unknown")
+        }
         router.delete("/api/v1/session") { request, _ in try self.logout(request) }
         router.rejectOtherMethods("/api/v1/session", allowed: [.get, .post, .delete])
     }
@@ -23,9 +28,12 @@ struct SessionRoutes {
         return .json(Self.sessionJSON(csrf: session.csrf, scopes: scopes))
     }
 
-    func login(_ request: Request) async throws -> Response {
+    func login(_ request: Request, client: String) async throws -> Response {
         guard auth.isOn else {
             throw PerfwatchError(.badRequest, "auth is off (no API keys exist), so the dashboard needs no login")
+        }
+        guard limiter.allow(client) else {
+            throw PerfwatchError(.tooManyRequests, "too many login attempts from \(client); wait a second")
         }
         var request = request
         let bytes = try await request.bodyBytes(limit: 4096)
