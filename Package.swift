@@ -125,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "perfwatch",
             dependencies: [
-                "PerfwatchServer", "PerfwatchDemo", "PerfwatchOTLP", "PerfwatchLoad", "PerfwatchAnalysis",
+                "PerfwatchServer", "PerfwatchDemo", "PerfwatchOTLP", "PerfwatchLoad", "PerfwatchAnalysis", "PerfwatchStorage",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -184,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "PerfwatchServerTests",
             dependencies: [
-                "PerfwatchServer", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage",
+                "PerfwatchServer", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -1,3 +1,4 @@
+import Foundation
 public import Hummingbird
 import HummingbirdCore
 public import Logging
@@ -44,6 +45,10 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
         configuration: configuration, store: store, spanStore: store, rumStore: store, loadRuns: store, issues: store, analysis: analysis, alerting: alerting,
         rumKeys: try RUMKeys.load(configuration: configuration),
         rumLimiter: ClientRateLimiter(ratePerSecond: configuration.rum.ratePerSecond, burst: configuration.rum.burst), pipeline: pipeline,
+        admission: IngestAdmission(
+            pipeline: pipeline, maxBodyBytesInFlight: max(configuration.maxIngestBytesInFlight, configuration.maxBodyBytes),
+            maxPreparing: configuration.maxIngestParsing
+                ?? IngestAdmission.defaultMaxPreparing(cores: ProcessInfo.processInfo.activeProcessorCount), statistics: statistics),
         queryEngine: QueryEngine(store: store, configuration: .init(maxSeries: configuration.maxSeriesPerQuery)),
         tableEngine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
         statistics: statistics, broadcaster: broadcaster, jsonParser: JSONMetricsParser(limits: limits),
@@ -88,18 +93,25 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     let authNote = configuration.authEnabled
         ? "auth on (\(configuration.apiKeys.count) API keys)"
         : "auth OFF: open to anyone who can reach \(configuration.host) (loopback only)"
-    let beaconFastPath = configuration.rum.fastPath
     let intake = components.beaconIntake
+    let openFiles = OpenFileLimit.raiseToHard()
+    let limiter = ConnectionLimiter(maximum: configuration.http.maxConnections ?? ConnectionLimiter.defaultMaximum(openFileLimit: openFiles))
+    let deadlines = ConnectionDeadlines.Limits(
+        headerMs: configuration.http.headerTimeoutMs, bodyMs: configuration.http.bodyTimeoutMs, idleMs: configuration.http.idleTimeoutMs)
+    var makeFastPath: (@Sendable () -> BeaconFastPath)?
+    if configuration.rum.fastPath {
+        makeFastPath = { @Sendable in BeaconFastPath(intake: intake, pipeline: pipeline) }
+    }
+    let fastPath = makeFastPath
     return Application(
         router: router,
-        server: beaconFastPath
-            ? HTTPServerBuilder { responder in
-                BeaconFastPathChannel(
-                    http1: HTTP1Channel(responder: responder), makeFastPath: { BeaconFastPath(intake: intake, pipeline: pipeline) })
-            } : .http1(),
+        server: HTTPServerBuilder { responder in
+            GuardedHTTP1Channel(http1: HTTP1Channel(responder: responder), limits: deadlines, limiter: limiter, makeFastPath: fastPath)
+        },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "perfwatch"),
         services: services,
         onServerRunning: { channel in
+            ListeningSocketInheritance.markSocketsCloseOnExec()
             let port = channel.localAddress?.port ?? configuration.port
             logger.notice(
                 "perfwatch listening on http://\(configuration.host):\(port) — data in \(configuration.dataDirectory) — \(authNote)",

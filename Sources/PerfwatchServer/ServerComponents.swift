@@ -18,6 +18,8 @@ struct ServerComponents: Sendable {
     let rumKeys: RUMKeys
     let rumLimiter: ClientRateLimiter
     let pipeline: IngestPipeline
+    /// Lets ingest bodies in only while the pipeline keeps up (see `Request.admittedBody`).
+    let admission: IngestAdmission
     let queryEngine: QueryEngine
     /// For the server's own tables (routes, queries), which group by many series on purpose.
     let tableEngine: QueryEngine

@@ -19,7 +19,7 @@ public actor IngestPipeline: Service {
         /// Largest number of points written in one transaction.
         public var maxPointsPerCommit: Int
 
-        public init(maxQueuedPoints: Int = 2_000_000, maxPointsPerCommit: Int = 200_000) {
+        public init(maxQueuedPoints: Int = 500_000, maxPointsPerCommit: Int = 200_000) {
             self.maxQueuedPoints = maxQueuedPoints
             self.maxPointsPerCommit = maxPointsPerCommit
         }

@@ -12,7 +12,9 @@ extension ServerConfiguration {
     ///   path: ./perfwatch-data
     ///   fsync: true
     ///   retention: {raw: 2d, minute: 30d, hour: 400d, spans: 7d}
-    /// limits: {max_body_bytes: 10485760, max_series_per_query: 1000, max_queued_points: 2000000}
+    /// limits: {max_body_bytes: 10485760, max_series_per_query: 1000, max_queued_points: 500000,
+    ///          max_ingest_bytes_in_flight: 33554432, max_ingest_parsing: 1}
+    /// http: {header_timeout: 10s, body_timeout: 30s, idle_timeout: 60s, max_connections: 10000}
     /// host_metrics: {interval: 10s}
     /// auth:
     ///   keys: [{key: "secret", scopes: [ingest, read, admin]}]
@@ -34,7 +36,7 @@ extension ServerConfiguration {
             if loaded == nil { return }
             throw ConfigurationError("\(source): the top level must be a mapping")
         }
-        try Self.checkKeys(root, allowed: ["server", "storage", "limits", "host_metrics", "auth", "rum", "alerting"], at: "")
+        try Self.checkKeys(root, allowed: ["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting"], at: "")
         if root["alerting"] != nil {
             alertingYAML = text
             alertingSource = source
@@ -58,10 +60,22 @@ extension ServerConfiguration {
             }
         }
         if let limits = try Self.section(root, "limits") {
-            try Self.checkKeys(limits, allowed: ["max_body_bytes", "max_series_per_query", "max_queued_points"], at: "limits.")
+            try Self.checkKeys(limits, allowed: ["max_body_bytes", "max_series_per_query", "max_queued_points", "max_ingest_bytes_in_flight", "max_ingest_parsing"],
+                at: "limits.")
             if let value = limits["max_body_bytes"] { maxBodyBytes = try Self.int(value, "limits.max_body_bytes") }
             if let value = limits["max_series_per_query"] { maxSeriesPerQuery = try Self.int(value, "limits.max_series_per_query") }
             if let value = limits["max_queued_points"] { maxQueuedPoints = try Self.int(value, "limits.max_queued_points") }
+            if let value = limits["max_ingest_bytes_in_flight"] {
+                maxIngestBytesInFlight = try Self.int(value, "limits.max_ingest_bytes_in_flight")
+            }
+            if let value = limits["max_ingest_parsing"] { maxIngestParsing = try Self.int(value, "limits.max_ingest_parsing") }
+        }
+        if let section = try Self.section(root, "http") {
+            try Self.checkKeys(section, allowed: ["header_timeout", "body_timeout", "idle_timeout", "max_connections"], at: "http.")
+            if let value = section["header_timeout"] { http.headerTimeoutMs = try Self.duration(value, "http.header_timeout") }
+            if let value = section["body_timeout"] { http.bodyTimeoutMs = try Self.duration(value, "http.body_timeout") }
+            if let value = section["idle_timeout"] { http.idleTimeoutMs = try Self.duration(value, "http.idle_timeout") }
+            if let value = section["max_connections"] { http.maxConnections = try Self.int(value, "http.max_connections") }
         }
         if let hostMetrics = try Self.section(root, "host_metrics") {
             try Self.checkKeys(hostMetrics, allowed: ["interval"], at: "host_metrics.")

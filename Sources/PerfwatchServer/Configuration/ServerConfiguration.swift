@@ -22,13 +22,22 @@ public struct ServerConfiguration: Sendable {
     /// Largest request body, also after gzip inflation.
     public var maxBodyBytes = 10 * 1024 * 1024
     public var maxSeriesPerQuery = 1000
-    public var maxQueuedPoints = 2_000_000
+    /// Points waiting for a commit; past half of it ingest is refused before bodies are read.
+    /// About one second of commits: more only holds memory and delays the refusal.
+    public var maxQueuedPoints = 500_000
+    /// Ingest bodies being read, parsed or committed at once; past it ingest is answered 503
+    /// + `Retry-After` before the body is read. With the queue this bounds ingest memory.
+    public var maxIngestBytesInFlight = 32 * 1024 * 1024
+    /// Ingest requests read and parsed at once; past it ingest is answered 503 at once.
+    /// nil: one fewer than the cores (at least one), so queries keep a thread.
+    public var maxIngestParsing: Int?
     /// Seconds between host/self metric samples; 0 disables them.
     public var hostMetricsIntervalSeconds = 10.0
     /// Seconds between retention passes.
     public var retentionIntervalSeconds = 300.0
     public var apiKeys: [APIKey] = []
     public var rum = RUMConfiguration()
+    public var http = HTTPConfiguration()
     /// The configuration file's text when it has an `alerting:` section (channels and routes,
     /// parsed by `AlertingConfiguration`, which names file, line and field on errors).
     public var alertingYAML: String?
@@ -49,12 +58,40 @@ public struct ServerConfiguration: Sendable {
         // Port 0 asks the OS for a free port (tests).
         guard (0...65535).contains(port) else { throw ConfigurationError("port \(port) is out of range 0-65535") }
         guard maxBodyBytes > 0 else { throw ConfigurationError("limits.max_body_bytes must be positive") }
+        for (name, value) in [
+            ("http.header_timeout", http.headerTimeoutMs), ("http.body_timeout", http.bodyTimeoutMs),
+            ("http.idle_timeout", http.idleTimeoutMs),
+        ] where value <= 0 {
+            throw ConfigurationError("\(name) must be positive")
+        }
+        if let maxConnections = http.maxConnections, maxConnections <= 0 {
+            throw ConfigurationError("http.max_connections must be positive")
+        }
+        guard maxQueuedPoints > 0 else { throw ConfigurationError("limits.max_queued_points must be positive") }
+        if let maxIngestParsing, maxIngestParsing <= 0 { throw ConfigurationError("limits.max_ingest_parsing must be positive") }
+        guard maxIngestBytesInFlight > 0 else { throw ConfigurationError("limits.max_ingest_bytes_in_flight must be positive") }
         guard maxSeriesPerQuery > 0 else { throw ConfigurationError("limits.max_series_per_query must be positive") }
         if !isLoopback && apiKeys.isEmpty {
             throw ConfigurationError(
                 "refusing to listen on \(host) without API keys: add auth.keys to the config file or bind to 127.0.0.1")
         }
     }
+}
+
+/// Limits on HTTP connections (the `http:` section). A slow or idle client must not hold a
+/// connection, and the count of connections must stay below the open-file limit.
+public struct HTTPConfiguration: Sendable, Equatable {
+    /// Time for a request head to arrive once its first byte did.
+    public var headerTimeoutMs: Int64 = 10_000
+    /// Time for a whole request body to arrive once its head did (10 MB in 30 s is 350 kB/s).
+    public var bodyTimeoutMs: Int64 = 30_000
+    /// A keep-alive connection with no request in progress is closed after this.
+    public var idleTimeoutMs: Int64 = 60_000
+    /// Open connections beyond this are answered 503 and closed; nil: min(10,000, the
+    /// open-file limit - 256).
+    public var maxConnections: Int?
+
+    public init() {}
 }
 
 /// Real-user monitoring: public browser keys and the limits on what browsers may send.

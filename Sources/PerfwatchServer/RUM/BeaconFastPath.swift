@@ -7,7 +7,7 @@ import PerfwatchIngest
 import PerfwatchModel
 
 /// Answers `POST /api/v1/rum` on the connection's event loop, ahead of the router. It sits
-/// right after NIO's HTTP/1 decoder (see `BeaconFastPathChannel`), so a beacon's head is not
+/// right after NIO's HTTP/1 decoder (see `GuardedHTTP1Channel`), so a beacon's head is not
 /// converted to HTTPTypes and back either.
 ///
 /// Why: a beacon is small and arrives by the ten thousand per second. Through the router each
@@ -26,8 +26,9 @@ final class BeaconFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// Beyond this many bytes of a refused body the connection is closed instead of read on.
-    static let maxDiscardedBytes = 16 << 20
+    /// Up to this many bytes of a refused body are read and discarded, so the connection can
+    /// carry on; beyond it the refusal is answered at once and the connection closed.
+    static let maxDiscardedBytes = 1 << 20
 
     private struct Beacon {
         let head: HTTPRequestHead
@@ -94,8 +95,10 @@ final class BeaconFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             }
             if beacon.bytes > Self.maxDiscardedBytes, let refusal = beacon.refusal {
-                state = .committing  // nothing more is read from this connection
-                return answer(refusal, version: beacon.head.version, context: context, close: true)
+                // Answered before the body is read: `ConnectionGuard` closes the connection
+                // after this answer and hands nothing more on.
+                state = .committing
+                return answer(refusal, version: beacon.head.version, context: context, close: false)
             }
             state = .reading(beacon)
         case .end:
@@ -206,25 +209,5 @@ final class BeaconFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private static func perfwatchError(_ error: any Error) -> PerfwatchError {
         error as? PerfwatchError ?? PerfwatchError(.internal, "internal error")
-    }
-}
-
-/// Hummingbird's HTTP/1 channel with `BeaconFastPath` right after NIO's request decoder
-/// (Hummingbird's own extension point sits after the HTTPTypes conversion).
-struct BeaconFastPathChannel: ServerChildChannel {
-    let http1: HTTP1Channel
-    let makeFastPath: @Sendable () -> BeaconFastPath
-
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
-        http1.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            let pipeline = channel.pipeline.syncOperations
-            let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try pipeline.addHandler(makeFastPath(), position: .after(decoder))
-            return value
-        }
-    }
-
-    func handle(value: HTTP1Channel.Value, logger: Logger) async {
-        await http1.handle(value: value, logger: logger)
     }
 }

@@ -21,10 +21,14 @@ struct IngestRoutes {
         {
             throw PerfwatchError(.unsupportedMediaType, "Content-Type '\(type)' is not supported; send application/json")
         }
-        let body = try await request.bodyBytes(limit: components.configuration.maxBodyBytes)
-        let batch = try components.jsonParser.parse(body, nowMs: TimeParsing.nowMs())
-        components.statistics.recordRejections(batch.rejections.map(\.reason))
-        let receipt = try await components.pipeline.submit(batch.points)
+        let (batch, receipt) = try await request.admittedBody(
+            limit: components.configuration.maxBodyBytes, admission: components.admission
+        ) { body, pass in
+            let batch = try components.jsonParser.parse(body, nowMs: TimeParsing.nowMs())
+            components.statistics.recordRejections(batch.rejections.map(\.reason))
+            pass.prepared()
+            return (batch, try await components.pipeline.submit(batch.points))
+        }
         var rejections = batch.rejections
         for conflict in receipt.kindConflicts {
             let point = batch.points.point(at: conflict)
@@ -54,15 +58,19 @@ struct IngestRoutes {
 
     func importPrometheus(_ request: Request) async throws -> Response {
         var request = request
-        let body = try await request.bodyBytes(limit: components.configuration.maxBodyBytes)
-        let parsed: PrometheusTextParser.Result
-        do {
-            parsed = try components.prometheusParser.parse(body, nowMs: TimeParsing.nowMs())
-        } catch let error as PerfwatchError {
-            components.statistics.recordRejections(["prometheus_bad_line"])
-            throw error
+        let (parsed, receipt) = try await request.admittedBody(
+            limit: components.configuration.maxBodyBytes, admission: components.admission
+        ) { body, pass in
+            let parsed: PrometheusTextParser.Result
+            do {
+                parsed = try components.prometheusParser.parse(body, nowMs: TimeParsing.nowMs())
+            } catch let error as PerfwatchError {
+                components.statistics.recordRejections(["prometheus_bad_line"])
+                throw error
+            }
+            pass.prepared()
+            return (parsed, try await components.pipeline.submit(parsed.points))
         }
-        let receipt = try await components.pipeline.submit(parsed.points)
         var json = JSONText()
         json.raw("{\"accepted\":")
         json.number(Int64(receipt.stored))

@@ -35,8 +35,9 @@ struct OTLPRoutes {
     }
 
     func metrics(_ request: Request) async -> Response {
-        await handle(request) { body, encoding in
+        await handle(request) { body, encoding, pass in
             let mapped = try components.otlpMetrics.decode(body, json: encoding == .json, nowMs: TimeParsing.nowMs())
+            pass.prepared()
             if mapped.rejected > 0 {
                 components.statistics.recordRejections(Array(repeating: "otlp_invalid_data_point", count: mapped.rejected))
             }
@@ -51,7 +52,7 @@ struct OTLPRoutes {
     }
 
     func traces(_ request: Request) async -> Response {
-        await handle(request) { body, encoding in
+        await handle(request) { body, encoding, pass in
             let decoded: OTLPTraces
             switch encoding {
             case .json: decoded = try OTLPJSONTraceDecoder().decode(body)
@@ -63,20 +64,23 @@ struct OTLPRoutes {
             var spans = decoded.spans
             let derived = SpanDerivations.derive(from: &spans)
             // Encoded here, on the request's task, so the single writer only stores blobs.
-            _ = try await components.pipeline.submit(
-                IngestPayload(spanBlocks: SpanBlockCodec.encodeBlocks(spans), derived: derived.points, statements: derived.statements))
+            let payload = IngestPayload(spanBlocks: SpanBlockCodec.encodeBlocks(spans), derived: derived.points, statements: derived.statements)
+            pass.prepared()
+            _ = try await components.pipeline.submit(payload)
             return Self.exportResponse(rejected: decoded.rejected, message: decoded.errorMessage, encoding: encoding, field: "rejectedSpans")
         }
     }
 
     /// Reads the body in the request's encoding and turns every failure into an OTLP status.
-    func handle(_ request: Request, _ body: ([UInt8], Encoding) async throws -> Response) async -> Response {
+    func handle(_ request: Request, _ body: ([UInt8], Encoding, IngestAdmission.Pass) async throws -> Response) async -> Response {
         var request = request
         var encoding = Encoding.json
         do {
             encoding = try Self.encoding(of: request)
-            let bytes = try await request.bodyBytes(limit: components.configuration.maxBodyBytes)
-            return try await body(bytes, encoding)
+            let decided = encoding
+            return try await request.admittedBody(limit: components.configuration.maxBodyBytes, admission: components.admission) {
+                try await body($0, decided, $1)
+            }
         } catch let error as PerfwatchError {
             return Self.status(for: error, encoding: encoding)
         } catch {
