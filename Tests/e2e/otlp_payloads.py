@@ -9,7 +9,6 @@ import json
 import time
 
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 from opentelemetry.proto.resource.v1 import resource_pb2
@@ -21,16 +20,42 @@ MS = 1_000_000
 
 
 # -- attribute values nested `depth` levels deep (kvlist and array alternating) -----------
+# The protobuf form is encoded by hand: the Python protobuf runtime refuses to build messages
+# nested beyond 100 levels, and a hostile client has no such scruple.
 
-def nested_pb_value(depth: int) -> common_pb2.AnyValue:
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def pb_field(number: int, payload: bytes) -> bytes:
+    """A length-delimited field (wire type 2)."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+class RawAnyValue(bytes):
+    """An encoded `AnyValue`, for attribute values the protobuf runtime cannot build."""
+
+
+def nested_pb_value(depth: int) -> RawAnyValue:
     # Quotes in the innermost string: anything that re-escapes per level pays for them twice per level.
-    value = common_pb2.AnyValue(string_value='"quoted" \\ value')
+    value = common_pb2.AnyValue(string_value='"quoted" \\ value').SerializeToString()
     for level in range(depth):
-        if level % 2 == 0:
-            value = common_pb2.AnyValue(kvlist_value=common_pb2.KeyValueList(values=[common_pb2.KeyValue(key="k", value=value)]))
-        else:
-            value = common_pb2.AnyValue(array_value=common_pb2.ArrayValue(values=[value]))
-    return value
+        if level % 2 == 0:  # AnyValue.kvlist_value(6) { KeyValueList.values(1) { key(1), value(2) } }
+            value = pb_field(6, pb_field(1, pb_field(1, b"k") + pb_field(2, value)))
+        else:  # AnyValue.array_value(5) { ArrayValue.values(1) }
+            value = pb_field(5, pb_field(1, value))
+    return RawAnyValue(value)
+
+
+def _raw_attributes(field_number: int, attributes: dict) -> bytes:
+    return b"".join(pb_field(field_number, pb_field(1, k.encode()) + pb_field(2, v))
+                    for k, v in attributes.items() if isinstance(v, RawAnyValue))
 
 
 def nested_json_value(depth: int) -> dict:
@@ -46,9 +71,7 @@ def nested_json_value(depth: int) -> dict:
 # -- traces -----------------------------------------------------------------------------
 
 def pb_kv(key: str, value) -> common_pb2.KeyValue:
-    if isinstance(value, common_pb2.AnyValue):
-        v = value
-    elif isinstance(value, bool):
+    if isinstance(value, bool):
         v = common_pb2.AnyValue(bool_value=value)
     elif isinstance(value, int):
         v = common_pb2.AnyValue(int_value=value)
@@ -67,20 +90,21 @@ def json_kv(key: str, value) -> dict:
 
 def pb_traces(service: str, spans: list[dict]) -> bytes:
     """`spans`: dicts with trace_id (32 hex), span_id (16 hex), name, start_ns, end_ns, and
-    optional attributes (values may be AnyValue messages) and parent (16 hex)."""
-    out = []
+    optional attributes (values may be `RawAnyValue`) and parent (16 hex)."""
+    encoded = b""
     for s in spans:
-        out.append(trace_pb2.Span(
+        attributes = s.get("attributes", {})
+        span = trace_pb2.Span(
             trace_id=bytes.fromhex(s["trace_id"]), span_id=bytes.fromhex(s["span_id"]),
             parent_span_id=bytes.fromhex(s.get("parent", "")), name=s["name"],
             kind=trace_pb2.Span.SPAN_KIND_SERVER, start_time_unix_nano=s["start_ns"], end_time_unix_nano=s["end_ns"],
-            attributes=[pb_kv(k, v) for k, v in s.get("attributes", {}).items()],
-        ))
-    request = trace_service_pb2.ExportTraceServiceRequest(resource_spans=[trace_pb2.ResourceSpans(
-        resource=resource_pb2.Resource(attributes=[pb_kv("service.name", service)]),
-        scope_spans=[trace_pb2.ScopeSpans(spans=out)],
-    )])
-    return request.SerializeToString()
+            attributes=[pb_kv(k, v) for k, v in attributes.items() if not isinstance(v, RawAnyValue)],
+        )
+        # Concatenated fields are how protobuf appends to a message: Span.attributes is field 9.
+        encoded += pb_field(2, span.SerializeToString() + _raw_attributes(9, attributes))  # ScopeSpans.spans
+    resource = resource_pb2.Resource(attributes=[pb_kv("service.name", service)]).SerializeToString()
+    # ExportTraceServiceRequest.resource_spans(1) { resource(1), scope_spans(2) }
+    return pb_field(1, pb_field(1, resource) + pb_field(2, encoded))
 
 
 def json_traces(service: str, spans: list[dict]) -> bytes:
@@ -108,10 +132,14 @@ def simple_span(trace_id: str, span_id: str, name: str = "GET /hold", duration_m
 # -- metrics ----------------------------------------------------------------------------
 
 def pb_gauge_metrics(name: str, value: float, attributes: dict | None = None) -> bytes:
-    now = time.time_ns()
-    point = metrics_pb2.NumberDataPoint(time_unix_nano=now, as_double=value,
-                                        attributes=[pb_kv(k, v) for k, v in (attributes or {}).items()])
-    return _pb_metrics([metrics_pb2.Metric(name=name, gauge=metrics_pb2.Gauge(data_points=[point]))])
+    attributes = attributes or {}
+    point = metrics_pb2.NumberDataPoint(time_unix_nano=time.time_ns(), as_double=value,
+                                        attributes=[pb_kv(k, v) for k, v in attributes.items() if not isinstance(v, RawAnyValue)])
+    point_bytes = point.SerializeToString() + _raw_attributes(7, attributes)  # NumberDataPoint.attributes is field 7
+    metric = metrics_pb2.Metric(name=name).SerializeToString() + pb_field(5, pb_field(1, point_bytes))  # gauge { data_points }
+    resource = resource_pb2.Resource(attributes=[pb_kv("service.name", "hold")]).SerializeToString()
+    # ExportMetricsServiceRequest.resource_metrics(1) { resource(1), scope_metrics(2) { metrics(2) } }
+    return pb_field(1, pb_field(1, resource) + pb_field(2, pb_field(2, metric)))
 
 
 def json_gauge_metrics(name: str, value: float, attributes: dict | None = None) -> bytes:

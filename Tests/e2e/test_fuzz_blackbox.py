@@ -130,10 +130,13 @@ def test_blackbox_fuzz(start_server, tmp_path):
     assert_alive(run.srv, "after fuzzing")
     good.check(run.srv)
     if run.failures:
+        # Many failures share a cause: grouped by class, method and path first, then each one.
+        groups = Counter((f["failure"], f["method"], f["path"].split("?")[0], f["status"]) for f in run.failures)
+        grouped = "\n".join(f"  {n:>4} x {fail} {method} {path} -> {status}" for (fail, method, path, status), n in groups.most_common())
         listing = "\n".join(f"  {f['failure']:<14} {f['method']} {f['path']} ({f['kind']}) -> {f['status']} {f['answer']!r} "
                             f"[artifacts/{f['file']}]" for f in run.failures[:40])
         raise AssertionError(f"fuzz seed {seed}: {len(run.failures)} failures in {run.sent} requests "
-                             f"({dict(run.kinds)}):\n{listing}")
+                             f"({dict(run.kinds)}):\n{grouped}\n{listing}")
 
 
 def test_the_verdict_catches_what_the_fuzzer_must_report():
