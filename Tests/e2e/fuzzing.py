@@ -20,6 +20,7 @@ import uuid
 import zlib
 
 import requests
+import urllib3
 
 from conftest import now_ms
 from otlp_payloads import (
@@ -183,20 +184,20 @@ def seeds(rum_key: str, rng: random.Random) -> list[Req]:
         where=["route=/b", "route!=/x"])
     get("query-rate", "/api/v1/query", metric="fz_http_requests_total", stat="rate", **{"from": str(now - 600_000)}, to=str(now))
     get("catalog", "/api/v1/metrics")
-    get("traces", "/api/v1/traces", service="fz-svc", min_duration="5ms", limit="20", order="duration", **{"from": "-1h"}, to="now")
+    get("traces", "/api/v1/traces", service="fz-svc", min_duration="5", limit="20", order="duration", **{"from": "-1h"}, to="now")
     get("trace", f"/api/v1/traces/{tid}")
     get("routes", "/api/v1/routes", **{"from": "-1h"})
-    get("bottlenecks", "/api/v1/routes/bottlenecks", **{"from": "-1h"})
+    get("bottlenecks", "/api/v1/routes/bottlenecks", route="/fz", service="fz-svc", **{"from": "-1h"})
     get("db-queries", "/api/v1/db/queries", **{"from": "-1h"})
     get("vitals", "/api/v1/vitals", **{"from": "-1h"}, by="page")
     get("journeys", "/api/v1/journeys", **{"from": "-1h"})
     get("errors", "/api/v1/errors", **{"from": "-1h"}, to="now")
-    get("trends", "/api/v1/trends", metric="fz.lat", stat="p95")
+    get("trends", "/api/v1/trends", metric="p95", route="/fz")
     get("issues", "/api/v1/issues", status="open")
     get("deployments", "/api/v1/deployments", service="fz", **{"from": "-1d"})
     get("deployment-impact", "/api/v1/deployments/1/impact")
     get("load-runs", "/api/v1/load-runs", limit="10")
-    get("load-compare", "/api/v1/load-runs/compare", a="1", b="2")
+    get("load-compare", "/api/v1/load-runs/compare", a="1", b="1")
     get("alerts", "/api/v1/alerts", state="firing")
     get("alert-rules", "/api/v1/alert-rules")
     get("silences", "/api/v1/silences")
@@ -211,6 +212,9 @@ def seeds(rum_key: str, rng: random.Random) -> list[Req]:
     get("snippet", "/rum.js")
     return out
 
+
+# Seeds that name something absent on purpose (the paths are still worth mutating): 404 is their answer.
+ABSENT_SEEDS = {"otlp-logs", "alert-rule-delete", "silence-delete", "ack", "issue-patch"}
 
 # Streams never end by design; the fuzzer reads their headers only.
 STREAMING_PATHS = ("/api/v1/events", "/api/v1/alerts/stream")
@@ -490,18 +494,17 @@ def send(session: requests.Session, base_url: str, req: Req, timeout: float = RE
         r = session.request(req.method, base_url + req.path, data=req.body if req.body or req.method != "GET" else None,
                             headers=req.headers, timeout=timeout, stream=True, allow_redirects=False)
         try:
-            if not any(req.path.split("?")[0].rstrip("/").endswith(p) for p in STREAMING_PATHS) and \
-                    "text/event-stream" not in r.headers.get("Content-Type", ""):
-                body = r.raw.read(MAX_READ, decode_content=False)
-            else:
-                body = b""
+            streaming = any(req.path.split("?")[0].rstrip("/").endswith(p) for p in STREAMING_PATHS) or \
+                "text/event-stream" in r.headers.get("Content-Type", "")
+            # A HEAD answer has no body whatever its Content-Length says.
+            body = b"" if streaming or req.method.upper() == "HEAD" else r.raw.read(MAX_READ, decode_content=False)
         finally:
             r.close()
         return Outcome(status=r.status_code, retry_after="Retry-After" in r.headers, took=time.monotonic() - started,
                        message=body[:300].decode("utf-8", "replace"))
-    except (requests.Timeout, socket.timeout) as e:
+    except (requests.Timeout, socket.timeout, urllib3.exceptions.ReadTimeoutError) as e:
         return Outcome(error="hang", took=time.monotonic() - started, message=str(e)[:300])
-    except requests.ConnectionError as e:
+    except (requests.ConnectionError, urllib3.exceptions.ProtocolError) as e:
         text = str(e)
         kind = "reset" if ("reset" in text.lower() or "aborted" in text.lower() or "RemoteDisconnected" in text) else "connection-error"
         if "Read timed out" in text:

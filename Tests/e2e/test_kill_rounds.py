@@ -57,7 +57,7 @@ def ingest(kind: str, srv, round_no: int, stop: threading.Event, ledger: Ledger,
         if kind == "json":
             token = f"r{round_no}-json-{n}"
             points = [{"name": "kill.json", "kind": "counter", "value": 1, "time": base + n * POINTS_PER_REQUEST + i,
-                       "tags": {"batch": token}} for i in range(POINTS_PER_REQUEST)]
+                       "tags": {"round": f"r{round_no}", "batch": token}} for i in range(POINTS_PER_REQUEST)]
             send = lambda: session.post(srv.url + "/api/v1/metrics", json={"metrics": points}, timeout=10)  # noqa: E731
             expected = 200
         elif kind == "otlp":
@@ -80,8 +80,9 @@ def ingest(kind: str, srv, round_no: int, stop: threading.Event, ledger: Ledger,
             return  # the server is gone
 
 
-def found_json(srv, since: int) -> dict[str, float]:
-    r = srv.query("kill.json", "count", from_=since, to="now", by="batch")
+def found_json(srv, round_no: int, since: int) -> dict[str, float]:
+    # One round at a time: a query may return at most 1000 series.
+    r = srv.query("kill.json", "count", from_=since, to="now", by="batch", where=f"round=r{round_no}")
     assert r.status_code == 200, r.text
     return {s["tags"]["batch"]: s["points"][0][1] for s in r.json()["series"]}
 
@@ -109,7 +110,7 @@ def found_beacons(srv, round_no: int, since: int) -> tuple[float, float]:
 def verify_round(srv, ledger: Ledger, round_no: int, since: int, totals: dict) -> None:
     """Every acknowledged item of `round_no` is present exactly once; unacknowledged ones at most once."""
     prefix = f"r{round_no}-json-"
-    json_found = {b: c for b, c in found_json(srv, since).items() if b.startswith(prefix)}
+    json_found = {b: c for b, c in found_json(srv, round_no, since).items() if b.startswith(prefix)}
     acked = {i for i in ledger.acked["json"] if i.startswith(prefix)}
     unsure = {i for i in ledger.unsure["json"] if i.startswith(prefix)}
     missing = acked - json_found.keys()
@@ -188,3 +189,45 @@ def test_kill_9_rounds_lose_and_double_nothing(start_server, tmp_path):
           f"in flight at the kills: {sum(len(v) for v in ledger.unsure.values())}; "
           f"restart to /healthz median {statistics.median(restarts):.2f}s, max {max(restarts):.2f}s")
     assert all(acked > 0 for acked, _ in totals.values()), totals
+
+
+def test_round_check_notices_a_lost_or_doubled_item(start_server, tmp_path):
+    """The check the rounds rely on can fail: an acknowledged item that is not stored, or one
+    stored twice, is reported."""
+    config = tmp_path / "perfwatch.yml"
+    config.write_text(CONFIG)
+    srv = start_server(tmp_path / "d", config=config)
+    since = now_ms() - 3_600_000
+    ledger = Ledger()
+    stop = threading.Event()
+    key = rum_key(srv)
+    workers = [threading.Thread(target=ingest, args=(kind, srv, 0, stop, ledger, key)) for kind in ("json", "otlp", "beacon")]
+    for worker in workers:
+        worker.start()
+    time.sleep(0.5)
+    stop.set()
+    for worker in workers:
+        worker.join()
+    srv.kill()
+    srv = start_server(tmp_path / "d", config=config)
+    verify_round(srv, ledger, 0, since, {"json": [0, 0], "otlp": [0, 0], "beacon": [0, 0]})
+    for kind, lost in (("json", "r0-json-999999"), ("otlp", (0, "f" * 32)), ("beacon", (0, 999_999))):
+        ledger.acked[kind].add(lost)
+        try:
+            verify_round(srv, ledger, 0, since, {"json": [0, 0], "otlp": [0, 0], "beacon": [0, 0]})
+        except AssertionError:
+            pass
+        else:
+            raise AssertionError(f"a lost {kind} item went unnoticed")
+        ledger.acked[kind].discard(lost)
+    # Stored twice: the same batch sent again (a client retrying) doubles its count.
+    batch = sorted(ledger.acked["json"])[0]
+    again = [{"name": "kill.json", "kind": "counter", "value": 1, "time": now_ms() - 1000 - i,
+              "tags": {"round": "r0", "batch": batch}} for i in range(POINTS_PER_REQUEST)]
+    assert srv.post_metrics(again).status_code == 200
+    try:
+        verify_round(srv, ledger, 0, since, {"json": [0, 0], "otlp": [0, 0], "beacon": [0, 0]})
+    except AssertionError:
+        pass
+    else:
+        raise AssertionError(f"a doubled batch ({batch}) went unnoticed")
