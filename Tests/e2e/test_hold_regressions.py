@@ -236,3 +236,28 @@ def test_good_data_helper_sees_a_lost_point(start_server):
     assert srv.post_metrics([{"name": good.counter, "kind": "counter", "value": 1}]).status_code == 200
     with pytest.raises(AssertionError):
         good.check(srv)
+
+
+# -- found by the black-box fuzz suite (test_fuzz_blackbox.py) ---------------------------------
+# A body whose framing is broken — a chunk size beyond 64 bits, an unterminated chunk
+# extension, or a body cut short by the client — is the client's fault: 400 (or a close),
+# never a 500 "internal error" that alerting on 5xx would page someone for.
+
+FRAMING = {
+    "chunk-size-overflow": b"Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\n{}\r\n0\r\n\r\n",
+    "chunk-extension-unterminated": b'Transfer-Encoding: chunked\r\n\r\n2;ext="x\r\n{}\r\n0\r\n\r\n',
+    "body-cut-short": b"Content-Length: 1000\r\n\r\n{}",
+    "content-length-2^63": b"Content-Length: 9223372036854775808\r\n\r\n{}",
+}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/metrics", "/api/v1/import/prometheus", "/v1/traces", "/api/v1/alert-rules"])
+@pytest.mark.parametrize("framing", sorted(FRAMING))
+def test_broken_body_framing_is_not_a_500(guarded, path, framing):
+    from fuzzing import send_raw
+
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n".encode()
+    # send_raw half-closes after a quiet moment, so a server waiting for the promised rest sees the end.
+    outcome = send_raw("127.0.0.1", guarded.port, head + FRAMING[framing])
+    assert outcome.error != "hang", f"no answer and no close within {outcome.took:.1f}s"
+    assert outcome.status is None or 400 <= outcome.status < 500, f"{outcome.status}: {outcome.message[:300]!r}"
