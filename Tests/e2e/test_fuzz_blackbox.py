@@ -29,7 +29,8 @@ from hold_checks import GoodData, artifacts_dir, assert_alive, rum_key
 DEFAULT_REQUESTS = 2_000
 RAW_SHARE = 0.12  # malformed HTTP over a raw socket
 CONFIG = "rum:\n  rate_limit: {per_second: 1000000, burst: 1000000}\n"
-DEATH_WAIT_S = 20.0  # a trapped process may take a while (backtracer) before it exits
+DEATH_WAIT_S = 20.0
+CANARY = {"metrics": [{"name": "fz.canary", "kind": "counter", "value": 1}]}  # a trapped process may take a while (backtracer) before it exits
 
 
 class FuzzRun:
@@ -67,7 +68,9 @@ class FuzzRun:
         """None when the server still answers; otherwise why not, after restarting it."""
         if self.srv.proc.poll() is None:
             try:
-                if requests.get(self.srv.url + "/healthz", timeout=3).status_code == 200:
+                # Ingest too: a wedged pipeline answers /healthz but makes every later write hang.
+                if requests.get(self.srv.url + "/healthz", timeout=3).status_code == 200 and \
+                        requests.post(self.srv.url + "/api/v1/metrics", json=CANARY, timeout=5).status_code == 200:
                     return None
             except requests.RequestException:
                 pass
