@@ -13,6 +13,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "perfwatch", targets: ["perfwatch"]),
+        // For the fuzz targets (Fuzz/Package.swift), which depend on this package by path.
+        .library(name: "PerfwatchModel", targets: ["PerfwatchModel"]),
+        .library(name: "PerfwatchIngest", targets: ["PerfwatchIngest"]),
+        .library(name: "PerfwatchAlerting", targets: ["PerfwatchAlerting"]),
+        .library(name: "PerfwatchLoad", targets: ["PerfwatchLoad"]),
+        .library(name: "PerfwatchAnalysis", targets: ["PerfwatchAnalysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -125,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "perfwatch",
             dependencies: [
-                "PerfwatchServer", "PerfwatchDemo", "PerfwatchOTLP", "PerfwatchLoad", "PerfwatchAnalysis",
+                "PerfwatchServer", "PerfwatchDemo", "PerfwatchOTLP", "PerfwatchLoad", "PerfwatchAnalysis", "PerfwatchStorage",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command (README): installs what is missing, builds, runs the Swift tests, builds the
-# swift-otel client of the e2e suite (Tests/swift-otel-client), runs the end-to-end suites and a
-# smoke run of the benchmark. Non-zero if any step fails.
+# The test command (README): installs what is missing, builds, runs the Swift tests, fuzzes every
+# parser for a bounded time (scripts/fuzz.sh), builds the swift-otel client of the e2e suite
+# (Tests/swift-otel-client), runs the end-to-end suites and a smoke run of the benchmark.
+# Non-zero if any step fails.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -52,6 +53,10 @@ section "Swift tests (swift test --skip-build)"
 # Serial: the load generator's timing tests measure real latencies and must not share the two
 # cores with every other suite.
 swift test --skip-build --no-parallel
+
+section "Fuzz targets (scripts/fuzz.sh)"
+# Every parser under libFuzzer for 15 s from its committed seed corpus; fails on any crash.
+bash scripts/fuzz.sh --seconds-per-target 15
 
 section "Build the swift-otel e2e client (Tests/swift-otel-client)"
 swift build --package-path Tests/swift-otel-client --scratch-path .build-otel-client

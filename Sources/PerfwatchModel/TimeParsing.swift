@@ -2,16 +2,30 @@ import Foundation
 
 /// Parses the time and duration forms every endpoint accepts.
 public enum TimeParsing {
-    /// Unix ms, RFC 3339, `now`, or relative to now (`-1h`, `-15m`, `-7d`, `-30s`).
+    /// The unix-ms times every store can hold: those whose nanoseconds fit in an Int64 (about
+    /// 1677-09-21 to 2262-04-11). Parsed times outside it are clamped to it, so a range like
+    /// `to=9999-12-31T23:59:59Z` means "until the end" and never overflows later arithmetic.
+    public static let representableMs: ClosedRange<Int64> = (Int64.min / 1_000_000 + 1)...(Int64.max / 1_000_000)
+
+    /// Unix ms, RFC 3339, `now`, or relative to now (`-1h`, `-15m`, `-7d`, `+2h`), clamped to
+    /// `representableMs`. nil when the text is none of those (or NaN).
     public static func parseTime(_ text: String, nowMs: Int64) -> Int64? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed == "now" { return nowMs }
+        if trimmed == "now" { return clamp(nowMs) }
         if trimmed.hasPrefix("-"), let duration = parseDuration(String(trimmed.dropFirst())) {
-            return nowMs - duration
+            return clamp(nowMs.saturatingSubtracting(duration))
         }
-        if let ms = Int64(trimmed) { return ms }
-        if let ms = Double(trimmed), ms.isFinite { return Int64(ms) }
-        return parseRFC3339(trimmed)
+        if trimmed.hasPrefix("+"), let duration = parseDuration(String(trimmed.dropFirst())) {
+            return clamp(nowMs.saturatingAdding(duration))
+        }
+        if let ms = Int64(trimmed) { return clamp(ms) }
+        if let ms = Double(trimmed), let integer = Int64(saturating: ms) { return clamp(integer) }
+        return parseRFC3339(trimmed).map(clamp)
+    }
+
+    /// `ms` moved into `representableMs`.
+    public static func clamp(_ ms: Int64) -> Int64 {
+        Swift.min(Swift.max(ms, representableMs.lowerBound), representableMs.upperBound)
     }
 
     /// `500ms`, `10s`, `1m`, `1h`, `7d`, `2w`, or combinations like `1h30m`. Returns milliseconds.
@@ -34,7 +48,9 @@ public enum TimeParsing {
             }
             let (product, overflow) = number.multipliedReportingOverflow(by: factor)
             guard !overflow else { return false }
-            total += product
+            let (sum, sumOverflow) = total.addingReportingOverflow(product)
+            guard !sumOverflow else { return false }
+            total = sum
             digits = ""
             unit = ""
             sawAny = true

@@ -83,7 +83,7 @@ struct DistributionEvaluator {
         }
 
         mutating func add(_ bucket: DistributionBucket) {
-            count += bucket.count
+            count = count.saturatingAdding(bucket.count)
             sum += bucket.sum
             min = Swift.min(min, bucket.min)
             max = Swift.max(max, bucket.max)

@@ -12,6 +12,14 @@ import ServiceLifecycle
 /// Builds the whole server — store, pipeline, routes and background services — from a
 /// configuration. `main` and the tests call this same function.
 public func buildApplication(configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    try await buildApplicationAndRoutes(configuration: configuration, logger: logger).application
+}
+
+/// `buildApplication`, also returning every registered route as "METHOD /path/{param}", for the
+/// test that calls each one with each kind of key.
+package func buildApplicationAndRoutes(configuration: ServerConfiguration, logger: Logger) async throws -> (
+    application: some ApplicationProtocol, routes: [String]
+) {
     try configuration.validate()
     let store = try EmbeddedStore(
         configuration: EmbeddedStoreConfiguration(
@@ -57,7 +65,9 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())
-    router.add(middleware: AuthMiddleware(keys: configuration.apiKeys))
+    let auth = try Authenticator(configuration: configuration)
+    router.add(middleware: AuthMiddleware(auth: auth))
+    SessionRoutes(auth: auth).register(on: router)
     IngestRoutes(components: components).register(on: router)
     QueryRoutes(components: components).register(on: router)
     OpsRoutes(components: components).register(on: router)
@@ -73,6 +83,8 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     TrendRoutes(components: components).register(on: router)
     BottleneckRoutes(components: components).register(on: router)
     DashboardRoutes().register(on: router)
+    let routes = router.routes.map { RouteScopes.routeKey($0.method, $0.path.description) }
+    try RouteScopes.checkCovered(routes)
 
     // Shut down in reverse: the HTTP server first, then these from last to first, so the
     // pipeline (first) commits everything that was accepted before it stops.
@@ -90,8 +102,8 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     services.append(BroadcasterShutdown(broadcaster: broadcaster))
 
     let url = "http://\(configuration.host):\(configuration.port)"
-    let authNote = configuration.authEnabled
-        ? "auth on (\(configuration.apiKeys.count) API keys)"
+    let authNote = auth.isOn
+        ? "auth on (API keys and scopes, see docs/api-auth.md)"
         : "auth OFF: open to anyone who can reach \(configuration.host) (loopback only)"
     let intake = components.beaconIntake
     let openFiles = OpenFileLimit.raiseToHard()
@@ -103,7 +115,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
         makeFastPath = { @Sendable in BeaconFastPath(intake: intake, pipeline: pipeline) }
     }
     let fastPath = makeFastPath
-    return Application(
+    let application = Application(
         router: router,
         server: HTTPServerBuilder { responder in
             GuardedHTTP1Channel(http1: HTTP1Channel(responder: responder), limits: deadlines, limiter: limiter, makeFastPath: fastPath)
@@ -111,12 +123,14 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "perfwatch"),
         services: services,
         onServerRunning: { channel in
+            ListeningSocketInheritance.markSocketsCloseOnExec()
             let port = channel.localAddress?.port ?? configuration.port
             logger.notice(
                 "perfwatch listening on http://\(configuration.host):\(port) — data in \(configuration.dataDirectory) — \(authNote)",
                 metadata: ["url": "\(url)"])
         },
         logger: logger)
+    return (application, routes)
 }
 
 /// Compacts the store once everything else has stopped (it is first in the list, so it shuts

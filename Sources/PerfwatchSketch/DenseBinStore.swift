@@ -19,6 +19,9 @@ struct DenseBinStore: Sendable, Equatable {
         self.counts = counts
     }
 
+    /// Adds `count` at bin `index`. The store never holds more than `maxBins` bins: a bin
+    /// above the kept range moves the range up and collapses the lowest bins into the new
+    /// lowest one; a bin below it lands in the lowest kept bin.
     mutating func add(index: Int32, count: UInt64) {
         if counts.isEmpty {
             offset = index
@@ -27,7 +30,7 @@ struct DenseBinStore: Sendable, Equatable {
         }
         var index = index
         if index < offset {
-            let grow = Int(offset - index)
+            let grow = Int(offset) - Int(index)
             if counts.count + grow > Self.maxBins {
                 // Collapse: everything below the lowest kept bin lands in that bin.
                 index = offset
@@ -36,30 +39,28 @@ struct DenseBinStore: Sendable, Equatable {
                 offset = index
             }
         }
-        let position = Int(index - offset)
+        var position = Int(index) - Int(offset)
         if position >= counts.count {
-            let needed = position + 1 - counts.count
-            if counts.count + needed > Self.maxBins {
-                collapseLowest(toFit: position + 1)
-                counts[Int(index - offset)] += count
-                return
+            if position + 1 > Self.maxBins {
+                collapseLowest(keepingTop: index)
+                position = Int(index) - Int(offset)
             }
-            counts.append(contentsOf: repeatElement(0, count: needed))
+            counts.append(contentsOf: repeatElement(0, count: position + 1 - counts.count))
         }
-        counts[position] += count
+        counts[position] = counts[position].saturatingAdding(count)
     }
 
-    private mutating func collapseLowest(toFit span: Int) {
-        let overflow = span - Self.maxBins
-        guard overflow > 0 else { return }
-        let drop = Swift.min(overflow, counts.count)
-        let collapsed = counts[0..<drop].reduce(0, +)
+    /// Moves the kept range to the `maxBins` bins ending at `top`; bins below it are summed
+    /// into the new lowest bin.
+    private mutating func collapseLowest(keepingTop top: Int32) {
+        let newOffset = Int(top) - Self.maxBins + 1
+        let drop = Swift.min(newOffset - Int(offset), counts.count)
+        var collapsed: UInt64 = 0
+        for value in counts[0..<drop] { collapsed = collapsed.saturatingAdding(value) }
         counts.removeFirst(drop)
-        offset += Int32(drop)
-        let extra = span - drop - counts.count
-        if extra > 0 { counts.append(contentsOf: repeatElement(0, count: extra)) }
+        offset = Int32(newOffset)
         if counts.isEmpty { counts = [0] }
-        counts[0] += collapsed
+        counts[0] = counts[0].saturatingAdding(collapsed)
     }
 
     mutating func merge(_ other: DenseBinStore) {
@@ -69,10 +70,12 @@ struct DenseBinStore: Sendable, Equatable {
             return
         }
         // Grow once to the union range, then add element-wise.
+        // Positions past Int32 (only a corrupt store could have them) land in the top bin.
+        func index(_ position: Int) -> Int32 { Int32(clamping: Int(other.offset) + position) }
         add(index: other.offset, count: 0)
-        add(index: other.offset + Int32(other.counts.count - 1), count: 0)
+        add(index: index(other.counts.count - 1), count: 0)
         for (position, value) in other.counts.enumerated() where value > 0 {
-            add(index: other.offset + Int32(position), count: value)
+            add(index: index(position), count: value)
         }
     }
 }

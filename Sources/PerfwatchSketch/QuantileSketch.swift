@@ -23,6 +23,11 @@ public struct QuantileSketch: Sendable, Equatable {
     public static let defaultRelativeAccuracy = 0.0099
     /// Values with smaller magnitude count as zero (far below any latency or vital we store).
     public static let minIndexableValue = 1e-9
+    /// Values with larger magnitude are binned as this value (count, sum, min and max stay
+    /// exact). Between `minIndexableValue` and this, a sketch needs at most about 3,400 bins,
+    /// inside `DenseBinStore.maxBins`, so no value from outside can grow a sketch past what
+    /// its encoding accepts (a single 1e308 once made a series unwritable).
+    public static let maxIndexableValue = 1e20
 
     public let relativeAccuracy: Double
     let gamma: Double
@@ -49,13 +54,13 @@ public struct QuantileSketch: Sendable, Equatable {
     public mutating func add(_ value: Double, times: UInt64 = 1) {
         guard value.isFinite, times > 0 else { return }
         if value > Self.minIndexableValue {
-            positive.add(index: binIndex(value), count: times)
+            positive.add(index: binIndex(Swift.min(value, Self.maxIndexableValue)), count: times)
         } else if value < -Self.minIndexableValue {
-            negative.add(index: binIndex(-value), count: times)
+            negative.add(index: binIndex(Swift.min(-value, Self.maxIndexableValue)), count: times)
         } else {
-            zeroCount += times
+            zeroCount = zeroCount.saturatingAdding(times)
         }
-        count += times
+        count = count.saturatingAdding(times)
         sum += value * Double(times)
         if value < min { min = value }
         if value > max { max = value }
@@ -75,8 +80,8 @@ public struct QuantileSketch: Sendable, Equatable {
         guard other.count > 0 else { return }
         positive.merge(other.positive)
         negative.merge(other.negative)
-        zeroCount += other.zeroCount
-        count += other.count
+        zeroCount = zeroCount.saturatingAdding(other.zeroCount)
+        count = count.saturatingAdding(other.count)
         sum += other.sum
         if other.min < min { min = other.min }
         if other.max > max { max = other.max }
@@ -91,24 +96,25 @@ public struct QuantileSketch: Sendable, Equatable {
         if q == 1 { return max }
         let rank = q * Double(count - 1)
         // Plain loops (no closures): this runs once per point of every percentile chart.
+        // Saturating: counts come from outside (OTLP histograms) and may sum past UInt64.
         var seen: UInt64 = 0
         var answer: Double? = nil
         let negativeCounts = negative.counts
         for position in negativeCounts.indices.reversed() where negativeCounts[position] > 0 {
-            seen += negativeCounts[position]
+            seen = seen.saturatingAdding(negativeCounts[position])
             if Double(seen) > rank {
                 answer = -binValue(negative.offset + Int32(position))
                 break
             }
         }
         if answer == nil {
-            seen += zeroCount
+            seen = seen.saturatingAdding(zeroCount)
             if Double(seen) > rank { answer = 0 }
         }
         if answer == nil {
             let positiveCounts = positive.counts
             for position in positiveCounts.indices where positiveCounts[position] > 0 {
-                seen += positiveCounts[position]
+                seen = seen.saturatingAdding(positiveCounts[position])
                 if Double(seen) > rank {
                     answer = binValue(positive.offset + Int32(position))
                     break
@@ -146,5 +152,14 @@ public struct QuantileSketch: Sendable, Equatable {
         lhs.relativeAccuracy == rhs.relativeAccuracy && lhs.count == rhs.count
             && (lhs.sum == rhs.sum || (lhs.sum.isNaN && rhs.sum.isNaN)) && lhs.min == rhs.min && lhs.max == rhs.max
             && lhs.zeroCount == rhs.zeroCount && lhs.positive == rhs.positive && lhs.negative == rhs.negative
+    }
+}
+
+extension UInt64 {
+    /// `self + other`, stuck at `UInt64.max` instead of trapping: a count that large has lost
+    /// nothing a percentile can show, and a trap would take the server down.
+    public func saturatingAdding(_ other: UInt64) -> UInt64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? .max : sum
     }
 }

@@ -11,6 +11,9 @@ public struct TraceQuery: Sendable {
     public var errorsOnly = false
     public var minDurationMs: Double?
     public var limit = 50
+    /// The largest `minDurationMs` a caller may ask for: a year, far past any span and far
+    /// inside what nanoseconds in an Int64 can hold.
+    public static let maxMinDurationMs = 365.0 * 86_400_000
     public var order = Order.time
 
     public init(from: Int64, to: Int64) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PerfwatchServer
+import PerfwatchStorage
 import ServiceLifecycle
 import UnixSignals
 
@@ -38,6 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        CrashReporting.ensureFastBacktraces()
         var settings = ServerConfiguration()
         do {
             if let config { try settings.apply(yamlFile: config) }
@@ -61,6 +63,9 @@ struct ServeCommand: AsyncParsableCommand {
         let app: any Service
         do {
             app = try await buildApplication(configuration: settings, logger: logger)
+        } catch let error as DamagedStoreError {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(DamagedStoreError.exitStatus)
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)

@@ -234,6 +234,12 @@ import Testing
         #expect(AlertDuration.format(.milliseconds(250)) == "250ms")
     }
 
+    /// Issue 13: `"for": "1234567890123456789012345678901m"` in POST /api/v1/alert-rules killed the server.
+    @Test(arguments: ["1234567890123456789012345678901m", "300y", "200000000000000000000h", "106751d106751d", "9e400s"])
+    func durationsTooLongAreRefusedNotTrappedOn(text: String) {
+        #expect(AlertDuration.parse(text) == nil)
+    }
+
     @Test func rfc3339() {
         #expect(RFC3339.format(ms: 0) == "1970-01-01T00:00:00.000Z")
         #expect(RFC3339.format(ms: 1_795_902_123_456) == "2026-11-28T21:42:03.456Z")

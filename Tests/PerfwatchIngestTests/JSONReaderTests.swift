@@ -1,3 +1,4 @@
+import Foundation
 import PerfwatchIngest
 import PerfwatchModel
 import Testing
@@ -39,5 +40,28 @@ struct JSONReaderTests {
     func depth() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(throws: PerfwatchError.self) { try parse(deep) }
+    }
+
+    /// The deepest documents the limit lets through, parsed and freed (freeing recurses too).
+    static func parseDeepest() -> Bool {
+        let depth = JSONReader.maxDepth - 1
+        let arrays = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+        let objects = String(repeating: #"{"a":"#, count: depth) + "1" + String(repeating: "}", count: depth)
+        return [arrays, objects].allSatisfy { text in (try? JSONReader.parse(Array(text.utf8))) != nil }
+    }
+
+    @Test("the deepest accepted nesting parses on a Swift concurrency thread (smaller stack than main)")
+    func deepestOnATask() async {
+        #expect(await Task.detached { Self.parseDeepest() }.value)
+    }
+
+    @Test("the deepest accepted nesting parses on a thread with a 512 KiB stack")
+    func deepestOnASmallStack() async {
+        let parsed = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let thread = Thread { continuation.resume(returning: Self.parseDeepest()) }
+            thread.stackSize = 512 * 1024
+            thread.start()
+        }
+        #expect(parsed)
     }
 }

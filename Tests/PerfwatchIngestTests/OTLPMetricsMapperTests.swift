@@ -140,4 +140,32 @@ struct OTLPMetricsMapperTests {
         #expect(result.points.points.first?.temporality == .delta)
         #expect(throws: PerfwatchError.self) { try OTLPMetricsMapper().decode([1, 2, 3], json: false, nowMs: Self.nowMs) }
     }
+
+    @Test("a histogram count or bucket counts at or beyond 2^63 reject that data point alone, saying why")
+    func hugeCounts() throws {
+        let limit = UInt64(Int64.max)
+        var huge = histogram(counts: [1, 2, 3, 4], sum: 10, temporality: .delta)
+        huge.histogram.dataPoints[0].count = limit + 1
+        var hugeBucket = histogram(counts: [1, 0, 0, 0], sum: 10, temporality: .delta)
+        hugeBucket.name = "bucket.huge"
+        hugeBucket.histogram.dataPoints[0].bucketCounts = [limit + 1, 0, 0, 0]
+        var overflowing = histogram(counts: [1, 0, 0, 0], sum: 10, temporality: .delta)
+        overflowing.name = "bucket.sum.overflows"
+        overflowing.histogram.dataPoints[0].bucketCounts = [limit, limit, 2, 0]
+        var exponential = Opentelemetry_Proto_Metrics_V1_Metric()
+        exponential.name = "exp.huge"
+        var point = Opentelemetry_Proto_Metrics_V1_ExponentialHistogramDataPoint()
+        point.timeUnixNano = Self.timeNs
+        point.count = 3
+        point.positive.bucketCounts = [UInt64.max]
+        point.zeroCount = 1
+        exponential.exponentialHistogram.dataPoints = [point]
+        let fine = histogram(counts: [1, 0, 0, 0], sum: 5, temporality: .delta)
+        let result = try OTLPMetricsMapper().decode(request([huge, hugeBucket, overflowing, exponential, fine]), json: false, nowMs: Self.nowMs)
+        #expect(result.rejected == 4)
+        #expect(result.errorMessage.contains("histogram count 9223372036854775808 is more than 9223372036854775807"))
+        #expect(result.errorMessage.contains("bucket counts add up to more than"))
+        #expect(result.points.series.count == 1)
+        #expect(result.points.series.first?.key.metric == "http.server.request.duration")
+    }
 }

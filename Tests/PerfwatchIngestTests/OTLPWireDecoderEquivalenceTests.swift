@@ -21,7 +21,7 @@ struct OTLPWireDecoderEquivalenceTests {
         var result = OTLPTraces()
         let builder = OTLPSpanBuilder()
         for resourceSpans in request.resourceSpans {
-            let resource = OTLPProtobufAttributes.attributes(resourceSpans.resource.attributes)
+            let resource = try OTLPProtobufAttributes.attributes(resourceSpans.resource.attributes)
             let service = OTLPSpanBuilder.service(from: resource)
             for scopeSpans in resourceSpans.scopeSpans {
                 for span in scopeSpans.spans {
@@ -35,9 +35,9 @@ struct OTLPWireDecoderEquivalenceTests {
                     fields.endNs = span.endTimeUnixNano
                     fields.statusCode = span.status.code.rawValue
                     fields.statusMessage = span.status.message
-                    fields.attributes = OTLPProtobufAttributes.attributes(span.attributes)
-                    fields.events = span.events.map {
-                        Span.Event(timeNs: Int64(clamping: $0.timeUnixNano), name: $0.name, attributes: OTLPProtobufAttributes.attributes($0.attributes))
+                    fields.attributes = try OTLPProtobufAttributes.attributes(span.attributes)
+                    fields.events = try span.events.map {
+                        Span.Event(timeNs: Int64(clamping: $0.timeUnixNano), name: $0.name, attributes: try OTLPProtobufAttributes.attributes($0.attributes))
                     }
                     switch builder.build(fields, service: service, resource: resource) {
                     case .success(let built): result.spans.append(built)

@@ -61,15 +61,15 @@ struct OpsEndpointTests {
     @Test("with API keys: 401 without a key, 403 without the scope, 200 with it")
     func auth() async throws {
         try await withApp({
-            $0.apiKeys = [.init(key: "reader", scopes: ["read"]), .init(key: "writer", scopes: ["ingest"])]
+            $0.apiKeys = [.init(key: "reader-0123456789abc", scopes: ["read"]), .init(key: "writer-0123456789abc", scopes: ["ingest"])]
         }) { client in
             let anonymous = try await client.post("/api/v1/metrics", metricsBody([timing(1)]))
             #expect(anonymous.status == .unauthorized)
-            let wrongScope = try await client.post("/api/v1/metrics", metricsBody([timing(1)]), headers: [.authorization: "Bearer reader"])
+            let wrongScope = try await client.post("/api/v1/metrics", metricsBody([timing(1)]), headers: [.authorization: "Bearer reader-0123456789abc"])
             #expect(wrongScope.status == .forbidden)
-            let written = try await client.post("/api/v1/metrics", metricsBody([timing(1)]), headers: [.authorization: "Bearer writer"])
+            let written = try await client.post("/api/v1/metrics", metricsBody([timing(1)]), headers: [.authorization: "Bearer writer-0123456789abc"])
             #expect(written.status == .ok)
-            let read = try await client.execute(uri: "/api/v1/metrics", method: .get, headers: [HTTPField.Name("X-API-Key")!: "reader"])
+            let read = try await client.execute(uri: "/api/v1/metrics", method: .get, headers: [HTTPField.Name("X-API-Key")!: "reader-0123456789abc"])
             #expect(read.status == .ok)
             #expect(try await client.get("/healthz").status == .ok)
         }
@@ -100,7 +100,7 @@ struct ConfigurationTests {
         var configuration = ServerConfiguration()
         configuration.host = "0.0.0.0"
         #expect(throws: ConfigurationError.self) { try configuration.validate() }
-        configuration.apiKeys = [.init(key: "k", scopes: ["read"])]
+        configuration.apiKeys = [.init(key: "k-0123456789abcdef", scopes: ["read"])]
         #expect(throws: Never.self) { try configuration.validate() }
     }
 }

@@ -13,9 +13,8 @@ import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-import requests
-
 from conftest import now_ms
+from hold_checks import ThreadSessions, post_beacon
 
 REQUESTS = 200
 VALUES_PER_REQUEST = 100
@@ -63,13 +62,10 @@ def test_acknowledged_points_survive_kill_9(start_server, tmp_path):
 
     acked: list[list[dict]] = []
     lock = threading.Lock()
-    local = threading.local()
+    sessions = ThreadSessions()
 
     def send(items):
-        session = getattr(local, "session", None)
-        if session is None:
-            session = local.session = requests.Session()
-        r = session.post(srv.url + "/api/v1/metrics", json={"metrics": items}, timeout=60)
+        r = sessions.get().post(srv.url + "/api/v1/metrics", json={"metrics": items}, timeout=60)
         assert r.status_code == 200, f"{r.status_code}: {r.text[:300]}"
         body = r.json()
         assert body["accepted"] == len(items) and not body.get("rejected"), body
@@ -124,26 +120,19 @@ def test_acknowledged_points_survive_kill_9(start_server, tmp_path):
 def test_accepted_beacons_survive_kill_9(start_server, tmp_path):
     """A beacon's metrics are held back a few seconds before they reach the sketch tables
     (journaled in the beacon's commit): a 202 still means they survive kill -9."""
-    import json
-
     cfg = tmp_path / "perfwatch.yml"
     cfg.write_text("rum:\n  rate_limit: {per_second: 100000, burst: 100000}\n")
     srv = start_server(config=cfg, data_dir=tmp_path / "d")
     key = srv.get("/api/v1/rum/setup").json()["key"]
-    site = "https://shop.example.com"
     beacons = [
         {"v": 1, "key": key, "pv": f"pv-{i}", "sid": "s1", "url": f"/courses/{i % 7}", "rel": "2.0", "t": now_ms(), "vw": 1280,
          "vitals": {"lcp": 1000 + i, "cls": 0.01}}
         for i in range(300)
     ]
-    local = threading.local()
+    sessions = ThreadSessions()
 
     def send(b):
-        session = getattr(local, "session", None)
-        if session is None:
-            session = local.session = requests.Session()
-        r = session.post(srv.url + "/api/v1/rum", data=json.dumps(b), timeout=60,
-                         headers={"Content-Type": "text/plain", "Origin": site, "User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"})
+        r = post_beacon(sessions.get(), srv, b, timeout=60)
         assert r.status_code == 202, f"{r.status_code}: {r.text[:300]}"
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:

@@ -22,7 +22,13 @@ public enum AlertDuration {
             let letters = rest.prefix(while: { $0.isLetter })
             guard let unit = units.first(where: { $0.suffix == letters }) else { return nil }
             rest = rest.dropFirst(letters.count)
-            total += Int64((number * Double(unit.nanoseconds)).rounded())
+            // Checked: a duration comes from a rule file or an API caller; one past what
+            // nanoseconds in an Int64 hold (about 292 years) is not a duration we can use.
+            let nanoseconds = (number * Double(unit.nanoseconds)).rounded()
+            guard nanoseconds < 9_223_372_036_854_775_808.0 else { return nil }
+            let (sum, overflow) = total.addingReportingOverflow(Int64(nanoseconds))
+            guard !overflow else { return nil }
+            total = sum
         }
         return .nanoseconds(total)
     }

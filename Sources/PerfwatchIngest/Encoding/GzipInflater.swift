@@ -5,6 +5,11 @@ import PerfwatchModel
 /// `limit` bytes of memory before it is refused.
 public enum GzipInflater {
     public static func inflate(_ input: [UInt8], limit: Int) throws -> [UInt8] {
+        // zlib counts input in 32 bits; bodies are capped far below that, but the cap is the
+        // caller's setting, so the conversion below must not trap on it.
+        guard input.count <= Int(UInt32.max) else {
+            throw PerfwatchError(.payloadTooLarge, "compressed body is larger than \(UInt32.max) bytes")
+        }
         var stream = z_stream()
         // 32 + MAX_WBITS: detect gzip or zlib headers automatically.
         guard inflateInit2_(&stream, 32 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {

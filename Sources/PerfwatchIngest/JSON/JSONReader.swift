@@ -3,7 +3,10 @@ import PerfwatchModel
 /// Parses JSON bytes into `JSONValue`. Syntax errors become a `bad_request` that says where:
 /// `malformed JSON at line 3, column 14 (byte 40): expected ',' or '}' in an object`.
 public enum JSONReader {
-    public static let maxDepth = 512
+    /// Parsing and freeing recurse once per level. 512 levels overflowed a 512 KiB thread stack
+    /// (the default for secondary threads on macOS) in a debug build; no document we accept
+    /// needs more than ~60 (OTLP/JSON at the attribute nesting limit), so 128 leaves room.
+    public static let maxDepth = 128
 
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         var parser = Parser(bytes: bytes)

@@ -6,16 +6,23 @@ public struct OTLPJSONTraceDecoder: Sendable {
     public init() {}
 
     public func decode(_ body: [UInt8]) throws -> OTLPTraces {
-        let document = try JSONReader.parse(body)
+        do {
+            return try decodeDocument(JSONReader.parse(body))
+        } catch let error as OTLPAttributeText.TooDeep {
+            throw PerfwatchError(.badRequest, "OTLP/JSON body: \(error.reason)")
+        }
+    }
+
+    private func decodeDocument(_ document: JSONValue) throws -> OTLPTraces {
         guard case .object = document else { throw PerfwatchError(.badRequest, "OTLP/JSON body must be an object") }
         var result = OTLPTraces()
         let builder = OTLPSpanBuilder()
         for resourceSpans in Self.field(document, "resourceSpans", "resource_spans")?.arrayValue ?? [] {
-            let resource = Self.attributes(Self.field(Self.field(resourceSpans, "resource") ?? .null, "attributes"))
+            let resource = try Self.attributes(Self.field(Self.field(resourceSpans, "resource") ?? .null, "attributes"))
             let service = OTLPSpanBuilder.service(from: resource)
             for scopeSpans in Self.field(resourceSpans, "scopeSpans", "scope_spans")?.arrayValue ?? [] {
                 for spanValue in Self.field(scopeSpans, "spans")?.arrayValue ?? [] {
-                    switch fields(of: spanValue) {
+                    switch try fields(of: spanValue) {
                     case .failure(let rejection): result.reject(rejection.message)
                     case .success(let fields):
                         switch builder.build(fields, service: service, resource: resource) {
@@ -29,7 +36,7 @@ public struct OTLPJSONTraceDecoder: Sendable {
         return result
     }
 
-    private func fields(of value: JSONValue) -> Result<OTLPSpanBuilder.Fields, OTLPRejection> {
+    private func fields(of value: JSONValue) throws(OTLPAttributeText.TooDeep) -> Result<OTLPSpanBuilder.Fields, OTLPRejection> {
         guard case .object = value else { return .failure(OTLPRejection("span is \(value.typeName), not an object")) }
         var fields = OTLPSpanBuilder.Fields()
         let ids: [(String, String, WritableKeyPath<OTLPSpanBuilder.Fields, [UInt8]>)] = [
@@ -53,12 +60,12 @@ public struct OTLPJSONTraceDecoder: Sendable {
             fields.statusCode = Int(Self.integer(Self.field(status, "code")) ?? 0)
             fields.statusMessage = Self.field(status, "message")?.stringValue ?? ""
         }
-        fields.attributes = Self.attributes(Self.field(value, "attributes"))
+        fields.attributes = try Self.attributes(Self.field(value, "attributes"))
         for event in Self.field(value, "events")?.arrayValue ?? [] {
             fields.events.append(
                 Span.Event(
                     timeNs: Self.integer(Self.field(event, "timeUnixNano", "time_unix_nano")) ?? 0,
-                    name: Self.field(event, "name")?.stringValue ?? "", attributes: Self.attributes(Self.field(event, "attributes"))))
+                    name: Self.field(event, "name")?.stringValue ?? "", attributes: try Self.attributes(Self.field(event, "attributes"))))
         }
         return .success(fields)
     }
@@ -77,28 +84,39 @@ public struct OTLPJSONTraceDecoder: Sendable {
         }
     }
 
-    /// `[{"key": k, "value": AnyValue}]` as text values (arrays and maps rendered as JSON).
-    static func attributes(_ value: JSONValue?) -> [String: String] {
+    /// `[{"key": k, "value": AnyValue}]` as text values (arrays and maps rendered as JSON by
+    /// `OTLPAttributeText`).
+    static func attributes(_ value: JSONValue?) throws(OTLPAttributeText.TooDeep) -> [String: String] {
         var result: [String: String] = [:]
         for pair in value?.arrayValue ?? [] {
             guard let key = pair["key"]?.stringValue else { continue }
-            result[key] = text(of: pair["value"] ?? .null)
+            result[key] = try rendered(pair["value"] ?? .null, depth: 1).text
         }
         return result
     }
 
-    static func text(of anyValue: JSONValue) -> String {
-        if let string = field(anyValue, "stringValue", "string_value")?.stringValue { return string }
-        if case .bool(let flag)? = field(anyValue, "boolValue", "bool_value") { return String(flag) }
-        if let integer = integer(field(anyValue, "intValue", "int_value")) { return String(integer) }
-        if case .number(let number, _)? = field(anyValue, "doubleValue", "double_value") { return String(number) }
+    /// `depth`: the value's nesting level, 1 for an attribute's own value.
+    static func rendered(_ anyValue: JSONValue, depth: Int) throws(OTLPAttributeText.TooDeep) -> OTLPAttributeText.Rendered {
+        if let string = field(anyValue, "stringValue", "string_value")?.stringValue { return .scalar(string) }
+        if case .bool(let flag)? = field(anyValue, "boolValue", "bool_value") { return .scalar(String(flag)) }
+        if let integer = integer(field(anyValue, "intValue", "int_value")) { return .scalar(String(integer)) }
+        if case .number(let number, _)? = field(anyValue, "doubleValue", "double_value") { return .scalar(String(number)) }
         if let array = field(anyValue, "arrayValue", "array_value") {
-            return OTLPSpanBuilder.text(ofArray: (array["values"]?.arrayValue ?? []).map(text(of:)))
+            try OTLPAttributeText.enter(depth)
+            var elements: [OTLPAttributeText.Rendered] = []
+            for element in array["values"]?.arrayValue ?? [] { elements.append(try rendered(element, depth: depth + 1)) }
+            return OTLPAttributeText.array(elements)
         }
         if let list = field(anyValue, "kvlistValue", "kvlist_value") {
-            return OTLPSpanBuilder.text(ofMap: attributes(list["values"]))
+            try OTLPAttributeText.enter(depth)
+            var members: [String: OTLPAttributeText.Rendered] = [:]
+            for pair in list["values"]?.arrayValue ?? [] {
+                guard let key = pair["key"]?.stringValue else { continue }
+                members[key] = try rendered(pair["value"] ?? .null, depth: depth + 1)
+            }
+            return OTLPAttributeText.map(members)
         }
-        if let bytes = field(anyValue, "bytesValue", "bytes_value")?.stringValue { return bytes }
-        return ""
+        if let bytes = field(anyValue, "bytesValue", "bytes_value")?.stringValue { return .scalar(bytes) }
+        return .scalar("")
     }
 }

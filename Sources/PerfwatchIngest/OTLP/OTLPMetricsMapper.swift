@@ -46,29 +46,35 @@ public final class OTLPMetricsMapper: Sendable {
         } catch {
             throw PerfwatchError(.badRequest, "body is not a valid OTLP ExportMetricsServiceRequest (\(json ? "JSON" : "protobuf")): \(error)")
         }
-        return map(request, nowMs: nowMs)
+        do {
+            return try map(request, nowMs: nowMs)
+        } catch {
+            throw PerfwatchError(.badRequest, "OTLP metrics body: \(error.reason)")
+        }
     }
 
-    func map(_ request: Opentelemetry_Proto_Collector_Metrics_V1_ExportMetricsServiceRequest, nowMs: Int64) -> Result {
+    func map(_ request: Opentelemetry_Proto_Collector_Metrics_V1_ExportMetricsServiceRequest, nowMs: Int64) throws(OTLPAttributeText.TooDeep) -> Result {
         var result = Result()
         for resourceMetrics in request.resourceMetrics {
-            let resource = OTLPProtobufAttributes.attributes(resourceMetrics.resource.attributes)
+            let resource = try OTLPProtobufAttributes.attributes(resourceMetrics.resource.attributes)
             var resourceTags: [String: String] = [:]
             resourceTags["service"] = resource["service.name"]
             resourceTags["version"] = resource["service.version"]
             resourceTags["environment"] = resource["deployment.environment.name"] ?? resource["deployment.environment"]
             for scopeMetrics in resourceMetrics.scopeMetrics {
                 for metric in scopeMetrics.metrics {
-                    map(metric, resourceTags: resourceTags, nowMs: nowMs, into: &result)
+                    try map(metric, resourceTags: resourceTags, nowMs: nowMs, into: &result)
                 }
             }
         }
         return result
     }
 
-    private func map(_ metric: Opentelemetry_Proto_Metrics_V1_Metric, resourceTags: [String: String], nowMs: Int64, into result: inout Result) {
-        func tags(_ attributes: [Opentelemetry_Proto_Common_V1_KeyValue]) -> [String: String] {
-            resourceTags.merging(OTLPProtobufAttributes.attributes(attributes)) { _, point in point }
+    private func map(
+        _ metric: Opentelemetry_Proto_Metrics_V1_Metric, resourceTags: [String: String], nowMs: Int64, into result: inout Result
+    ) throws(OTLPAttributeText.TooDeep) {
+        func tags(_ attributes: [Opentelemetry_Proto_Common_V1_KeyValue]) throws(OTLPAttributeText.TooDeep) -> [String: String] {
+            resourceTags.merging(try OTLPProtobufAttributes.attributes(attributes)) { _, point in point }
         }
         func time(_ nanos: UInt64) -> Int64 { nanos == 0 ? nowMs : Int64(clamping: nanos / 1_000_000) }
         func series(_ name: String, _ tags: [String: String], _ kind: MetricKind, _ temporality: Temporality, value: Double, timeMs: Int64) -> Int32? {
@@ -91,7 +97,7 @@ public final class OTLPMetricsMapper: Sendable {
             for point in gauge.dataPoints {
                 let value = number(point)
                 let timeMs = time(point.timeUnixNano)
-                if let index = series(metric.name, tags(point.attributes), .gauge, .cumulative, value: value, timeMs: timeMs) {
+                if let index = series(metric.name, try tags(point.attributes), .gauge, .cumulative, value: value, timeMs: timeMs) {
                     result.points.add(series: index, sample: Sample(timeMs: timeMs, value: value))
                 }
             }
@@ -101,7 +107,7 @@ public final class OTLPMetricsMapper: Sendable {
             for point in sum.dataPoints {
                 let value = number(point)
                 let timeMs = time(point.timeUnixNano)
-                let pointTags = tags(point.attributes)
+                let pointTags = try tags(point.attributes)
                 guard let index = series(metric.name, pointTags, kind, temporality, value: value, timeMs: timeMs) else { continue }
                 // A cumulative counter's start time says it was 0 then. Recording that zero (once
                 // per series and start) lets a short-lived process's first export count in full;
@@ -120,7 +126,11 @@ public final class OTLPMetricsMapper: Sendable {
         case .histogram(let histogram):
             for point in histogram.dataPoints {
                 let timeMs = time(point.timeUnixNano)
-                guard let index = series(metric.name, tags(point.attributes), .distribution, .delta, value: point.sum, timeMs: timeMs) else { continue }
+                if let problem = Self.countProblem(count: point.count, buckets: point.bucketCounts) {
+                    result.reject("\(metric.name.prefix(64)): \(problem)")
+                    continue
+                }
+                guard let index = series(metric.name, try tags(point.attributes), .distribution, .delta, value: point.sum, timeMs: timeMs) else { continue }
                 var counts: [Int: UInt64] = [:]
                 for (bucket, count) in point.bucketCounts.enumerated() where count > 0 { counts[bucket] = count }
                 let bounds = point.explicitBounds
@@ -139,7 +149,13 @@ public final class OTLPMetricsMapper: Sendable {
         case .exponentialHistogram(let histogram):
             for point in histogram.dataPoints {
                 let timeMs = time(point.timeUnixNano)
-                guard let index = series(metric.name, tags(point.attributes), .distribution, .delta, value: point.sum, timeMs: timeMs) else { continue }
+                if let problem = Self.countProblem(
+                    count: point.count, buckets: point.positive.bucketCounts + point.negative.bucketCounts + [point.zeroCount])
+                {
+                    result.reject("\(metric.name.prefix(64)): \(problem)")
+                    continue
+                }
+                guard let index = series(metric.name, try tags(point.attributes), .distribution, .delta, value: point.sum, timeMs: timeMs) else { continue }
                 // Keys: positive bucket k → k, negative bucket k → Int.min/2 + k, zero → Int.max.
                 var counts: [Int: UInt64] = [:]
                 for (offset, count) in point.positive.bucketCounts.enumerated() where count > 0 { counts[Int(point.positive.offset) + offset] = count }
@@ -161,7 +177,7 @@ public final class OTLPMetricsMapper: Sendable {
         case .summary(let summary):
             for point in summary.dataPoints {
                 let timeMs = time(point.timeUnixNano)
-                let pointTags = tags(point.attributes)
+                let pointTags = try tags(point.attributes)
                 for quantile in point.quantileValues {
                     var quantileTags = pointTags
                     quantileTags["quantile"] = String(quantile.quantile)
@@ -179,6 +195,21 @@ public final class OTLPMetricsMapper: Sendable {
         case nil:
             result.reject("metric \(metric.name.prefix(64)) has no data")
         }
+    }
+
+    /// Histogram counts beyond `Int64.max` cannot be stored (sketch and store count in signed
+    /// 64 bits) and no real process observes that many events: such a data point is refused
+    /// with this reason, alone — the rest of the export is kept.
+    static func countProblem(count: UInt64, buckets: [UInt64]) -> String? {
+        let limit = UInt64(Int64.max)
+        if count > limit { return "histogram count \(count) is more than \(limit)" }
+        var total: UInt64 = 0
+        for bucket in buckets {
+            let (sum, overflow) = total.addingReportingOverflow(bucket)
+            guard !overflow, sum <= limit else { return "histogram bucket counts add up to more than \(limit)" }
+            total = sum
+        }
+        return nil
     }
 
     /// Adds one histogram data point as a sketch: each bucket's count at the bucket's

@@ -134,58 +134,68 @@ public struct OTLPProtobufTraceDecoder: Sendable {
     /// KeyValue: 1 key, 2 value (AnyValue). A later pair with the same key wins.
     static func addKeyValue(_ reader: inout Reader, to attributes: inout [String: String]) throws(Malformed) {
         var key = ""
-        var value = ""
+        var value = OTLPAttributeText.Rendered.scalar("")
+        try keyValue(&reader, key: &key, value: &value, depth: 1)
+        attributes[key] = value.text
+    }
+
+    /// `depth` is the nesting level of the pair's value: 1 for a span's or resource's attribute.
+    static func keyValue(_ reader: inout Reader, key: inout String, value: inout OTLPAttributeText.Rendered, depth: Int) throws(Malformed) {
         while let tag = try reader.nextTag() {
             switch (tag.field, tag.wire) {
             case (1, .lengthDelimited): key = try reader.string()
             case (2, .lengthDelimited):
                 var anyValue = try reader.message()
-                value = try text(ofAnyValue: &anyValue)
+                value = try rendered(ofAnyValue: &anyValue, depth: depth)
             default: try reader.skip(tag.wire, field: tag.field)
             }
         }
-        attributes[key] = value
     }
 
-    /// AnyValue (a oneof; the last member on the wire wins) as attribute text: strings as they
-    /// are, numbers and booleans as Swift prints them, arrays and maps as JSON, bytes as base64 —
-    /// the same text the JSON decoder and the metrics mapper produce.
-    static func text(ofAnyValue reader: inout Reader) throws(Malformed) -> String {
-        var text = ""
+    /// AnyValue (a oneof; the last member on the wire wins) rendered by `OTLPAttributeText`, the
+    /// same text the JSON decoder and the metrics mapper produce. Arrays and maps at a `depth`
+    /// beyond `OTLPAttributeText.maxDepth` make the request malformed.
+    static func rendered(ofAnyValue reader: inout Reader, depth: Int) throws(Malformed) -> OTLPAttributeText.Rendered {
+        var rendered = OTLPAttributeText.Rendered.scalar("")
         while let tag = try reader.nextTag() {
             switch (tag.field, tag.wire) {
-            case (1, .lengthDelimited): text = try reader.string()
-            case (2, .varint): text = String(try reader.varint() != 0)
-            case (3, .varint): text = String(Int64(bitPattern: try reader.varint()))
-            case (4, .fixed64): text = String(Double(bitPattern: try reader.fixed64()))
+            case (1, .lengthDelimited): rendered = .scalar(try reader.string())
+            case (2, .varint): rendered = .scalar(String(try reader.varint() != 0))
+            case (3, .varint): rendered = .scalar(String(Int64(bitPattern: try reader.varint())))
+            case (4, .fixed64): rendered = .scalar(String(Double(bitPattern: try reader.fixed64())))
             case (5, .lengthDelimited):
+                guard depth <= OTLPAttributeText.maxDepth else { throw Malformed(reason: OTLPAttributeText.TooDeep().reason) }
                 var array = try reader.message()
-                var elements: [String] = []
+                var elements: [OTLPAttributeText.Rendered] = []
                 while let inner = try array.nextTag() {
                     if inner.field == 1, inner.wire == .lengthDelimited {
                         var element = try array.message()
-                        elements.append(try self.text(ofAnyValue: &element))
+                        elements.append(try self.rendered(ofAnyValue: &element, depth: depth + 1))
                     } else {
                         try array.skip(inner.wire, field: inner.field)
                     }
                 }
-                text = OTLPSpanBuilder.text(ofArray: elements)
+                rendered = OTLPAttributeText.array(elements)
             case (6, .lengthDelimited):
+                guard depth <= OTLPAttributeText.maxDepth else { throw Malformed(reason: OTLPAttributeText.TooDeep().reason) }
                 var list = try reader.message()
-                var map: [String: String] = [:]
+                var members: [String: OTLPAttributeText.Rendered] = [:]
                 while let inner = try list.nextTag() {
                     if inner.field == 1, inner.wire == .lengthDelimited {
-                        var keyValue = try list.message()
-                        try addKeyValue(&keyValue, to: &map)
+                        var pair = try list.message()
+                        var key = ""
+                        var value = OTLPAttributeText.Rendered.scalar("")
+                        try keyValue(&pair, key: &key, value: &value, depth: depth + 1)
+                        members[key] = value
                     } else {
                         try list.skip(inner.wire, field: inner.field)
                     }
                 }
-                text = OTLPSpanBuilder.text(ofMap: map)
-            case (7, .lengthDelimited): text = Data(try reader.bytesField()).base64EncodedString()
+                rendered = OTLPAttributeText.map(members)
+            case (7, .lengthDelimited): rendered = .scalar(Data(try reader.bytesField()).base64EncodedString())
             default: try reader.skip(tag.wire, field: tag.field)
             }
         }
-        return text
+        return rendered
     }
 }

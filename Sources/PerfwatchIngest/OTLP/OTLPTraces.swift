@@ -79,23 +79,6 @@ struct OTLPSpanBuilder {
         return .success(span)
     }
 
-    /// Array and map attribute values as JSON text (elements already rendered as text), the
-    /// same for protobuf and JSON input.
-    static func text(ofArray elements: [String]) -> String {
-        var out = "["
-        for (index, element) in elements.enumerated() {
-            if index > 0 { out += "," }
-            JSONString.append(element, to: &out)
-        }
-        return out + "]"
-    }
-
-    static func text(ofMap map: [String: String]) -> String {
-        var out = ""
-        JSONString.appendObject(map, to: &out)
-        return out
-    }
-
     /// Resource attributes become tags: service name, version and environment come first.
     static func service(from resource: [String: String]) -> String {
         resource["service.name"].flatMap { $0.isEmpty ? nil : $0 } ?? "unknown_service"

@@ -87,9 +87,14 @@ struct ProtobufWireReader {
         return text
     }
 
+    /// How deep groups (a deprecated wire type nobody sends to OTLP) may nest inside each other
+    /// when skipped; deeper input is malformed rather than a stack overflow (issue 13: 300,000
+    /// start-group bytes).
+    static let maxGroupDepth = 32
+
     /// Skips a field of any valid wire type (unknown fields, or known ones sent with another
-    /// wire type, which protobuf parsers keep as unknown).
-    mutating func skip(_ wire: WireType, field: UInt64) throws(Malformed) {
+    /// wire type, which protobuf parsers keep as unknown). `depth`: how many groups enclose it.
+    mutating func skip(_ wire: WireType, field: UInt64, depth: Int = 0) throws(Malformed) {
         switch wire {
         case .varint: _ = try varint()
         case .fixed64:
@@ -100,13 +105,14 @@ struct ProtobufWireReader {
             position += 4
         case .lengthDelimited: _ = try lengthDelimited()
         case .startGroup:
+            guard depth < Self.maxGroupDepth else { throw Malformed(reason: "groups nested deeper than \(Self.maxGroupDepth)") }
             while true {
                 guard let inner = try nextTag() else { throw Malformed(reason: "unterminated group") }
                 if inner.wire == .endGroup {
                     guard inner.field == field else { throw Malformed(reason: "mismatched end of group") }
                     return
                 }
-                try skip(inner.wire, field: inner.field)
+                try skip(inner.wire, field: inner.field, depth: depth + 1)
             }
         case .endGroup: throw Malformed(reason: "unexpected end of group")
         }

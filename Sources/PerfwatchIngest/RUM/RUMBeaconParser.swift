@@ -56,7 +56,8 @@ public enum RUMBeaconParser {
         beacon.url = try required(members.url, "url", limit: 2000)
         beacon.route = members.route?.stringValue.map { clip($0, 300) }
         beacon.release = clip(members.release?.stringValue ?? "", 100)
-        beacon.viewportWidth = number(members.viewport).map { Int(max(0, min($0, 100_000))) }
+        // NaN would pass min/max untouched and trap in Int(): only finite widths are kept.
+        beacon.viewportWidth = number(members.viewport).flatMap { $0.isNaN ? nil : Int(max(0, min($0, 100_000))) }
         beacon.connection = members.connection?.stringValue.flatMap { connections.contains($0) ? $0 : nil } ?? "unknown"
         if let tbt = members.tbt {
             beacon.isPageView = true

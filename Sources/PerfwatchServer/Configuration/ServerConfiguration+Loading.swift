@@ -17,7 +17,9 @@ extension ServerConfiguration {
     /// http: {header_timeout: 10s, body_timeout: 30s, idle_timeout: 60s, max_connections: 10000}
     /// host_metrics: {interval: 10s}
     /// auth:
-    ///   keys: [{key: "secret", scopes: [ingest, read, admin]}]
+    ///   keys: [{key: "at-least-16-chars-no-spaces", scopes: [ingest, read, admin]}]
+    /// outbound:
+    ///   allow: [10.20.0.0/16, hooks.internal, "*.corp.example"]
     /// ```
     public mutating func apply(yamlFile path: String) throws {
         let text: String
@@ -36,7 +38,7 @@ extension ServerConfiguration {
             if loaded == nil { return }
             throw ConfigurationError("\(source): the top level must be a mapping")
         }
-        try Self.checkKeys(root, allowed: ["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting"], at: "")
+        try Self.checkKeys(root, allowed: ["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound"], at: "")
         if root["alerting"] != nil {
             alertingYAML = text
             alertingSource = source
@@ -84,6 +86,13 @@ extension ServerConfiguration {
             }
         }
         if let rum = try Self.section(root, "rum") { try applyRUM(rum) }
+        if let outbound = try Self.section(root, "outbound") {
+            try Self.checkKeys(outbound, allowed: ["allow"], at: "outbound.")
+            guard let allow = outbound["allow"] as? [Any] else {
+                throw ConfigurationError("\(source): outbound.allow must be a list of networks, addresses or host names")
+            }
+            self.outbound = try OutboundPolicy(allow: allow.map { "\($0)" }, field: "\(source): outbound.allow")
+        }
         if let auth = try Self.section(root, "auth") {
             try Self.checkKeys(auth, allowed: ["keys"], at: "auth.")
             if let keys = auth["keys"] {
@@ -91,11 +100,12 @@ extension ServerConfiguration {
                 apiKeys = try list.enumerated().map { index, entry in
                     try Self.checkKeys(entry, allowed: ["key", "scopes"], at: "auth.keys[\(index)].")
                     guard let key = entry["key"].map({ "\($0)" }), !key.isEmpty else {
-                        throw ConfigurationError("auth.keys[\(index)].key is missing")
+                        throw ConfigurationError("\(source): auth.keys[\(index)].key is missing")
                     }
+                    if let problem = APIKey.problem(with: key) { throw ConfigurationError("\(source): auth.keys[\(index)].key \(problem)") }
                     let scopes = (entry["scopes"] as? [Any])?.map { "\($0)" } ?? ["ingest", "read"]
-                    for scope in scopes where !["ingest", "read", "admin"].contains(scope) {
-                        throw ConfigurationError("auth.keys[\(index)].scopes: unknown scope '\(scope)' (ingest, read, admin)")
+                    for scope in scopes where AuthScope(rawValue: scope) == nil {
+                        throw ConfigurationError("\(source): auth.keys[\(index)].scopes: unknown scope '\(scope)' (\(AuthScope.names))")
                     }
                     return APIKey(key: key, scopes: Set(scopes))
                 }
@@ -122,6 +132,7 @@ extension ServerConfiguration {
         if let value = environment["PERFWATCH_RETENTION_SPANS"] { retention.spansMs = try Self.duration(value, "PERFWATCH_RETENTION_SPANS") }
         if let rules = environment["PERFWATCH_RULES"], !rules.isEmpty { rulesDirectory = rules }
         if let key = environment["PERFWATCH_API_KEY"], !key.isEmpty {
+            if let problem = APIKey.problem(with: key) { throw ConfigurationError("PERFWATCH_API_KEY \(problem)") }
             apiKeys.append(APIKey(key: key, scopes: ["ingest", "read", "admin"]))
         }
     }

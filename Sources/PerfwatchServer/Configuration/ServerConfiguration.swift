@@ -11,6 +11,17 @@ public struct ServerConfiguration: Sendable {
             self.key = key
             self.scopes = scopes
         }
+
+        /// Shorter keys can be guessed; keys people type or paste in are at least this long.
+        public static let minimumLength = 16
+
+        /// What is wrong with `key` as an API key, or nil. Whitespace is refused because a key of
+        /// spaces (or one that lost a character to a YAML line fold) would look set and guard nothing.
+        public static func problem(with key: String) -> String? {
+            if key.contains(where: { $0.isWhitespace || $0.isNewline }) { return "must not contain whitespace" }
+            if key.count < minimumLength { return "is \(key.count) characters; keys need at least \(minimumLength)" }
+            return nil
+        }
     }
 
     public var host = "127.0.0.1"
@@ -38,6 +49,8 @@ public struct ServerConfiguration: Sendable {
     public var apiKeys: [APIKey] = []
     public var rum = RUMConfiguration()
     public var http = HTTPConfiguration()
+    /// Where destinations set through the API may point (`outbound.allow`, docs/api-auth.md).
+    public var outbound = OutboundPolicy()
     /// The configuration file's text when it has an `alerting:` section (channels and routes,
     /// parsed by `AlertingConfiguration`, which names file, line and field on errors).
     public var alertingYAML: String?
@@ -51,7 +64,8 @@ public struct ServerConfiguration: Sendable {
         host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
-    public var authEnabled: Bool { !apiKeys.isEmpty }
+    /// Auth is on when any key exists: in the configuration or stored by `perfwatch keys create`.
+    public var authEnabled: Bool { !apiKeys.isEmpty || !((try? APIKeyFile(dataDirectory: dataDirectory).load()) ?? []).isEmpty }
 
     /// Refuses configurations that would expose an open server on the network.
     public func validate() throws {
@@ -71,9 +85,15 @@ public struct ServerConfiguration: Sendable {
         if let maxIngestParsing, maxIngestParsing <= 0 { throw ConfigurationError("limits.max_ingest_parsing must be positive") }
         guard maxIngestBytesInFlight > 0 else { throw ConfigurationError("limits.max_ingest_bytes_in_flight must be positive") }
         guard maxSeriesPerQuery > 0 else { throw ConfigurationError("limits.max_series_per_query must be positive") }
-        if !isLoopback && apiKeys.isEmpty {
+        for (index, key) in apiKeys.enumerated() {
+            if let problem = APIKey.problem(with: key.key) { throw ConfigurationError("auth.keys[\(index)].key \(problem)") }
+            for scope in key.scopes where AuthScope(rawValue: scope) == nil {
+                throw ConfigurationError("auth.keys[\(index)].scopes: unknown scope '\(scope)' (\(AuthScope.names))")
+            }
+        }
+        if !isLoopback && !authEnabled {
             throw ConfigurationError(
-                "refusing to listen on \(host) without API keys: add auth.keys to the config file or bind to 127.0.0.1")
+                "refusing to listen on \(host) without API keys: run perfwatch keys create, add auth.keys to the config file or bind to 127.0.0.1")
         }
     }
 }

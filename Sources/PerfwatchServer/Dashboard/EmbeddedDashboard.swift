@@ -1789,6 +1789,100 @@ enum EmbeddedDashboard {
 })();
 
 """#),
+        "auth.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Login for servers with API keys. Loaded before every other script: it asks the server whether
+ * auth is on and this browser has a session; if not, it shows the login form, which exchanges a
+ * key for an HttpOnly session cookie (the key itself is never stored in the page). Writes carry
+ * the CSRF token the server gave at login in X-Perfwatch-CSRF: one wrapper around fetch adds it,
+ * so the page scripts need not know about auth. */
+(function () {
+  'use strict';
+  var csrf = null;
+  var shown = false;
+  var realFetch = window.fetch.bind(window);
+
+  function $(id) { return document.getElementById(id); }
+
+  function sameOrigin(input) {
+    var url = typeof input === 'string' ? input : (input && input.url) || '';
+    return url.charAt(0) === '/' || url.indexOf(location.origin + '/') === 0;
+  }
+
+  window.fetch = function (input, init) {
+    init = init || {};
+    var method = (init.method || 'GET').toUpperCase();
+    if (csrf && sameOrigin(input) && method !== 'GET' && method !== 'HEAD') {
+      var headers = new Headers(init.headers || {});
+      headers.set('X-Perfwatch-CSRF', csrf);
+      init = Object.assign({}, init, { headers: headers });
+    }
+    return realFetch(input, init).then(function (res) {
+      if (res.status === 401 && sameOrigin(input)) showLogin();
+      return res;
+    });
+  };
+
+  function showLogin(message) {
+    var box = $('login');
+    if (!box) return;
+    if (message) $('login-error').textContent = message;
+    $('login-error').hidden = !message;
+    if (shown) return;
+    shown = true;
+    box.hidden = false;
+    $('login-key').focus();
+  }
+
+  function showSession(scopes) {
+    var who = $('session-box');
+    if (!who) return;
+    $('session-scopes').textContent = scopes.join(', ');
+    who.hidden = false;
+  }
+
+  function submit(ev) {
+    ev.preventDefault();
+    var key = $('login-key').value.trim();
+    if (!key) { showLogin('Enter an API key.'); return; }
+    $('login-submit').disabled = true;
+    realFetch('/api/v1/session', {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ key: key })
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (body) {
+        if (!res.ok) throw new Error((body.error && body.error.message) || 'login failed (HTTP ' + res.status + ')');
+        // A fresh start: every page script loads its data again, now with the cookie.
+        location.reload();
+      });
+    }).catch(function (e) {
+      $('login-submit').disabled = false;
+      $('login-key').value = '';
+      showLogin(e.message || String(e));
+    });
+  }
+
+  function logout() {
+    realFetch('/api/v1/session', { method: 'DELETE', headers: { 'X-Perfwatch-CSRF': csrf || '' } })
+      .then(function () { location.reload(); });
+  }
+
+  function start() {
+    var form = $('login-form');
+    if (form) form.addEventListener('submit', submit);
+    var out = $('logout');
+    if (out) out.addEventListener('click', logout);
+    realFetch('/api/v1/session', { headers: { Accept: 'application/json' } })
+      .then(function (res) { return res.json(); })
+      .then(function (state) {
+        if (!state.auth) return;
+        if (state.session) { csrf = state.csrf; showSession(state.scopes || []); } else showLogin();
+      }).catch(function () { /* the page scripts report an unreachable server */ });
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();
+})();
+
+"""#),
         "chart.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
 /* Perfwatch chart module: small, dependency-free SVG line charts.
  *
@@ -2160,8 +2254,24 @@ enum EmbeddedDashboard {
     <span id="live-indicator" class="live" data-state="connecting" title="Live event stream /api/v1/events">
       <span class="live-dot"></span><span class="live-text">Connecting…</span>
     </span>
+    <span id="session-box" class="ctl session-box" hidden>
+      <span class="muted" title="Scopes of the key this session was made from">Signed in: <span id="session-scopes"></span></span>
+      <button type="button" id="logout">Log out</button>
+    </span>
   </div>
 </header>
+
+<div id="login" class="login-overlay" hidden>
+  <form id="login-form" class="login-card" autocomplete="off">
+    <h1>Sign in to Perfwatch</h1>
+    <p class="muted">This server requires an API key (from <code>perfwatch keys create --scope read</code> or the config file).
+      It is exchanged for a session cookie and not kept in the page.</p>
+    <label for="login-key">API key</label>
+    <input type="password" id="login-key" name="key" spellcheck="false" autocomplete="off">
+    <p id="login-error" class="login-error" role="alert" hidden></p>
+    <button type="submit" id="login-submit">Sign in</button>
+  </form>
+</div>
 
 <div id="error-banner" class="banner" role="alert" hidden>
   <span id="error-text"></span>
@@ -2558,6 +2668,7 @@ enum EmbeddedDashboard {
   </section>
 </main>
 
+<script src="/assets/auth.js"></script>
 <script src="/assets/chart.js"></script>
 <script src="/assets/app.js"></script>
 <script src="/assets/vitals.js"></script>
@@ -4168,6 +4279,16 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .bn-legend { display: flex; flex-wrap: wrap; gap: 14px; font-size: 13px; margin-bottom: 8px; }
 .bn-key i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; }
 .bn-ops th { font-family: ui-monospace, monospace; font-weight: normal; max-width: 520px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+
+/* Login (auth.js): above everything, so nothing behind it can be used until signed in. */
+.login-overlay { position: fixed; inset: 0; z-index: 1000; display: flex; align-items: center; justify-content: center; background: rgba(15,20,27,.72); }
+.login-card { background: var(--card); color: var(--text); border: 1px solid var(--border); border-radius: 12px; padding: 22px 24px; width: min(420px, 92vw); display: flex; flex-direction: column; gap: 10px; }
+.login-card h1 { font-size: 18px; margin: 0; }
+.login-card input { font: inherit; padding: 8px 10px; border: 1px solid var(--border); border-radius: 6px; background: var(--bg); color: var(--text); }
+.login-card button { font: inherit; padding: 8px 12px; border-radius: 6px; border: 0; background: #2563eb; color: #fff; cursor: pointer; }
+.login-error { color: var(--crit); margin: 0; }
+.session-box { display: inline-flex; align-items: center; gap: 8px; font-size: 12px; }
+.session-box button { font: inherit; font-size: 12px; padding: 3px 9px; border-radius: 6px; border: 1px solid #374151; background: transparent; color: inherit; cursor: pointer; }
 
 """#),
         "vitals.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""

@@ -1,43 +1,37 @@
 import Hummingbird
 import PerfwatchModel
 
-/// API-key check when keys are configured: `Authorization: Bearer KEY` or `X-API-Key: KEY`.
-/// Ingest paths need the `ingest` scope, everything else under /api and /metrics needs `read`.
-/// Health checks, the dashboard's static files, the browser snippet and the beacon endpoint
-/// (which checks its own public browser keys) stay open.
+/// Authorizes each request for the route the router matched (`RouteScopes`), so the path's
+/// spelling cannot change which scope is asked for. API clients send `Authorization: Bearer KEY`
+/// or `X-API-Key: KEY`; the dashboard sends its session cookie, and on writes also the CSRF
+/// token it was given at login (`X-Perfwatch-CSRF`), which another site's page cannot read.
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
-    let keys: [String: Set<String>]
-
-    init(keys: [ServerConfiguration.APIKey]) {
-        var map: [String: Set<String>] = [:]
-        for key in keys { map[key.key, default: []].formUnion(key.scopes) }
-        self.keys = map
-    }
+    let auth: Authenticator
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        let scope: String?
-        if path == "/healthz" || path == "/readyz" || path == "/" || path.hasPrefix("/assets/") || path == "/rum.js"
-            || path == "/api/v1/rum"
-        {
-            scope = nil
-        } else if path.hasPrefix("/api/v1/import/") || ((path == "/api/v1/metrics" || path == "/api/v1/load-runs") && request.method == .post) || path.hasPrefix("/v1/") {
-            scope = "ingest"
-        } else {
-            scope = "read"
+        let access = RouteScopes.access(method: request.method, endpoint: context.endpointPath)
+        guard access != .open, auth.isOn else { return try await next(request, context) }
+        if let presented = Authenticator.presentedKey(request) {
+            guard let scopes = auth.keys.scopes(key: presented) else { throw PerfwatchError(.unauthorized, "unknown API key") }
+            try Self.check(access, scopes, request)
+            return try await next(request, context)
         }
-        guard let scope, !keys.isEmpty else { return try await next(request, context) }
-        var presented = request.headers[.init("X-API-Key")!]
-        if presented == nil, let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ") {
-            presented = String(authorization.dropFirst(7))
+        if case let (_, session, scopes)? = auth.session(request) {
+            try Self.check(access, scopes, request)
+            if ![.get, .head, .options].contains(request.method),
+                !DashboardSessions.csrfMatches(request.headers[.init(DashboardSessions.csrfHeader)!], session)
+            {
+                throw PerfwatchError(
+                    .forbidden, "a write made with the dashboard's session needs the \(DashboardSessions.csrfHeader) header given at login")
+            }
+            return try await next(request, context)
         }
-        guard let presented else {
-            throw PerfwatchError(.unauthorized, "an API key is required: send Authorization: Bearer KEY or X-API-Key")
-        }
-        guard let scopes = keys[presented] else { throw PerfwatchError(.unauthorized, "unknown API key") }
-        guard scopes.contains(scope) || scopes.contains("admin") else {
-            throw PerfwatchError(.forbidden, "this API key lacks the '\(scope)' scope")
-        }
-        return try await next(request, context)
+        throw PerfwatchError(
+            .unauthorized, "an API key is required: send Authorization: Bearer KEY or X-API-Key, or log in on the dashboard")
+    }
+
+    private static func check(_ access: RouteAccess, _ scopes: Set<AuthScope>, _ request: Request) throws {
+        guard !access.allows(scopes), case .scope(let needed) = access else { return }
+        throw PerfwatchError(.forbidden, "\(request.method) \(request.uri.path) needs the '\(needed.rawValue)' scope, which this key lacks")
     }
 }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import PerfwatchModel
 
 /// The one place where errors become HTTP responses: `{"error":{"code","message"}}` with the
@@ -11,9 +12,23 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as PerfwatchError {
-            return Self.response(for: error)
-        } catch let error as HTTPError {
+        } catch {
+            let refusal = Self.refusal(for: error, request: request)
+            if refusal.code == .internal {
+                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            }
+            return Self.response(for: refusal)
+        }
+    }
+
+    /// What a client is told for `error`: our own errors as they are, Hummingbird's and NIO's
+    /// by their meaning, anything else a bare 500 (logged by the caller, details withheld).
+    /// Routes with their own envelope (OTLP) use it too, so a status means the same everywhere.
+    static func refusal(for error: any Error, request: Request) -> PerfwatchError {
+        switch error {
+        case let error as PerfwatchError:
+            return error
+        case let error as HTTPError:
             let code: PerfwatchError.Code
             switch error.status.code {
             case 404: code = .notFound
@@ -23,10 +38,16 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             default: code = error.status.code < 500 ? .badRequest : .internal
             }
             let message = error.body ?? (error.status.code == 404 ? "no route for \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
-            return Self.response(for: PerfwatchError(code, message))
-        } catch {
-            context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            return Self.response(for: PerfwatchError(.internal, "internal error"))
+            return PerfwatchError(code, message)
+        case let error as HTTPParserError:
+            // Broken framing (a chunk size past 64 bits, an unterminated chunk extension) is
+            // the client's fault: a 400, never a 500 that alerting on 5xx would page for.
+            return PerfwatchError(.badRequest, "malformed HTTP request body: \(error)")
+        case let error as ChannelError:
+            // The body ended before its declared length (the client closed mid-body).
+            return PerfwatchError(.badRequest, "the request body could not be read to its end: \(error)")
+        default:
+            return PerfwatchError(.internal, "internal error")
         }
     }
 

@@ -145,14 +145,19 @@ struct AlertRoutes {
         let now = TimeParsing.nowMs()
         func time(_ name: String) throws -> Int64? {
             guard let value = body[name] else { return nil }
-            if let number = value as? NSNumber { return number.int64Value }
+            if let number = value as? NSNumber {
+                guard let ms = Int64(saturating: number.doubleValue) else {
+                    throw PerfwatchError(.badRequest, "silence: '\(name)' is not a number")
+                }
+                return TimeParsing.clamp(ms)
+            }
             if let text = value as? String, let parsed = TimeParsing.parseTime(text, nowMs: now) { return parsed }
             throw PerfwatchError(.badRequest, "silence: '\(name)' must be unix ms, RFC 3339 or relative like +2h")
         }
         var ends = try time("endsAt")
         if ends == nil, let duration = body["duration"] as? String {
             guard let ms = TimeParsing.parseDuration(duration) else { throw PerfwatchError(.badRequest, "silence: 'duration' must be like 2h") }
-            ends = now + ms
+            ends = TimeParsing.clamp(now.saturatingAdding(ms))
         }
         do {
             let silence = try Silence.validated(

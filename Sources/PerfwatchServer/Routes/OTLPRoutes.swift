@@ -81,10 +81,8 @@ struct OTLPRoutes {
             return try await request.admittedBody(limit: components.configuration.maxBodyBytes, admission: components.admission) {
                 try await body($0, decided, $1)
             }
-        } catch let error as PerfwatchError {
-            return Self.status(for: error, encoding: encoding)
         } catch {
-            return Self.status(for: PerfwatchError(.internal, "internal error"), encoding: encoding)
+            return Self.status(for: ErrorMiddleware<AppRequestContext>.refusal(for: error, request: request), encoding: encoding)
         }
     }
 

@@ -27,8 +27,11 @@ struct TraceRoutes {
             query.errorsOnly = true
         }
         if let text = parameters["min_duration"] {
-            guard let value = Double(String(text)), value >= 0 else {
-                throw PerfwatchError(.badRequest, "parameter 'min_duration': '\(text)' is not a number of milliseconds")
+            // Bounded so its nanoseconds fit the store's Int64 (a year is plenty for a span).
+            guard let value = Double(String(text)), value >= 0, value <= TraceQuery.maxMinDurationMs else {
+                throw PerfwatchError(
+                    .badRequest,
+                    "parameter 'min_duration': '\(text)' is not a number of milliseconds between 0 and \(Int64(TraceQuery.maxMinDurationMs))")
             }
             query.minDurationMs = value
         }

@@ -70,7 +70,7 @@ extension EmbeddedStore {
                 }
                 current.append(
                     DistributionBucket(
-                        start: row[1], count: UInt64(row[2] as Int64), sum: row[3], min: row[4], max: row[5], sketch: sketch))
+                        start: row[1], count: UInt64(clamping: row[2] as Int64), sum: row[3], min: row[4], max: row[5], sketch: sketch))
             }
             if !current.isEmpty { result[currentID] = current }
             return result
@@ -95,7 +95,7 @@ extension EmbeddedStore {
                     arguments: [nowMs - retention.keep(resolution)])
                 report.deletedBuckets += db.changesCount
             }
-            report.deletedSpans = try self.deleteSpans(db, startedBeforeNs: (nowMs - retention.spansMs) * 1_000_000)
+            report.deletedSpans = try self.deleteSpans(db, startedBeforeNs: nowMs.saturatingSubtracting(retention.spansMs).msToNs)
             report.deletedRUMRecords = try self.deleteRUM(db, before: nowMs - retention.rumMs)
             return report
         }

@@ -77,7 +77,7 @@ extension EmbeddedStore {
 
     public func traceSummaries(_ query: TraceQuery) async throws -> [TraceSummary] {
         var conditions = ["start_ns >= ?", "start_ns <= ?"]
-        var arguments: [(any DatabaseValueConvertible)?] = [query.from * 1_000_000, query.to * 1_000_000]
+        var arguments: [(any DatabaseValueConvertible)?] = [query.from.msToNs, query.to.msToNs]
         if let service = query.service {
             conditions.append("service = ?")
             arguments.append(service)
@@ -90,7 +90,7 @@ extension EmbeddedStore {
         if query.errorsOnly { conditions.append("trace_key IN (SELECT trace_key FROM trace_errors)") }
         if let minimum = query.minDurationMs {
             conditions.append("duration_ns >= ?")
-            arguments.append(Int64(minimum * 1e6))
+            arguments.append(Int64(saturating: minimum * 1e6) ?? 0)
         }
         let order = query.order == .duration ? "duration_ns DESC" : "start_ns DESC"
         let limit = max(1, min(query.limit, 1000))

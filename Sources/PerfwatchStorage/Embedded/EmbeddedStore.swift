@@ -73,14 +73,30 @@ public final class EmbeddedStore: MetricStore, SpanStore {
                 }
             }
         } catch {
-            throw PerfwatchError(.unavailable, "cannot open database \(databasePath): \(error)")
+            throw Self.damaged(error, directory: configuration.directory)
+                ?? PerfwatchError(.unavailable, "cannot open database \(databasePath): \(error)")
         }
-        try loadSeries()
         do {
+            try loadSeries()
             _ = try replayDerivedJournal()
         } catch {
-            throw PerfwatchError(.unavailable, "cannot replay held metrics in \(databasePath): \(error)")
+            throw Self.damaged(error, directory: configuration.directory)
+                ?? PerfwatchError(.unavailable, "cannot load series or replay held metrics in \(databasePath): \(error)")
         }
+    }
+
+    /// A `DamagedStoreError` when `error` says the file itself is broken (not a database,
+    /// malformed, a failed read of a page), nil for other failures (permissions, a full disk).
+    static func damaged(_ error: any Error, directory: String) -> DamagedStoreError? {
+        if let error = error as? DatabaseError,
+            [ResultCode.SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_IOERR].contains(error.resultCode)
+        {
+            return DamagedStoreError(directory: directory, problem: error.message ?? "\(error)")
+        }
+        if error is SampleChunkDecoder.CorruptChunk || error is DerivedJournalCodec.Corrupt {
+            return DamagedStoreError(directory: directory, problem: "\(error)")
+        }
+        return nil
     }
 
     private func loadSeries() throws {
@@ -478,7 +494,7 @@ public final class EmbeddedStore: MetricStore, SpanStore {
             let cacheable = HotSketchCache.caches(resolution)
             func insertNew(_ sketch: QuantileSketch, _ row: BucketRow) throws -> Bool {
                 try insert.execute(arguments: [
-                    row.seriesID, row.bucket, Int64(sketch.count), sketch.sum, sketch.min, sketch.max, Data(sketch.encoded()),
+                    row.seriesID, row.bucket, Int64(clamping: sketch.count), sketch.sum, sketch.min, sketch.max, Data(sketch.encoded()),
                 ])
                 return db.changesCount > 0
             }
@@ -510,7 +526,7 @@ public final class EmbeddedStore: MetricStore, SpanStore {
                     sketch = merged
                 }
                 try update.execute(arguments: [
-                    Int64(sketch.count), sketch.sum, sketch.min, sketch.max, Data(sketch.encoded()), row.seriesID, row.bucket,
+                    Int64(clamping: sketch.count), sketch.sum, sketch.min, sketch.max, Data(sketch.encoded()), row.seriesID, row.bucket,
                 ])
             }
         }
