@@ -110,6 +110,8 @@ class FuzzRun:
             else:
                 outcome = send(self.session, self.srv.url, req)
             self.sent += 1
+            if self.sent % 1000 == 0:  # long runs are often cut short: keep the figures so far
+                print(f"fuzz progress: {self.sent} sent, restarts {self.restarts}, failures {dict(self.kinds)}", flush=True)
             self.time_by_kind[req.kind] += outcome.took
             self.statuses[outcome.status if outcome.status is not None else outcome.error] += 1
             failure = outcome.failure(raw=req.raw is not None)
