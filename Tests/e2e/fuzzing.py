@@ -550,6 +550,8 @@ def send_raw(host: str, port: int, data: bytes, timeout: float = REQUEST_TIMEOUT
                 got += chunk
                 if len(got) > MAX_READ:
                     break
+                # Answers come at once once one has: a short quiet spell ends a kept-alive exchange.
+                s.settimeout(0.3)
             if not got and time.monotonic() >= deadline:
                 return Outcome(error="hang", took=time.monotonic() - started)
             return _raw_outcome(got, started, None)
