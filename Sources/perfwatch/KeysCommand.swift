@@ -20,27 +20,6 @@ struct KeysCommand: ParsableCommand {
             """,
         subcommands: [Create.self, List.self, Revoke.self])
 
-    /// Where the keys file is: the same data directory `perfwatch serve` would use.
-    struct Location: ParsableArguments {
-        @Option(help: "Data directory (default: storage.path of --config, PERFWATCH_DATA, or ./perfwatch-data).")
-        var data: String?
-
-        @Option(help: "YAML configuration file (for its storage.path).")
-        var config: String?
-
-        func file() throws -> APIKeyFile {
-            var settings = ServerConfiguration()
-            do {
-                if let config { try settings.apply(yamlFile: config) }
-                try settings.apply(environment: ProcessInfo.processInfo.environment)
-            } catch let error as ConfigurationError {
-                throw ValidationError(error.description)
-            }
-            if let data { settings.dataDirectory = data }
-            return APIKeyFile(dataDirectory: settings.dataDirectory)
-        }
-    }
-
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a new key; prints it once (only its digest is kept).",
@@ -52,7 +31,7 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "A name to list and revoke it by (default: its prefix).")
         var name: String?
 
-        @OptionGroup var location: Location
+        @OptionGroup var location: DataDirectoryOptions
 
         func run() throws {
             var scopeSet = Set<AuthScope>()
@@ -63,7 +42,7 @@ struct KeysCommand: ParsableCommand {
                 scopeSet.insert(parsed)
             }
             do {
-                let (key, stored) = try location.file().create(name: name, scopes: scopeSet)
+                let (key, stored) = try APIKeyFile(dataDirectory: location.directory).create(name: name, scopes: scopeSet)
                 print(key)
                 FileHandle.standardError.write(
                     Data("key '\(stored.name)' (\(stored.scopes.joined(separator: ", "))) created; it is not shown again\n".utf8))
@@ -77,11 +56,11 @@ struct KeysCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List stored keys: name, scopes, created, prefix (never the key).", discussion: "Example: perfwatch keys list")
 
-        @OptionGroup var location: Location
+        @OptionGroup var location: DataDirectoryOptions
 
         func run() throws {
             let keys: [StoredAPIKey]
-            do { keys = try location.file().load() } catch let error as ConfigurationError { throw ValidationError(error.description) }
+            do { keys = try APIKeyFile(dataDirectory: location.directory).load() } catch let error as ConfigurationError { throw ValidationError(error.description) }
             guard !keys.isEmpty else {
                 print("no stored keys (perfwatch keys create --scope read makes one)")
                 return
@@ -108,11 +87,11 @@ struct KeysCommand: ParsableCommand {
         @Argument(help: "The key's name, or its prefix as keys list shows it.")
         var nameOrPrefix: String
 
-        @OptionGroup var location: Location
+        @OptionGroup var location: DataDirectoryOptions
 
         func run() throws {
             do {
-                let removed = try location.file().revoke(nameOrPrefix.replacingOccurrences(of: "…", with: ""))
+                let removed = try APIKeyFile(dataDirectory: location.directory).revoke(nameOrPrefix.replacingOccurrences(of: "…", with: ""))
                 print("revoked '\(removed.name)' (\(removed.prefix)…)")
             } catch let error as ConfigurationError {
                 throw ValidationError(error.description)

@@ -40,13 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         CrashReporting.ensureFastBacktraces()
-        var settings = ServerConfiguration()
-        do {
-            if let config { try settings.apply(yamlFile: config) }
-            try settings.apply(environment: ProcessInfo.processInfo.environment)
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
-        }
+        var settings = try ServerConfiguration.loaded(configFile: config)
         if let host { settings.host = host }
         if let port { settings.port = port }
         if let data { settings.dataDirectory = data }

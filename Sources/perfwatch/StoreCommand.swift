@@ -20,10 +20,10 @@ struct StoreCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run SQLite's integrity check on the store; exit 1 when it finds damage.")
 
-        @Option(help: "Data directory (default ./perfwatch-data).")
-        var data = "./perfwatch-data"
+        @OptionGroup var location: DataDirectoryOptions
 
         func run() throws {
+            let data = try location.directory
             let report = try EmbeddedStoreRecovery.check(directory: data)
             if report.isHealthy {
                 print("ok: the store in \(data) passes SQLite's integrity check")
@@ -40,11 +40,10 @@ struct StoreCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Rebuild the store from every readable row; the damaged file is kept beside it.")
 
-        @Option(help: "Data directory (default ./perfwatch-data).")
-        var data = "./perfwatch-data"
+        @OptionGroup var location: DataDirectoryOptions
 
         func run() throws {
-            let report = try EmbeddedStoreRecovery.repair(directory: data)
+            let report = try EmbeddedStoreRecovery.repair(directory: location.directory)
             print("the damaged files are kept in \(report.keptAt)")
             if let unreadable = report.unreadable {
                 print("nothing could be read from the damaged file (\(unreadable)); the store starts empty")

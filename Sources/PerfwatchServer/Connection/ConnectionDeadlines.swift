@@ -1,3 +1,5 @@
+import PerfwatchModel
+
 /// When a connection must be closed for slowness, as a pure value: the handler reports what
 /// happened (`ConnectionGuard`), asks for the next deadline and closes when it passes.
 ///
@@ -25,10 +27,7 @@ struct ConnectionDeadlines: Sendable, Equatable {
 
         /// From configured milliseconds; a limit too long to count in nanoseconds is no limit.
         init(headerMs: Int64, bodyMs: Int64, idleMs: Int64, lingerMs: Int64 = 5_000) {
-            func nanos(_ ms: Int64) -> UInt64 {
-                let (product, overflow) = UInt64(max(0, ms)).multipliedReportingOverflow(by: 1_000_000)
-                return overflow ? UInt64.max / 2 : product
-            }
+            func nanos(_ ms: Int64) -> UInt64 { UInt64(Swift.max(0, ms).msToNs) }
             self.init(headerNanos: nanos(headerMs), bodyNanos: nanos(bodyMs), idleNanos: nanos(idleMs), lingerNanos: nanos(lingerMs))
         }
     }
