@@ -143,6 +143,7 @@ let package = Package(
             name: "PerfwatchTesting",
             dependencies: ["PerfwatchModel", "PerfwatchStorage", "PerfwatchServer", "PerfwatchIngest"]
         ),
+        .testTarget(name: "PerfwatchModelTests", dependencies: ["PerfwatchModel"]),
         .testTarget(name: "PerfwatchSketchTests", dependencies: ["PerfwatchSketch", "PerfwatchTesting"]),
         .testTarget(
             name: "PerfwatchStorageTests",

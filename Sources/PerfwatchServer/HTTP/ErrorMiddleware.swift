@@ -73,15 +73,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         code == .overloaded || code == .unavailable || code == .tooManyRequests
     }
 
-    /// `{"error":{"code":…,"message":…}}`, the body of every refusal.
+    /// The body of every refusal (`ErrorResponse`).
     static func json(for error: PerfwatchError) -> String {
-        var json = JSONText()
-        json.raw("{\"error\":{\"code\":")
-        json.string(error.code.rawValue)
-        json.raw(",\"message\":")
-        json.string(error.message)
-        json.raw("}}")
-        return json.text
+        (try? CompactJSONEncoder().encode(ErrorResponse(error))) ?? "{}"
     }
 
     static func response(for error: PerfwatchError, headers extra: HTTPFields = [:]) -> Response {
