@@ -305,14 +305,6 @@ var TOAST_MS = 6000, liveTimer = null;
 function toastBox() {
   var box = $('alerts-toasts');
   if (box) return box;
-  // Styles live here so the feature stays in this file; they follow the page's colours.
-  var style = document.createElement('style');
-  style.textContent = '#alerts-toasts{position:fixed;right:16px;bottom:16px;z-index:1000;display:flex;flex-direction:column;gap:8px;max-width:380px}' +
-    '.al-toast{background:var(--card,#fff);color:inherit;border:1px solid var(--border,#ccc);border-left:4px solid #888;border-radius:6px;' +
-    'padding:8px 12px;box-shadow:0 2px 8px rgba(0,0,0,.2);font-size:13px;cursor:pointer}' +
-    '.al-toast[data-kind="firing"]{border-left-color:#d92d20}.al-toast[data-kind="resolved"]{border-left-color:#2eb67d}' +
-    '.al-toast[data-kind="pending"]{border-left-color:#f79009}.al-toast[data-kind="acknowledged"]{border-left-color:#2e90fa}';
-  document.head.appendChild(style);
   box = document.createElement('div');
   box.id = 'alerts-toasts';
   box.setAttribute('role', 'status');
