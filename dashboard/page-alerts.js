@@ -1,4 +1,5 @@
-/* Perfwatch dashboard: the Alerts page and the firing-count badge of the nav.
+/* Perfwatch dashboard: the Alerts page; it keeps the nav's firing-count badge (alert-badge.js) and, while
+ * shown, the live stream with its toasts (alert-stream.js) going.
  *   #/alerts[?tab=active|history|rules|silences]
  *     active    firing and pending alerts: severity, summary, value vs threshold, since, labels,
  *               Acknowledge (inline form; the name is remembered in localStorage) and Silence
@@ -7,10 +8,10 @@
  *     rules     every rule: query, condition, for, health, last evaluation, pending/firing; Reload rules
  *     silences  the silences (Expire) and a form to create one ([&matchers=a=b,c=d] pre-fills it)
  * API: GET /api/v1/alerts, POST /api/v1/alerts/{id}/ack, GET /api/v1/alert-rules, POST /api/v1/rules/reload,
- * GET|POST /api/v1/silences, DELETE /api/v1/silences/{id}, GET /api/v1/alerts/deliveries, and, while the page
- * is shown, the live stream GET /api/v1/alerts/stream (SSE): every alert state change and in-app notification
- * refreshes the page at once and shows a short toast. */
+ * GET|POST /api/v1/silences, DELETE /api/v1/silences/{id}, GET /api/v1/alerts/deliveries. */
 import { api, describe, errorText, send } from './api.js';
+import { firingOf, setBadge, updateBadge } from './alert-badge.js';
+import { syncAlertStream } from './alert-stream.js';
 import { $, failRow, setHtml } from './dom.js';
 import { ago, agoHtml, esc, fmtInt, fmtMs, fmtWhen, formatTime, isNum } from './format.js';
 import { current, deferError, onRefresh, pageLink, refresh, reportError, setParam, state, timeWindow, writeHash } from './router.js';
@@ -57,25 +58,6 @@ function tabLink(tab, pairs) { return pageLink('alerts', [['tab', tab]].concat(p
 
 function remembered() { try { return localStorage.getItem(ACK_KEY) || ''; } catch (e) { return ''; } }
 function remember(name) { try { localStorage.setItem(ACK_KEY, name); } catch (e) { /* private mode */ } }
-
-// ---- nav badge ----------------------------------------------------------------------
-
-var badgeAt = 0, badgeBusy = false;
-function setBadge(n) {
-  var b = $('nav-alerts-badge');
-  b.textContent = n ? String(n) : '';
-  b.hidden = !n;
-  b.title = n + (n === 1 ? ' alert firing' : ' alerts firing');
-}
-function firingOf(active) { return (active || []).filter(function (a) { return a.state === 'firing'; }).length; }
-function updateBadge() {
-  if (state.page === 'alerts') return; // the page's own requests set it
-  if (badgeBusy || Date.now() - badgeAt < 2000) return;
-  badgeBusy = true;
-  badgeAt = Date.now();
-  api('/api/v1/alerts', [['state', 'firing']]).then(function (r) { setBadge(firingOf(r.active)); }, function () { /* keep it */ })
-    .then(function () { badgeBusy = false; });
-}
 
 // ---- active ---------------------------------------------------------------------------
 
@@ -298,71 +280,6 @@ var alertsPage = {
     return Promise.all(jobs);
   }
 };
-
-// ---- live stream and toasts -------------------------------------------------------------------
-
-var TOAST_MS = 6000, liveTimer = null;
-function toastBox() {
-  var box = $('alerts-toasts');
-  if (box) return box;
-  box = document.createElement('div');
-  box.id = 'alerts-toasts';
-  box.setAttribute('role', 'status');
-  box.setAttribute('aria-live', 'polite');
-  document.body.appendChild(box);
-  box.addEventListener('click', function (e) {
-    var t = e.target.closest('.al-toast');
-    if (!t) return;
-    t.remove();
-    location.hash = '#/alerts';
-  });
-  return box;
-}
-function toast(kind, title, text) {
-  var box = toastBox(), el = document.createElement('div');
-  el.className = 'al-toast';
-  el.setAttribute('data-kind', kind);
-  el.innerHTML = '<b>' + esc(title) + '</b> ' + esc(text);
-  box.appendChild(el);
-  while (box.children.length > 4) box.removeChild(box.firstChild);
-  setTimeout(function () { el.remove(); }, TOAST_MS);
-}
-// Several events of one evaluation round become one refresh.
-function liveRefresh() {
-  if (liveTimer) return;
-  liveTimer = setTimeout(function () {
-    liveTimer = null;
-    if (state.page === 'alerts') { $('alerts-active-list').__sig = null; refresh(); }
-  }, 250);
-}
-function onState(e) {
-  var d; try { d = JSON.parse(e.data); } catch (x) { return; }
-  liveRefresh();
-  if (d.kind === 'cancelled') return;
-  var title = { firing: 'Firing', resolved: 'Resolved', pending: 'Pending', acknowledged: 'Acknowledged' }[d.kind] || d.kind;
-  toast(d.kind, title + ':', (d.message || d.ruleName || '') + (d.kind === 'acknowledged' && d.acknowledgedBy ? ' (by ' + d.acknowledgedBy + ')' : ''));
-}
-// Open only while the Alerts page is shown: every stream holds one of the browser's ~6
-// connections to the server, and /api/v1/events already holds one per tab.
-var alertStream = null;
-function syncAlertStream() {
-  var want = state.page === 'alerts' && typeof EventSource !== 'undefined';
-  if (want && !alertStream) {
-    var es = alertStream = new EventSource('/api/v1/alerts/stream');
-    es.addEventListener('state', onState);
-    es.addEventListener('notification', function () { liveRefresh(); });
-    es.onerror = function () {
-      // The browser reconnects by itself unless the stream was closed for good (server gone).
-      if (es.readyState === EventSource.CLOSED && alertStream === es) {
-        alertStream = null;
-        setTimeout(syncAlertStream, 5000);
-      }
-    };
-  } else if (!want && alertStream) {
-    alertStream.close();
-    alertStream = null;
-  }
-}
 
 alertsPage.init = function () {
   function goTab(tab, extra) {

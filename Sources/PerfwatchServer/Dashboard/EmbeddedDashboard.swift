@@ -2,6 +2,103 @@
 enum EmbeddedDashboard {
     struct Asset: Sendable { let contentType: String; let body: String }
     static let assets: [String: Asset] = [
+        "alert-badge.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the nav's count of firing alerts. Kept current with every refresh of any page
+ * (at most one request per 2 s); the Alerts page sets it from its own requests. */
+import { api } from './api.js';
+import { $ } from './dom.js';
+import { state } from './router.js';
+
+var badgeAt = 0, badgeBusy = false;
+export function setBadge(n) {
+  var b = $('nav-alerts-badge');
+  b.textContent = n ? String(n) : '';
+  b.hidden = !n;
+  b.title = n + (n === 1 ? ' alert firing' : ' alerts firing');
+}
+export function firingOf(active) { return (active || []).filter(function (a) { return a.state === 'firing'; }).length; }
+export function updateBadge() {
+  if (state.page === 'alerts') return; // the page's own requests set it
+  if (badgeBusy || Date.now() - badgeAt < 2000) return;
+  badgeBusy = true;
+  badgeAt = Date.now();
+  api('/api/v1/alerts', [['state', 'firing']]).then(function (r) { setBadge(firingOf(r.active)); }, function () { /* keep it */ })
+    .then(function () { badgeBusy = false; });
+}
+
+"""#),
+        "alert-stream.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Alerts page's live stream, GET /api/v1/alerts/stream (SSE), open only while
+ * the page is shown: every alert state change and in-app notification refreshes the page at once, and a
+ * state change shows a short toast (a click on it opens the Alerts page). */
+import { $ } from './dom.js';
+import { esc } from './format.js';
+import { refresh, state } from './router.js';
+
+var TOAST_MS = 6000, liveTimer = null;
+function toastBox() {
+  var box = $('alerts-toasts');
+  if (box) return box;
+  box = document.createElement('div');
+  box.id = 'alerts-toasts';
+  box.setAttribute('role', 'status');
+  box.setAttribute('aria-live', 'polite');
+  document.body.appendChild(box);
+  box.addEventListener('click', function (e) {
+    var t = e.target.closest('.al-toast');
+    if (!t) return;
+    t.remove();
+    location.hash = '#/alerts';
+  });
+  return box;
+}
+function toast(kind, title, text) {
+  var box = toastBox(), el = document.createElement('div');
+  el.className = 'al-toast';
+  el.setAttribute('data-kind', kind);
+  el.innerHTML = '<b>' + esc(title) + '</b> ' + esc(text);
+  box.appendChild(el);
+  while (box.children.length > 4) box.removeChild(box.firstChild);
+  setTimeout(function () { el.remove(); }, TOAST_MS);
+}
+// Several events of one evaluation round become one refresh.
+function liveRefresh() {
+  if (liveTimer) return;
+  liveTimer = setTimeout(function () {
+    liveTimer = null;
+    if (state.page === 'alerts') { $('alerts-active-list').__sig = null; refresh(); }
+  }, 250);
+}
+function onState(e) {
+  var d; try { d = JSON.parse(e.data); } catch (x) { return; }
+  liveRefresh();
+  if (d.kind === 'cancelled') return;
+  var title = { firing: 'Firing', resolved: 'Resolved', pending: 'Pending', acknowledged: 'Acknowledged' }[d.kind] || d.kind;
+  toast(d.kind, title + ':', (d.message || d.ruleName || '') + (d.kind === 'acknowledged' && d.acknowledgedBy ? ' (by ' + d.acknowledgedBy + ')' : ''));
+}
+// Open only while the Alerts page is shown: every stream holds one of the browser's ~6
+// connections to the server, and /api/v1/events already holds one per tab.
+var alertStream = null;
+export function syncAlertStream() {
+  var want = state.page === 'alerts' && typeof EventSource !== 'undefined';
+  if (want && !alertStream) {
+    var es = alertStream = new EventSource('/api/v1/alerts/stream');
+    es.addEventListener('state', onState);
+    es.addEventListener('notification', function () { liveRefresh(); });
+    es.onerror = function () {
+      // The browser reconnects by itself unless the stream was closed for good (server gone).
+      if (es.readyState === EventSource.CLOSED && alertStream === es) {
+        alertStream = null;
+        setTimeout(syncAlertStream, 5000);
+      }
+    };
+  } else if (!want && alertStream) {
+    alertStream.close();
+    alertStream = null;
+  }
+}
+
+"""#),
         "api.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
 /* Perfwatch dashboard: the one client of the HTTP API. Reads (api) and writes (send) go through
  * request(), which turns every failure (network, HTTP status, a body that is not JSON) into an
@@ -1169,7 +1266,8 @@ export function statusBadge(st) {
 
 """#),
         "page-alerts.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
-/* Perfwatch dashboard: the Alerts page and the firing-count badge of the nav.
+/* Perfwatch dashboard: the Alerts page; it keeps the nav's firing-count badge (alert-badge.js) and, while
+ * shown, the live stream with its toasts (alert-stream.js) going.
  *   #/alerts[?tab=active|history|rules|silences]
  *     active    firing and pending alerts: severity, summary, value vs threshold, since, labels,
  *               Acknowledge (inline form; the name is remembered in localStorage) and Silence
@@ -1178,10 +1276,10 @@ export function statusBadge(st) {
  *     rules     every rule: query, condition, for, health, last evaluation, pending/firing; Reload rules
  *     silences  the silences (Expire) and a form to create one ([&matchers=a=b,c=d] pre-fills it)
  * API: GET /api/v1/alerts, POST /api/v1/alerts/{id}/ack, GET /api/v1/alert-rules, POST /api/v1/rules/reload,
- * GET|POST /api/v1/silences, DELETE /api/v1/silences/{id}, GET /api/v1/alerts/deliveries, and, while the page
- * is shown, the live stream GET /api/v1/alerts/stream (SSE): every alert state change and in-app notification
- * refreshes the page at once and shows a short toast. */
+ * GET|POST /api/v1/silences, DELETE /api/v1/silences/{id}, GET /api/v1/alerts/deliveries. */
 import { api, describe, errorText, send } from './api.js';
+import { firingOf, setBadge, updateBadge } from './alert-badge.js';
+import { syncAlertStream } from './alert-stream.js';
 import { $, failRow, setHtml } from './dom.js';
 import { ago, agoHtml, esc, fmtInt, fmtMs, fmtWhen, formatTime, isNum } from './format.js';
 import { current, deferError, onRefresh, pageLink, refresh, reportError, setParam, state, timeWindow, writeHash } from './router.js';
@@ -1228,25 +1326,6 @@ function tabLink(tab, pairs) { return pageLink('alerts', [['tab', tab]].concat(p
 
 function remembered() { try { return localStorage.getItem(ACK_KEY) || ''; } catch (e) { return ''; } }
 function remember(name) { try { localStorage.setItem(ACK_KEY, name); } catch (e) { /* private mode */ } }
-
-// ---- nav badge ----------------------------------------------------------------------
-
-var badgeAt = 0, badgeBusy = false;
-function setBadge(n) {
-  var b = $('nav-alerts-badge');
-  b.textContent = n ? String(n) : '';
-  b.hidden = !n;
-  b.title = n + (n === 1 ? ' alert firing' : ' alerts firing');
-}
-function firingOf(active) { return (active || []).filter(function (a) { return a.state === 'firing'; }).length; }
-function updateBadge() {
-  if (state.page === 'alerts') return; // the page's own requests set it
-  if (badgeBusy || Date.now() - badgeAt < 2000) return;
-  badgeBusy = true;
-  badgeAt = Date.now();
-  api('/api/v1/alerts', [['state', 'firing']]).then(function (r) { setBadge(firingOf(r.active)); }, function () { /* keep it */ })
-    .then(function () { badgeBusy = false; });
-}
 
 // ---- active ---------------------------------------------------------------------------
 
@@ -1469,71 +1548,6 @@ var alertsPage = {
     return Promise.all(jobs);
   }
 };
-
-// ---- live stream and toasts -------------------------------------------------------------------
-
-var TOAST_MS = 6000, liveTimer = null;
-function toastBox() {
-  var box = $('alerts-toasts');
-  if (box) return box;
-  box = document.createElement('div');
-  box.id = 'alerts-toasts';
-  box.setAttribute('role', 'status');
-  box.setAttribute('aria-live', 'polite');
-  document.body.appendChild(box);
-  box.addEventListener('click', function (e) {
-    var t = e.target.closest('.al-toast');
-    if (!t) return;
-    t.remove();
-    location.hash = '#/alerts';
-  });
-  return box;
-}
-function toast(kind, title, text) {
-  var box = toastBox(), el = document.createElement('div');
-  el.className = 'al-toast';
-  el.setAttribute('data-kind', kind);
-  el.innerHTML = '<b>' + esc(title) + '</b> ' + esc(text);
-  box.appendChild(el);
-  while (box.children.length > 4) box.removeChild(box.firstChild);
-  setTimeout(function () { el.remove(); }, TOAST_MS);
-}
-// Several events of one evaluation round become one refresh.
-function liveRefresh() {
-  if (liveTimer) return;
-  liveTimer = setTimeout(function () {
-    liveTimer = null;
-    if (state.page === 'alerts') { $('alerts-active-list').__sig = null; refresh(); }
-  }, 250);
-}
-function onState(e) {
-  var d; try { d = JSON.parse(e.data); } catch (x) { return; }
-  liveRefresh();
-  if (d.kind === 'cancelled') return;
-  var title = { firing: 'Firing', resolved: 'Resolved', pending: 'Pending', acknowledged: 'Acknowledged' }[d.kind] || d.kind;
-  toast(d.kind, title + ':', (d.message || d.ruleName || '') + (d.kind === 'acknowledged' && d.acknowledgedBy ? ' (by ' + d.acknowledgedBy + ')' : ''));
-}
-// Open only while the Alerts page is shown: every stream holds one of the browser's ~6
-// connections to the server, and /api/v1/events already holds one per tab.
-var alertStream = null;
-function syncAlertStream() {
-  var want = state.page === 'alerts' && typeof EventSource !== 'undefined';
-  if (want && !alertStream) {
-    var es = alertStream = new EventSource('/api/v1/alerts/stream');
-    es.addEventListener('state', onState);
-    es.addEventListener('notification', function () { liveRefresh(); });
-    es.onerror = function () {
-      // The browser reconnects by itself unless the stream was closed for good (server gone).
-      if (es.readyState === EventSource.CLOSED && alertStream === es) {
-        alertStream = null;
-        setTimeout(syncAlertStream, 5000);
-      }
-    };
-  } else if (!want && alertStream) {
-    alertStream.close();
-    alertStream = null;
-  }
-}
 
 alertsPage.init = function () {
   function goTab(tab, extra) {
@@ -4538,7 +4552,7 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .stmt-text { display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font: 12px var(--mono); }
 .db-row.is-open .stmt-text { white-space: pre-wrap; word-break: break-word; }
 
-/* web vitals / journeys / errors (vitals.js) */
+/* web vitals / journeys / errors (page-vitals.js, page-journeys.js, page-errors.js) */
 .r-good { --r: var(--ok); } .r-needs-improvement { --r: var(--warn); } .r-poor { --r: var(--crit); }
 .vital-cell.r-good, .vital-cell.r-needs-improvement, .vital-cell.r-poor, .score-cell[class*="r-"], .cwv span, .share-legend span { color: var(--r); font-weight: 600; }
 .badge-warn { background: rgba(217,119,6,.14); color: var(--warn); }
@@ -4624,7 +4638,7 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
   #explore-metric { min-width: 0; width: 100%; }
 }
 
-/* load tests (loadtests.js) */
+/* load tests (page-loadtests.js) */
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .lt-actions { margin-left: auto; display: inline-flex; align-items: center; gap: 10px; font-size: 13px; }
 .btn { font: inherit; font-size: 13px; padding: 5px 14px; border: 1px solid var(--accent); border-radius: 7px; background: var(--accent); color: #fff; cursor: pointer; }
@@ -4657,7 +4671,7 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .page-head .more + .more { margin-left: 0; }
 .lt-grid { margin-bottom: 16px; }
 
-/* issues (issues.js) */
+/* issues (page-issues.js, panel-top-issues.js) */
 .badge-info { background: rgba(37,99,235,.12); color: var(--accent); }
 .seg .iss-count { font-size: 11px; opacity: .75; margin-left: 2px; }
 .seg .iss-count:empty { display: none; }
@@ -4692,7 +4706,7 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .top-issue .issue-link:hover { text-decoration: underline; }
 .iss-top-impact { margin-left: auto; font-size: 12px; white-space: nowrap; }
 
-/* alerts page (alerts.js) */
+/* alerts page (page-alerts.js) */
 .nav-badge { display: inline-block; min-width: 16px; margin-left: 5px; padding: 0 5px; border-radius: 999px; background: var(--crit); color: #fff; font-size: 11px; font-weight: 700; line-height: 16px; text-align: center; }
 .seg .al-count { font-size: 11px; opacity: .75; margin-left: 2px; }
 .seg .al-count:empty { display: none; }
@@ -4734,14 +4748,14 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .pc-marker-flag { fill: #7c3aed; }
 .pc-marker.pc-marker-optimization { stroke: #16a34a; }
 .pc-marker-flag.pc-marker-optimization { fill: #16a34a; }
-/* Overview performance score (overview-score.js). */
+/* Overview performance score (panel-score.js). */
 .overview-score { display: flex; align-items: baseline; gap: 12px; }
 .overview-score .score-value { font-size: 28px; font-weight: 700; }
 .overview-score[data-rating="good"] .score-value { color: var(--ok); }
 .overview-score[data-rating="needs-improvement"] .score-value { color: #d97706; }
 .overview-score[data-rating="poor"] .score-value { color: #dc2626; }
 
-/* signals.js: trend badges on the routes table, the bottleneck bar on route detail */
+/* trend badges on the routes table (page-routes.js), the bottleneck bar on route detail (panel-bottlenecks.js) */
 .trend-badge { display: inline-block; margin-left: 6px; padding: 0 6px; border-radius: 8px; font-size: 11px; white-space: nowrap; color: var(--muted); background: var(--grid); }
 .trend-badge.trend-up { color: var(--crit); background: rgba(220,38,38,.12); }
 .trend-badge.trend-down { color: var(--ok); background: rgba(22,163,74,.12); }
