@@ -1225,7 +1225,6 @@ export function agoHtml(ms, cls) {
     </div>
     <div id="opt-view" hidden></div>
   </section>
-
 </main>
 
 <script type="module" src="/assets/app.js"></script>
