@@ -1,5 +1,3 @@
-import PerfwatchModel
-
 /// `GET /api/v1/overview`: the latest value of each host and ingest tile and its status.
 struct OverviewResponse: Encodable {
     struct Tile: Encodable {
@@ -18,15 +16,4 @@ struct OverviewResponse: Encodable {
 
     let time: Int64
     let tiles: [Tile]
-}
-
-/// `/healthz` and `/readyz` when the answer is yes: `{"status":"ok"}`, `{"status":"ready"}`.
-struct ProbeStatus: Encodable {
-    let status: String
-
-    static let ok = ProbeStatus(status: "ok")
-    static let ready = ProbeStatus(status: "ready")
-    /// `ok` encoded once: the connection guard answers `/healthz` on the event loop with it
-    /// (a plain string field: the encoder has nothing to fail on).
-    static let okText = (try? CompactJSONEncoder().encode(ok)) ?? "{}"
 }
