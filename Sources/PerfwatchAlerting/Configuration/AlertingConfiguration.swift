@@ -42,9 +42,10 @@ public struct AlertingConfiguration: Sendable, Hashable, Codable {
         channels: [NotificationChannel(name: "dashboard", kind: .inApp)],
         routes: [NotificationRoute(channels: ["dashboard"])])
 
-    /// Parses YAML text. With `section`, reads that top-level key of the document (pass
-    /// the whole server configuration file and `"alerting"`); an absent section gives
-    /// ``default``. Throws every problem found, each naming file, line and field.
+    /// Parses YAML text on its own (tests, tools). With `section`, reads that top-level key of
+    /// the document; an absent section gives ``default``. The server does not use this: it
+    /// reads its file once and hands the `alerting:` node to ``parse(_:)``.
+    /// Throws every problem found, each naming file, line and field.
     public static func parse(yaml: String, file: String? = nil, section: String? = nil) throws(AlertingErrors) -> AlertingConfiguration {
         let root: ConfigNode
         do throws(ConfigError) {
