@@ -38,11 +38,12 @@ struct DemoCommand: AsyncParsableCommand {
     var apiKey: String?
 
     func run() async throws {
-        guard let durationMs = TimeParsing.parseDuration(duration) ?? (duration == "0" ? 0 : nil) else {
-            throw ValidationError("--duration '\(duration)' is not a duration like 30s or 5m")
+        let durationMs: Int64, backfillMs: Int64
+        do { durationMs = try DurationText.parse(duration).wholeMilliseconds } catch {
+            throw ValidationError(error.explaining("--duration '\(duration)' is not a duration like 30s or 5m"))
         }
-        guard let backfillMs = TimeParsing.parseDuration(backfill) ?? (backfill == "0" ? 0 : nil) else {
-            throw ValidationError("--backfill '\(backfill)' is not a duration like 30m or 2h")
+        do { backfillMs = try DurationText.parse(backfill).wholeMilliseconds } catch {
+            throw ValidationError(error.explaining("--backfill '\(backfill)' is not a duration like 30m or 2h"))
         }
         guard rate > 0, rate <= 10_000 else { throw ValidationError("--rate must be between 1 and 10000") }
         guard let url = URL(string: server.hasSuffix("/") ? server + "v1/traces" : server + "/v1/traces"), url.scheme != nil else {

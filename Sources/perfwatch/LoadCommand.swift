@@ -135,7 +135,7 @@ struct LoadCommand: AsyncParsableCommand {
             let file = URL(fileURLWithPath: path)
             scenario = try LoadScenario.parse(
                 yaml: String(decoding: data, as: UTF8.self), name: file.deletingPathExtension().lastPathComponent,
-                baseDirectory: file.deletingLastPathComponent())
+                baseDirectory: file.deletingLastPathComponent(), file: path)
         } else if let url {
             var options = QuickOptions(url: url)
             options.method = method

@@ -112,7 +112,7 @@ def test_single_space_key_refused_on_every_address(tmp_path):
          "--data", str(tmp_path / "d")],
         capture_output=True, text=True, timeout=30)
     assert out.returncode != 0
-    assert "auth.keys[0].key must not contain whitespace" in out.stderr + out.stdout
+    assert "space.yml:2: auth.keys[0].key: must not contain whitespace" in out.stderr + out.stdout
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
 

@@ -24,14 +24,7 @@ struct AlertingComponents: Sendable {
     static func make(
         configuration: ServerConfiguration, engine: QueryEngine, history store: any AlertingStore, logger: Logger
     ) async throws -> AlertingComponents {
-        var alerting = AlertingConfiguration.default
-        if let text = configuration.alertingYAML {
-            do {
-                alerting = try AlertingConfiguration.parse(yaml: text, file: configuration.alertingSource, section: "alerting")
-            } catch {
-                throw ConfigurationError("alerting: \(error)")
-            }
-        }
+        var alerting = configuration.alerting ?? .default
         if alerting.externalURL == AlertingConfiguration.default.externalURL {
             alerting.externalURL = "http://\(configuration.host):\(configuration.port)"
         }

@@ -130,7 +130,7 @@ extension AlertRoutes {
         }
         var interval: Duration?
         if let value = object.removeValue(forKey: "interval") {
-            guard let text = value as? String, let parsed = AlertDuration.parse(text) else {
+            guard let text = value as? String, let parsed = try? DurationText.parse(text) else {
                 throw PerfwatchError(.badRequest, "interval: expected a duration like 15s or 1m")
             }
             interval = parsed

@@ -156,7 +156,7 @@ struct AlertRoutes {
         }
         var ends = try time("endsAt")
         if ends == nil, let duration = body["duration"] as? String {
-            guard let ms = TimeParsing.parseDuration(duration) else { throw PerfwatchError(.badRequest, "silence: 'duration' must be like 2h") }
+            guard let ms = try? DurationText.parse(duration).wholeMilliseconds else { throw PerfwatchError(.badRequest, "silence: 'duration' must be like 2h") }
             ends = TimeParsing.clamp(now.saturatingAdding(ms))
         }
         do {

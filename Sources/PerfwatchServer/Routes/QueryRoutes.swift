@@ -33,12 +33,8 @@ struct QueryRoutes {
         let (from, to) = try request.timeRange(nowMs: nowMs)
         var step: Int64? = nil
         if let text = parameters["step"].map(String.init), !text.isEmpty {
-            // A bare number is seconds; one too large for milliseconds is refused, not trapped on.
-            let bareSeconds = Int64(text).flatMap { seconds -> Int64? in
-                let (ms, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-                return overflow ? nil : ms
-            }
-            guard let parsed = TimeParsing.parseDuration(text) ?? bareSeconds, parsed > 0 else {
+            // A bare number is seconds (as in Prometheus's API); one too large is refused, not trapped on.
+            guard let parsed = try? DurationText.parse(text, bareNumbers: .seconds).wholeMilliseconds, parsed > 0 else {
                 throw PerfwatchError(.badRequest, "parameter 'step': '\(text)' is not a duration like 10s, 1m or 1h")
             }
             step = parsed
