@@ -32,8 +32,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
-        // TLS for alert notifications (https webhooks/Slack, SMTP STARTTLS/implicit TLS).
+        // TLS for SMTP (STARTTLS/implicit TLS) and the TLS settings of alert channels.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The one outbound HTTP client (PerfwatchHTTPClient): webhooks, Slack, report upload, CLI.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -64,18 +66,30 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The process's one outbound HTTP client (async-http-client), shared by alerting, the
+        // load report upload and the CLI commands that talk to a server.
+        .target(
+            name: "PerfwatchHTTPClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .target(name: "PerfwatchQuery", dependencies: ["PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage"]),
         // Alert rules, the pure state machine, evaluation, routing/grouping/silences/escalation
-        // and notifiers (webhook, Slack, SMTP on NIO, in-app); sees data only through AlertDataSource.
+        // and notifiers (webhook and Slack through PerfwatchHTTPClient, SMTP on NIO, in-app);
+        // sees data only through AlertDataSource.
         .target(
             name: "PerfwatchAlerting",
             dependencies: [
-                "PerfwatchModel", "PerfwatchConfig",
+                "PerfwatchModel", "PerfwatchConfig", "PerfwatchHTTPClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
@@ -104,7 +118,7 @@ let package = Package(
         .target(
             name: "PerfwatchServer",
             dependencies: [
-                "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchIngest", "PerfwatchQuery", "PerfwatchLoad", "PerfwatchStatistics", "PerfwatchAnalysis", "PerfwatchAlerting",
+                "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchIngest", "PerfwatchQuery", "PerfwatchStatistics", "PerfwatchAnalysis", "PerfwatchAlerting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 // Beacons are answered right after NIO's HTTP/1 decoder (BeaconFastPath).
@@ -123,17 +137,16 @@ let package = Package(
         .target(
             name: "PerfwatchLoad",
             dependencies: [
-                "PerfwatchModel", "PerfwatchConfig",
+                "PerfwatchModel", "PerfwatchConfig", "PerfwatchHTTPClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         .executableTarget(
             name: "perfwatch",
             dependencies: [
-                "PerfwatchServer", "PerfwatchDemo", "PerfwatchOTLP", "PerfwatchLoad", "PerfwatchAnalysis", "PerfwatchStorage",
+                "PerfwatchServer", "PerfwatchDemo", "PerfwatchOTLP", "PerfwatchLoad", "PerfwatchAnalysis", "PerfwatchStorage", "PerfwatchHTTPClient",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -141,9 +154,12 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // Test support by layer: pure helpers (seeded random numbers, temporary directories) that
+        // any target's tests can use without building more, and what needs the server.
+        .target(name: "PerfwatchTesting"),
         .target(
-            name: "PerfwatchTesting",
-            dependencies: ["PerfwatchModel", "PerfwatchStorage", "PerfwatchServer", "PerfwatchIngest"]
+            name: "PerfwatchServerTesting",
+            dependencies: ["PerfwatchServer", .product(name: "Logging", package: "swift-log")]
         ),
         // Issue 14: the one duration grammar's table; the one configuration reader's lines and errors.
         .testTarget(name: "PerfwatchModelTests", dependencies: ["PerfwatchModel"]),
@@ -171,6 +187,7 @@ let package = Package(
                 "PerfwatchAlerting", "PerfwatchAlertingTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -186,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "PerfwatchLoadTests",
             dependencies: [
-                "PerfwatchLoad", "PerfwatchStatistics", "perfwatch",
+                "PerfwatchLoad", "PerfwatchStatistics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -195,7 +212,7 @@ let package = Package(
         .testTarget(
             name: "PerfwatchServerTests",
             dependencies: [
-                "PerfwatchServer", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
+                "PerfwatchServer", "PerfwatchServerTesting", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import PerfwatchAnalysis
+import PerfwatchHTTPClient
 import PerfwatchModel
 
 struct BudgetCommand: AsyncParsableCommand {
@@ -86,20 +84,18 @@ struct BudgetCommand: AsyncParsableCommand {
                 URLQueryItem(name: "metric", value: metric), URLQueryItem(name: "stat", value: stat),
                 URLQueryItem(name: "from", value: "-\(windowMs / 1000)s"), URLQueryItem(name: "to", value: "now"),
             ] + filters.map { URLQueryItem(name: "where", value: $0) }
-            var request = URLRequest(url: components.url!)
-            if let apiKey { request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
-            let data: Data
-            let response: URLResponse
+            let response: OutboundResponse
             do {
-                (data, response) = try await URLSession.shared.data(for: request)
+                response = try await ServerRequest.send("GET", components.url!.absoluteString, apiKey: apiKey)
             } catch {
-                throw PerfwatchError(.unavailable, "cannot reach \(server): \(error.localizedDescription)")
+                throw PerfwatchError(.unavailable, "cannot reach \(server): \(error)")
             }
-            guard (response as? HTTPURLResponse)?.statusCode == 200,
+            let data = Data(response.body)
+            guard response.status == 200,
                 let body = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                 let series = body["series"] as? [[String: Any]]
             else {
-                throw PerfwatchError(.unavailable, "\(server) answered \((response as? HTTPURLResponse)?.statusCode ?? 0) to a query: \(String(decoding: data.prefix(300), as: UTF8.self))")
+                throw PerfwatchError(.unavailable, "\(server) answered \(response.status) to a query: \(String(decoding: data.prefix(300), as: UTF8.self))")
             }
             return (series.first?["points"] as? [[Any]])?.first.flatMap { $0.count == 2 ? ($0[1] as? NSNumber)?.doubleValue : nil }
         }

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import PerfwatchLoad
 import PerfwatchModel
 import PerfwatchStatistics
 import PerfwatchStorage
