@@ -132,7 +132,7 @@ let package = Package(
         ),
         .target(
             name: "PerfwatchDemo",
-            dependencies: ["PerfwatchOTLP", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: ["PerfwatchOTLP", "PerfwatchStatistics", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .target(
             name: "PerfwatchLoad",
@@ -156,7 +156,7 @@ let package = Package(
         ),
         // Test support by layer: pure helpers (seeded random numbers, temporary directories) that
         // any target's tests can use without building more, and what needs the server.
-        .target(name: "PerfwatchTesting"),
+        .target(name: "PerfwatchTesting", dependencies: ["PerfwatchStatistics"]),
         .target(
             name: "PerfwatchServerTesting",
             dependencies: ["PerfwatchServer", .product(name: "Logging", package: "swift-log")]

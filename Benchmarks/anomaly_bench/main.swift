@@ -13,16 +13,7 @@
 import Foundation
 import PerfwatchStatistics
 
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+extension SplitMix64 {
     mutating func range(_ low: Double, _ high: Double) -> Double { low + (high - low) * unit() }
     mutating func int(_ low: Int, _ high: Int) -> Int { low + Int(next() % UInt64(high - low + 1)) }
     mutating func normal() -> Double {
@@ -46,7 +37,7 @@ let perDay = 144
 let evaluateFrom = 2 * perDay  // the first two days only build history
 
 func makeSeries(seed: UInt64) -> (values: [Double?], events: [Event]) {
-    var random = SplitMix(state: seed)
+    var random = SplitMix64(seed: seed)
     let level = random.range(20, 800)
     let amplitude = random.range(0.3, 0.6)
     let noise = random.range(0.05, 0.12)

@@ -1,3 +1,4 @@
+import PerfwatchStatistics
 import Foundation
 public import PerfwatchOTLP
 
@@ -40,12 +41,12 @@ public struct AnalysisScenario: Sendable {
 
     public let deployMs: Int64
     public let optimizationMs: Int64
-    private var random: SplitMix
+    private var random: SplitMix64
 
     public init(deployMs: Int64, optimizationMs: Int64, seed: UInt64 = 7) {
         self.deployMs = deployMs
         self.optimizationMs = optimizationMs
-        random = SplitMix(state: seed)
+        random = SplitMix64(seed: seed)
     }
 
     /// One export holding `count` requests spread evenly over the routes, starting within `[fromMs, toMs)`.

@@ -1,3 +1,4 @@
+import PerfwatchStatistics
 import Foundation
 public import PerfwatchOTLP
 
@@ -52,9 +53,9 @@ public struct DemoWorkload: Sendable {
         ], errorRate: 0.001),
     ]
 
-    private var random: SplitMix
+    private var random: SplitMix64
 
-    public init(seed: UInt64 = 42) { random = SplitMix(state: seed) }
+    public init(seed: UInt64 = 42) { random = SplitMix64(seed: seed) }
 
     /// One export request holding `count` traces whose requests start within `[fromMs, toMs)`.
     /// Requests after `releaseSwitchMs` run the second release.
@@ -167,7 +168,7 @@ public struct DemoWorkload: Sendable {
     }
 
     /// Real drivers send literals that differ per call; fingerprints must fold them together.
-    static func withFreshLiterals(_ statement: String, _ random: inout SplitMix) -> String {
+    static func withFreshLiterals(_ statement: String, _ random: inout SplitMix64) -> String {
         statement.replacingOccurrences(of: "= 42", with: "= \(Int.random(in: 1...999, using: &random))")
             .replacingOccurrences(of: "= 7", with: "= \(Int.random(in: 1...30, using: &random))")
     }
@@ -199,20 +200,9 @@ public struct DemoWorkload: Sendable {
     }
 }
 
-/// SplitMix64: small, fast, deterministic.
-public struct SplitMix: RandomNumberGenerator, Sendable {
-    var state: UInt64
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-
+extension SplitMix64 {
+    /// Log-normal around `median` (Box–Muller), the shape of request latencies.
     mutating func logNormal(median: Double, sigma: Double) -> Double {
         let u1 = max(unit(), 1e-12)
         let u2 = unit()

@@ -1,3 +1,4 @@
+import PerfwatchStatistics
 import Foundation
 public import PerfwatchOTLP
 
@@ -22,9 +23,9 @@ public struct SignalsWorkload: Sendable {
 
     public var anomaly: Range<Int64> = 0..<0
     public var trendStartMs: Int64 = 0
-    private var random: SplitMix
+    private var random: SplitMix64
 
-    public init(seed: UInt64 = 7) { random = SplitMix(state: seed) }
+    public init(seed: UInt64 = 7) { random = SplitMix64(seed: seed) }
 
     /// `perRoute` requests of every route, spread evenly (with jitter) over `[fromMs, toMs)`.
     public mutating func export(fromMs: Int64, toMs: Int64, perRoute: Int) -> Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest {

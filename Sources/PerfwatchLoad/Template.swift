@@ -1,3 +1,4 @@
+import PerfwatchModel
 import Foundation
 
 /// Text with `{{ name }}` placeholders, split once at compile time so that rendering per
@@ -48,25 +49,10 @@ struct Template: Sendable {
         return result
     }
 
-    /// Escapes a value placed inside a JSON string literal.
+    /// Escapes a value placed inside a JSON string literal: `JSONString`'s quoting without the quotes.
     static func jsonEscape(_ value: String) -> String {
-        var out = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
+        var quoted = ""
+        JSONString.append(value, to: &quoted)
+        return String(quoted.dropFirst().dropLast())
     }
 }

@@ -3,20 +3,15 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+public import PerfwatchStatistics
 
 /// Deterministic random numbers (SplitMix64) so property tests fail reproducibly.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var source: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { source = SplitMix64(seed: seed) }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { source.next() }
 
     public mutating func uniform() -> Double { Double.random(in: 0..<1, using: &self) }
 

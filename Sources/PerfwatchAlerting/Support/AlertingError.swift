@@ -25,13 +25,9 @@ public struct AlertingError: Error, Sendable, Equatable, CustomStringConvertible
         self.field = field
     }
 
+    /// The configuration reader's diagnostic format, so every input error reads the same.
     public var description: String {
-        var prefix = ""
-        if let file { prefix += file + ":" }
-        if let line { prefix += (file == nil ? "line " : "") + "\(line):" }
-        if !prefix.isEmpty { prefix += " " }
-        if let field, !field.isEmpty { prefix += field + ": " }
-        return prefix + message
+        ConfigError(code: code, message: message, file: file, line: line, field: field).description
     }
 
     /// An input error found by the configuration reader (rule files, the `alerting:` section, rule JSON).
