@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import PerfwatchLoad
 import PerfwatchModel
 import PerfwatchStatistics
 import PerfwatchStorage
@@ -43,7 +42,7 @@ struct LoadRunRoutes {
             errors: (total["errors"] as? NSNumber)?.int64Value ?? 0, rate: (total["rate"] as? NSNumber)?.doubleValue ?? 0,
             p95: ((total["latency"] as? [String: Any])?["p95"] as? NSNumber)?.doubleValue)
         let id = try await components.loadRuns.saveLoadRun(summary, report: String(decoding: body, as: UTF8.self))
-        return .json("{\"id\":\(id),\"url\":\"/api/v1/load-runs/\(id)\"}", status: .created)
+        return try .json(LoadRunCreated(id: id, url: "/api/v1/load-runs/\(id)"), status: .created)
     }
 
     static func report(_ body: [UInt8]) throws -> [String: Any] {
@@ -55,21 +54,7 @@ struct LoadRunRoutes {
 
     func list(_ request: Request) async throws -> Response {
         let limit = Int(request.uri.queryParameters["limit"].map(String.init) ?? "") ?? 100
-        var json = JSONText()
-        json.raw("{\"runs\":[")
-        for (index, run) in try await components.loadRuns.loadRuns(limit: limit).enumerated() {
-            if index > 0 { json.raw(",") }
-            json.raw("{\"id\":\(run.id),\"name\":")
-            json.string(run.name)
-            json.raw(",\"startMs\":\(run.startMs),\"endMs\":\(run.endMs),\"passed\":\(run.passed),\"requests\":\(run.requests)")
-            json.raw(",\"errors\":\(run.errors),\"rate\":")
-            json.number(run.rate)
-            json.raw(",\"p95\":")
-            if let p95 = run.p95 { json.number(p95) } else { json.raw("null") }
-            json.raw("}")
-        }
-        json.raw("]}")
-        return .json(json.text)
+        return try .json(LoadRunList(runs: try await components.loadRuns.loadRuns(limit: limit)), capacity: 4096)
     }
 
     func stored(_ text: String) async throws -> (id: Int64, report: String) {
@@ -82,39 +67,27 @@ struct LoadRunRoutes {
 
     func run(_ id: String) async throws -> Response {
         let (id, report) = try await stored(id)
-        return .json("{\"id\":\(id),\"report\":\(report)}")
+        return try .json(LoadRunResponse(id: id, report: EmbeddedJSON(text: report)), capacity: report.utf8.count + 64)
     }
 
     /// Per request name present in both runs: p50/p95/p99 of each, the change, and whether it
-    /// is statistically significant (see ComparisonStatistics).
+    /// is statistically significant (`LoadRunComparison`).
     func compare(_ request: Request) async throws -> Response {
         let parameters = request.uri.queryParameters
         guard let a = parameters["a"].map(String.init), let b = parameters["b"].map(String.init) else {
             throw PerfwatchError(.badRequest, "compare needs a= (baseline run id) and b= (candidate run id)")
         }
-        let baseline = try Self.report(Array(try await stored(a).report.utf8))
-        let candidate = try Self.report(Array(try await stored(b).report.utf8))
-        func histograms(_ report: [String: Any]) -> [(String, [ComparisonStatistics.Bucket])] {
-            var entries = (report["requests"] as? [[String: Any]] ?? []).compactMap { entry -> (String, [ComparisonStatistics.Bucket])? in
-                guard let name = entry["name"] as? String else { return nil }
-                let pairs = (entry["histogram"] as? [[NSNumber]] ?? []).map { $0.map(\.uint64Value) }
-                return (name, ComparisonStatistics.buckets(pairs))
-            }
-            if let total = report["total"] as? [String: Any] {
-                let pairs = (total["histogram"] as? [[NSNumber]] ?? []).map { $0.map(\.uint64Value) }
-                entries.append(("all", ComparisonStatistics.buckets(pairs)))
-            }
-            return entries
+        let (baselineID, baseline) = try await stored(a)
+        let (candidateID, candidate) = try await stored(b)
+        let requests = LoadRunComparison.compare(baseline: try Self.histograms(baseline), candidate: try Self.histograms(candidate))
+        return try .json(LoadRunComparisonResponse(a: baselineID, b: candidateID, requests: requests), capacity: 4096)
+    }
+
+    static func histograms(_ report: String) throws -> LoadRunHistograms {
+        do {
+            return try JSONDecoder().decode(LoadRunHistograms.self, from: Data(report.utf8))
+        } catch {
+            throw PerfwatchError(.badRequest, "load run: body must be a JSON object (the report `perfwatch load --out` writes)")
         }
-        let candidateByName = Dictionary(histograms(candidate), uniquingKeysWith: { first, _ in first })
-        struct Entry: Encodable {
-            var name: String
-            var comparison: ComparisonStatistics.Result
-        }
-        let entries = histograms(baseline).compactMap { name, buckets in
-            candidateByName[name].map { Entry(name: name, comparison: ComparisonStatistics.compare(baseline: buckets, candidate: $0)) }
-        }
-        let encoded = try JSONEncoder().encode(entries)
-        return .json("{\"a\":\(a),\"b\":\(b),\"requests\":\(String(decoding: encoded, as: UTF8.self))}")
     }
 }
