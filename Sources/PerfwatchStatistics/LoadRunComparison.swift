@@ -50,27 +50,25 @@ public struct LoadRunHistograms: Sendable, Equatable, Decodable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        func histogram(in object: KeyedDecodingContainer<CodingKeys>) -> [ComparisonStatistics.Bucket] {
-            ComparisonStatistics.buckets((try? object.decode([[UInt64]].self, forKey: .histogram)) ?? [])
-        }
-        var requests: [Request] = []
-        if var list = try? container.nestedUnkeyedContainer(forKey: .requests) {
-            while !list.isAtEnd {
-                guard let entry = try? list.nestedContainer(keyedBy: CodingKeys.self) else {
-                    _ = try? list.decode(Skipped.self)
-                    continue
-                }
-                if let name = try? entry.decode(String.self, forKey: .name) {
-                    requests.append(Request(name: name, histogram: histogram(in: entry)))
-                }
-            }
-        }
-        self.requests = requests
-        total = (try? container.nestedContainer(keyedBy: CodingKeys.self, forKey: .total)).map(histogram(in:))
+        requests = ((try? container.decode([LenientRequest].self, forKey: .requests)) ?? []).compactMap(\.request)
+        total = (try? container.nestedContainer(keyedBy: CodingKeys.self, forKey: .total)).map(Self.histogram(in:))
     }
 
-    /// Consumes one element of any type (a non-object in `requests`).
-    private struct Skipped: Decodable {
-        init(from decoder: any Decoder) throws {}
+    static func histogram(in object: KeyedDecodingContainer<CodingKeys>) -> [ComparisonStatistics.Bucket] {
+        ComparisonStatistics.buckets((try? object.decode([[UInt64]].self, forKey: .histogram)) ?? [])
+    }
+
+    /// One element of `requests`: nil when it is not an object with a name. Never fails, so
+    /// one odd element does not lose the others.
+    private struct LenientRequest: Decodable {
+        let request: Request?
+
+        init(from decoder: any Decoder) throws {
+            guard let object = try? decoder.container(keyedBy: CodingKeys.self), let name = try? object.decode(String.self, forKey: .name) else {
+                request = nil
+                return
+            }
+            request = Request(name: name, histogram: LoadRunHistograms.histogram(in: object))
+        }
     }
 }

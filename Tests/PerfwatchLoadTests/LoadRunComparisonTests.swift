@@ -9,7 +9,7 @@ import Testing
 
     @Test func readsHistogramsLenientlyFromAReport() throws {
         let report = try decode(#"""
-            {"name":"smoke","requests":[{"name":"home","count":2,"histogram":[[1000,1],[2000,1]]},{"count":1},
+            {"name":"smoke","requests":[{"name":"home","count":2,"histogram":[[1000,1],[2000,1]]},{"count":1},5,
             {"name":"old","count":1},{"name":"bad","histogram":[[1,2,3],[5,1]]}],"total":{"histogram":[[1000,3]]}}
             """#)
         #expect(report.requests.map(\.name) == ["home", "old", "bad"])

@@ -79,6 +79,10 @@ def test_load_run_shapes(start_server):
     p99 = by_name["home"]["percentiles"][2]
     assert keys(p99) == {"percentile", "baseline", "candidate", "relativeChange", "baselineInterval", "candidateInterval",
                          "significant"}
+    # Refusals name the field.
+    no_latency = server.post("/api/v1/load-runs", data=json.dumps({"name": "x", "startMs": 1, "endMs": 2, "requests": [{"name": "a", "count": 1}]}))
+    assert no_latency.status_code == 400 and "'requests[0].latency'" in no_latency.json()["error"]["message"]
+    assert server.post("/api/v1/load-runs", data=json.dumps({**report("c", 1), "name": 5})).status_code == 400
     # An empty run has no test and no percentiles; an unbounded interval has no `upper` (absent, not null).
     assert by_name["empty"] == {"baselineCount": 0, "candidateCount": 0, "percentiles": []}
     assert keys(p99["baselineInterval"]) == {"lower"}
@@ -150,6 +154,12 @@ def test_alerting_shapes(start_server):
     assert silence.status_code == 201
     assert keys(silence.json()) == {"id", "matchers", "startsAt", "endsAt", "createdBy", "comment"}
     assert keys(server.get("/api/v1/silences").json()) == {"silences"}
+    bad = server.post("/api/v1/silences", json={"matchers": ["a=b"], "duration": 60, "createdBy": "e2e"})
+    assert bad.status_code == 400 and "'duration' must be a string" in bad.json()["error"]["message"]
+    bad_time = server.post("/api/v1/silences", json={"matchers": ["a=b"], "endsAt": True, "createdBy": "e2e"})
+    assert bad_time.status_code == 400 and "'endsAt' must be unix ms" in bad_time.json()["error"]["message"]
+    assert server.post("/api/v1/alerts/none/ack", json={"by": ""}).status_code == 400
+    assert server.post("/api/v1/alerts/none/ack", json={"by": "e2e"}).status_code == 404
     assert keys(server.post("/api/v1/rules/reload").json()) == {"reloaded", "problems"}
     assert server.get("/api/v1/alerts/notifications").json() == {"notifications": []}
     assert server.get("/api/v1/alerts/deliveries").json() == {"deliveries": []}

@@ -29,15 +29,6 @@ struct AlertRoutes {
         }
     }
 
-    static func body(_ request: Request) async throws -> [String: Any] {
-        var request = request
-        let bytes = try await request.bodyBytes(limit: 64 * 1024)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-            throw PerfwatchError(.badRequest, "body must be a JSON object")
-        }
-        return object
-    }
-
     /// `{"active":[…],"history":[…],"statistics":{…}}`; `state` filters both (pending, firing,
     /// resolved, acknowledged), `from`/`to` bound the history.
     func alerts(_ request: Request) async throws -> Response {
@@ -57,10 +48,10 @@ struct AlertRoutes {
     }
 
     func acknowledge(_ request: Request, id: String) async throws -> Response {
-        let body = try await Self.body(request)
-        guard let by = body["by"] as? String, !by.isEmpty else { throw PerfwatchError(.badRequest, "acknowledgement needs 'by' (who)") }
+        let body = try await request.decodedBody(as: AcknowledgementRequest.self, what: "acknowledgement")
+        guard !body.by.isEmpty else { throw PerfwatchError(.badRequest, "acknowledgement needs 'by' (who)") }
         do {
-            let snapshot = try await alerting.evaluator.acknowledge(alertID: id, by: by, comment: body["comment"] as? String)
+            let snapshot = try await alerting.evaluator.acknowledge(alertID: id, by: body.by, comment: body.comment)
             return try .json(snapshot)
         } catch let error as AlertingError {
             throw PerfwatchError(error.code == "not_found" ? .notFound : .badRequest, error.description)
@@ -74,28 +65,28 @@ struct AlertRoutes {
     func silences() async throws -> Response { try .json(SilenceList(silences: await alerting.dispatcher.silences())) }
 
     func addSilence(_ request: Request) async throws -> Response {
-        let body = try await Self.body(request)
+        let body = try await request.decodedBody(as: SilenceRequest.self, what: "silence")
         let now = TimeParsing.nowMs()
-        func time(_ name: String) throws -> Int64? {
-            guard let value = body[name] else { return nil }
-            if let number = value as? NSNumber {
-                guard let ms = Int64(saturating: number.doubleValue) else {
-                    throw PerfwatchError(.badRequest, "silence: '\(name)' is not a number")
-                }
+        func time(_ name: String, _ value: TimeInput?) throws -> Int64? {
+            switch value {
+            case nil: return nil
+            case .unixMs(let number):
+                guard let ms = Int64(saturating: number) else { throw PerfwatchError(.badRequest, "silence: '\(name)' is not a number") }
                 return TimeParsing.clamp(ms)
+            case .text(let text):
+                if let parsed = TimeParsing.parseTime(text, nowMs: now) { return parsed }
+                throw PerfwatchError(.badRequest, "silence: '\(name)' must be unix ms, RFC 3339 or relative like +2h")
             }
-            if let text = value as? String, let parsed = TimeParsing.parseTime(text, nowMs: now) { return parsed }
-            throw PerfwatchError(.badRequest, "silence: '\(name)' must be unix ms, RFC 3339 or relative like +2h")
         }
-        var ends = try time("endsAt")
-        if ends == nil, let duration = body["duration"] as? String {
+        var ends = try time("endsAt", body.endsAt)
+        if ends == nil, let duration = body.duration {
             guard let ms = TimeParsing.parseDuration(duration) else { throw PerfwatchError(.badRequest, "silence: 'duration' must be like 2h") }
             ends = TimeParsing.clamp(now.saturatingAdding(ms))
         }
         do {
             let silence = try Silence.validated(
-                id: UUID().uuidString.lowercased(), matchers: body["matchers"] as? [String] ?? [], startsAt: try time("startsAt") ?? now,
-                endsAt: ends ?? now, createdBy: body["createdBy"] as? String ?? "", comment: body["comment"] as? String ?? "")
+                id: UUID().uuidString.lowercased(), matchers: body.matchers ?? [], startsAt: try time("startsAt", body.startsAt) ?? now,
+                endsAt: ends ?? now, createdBy: body.createdBy ?? "", comment: body.comment ?? "")
             try await alerting.addSilence(silence)
             return try .json(silence, status: .created)
         } catch let error as AlertingError {

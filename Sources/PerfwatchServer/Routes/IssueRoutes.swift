@@ -1,6 +1,5 @@
 import Hummingbird
 import PerfwatchAnalysis
-import PerfwatchIngest
 import PerfwatchModel
 import PerfwatchStorage
 
@@ -39,11 +38,7 @@ struct IssueRoutes {
 
     func update(_ request: Request, id text: String) async throws -> Response {
         let id = try PathID.parse(text, "issue")
-        var request = request
-        let body = try await request.bodyBytes(limit: 64 * 1024)
-        guard let parsed = try? JSONReader.parse(body), let value = parsed["status"]?.stringValue else {
-            throw PerfwatchError(.badRequest, "body must be {\"status\": \"acknowledged|resolved|ignored|open\"}")
-        }
+        let value = try await request.decodedBody(as: IssueStatusChange.self, what: "issue").status
         guard let status = PerformanceIssue.Status(rawValue: value) else {
             throw PerfwatchError(
                 .badRequest, "status '\(value)' is not one of \(PerformanceIssue.Status.allCases.map(\.rawValue).joined(separator: ", "))")

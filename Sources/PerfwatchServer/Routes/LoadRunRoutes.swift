@@ -1,5 +1,5 @@
-import Foundation
 import Hummingbird
+import PerfwatchIngest
 import PerfwatchModel
 import PerfwatchStatistics
 import PerfwatchStorage
@@ -20,36 +20,17 @@ struct LoadRunRoutes {
     func save(_ request: Request) async throws -> Response {
         var request = request
         let body = try await request.bodyBytes(limit: components.configuration.maxBodyBytes)
-        let report = try Self.report(body)
-        func field<T>(_ name: String, in object: [String: Any], as type: T.Type, _ what: String) throws -> T {
-            guard let value = object[name] as? T else { throw PerfwatchError(.badRequest, "load run: '\(name)' must be \(what)") }
-            return value
+        // The whole report is stored as pushed; the submission is the part the list shows.
+        let report = try JSONValueDecoder(what: "load run", rejectUnknownFields: false).decode(LoadRunSubmission.self, from: body)
+        guard report.endMs >= report.startMs else {
+            throw PerfwatchError(.badRequest, "load run: endMs (\(report.endMs)) is before startMs (\(report.startMs))")
         }
-        let name = try field("name", in: report, as: String.self, "a string")
-        let start = try field("startMs", in: report, as: NSNumber.self, "unix ms").int64Value
-        let end = try field("endMs", in: report, as: NSNumber.self, "unix ms").int64Value
-        guard end >= start else { throw PerfwatchError(.badRequest, "load run: endMs (\(end)) is before startMs (\(start))") }
-        let requests = try field("requests", in: report, as: [[String: Any]].self, "a list of per-request results")
-        for (index, entry) in requests.enumerated() {
-            guard entry["name"] is String, entry["count"] is NSNumber, entry["latency"] is [String: Any] else {
-                throw PerfwatchError(.badRequest, "load run: requests[\(index)] needs name, count and latency")
-            }
-        }
-        let total = report["total"] as? [String: Any] ?? [:]
         let summary = LoadRunSummary(
-            id: 0, name: name, startMs: start, endMs: end, passed: report["passed"] as? Bool ?? true,
-            requests: (total["count"] as? NSNumber)?.int64Value ?? requests.reduce(0) { $0 + (($1["count"] as? NSNumber)?.int64Value ?? 0) },
-            errors: (total["errors"] as? NSNumber)?.int64Value ?? 0, rate: (total["rate"] as? NSNumber)?.doubleValue ?? 0,
-            p95: ((total["latency"] as? [String: Any])?["p95"] as? NSNumber)?.doubleValue)
+            id: 0, name: report.name, startMs: report.startMs, endMs: report.endMs, passed: report.passed ?? true,
+            requests: Int64(saturating: report.total?.count ?? report.requests.reduce(0) { $0 + $1.count }) ?? 0,
+            errors: Int64(saturating: report.total?.errors ?? 0) ?? 0, rate: report.total?.rate ?? 0, p95: report.total?.latency?.p95)
         let id = try await components.loadRuns.saveLoadRun(summary, report: String(decoding: body, as: UTF8.self))
         return try .json(LoadRunCreated(id: id, url: "/api/v1/load-runs/\(id)"), status: .created)
-    }
-
-    static func report(_ body: [UInt8]) throws -> [String: Any] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)), let report = object as? [String: Any] else {
-            throw PerfwatchError(.badRequest, "load run: body must be a JSON object (the report `perfwatch load --out` writes)")
-        }
-        return report
     }
 
     func list(_ request: Request) async throws -> Response {
@@ -84,10 +65,6 @@ struct LoadRunRoutes {
     }
 
     static func histograms(_ report: String) throws -> LoadRunHistograms {
-        do {
-            return try JSONDecoder().decode(LoadRunHistograms.self, from: Data(report.utf8))
-        } catch {
-            throw PerfwatchError(.badRequest, "load run: body must be a JSON object (the report `perfwatch load --out` writes)")
-        }
+        try JSONValueDecoder(what: "load run", rejectUnknownFields: false).decode(LoadRunHistograms.self, from: Array(report.utf8))
     }
 }
