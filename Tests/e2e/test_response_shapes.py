@@ -28,6 +28,16 @@ def test_deployment_and_optimization_shapes(start_server):
     assert keys(impact) == {"deployment", "beforeFrom", "afterTo", "note", "regressions", "improvements", "unchanged"}
     assert impact["regressions"] == [] and keys(impact["deployment"]) == deployment_keys
 
+    # Refusals name the field (decoded body, then the checks a JSON type cannot make).
+    def refusal(body):
+        r = server.post("/api/v1/deployments", json=body)
+        assert r.status_code == 400, r.text
+        return r.json()["error"]["message"]
+    assert refusal({"service": " ", "version": "1"}) == "deployment: 'service' must not be empty"
+    assert refusal({"service": 5, "version": "1"}).startswith("deployment: 'service' must be a string")
+    assert refusal({"service": "a", "version": "1", "time": -5}).startswith("deployment: 'time' must be unix ms")
+    assert refusal({"service": "a", "version": "1", "sevice": "b"}).startswith("deployment: unknown field 'sevice'")
+
     optimization_keys = {"id", "issueId", "type", "description", "service", "route", "release", "createdAt", "appliedAt",
                          "status", "impact"}
     made = server.post("/api/v1/optimizations", json={"type": "cache", "description": "cache it", "route": "/a"})

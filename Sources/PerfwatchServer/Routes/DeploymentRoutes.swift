@@ -18,14 +18,13 @@ struct DeploymentRoutes {
     }
 
     func create(_ request: Request) async throws -> Response {
-        var request = request
-        let fields = try BodyFields(try await request.bodyBytes(limit: 64 * 1024), what: "deployment")
-        try fields.rejectUnknown(allowed: ["service", "version", "environment", "time", "description"])
+        let body = try await request.decodedBody(as: DeploymentRequest.self, what: "deployment")
+        let check = BodyFieldChecks(what: "deployment")
         let now = TimeParsing.nowMs()
         let deployment = Deployment(
-            service: try fields.string("service", required: true)!, version: try fields.string("version", required: true)!,
-            environment: try fields.string("environment") ?? "", timeMs: try fields.time("time", nowMs: now) ?? now,
-            description: try fields.string("description", maxLength: 2000) ?? "", source: .api)
+            service: try check.text(body.service, "service", required: true)!, version: try check.text(body.version, "version", required: true)!,
+            environment: try check.text(body.environment, "environment") ?? "", timeMs: try check.time(body.time, "time", nowMs: now) ?? now,
+            description: try check.text(body.description, "description", maxLength: 2000) ?? "", source: .api)
         return try .json(try await components.deployments.addDeployment(deployment), status: .created)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PerfwatchIngest
 import PerfwatchModel
 import PerfwatchStorage
 
@@ -17,30 +18,30 @@ struct OptimizationRoutes {
     }
 
     func create(_ request: Request) async throws -> Response {
-        var request = request
-        let fields = try BodyFields(try await request.bodyBytes(limit: 64 * 1024), what: "optimization")
-        try fields.rejectUnknown(allowed: ["issueId", "type", "description", "route", "service", "appliedAt", "release"])
+        let body = try await request.decodedBody(as: OptimizationRequest.self, what: "optimization")
+        let check = BodyFieldChecks(what: "optimization")
         let now = TimeParsing.nowMs()
-        let appliedAt = try fields.time("appliedAt", nowMs: now)
+        let appliedAt = try check.time(body.appliedAt, "appliedAt", nowMs: now)
         var optimization: PerformanceOptimization
-        if let issueID = try fields.id("issueId") {
+        if let issueID = try check.id(body.issueId, "issueId") {
             guard let issue = try await components.issues.issue(id: issueID) else {
                 throw PerfwatchError(.notFound, "optimization: no issue with id \(issueID)")
             }
             optimization = PerformanceOptimization(
-                issueID: issueID, type: try fields.string("type") ?? issue.type,
-                description: try fields.string("description", maxLength: 4000) ?? "Fix for: \(issue.title)",
-                service: try fields.string("service") ?? issue.service, route: try fields.string("route", maxLength: 500) ?? issue.route)
+                issueID: issueID, type: try check.text(body.type, "type") ?? issue.type,
+                description: try check.text(body.description, "description", maxLength: 4000) ?? "Fix for: \(issue.title)",
+                service: try check.text(body.service, "service") ?? issue.service, route: try check.text(body.route, "route", maxLength: 500) ?? issue.route)
             guard !optimization.route.isEmpty else {
                 throw PerfwatchError(
                     .badRequest, "optimization: issue \(issueID) is not about one route; give 'route' (the route whose latency it should improve)")
             }
         } else {
             optimization = PerformanceOptimization(
-                type: try fields.string("type", required: true)!, description: try fields.string("description", required: true, maxLength: 4000)!,
-                service: try fields.string("service") ?? "", route: try fields.string("route", required: true, maxLength: 500)!)
+                type: try check.text(body.type, "type", required: true)!,
+                description: try check.text(body.description, "description", required: true, maxLength: 4000)!,
+                service: try check.text(body.service, "service") ?? "", route: try check.text(body.route, "route", required: true, maxLength: 500)!)
         }
-        optimization.release = try fields.string("release") ?? ""
+        optimization.release = try check.text(body.release, "release") ?? ""
         optimization.createdMs = now
         optimization.appliedMs = appliedAt
         return try .json(OptimizationBody(try await components.optimizations.addOptimization(optimization)), status: .created)
@@ -54,9 +55,8 @@ struct OptimizationRoutes {
         let now = TimeParsing.nowMs()
         var appliedAt = now
         if !body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            let fields = try BodyFields(body, what: "apply")
-            try fields.rejectUnknown(allowed: ["appliedAt"])
-            appliedAt = try fields.time("appliedAt", nowMs: now) ?? now
+            let fields = try JSONValueDecoder(what: "apply").decode(OptimizationApplyRequest.self, from: body)
+            appliedAt = try BodyFieldChecks(what: "apply").time(fields.appliedAt, "appliedAt", nowMs: now) ?? now
         }
         guard let optimization = try await components.optimizations.applyOptimization(id: id, atMs: appliedAt) else {
             throw PerfwatchError(.notFound, "no optimization with id \(id)")
