@@ -17,10 +17,9 @@ struct BeaconIntake: Sendable {
     struct Accepted {
         let payload: IngestPayload
         let answer: BeaconAnswer
-        let origin: String?
-
         /// The answer's text, for `BeaconFastPath`, which writes its own responses.
-        var responseJSON: String { (try? CompactJSONEncoder().encode(answer)) ?? #"{"accepted":true,"dropped":[]}"# }
+        let responseJSON: String
+        let origin: String?
     }
 
     /// Checks made before the body is read: the client's rate and the media type.
@@ -47,9 +46,12 @@ struct BeaconIntake: Sendable {
         if !beacon.dropped.isEmpty { statistics.recordRejections(beacon.dropped.map { "rum_out_of_range_\($0)" }) }
         let derived = RUMDerivations.derive(
             beacon, userAgent: userAgent, receivedMs: TimeParsing.nowMs(), rawJSON: String(decoding: body, as: UTF8.self))
+        let answer = BeaconAnswer(dropped: beacon.dropped)
         // The beacon's metrics may be held back a few seconds (journaled, so durable); queries
         // flush them first, so an accepted beacon is visible at once.
-        return Accepted(payload: IngestPayload(rum: derived.records, journaledDerived: derived.points), answer: BeaconAnswer(dropped: beacon.dropped), origin: origin)
+        return Accepted(
+            payload: IngestPayload(rum: derived.records, journaledDerived: derived.points), answer: answer,
+            responseJSON: try CompactJSONEncoder().encode(answer), origin: origin)
     }
 
     /// CORS fields of an answer to `origin`. sendBeacon sends credentials, so `*` would not do:
