@@ -1,6 +1,6 @@
 import Foundation
+import PerfwatchConfig
 import PerfwatchModel
-import Yams
 
 /// Performance budgets for CI (`perfwatch budget check budgets.yml`):
 ///
@@ -38,68 +38,55 @@ public struct BudgetFile: Sendable, Equatable {
     public static let routeChecks = ["p50", "p95", "p99", "error_rate"]
     public static let pageChecks = ["lcp", "inp", "cls", "fcp", "ttfb", "js"]
 
-    /// Parses the file; errors name the line and the field (`budgets[1].p95: …`).
-    public static func parse(_ text: String) throws -> BudgetFile {
-        let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch {
-            throw PerfwatchError(.badRequest, "budgets: not valid YAML: \(error)")
+    /// Parses the file (through the one configuration reader, `ConfigNode`); errors read
+    /// `budgets.yml:3: budgets[1].p95: …` (a `PerfwatchError` with code `bad_request`).
+    public static func parse(_ text: String, file: String? = nil) throws -> BudgetFile {
+        do throws(ConfigError) {
+            return try parse(ConfigNode.parseYAML(text, file: file))
+        } catch {
+            throw PerfwatchError(.badRequest, error.description)
         }
-        guard let root, let mapping = root.mapping else { throw PerfwatchError(.badRequest, "budgets: the top level must be a mapping") }
-        func fail(_ node: Node, _ field: String, _ message: String) -> PerfwatchError {
-            PerfwatchError(.badRequest, "budgets: line \((node.mark?.line ?? 0)): \(field): \(message)")
-        }
+    }
+
+    static func parse(_ root: ConfigNode) throws(ConfigError) -> BudgetFile {
+        try root.checkKeys(["window", "budgets"])
         var file = BudgetFile(windowMs: 3_600_000, budgets: [])
-        for (keyNode, value) in mapping {
-            let key = keyNode.string ?? ""
-            switch key {
-            case "window":
-                guard let ms = value.string.flatMap(TimeParsing.parseDuration), ms > 0 else {
-                    throw fail(value, "window", "expected a duration like 1h or 30m, got '\(value.string ?? "")'")
-                }
-                file.windowMs = ms
-            case "budgets":
-                guard let list = value.sequence else { throw fail(value, "budgets", "expected a list") }
-                for (index, item) in list.enumerated() { file.budgets.append(try budget(item, index: index, fail: fail)) }
-            default:
-                throw fail(keyNode, key, "unknown key; valid keys: window, budgets")
-            }
+        if let window = root["window"] {
+            file.windowMs = try window.duration().wholeMilliseconds
+            guard file.windowMs > 0 else { throw window.invalid("must be longer than 0") }
+        }
+        if let list = root["budgets"] {
+            file.budgets = try list.sequence().map { node throws(ConfigError) in try budget(node) }
         }
         return file
     }
 
-    static func budget(_ node: Node, index: Int, fail: (Node, String, String) -> PerfwatchError) throws -> Budget {
-        let field = "budgets[\(index)]"
-        guard let mapping = node.mapping else { throw fail(node, field, "expected a mapping with route: or page:") }
-        var values: [String: (Node, String)] = [:]
-        for (keyNode, value) in mapping { values[keyNode.string ?? ""] = (keyNode, value.string ?? "") }
+    static func budget(_ node: ConfigNode) throws(ConfigError) -> Budget {
+        guard case .mapping = node.value else { throw node.invalid("expected a mapping with route: or page:") }
         let scope: Budget.Scope
         let allowed: [String]
-        if let route = values["route"]?.1, !route.isEmpty {
-            scope = .route(route, service: values["service"]?.1)
+        if let route = try node["route"]?.string(), !route.isEmpty {
+            scope = .route(route, service: try node["service"]?.string())
             allowed = ["route", "service"] + routeChecks
-        } else if let page = values["page"]?.1, !page.isEmpty {
+        } else if let page = try node["page"]?.string(), !page.isEmpty {
             scope = .page(page)
             allowed = ["page"] + pageChecks
         } else {
-            throw fail(node, field, "needs route: (server side) or page: (real users)")
+            throw node.invalid("needs route: (server side) or page: (real users)")
         }
+        try node.checkKeys(allowed)
         var limits: [(String, Double)] = []
-        for (keyNode, value) in mapping {
-            let name = keyNode.string ?? ""
-            guard allowed.contains(name) else {
-                throw fail(keyNode, "\(field).\(name)", "unknown key; valid keys: \(allowed.joined(separator: ", "))")
-            }
-            guard !["route", "service", "page"].contains(name) else { continue }
-            let text = value.string ?? ""
+        for (name, value) in try node.mapping() where !["route", "service", "page"].contains(name) {
+            let text = value.isNull ? "" : try value.string()
             guard let limit = Self.limit(name, text) else {
-                throw fail(value, "\(field).\(name)", "expected \(Self.unitHint(name)), got '\(text)'")
+                throw value.invalid("expected \(Self.unitHint(name)), got '\(text)'")
             }
             limits.append((name, limit))
         }
         guard !limits.isEmpty else {
             let checks: [String]
             if case .page = scope { checks = pageChecks } else { checks = routeChecks }
-            throw fail(node, field, "sets no limit; add one of \(checks.joined(separator: ", "))")
+            throw node.invalid("sets no limit; add one of \(checks.joined(separator: ", "))")
         }
         return Budget(scope: scope, limits: limits)
     }
@@ -130,36 +117,8 @@ public struct BudgetFile: Sendable, Equatable {
             }
             return Double(trimmed).flatMap { $0 >= 0 ? $0 : nil }
         default:
-            if trimmed.hasSuffix("ms"), let value = Double(trimmed.dropLast(2)), value >= 0 { return value }
-            if trimmed.hasSuffix("s"), let value = Double(trimmed.dropLast()), value >= 0 { return value * 1000 }
-            return nil
-        }
-    }
-}
-
-/// One check's outcome.
-public struct BudgetResult: Sendable {
-    public var budget: String
-    public var check: String
-    public var limit: Double
-    /// nil: no data in the window (reported, not a failure).
-    public var actual: Double?
-    public var passed: Bool { actual.map { $0 <= limit } ?? true }
-
-    public init(budget: String, check: String, limit: Double, actual: Double?) {
-        self.budget = budget
-        self.check = check
-        self.limit = limit
-        self.actual = actual
-    }
-
-    public static func format(_ check: String, _ value: Double?) -> String {
-        guard let value else { return "no data" }
-        switch check {
-        case "error_rate": return String(format: "%.2f%%", value * 100)
-        case "cls": return String(format: "%.3f", value)
-        case "js": return value >= 1_000_000 ? String(format: "%.2f MB", value / 1_000_000) : String(format: "%.0f KB", value / 1000)
-        default: return value >= 1000 ? String(format: "%.2f s", value / 1000) : String(format: "%.0f ms", value)
+            // Latencies are durations in the one grammar (`DurationText`), kept to the microsecond.
+            return (try? DurationText.parse(text))?.fractionalMilliseconds
         }
     }
 }

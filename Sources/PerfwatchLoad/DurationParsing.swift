@@ -1,19 +1,10 @@
-/// Parsing and printing of the duration and rate notations used in scenario files and flags.
+/// Parsing and printing of the rate notation used in scenario files and flags, and the
+/// formats of the report.
 ///
-/// Durations: `500ms`, `1s`, `1.5s`, `2m`, `1h`, or a bare number of seconds.
+/// Durations are `DurationText` (PerfwatchModel), with a bare number read as seconds as the
+/// load notation always documented: `500ms`, `1.5s`, `2m`, `1h30m`, `30`.
 /// Rates: `50`, `50/s`, `3000/m`, `10/h` (requests per unit; a bare number is per second).
 public enum LoadNotation {
-    /// Parses a duration; `nil` when the text is not one.
-    public static func duration(_ text: String) -> Duration? {
-        let trimmed = text.trimmingSpaces()
-        let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("us", 0.000_001), ("s", 1), ("m", 60), ("h", 3600)]
-        for unit in units where trimmed.hasSuffix(unit.suffix) {
-            guard let value = Double(trimmed.dropLast(unit.suffix.count)), value >= 0, value.isFinite else { return nil }
-            return .nanoseconds(Int64((value * unit.seconds * 1e9).rounded()))
-        }
-        guard let seconds = Double(trimmed), seconds >= 0, seconds.isFinite else { return nil }
-        return .nanoseconds(Int64((seconds * 1e9).rounded()))
-    }
 
     /// Parses a rate into requests per second; `nil` when the text is not one.
     public static func rate(_ text: String) -> Double? {

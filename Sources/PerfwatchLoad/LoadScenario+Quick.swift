@@ -1,3 +1,4 @@
+internal import PerfwatchModel
 /// Options of quick mode: one URL hammered at a fixed rate, no scenario file.
 public struct QuickOptions: Sendable {
     public var url: String
@@ -19,7 +20,7 @@ extension LoadScenario {
     /// Builds a one-request scenario from command-line flags; errors name the flag.
     public static func quick(_ options: QuickOptions) throws(LoadError) -> LoadScenario {
         let target = try LoadTarget(url: options.url, field: "--url")
-        guard let duration = LoadNotation.duration(options.duration) else {
+        guard let duration = try? DurationText.parse(options.duration, bareNumbers: .seconds) else {
             throw .config("--duration", "expected a duration like 500ms, 1s or 2m, got \"\(options.duration)\"")
         }
         let mode: LoadMode
@@ -49,7 +50,7 @@ extension LoadScenario {
             scenario.connections = connections
         }
         if let timeout = options.timeout {
-            guard let value = LoadNotation.duration(timeout) else { throw .config("--timeout", "expected a duration like 500ms, 1s or 2m, got \"\(timeout)\"") }
+            guard let value = try? DurationText.parse(timeout, bareNumbers: .seconds) else { throw .config("--timeout", "expected a duration like 500ms, 1s or 2m, got \"\(timeout)\"") }
             scenario.requestTimeout = value
         }
         return scenario

@@ -1,5 +1,5 @@
 /// A parsed, validated load test: where to send traffic, at which rate, and what each
-/// virtual user does. Built from a YAML file (``LoadScenario/parse(yaml:baseDirectory:)``)
+/// virtual user does. Built from a YAML file (``LoadScenario/parse(yaml:name:baseDirectory:file:)``)
 /// or from quick-mode flags (``LoadScenario/quick(_:)``).
 public struct LoadScenario: Sendable {
     /// Run name shown in reports and on the server.

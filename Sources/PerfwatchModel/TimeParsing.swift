@@ -7,15 +7,15 @@ public enum TimeParsing {
     /// `to=9999-12-31T23:59:59Z` means "until the end" and never overflows later arithmetic.
     public static let representableMs: ClosedRange<Int64> = (Int64.min / 1_000_000 + 1)...(Int64.max / 1_000_000)
 
-    /// Unix ms, RFC 3339, `now`, or relative to now (`-1h`, `-15m`, `-7d`, `+2h`), clamped to
+    /// Unix ms, RFC 3339, `now`, or relative to now (`-1h`, `-15m`, `-7d`, `+2h`; `DurationText`), clamped to
     /// `representableMs`. nil when the text is none of those (or NaN).
     public static func parseTime(_ text: String, nowMs: Int64) -> Int64? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed == "now" { return clamp(nowMs) }
-        if trimmed.hasPrefix("-"), let duration = parseDuration(String(trimmed.dropFirst())) {
+        if trimmed.hasPrefix("-"), let duration = relativeMs(trimmed.dropFirst()) {
             return clamp(nowMs.saturatingSubtracting(duration))
         }
-        if trimmed.hasPrefix("+"), let duration = parseDuration(String(trimmed.dropFirst())) {
+        if trimmed.hasPrefix("+"), let duration = relativeMs(trimmed.dropFirst()) {
             return clamp(nowMs.saturatingAdding(duration))
         }
         if let ms = Int64(trimmed) { return clamp(ms) }
@@ -23,53 +23,21 @@ public enum TimeParsing {
         return parseRFC3339(trimmed).map(clamp)
     }
 
+    /// The `15m` of `-15m` in ms (`DurationText`). One too long for the grammar is still a time: it
+    /// saturates, and `clamp` then moves it to the edge of what the store can hold.
+    static func relativeMs(_ text: Substring) -> Int64? {
+        // `-0` and `-1700000000000` are unix ms, not durations.
+        guard text.contains(where: \.isLetter) else { return nil }
+        do {
+            return try DurationText.parse(String(text)).wholeMilliseconds
+        } catch {
+            return error.kind == .tooLarge ? Int64.max : nil
+        }
+    }
+
     /// `ms` moved into `representableMs`.
     public static func clamp(_ ms: Int64) -> Int64 {
         Swift.min(Swift.max(ms, representableMs.lowerBound), representableMs.upperBound)
-    }
-
-    /// `500ms`, `10s`, `1m`, `1h`, `7d`, `2w`, or combinations like `1h30m`. Returns milliseconds.
-    public static func parseDuration(_ text: String) -> Int64? {
-        var total: Int64 = 0
-        var digits = ""
-        var unit = ""
-        var sawAny = false
-        func flush() -> Bool {
-            guard let number = Int64(digits), !unit.isEmpty else { return false }
-            let factor: Int64
-            switch unit {
-            case "ms": factor = 1
-            case "s": factor = 1000
-            case "m": factor = 60_000
-            case "h": factor = 3_600_000
-            case "d": factor = 86_400_000
-            case "w": factor = 604_800_000
-            default: return false
-            }
-            let (product, overflow) = number.multipliedReportingOverflow(by: factor)
-            guard !overflow else { return false }
-            let (sum, sumOverflow) = total.addingReportingOverflow(product)
-            guard !sumOverflow else { return false }
-            total = sum
-            digits = ""
-            unit = ""
-            sawAny = true
-            return true
-        }
-        for character in text {
-            if character.isASCII && character.isNumber {
-                if !unit.isEmpty { guard flush() else { return nil } }
-                digits.append(character)
-            } else if character.isASCII && character.isLetter {
-                guard !digits.isEmpty else { return nil }
-                unit.append(character)
-            } else {
-                return nil
-            }
-        }
-        guard !digits.isEmpty || !unit.isEmpty else { return sawAny ? total : nil }
-        guard flush() else { return nil }
-        return total
     }
 
     /// RFC 3339 with optional fractional seconds and `Z` or `±hh:mm` offset.

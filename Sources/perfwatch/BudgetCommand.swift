@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import PerfwatchAnalysis
+import PerfwatchHTTPClient
 import PerfwatchModel
 
 struct BudgetCommand: AsyncParsableCommand {
@@ -46,9 +44,9 @@ struct BudgetCommand: AsyncParsableCommand {
         func run() async throws {
             let budgets: BudgetFile
             do {
-                budgets = try BudgetFile.parse(try String(contentsOfFile: file, encoding: .utf8))
+                budgets = try BudgetFile.parse(try String(contentsOfFile: file, encoding: .utf8), file: file)
             } catch let error as PerfwatchError {
-                print("\(file): \(error.message)")
+                print(error.message)
                 throw ExitCode(2)
             } catch {
                 print("cannot read \(file): \(error.localizedDescription)")
@@ -56,54 +54,25 @@ struct BudgetCommand: AsyncParsableCommand {
             }
             var windowMs = budgets.windowMs
             if let window {
-                guard let ms = TimeParsing.parseDuration(window), ms > 0 else {
+                do { windowMs = try DurationText.parse(window).wholeMilliseconds } catch {
+                    print(error.explaining("--window: expected a duration like 15m or 1h, got '\(window)'"))
+                    throw ExitCode(2)
+                }
+                guard windowMs > 0 else {
                     print("--window: expected a duration like 15m or 1h, got '\(window)'")
                     throw ExitCode(2)
                 }
-                windowMs = ms
             }
-            var results: [BudgetResult] = []
+            let results: [BudgetResult]
             do {
-                for budget in budgets.budgets { results += try await check(budget, windowMs: windowMs) }
+                results = try await BudgetEvaluation.evaluate(budgets, windowMs: windowMs, release: release, source: self)
             } catch let error as PerfwatchError {
                 print(error.message)
                 throw ExitCode(2)
             }
-            print(Self.table(results, windowMs: windowMs, release: release))
-            let failed = results.filter { !$0.passed }
-            print(failed.isEmpty ? "all \(results.count) budgets met" : "\(failed.count) of \(results.count) budgets exceeded")
-            if !failed.isEmpty { throw ExitCode(1) }
-        }
-
-        func check(_ budget: BudgetFile.Budget, windowMs: Int64) async throws -> [BudgetResult] {
-            var results: [BudgetResult] = []
-            switch budget.scope {
-            case .route(let route, let service):
-                var filters = ["route=\(route)"]
-                if let service { filters.append("service=\(service)") }
-                if let release { filters.append("version=\(release)") }
-                let name = (service.map { "\($0) " } ?? "") + route
-                for (check, limit) in budget.limits {
-                    let actual: Double?
-                    if check == "error_rate" {
-                        let errors = try await value("http.server.errors", "sum", filters, windowMs) ?? 0
-                        actual = try await value("http.server.duration", "count", filters, windowMs).map { $0 > 0 ? errors / $0 : 0 }
-                    } else {
-                        actual = try await value("http.server.duration", check, filters, windowMs)
-                    }
-                    results.append(BudgetResult(budget: name, check: check, limit: limit, actual: actual))
-                }
-            case .page(let page):
-                var filters = ["page=\(page)"]
-                if let release { filters.append("release=\(release)") }
-                for (check, limit) in budget.limits {
-                    let actual = check == "js"
-                        ? try await value("rum.resource.bytes", "avg", filters + ["type=script"], windowMs)
-                        : try await value("rum.\(check)", "p75", filters, windowMs)
-                    results.append(BudgetResult(budget: page, check: check == "js" ? "js" : "\(check) p75", limit: limit, actual: actual))
-                }
-            }
-            return results
+            print(BudgetEvaluation.table(results, windowMs: windowMs, release: release))
+            print(BudgetEvaluation.summary(results))
+            if results.contains(where: { !$0.passed }) { throw ExitCode(1) }
         }
 
         /// One whole-window value of `stat` over the matching series; nil without data.
@@ -115,35 +84,23 @@ struct BudgetCommand: AsyncParsableCommand {
                 URLQueryItem(name: "metric", value: metric), URLQueryItem(name: "stat", value: stat),
                 URLQueryItem(name: "from", value: "-\(windowMs / 1000)s"), URLQueryItem(name: "to", value: "now"),
             ] + filters.map { URLQueryItem(name: "where", value: $0) }
-            var request = URLRequest(url: components.url!)
-            if let apiKey { request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
-            let data: Data
-            let response: URLResponse
+            let response: OutboundResponse
             do {
-                (data, response) = try await URLSession.shared.data(for: request)
+                response = try await ServerRequest.send("GET", components.url!.absoluteString, apiKey: apiKey)
             } catch {
-                throw PerfwatchError(.unavailable, "cannot reach \(server): \(error.localizedDescription)")
+                throw PerfwatchError(.unavailable, "cannot reach \(server): \(error)")
             }
-            guard (response as? HTTPURLResponse)?.statusCode == 200,
+            let data = Data(response.body)
+            guard response.status == 200,
                 let body = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                 let series = body["series"] as? [[String: Any]]
             else {
-                throw PerfwatchError(.unavailable, "\(server) answered \((response as? HTTPURLResponse)?.statusCode ?? 0) to a query: \(String(decoding: data.prefix(300), as: UTF8.self))")
+                throw PerfwatchError(.unavailable, "\(server) answered \(response.status) to a query: \(String(decoding: data.prefix(300), as: UTF8.self))")
             }
             return (series.first?["points"] as? [[Any]])?.first.flatMap { $0.count == 2 ? ($0[1] as? NSNumber)?.doubleValue : nil }
         }
-
-        static func table(_ results: [BudgetResult], windowMs: Int64, release: String?) -> String {
-            let rows = results.map { [$0.budget, $0.check, BudgetResult.format(check($0.check), $0.limit), BudgetResult.format(check($0.check), $0.actual), $0.actual == nil ? "no data" : ($0.passed ? "ok" : "EXCEEDED")] }
-            let header = ["budget", "check", "limit", "actual", "result"]
-            let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-            func line(_ cells: [String]) -> String {
-                cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-            }
-            let title = "budgets over the last \(windowMs / 60_000) min" + (release.map { ", release \($0)" } ?? "")
-            return ([title, line(header)] + rows.map(line)).joined(separator: "\n")
-        }
-
-        static func check(_ label: String) -> String { String(label.split(separator: " ").first ?? "") }
     }
 }
+
+/// The budget checks read their numbers from the server through `value` (the HTTP request above).
+extension BudgetCommand.Check: BudgetDataSource {}

@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import PerfwatchDemo
+import PerfwatchHTTPClient
 import PerfwatchModel
 import SwiftProtobuf
 
@@ -38,11 +36,12 @@ struct DemoCommand: AsyncParsableCommand {
     var apiKey: String?
 
     func run() async throws {
-        guard let durationMs = TimeParsing.parseDuration(duration) ?? (duration == "0" ? 0 : nil) else {
-            throw ValidationError("--duration '\(duration)' is not a duration like 30s or 5m")
+        let durationMs: Int64, backfillMs: Int64
+        do { durationMs = try DurationText.parse(duration).wholeMilliseconds } catch {
+            throw ValidationError(error.explaining("--duration '\(duration)' is not a duration like 30s or 5m"))
         }
-        guard let backfillMs = TimeParsing.parseDuration(backfill) ?? (backfill == "0" ? 0 : nil) else {
-            throw ValidationError("--backfill '\(backfill)' is not a duration like 30m or 2h")
+        do { backfillMs = try DurationText.parse(backfill).wholeMilliseconds } catch {
+            throw ValidationError(error.explaining("--backfill '\(backfill)' is not a duration like 30m or 2h"))
         }
         guard rate > 0, rate <= 10_000 else { throw ValidationError("--rate must be between 1 and 10000") }
         guard let url = URL(string: server.hasSuffix("/") ? server + "v1/traces" : server + "/v1/traces"), url.scheme != nil else {
@@ -75,19 +74,15 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func send(_ request: any SwiftProtobuf.Message, to url: URL) async throws {
-        var httpRequest = URLRequest(url: url)
-        httpRequest.httpMethod = "POST"
-        httpRequest.setValue("application/x-protobuf", forHTTPHeaderField: "Content-Type")
-        if let apiKey { httpRequest.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
-        httpRequest.httpBody = try request.serializedData()
-        let response: URLResponse
+        let body: [UInt8] = try request.serializedBytes()
+        let response: OutboundResponse
         do {
-            (_, response) = try await URLSession.shared.data(for: httpRequest)
+            response = try await ServerRequest.send("POST", url.absoluteString, body: body, contentType: "application/x-protobuf", apiKey: apiKey)
         } catch {
-            throw DemoError(description: "cannot reach \(server): \(error.localizedDescription). Is `perfwatch serve` running?")
+            throw DemoError(description: "cannot reach \(server): \(error). Is `perfwatch serve` running?")
         }
-        guard let status = (response as? HTTPURLResponse)?.statusCode, (200..<300).contains(status) else {
-            throw DemoError(description: "the server answered \((response as? HTTPURLResponse)?.statusCode ?? 0) to an OTLP export")
+        guard response.isSuccess else {
+            throw DemoError(description: "the server answered \(response.status) to an OTLP export")
         }
     }
 }

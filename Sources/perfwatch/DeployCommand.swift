@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import PerfwatchHTTPClient
 
 struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -55,20 +53,16 @@ struct DeployCommand: AsyncParsableCommand {
             if let environment { body["environment"] = environment }
             if let description { body["description"] = description }
             if let time { body["time"] = time }
-            var request = URLRequest(url: url)
-            request.httpMethod = "POST"
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            if let apiKey { request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
-            request.httpBody = try JSONSerialization.data(withJSONObject: body)
-            let data: Data
-            let response: URLResponse
+            let json = try JSONSerialization.data(withJSONObject: body)
+            let response: OutboundResponse
             do {
-                (data, response) = try await URLSession.shared.data(for: request)
+                response = try await ServerRequest.send("POST", url.absoluteString, body: Array(json), contentType: "application/json", apiKey: apiKey)
             } catch {
-                print("cannot reach \(server): \(error.localizedDescription)")
+                print("cannot reach \(server): \(error)")
                 throw ExitCode(1)
             }
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            let status = response.status
+            let data = Data(response.body)
             let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
             guard status == 201, let id = object?["id"] as? NSNumber, let timeMs = object?["time"] as? NSNumber else {
                 let message = ((object?["error"] as? [String: Any])?["message"] as? String) ?? String(decoding: data.prefix(300), as: UTF8.self)

@@ -1,11 +1,8 @@
 import ArgumentParser
-import Foundation
 import PerfwatchLoad
 
-/// `perfwatch load`: runs a load test from a scenario file or quick-mode flags.
-///
-/// Exit codes: 0 passed, 1 a threshold failed, 2 configuration error or unreachable target,
-/// 3 the run finished but pushing it to `--server` failed.
+/// `perfwatch load`: the options of a ``LoadInvocation`` (PerfwatchLoad), which runs the test
+/// and gives the exit code.
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
@@ -73,105 +70,25 @@ struct LoadCommand: AsyncParsableCommand {
     var apiKey: String?
 
     func run() async throws {
-        let scenario: LoadScenario
-        do {
-            scenario = try makeScenario()
-        } catch {
-            Self.printError(error)
-            throw ExitCode(2)
+        var invocation = LoadInvocation(scenarioFile: scenario)
+        if let url {
+            var quick = QuickOptions(url: url)
+            quick.method = method
+            quick.rate = rate
+            quick.duration = duration
+            quick.concurrency = concurrency
+            quick.headers = headers
+            quick.body = body
+            quick.timeout = timeout
+            invocation.quick = quick
         }
-        let engine = LoadEngine(scenario: scenario, threads: threads)
-        let interrupt = InterruptHandler { engine.stop() }
-        defer { interrupt.cancel() }
-        let isTerminal = isatty(STDOUT_FILENO) == 1
-        print("\(scenario.name): \(describe(scenario)) → \(scenario.target.description), \(scenario.connections) connections")
-        let result: LoadResult
-        do {
-            result = try await engine.run { progress in
-                if isTerminal {
-                    print("\r\u{1B}[2K" + progress.line, terminator: "")
-                    fflush(nil)
-                } else if Int(progress.elapsed.rounded()) % 5 == 0 {
-                    print(progress.line)
-                }
-            }
-        } catch {
-            if isTerminal { print("") }
-            Self.printError(error)
-            throw ExitCode(2)
-        }
-        if isTerminal { print("") }
-        let report = LoadReport(result)
-        print("")
-        print(report.table(), terminator: "")
-        if let out {
-            do {
-                try report.write(to: out)
-                print("report written to \(out)")
-            } catch {
-                Self.printError(error)
-                throw ExitCode(2)
-            }
-        }
-        if let server {
-            do {
-                _ = try await ReportUploader.push(report, server: server, apiKey: apiKey)
-                print("run pushed to \(server)")
-            } catch {
-                Self.printError(error)
-                throw ExitCode(report.exitCode == 0 ? 3 : report.exitCode)
-            }
-        }
-        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
-    }
-
-    private func makeScenario() throws -> LoadScenario {
-        var scenario: LoadScenario
-        if let path = self.scenario {
-            if url != nil { throw LoadError(.configuration, "give either a scenario file or --url, not both") }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw LoadError(.configuration, "cannot read scenario file \(path)")
-            }
-            let file = URL(fileURLWithPath: path)
-            scenario = try LoadScenario.parse(
-                yaml: String(decoding: data, as: UTF8.self), name: file.deletingPathExtension().lastPathComponent,
-                baseDirectory: file.deletingLastPathComponent())
-        } else if let url {
-            var options = QuickOptions(url: url)
-            options.method = method
-            options.rate = rate
-            options.duration = duration
-            options.concurrency = concurrency
-            options.connections = connections
-            options.headers = headers
-            options.body = body
-            options.timeout = timeout
-            scenario = try LoadScenario.quick(options)
-        } else {
-            throw LoadError(.configuration, "give a scenario file or --url (see --help)")
-        }
-        if let connections {
-            guard connections > 0 else { throw LoadError(.configuration, "--connections: expected a number ≥ 1, got \(connections)") }
-            scenario.connections = connections
-        }
-        if let name { scenario.name = name }
-        return scenario
-    }
-
-    private func describe(_ scenario: LoadScenario) -> String {
-        switch scenario.mode {
-        case .open(let phases):
-            let rates = phases.map { phase in
-                let rate = "\(Int(phase.arrivalRate.rounded()))/s"
-                return phase.rampTo.map { "\(rate)→\(Int($0.rounded()))/s" } ?? rate
-            }
-            return "open model, \(rates.joined(separator: ", ")) for \(Int(scenario.duration.components.seconds))s"
-        case .closed(let users, let duration):
-            return "closed model, \(users) users for \(Int(duration.components.seconds))s"
-        }
-    }
-
-    static func printError(_ error: any Error) {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        invocation.connections = connections
+        invocation.threads = threads
+        invocation.name = name
+        invocation.out = out
+        invocation.server = server
+        invocation.apiKey = apiKey
+        let code = await invocation.run()
+        if code != 0 { throw ExitCode(code) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PerfwatchHTTPClient
 
 @main
 struct Perfwatch: AsyncParsableCommand {
@@ -12,4 +13,21 @@ struct Perfwatch: AsyncParsableCommand {
             """,
         subcommands: [ServeCommand.self, DemoCommand.self, LoadCommand.self, BudgetCommand.self, DeployCommand.self, StoreCommand.self, KeysCommand.self],
         defaultSubcommand: nil)
+
+    /// ArgumentParser's own `main`, plus closing the shared outbound HTTP client (alert
+    /// notifications, `load --server`, `demo`, `deploy`, `budget`) before the process exits.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            await OutboundHTTP.shutdown()
+        } catch {
+            await OutboundHTTP.shutdown()
+            exit(withError: error)
+        }
+    }
 }

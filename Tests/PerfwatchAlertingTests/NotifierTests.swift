@@ -1,4 +1,7 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import PerfwatchAlerting
 import PerfwatchAlertingTesting
 import Testing
@@ -74,6 +77,29 @@ import Testing
         await #expect(throws: AlertingError.self) {
             try await WebhookNotifier(url: sink.url, timeout: .seconds(2)).send(notification([checkoutAlert()]))
         }
+    }
+
+    @Test func redirectIsAFailureNotFollowed() async throws {
+        let received = ReceivedRequests()
+        let router = Router()
+        router.post("/moved") { _, _ -> Response in
+            Response(status: .temporaryRedirect, headers: [.location: "/hook"])
+        }
+        router.post("/hook") { request, _ -> Response in
+            received.record(request.uri.path, Data())
+            return Response(status: .ok)
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            do {
+                try await WebhookNotifier(url: "http://127.0.0.1:\(client.port!)/moved", timeout: .seconds(2)).send(notification([checkoutAlert()]))
+                Issue.record("expected the redirect to be a failure")
+            } catch let error as AlertingError {
+                #expect(error.code == "http_status")
+                #expect(error.message.hasPrefix("HTTP 307"), "\(error)")
+            }
+        }
+        #expect(received.all.isEmpty, "the redirect was not followed")
     }
 
     @Test func hangingTargetTimesOut() async throws {

@@ -88,8 +88,12 @@ import Testing
     @Test(arguments: [
         ("threshold: abc", "groups[0].rules[0].threshold", "expected a number"),
         ("threshold: 1\n        for: 5 minutes", "groups[0].rules[0].for", "expected a duration"),
+        // The duration grammar (DurationText) refuses a bare number and says what to write.
+        ("threshold: 1\n        for: 5", "groups[0].rules[0].for", "\"5\" has no unit; write 5s for seconds"),
+        ("threshold: 1\n        for: 300y", "groups[0].rules[0].for", "expected a duration"),
+        ("threshold: 1\n        for: 1234567890123456789012345678901m", "groups[0].rules[0].for", "longer than the longest duration"),
         ("threshold: 1\n        no_data: maybe", "groups[0].rules[0].no_data", "expected one of ok, alerting, keep"),
-        ("threshold: 1\n        treshold: 2", "groups[0].rules[0].treshold", "unknown field"),
+        ("threshold: 1\n        treshold: 2", "groups[0].rules[0].treshold", "unknown key \"treshold\"; valid keys: alert, query"),
         ("threshold: 1\n        annotations: {summary: \"{{ $valeu }}\"}", "groups[0].rules[0].annotations.summary", "unknown template expression"),
     ])
     func schemaErrorsNameTheField(extra: String, field: String, message: String) throws {
@@ -222,22 +226,8 @@ import Testing
     }
 
     @Test func durations() {
-        #expect(AlertDuration.parse("30s") == .seconds(30))
-        #expect(AlertDuration.parse("5m") == .seconds(300))
-        #expect(AlertDuration.parse("1h30m") == .seconds(5400))
-        #expect(AlertDuration.parse("250ms") == .milliseconds(250))
-        #expect(AlertDuration.parse("0") == .zero)
-        #expect(AlertDuration.parse("5") == nil)
-        #expect(AlertDuration.parse("5 min") == nil)
-        #expect(AlertDuration.parse("-1s") == nil)
         #expect(AlertDuration.format(.seconds(5400)) == "1h30m")
         #expect(AlertDuration.format(.milliseconds(250)) == "250ms")
-    }
-
-    /// Issue 13: `"for": "1234567890123456789012345678901m"` in POST /api/v1/alert-rules killed the server.
-    @Test(arguments: ["1234567890123456789012345678901m", "300y", "200000000000000000000h", "106751d106751d", "9e400s"])
-    func durationsTooLongAreRefusedNotTrappedOn(text: String) {
-        #expect(AlertDuration.parse(text) == nil)
     }
 
     @Test func rfc3339() {

@@ -26,10 +26,18 @@ struct TimeParsingBoundsTests {
         #expect(TimeParsing.parseTime("nan", nowMs: now) == nil)
     }
 
-    @Test("durations that overflow are refused, not trapped on",
-        arguments: ["9223372036854775807ms1ms", "99999999999999999w", "106751991167d1d", "-1h"])
-    func overflowingDurations(text: String) {
-        #expect(TimeParsing.parseDuration(text) == nil)
+    @Test("relative times that overflow clamp, not trap (the grammar itself: PerfwatchModelTests)",
+        arguments: ["-9223372036854775807ms1ms", "-99999999999999999w", "-106751991167d1d", "+99999999999999999w"])
+    func overflowingRelativeTimes(text: String) throws {
+        let ms = try #require(TimeParsing.parseTime(text, nowMs: now))
+        #expect(ms == (text.hasPrefix("+") ? TimeParsing.representableMs.upperBound : TimeParsing.representableMs.lowerBound))
+    }
+
+    @Test("a signed number is unix ms, not a duration")
+    func signedNumbers() {
+        #expect(TimeParsing.parseTime("-0", nowMs: now) == 0)
+        #expect(TimeParsing.parseTime("-1000", nowMs: now) == -1000)
+        #expect(TimeParsing.parseTime("-1.5h", nowMs: now) == now - 5_400_000)
     }
 
     @Test("a relative time past the representable range clamps")

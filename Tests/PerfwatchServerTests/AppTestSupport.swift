@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import PerfwatchModel
 import PerfwatchServer
+import PerfwatchServerTesting
 import PerfwatchTesting
 import Testing
 

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 @testable import PerfwatchServer
+import PerfwatchServerTesting
 import PerfwatchTesting
 import Testing
 
@@ -18,7 +19,7 @@ struct AuthKeyTests {
                 try configuration.apply(yaml: yaml, source: "perfwatch.yml")
                 Issue.record("key '\(bad)' was accepted")
             } catch let error as ConfigurationError {
-                #expect(error.description.contains("perfwatch.yml: auth.keys[0].key"), "\(error)")
+                #expect(error.description.hasPrefix("perfwatch.yml:2: auth.keys[0].key: "), "\(error)")
             }
             #expect(throws: ConfigurationError.self) { try configuration.apply(environment: ["PERFWATCH_API_KEY": bad]) }
         }

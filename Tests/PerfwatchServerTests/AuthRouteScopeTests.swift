@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 @testable import PerfwatchServer
+import PerfwatchServerTesting
 import PerfwatchTesting
 import Testing
 

@@ -70,7 +70,9 @@ struct AuthSessionTests {
         try await withApp(TestKeys.configure) { client in
             let unknown = try await client.post("/api/v1/session", #"{"key":"nope-nope-nope-nope-nope"}"#)
             #expect(unknown.status == .unauthorized && unknown.headers[.setCookie] == nil)
-            #expect(try await client.post("/api/v1/session", "{}").errorMessage == "key is missing")
+            #expect(try await client.post("/api/v1/session", "{}").errorMessage == "login: 'key' is required")
+            #expect(try await client.post("/api/v1/session", #"{"key":""}"#).errorMessage == "login: 'key' must not be empty")
+            #expect(try await client.post("/api/v1/session", #"{"key":"abc","user":"x"}"#).errorMessage == "login: unknown field 'user'; valid fields: key")
             #expect(try await client.post("/api/v1/session", "key=abc").status == .badRequest)
             #expect(try await client.post("/api/v1/session", String(repeating: "x", count: 10_000)).status == .contentTooLarge)
             let madeUp = try await client.execute(uri: "/api/v1/overview", method: .get, headers: [.cookie: "perfwatch_session=abc"])

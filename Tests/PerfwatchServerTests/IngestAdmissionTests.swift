@@ -7,6 +7,7 @@ import PerfwatchIngest
 import PerfwatchModel
 import PerfwatchServer
 import PerfwatchStorage
+import PerfwatchServerTesting
 import PerfwatchTesting
 import Testing
 

@@ -52,7 +52,7 @@ struct OutboundPolicyTests {
                 try configuration.apply(yaml: "outbound:\n  allow: [\"\(bad)\"]", source: "pw.yml")
                 Issue.record("'\(bad)' was accepted")
             } catch let error as ConfigurationError {
-                #expect(error.description.contains("pw.yml: outbound.allow[0]"), "\(error)")
+                #expect(error.description.hasPrefix("pw.yml:2: outbound.allow[0]: "), "\(error)")
             }
         }
         var configuration = ServerConfiguration()

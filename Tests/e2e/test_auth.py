@@ -112,7 +112,7 @@ def test_single_space_key_refused_on_every_address(tmp_path):
          "--data", str(tmp_path / "d")],
         capture_output=True, text=True, timeout=30)
     assert out.returncode != 0
-    assert "auth.keys[0].key must not contain whitespace" in out.stderr + out.stdout
+    assert "space.yml:2: auth.keys[0].key: must not contain whitespace" in out.stderr + out.stdout
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
 
@@ -232,3 +232,38 @@ def test_dashboard_admin_session_writes_carry_the_csrf_token(start_server, tmp_p
     assert replay.status_code == 403 and "X-Perfwatch-CSRF" in replay.json()["error"]["message"], replay.text
     listed = requests.get(srv.url + "/api/v1/silences", headers={"X-API-Key": READ}, timeout=10).json()
     assert "csrf test" in json.dumps(listed)
+
+
+def test_dashboard_failed_write_shows_the_error_banner_not_a_dialog(start_server, tmp_path):
+    """A write the session may not make fails into the error banner with the server's reason, and
+    no dialog opens: "Applied now" of a planned optimization (which used window.alert) and "Reload
+    rules", both with a read key's session (403)."""
+    srv = start_server(config=keys_config(tmp_path), data_dir=tmp_path / "d")
+    planned = requests.post(srv.url + "/api/v1/optimizations", headers={"Authorization": f"Bearer {ADMIN}"}, timeout=10,
+                            json={"type": "cache", "description": "cache report totals", "route": "/reports"})
+    assert planned.status_code in (200, 201), planned.text
+    oid = planned.json()["id"]
+    with chromium() as driver:
+        driver.get(f"{srv.url}/#/optimizations/{oid}")
+        wait_for(lambda: driver.find_element(By.ID, "login").is_displayed(), 15, "the login form")
+        driver.find_element(By.ID, "login-key").send_keys(READ)
+        driver.find_element(By.ID, "login-submit").click()
+        apply = wait_for(lambda: driver.find_elements(By.ID, "opt-apply"), 15, "the Applied now button")[0]
+        driver.execute_script(
+            "window.__pwDialogs = 0;"
+            "['alert', 'confirm', 'prompt'].forEach(n => { window[n] = () => { window.__pwDialogs += 1; }; });")
+        banner = driver.find_element(By.ID, "error-banner")
+        assert not banner.is_displayed()
+        apply.click()
+        wait_for(lambda: banner.is_displayed() and "Could not apply" in banner.text, 10, "the banner after Applied now")
+        assert "HTTP 403" in banner.text, banner.text
+
+        driver.execute_script("location.hash = '#/alerts?tab=rules'")
+        reload = wait_for(lambda: [b for b in driver.find_elements(By.ID, "alerts-reload") if b.is_displayed()], 10,
+                          "the Reload rules button")[0]
+        reload.click()
+        wait_for(lambda: banner.is_displayed() and "Reload rules" in banner.text, 10, "the banner after Reload rules")
+        assert "HTTP 403" in banner.text, banner.text
+        assert driver.execute_script("return window.__pwDialogs") == 0, "a dialog opened"
+    assert requests.get(f"{srv.url}/api/v1/optimizations/{oid}", headers={"Authorization": f"Bearer {ADMIN}"},
+                        timeout=10).json()["appliedAt"] is None

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import shutil
 import time
 import uuid
@@ -209,6 +210,69 @@ def test_bad_stat_shows_server_error(seeded, driver):
     wait_for(lambda: banner.is_displayed() and message in banner.text, 10, f"the error banner to show {message!r}")
     # Only the expected failed request may be in the console.
     assert not severe_console_errors(driver, allow=("/api/v1/query", "400")), "JavaScript console errors"
+
+
+def test_dashboard_modules_are_served_as_javascript(server):
+    """index.html loads one module script; it and every module it imports, transitively, are served
+    with a JavaScript MIME type (browsers refuse a module script of any other type) and without a
+    Content-Security-Policy that would block same-origin scripts."""
+    index = server.get("/")
+    assert index.status_code == 200
+    entries = re.findall(r'<script type="module" src="/assets/([\w.-]+)"></script>', index.text)
+    assert entries == ["app.js"], entries
+    assert "<script src=" not in index.text  # classic scripts would bring back load order
+    seen, todo = set(), list(entries)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        r = server.get(f"/assets/{name}")
+        assert r.status_code == 200, name
+        assert r.headers["Content-Type"].split(";")[0] == "text/javascript", (name, r.headers["Content-Type"])
+        assert "Content-Security-Policy" not in r.headers and "Content-Security-Policy" not in index.headers
+        todo += re.findall(r"""(?:from|import)\s*'\./([\w.-]+\.js)'""", r.text)
+    assert len(seen) > 10, seen
+
+
+# Every page as a deep link: (hash, page section, nav entry marked active).
+DEEP_LINKS = (
+    ("#/overview", "overview", "overview"), ("#/explore", "explore", "explore"), ("#/routes", "routes", "routes"),
+    ("#/route?service=e2e&route=/a", "route", "routes"), ("#/traces", "traces", "traces"),
+    ("#/database", "database", "database"), ("#/vitals", "vitals", "vitals"), ("#/journeys", "journeys", "journeys"),
+    ("#/errors", "errors", "errors"), ("#/alerts", "alerts", "alerts"), ("#/alerts?tab=history", "alerts", "alerts"),
+    ("#/alerts?tab=rules", "alerts", "alerts"), ("#/alerts?tab=silences", "alerts", "alerts"),
+    ("#/loadtests", "loadtests", "loadtests"), ("#/issues", "issues", "issues"),
+    ("#/optimizations", "optimizations", "optimizations"),
+)
+
+
+def assert_page_shown(driver, link: str, page: str, nav: str) -> None:
+    """The page's section alone is shown, its nav entry is active, and its first refresh ended
+    without an error in the banner (a refresh's exceptions land there) or the console."""
+    wait_for(lambda: driver.execute_script(
+        "const s = document.getElementById('page-' + arguments[0]);"
+        "return !!s && !s.hidden && [...document.querySelectorAll('main > .page')].filter(x => !x.hidden).length === 1;", page),
+        10, f"the {page} section for {link}")
+    assert "active" in driver.find_element(By.ID, f"nav-{nav}").get_attribute("class"), link
+    time.sleep(1.0)  # the refresh's requests settle
+    banner = driver.find_element(By.ID, "error-banner")
+    assert not banner.is_displayed(), f"{link}: {banner.text}"
+    assert not severe_console_errors(driver), f"{link}: JavaScript console errors"
+
+
+def test_every_page_as_a_deep_link_and_in_any_order(server, driver):
+    """Each page opened by its own URL in a fresh document, then all of them in reverse order
+    within one document (hash changes, no reload): the modules need no load order."""
+    for link, page, nav in DEEP_LINKS:
+        driver.get(f"{server.url}/{link}")
+        driver.refresh()  # a fresh document even when only the hash differs from the last one
+        assert_page_shown(driver, link, page, nav)
+    driver.execute_script("window.__e2eMarker = 7")
+    for link, page, nav in reversed(DEEP_LINKS):
+        driver.execute_script("location.hash = arguments[0]", link)
+        assert_page_shown(driver, link, page, nav)
+    assert driver.execute_script("return window.__e2eMarker") == 7, "the page reloaded"
 
 
 # ---------------------------------------------------------------- routes, traces, database

@@ -45,10 +45,17 @@ def row_ids(driver) -> list[str]:
         "return [...document.querySelectorAll('#issues-table tr.issue-row')].map(r => r.dataset.issueId)")
 
 
+def format_value(driver, value, unit: str) -> str:
+    """The dashboard's own formatting of a number (formatValue of its format.js module)."""
+    return driver.execute_async_script(
+        "const [value, unit, done] = arguments;"
+        "import('/assets/format.js').then(m => done(m.formatValue(value, unit)), e => done('import failed: ' + e));", value, unit)
+
+
 def impact(driver, issue: dict) -> str:
     """What the list shows for the issue's impact, with the dashboard's own number formatting."""
     ms = issue["impactMs"]
-    shown = driver.execute_script("return PerfChart.formatValue(arguments[0], 'ms')", round(ms) if ms >= 10 else round(ms, 1))
+    shown = format_value(driver, round(ms) if ms >= 10 else round(ms, 1), "ms")
     return f"saves ≈ {shown} per " + ("call" if issue["type"] == "slow_query" else "request")
 
 
@@ -121,7 +128,7 @@ def test_issues_list_detail_status_and_overview(issues, driver):
         assert driver.find_element(By.ID, "issue-statement").text == ev["statement"] and "lessons" in ev["statement"]
         evidence = lambda k: driver.find_element(By.CSS_SELECTOR, f'#issue-evidence tr[data-evidence="{k}"] td').text  # noqa: E731
         assert evidence("callsPerRequestMedian") == str(round(ev["callsPerRequestMedian"])) and ev["callsPerRequestMedian"] >= 11
-        assert evidence("msPerRequest") == driver.execute_script("return PerfChart.formatValue(arguments[0], 'ms')", ev["msPerRequest"])
+        assert evidence("msPerRequest") == format_value(driver, ev["msPerRequest"], "ms")
         route_href = driver.find_element(By.ID, "issue-route-link").get_attribute("href")
         assert route_href.endswith(f"#/route?service={SERVICE}&route={ROUTE}"), route_href
         traces_href = driver.find_element(By.ID, "issue-traces-link").get_attribute("href")

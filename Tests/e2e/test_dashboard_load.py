@@ -1,4 +1,4 @@
-"""Browser test of the Load Tests page (dashboard/loadtests.js): runs list, run detail, comparison.
+"""Browser test of the Load Tests page (dashboard/page-loadtests.js): runs list, run detail, comparison.
 
 Starts a fresh server (conftest's `start_server`), records two runs against its own /healthz
 with the real `perfwatch load` binary (the first in quick mode; the second from a scenario
@@ -10,7 +10,7 @@ and checks what a user sees against the API: GET /api/v1/load-runs, /load-runs/{
 PERFWATCH_E2E_DASHBOARD_FROM_DISK=1 serves dashboard/ from disk through a small proxy
 (dashboard_proxy.py), to check dashboard changes before the binary is rebuilt.
 
-Element ids/classes used (keep in sync with dashboard/index.html and dashboard/loadtests.js):
+Element ids/classes used (keep in sync with dashboard/index.html and dashboard/page-loadtests.js):
   #nav-loadtests, #lt-empty, #lt-meta, #lt-runs tr.lt-run-row[data-run-id] (input.lt-pick, td.lt-start[title],
   td.lt-passed [data-passed]), #lt-compare-btn, #lt-run-view[data-run-id], #lt-run-title, #lt-run-status[data-passed],
   .lt-tile[data-stat] .tile-value, #lt-latency tr.lt-corrected|lt-uncorrected td[data-p], #lt-thresholds tr[data-threshold][data-passed],
@@ -94,8 +94,10 @@ def runs(start_server, tmp_path):
 
 
 def fmt(driver, value, unit: str) -> str:
-    """The dashboard's own formatting of a number (PerfChart.formatValue)."""
-    return driver.execute_script("return PerfChart.formatValue(arguments[0], arguments[1])", value, unit)
+    """The dashboard's own formatting of a number (formatValue of its format.js module)."""
+    return driver.execute_async_script(
+        "const [value, unit, done] = arguments;"
+        "import('/assets/format.js').then(m => done(m.formatValue(value, unit)), e => done('import failed: ' + e));", value, unit)
 
 
 def points(driver, selector: str) -> int:

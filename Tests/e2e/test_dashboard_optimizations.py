@@ -1,4 +1,4 @@
-"""Browser test of the Optimizations page (dashboard/optimizations.js) and the deploy markers of
+"""Browser test of the Optimizations page (dashboard/page-optimizations.js) and the deploy markers of
 the time charts (chart.js `markers`).
 
 A fresh server gets 40 min of a report route whose query drops from ~150 ms to ~20 ms when an
@@ -8,7 +8,7 @@ index goes in 20 min ago, a deploy marker 30 min ago, an optimization recorded f
 change with the change and the deploy as markers), applying the planned one, the route page's
 deploy marker, and the issue page's "Applied a fix" button.
 
-Element ids/classes used (keep in sync with dashboard/index.html and dashboard/optimizations.js):
+Element ids/classes used (keep in sync with dashboard/index.html and dashboard/page-optimizations.js):
   #nav-optimizations, #opt-summary #opt-success, #opt-table tr.opt-row[data-opt-id][data-status] (a.opt-link,
   .opt-verdict[data-verdict], td.opt-change), #opt-view[data-opt-id], #opt-title, #opt-impact tr[data-k], #opt-chart,
   #opt-apply, #opt-impact-pending, .pc-marker[data-kind][data-label], #issue-fix-actions #issue-apply-fix, #route-latency-chart.

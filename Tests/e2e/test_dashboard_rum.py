@@ -1,4 +1,4 @@
-"""Browser test of the real-user monitoring pages (dashboard/vitals.js): Web Vitals, Journeys, Errors.
+"""Browser test of the real-user monitoring pages (dashboard/page-vitals.js, page-journeys.js, page-errors.js): Web Vitals, Journeys, Errors.
 
 Seeds a fresh server of its own with beacons posted to POST /api/v1/rum exactly as the
 browser snippet sends them (docs/formats/rum-beacon.md: JSON as text/plain, the public key
@@ -6,7 +6,7 @@ from GET /api/v1/rum/setup, a mobile or desktop User-Agent), then drives headles
 through the pages and checks what a user sees. The driver and helpers come from
 test_dashboard.py.
 
-Element ids/classes used (keep in sync with dashboard/index.html and dashboard/vitals.js):
+Element ids/classes used (keep in sync with dashboard/index.html and dashboard/page-vitals.js, page-journeys.js, page-errors.js):
   #vitals-empty / #vitals-install code.snippet-code, #vitals-body, #vitals-device button[data-device],
   #vitals-score[data-score][data-rating], .vital-tile[data-vital][data-rating] .tile-value,
   .share-bar i[data-share], #vitals-table tr.vitals-row[data-page][data-device] td.vital-cell[data-vital][data-rating],

@@ -59,7 +59,7 @@ def test_demo_problems_become_issues(start_server, tmp_path):
     old = budget(server, tmp_path, "budgets:\n  - {route: /courses/:id, p95: 1s}\n", "--release", "1.4.0")
     assert old.returncode == 0, old.stdout
     bad = budget(server, tmp_path, "budgets:\n  - route: /courses\n    p95: fast\n")
-    assert bad.returncode == 2 and "line 3" in bad.stdout and "budgets[0].p95" in bad.stdout and "'fast'" in bad.stdout
+    assert bad.returncode == 2 and ":3: budgets[0].p95:" in bad.stdout and "'fast'" in bad.stdout
     unknown = budget(server, tmp_path, "budgets:\n  - {route: /x, p96: 1s}\n")
     assert unknown.returncode == 2 and "p96" in unknown.stdout and "valid keys" in unknown.stdout
 

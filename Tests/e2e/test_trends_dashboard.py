@@ -1,10 +1,10 @@
-"""Browser test of dashboard/signals.js: trend badges on the Routes table, the "Where the time
+"""Browser test of dashboard/page-routes.js and panel-bottlenecks.js: trend badges on the Routes table, the "Where the time
 goes" bar on route detail, and the new issue types (anomaly with expected vs actual) on the
 Issues page. Data: the hand-made OTLP traces of test_trends.py / test_bottlenecks.py sent to a
 real server; Debian's headless Chromium through Selenium (driver and helpers from
 test_dashboard.py, `dashboard()` from test_dashboard_load.py).
 
-Element ids/classes used (keep in sync with dashboard/signals.js):
+Element ids/classes used (keep in sync with dashboard/page-routes.js, panel-bottlenecks.js, issue-format.js):
   #routes-table tr.route-row[data-route] .trend-badge[data-trend], #route-bottleneck-card,
   #route-bottleneck .bn-seg[data-category], .bn-key[data-category], .bn-ops tr, .bn-path,
   #issues-type option[value], #issues-table tr.issue-row[data-type] a.issue-link, #issue-evidence tr[data-evidence].
@@ -108,7 +108,7 @@ def test_anomaly_issue_shows_expected_vs_actual(start_server, driver):
         expected = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, '#issue-evidence tr[data-evidence="expected"]'), 20,
                             "the evidence table")[0]
         actual = driver.find_element(By.CSS_SELECTOR, '#issue-evidence tr[data-evidence="actual"]')
-        # Shown as numbers rounded to 2 decimals, as issues.js renders evidence.
+        # Shown as numbers rounded to 2 decimals, as page-issues.js renders evidence.
         assert expected.text.startswith("Expected") and f'{round(issue["evidence"]["expected"], 2):g}' in expected.text, expected.text
         assert actual.text.startswith("Actual") and f'{round(issue["evidence"]["actual"], 2):g}' in actual.text, actual.text
         assert not severe_console_errors(driver), "JavaScript console errors"

@@ -1,3 +1,5 @@
+public import PerfwatchConfig
+
 /// The notification side of alerting, as written under `alerting:` in the server's
 /// configuration file:
 ///
@@ -40,15 +42,16 @@ public struct AlertingConfiguration: Sendable, Hashable, Codable {
         channels: [NotificationChannel(name: "dashboard", kind: .inApp)],
         routes: [NotificationRoute(channels: ["dashboard"])])
 
-    /// Parses YAML text. With `section`, reads that top-level key of the document (pass
-    /// the whole server configuration file and `"alerting"`); an absent section gives
-    /// ``default``. Throws every problem found, each naming file, line and field.
+    /// Parses YAML text on its own (tests, tools). With `section`, reads that top-level key of
+    /// the document; an absent section gives ``default``. The server does not use this: it
+    /// reads its file once and hands the `alerting:` node to ``parse(_:)``.
+    /// Throws every problem found, each naming file, line and field.
     public static func parse(yaml: String, file: String? = nil, section: String? = nil) throws(AlertingErrors) -> AlertingConfiguration {
         let root: ConfigNode
-        do throws(AlertingError) {
+        do throws(ConfigError) {
             root = try ConfigNode.parseYAML(yaml, file: file)
         } catch {
-            throw AlertingErrors([error])
+            throw AlertingErrors([AlertingError(error)])
         }
         var node = root
         if let section {
@@ -60,55 +63,57 @@ public struct AlertingConfiguration: Sendable, Hashable, Codable {
         return try parse(node)
     }
 
-    static func parse(_ node: ConfigNode) throws(AlertingErrors) -> AlertingConfiguration {
+    /// Reads the `alerting:` section from the server configuration's tree (parsed once, with
+    /// the rest of the file). Throws every problem found, each naming file, line and field.
+    public static func parse(_ node: ConfigNode) throws(AlertingErrors) -> AlertingConfiguration {
         var errors: [AlertingError] = []
         var configuration = AlertingConfiguration()
-        do throws(AlertingError) {
-            try node.checkKeys(["channels", "routes", "delivery", "external_url"])
+        do throws(ConfigError) {
+            try node.checkKeys(["external_url", "channels", "routes", "delivery"])
         } catch {
-            errors.append(error)
+            errors.append(AlertingError(error))
         }
         if let url = try? node["external_url"]?.string() { configuration.externalURL = url }
         for channelNode in (try? node["channels"]?.sequence()) ?? [] {
-            do throws(AlertingError) {
+            do throws(ConfigError) {
                 let channel = try parseChannel(channelNode)
                 if configuration.channels.contains(where: { $0.name == channel.name }) {
-                    throw AlertingError.invalid(try channelNode.required("name"), "duplicate channel name \"\(channel.name)\"")
+                    throw ConfigError.invalid(try channelNode.required("name"), "duplicate channel name \"\(channel.name)\"")
                 }
                 configuration.channels.append(channel)
             } catch {
-                errors.append(error)
+                errors.append(AlertingError(error))
             }
         }
         let known = Set(configuration.channels.map(\.name))
         for routeNode in (try? node["routes"]?.sequence()) ?? [] {
-            do throws(AlertingError) {
+            do throws(ConfigError) {
                 configuration.routes.append(try parseRoute(routeNode, knownChannels: known))
             } catch {
-                errors.append(error)
+                errors.append(AlertingError(error))
             }
         }
         if let deliveryNode = node["delivery"] {
-            do throws(AlertingError) {
+            do throws(ConfigError) {
                 try deliveryNode.checkKeys(["max_attempts", "initial_backoff", "max_backoff", "multiplier"])
                 var policy = DeliveryPolicy()
                 if let attempts = deliveryNode["max_attempts"] {
                     policy.maxAttempts = try attempts.int()
-                    guard policy.maxAttempts >= 1 else { throw AlertingError.invalid(attempts, "must be at least 1") }
+                    guard policy.maxAttempts >= 1 else { throw ConfigError.invalid(attempts, "must be at least 1") }
                 }
                 policy.initialBackoff = try deliveryNode["initial_backoff"]?.duration() ?? policy.initialBackoff
                 policy.maxBackoff = try deliveryNode["max_backoff"]?.duration() ?? policy.maxBackoff
                 policy.multiplier = try deliveryNode["multiplier"]?.double() ?? policy.multiplier
                 configuration.delivery = policy
             } catch {
-                errors.append(error)
+                errors.append(AlertingError(error))
             }
         }
         if !errors.isEmpty { throw AlertingErrors(errors) }
         return configuration
     }
 
-    private static func parseChannel(_ node: ConfigNode) throws(AlertingError) -> NotificationChannel {
+    private static func parseChannel(_ node: ConfigNode) throws(ConfigError) -> NotificationChannel {
         try node.checkKeys(["name", "type", "url", "timeout", "smtp", "ca_file", "insecure_skip_verify"])
         let name = try node.required("name").string()
         guard !name.isEmpty else { throw .invalid(try node.required("name"), "must not be empty") }
@@ -166,15 +171,16 @@ public struct AlertingConfiguration: Sendable, Hashable, Codable {
         return channel
     }
 
-    private static func parseRoute(_ node: ConfigNode, knownChannels: Set<String>) throws(AlertingError) -> NotificationRoute {
+    private static func parseRoute(_ node: ConfigNode, knownChannels: Set<String>) throws(ConfigError) -> NotificationRoute {
         try node.checkKeys(["match", "channels", "group_by", "group_wait", "group_interval", "repeat_interval", "continue", "escalate"])
         var route = NotificationRoute(channels: [])
         if let matchNode = node["match"] {
             let items: [ConfigNode]
             if case .scalar = matchNode.value { items = [matchNode] } else { items = try matchNode.sequence() }
             for item in items {
+                let text = try item.string()
                 do throws(AlertingError) {
-                    route.matchers.append(try LabelMatcher(parsing: item.string()))
+                    route.matchers.append(try LabelMatcher(parsing: text))
                 } catch {
                     throw .invalid(item, error.message)
                 }
@@ -193,7 +199,7 @@ public struct AlertingConfiguration: Sendable, Hashable, Codable {
         return route
     }
 
-    private static func checkChannels(_ node: ConfigNode, _ known: Set<String>) throws(AlertingError) -> [String] {
+    private static func checkChannels(_ node: ConfigNode, _ known: Set<String>) throws(ConfigError) -> [String] {
         let names = try node.stringList()
         guard !names.isEmpty else { throw .invalid(node, "at least one channel is required") }
         for name in names where !known.contains(name) {

@@ -1,4 +1,5 @@
-/// An `http://` or `https://host[:port]/path` URL, split for the NIO client.
+/// An `http://` or `https://host[:port]/path` URL, checked when a channel is configured;
+/// `hostHeader` names the peer in delivery errors.
 struct HTTPTarget: Sendable, Hashable {
     var host: String
     var port: Int

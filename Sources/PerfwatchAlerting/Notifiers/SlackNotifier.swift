@@ -9,16 +9,16 @@ internal import Foundation
 public struct SlackNotifier: Notifier {
     public var url: String
     public var timeout: Duration
-    let client: HTTPPostClient
+    let post: NotificationPost
 
     public init(url: String, timeout: Duration = .seconds(10), tls: TLSClientSettings = TLSClientSettings()) {
         self.url = url
         self.timeout = timeout
-        client = HTTPPostClient(tls: url.lowercased().hasPrefix("https://") ? tls : nil)
+        post = NotificationPost(url: url, tls: tls)
     }
 
     public func send(_ notification: AlertNotification) async throws {
-        try await client.postExpectingSuccess(url: url, body: Self.payload(notification), timeout: timeout)
+        try await post.send(body: Self.payload(notification), timeout: timeout)
     }
 
     static let firingColor = "#d92d20"

@@ -29,8 +29,9 @@ public struct TLSClientSettings: Sendable, Hashable, Codable {
         }
     }
 
-    /// The client TLS context for these settings.
-    func makeContext() throws(AlertingError) -> NIOSSLContext {
+    /// The client TLS configuration for these settings: what the shared HTTP client gets per
+    /// request (webhooks, Slack) and what SMTP's context is made from.
+    func makeConfiguration() throws(AlertingError) -> TLSConfiguration {
         var configuration = TLSConfiguration.makeClientConfiguration()
         if insecureSkipVerify {
             configuration.certificateVerification = .none
@@ -41,6 +42,12 @@ public struct TLSClientSettings: Sendable, Hashable, Codable {
                 throw AlertingError(code: "tls_ca_file", message: "cannot read CA certificates from \(caFile): \(error)")
             }
         }
+        return configuration
+    }
+
+    /// The client TLS context for these settings (SMTP, which runs its own NIO connection).
+    func makeContext() throws(AlertingError) -> NIOSSLContext {
+        let configuration = try makeConfiguration()
         do {
             return try NIOSSLContext(configuration: configuration)
         } catch {
@@ -49,7 +56,8 @@ public struct TLSClientSettings: Sendable, Hashable, Codable {
     }
 }
 
-/// TLS pieces shared by the HTTP and SMTP clients.
+/// TLS for the SMTP connection (the one client of ours that still runs its own TLS: webhooks and
+/// Slack go through `OutboundHTTP`), and the delivery-error wording of TLS failures for both.
 enum TLSClientSupport {
     /// A TLS handler for a connection to `host`. SNI and name checks use the host name; an
     /// IP literal is checked against the certificate's IP addresses instead (SNI forbids it).

@@ -1,10 +1,11 @@
 internal import Foundation
+internal import PerfwatchModel
 
 /// The condition's query in Perfwatch's query form: one statistic of one metric over a
 /// trailing window, grouped by labels. Each label set of the result is one alert instance.
 ///
-/// Kept separate from the query engine's own types so the alerting module depends on
-/// nothing of ours; the server's ``AlertDataSource`` translates it. A future PromQL `expr:`
+/// Kept separate from the query engine's own types so the alerting module depends only on
+/// the pure Model and Config targets; the server's ``AlertDataSource`` translates it. A future PromQL `expr:`
 /// would be another case behind the same data-source interface.
 public struct AlertQuery: Sendable, Hashable, Codable {
     /// Metric name, e.g. `http.server.duration`. Unknown metrics are accepted (no data).
@@ -79,7 +80,7 @@ public struct AlertQuery: Sendable, Hashable, Codable {
         by = try container.decodeIfPresent([String].self, forKey: .by) ?? []
         filters = try container.decodeIfPresent([String].self, forKey: .filters) ?? []
         let windowText = try container.decodeIfPresent(String.self, forKey: .window) ?? "5m"
-        guard let window = AlertDuration.parse(windowText) else {
+        guard let window = try? DurationText.parse(windowText) else {
             throw DecodingError.dataCorruptedError(forKey: .window, in: container, debugDescription: "invalid duration \(windowText)")
         }
         self.window = window

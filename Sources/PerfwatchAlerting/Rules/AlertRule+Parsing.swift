@@ -1,4 +1,5 @@
 public import Foundation
+internal import PerfwatchConfig
 
 /// The statistics a rule may ask for; anything else is rejected when the rule is read.
 enum AlertStat {
@@ -12,17 +13,13 @@ enum AlertStat {
 }
 
 extension AlertRule {
-    static let fieldNames: Set<String> = [
-        "alert", "query", "op", "threshold", "for", "keep_firing_for", "no_data", "labels", "annotations",
-    ]
+    static let fieldNames = ["alert", "query", "op", "threshold", "for", "keep_firing_for", "no_data", "labels", "annotations"]
 
     /// Reads one rule, throwing an error that names the offending field.
-    static func parse(_ node: ConfigNode) throws(AlertingError) -> AlertRule {
+    static func parse(_ node: ConfigNode) throws(ConfigError) -> AlertRule {
         // Prometheus users will paste `expr:` rules; say what to do instead of "unknown field".
         if let expr = node["expr"] {
-            throw AlertingError(
-                code: "unsupported_expr", message: "expr (PromQL) is not supported yet; use query:", file: expr.file, line: expr.line,
-                field: expr.path)
+            throw expr.invalid("expr (PromQL) is not supported yet; use query:", code: "unsupported_expr")
         }
         try node.checkKeys(fieldNames)
         let name = try node.required("alert").string()
@@ -62,7 +59,11 @@ extension AlertRule {
     /// Decodes a rule sent as JSON (the `/api/v1/alert-rules` body) with the same
     /// validation as rule files; the error names the field, e.g. `op: expected one of …`.
     public static func decodeJSON(_ data: Data) throws(AlertingError) -> AlertRule {
-        try parse(ConfigNode.parseJSON(data))
+        do throws(ConfigError) {
+            return try parse(ConfigNode.parseJSON(data))
+        } catch {
+            throw AlertingError(error)
+        }
     }
 
     /// Encodes with the rule-file field names (durations as `5m`), stable key order.
@@ -75,7 +76,7 @@ extension AlertRule {
 }
 
 extension AlertQuery {
-    static func parse(_ node: ConfigNode) throws(AlertingError) -> AlertQuery {
+    static func parse(_ node: ConfigNode) throws(ConfigError) -> AlertQuery {
         try node.checkKeys(["metric", "stat", "by", "where", "window", "ratio_to"])
         let metric = try node.required("metric").string()
         guard !metric.isEmpty else { throw .invalid(try node.required("metric"), "must not be empty") }
@@ -104,7 +105,7 @@ extension AlertQuery {
         return AlertQuery(metric: metric, stat: stat, by: by, filters: filters, window: window, ratioTo: ratio)
     }
 
-    private static func parseStat(_ node: ConfigNode) throws(AlertingError) -> String {
+    private static func parseStat(_ node: ConfigNode) throws(ConfigError) -> String {
         let stat = try node.string()
         guard AlertStat.isValid(stat) else {
             throw .invalid(node, "expected count, sum, avg, min, max, rate, last or a percentile like p95; got \"\(stat)\"")

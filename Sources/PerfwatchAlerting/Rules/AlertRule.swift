@@ -1,3 +1,5 @@
+internal import PerfwatchModel
+
 /// One alerting rule: a query, a comparison with a threshold, and the timing that turns a
 /// crossing into a firing alert. Mirrors a Prometheus alerting rule, with the condition in
 /// our query form instead of `expr:`.
@@ -51,7 +53,7 @@ public struct AlertRule: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func duration(_ key: CodingKeys) throws -> Duration {
             guard let text = try container.decodeIfPresent(String.self, forKey: key) else { return .zero }
-            guard let parsed = AlertDuration.parse(text) else {
+            guard let parsed = try? DurationText.parse(text) else {
                 throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "invalid duration \(text)")
             }
             return parsed
@@ -102,7 +104,7 @@ public struct AlertRuleGroup: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         let text = try container.decodeIfPresent(String.self, forKey: .interval) ?? "15s"
-        guard let interval = AlertDuration.parse(text) else {
+        guard let interval = try? DurationText.parse(text) else {
             throw DecodingError.dataCorruptedError(forKey: .interval, in: container, debugDescription: "invalid duration \(text)")
         }
         self.interval = interval

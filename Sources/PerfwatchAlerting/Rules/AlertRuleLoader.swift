@@ -1,4 +1,5 @@
 public import Foundation
+internal import PerfwatchConfig
 
 /// What loading rule files produced: every rule that could be read, plus one diagnostic
 /// per problem. A bad file or rule never hides the good ones.
@@ -40,45 +41,45 @@ public enum AlertRuleLoader {
     public static func parse(yaml text: String, file: String) -> AlertRuleLoadResult {
         var result = AlertRuleLoadResult()
         let root: ConfigNode
-        do throws(AlertingError) {
+        do throws(ConfigError) {
             root = try ConfigNode.parseYAML(text, file: file)
         } catch {
-            result.diagnostics.append(error)
+            result.diagnostics.append(AlertingError(error))
             return result
         }
         if root.isNull { return result }
         let groupNodes: [ConfigNode]
-        do throws(AlertingError) {
+        do throws(ConfigError) {
             try root.checkKeys(["groups"])
             groupNodes = try root.required("groups").sequence()
         } catch {
-            result.diagnostics.append(error)
+            result.diagnostics.append(AlertingError(error))
             return result
         }
         for groupNode in groupNodes {
-            do throws(AlertingError) {
+            do throws(ConfigError) {
                 try groupNode.checkKeys(["name", "interval", "rules"])
                 let name = try groupNode.required("name").string()
                 let interval = try groupNode["interval"]?.duration() ?? .seconds(15)
-                guard interval > .zero else { throw AlertingError.invalid(try groupNode.required("interval"), "must be greater than 0") }
+                guard interval > .zero else { throw ConfigError.invalid(try groupNode.required("interval"), "must be greater than 0") }
                 var rules: [AlertRule] = []
                 for ruleNode in try groupNode.required("rules").sequence() {
-                    do throws(AlertingError) {
+                    do throws(ConfigError) {
                         let rule = try AlertRule.parse(ruleNode)
                         if rules.contains(where: { $0.name == rule.name && $0.query == rule.query }) {
-                            throw AlertingError.invalid(ruleNode, "duplicate rule \"\(rule.name)\" in group \"\(name)\"")
+                            throw ConfigError.invalid(ruleNode, "duplicate rule \"\(rule.name)\" in group \"\(name)\"")
                         }
                         rules.append(rule)
                     } catch {
-                        result.diagnostics.append(error)
+                        result.diagnostics.append(AlertingError(error))
                     }
                 }
                 if result.groups.contains(where: { $0.name == name }) {
-                    throw AlertingError.invalid(try groupNode.required("name"), "duplicate group name \"\(name)\"")
+                    throw ConfigError.invalid(try groupNode.required("name"), "duplicate group name \"\(name)\"")
                 }
                 result.groups.append(AlertRuleGroup(name: name, interval: interval, rules: rules, source: file))
             } catch {
-                result.diagnostics.append(error)
+                result.diagnostics.append(AlertingError(error))
             }
         }
         return result

@@ -1,3 +1,5 @@
+public import PerfwatchConfig
+
 /// An error of the alerting subsystem: a stable code for the HTTP layer to map, a
 /// human message, and where the problem is (file, line, field) when it comes from input.
 ///
@@ -32,8 +34,9 @@ public struct AlertingError: Error, Sendable, Equatable, CustomStringConvertible
         return prefix + message
     }
 
-    static func invalid(_ node: ConfigNode, _ message: String) -> AlertingError {
-        AlertingError(code: "invalid_field", message: message, file: node.file, line: node.line, field: node.path)
+    /// An input error found by the configuration reader (rule files, the `alerting:` section, rule JSON).
+    public init(_ error: ConfigError) {
+        self.init(code: error.code, message: error.message, file: error.file, line: error.line, field: error.field)
     }
 }
 

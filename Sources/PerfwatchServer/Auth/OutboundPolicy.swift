@@ -22,22 +22,33 @@ public struct OutboundPolicy: Sendable, Equatable {
     /// Parses `outbound.allow`; an entry that is neither a network nor a host name is an error naming it.
     public init(allow: [String], field: String = "outbound.allow") throws {
         for (index, raw) in allow.enumerated() {
-            let text = raw.trimmingCharacters(in: .whitespaces).lowercased()
-            if let slash = text.firstIndex(of: "/") {
-                guard let address = Self.parseAddress(String(text[..<slash])), let length = Int(text[text.index(after: slash)...]),
-                    (0...address.count * 8).contains(length)
-                else { throw ConfigurationError("\(field)[\(index)]: '\(raw)' is not a network like 10.0.0.0/8 or fd00::/8") }
-                entries.append(.network(address, prefixLength: length))
-            } else if let address = Self.parseAddress(text) {
-                entries.append(.network(address, prefixLength: address.count * 8))
-            } else if text.hasPrefix("*."), Self.isHostName(String(text.dropFirst(2))) {
-                entries.append(.domain(String(text.dropFirst(1))))
-            } else if Self.isHostName(text) {
-                entries.append(.host(text))
-            } else {
-                throw ConfigurationError("\(field)[\(index)]: '\(raw)' is not an address, network (10.0.0.0/8), host or *.domain")
-            }
+            guard let entry = Self.entry(raw) else { throw ConfigurationError("\(field)[\(index)]: \(Self.problem(with: raw) ?? raw)") }
+            entries.append(entry)
         }
+    }
+
+    /// What is wrong with `raw` as an `outbound.allow` entry; nil when it is one.
+    public static func problem(with raw: String) -> String? {
+        guard entry(raw) == nil else { return nil }
+        return raw.contains("/")
+            ? "'\(raw)' is not a network like 10.0.0.0/8 or fd00::/8" : "'\(raw)' is not an address, network (10.0.0.0/8), host or *.domain"
+    }
+
+    private static func entry(_ raw: String) -> Entry? {
+        let text = raw.trimmingCharacters(in: .whitespaces).lowercased()
+        if let slash = text.firstIndex(of: "/") {
+            guard let address = parseAddress(String(text[..<slash])), let length = Int(text[text.index(after: slash)...]),
+                (0...address.count * 8).contains(length)
+            else { return nil }
+            return .network(address, prefixLength: length)
+        } else if let address = parseAddress(text) {
+            return .network(address, prefixLength: address.count * 8)
+        } else if text.hasPrefix("*."), isHostName(String(text.dropFirst(2))) {
+            return .domain(String(text.dropFirst(1)))
+        } else if isHostName(text) {
+            return .host(text)
+        }
+        return nil
     }
 
     /// Refuses `url` (http or https) when its host is not allowed and resolves to any non-public

@@ -14,7 +14,7 @@ struct SessionRoutes {
     let limiter = ClientRateLimiter(ratePerSecond: 1, burst: 10)
 
     func register(on router: Router<AppRequestContext>) {
-        router.get("/api/v1/session") { request, _ in self.current(request) }
+        router.get("/api/v1/session") { request, _ in try self.current(request) }
         router.post("/api/v1/session") { request, context in
             try await self.login(request, client: context.remoteAddress?.ipAddress ?? "unknown")
         }
@@ -22,10 +22,10 @@ struct SessionRoutes {
         router.rejectOtherMethods("/api/v1/session", allowed: [.get, .post, .delete])
     }
 
-    func current(_ request: Request) -> Response {
-        guard auth.isOn else { return .json(#"{"auth":false,"session":false}"#) }
-        guard case let (_, session, scopes)? = auth.session(request) else { return .json(#"{"auth":true,"session":false}"#) }
-        return .json(Self.sessionJSON(csrf: session.csrf, scopes: scopes))
+    func current(_ request: Request) throws -> Response {
+        guard auth.isOn else { return try .json(SessionState.authOff) }
+        guard case let (_, session, scopes)? = auth.session(request) else { return try .json(SessionState.loggedOut) }
+        return try .json(SessionState(csrf: session.csrf, scopes: scopes))
     }
 
     func login(_ request: Request, client: String) async throws -> Response {
@@ -35,16 +35,12 @@ struct SessionRoutes {
         guard limiter.allow(client) else {
             throw PerfwatchError(.tooManyRequests, "too many login attempts from \(client); wait a second")
         }
-        var request = request
-        let bytes = try await request.bodyBytes(limit: 4096)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-            throw PerfwatchError(.badRequest, #"body must be a JSON object: {"key":"YOUR API KEY"}"#)
-        }
-        guard let key = object["key"] as? String, !key.isEmpty else { throw PerfwatchError(.badRequest, "key is missing") }
+        let key = try await request.decodedBody(as: LoginRequest.self, what: "login", limit: 4096).key
+        guard !key.isEmpty else { throw PerfwatchError(.badRequest, "login: 'key' must not be empty") }
         let digest = SHA256.digest(key)
         guard let scopes = auth.keys.scopes(digest: digest) else { throw PerfwatchError(.unauthorized, "unknown API key") }
         let (id, csrf) = auth.sessions.create(keyDigest: digest)
-        var response = Response.json(Self.sessionJSON(csrf: csrf, scopes: scopes))
+        var response = try Response.json(SessionState(csrf: csrf, scopes: scopes))
         response.setCookie(
             Cookie(
                 name: DashboardSessions.cookieName, value: id, maxAge: Int(auth.sessions.lifetimeSeconds), path: "/",
@@ -63,19 +59,6 @@ struct SessionRoutes {
         response.setCookie(
             Cookie(name: DashboardSessions.cookieName, value: "", maxAge: 0, path: "/", secure: Self.isHTTPS(request), httpOnly: true, sameSite: .strict))
         return response
-    }
-
-    static func sessionJSON(csrf: String, scopes: Set<AuthScope>) -> String {
-        var json = JSONText()
-        json.raw(#"{"auth":true,"session":true,"csrf":"#)
-        json.string(csrf)
-        json.raw(#","scopes":["#)
-        for (index, scope) in AuthScope.allCases.filter(scopes.contains).enumerated() {
-            if index > 0 { json.raw(",") }
-            json.string(scope.rawValue)
-        }
-        json.raw("]}")
-        return json.text
     }
 
     /// Behind a TLS-terminating proxy the cookie is marked Secure; on plain http (loopback) a

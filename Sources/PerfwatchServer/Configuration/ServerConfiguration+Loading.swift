@@ -1,10 +1,12 @@
 import Foundation
+import PerfwatchAlerting
+import PerfwatchConfig
 import PerfwatchModel
 import PerfwatchStorage
-import Yams
 
 extension ServerConfiguration {
-    /// Applies a YAML config file. Unknown keys are errors that list the valid ones.
+    /// Applies a YAML config file. Unknown keys are errors that list the valid ones; every error
+    /// names the file, the line and the field (`perfwatch.yml:4: storage.retention.raw: …`).
     ///
     /// ```yaml
     /// server: {host: 127.0.0.1, port: 4318}
@@ -29,83 +31,91 @@ extension ServerConfiguration {
         try apply(yaml: text, source: path)
     }
 
+    /// Applies YAML text. `source` names the file in errors, which read `source:line: field: problem`
+    /// (`ConfigNode`, the one configuration reader). The `alerting:` section is read here too, once,
+    /// into `alerting`; its errors are all reported at once.
     public mutating func apply(yaml text: String, source: String = "config") throws {
-        let loaded: Any?
-        do { loaded = try Yams.load(yaml: text) } catch {
-            throw ConfigurationError("\(source) is not valid YAML: \(error)")
+        let root: ConfigNode
+        do throws(ConfigError) {
+            root = try ConfigNode.parseYAML(text, file: source)
+            if root.isNull { return }
+            try apply(root)
+        } catch {
+            throw ConfigurationError(error.description)
         }
-        guard let root = loaded as? [String: Any] else {
-            if loaded == nil { return }
-            throw ConfigurationError("\(source): the top level must be a mapping")
-        }
-        try Self.checkKeys(root, allowed: ["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound"], at: "")
-        if root["alerting"] != nil {
-            alertingYAML = text
-            alertingSource = source
-        }
-        if let server = try Self.section(root, "server") {
-            try Self.checkKeys(server, allowed: ["host", "port"], at: "server.")
-            if let host = server["host"] { self.host = "\(host)" }
-            if let port = server["port"] { self.port = try Self.int(port, "server.port") }
-        }
-        if let storage = try Self.section(root, "storage") {
-            try Self.checkKeys(storage, allowed: ["path", "fsync", "retention"], at: "storage.")
-            if let path = storage["path"] { dataDirectory = "\(path)" }
-            if let fsync = storage["fsync"] { self.fsync = try Self.bool(fsync, "storage.fsync") }
-            if let retention = try Self.section(storage, "retention") {
-                try Self.checkKeys(retention, allowed: ["raw", "minute", "hour", "spans", "rum"], at: "storage.retention.")
-                if let raw = retention["raw"] { self.retention.rawMs = try Self.duration(raw, "storage.retention.raw") }
-                if let minute = retention["minute"] { self.retention.minuteMs = try Self.duration(minute, "storage.retention.minute") }
-                if let hour = retention["hour"] { self.retention.hourMs = try Self.duration(hour, "storage.retention.hour") }
-                if let spans = retention["spans"] { self.retention.spansMs = try Self.duration(spans, "storage.retention.spans") }
-                if let rum = retention["rum"] { self.retention.rumMs = try Self.duration(rum, "storage.retention.rum") }
+        if let section = root["alerting"] {
+            do throws(AlertingErrors) {
+                alerting = try AlertingConfiguration.parse(section)
+            } catch {
+                throw ConfigurationError(error.description)
             }
         }
-        if let limits = try Self.section(root, "limits") {
-            try Self.checkKeys(limits, allowed: ["max_body_bytes", "max_series_per_query", "max_queued_points", "max_ingest_bytes_in_flight", "max_ingest_parsing"],
-                at: "limits.")
-            if let value = limits["max_body_bytes"] { maxBodyBytes = try Self.int(value, "limits.max_body_bytes") }
-            if let value = limits["max_series_per_query"] { maxSeriesPerQuery = try Self.int(value, "limits.max_series_per_query") }
-            if let value = limits["max_queued_points"] { maxQueuedPoints = try Self.int(value, "limits.max_queued_points") }
-            if let value = limits["max_ingest_bytes_in_flight"] {
-                maxIngestBytesInFlight = try Self.int(value, "limits.max_ingest_bytes_in_flight")
-            }
-            if let value = limits["max_ingest_parsing"] { maxIngestParsing = try Self.int(value, "limits.max_ingest_parsing") }
+    }
+
+    private mutating func apply(_ root: ConfigNode) throws(ConfigError) {
+        try root.checkKeys(["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound"])
+        if let server = root["server"] {
+            try server.checkKeys(["host", "port"])
+            if let host = server["host"] { self.host = try host.string() }
+            if let port = server["port"] { self.port = try port.int() }
         }
-        if let section = try Self.section(root, "http") {
-            try Self.checkKeys(section, allowed: ["header_timeout", "body_timeout", "idle_timeout", "max_connections"], at: "http.")
-            if let value = section["header_timeout"] { http.headerTimeoutMs = try Self.duration(value, "http.header_timeout") }
-            if let value = section["body_timeout"] { http.bodyTimeoutMs = try Self.duration(value, "http.body_timeout") }
-            if let value = section["idle_timeout"] { http.idleTimeoutMs = try Self.duration(value, "http.idle_timeout") }
-            if let value = section["max_connections"] { http.maxConnections = try Self.int(value, "http.max_connections") }
-        }
-        if let hostMetrics = try Self.section(root, "host_metrics") {
-            try Self.checkKeys(hostMetrics, allowed: ["interval"], at: "host_metrics.")
-            if let interval = hostMetrics["interval"] {
-                hostMetricsIntervalSeconds = Double(try Self.duration(interval, "host_metrics.interval")) / 1000
+        if let storage = root["storage"] {
+            try storage.checkKeys(["path", "fsync", "retention"])
+            if let path = storage["path"] { dataDirectory = try path.string() }
+            if let fsync = storage["fsync"] { self.fsync = try fsync.bool() }
+            if let section = storage["retention"] {
+                try section.checkKeys(["raw", "minute", "hour", "spans", "rum"])
+                if let raw = section["raw"] { retention.rawMs = try Self.durationMs(raw) }
+                if let minute = section["minute"] { retention.minuteMs = try Self.durationMs(minute) }
+                if let hour = section["hour"] { retention.hourMs = try Self.durationMs(hour) }
+                if let spans = section["spans"] { retention.spansMs = try Self.durationMs(spans) }
+                if let rum = section["rum"] { retention.rumMs = try Self.durationMs(rum) }
             }
         }
-        if let rum = try Self.section(root, "rum") { try applyRUM(rum) }
-        if let outbound = try Self.section(root, "outbound") {
-            try Self.checkKeys(outbound, allowed: ["allow"], at: "outbound.")
-            guard let allow = outbound["allow"] as? [Any] else {
-                throw ConfigurationError("\(source): outbound.allow must be a list of networks, addresses or host names")
-            }
-            self.outbound = try OutboundPolicy(allow: allow.map { "\($0)" }, field: "\(source): outbound.allow")
+        if let limits = root["limits"] {
+            try limits.checkKeys(["max_body_bytes", "max_series_per_query", "max_queued_points", "max_ingest_bytes_in_flight", "max_ingest_parsing"])
+            if let value = limits["max_body_bytes"] { maxBodyBytes = try value.int() }
+            if let value = limits["max_series_per_query"] { maxSeriesPerQuery = try value.int() }
+            if let value = limits["max_queued_points"] { maxQueuedPoints = try value.int() }
+            if let value = limits["max_ingest_bytes_in_flight"] { maxIngestBytesInFlight = try value.int() }
+            if let value = limits["max_ingest_parsing"] { maxIngestParsing = try value.int() }
         }
-        if let auth = try Self.section(root, "auth") {
-            try Self.checkKeys(auth, allowed: ["keys"], at: "auth.")
+        if let section = root["http"] {
+            try section.checkKeys(["header_timeout", "body_timeout", "idle_timeout", "max_connections"])
+            if let value = section["header_timeout"] { http.headerTimeoutMs = try Self.durationMs(value) }
+            if let value = section["body_timeout"] { http.bodyTimeoutMs = try Self.durationMs(value) }
+            if let value = section["idle_timeout"] { http.idleTimeoutMs = try Self.durationMs(value) }
+            if let value = section["max_connections"] { http.maxConnections = try value.int() }
+        }
+        if let hostMetrics = root["host_metrics"] {
+            try hostMetrics.checkKeys(["interval"])
+            if let interval = hostMetrics["interval"] { hostMetricsIntervalSeconds = Double(try Self.durationMs(interval)) / 1000 }
+        }
+        if let rum = root["rum"] { try applyRUM(rum) }
+        if let outbound = root["outbound"] {
+            try outbound.checkKeys(["allow"])
+            let allow = try outbound.required("allow")
+            guard allow.isSequence else { throw allow.invalid("must be a list of networks, addresses or host names") }
+            let entries = try allow.sequence().map { item throws(ConfigError) in
+                let text = try item.string()
+                if let problem = OutboundPolicy.problem(with: text) { throw item.invalid(problem) }
+                return text
+            }
+            // Every entry was checked above, so this cannot fail.
+            self.outbound = (try? OutboundPolicy(allow: entries)) ?? self.outbound
+        }
+        if let auth = root["auth"] {
+            try auth.checkKeys(["keys"])
             if let keys = auth["keys"] {
-                guard let list = keys as? [[String: Any]] else { throw ConfigurationError("auth.keys must be a list of {key, scopes}") }
-                apiKeys = try list.enumerated().map { index, entry in
-                    try Self.checkKeys(entry, allowed: ["key", "scopes"], at: "auth.keys[\(index)].")
-                    guard let key = entry["key"].map({ "\($0)" }), !key.isEmpty else {
-                        throw ConfigurationError("\(source): auth.keys[\(index)].key is missing")
-                    }
-                    if let problem = APIKey.problem(with: key) { throw ConfigurationError("\(source): auth.keys[\(index)].key \(problem)") }
-                    let scopes = (entry["scopes"] as? [Any])?.map { "\($0)" } ?? ["ingest", "read"]
+                guard keys.isSequence else { throw keys.invalid("must be a list of {key, scopes}") }
+                apiKeys = try keys.sequence().map { entry throws(ConfigError) in
+                    try entry.checkKeys(["key", "scopes"])
+                    let keyNode = try entry.required("key")
+                    let key = try keyNode.string()
+                    if let problem = APIKey.problem(with: key) { throw keyNode.invalid(problem) }
+                    let scopes = try entry["scopes"]?.stringList() ?? ["ingest", "read"]
                     for scope in scopes where AuthScope(rawValue: scope) == nil {
-                        throw ConfigurationError("\(source): auth.keys[\(index)].scopes: unknown scope '\(scope)' (\(AuthScope.names))")
+                        throw (entry["scopes"] ?? entry).invalid("unknown scope '\(scope)' (\(AuthScope.names))")
                     }
                     return APIKey(key: key, scopes: Set(scopes))
                 }
@@ -137,66 +147,64 @@ extension ServerConfiguration {
         }
     }
 
-    private mutating func applyRUM(_ section: [String: Any]) throws {
-        try Self.checkKeys(section, allowed: ["keys", "rate_limit", "journey_timeout_multiple", "fast_path"], at: "rum.")
+    private mutating func applyRUM(_ section: ConfigNode) throws(ConfigError) {
+        try section.checkKeys(["keys", "rate_limit", "journey_timeout_multiple", "fast_path"])
         if let keys = section["keys"] {
-            guard let list = keys as? [[String: Any]] else { throw ConfigurationError("rum.keys must be a list of {key, origins}") }
-            rum.keys = try list.enumerated().map { index, entry in
-                try Self.checkKeys(entry, allowed: ["key", "origins"], at: "rum.keys[\(index)].")
-                guard let key = entry["key"].map({ "\($0)" }), !key.isEmpty else {
-                    throw ConfigurationError("rum.keys[\(index)].key is missing")
+            guard keys.isSequence else { throw keys.invalid("must be a list of {key, origins}") }
+            rum.keys = try keys.sequence().map { entry throws(ConfigError) in
+                try entry.checkKeys(["key", "origins"])
+                let key = try entry.required("key").string()
+                guard !key.isEmpty else { throw entry.missing("key").invalid("is missing") }
+                let origins = try entry["origins"]?.stringList() ?? []
+                guard !origins.isEmpty else {
+                    throw (entry["origins"] ?? entry.missing("origins")).invalid("must list the page origins allowed (or \"*\")")
                 }
-                guard let origins = entry["origins"] as? [Any], !origins.isEmpty else {
-                    throw ConfigurationError("rum.keys[\(index)].origins must list the page origins allowed (or \"*\")")
-                }
-                return RUMConfiguration.Key(key: key, origins: origins.map { "\($0)" })
+                return RUMConfiguration.Key(key: key, origins: origins)
             }
         }
-        if let limit = try Self.section(section, "rate_limit") {
-            try Self.checkKeys(limit, allowed: ["per_second", "burst"], at: "rum.rate_limit.")
-            if let value = limit["per_second"] { rum.ratePerSecond = Double(try Self.int(value, "rum.rate_limit.per_second")) }
-            if let value = limit["burst"] { rum.burst = Double(try Self.int(value, "rum.rate_limit.burst")) }
+        if let limit = section["rate_limit"] {
+            try limit.checkKeys(["per_second", "burst"])
+            if let value = limit["per_second"] { rum.ratePerSecond = Double(try value.int()) }
+            if let value = limit["burst"] { rum.burst = Double(try value.int()) }
         }
         if let value = section["journey_timeout_multiple"] {
-            guard let multiple = Double("\(value)"), multiple > 0 else {
-                throw ConfigurationError("rum.journey_timeout_multiple must be a positive number, got '\(value)'")
+            let text = try value.string()
+            guard let multiple = Double(text), multiple > 0 else {
+                throw value.invalid("must be a positive number, got '\(text)'")
             }
             rum.journeyTimeoutMultiple = multiple
         }
-        if let value = section["fast_path"] { rum.fastPath = try Self.bool(value, "rum.fast_path") }
+        if let value = section["fast_path"] { rum.fastPath = try value.bool() }
     }
 
-    private static func section(_ map: [String: Any], _ key: String) throws -> [String: Any]? {
-        guard let value = map[key] else { return nil }
-        guard let section = value as? [String: Any] else { throw ConfigurationError("\(key) must be a mapping") }
-        return section
+    /// A setting's duration (`DurationText`) in ms; zero is refused (a zero timeout or retention
+    /// would stop the server working).
+    private static func durationMs(_ node: ConfigNode) throws(ConfigError) -> Int64 {
+        let ms = try node.duration().wholeMilliseconds
+        guard ms > 0 else { throw node.invalid("must be a duration longer than 0 like 10s, 2d or 400d, got \(node.kindName)") }
+        return ms
     }
 
-    private static func checkKeys(_ map: [String: Any], allowed: [String], at prefix: String) throws {
-        for key in map.keys where !allowed.contains(key) {
-            throw ConfigurationError("unknown key '\(prefix)\(key)'; valid keys: \(allowed.map { prefix + $0 }.joined(separator: ", "))")
-        }
+    // Environment variables: plain text, named in errors by the variable.
+
+    private static func int(_ value: String, _ name: String) throws -> Int {
+        guard let int = Int(value) else { throw ConfigurationError("\(name) must be an integer, got '\(value)'") }
+        return int
     }
 
-    private static func int(_ value: Any, _ name: String) throws -> Int {
-        if let int = value as? Int { return int }
-        if let int = Int("\(value)") { return int }
-        throw ConfigurationError("\(name) must be an integer, got '\(value)'")
-    }
-
-    private static func bool(_ value: Any, _ name: String) throws -> Bool {
-        if let bool = value as? Bool { return bool }
-        switch "\(value)".lowercased() {
+    private static func bool(_ value: String, _ name: String) throws -> Bool {
+        switch value.lowercased() {
         case "true", "1", "yes", "on": return true
         case "false", "0", "no", "off": return false
         default: throw ConfigurationError("\(name) must be true or false, got '\(value)'")
         }
     }
 
-    private static func duration(_ value: Any, _ name: String) throws -> Int64 {
-        guard let ms = TimeParsing.parseDuration("\(value)"), ms > 0 else {
-            throw ConfigurationError("\(name) must be a duration like 10s, 2d or 400d, got '\(value)'")
-        }
+    private static func duration(_ value: String, _ name: String) throws -> Int64 {
+        let message = "\(name) must be a duration like 10s, 2d or 400d, got '\(value)'"
+        let ms: Int64
+        do { ms = try DurationText.parse(value).wholeMilliseconds } catch { throw ConfigurationError(error.explaining(message)) }
+        guard ms > 0 else { throw ConfigurationError(message) }
         return ms
     }
 }

@@ -1,3 +1,4 @@
+public import PerfwatchAlerting
 public import PerfwatchStorage
 
 /// Everything `perfwatch serve` can be told. Filled from defaults, then the YAML file, then
@@ -51,10 +52,9 @@ public struct ServerConfiguration: Sendable {
     public var http = HTTPConfiguration()
     /// Where destinations set through the API may point (`outbound.allow`, docs/api-auth.md).
     public var outbound = OutboundPolicy()
-    /// The configuration file's text when it has an `alerting:` section (channels and routes,
-    /// parsed by `AlertingConfiguration`, which names file, line and field on errors).
-    public var alertingYAML: String?
-    public var alertingSource = "config"
+    /// The configuration file's `alerting:` section (channels and routes), read with the rest of
+    /// the file; nil without one (then `AlertingConfiguration.default`).
+    public var alerting: AlertingConfiguration?
     /// Directory of alert rule files (`--rules`, `PERFWATCH_RULES`), reloaded on SIGHUP.
     public var rulesDirectory: String?
 

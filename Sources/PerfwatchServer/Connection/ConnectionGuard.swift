@@ -170,7 +170,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// seconds there). The route stays for in-process tests; the answer is the same.
     private func answerHealth(_ request: HTTPRequestHead, context: ChannelHandlerContext) {
         answeredHere = true
-        let body = context.channel.allocator.buffer(staticString: "{\"status\":\"ok\"}")
+        let body = context.channel.allocator.buffer(string: ProbeStatus.okText)
         var headers = HTTPHeaders([
             ("Content-Type", "application/json"), ("Content-Length", String(body.readableBytes)), ("Server", "perfwatch"),
         ])

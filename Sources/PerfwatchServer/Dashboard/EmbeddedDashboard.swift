@@ -2,1891 +2,379 @@
 enum EmbeddedDashboard {
     struct Asset: Sendable { let contentType: String; let body: String }
     static let assets: [String: Asset] = [
-        "alerts.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
-/* Perfwatch dashboard: the Alerts page and the firing-count badge of the nav.
- *   #/alerts[?tab=active|history|rules|silences]
- *     active    firing and pending alerts: severity, summary, value vs threshold, since, labels,
- *               Acknowledge (inline form; the name is remembered in localStorage) and Silence
- *     history   transitions over the selected time range ([&state=pending|firing|resolved|acknowledged]),
- *               statistics (alerts per rule, mean time to acknowledge / resolve), notification deliveries
- *     rules     every rule: query, condition, for, health, last evaluation, pending/firing; Reload rules
- *     silences  the silences (Expire) and a form to create one ([&matchers=a=b,c=d] pre-fills it)
- * Loaded after issues.js (helpers through window.PW). API: GET /api/v1/alerts, POST /api/v1/alerts/{id}/ack,
- * GET /api/v1/alert-rules, POST /api/v1/rules/reload, GET|POST /api/v1/silences, DELETE /api/v1/silences/{id},
- * GET /api/v1/alerts/deliveries, and, while the page is shown, the live stream GET /api/v1/alerts/stream (SSE): every
- * alert state change and in-app notification refreshes the page at once and shows a short toast. */
-(function () {
-  'use strict';
+        "alert-badge.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the nav's count of firing alerts. Kept current with every refresh of any page
+ * (at most one request per 2 s); the Alerts page sets it from its own requests. */
+import { api } from './api.js';
+import { $ } from './dom.js';
+import { state } from './router.js';
 
-  var P = window.PW, $ = P.$, esc = P.esc, api = P.api, state = P.state, isNum = P.isNum;
-  var TABS = ['active', 'history', 'rules', 'silences'];
-  var KINDS = ['pending', 'firing', 'resolved', 'acknowledged'];
-  var SEVERITY = { critical: 'badge-error', warning: 'badge-warn', info: 'badge-info' };
-  var HEALTH = { ok: 'badge-ok', no_data: 'badge-warn', error: 'badge-error' };
-  var STATE_BADGE = { firing: 'badge-error', pending: 'badge-warn', resolved: 'badge-ok', acknowledged: 'badge-info' };
-  var SILENCE_LABELS = ['alertname', 'route', 'service', 'page'];
-  var ACK_KEY = 'perfwatch.alerts.ackBy';
+var badgeAt = 0, badgeBusy = false;
+export function setBadge(n) {
+  var b = $('nav-alerts-badge');
+  b.textContent = n ? String(n) : '';
+  b.hidden = !n;
+  b.title = n + (n === 1 ? ' alert firing' : ' alerts firing');
+}
+export function firingOf(active) { return (active || []).filter(function (a) { return a.state === 'firing'; }).length; }
+export function updateBadge() {
+  if (state.page === 'alerts') return; // the page's own requests set it
+  if (badgeBusy || Date.now() - badgeAt < 2000) return;
+  badgeBusy = true;
+  badgeAt = Date.now();
+  api('/api/v1/alerts', [['state', 'firing']]).then(function (r) { setBadge(firingOf(r.active)); }, function () { /* keep it */ })
+    .then(function () { badgeBusy = false; });
+}
 
-  function current(ctx) { return ctx.seq === state.seq; }
-  function setHtml(el, html) { if (el.__sig !== html) { el.innerHTML = html; el.__sig = html; } }
-  function tabParam() { var t = state.params.get('tab') || 'active'; return TABS.indexOf(t) >= 0 ? t : 'active'; }
-  function kindParam() { var k = state.params.get('state') || ''; return KINDS.indexOf(k) >= 0 ? k : ''; }
-  function ago(ms) {
-    if (!isNum(ms)) return '—';
-    var s = Math.max(0, (Date.now() - ms) / 1000);
-    if (s < 45) return 'just now';
-    if (s < 3600) return Math.max(1, Math.round(s / 60)) + ' min ago';
-    if (s < 86400) return Math.round(s / 3600) + ' h ago';
-    return Math.round(s / 86400) + ' d ago';
-  }
-  function when(ms) {
-    return isNum(ms) ? '<span class="al-when" title="' + esc(PerfChart.formatTime(ms, true)) + '">' + esc(ago(ms)) + '</span>' : '—';
-  }
-  function until(ms) {
-    if (!isNum(ms)) return '—';
-    var s = Math.max(0, (ms - Date.now()) / 1000);
-    var left = s < 60 ? '< 1 min' : s < 3600 ? Math.round(s / 60) + ' min' : s < 86400 ? +(s / 3600).toFixed(1) + ' h' : +(s / 86400).toFixed(1) + ' d';
-    return '<span class="al-when" title="' + esc(PerfChart.formatTime(ms, true)) + '">' + esc(P.fmtWhen(ms)) + '</span> <span class="muted">(in ' + esc(left) + ')</span>';
-  }
-  function num(v) {
-    if (!isNum(v)) return '—';
-    v = +v;
-    return String(Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : +v.toPrecision(4));
-  }
-  function duration(ms) {
-    if (!isNum(ms)) return '—';
-    var s = ms / 1000;
-    return s < 1 ? Math.round(ms) + ' ms' : s < 90 ? +s.toFixed(1) + ' s' : s < 5400 ? +(s / 60).toFixed(1) + ' min' : +(s / 3600).toFixed(1) + ' h';
-  }
-  function badge(cls, text, attr) {
-    return '<span class="badge ' + (cls || '') + '"' + (attr || '') + '>' + esc(text) + '</span>';
-  }
-  function sevBadge(sev) { return badge('al-sev ' + (SEVERITY[sev] || ''), sev || 'none', ' data-severity="' + esc(sev || '') + '"'); }
-  function stateBadge(st) { return badge('al-state ' + (STATE_BADGE[st] || ''), st, ' data-state="' + esc(st) + '"'); }
-  function chips(labels) {
-    return Object.keys(labels || {}).sort().map(function (k) {
-      return '<span class="al-chip" data-label="' + esc(k) + '"><b>' + esc(k) + '</b>=' + esc(labels[k]) + '</span>';
-    }).join('');
-  }
-  function matcherText(m) { return typeof m === 'string' ? m : (m.name || '') + (m.op || '=') + (m.value || ''); }
-  function tabLink(tab, pairs) { return P.pageLink('alerts', [['tab', tab]].concat(pairs || [])); }
+"""#),
+        "alert-stream.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Alerts page's live stream, GET /api/v1/alerts/stream (SSE), open only while
+ * the page is shown: every alert state change and in-app notification refreshes the page at once, and a
+ * state change shows a short toast (a click on it opens the Alerts page). */
+import { $ } from './dom.js';
+import { esc } from './format.js';
+import { refresh, state } from './router.js';
 
-  // Requests other than GET (api() only reads); errors carry the server's message.
-  function send(method, path, body) {
-    return fetch(path, {
-      method: method, headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body)
-    }).then(function (res) {
-      return res.text().then(function (text) {
-        var json = null;
-        try { json = text ? JSON.parse(text) : null; } catch (e) { /* not JSON */ }
-        if (!res.ok) {
-          var err = json && json.error;
-          throw new Error(((err && err.message) || text.slice(0, 200) || res.statusText || 'request failed') +
-            ' (' + ((err && err.code) || 'http_' + res.status) + ', HTTP ' + res.status + ')');
-        }
-        return json;
-      });
-    }, function (e) { throw new Error('cannot reach the server (' + (e && e.message || e) + ')'); });
-  }
-
-  var pending = [];
-  function report(msg) { pending.push(msg); P.refresh(); }
-
-  function remembered() { try { return localStorage.getItem(ACK_KEY) || ''; } catch (e) { return ''; } }
-  function remember(name) { try { localStorage.setItem(ACK_KEY, name); } catch (e) { /* private mode */ } }
-
-  // ---- nav badge ----------------------------------------------------------------------
-
-  var badgeAt = 0, badgeBusy = false;
-  function setBadge(n) {
-    var b = $('nav-alerts-badge');
-    b.textContent = n ? String(n) : '';
-    b.hidden = !n;
-    b.title = n + (n === 1 ? ' alert firing' : ' alerts firing');
-  }
-  function firingOf(active) { return (active || []).filter(function (a) { return a.state === 'firing'; }).length; }
-  function updateBadge() {
-    if (state.page === 'alerts') return; // the page's own requests set it
-    if (badgeBusy || Date.now() - badgeAt < 2000) return;
-    badgeBusy = true;
-    badgeAt = Date.now();
-    api('/api/v1/alerts', [['state', 'firing']]).then(function (r) { setBadge(firingOf(r.active)); }, function () { /* keep it */ })
-      .then(function () { badgeBusy = false; });
-  }
-
-  // ---- active ---------------------------------------------------------------------------
-
-  var ackOpen = null, ackDraft = { by: '', comment: '' };
-
-  function ackForm(a) {
-    return '<form class="al-ack-form" data-alert-id="' + esc(a.id) + '">' +
-      '<label class="field"><span>Your name</span><input type="text" class="al-ack-by" required value="' + esc(ackDraft.by) + '"></label>' +
-      '<label class="field grow"><span>Comment</span><input type="text" class="al-ack-comment" value="' + esc(ackDraft.comment) + '"></label>' +
-      '<button type="submit" class="btn al-ack-submit">Acknowledge</button>' +
-      '<button type="button" class="btn btn-quiet al-ack-cancel">Cancel</button></form>';
-  }
-
-  function silenceMatchers(a) {
-    var l = a.labels || {};
-    if (!l.alertname && a.ruleName) l = Object.assign({ alertname: a.ruleName }, l);
-    return SILENCE_LABELS.filter(function (k) { return l[k]; }).map(function (k) { return k + '=' + l[k]; }).join(', ');
-  }
-
-  function alertHtml(a, ops) {
-    var ack = a.acknowledgement, op = ops[a.groupName + '\u0001' + a.ruleName] || '';
-    var summary = (a.annotations && a.annotations.summary) || a.ruleName;
-    return '<div class="card al-alert al-' + esc(a.state) + (ack ? ' is-acked' : '') + '" data-alert-id="' + esc(a.id) + '" data-state="' + esc(a.state) +
-      '" data-rule="' + esc(a.ruleName) + '">' +
-      '<div class="al-alert-head">' + sevBadge(a.severity) + stateBadge(a.state) +
-      '<b class="al-rule">' + esc(a.ruleName) + '</b><span class="muted al-group">' + esc(a.groupName) + '</span>' +
-      '<span class="al-since">' + (a.state === 'firing' ? 'firing since ' : 'pending since ') + when(a.state === 'firing' && isNum(a.firedAt) ? a.firedAt : a.activeAt) + '</span></div>' +
-      '<p class="al-summary">' + esc(summary) + '</p>' +
-      '<div class="al-facts"><span class="al-value"><b>Value</b> ' + esc(num(a.value)) + ' <span class="muted">' + esc(op || 'vs') + ' ' + esc(num(a.threshold)) + ' threshold</span></span>' +
-      '<span class="al-labels">' + chips(a.labels) + '</span></div>' +
-      (ack ? '<div class="al-ack">Acknowledged by <b class="al-ack-who">' + esc(ack.by) + '</b> ' + when(ack.at) +
-        (ack.comment ? ' — <span class="al-ack-text">' + esc(ack.comment) + '</span>' : '') + '</div>' : '') +
-      '<div class="al-actions">' +
-      (ack ? '' : ackOpen === a.id ? ackForm(a) : '<button type="button" class="btn al-ack-btn">Acknowledge</button>') +
-      '<a class="btn btn-quiet al-silence-btn" href="' + esc(tabLink('silences', [['matchers', silenceMatchers(a)]])) + '">Silence…</a>' +
-      '<a class="btn-link al-rule-link" href="' + esc(tabLink('rules')) + '">Rule →</a></div></div>';
-  }
-
-  function renderActive(active, ops) {
-    var order = { firing: 0, pending: 1 };
-    var list = active.slice().sort(function (a, b) {
-      return (order[a.state] - order[b.state]) || ((b.firedAt || b.activeAt) - (a.firedAt || a.activeAt));
-    });
-    if (ackOpen && !list.some(function (a) { return a.id === ackOpen && !a.acknowledgement; })) ackOpen = null;
-    var firing = firingOf(list);
-    $('alerts-meta').textContent = list.length ? firing + ' firing · ' + (list.length - firing) + ' pending' : '';
-    setHtml($('alerts-active-list'), list.length ? list.map(function (a) { return alertHtml(a, ops); }).join('') :
-      '<div class="card empty al-none"><p>No alerts are firing or pending. See the <a href="' + esc(tabLink('rules')) +
-      '">rules</a> Perfwatch evaluates, or the <a href="' + esc(tabLink('history')) + '">history</a>.</p></div>');
-  }
-
-  // ---- history ----------------------------------------------------------------------------
-
-  function renderHistory(res) {
-    var hist = res.history || [], st = res.statistics || {};
-    var tbody = $('alerts-history-table').querySelector('tbody');
-    setHtml(tbody, hist.length ? hist.map(function (h) {
-      var who = h.kind === 'acknowledged' && h.acknowledgedBy ? esc(h.acknowledgedBy) : '';
-      return '<tr class="al-hist-row" data-kind="' + esc(h.kind) + '" data-alert-id="' + esc(h.alertId) + '">' +
-        '<td class="txt">' + esc(P.fmtWhen(h.at)) + ' <span class="muted">' + esc(ago(h.at)) + '</span></td>' +
-        '<td class="txt">' + stateBadge(h.kind) + (h.silenced ? ' ' + badge('al-silenced', 'silenced') : '') + '</td>' +
-        '<td class="txt">' + sevBadge(h.severity) + ' <b>' + esc(h.rule) + '</b><span class="sub al-labels">' + chips(h.labels) + '</span></td>' +
-        '<td class="txt al-msg">' + esc(h.message || '') + '</td>' +
-        '<td>' + esc(num(h.value)) + ' <span class="muted">/ ' + esc(num(h.threshold)) + '</span></td>' +
-        '<td class="txt al-by">' + who + '</td></tr>';
-    }).join('') : '<tr class="empty-row"><td colspan="6">No ' + esc(kindParam() ? kindParam() + ' ' : '') + 'transitions in this time range</td></tr>');
-    var per = (st.firedPerRule || []).slice().sort(function (a, b) { return b.count - a.count; });
-    setHtml($('alerts-stats'), '<div class="al-stat-grid">' +
-      '<div class="stat" id="alerts-mtta"><div class="tile-label">Mean time to acknowledge</div><div class="tile-value">' + esc(duration(st.meanTimeToAcknowledgeMs)) + '</div></div>' +
-      '<div class="stat" id="alerts-mttr"><div class="tile-label">Mean time to resolve</div><div class="tile-value">' + esc(duration(st.meanTimeToResolveMs)) + '</div></div>' +
-      '<div class="al-per-rule"><div class="tile-label">Alerts fired per rule</div>' +
-      (per.length ? '<table id="alerts-per-rule" class="kv"><tbody>' + per.map(function (r) {
-        return '<tr data-rule="' + esc(r.rule) + '"><th>' + esc(r.rule) + '</th><td>' + esc(P.fmtInt(r.count)) + '</td></tr>';
-      }).join('') + '</tbody></table>' : '<p class="muted none">None fired in this time range.</p>') + '</div></div>');
-  }
-
-  function renderDeliveries(list) {
-    var tbody = $('alerts-deliveries-table').querySelector('tbody');
-    setHtml(tbody, list.length ? list.slice(0, 50).map(function (d) {
-      var bad = d.outcome && d.outcome !== 'sent';
-      return '<tr class="al-delivery' + (bad ? ' is-error' : '') + '" data-outcome="' + esc(d.outcome || '') + '">' +
-        '<td class="txt">' + esc(isNum(d.at) ? P.fmtWhen(d.at) : '—') + '</td>' +
-        '<td class="txt">' + esc(d.channel || '') + (d.channelType ? ' <span class="muted">' + esc(d.channelType) + '</span>' : '') + '</td>' +
-        '<td class="txt">' + esc(d.notificationStatus || '') + (d.reason ? ' <span class="muted">' + esc(d.reason) + '</span>' : '') + '</td>' +
-        '<td class="txt">' + badge(bad ? 'badge-error' : 'badge-ok', d.outcome || '?') + '</td>' +
-        '<td>' + esc(P.fmtInt(d.attempt)) + '</td><td class="txt al-msg">' + esc(d.error || '') + '</td></tr>';
-    }).join('') : '<tr class="empty-row"><td colspan="6">No notifications sent yet</td></tr>');
-  }
-
-  // ---- rules -------------------------------------------------------------------------------
-
-  function queryText(q) {
-    if (!q) return '';
-    var s = (q.stat || '?') + '(' + (q.metric || '?') + ')';
-    if (q.ratio_to) s += ' / ' + (q.ratio_to.stat || '?') + '(' + (q.ratio_to.metric || '?') + ')';
-    if (q.by && q.by.length) s += ' by ' + [].concat(q.by).join(', ');
-    if (q.where && q.where.length) s += ' where ' + [].concat(q.where).join(', ');
-    if (q.window) s += ' over ' + q.window;
-    return s;
-  }
-
-  function renderRules(res) {
-    var statuses = {};
-    (res.statuses || []).forEach(function (s) { statuses[s.groupName + '\u0001' + s.ruleName] = s; });
-    var groups = res.groups || [];
-    setHtml($('alerts-rules-list'), groups.length ? groups.map(function (g) {
-      return '<div class="card table-card al-group-card" data-group="' + esc(g.name) + '"><h2>' + esc(g.name) +
-        ' <small>every ' + esc(g.interval || '?') + (g.source ? ' · ' + esc(g.source) : '') + '</small></h2>' +
-        '<table class="table al-rules-table"><thead><tr><th class="txt">Rule</th><th class="txt">Query</th><th class="txt">Condition</th>' +
-        '<th class="txt">For</th><th class="txt">Health</th><th class="txt">Last evaluation</th><th>Pending</th><th>Firing</th></tr></thead><tbody>' +
-        (g.rules || []).map(function (r) {
-          var s = statuses[g.name + '\u0001' + r.alert] || {}, health = s.health || 'unknown';
-          return '<tr class="al-rule-row" data-group="' + esc(g.name) + '" data-rule="' + esc(r.alert) + '" data-health="' + esc(health) + '">' +
-            '<td class="txt"><b>' + esc(r.alert) + '</b>' + (r.labels && r.labels.severity ? ' ' + sevBadge(r.labels.severity) : '') + '</td>' +
-            '<td class="txt"><code class="al-query">' + esc(queryText(r.query)) + '</code></td>' +
-            '<td class="txt al-cond"><code>' + esc((r.op || '') + ' ' + num(r.threshold)) + '</code></td>' +
-            '<td class="txt">' + esc(r.for || '0s') + '</td>' +
-            '<td class="txt">' + badge('al-health ' + (HEALTH[health] || ''), health.replace('_', ' '), ' data-health="' + esc(health) + '"') + '</td>' +
-            '<td class="txt al-last">' + when(s.lastEvaluatedAt) + (isNum(s.lastDurationMs) ? ' <span class="muted">in ' + esc(P.fmtMs(s.lastDurationMs)) + '</span>' : '') +
-            (s.lastError ? '<span class="sub al-error">' + esc(s.lastError) + '</span>' : '') + '</td>' +
-            '<td class="al-pending">' + esc(P.fmtInt(s.pendingCount || 0)) + '</td>' +
-            '<td class="al-firing' + (s.firingCount ? ' status-crit' : '') + '">' + esc(P.fmtInt(s.firingCount || 0)) + '</td></tr>';
-        }).join('') + '</tbody></table></div>';
-    }).join('') : '<div class="card empty"><p>No alert rules are loaded. Start the server with <code>--rules DIR</code>.</p></div>');
-    var n = groups.reduce(function (a, g) { return a + (g.rules || []).length; }, 0);
-    $('alerts-meta').textContent = n + (n === 1 ? ' rule' : ' rules') + ' in ' + groups.length + (groups.length === 1 ? ' group' : ' groups');
-  }
-
-  // ---- silences ------------------------------------------------------------------------------
-
-  function renderSilences(list) {
-    var tbody = $('silences-table').querySelector('tbody');
-    setHtml(tbody, list.length ? list.map(function (s) {
-      return '<tr class="silence-row" data-silence-id="' + esc(s.id) + '">' +
-        '<td class="txt al-matchers">' + (s.matchers || []).map(function (m) { return '<code class="al-chip">' + esc(matcherText(m)) + '</code>'; }).join(' ') + '</td>' +
-        '<td class="txt">' + until(s.endsAt) + '</td>' +
-        '<td class="txt al-author">' + esc(s.createdBy || '') + '</td>' +
-        '<td class="txt al-comment">' + esc(s.comment || '') + '</td>' +
-        '<td><button type="button" class="btn btn-quiet al-expire">Expire</button></td></tr>';
-    }).join('') : '<tr class="empty-row"><td colspan="5">No active silences</td></tr>');
-    $('alerts-meta').textContent = list.length ? list.length + (list.length === 1 ? ' active silence' : ' active silences') : '';
-  }
-
-  // ---- page -----------------------------------------------------------------------------------
-
-  function tabCount(tab, n) {
-    var el = $('alerts-tabs').querySelector('button[data-tab="' + tab + '"] .al-count');
-    if (el) el.textContent = n ? String(n) : '';
-  }
-
-  var alertsPage = {
-    enter: function () {
-      syncAlertStream();
-      var tab = tabParam();
-      $('alerts-tabs').querySelectorAll('button[data-tab]').forEach(function (b) {
-        var on = b.getAttribute('data-tab') === tab;
-        b.classList.toggle('active', on);
-        b.setAttribute('aria-pressed', String(on));
-      });
-      document.querySelectorAll('#page-alerts .al-pane').forEach(function (p) { p.hidden = p.getAttribute('data-tab') !== tab; });
-      $('alerts-meta').textContent = '';
-      $('alerts-history-state').value = kindParam();
-      if (tab === 'silences') {
-        var m = state.params.get('matchers');
-        if (m) { $('silence-matchers').value = m; $('silence-error').hidden = true; }
-        if (!$('silence-author').value) $('silence-author').value = remembered();
+var TOAST_MS = 6000, liveTimer = null;
+function toastBox() {
+  var box = $('alerts-toasts');
+  if (box) return box;
+  box = document.createElement('div');
+  box.id = 'alerts-toasts';
+  box.setAttribute('role', 'status');
+  box.setAttribute('aria-live', 'polite');
+  document.body.appendChild(box);
+  box.addEventListener('click', function (e) {
+    var t = e.target.closest('.al-toast');
+    if (!t) return;
+    t.remove();
+    location.hash = '#/alerts';
+  });
+  return box;
+}
+function toast(kind, title, text) {
+  var box = toastBox(), el = document.createElement('div');
+  el.className = 'al-toast';
+  el.setAttribute('data-kind', kind);
+  el.innerHTML = '<b>' + esc(title) + '</b> ' + esc(text);
+  box.appendChild(el);
+  while (box.children.length > 4) box.removeChild(box.firstChild);
+  setTimeout(function () { el.remove(); }, TOAST_MS);
+}
+// Several events of one evaluation round become one refresh.
+function liveRefresh() {
+  if (liveTimer) return;
+  liveTimer = setTimeout(function () {
+    liveTimer = null;
+    if (state.page === 'alerts') { $('alerts-active-list').__sig = null; refresh(); }
+  }, 250);
+}
+function onState(e) {
+  var d; try { d = JSON.parse(e.data); } catch (x) { return; }
+  liveRefresh();
+  if (d.kind === 'cancelled') return;
+  var title = { firing: 'Firing', resolved: 'Resolved', pending: 'Pending', acknowledged: 'Acknowledged' }[d.kind] || d.kind;
+  toast(d.kind, title + ':', (d.message || d.ruleName || '') + (d.kind === 'acknowledged' && d.acknowledgedBy ? ' (by ' + d.acknowledgedBy + ')' : ''));
+}
+// Open only while the Alerts page is shown: every stream holds one of the browser's ~6
+// connections to the server, and /api/v1/events already holds one per tab.
+var alertStream = null;
+export function syncAlertStream() {
+  var want = state.page === 'alerts' && typeof EventSource !== 'undefined';
+  if (want && !alertStream) {
+    var es = alertStream = new EventSource('/api/v1/alerts/stream');
+    es.addEventListener('state', onState);
+    es.addEventListener('notification', function () { liveRefresh(); });
+    es.onerror = function () {
+      // The browser reconnects by itself unless the stream was closed for good (server gone).
+      if (es.readyState === EventSource.CLOSED && alertStream === es) {
+        alertStream = null;
+        setTimeout(syncAlertStream, 5000);
       }
-    },
-    refresh: function (ctx) {
-      pending.splice(0).forEach(function (m) { ctx.errors.push(m); });
-      var tab = tabParam(), fail = function (what) {
-        return function (e) { ctx.errors.push(P.errorText(what, e)); };
-      };
-      var jobs = [];
-      // The active alerts set the nav badge and the Active tab's count on every tab.
-      if (tab === 'active') {
-        jobs.push(Promise.all([api('/api/v1/alerts'), api('/api/v1/alert-rules').catch(function () { return {}; })]).then(function (r) {
-          var ops = {};
-          (r[1].groups || []).forEach(function (g) { (g.rules || []).forEach(function (x) { ops[g.name + '\u0001' + x.alert] = x.op; }); });
-          setBadge(firingOf(r[0].active));
-          if (!current(ctx)) return;
-          tabCount('active', (r[0].active || []).length);
-          renderActive(r[0].active || [], ops);
-        }, function (e) {
-          fail('Alerts')(e);
-          if (current(ctx)) setHtml($('alerts-active-list'), '<div class="card empty"><p>The alerts could not be loaded: see the error above.</p></div>');
-        }));
-      } else {
-        jobs.push(api('/api/v1/alerts', [['state', 'firing']]).then(function (r) { setBadge(firingOf(r.active)); }, function () {}));
+    };
+  } else if (!want && alertStream) {
+    alertStream.close();
+    alertStream = null;
+  }
+}
+
+"""#),
+        "api.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the one client of the HTTP API. Reads (api) and writes (send) go through
+ * request(), which turns every failure (network, HTTP status, a body that is not JSON) into an
+ * ApiError carrying the server's error code and message; errorText() words it for the banner.
+ * The session's CSRF header is added by auth.js, which wraps fetch for the whole page. */
+
+// Query-string builder that keeps hashes readable (/ , = : stay literal).
+export function qs(pairs) {
+  return pairs.filter(function (p) { return p[1] !== undefined && p[1] !== null && p[1] !== ''; })
+    .map(function (p) {
+      return encodeURIComponent(p[0]) + '=' + encodeURIComponent(p[1])
+        .replace(/%2F/gi, '/').replace(/%2C/gi, ',').replace(/%3D/gi, '=').replace(/%3A/gi, ':');
+    }).join('&');
+}
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+// method, path, query pairs, JSON body; resolves to the parsed body (null for an empty one).
+function request(method, path, pairs, body) {
+  var url = path + (pairs && pairs.length ? '?' + qs(pairs) : '');
+  var init = { method: method, headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  return fetch(url, init).then(function (res) {
+    return res.text().then(function (text) {
+      var json = null;
+      try { json = text ? JSON.parse(text) : null; } catch (e) { /* not JSON */ }
+      if (!res.ok) {
+        var err = json && json.error;
+        throw new ApiError(res.status, (err && err.code) || 'http_' + res.status,
+          (err && err.message) || (text.slice(0, 200) || res.statusText || 'request failed'));
       }
-      if (tab === 'history') {
-        var w = P.timeWindow(), pairs = [['from', w.from], ['to', w.to]];
-        if (kindParam()) pairs.unshift(['state', kindParam()]);
-        jobs.push(api('/api/v1/alerts', pairs).then(function (r) {
-          if (!current(ctx)) return;
-          renderHistory(r);
-          var n = (r.history || []).length;
-          $('alerts-meta').textContent = n + (n === 1 ? ' transition' : ' transitions');
-        }, function (e) {
-          fail('Alert history')(e);
-          if (current(ctx)) { P.failRow($('alerts-history-table').querySelector('tbody'), 6, 'Failed to load the history: see the error above'); $('alerts-history-table').querySelector('tbody').__sig = null; }
-        }));
-        jobs.push(api('/api/v1/alerts/deliveries').then(function (r) {
-          if (current(ctx)) renderDeliveries(r.deliveries || []);
-        }, fail('Notification deliveries')));
-      }
-      if (tab === 'rules') {
-        jobs.push(api('/api/v1/alert-rules').then(function (r) { if (current(ctx)) renderRules(r); }, fail('Alert rules')));
-      }
-      if (tab === 'silences' || tab === 'active') {
-        jobs.push(api('/api/v1/silences').then(function (r) {
-          if (!current(ctx)) return;
-          tabCount('silences', (r.silences || []).length);
-          if (tab === 'silences') renderSilences(r.silences || []);
-        }, function (e) {
-          if (tab !== 'silences') return;
-          fail('Silences')(e);
-          if (current(ctx)) { P.failRow($('silences-table').querySelector('tbody'), 5, 'Failed to load the silences: see the error above'); $('silences-table').querySelector('tbody').__sig = null; }
-        }));
-      }
-      return Promise.all(jobs);
-    }
-  };
-
-  // ---- wiring -----------------------------------------------------------------------------------
-
-  function goTab(tab, extra) {
-    state.params.delete('matchers');
-    P.setParam('tab', tab === 'active' ? '' : tab);
-    (extra || []).forEach(function (p) { P.setParam(p[0], p[1]); });
-    P.writeHash();
-    alertsPage.enter();
-    P.refresh();
-  }
-
-  $('alerts-tabs').addEventListener('click', function (e) {
-    var b = e.target.closest('button[data-tab]');
-    if (b) goTab(b.getAttribute('data-tab'));
-  });
-  $('alerts-history-state').addEventListener('change', function () {
-    P.setParam('state', this.value);
-    P.writeHash();
-    P.refresh();
-  });
-
-  var list = $('alerts-active-list');
-  list.addEventListener('click', function (e) {
-    var card = e.target.closest('.al-alert');
-    if (!card) return;
-    var id = card.getAttribute('data-alert-id');
-    if (e.target.closest('.al-ack-btn')) {
-      ackOpen = id;
-      ackDraft = { by: remembered(), comment: '' };
-      list.__sig = null;
-      P.refresh();
-      setTimeout(function () { var f = list.querySelector('.al-ack-form .al-ack-' + (ackDraft.by ? 'comment' : 'by')); if (f) f.focus(); }, 300);
-    } else if (e.target.closest('.al-ack-cancel')) {
-      ackOpen = null;
-      list.__sig = null;
-      P.refresh();
-    }
-  });
-  list.addEventListener('input', function (e) {
-    if (e.target.classList.contains('al-ack-by')) ackDraft.by = e.target.value;
-    if (e.target.classList.contains('al-ack-comment')) ackDraft.comment = e.target.value;
-  });
-  list.addEventListener('submit', function (e) {
-    var form = e.target.closest('.al-ack-form');
-    if (!form) return;
-    e.preventDefault();
-    var id = form.getAttribute('data-alert-id');
-    var by = form.querySelector('.al-ack-by').value.trim(), comment = form.querySelector('.al-ack-comment').value.trim();
-    if (!by) { form.querySelector('.al-ack-by').focus(); return; }
-    remember(by);
-    form.querySelectorAll('button, input').forEach(function (x) { x.disabled = true; });
-    send('POST', '/api/v1/alerts/' + encodeURIComponent(id) + '/ack', comment ? { by: by, comment: comment } : { by: by }).then(function () {
-      ackOpen = null;
-      list.__sig = null;
-      if (state.page === 'alerts') P.refresh();
-    }, function (err) {
-      list.__sig = null;
-      report('Acknowledge: ' + err.message);
+      if (json === null && text) throw new ApiError(res.status, 'bad_response', 'invalid JSON from ' + path);
+      return json;
     });
+  }, function (e) {
+    throw new ApiError(0, 'network', 'cannot reach the server (' + (e && e.message || e) + ')');
   });
+}
 
-  $('silence-form').addEventListener('submit', function (e) {
-    e.preventDefault();
-    var out = $('silence-error'), btn = $('silence-create');
-    var matchers = $('silence-matchers').value.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
-    var dur = $('silence-duration').value.trim(), author = $('silence-author').value.trim(), comment = $('silence-comment').value.trim();
-    var body = { matchers: matchers, duration: dur || '2h' };
-    if (author) { body.createdBy = author; remember(author); }
-    if (comment) body.comment = comment;
-    out.hidden = true;
-    btn.disabled = true;
-    send('POST', '/api/v1/silences', body).then(function () {
-      $('silence-matchers').value = '';
-      $('silence-comment').value = '';
-      if (state.params.get('matchers')) { state.params.delete('matchers'); P.writeHash(); }
-    }, function (err) {
-      out.textContent = err.message;
-      out.hidden = false;
-    }).then(function () {
-      btn.disabled = false;
-      if (state.page === 'alerts') P.refresh();
-    });
+// GET path?pairs: every read returns a JSON body.
+export function api(path, pairs) {
+  return request('GET', path, pairs).then(function (body) {
+    if (body === null) throw new ApiError(200, 'bad_response', 'invalid JSON from ' + path);
+    return body;
   });
+}
 
-  $('silences-table').querySelector('tbody').addEventListener('click', function (e) {
-    var b = e.target.closest('.al-expire');
-    if (!b) return;
-    var id = b.closest('tr[data-silence-id]').getAttribute('data-silence-id');
-    b.disabled = true;
-    send('DELETE', '/api/v1/silences/' + encodeURIComponent(id)).then(function () {
-      if (state.page === 'alerts') P.refresh();
-    }, function (err) {
-      $('silences-table').querySelector('tbody').__sig = null;
-      report('Expire silence: ' + err.message);
-    });
-  });
+// A write (POST, PATCH, DELETE) with an optional JSON body.
+export function send(method, path, body) {
+  return request(method, path, null, body);
+}
 
-  $('alerts-reload').addEventListener('click', function () {
-    var btn = this, note = $('alerts-reload-note'), box = $('alerts-reload-problems');
-    btn.disabled = true;
-    btn.textContent = 'Reloading…';
-    note.textContent = '';
-    box.hidden = true;
-    send('POST', '/api/v1/rules/reload').then(function (r) {
-      var probs = (r && r.problems) || [];
-      note.textContent = (r && r.reloaded ? 'Reloaded' : 'Not reloaded') + ' · ' + (probs.length ? probs.length + (probs.length === 1 ? ' problem' : ' problems') : 'no problems');
-      box.innerHTML = probs.map(function (p) { return '<li class="al-problem"><code>' + esc(p) + '</code></li>'; }).join('');
-      box.hidden = !probs.length;
-    }, function (err) {
-      note.textContent = '';
-      pending.push('Reload rules: ' + err.message);
-    }).then(function () {
-      btn.disabled = false;
-      btn.textContent = 'Reload rules';
-      if (state.page === 'alerts') P.refresh();
-    });
-  });
+// "message (code, HTTP status)" of a failed request; the message of any other error.
+export function describe(e) {
+  if (e instanceof ApiError) return e.message + ' (' + e.code + (e.status ? ', HTTP ' + e.status : '') + ')';
+  return String(e && e.message || e);
+}
 
-  // ---- live stream and toasts -------------------------------------------------------------------
+export function errorText(context, e) { return context + ': ' + describe(e); }
 
-  var TOAST_MS = 6000, liveTimer = null;
-  function toastBox() {
-    var box = $('alerts-toasts');
-    if (box) return box;
-    // Styles live here so the feature stays in this file; they follow the page's colours.
-    var style = document.createElement('style');
-    style.textContent = '#alerts-toasts{position:fixed;right:16px;bottom:16px;z-index:1000;display:flex;flex-direction:column;gap:8px;max-width:380px}' +
-      '.al-toast{background:var(--card,#fff);color:inherit;border:1px solid var(--border,#ccc);border-left:4px solid #888;border-radius:6px;' +
-      'padding:8px 12px;box-shadow:0 2px 8px rgba(0,0,0,.2);font-size:13px;cursor:pointer}' +
-      '.al-toast[data-kind="firing"]{border-left-color:#d92d20}.al-toast[data-kind="resolved"]{border-left-color:#2eb67d}' +
-      '.al-toast[data-kind="pending"]{border-left-color:#f79009}.al-toast[data-kind="acknowledged"]{border-left-color:#2e90fa}';
-    document.head.appendChild(style);
-    box = document.createElement('div');
-    box.id = 'alerts-toasts';
-    box.setAttribute('role', 'status');
-    box.setAttribute('aria-live', 'polite');
-    document.body.appendChild(box);
-    box.addEventListener('click', function (e) {
-      var t = e.target.closest('.al-toast');
-      if (!t) return;
-      t.remove();
-      location.hash = '#/alerts';
-    });
-    return box;
-  }
-  function toast(kind, title, text) {
-    var box = toastBox(), el = document.createElement('div');
-    el.className = 'al-toast';
-    el.setAttribute('data-kind', kind);
-    el.innerHTML = '<b>' + esc(title) + '</b> ' + esc(text);
-    box.appendChild(el);
-    while (box.children.length > 4) box.removeChild(box.firstChild);
-    setTimeout(function () { el.remove(); }, TOAST_MS);
-  }
-  // Several events of one evaluation round become one refresh.
-  function liveRefresh() {
-    if (liveTimer) return;
-    liveTimer = setTimeout(function () {
-      liveTimer = null;
-      if (state.page === 'alerts') { list.__sig = null; P.refresh(); }
-    }, 250);
-  }
-  function onState(e) {
-    var d; try { d = JSON.parse(e.data); } catch (x) { return; }
-    liveRefresh();
-    if (d.kind === 'cancelled') return;
-    var title = { firing: 'Firing', resolved: 'Resolved', pending: 'Pending', acknowledged: 'Acknowledged' }[d.kind] || d.kind;
-    toast(d.kind, title + ':', (d.message || d.ruleName || '') + (d.kind === 'acknowledged' && d.acknowledgedBy ? ' (by ' + d.acknowledgedBy + ')' : ''));
-  }
-  // Open only while the Alerts page is shown: every stream holds one of the browser's ~6
-  // connections to the server, and /api/v1/events already holds one per tab.
-  var alertStream = null;
-  function syncAlertStream() {
-    var want = state.page === 'alerts' && typeof EventSource !== 'undefined';
-    if (want && !alertStream) {
-      var es = alertStream = new EventSource('/api/v1/alerts/stream');
-      es.addEventListener('state', onState);
-      es.addEventListener('notification', function () { liveRefresh(); });
-      es.onerror = function () {
-        // The browser reconnects by itself unless the stream was closed for good (server gone).
-        if (es.readyState === EventSource.CLOSED && alertStream === es) {
-          alertStream = null;
-          setTimeout(syncAlertStream, 5000);
-        }
-      };
-    } else if (!want && alertStream) {
-      alertStream.close();
-      alertStream = null;
-    }
-  }
-  window.addEventListener('hashchange', function () { setTimeout(syncAlertStream, 0); });
+"""#),
+        "apm.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: what the APM pages (routes, route, traces, trace, database) share: their
+ * links, the request rate of a routes table, the trace rows and the "send OTLP" help. */
+import { esc, isNum, fmtMs, fmtInt, fmtWhen } from './format.js';
+import { failRow } from './dom.js';
+import { pageLink } from './router.js';
 
-  P.onRefresh(function () { updateBadge(); syncAlertStream(); });
-  P.pages.alerts = alertsPage;
-})();
+export function routeLink(service, route) { return pageLink('route', [['service', service], ['route', route]]); }
+export function traceLink(id) { return pageLink('trace/' + encodeURIComponent(id)); }
+
+// The API rounds rps to 0.001; recompute so quiet routes do not show 0/s.
+export function withRps(res) {
+  var sec = (res.to - res.from) / 1000, list = res.routes || [];
+  list.forEach(function (r) { if (sec > 0 && isNum(r.requests)) r.rps = r.requests / sec; });
+  return list;
+}
+
+export function otlpHelp(what) {
+  return '<p>' + what + ' Point any OpenTelemetry SDK at this server (OTLP over HTTP, protobuf or JSON):</p>' +
+    '<pre>OTEL_EXPORTER_OTLP_ENDPOINT=' + esc(location.origin) + '\nOTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf\n' +
+    'OTEL_SERVICE_NAME=my-service</pre><p>or send a sample workload (a small web app with a database):</p>' +
+    '<pre>perfwatch demo --server ' + esc(location.origin) + '</pre>';
+}
+
+export function durBar(v, max) {
+  return '<span class="dur-bar"><i style="width:' + (max ? (v / max * 100).toFixed(1) : 0) + '%"></i></span><span class="num">' + esc(fmtMs(v)) + '</span>';
+}
+
+export function traceRows(tbody, traces, emptyText) {
+  if (!traces.length) return failRow(tbody, 5, emptyText);
+  var max = 0;
+  traces.forEach(function (t) { if (t.durationMs > max) max = t.durationMs; });
+  tbody.innerHTML = traces.map(function (t) {
+    var href = traceLink(t.traceId);
+    return '<tr class="trace-row' + (t.error ? ' is-error' : '') + '" data-trace-id="' + esc(t.traceId) + '" data-href="' + esc(href) + '">' +
+      '<td class="txt">' + esc(fmtWhen(t.startTime)) + '</td>' +
+      '<td class="txt"><a class="trace-link" href="' + esc(href) + '">' + esc(t.name || t.route || t.traceId) + '</a>' +
+      '<span class="sub">' + esc(t.service) + ' · ' + esc(t.traceId.slice(0, 12)) + '…</span></td>' +
+      '<td>' + durBar(t.durationMs, max) + '</td>' +
+      '<td>' + fmtInt(t.spanCount) + '</td>' +
+      '<td class="txt">' + (t.error ? '<span class="badge badge-error">error</span>' : '<span class="badge badge-ok">ok</span>') + '</td></tr>';
+  }).join('');
+}
+
 
 """#),
         "app.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
-/* Perfwatch dashboard app: hash routing, data loading, live refresh.
- * Pages register in PAGES (pages in other files through window.PW.pages, e.g.
- * vitals.js, loadtests.js, issues.js, alerts.js); later pages slot in by adding an entry and a
- * <section id="page-NAME">. PW.onRefresh(fn) runs fn(ctx) with every refresh (e.g. the nav's alert badge). A hash is
- * #/PAGE[/ARG][?params]; ARG is e.g. the trace id of #/trace/ID. */
-(function () {
-  'use strict';
-
-  var $ = function (id) { return document.getElementById(id); };
-  var STATS = ['p50', 'p90', 'p95', 'p99', 'p99.9', 'avg', 'min', 'max', 'count', 'sum', 'rate', 'last'];
-  var RANGES = { '15m': 15 * 60e3, '1h': 3600e3, '6h': 6 * 3600e3, '24h': 24 * 3600e3, '7d': 7 * 24 * 3600e3 };
-  // Multiples of the server's rollup resolutions (10s, 1m, 1h) so buckets never alias.
-  var STEPS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400]; // seconds
-  var MAX_POINTS = 300;
-  var SOON = {};
-  // Detail pages highlight their list page in the nav.
-  var NAV_PARENT = { route: 'routes', trace: 'traces' };
-
-  var state = {
-    page: 'overview',
-    arg: '',
-    params: new URLSearchParams(),
-    catalog: null,
-    autoRefresh: true,
-    seq: 0,
-    inFlight: false,
-    pending: false,
-    lastRefresh: 0,
-    timer: null
-  };
-
-  // ---- helpers ------------------------------------------------------------
-
-  function esc(s) {
-    return String(s).replace(/[&<>"']/g, function (c) {
-      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
-    });
-  }
-
-  // Query-string builder that keeps hashes readable (/ , = : stay literal).
-  function qs(pairs) {
-    return pairs.filter(function (p) { return p[1] !== undefined && p[1] !== null && p[1] !== ''; })
-      .map(function (p) {
-        return encodeURIComponent(p[0]) + '=' + encodeURIComponent(p[1])
-          .replace(/%2F/gi, '/').replace(/%2C/gi, ',').replace(/%3D/gi, '=').replace(/%3A/gi, ':');
-      }).join('&');
-  }
-
-  function ApiError(status, code, message) {
-    this.status = status; this.code = code; this.message = message;
-  }
-
-  function api(path, pairs) {
-    var url = path + (pairs && pairs.length ? '?' + qs(pairs) : '');
-    return fetch(url, { headers: { Accept: 'application/json' } }).then(function (res) {
-      return res.text().then(function (text) {
-        var body = null;
-        try { body = text ? JSON.parse(text) : null; } catch (e) { /* not JSON */ }
-        if (!res.ok) {
-          var err = body && body.error;
-          throw new ApiError(res.status, (err && err.code) || 'http_' + res.status,
-            (err && err.message) || (text.slice(0, 200) || res.statusText || 'request failed'));
-        }
-        if (body === null) throw new ApiError(res.status, 'bad_response', 'invalid JSON from ' + path);
-        return body;
-      });
-    }, function (e) {
-      throw new ApiError(0, 'network', 'cannot reach the server (' + (e && e.message || e) + ')');
-    });
-  }
-
-  function errorText(context, e) {
-    if (e instanceof ApiError) return context + ': ' + e.message + ' (' + e.code + (e.status ? ', HTTP ' + e.status : '') + ')';
-    return context + ': ' + (e && e.message || e);
-  }
-
-  function showErrors(list) {
-    var banner = $('error-banner');
-    if (!list.length) { banner.hidden = true; $('error-text').textContent = ''; return; }
-    $('error-text').textContent = list.join('\n');
-    banner.hidden = false;
-  }
-
-  function curlExample() {
-    var body = JSON.stringify({ metrics: [{ name: 'api.request.duration', kind: 'timing', value: 123.4, unit: 'ms', tags: { route: '/home' } }] });
-    return "curl -X POST " + location.origin + "/api/v1/metrics \\\n  -H 'Content-Type: application/json' \\\n  -d '" + body + "'";
-  }
-
-  // ---- time range -----------------------------------------------------------
-
-  function stepFor(rangeMs, maxPoints) {
-    var raw = Math.max(10e3, rangeMs / (maxPoints || MAX_POINTS));
-    for (var i = 0; i < STEPS.length; i++) if (STEPS[i] * 1000 >= raw) return STEPS[i];
-    return Math.ceil(raw / 86400e3) * 86400;
-  }
-
-  function durString(sec) {
-    if (sec % 3600 === 0) return sec / 3600 + 'h';
-    if (sec % 60 === 0) return sec / 60 + 'm';
-    return sec + 's';
-  }
-
-  function toLocalInput(ms) {
-    var d = new Date(ms - new Date(ms).getTimezoneOffset() * 60e3);
-    return d.toISOString().slice(0, 16);
-  }
-
-  function timeWindow(maxPoints) {
-    var p = state.params, range = p.get('range') || '1h', from, to;
-    if (range === 'custom') {
-      to = +p.get('to') || Date.now();
-      from = +p.get('from') || to - 3600e3;
-      if (from >= to) from = to - 60e3;
-    } else {
-      to = Date.now();
-      from = to - (RANGES[range] || RANGES['1h']);
-    }
-    var step = stepFor(to - from, maxPoints);
-    return { from: from, to: to, stepSec: step, step: durString(step) };
-  }
-
-  function syncRangeControls() {
-    var p = state.params, range = p.get('range') || '1h';
-    if (range !== 'custom' && !RANGES[range]) range = '1h';
-    $('range-select').value = range;
-    $('custom-range').hidden = range !== 'custom';
-    if (range === 'custom') {
-      var w = timeWindow();
-      $('range-from').value = toLocalInput(w.from);
-      $('range-to').value = toLocalInput(w.to);
-    }
-  }
-
-  // ---- routing ----------------------------------------------------------------
-
-  function parseHash() {
-    var h = location.hash.replace(/^#\/?/, ''), q = h.indexOf('?');
-    var path = q >= 0 ? h.slice(0, q) : h, slash = path.indexOf('/');
-    var page = (slash >= 0 ? path.slice(0, slash) : path) || 'overview', arg = slash >= 0 ? path.slice(slash + 1) : '';
-    try { arg = decodeURIComponent(arg); } catch (e) { /* keep it raw */ }
-    state.params = new URLSearchParams(q >= 0 ? h.slice(q + 1) : '');
-    if (!PAGES[page] && !SOON[page]) { page = 'overview'; arg = ''; }
-    state.page = page;
-    state.arg = arg;
-  }
-
-  function writeHash() {
-    var pairs = [];
-    state.params.forEach(function (v, k) { pairs.push([k, v]); });
-    var s = qs(pairs);
-    history.replaceState(null, '', '#/' + state.page + (state.arg ? '/' + encodeURIComponent(state.arg) : '') + (s ? '?' + s : ''));
-    syncNav();
-  }
-
-  function setParam(key, values) {
-    state.params.delete(key);
-    [].concat(values).forEach(function (v) { if (v !== '' && v != null) state.params.append(key, v); });
-  }
-
-  function syncNav() {
-    var keep = [];
-    ['range', 'from', 'to'].forEach(function (k) { if (state.params.get(k)) keep.push([k, state.params.get(k)]); });
-    var suffix = keep.length ? '?' + qs(keep) : '';
-    document.querySelectorAll('.nav-link[data-page]').forEach(function (a) {
-      var pg = a.getAttribute('data-page');
-      a.classList.toggle('active', pg === state.page || pg === NAV_PARENT[state.page]);
-      if (a.tagName === 'A') a.setAttribute('href', '#/' + pg + suffix);
-    });
-  }
-
-  function onRoute() {
-    parseHash();
-    syncNav();
-    syncRangeControls();
-    document.querySelectorAll('main > .page').forEach(function (s) { s.hidden = true; });
-    if (SOON[state.page]) {
-      $('page-soon').hidden = false;
-      $('soon-title').textContent = SOON[state.page] + ' — coming soon';
-      showErrors([]);
-      return;
-    }
-    $('page-' + state.page).hidden = false;
-    if (PAGES[state.page].enter) PAGES[state.page].enter();
-    refresh();
-  }
-
-  // ---- refresh scheduling -------------------------------------------------------
-
-  function refresh() {
-    var page = PAGES[state.page];
-    if (!page) return;
-    var ctx = { seq: ++state.seq, errors: [] };
-    refreshHooks.forEach(function (fn) { try { fn(ctx); } catch (e) { if (window.console) console.error(e); } });
-    state.inFlight = true;
-    state.lastRefresh = Date.now();
-    Promise.resolve().then(function () { return page.refresh(ctx); }).catch(function (e) {
-      ctx.errors.push(errorText('Dashboard error', e));
-      if (window.console) console.error(e);
-    }).then(function () {
-      if (ctx.seq !== state.seq) return;
-      state.inFlight = false;
-      showErrors(ctx.errors);
-      if (state.pending) { state.pending = false; scheduleRefresh(); }
-    });
-  }
-
-  var refreshHooks = [];
-
-  // Live refreshes: at most one per second, never two in flight.
-  function scheduleRefresh() {
-    if (state.timer) return;
-    var wait = Math.max(0, state.lastRefresh + 1000 - Date.now());
-    state.timer = setTimeout(function () {
-      state.timer = null;
-      if (state.inFlight) { state.pending = true; return; }
-      refresh();
-    }, wait);
-  }
-
-  // ---- live stream ------------------------------------------------------------------
-
-  function setLive(s) {
-    var el = $('live-indicator');
-    el.setAttribute('data-state', s);
-    el.querySelector('.live-text').textContent = s === 'live' ? 'Live' : s === 'offline' ? 'Offline' : 'Connecting…';
-    el.title = s === 'live' ? 'Connected to /api/v1/events' : 'Not connected to /api/v1/events; retrying';
-  }
-
-  function connectEvents() {
-    if (typeof EventSource === 'undefined') { setLive('offline'); return; }
-    setLive('connecting');
-    var es = new EventSource('/api/v1/events');
-    es.onopen = function () { setLive('live'); };
-    es.addEventListener('ingest', function () {
-      setLive('live');
-      if (state.autoRefresh) scheduleRefresh();
-    });
-    es.onerror = function () {
-      if (es.readyState === EventSource.CLOSED) {
-        setLive('offline');
-        setTimeout(connectEvents, 5000);
-      } else {
-        setLive('connecting');
-      }
-    };
-  }
-
-  // ---- overview page ------------------------------------------------------------------
-
-  function renderTiles(tiles) {
-    var box = $('overview-tiles');
-    if (!tiles.length) { box.innerHTML = '<div class="muted">The server reported no health tiles.</div>'; return; }
-    box.innerHTML = tiles.map(function (t) {
-      var status = ['ok', 'warn', 'crit'].indexOf(t.status) >= 0 ? t.status : 'unknown';
-      return '<div class="tile status-' + status + '" data-tile-id="' + esc(t.id) + '">' +
-        '<div class="tile-label">' + esc(t.label || t.id) + '</div>' +
-        '<div class="tile-value">' + esc(PerfChart.formatValue(t.value, t.unit)) + '</div>' +
-        '<div class="tile-status">' + esc(status === 'crit' ? 'critical' : status) + '</div></div>';
-    }).join('');
-  }
-
-  function seriesName(tags, fallback) {
-    var keys = Object.keys(tags || {}).sort();
-    if (!keys.length) return fallback;
-    return keys.map(function (k) { return k + '=' + tags[k]; }).join(', ');
-  }
-
-  function toChartSeries(res, fallback) {
-    return (res.series || []).map(function (s) {
-      return { name: seriesName(s.tags, fallback), points: s.points || [], tags: s.tags || {} };
-    });
-  }
-
-  // Deploy markers of the window (one service, or all) for time charts; [] when the API fails, since
-  // the charts stand on their own. GET /api/v1/deployments.
-  function deployMarkers(w, service) {
-    var q = [['from', w.from], ['to', w.to]];
-    if (service) q.push(['service', service]);
-    return api('/api/v1/deployments', q).then(function (res) {
-      return (res.deployments || []).map(function (d) {
-        return { t: d.time, label: 'deploy ' + d.service + ' ' + d.version, kind: 'deploy' };
-      });
-    }, function () { return []; });
-  }
-
-  // Renders at once, then again with the deploy markers once they arrive (never holding the data back).
-  function renderWithMarkers(ctx, el, series, opts, marks) {
-    var drawn = PerfChart.render(el, series, opts);
-    marks.then(function (m) {
-      if (m.length && ctx.seq === state.seq) { opts.markers = m; PerfChart.render(el, series, opts); }
-    });
-    return drawn;
-  }
-
-  function overviewChart(ctx, w, el, metric, unit, marks) {
-    return api('/api/v1/query', [['metric', metric], ['stat', 'last'], ['from', w.from], ['to', w.to], ['step', w.step]])
-      .then(function (res) {
-        if (ctx.seq !== state.seq) return;
-        var series = toChartSeries(res, metric);
-        renderWithMarkers(ctx, el, series, {
-          unit: unit, from: w.from, to: w.to, step: w.stepSec * 1000, height: 200, legend: series.length > 1,
-          emptyText: 'No data yet: host metrics are recorded every 10 s'
-        }, marks);
-      }, function (e) {
-        ctx.errors.push(errorText('Query ' + metric, e));
-        if (ctx.seq === state.seq) PerfChart.render(el, [], { unit: unit, from: w.from, to: w.to, height: 200, emptyText: 'Query failed' });
-      });
-  }
-
-  var overviewPage = {
-    refresh: function (ctx) {
-      var w = timeWindow(), marks = deployMarkers(w, '');
-      var tiles = api('/api/v1/overview').then(function (res) {
-        if (ctx.seq === state.seq) renderTiles(res.tiles || []);
-      }, function (e) {
-        ctx.errors.push(errorText('Overview', e));
-        if (ctx.seq === state.seq) $('overview-tiles').innerHTML = '<div class="muted">Health tiles unavailable.</div>';
-      });
-      return Promise.all([
-        tiles,
-        overviewChart(ctx, w, $('overview-cpu-chart'), 'system.cpu.percent', '%', marks),
-        overviewChart(ctx, w, $('overview-rss-chart'), 'process.memory.rss_bytes', 'bytes', marks)
-      ]);
-    }
-  };
-
-  // ---- explore page ---------------------------------------------------------------------
-
-  function defaultStat(kind) {
-    return kind === 'counter' ? 'rate' : kind === 'gauge' ? 'last' : 'p95';
-  }
-
-  function statUnit(stat, meta) {
-    var unit = (meta && meta.unit) || '';
-    if (stat === 'count') return '';
-    if (stat === 'rate') return meta && meta.kind === 'counter' && unit ? unit + '/s' : '/s';
-    return unit;
-  }
-
-  function parseWhere(text) {
-    var out = [], bad = [];
-    text.split(',').forEach(function (part) {
-      part = part.trim();
-      if (!part) return;
-      var m = /^([^=!\s][^=!]*?)\s*(!=|=)\s*(.*)$/.exec(part);
-      if (!m || m[3] === '') bad.push(part); else out.push(m[1].trim() + m[2] + m[3].trim());
-    });
-    return { where: out, bad: bad };
-  }
-
-  function findMetric(name) {
-    var list = (state.catalog && state.catalog.metrics) || [];
-    for (var i = 0; i < list.length; i++) if (list[i].name === name) return list[i];
-    return null;
-  }
-
-  function pickDefaultMetric() {
-    var list = (state.catalog && state.catalog.metrics) || [];
-    var own = list.filter(function (m) { return !/^(system|process|perfwatch)\./.test(m.name); });
-    return (own[0] || list[0] || {}).name || '';
-  }
-
-  function fillSelect(sel, values, current, labels) {
-    var want = values.slice();
-    if (current && want.indexOf(current) < 0) want.unshift(current);
-    var sig = want.join('\u0001');
-    if (sel.__sig !== sig) {
-      sel.innerHTML = want.map(function (v) {
-        return '<option value="' + esc(v) + '">' + esc(labels && labels[v] || v) + '</option>';
-      }).join('');
-      sel.__sig = sig;
-    }
-    sel.value = current;
-  }
-
-  function explorerSelection() {
-    var p = state.params;
-    var metric = p.get('metric') || pickDefaultMetric();
-    var m = findMetric(metric);
-    var by = [];
-    p.getAll('by').forEach(function (v) { v.split(',').forEach(function (k) { k = k.trim(); if (k && by.indexOf(k) < 0) by.push(k); }); });
-    return { metric: metric, meta: m, stat: p.get('stat') || defaultStat(m && m.kind), by: by, where: p.getAll('where') };
-  }
-
-  function syncExploreControls(sel) {
-    var metrics = ((state.catalog && state.catalog.metrics) || []).map(function (m) { return m.name; }).sort();
-    var labels = {};
-    ((state.catalog && state.catalog.metrics) || []).forEach(function (m) {
-      labels[m.name] = m.name + (m.unit ? ' (' + m.unit + ')' : '');
-    });
-    fillSelect($('explore-metric'), metrics, sel.metric, labels);
-    fillSelect($('explore-stat'), STATS, sel.stat);
-    var keys = Object.keys((sel.meta && sel.meta.tags) || {}).sort();
-    sel.by.forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); });
-    var box = $('explore-by'), sig = keys.join('\u0001') + '|' + sel.by.join('\u0001');
-    if (box.__sig !== sig) {
-      box.innerHTML = '<legend>Group by</legend>' + (keys.length ? keys.map(function (k) {
-        return '<label><input type="checkbox" value="' + esc(k) + '"' + (sel.by.indexOf(k) >= 0 ? ' checked' : '') +
-          '>' + esc(k) + '</label>';
-      }).join('') : '<span class="none muted">no tags</span>');
-      box.__sig = sig;
-    }
-    var whereInput = $('explore-where');
-    if (document.activeElement !== whereInput) whereInput.value = sel.where.join(', ');
-  }
-
-  function readExploreControls(changed) {
-    var metric = $('explore-metric').value, p = state.params;
-    var prev = findMetric(p.get('metric') || pickDefaultMetric()), next = findMetric(metric);
-    p.set('metric', metric);
-    if (changed === 'metric') {
-      // Tag keys differ between metrics; the stat carries over when the kind does.
-      if (!prev || !next || prev.kind !== next.kind) p.set('stat', defaultStat(next && next.kind));
-      else p.set('stat', $('explore-stat').value);
-      setParam('by', []);
-    } else {
-      p.set('stat', $('explore-stat').value);
-      var by = [];
-      $('explore-by').querySelectorAll('input:checked').forEach(function (c) { by.push(c.value); });
-      setParam('by', by.length ? [by.join(',')] : []);
-    }
-    var parsed = parseWhere($('explore-where').value);
-    if (parsed.bad.length) {
-      showErrors(['Filter: cannot parse ' + parsed.bad.map(function (b) { return '"' + b + '"'; }).join(', ') +
-        ' (use tag=value or tag!=value, separated by commas)']);
-      return false;
-    }
-    setParam('where', parsed.where);
-    writeHash();
-    return true;
-  }
-
-  function renderTable(series, unit) {
-    var tbody = $('series-table').querySelector('tbody');
-    if (!series.length) {
-      tbody.innerHTML = '<tr class="empty-row"><td colspan="6">No series</td></tr>';
-      return;
-    }
-    tbody.innerHTML = series.map(function (s, i) {
-      var vals = s.points.map(function (p) { return p[1]; }).filter(function (v) { return v !== null && isFinite(v); });
-      var min = Math.min.apply(null, vals), max = Math.max.apply(null, vals);
-      var sum = vals.reduce(function (a, b) { return a + b; }, 0);
-      var f = function (v) { return esc(vals.length ? PerfChart.formatValue(v, unit) : '—'); };
-      return '<tr data-series="' + esc(s.name) + '"><td><span class="pc-swatch" style="background:' + PerfChart.color(i) +
-        '"></span> ' + esc(s.name) + '</td><td>' + f(vals[vals.length - 1]) + '</td><td>' + f(min) + '</td><td>' + f(max) +
-        '</td><td>' + f(sum / vals.length) + '</td><td>' + vals.length + '</td></tr>';
-    }).join('');
-  }
-
-  function showExploreEmpty(html) {
-    var el = $('explore-empty');
-    el.hidden = !html;
-    el.innerHTML = html || '';
-  }
-
-  var explorePage = {
-    enter: function () {},
-    refresh: function (ctx) {
-      return api('/api/v1/metrics').then(function (cat) {
-        state.catalog = cat;
-      }, function (e) {
-        ctx.errors.push(errorText('Metric catalog', e));
-      }).then(function () {
-        if (ctx.seq !== state.seq) return;
-        var sel = explorerSelection();
-        syncExploreControls(sel);
-        var chartEl = $('explore-chart');
-        if (!sel.metric) {
-          PerfChart.render(chartEl, [], { emptyText: 'No metrics yet' });
-          renderTable([], '');
-          $('explore-title').textContent = 'No metrics yet';
-          showExploreEmpty('<p>No metrics have been received yet. Send one:</p><pre>' + esc(curlExample()) + '</pre>');
-          return;
-        }
-        if (!state.params.get('metric')) {
-          // Make the defaults visible in the URL so the link is shareable.
-          state.params.set('metric', sel.metric);
-          if (!state.params.get('stat')) state.params.set('stat', sel.stat);
-          writeHash();
-        }
-        var w = timeWindow(), unit = statUnit(sel.stat, sel.meta);
-        $('explore-title').textContent = sel.stat + '(' + sel.metric + ')' + (sel.by.length ? ' by ' + sel.by.join(', ') : '');
-        var pairs = [['metric', sel.metric], ['stat', sel.stat], ['from', w.from], ['to', w.to], ['step', w.step]];
-        if (sel.by.length) pairs.push(['by', sel.by.join(',')]);
-        sel.where.forEach(function (x) { pairs.push(['where', x]); });
-        return api('/api/v1/query', pairs).then(function (res) {
-          if (ctx.seq !== state.seq) return;
-          if (!sel.meta && res.unit) unit = statUnit(sel.stat, { unit: res.unit, kind: res.kind });
-          var series = toChartSeries(res, sel.metric);
-          var r = renderWithMarkers(ctx, chartEl, series, {
-            unit: unit, from: w.from, to: w.to, step: (res.step || w.stepSec * 1000), height: 320,
-            emptyText: 'No data for ' + sel.metric + ' in this time range'
-          }, deployMarkers(w, ''));
-          renderTable(series, unit);
-          $('explore-meta').textContent = series.length + ' series · ' + r.pointCount +
-            (r.pointCount === 1 ? ' point' : ' points') + ' · step ' +
-            w.step + (res.resolution ? ' · ' + res.resolution + ' resolution' : '');
-          showExploreEmpty(r.pointCount ? '' : '<p>No data for <code>' + esc(sel.metric) +
-            '</code> in this range. Pick a wider range, remove filters, or send some data:</p><pre>' +
-            esc(curlExample()) + '</pre>');
-        }, function (e) {
-          ctx.errors.push(errorText('Query failed', e));
-          if (ctx.seq !== state.seq) return;
-          PerfChart.render(chartEl, [], { unit: unit, from: w.from, to: w.to, height: 320, emptyText: 'Query failed: see the error above' });
-          renderTable([], unit);
-          $('explore-meta').textContent = '';
-          showExploreEmpty('');
-        });
-      });
-    }
-  };
-
-  // ---- shared helpers for the routes / traces / database pages ----
-
-  var LATENCY_COLORS = { p50: '#16a34a', p95: '#2563eb', p99: '#dc2626' };
-
-  function rangePairs() {
-    var out = [];
-    ['range', 'from', 'to'].forEach(function (k) { if (state.params.get(k)) out.push([k, state.params.get(k)]); });
-    return out;
-  }
-
-  // Links keep the selected time range.
-  function pageLink(page, pairs) {
-    var s = qs((pairs || []).concat(rangePairs()));
-    return '#/' + page + (s ? '?' + s : '');
-  }
-  function routeLink(service, route) { return pageLink('route', [['service', service], ['route', route]]); }
-  function traceLink(id) { return pageLink('trace/' + encodeURIComponent(id)); }
-
-  function isNum(v) { return v !== null && v !== undefined && v !== '' && isFinite(v); }
-  function fmtMs(v) { return isNum(v) ? PerfChart.formatValue(+v, 'ms') : '—'; }
-  function fmtInt(v) { return isNum(v) ? Math.round(v).toLocaleString('en-US') : '—'; }
-  function fmtPct(f) {
-    if (!isNum(f)) return '—';
-    var p = f * 100;
-    return (p === 0 ? '0' : p < 0.1 ? '<0.1' : p < 10 ? +p.toFixed(2) : +p.toFixed(1)) + '%';
-  }
-  // The API rounds rps to 0.001; recompute so quiet routes do not show 0/s.
-  function withRps(res) {
-    var sec = (res.to - res.from) / 1000, list = res.routes || [];
-    list.forEach(function (r) { if (sec > 0 && isNum(r.requests)) r.rps = r.requests / sec; });
-    return list;
-  }
-  function fmtRps(v) {
-    if (!isNum(v)) return '—';
-    return String(v >= 100 ? Math.round(v) : v >= 1 ? +v.toFixed(2) : +v.toPrecision(2)) + '/s';
-  }
-  function fmtWhen(ms) {
-    return PerfChart.formatTime(ms, new Date(ms).toDateString() !== new Date().toDateString());
-  }
-
-  // Stable colour per service name within a page; no reds, those mark errors.
-  var SERVICE_COLORS = ['#2563eb', '#0891b2', '#7c3aed', '#16a34a', '#d97706', '#4f46e5', '#0d9488', '#65a30d', '#9333ea', '#0284c7'];
-  function serviceColors(names) {
-    var map = {};
-    names.slice().sort().forEach(function (n, i) {
-      if (!(n in map)) map[n] = SERVICE_COLORS[i] || 'hsl(' + (200 + (i * 47) % 140) + ',55%,45%)';
-    });
-    return map;
-  }
-
-  function otlpHelp(what) {
-    return '<p>' + what + ' Point any OpenTelemetry SDK at this server (OTLP over HTTP, protobuf or JSON):</p>' +
-      '<pre>OTEL_EXPORTER_OTLP_ENDPOINT=' + esc(location.origin) + '\nOTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf\n' +
-      'OTEL_SERVICE_NAME=my-service</pre><p>or send a sample workload (a small web app with a database):</p>' +
-      '<pre>perfwatch demo --server ' + esc(location.origin) + '</pre>';
-  }
-
-  function showEmpty(id, html) {
-    var el = $(id);
-    el.hidden = !html;
-    el.innerHTML = html || '';
-  }
-
-  // Sorting: the hash keeps sort=KEY (ascending) or sort=-KEY (descending).
-  function sortSpec(def) {
-    var s = state.params.get('sort') || def, desc = s.charAt(0) === '-';
-    return { key: desc ? s.slice(1) : s, desc: desc };
-  }
-
-  function sortList(list, spec) {
-    var k = spec.key, m = spec.desc ? -1 : 1;
-    return list.map(function (x, i) { return [x, i]; }).sort(function (a, b) {
-      var x = a[0][k], y = b[0][k], xn = x == null || x === '', yn = y == null || y === '';
-      if (xn || yn) return xn === yn ? a[1] - b[1] : xn ? 1 : -1; // missing values last either way
-      var c = typeof x === 'string' ? x.localeCompare(y) : x - y;
-      return c ? m * c : a[1] - b[1];
-    }).map(function (p) { return p[0]; });
-  }
-
-  function markSorted(table, spec) {
-    table.querySelectorAll('th[data-sort]').forEach(function (th) {
-      var on = th.getAttribute('data-sort') === spec.key;
-      th.classList.toggle('sorted-asc', on && !spec.desc);
-      th.classList.toggle('sorted-desc', on && spec.desc);
-      th.setAttribute('aria-sort', on ? (spec.desc ? 'descending' : 'ascending') : 'none');
-    });
-  }
-
-  function bindSort(table, def, rerender) {
-    table.querySelectorAll('th[data-sort]').forEach(function (th) {
-      th.innerHTML = '<button type="button">' + th.innerHTML + '</button>';
-    });
-    table.querySelector('thead').addEventListener('click', function (e) {
-      var th = e.target.closest('th[data-sort]');
-      if (!th) return;
-      var key = th.getAttribute('data-sort'), cur = sortSpec(def);
-      var desc = cur.key === key ? !cur.desc : !th.classList.contains('txt');
-      state.params.set('sort', (desc ? '-' : '') + key);
-      writeHash();
-      rerender();
-    });
-  }
-
-  // Inline p95 sparkline; x spans the whole range so rows compare at a glance.
-  function sparkline(points, from, to) {
-    var W = 120, H = 26, pts = (points || []).filter(function (p) { return isNum(p[1]); });
-    var max = 0;
-    pts.forEach(function (p) { if (p[1] > max) max = p[1]; });
-    var d = pts.map(function (p, i) {
-      var x = Math.max(1, Math.min(W - 1, 1 + (p[0] - from) / (to - from || 1) * (W - 2)));
-      var y = H - 2 - (max ? p[1] / max : 0) * (H - 5);
-      return (i ? 'L' : 'M') + x.toFixed(1) + ' ' + y.toFixed(1);
-    }).join('');
-    if (pts.length === 1) d += 'm-2 0a2 2 0 1 0 4 0a2 2 0 1 0-4 0';
-    return '<svg class="spark" width="' + W + '" height="' + H + '" viewBox="0 0 ' + W + ' ' + H +
-      '" data-point-count="' + pts.length + '" aria-hidden="true">' + (d ? '<path d="' + d + '"/>' : '') + '</svg>';
-  }
-
-  function durBar(v, max) {
-    return '<span class="dur-bar"><i style="width:' + (max ? (v / max * 100).toFixed(1) : 0) + '%"></i></span><span class="num">' + esc(fmtMs(v)) + '</span>';
-  }
-
-  function traceRows(tbody, traces, emptyText) {
-    if (!traces.length) return failRow(tbody, 5, emptyText);
-    var max = 0;
-    traces.forEach(function (t) { if (t.durationMs > max) max = t.durationMs; });
-    tbody.innerHTML = traces.map(function (t) {
-      var href = traceLink(t.traceId);
-      return '<tr class="trace-row' + (t.error ? ' is-error' : '') + '" data-trace-id="' + esc(t.traceId) + '" data-href="' + esc(href) + '">' +
-        '<td class="txt">' + esc(fmtWhen(t.startTime)) + '</td>' +
-        '<td class="txt"><a class="trace-link" href="' + esc(href) + '">' + esc(t.name || t.route || t.traceId) + '</a>' +
-        '<span class="sub">' + esc(t.service) + ' · ' + esc(t.traceId.slice(0, 12)) + '…</span></td>' +
-        '<td>' + durBar(t.durationMs, max) + '</td>' +
-        '<td>' + fmtInt(t.spanCount) + '</td>' +
-        '<td class="txt">' + (t.error ? '<span class="badge badge-error">error</span>' : '<span class="badge badge-ok">ok</span>') + '</td></tr>';
-    }).join('');
-  }
-
-  // Whole-row clicks follow the row's link (the link itself stays a real <a>).
-  function bindRowLinks(tbody) {
-    tbody.addEventListener('click', function (e) {
-      if (e.target.closest('a, button') || (window.getSelection && String(window.getSelection()))) return;
-      var tr = e.target.closest('tr[data-href]');
-      if (tr) location.hash = tr.getAttribute('data-href');
-    });
-  }
-
-  function failRow(tbody, cols, text) {
-    tbody.innerHTML = '<tr class="empty-row"><td colspan="' + cols + '">' + esc(text) + '</td></tr>';
-  }
-
-  // ---- routes page -------------------------------------------
-
-  var routesPage = {
-    data: null,
-    sparks: {},
-    window: null,
-    render: function () {
-      var table = $('routes-table'), tbody = table.querySelector('tbody'), spec = sortSpec('-requests');
-      markSorted(table, spec);
-      if (!this.data) return;
-      var q = (state.params.get('q') || '').toLowerCase(), w = this.window, sparks = this.sparks;
-      var rows = sortList(this.data.filter(function (r) {
-        return !q || (r.service + ' ' + r.route).toLowerCase().indexOf(q) >= 0;
-      }), spec);
-      $('routes-meta').textContent = rows.length + (rows.length === this.data.length ? '' : ' of ' + this.data.length) +
-        (this.data.length === 1 ? ' route' : ' routes');
-      if (!rows.length) {
-        failRow(tbody, 9, this.data.length ? 'No route matches the filter' : 'No requests in this time range');
-        return;
-      }
-      tbody.innerHTML = rows.map(function (r) {
-        var href = routeLink(r.service, r.route), er = r.errorRate || 0;
-        return '<tr class="route-row" data-service="' + esc(r.service) + '" data-route="' + esc(r.route) + '" data-href="' + esc(href) + '">' +
-          '<td class="txt">' + esc(r.service) + '</td>' +
-          '<td class="txt"><a class="route-link" href="' + esc(href) + '">' + esc(r.route || '(no route)') + '</a></td>' +
-          '<td>' + fmtInt(r.requests) + '</td><td>' + fmtRps(r.rps) + '</td>' +
-          '<td>' + esc(fmtMs(r.p50)) + '</td><td>' + esc(fmtMs(r.p95)) + '</td><td>' + esc(fmtMs(r.p99)) + '</td>' +
-          '<td class="' + (er >= 0.05 ? 'status-crit' : er > 0 ? 'status-warn' : '') + '">' + fmtPct(er) + '</td>' +
-          '<td class="spark-col">' + sparkline(sparks[r.service + '\u0001' + r.route], w.from, w.to) + '</td></tr>';
-      }).join('');
-    },
-    refresh: function (ctx) {
-      var self = this, w = timeWindow(), range = [['from', w.from], ['to', w.to]];
-      var fv = state.params.get('q') || '';
-      if (document.activeElement !== $('routes-filter')) $('routes-filter').value = fv;
-      var list = api('/api/v1/routes', range).then(withRps, function (e) {
-        ctx.errors.push(errorText('Routes', e));
-        return null;
-      });
-      var spark = api('/api/v1/query', [['metric', 'http.server.duration'], ['stat', 'p95'], ['by', 'service,route']]
-        .concat(range, [['step', w.step]])).then(function (res) {
-        var map = {};
-        (res.series || []).forEach(function (s) { map[(s.tags.service || '') + '\u0001' + (s.tags.route || '')] = s.points || []; });
-        return map;
-      }, function (e) {
-        ctx.errors.push(errorText('p95 sparklines', e));
-        return {};
-      });
-      return Promise.all([list, spark]).then(function (r) {
-        if (ctx.seq !== state.seq) return;
-        self.window = w;
-        self.sparks = r[1];
-        if (r[0] === null) {
-          self.data = null;
-          failRow($('routes-table').querySelector('tbody'), 9, 'Failed to load routes: see the error above');
-          showEmpty('routes-empty', '');
-          return;
-        }
-        self.data = r[0];
-        self.render();
-        showEmpty('routes-empty', r[0].length ? '' : otlpHelp('No HTTP server spans in this time range.'));
-      });
-    }
-  };
-
-  // ---- route detail page -------------------------------------
-
-  function routeStats(row) {
-    var items = [['requests', 'Requests', row ? fmtInt(row.requests) : '—'],
-      ['rps', 'Req/s', fmtRps(row && row.rps)],
-      ['p50', 'p50', fmtMs(row && row.p50)], ['p95', 'p95', fmtMs(row && row.p95)], ['p99', 'p99', fmtMs(row && row.p99)],
-      ['errorRate', 'Errors', fmtPct(row && row.errorRate)]];
-    $('route-stats').innerHTML = items.map(function (it) {
-      var er = it[0] === 'errorRate' && row ? row.errorRate : null;
-      return '<div class="tile stat status-' + (er === null ? 'none' : er >= 0.05 ? 'crit' : er > 0 ? 'warn' : 'ok') + '" data-stat="' + it[0] +
-        '"><div class="tile-label">' + it[1] + '</div><div class="tile-value">' + esc(it[2]) + '</div></div>';
-    }).join('');
-  }
-
-  var routePage = {
-    refresh: function (ctx) {
-      var p = state.params, service = p.get('service') || '', route = p.get('route') || '';
-      // Coarser buckets than Explore: a percentile over one or two requests says little.
-      var w = timeWindow(90), range = [['from', w.from], ['to', w.to]], step = w.stepSec * 1000;
-      $('route-title').textContent = (service ? service + ' · ' : '') + (route || 'no route selected');
-      document.title = (route || 'Route') + ' · Perfwatch';
-      $('route-back').href = pageLink('routes');
-      $('route-traces-more').href = pageLink('traces', [['service', service], ['route', route], ['order', 'duration']]);
-      var where = [['where', 'route=' + route]];
-      if (service) where.push(['where', 'service=' + service]);
-      function q(metric, stat) {
-        return api('/api/v1/query', [['metric', metric], ['stat', stat]].concat(range, [['step', w.step]], where));
-      }
-      var marks = deployMarkers(w, service);
-      function chart(el, series, unit, empty) {
-        renderWithMarkers(ctx, el, series,
-          { unit: unit, from: w.from, to: w.to, step: step, height: 220, legend: series.length > 1, emptyText: empty }, marks);
-      }
-      function points(res) { return res && res.series && res.series[0] ? res.series[0].points || [] : []; }
-      var fail = function (what) {
-        return function (e) { ctx.errors.push(errorText(what, e)); return null; };
-      };
-      var stats = api('/api/v1/routes', range).then(function (res) {
-        var row = null;
-        withRps(res).forEach(function (r) { if (r.route === route && (!service || r.service === service)) row = row || r; });
-        if (ctx.seq === state.seq) routeStats(row);
-      }, function (e) { ctx.errors.push(errorText('Route summary', e)); if (ctx.seq === state.seq) routeStats(null); });
-      var lat = Promise.all(['p50', 'p95', 'p99'].map(function (s) { return q('http.server.duration', s).catch(fail('Latency ' + s)); }))
-        .then(function (rs) {
-          if (ctx.seq !== state.seq) return;
-          var series = [];
-          ['p50', 'p95', 'p99'].forEach(function (s, i) {
-            if (rs[i]) series.push({ name: s, points: points(rs[i]), color: LATENCY_COLORS[s] });
-          });
-          chart($('route-latency-chart'), series, 'ms', series.length ? 'No requests for this route in this time range' : 'Query failed');
-        });
-      $('route-throughput-unit').textContent = 'requests per ' + w.step;
-      $('route-errors-unit').textContent = 'http.server.errors per ' + w.step;
-      function countChart(metric, stat, el, name, color, empty) {
-        return q(metric, stat).catch(fail(name)).then(function (res) {
-          if (ctx.seq === state.seq) chart($(el), res ? [{ name: name, points: points(res), color: color }] : [], '', res ? empty : 'Query failed');
-        });
-      }
-      var thr = countChart('http.server.duration', 'count', 'route-throughput-chart', 'requests', '#0891b2', 'No requests in this time range');
-      var errs = countChart('http.server.errors', 'sum', 'route-errors-chart', 'errors', '#dc2626', 'No errors recorded in this time range');
-      var tbody = $('route-traces').querySelector('tbody');
-      var pairs = [['route', route], ['service', service], ['order', 'duration'], ['limit', 20]].concat(range);
-      var traces = api('/api/v1/traces', pairs).then(function (res) {
-        if (ctx.seq === state.seq) traceRows(tbody, res.traces || [], 'No traces for this route in this time range');
-      }, function (e) {
-        ctx.errors.push(errorText('Slowest traces', e));
-        if (ctx.seq === state.seq) failRow(tbody, 5, 'Failed to load traces');
-      });
-      return Promise.all([stats, lat, thr, errs, traces]);
-    }
-  };
-
-  // ---- traces page -------------------------------------------
-
-  var tracesPage = {
-    syncForm: function (routes) {
-      var p = state.params, svc = p.get('service') || '';
-      var services = [], byService = {};
-      (routes || []).forEach(function (r) {
-        if (services.indexOf(r.service) < 0) services.push(r.service);
-        if (!svc || r.service === svc) byService[r.route] = true;
-      });
-      services.sort();
-      if (svc && services.indexOf(svc) < 0) services.unshift(svc);
-      var sel = $('traces-service'), sig = services.join('\u0001');
-      if (sel.__sig !== sig) {
-        sel.innerHTML = '<option value="">All services</option>' + services.map(function (s) {
-          return '<option value="' + esc(s) + '">' + esc(s) + '</option>';
-        }).join('');
-        sel.__sig = sig;
-      }
-      sel.value = svc;
-      $('traces-route-list').innerHTML = Object.keys(byService).sort().map(function (r) {
-        return '<option value="' + esc(r) + '">';
-      }).join('');
-      if (document.activeElement !== $('traces-route')) $('traces-route').value = p.get('route') || '';
-      if (document.activeElement !== $('traces-min')) $('traces-min').value = p.get('min_duration') || '';
-      $('traces-order').value = p.get('order') === 'duration' ? 'duration' : 'time';
-      $('traces-errors').checked = p.get('status') === 'error';
-    },
-    read: function () {
-      var p = state.params, min = $('traces-min').value.trim();
-      if (min && !(+min >= 0)) { showErrors(['Min duration: "' + min + '" is not a number of milliseconds']); return false; }
-      [['service', $('traces-service').value], ['route', $('traces-route').value.trim()], ['min_duration', min],
-        ['order', $('traces-order').value === 'duration' ? 'duration' : ''],
-        ['status', $('traces-errors').checked ? 'error' : '']].forEach(function (kv) { setParam(kv[0], kv[1]); });
-      writeHash();
-      return true;
-    },
-    refresh: function (ctx) {
-      var self = this, p = state.params, w = timeWindow(), range = [['from', w.from], ['to', w.to]];
-      var filters = ['service', 'route', 'status', 'min_duration', 'order'].map(function (k) { return [k, p.get(k)]; });
-      var routes = api('/api/v1/routes', range).then(function (res) { return res.routes || []; }, function () { return []; });
-      var list = api('/api/v1/traces', filters.concat([['limit', 200]], range));
-      return Promise.all([routes, list.then(null, function (e) { ctx.errors.push(errorText('Traces', e)); return null; })])
-        .then(function (r) {
-          if (ctx.seq !== state.seq) return;
-          self.syncForm(r[0]);
-          var tbody = $('traces-table').querySelector('tbody');
-          $('traces-meta').textContent = '';
-          showEmpty('traces-empty', '');
-          if (!r[1]) return failRow(tbody, 5, 'Failed to load traces: see the error above');
-          var traces = r[1].traces || [], filtered = filters.some(function (f) { return f[1] && f[0] !== 'order'; });
-          traceRows(tbody, traces, filtered ? 'No trace matches these filters in this time range' : 'No traces in this time range');
-          $('traces-meta').textContent = traces.length + (traces.length === 1 ? ' trace' : ' traces') +
-            (traces.length >= 200 ? ' (first 200)' : '') + (p.get('order') === 'duration' ? ', slowest first' : ', newest first');
-          if (!traces.length && !filtered) showEmpty('traces-empty', otlpHelp('No traces in this time range.'));
-        });
-    }
-  };
-
-  // ---- trace page (waterfall) --------------------------------
-
-  // Orders spans depth-first (children by start time); spans whose parent is
-  // missing become roots. Adds _depth, _kids, _parent to each span.
-  function spanTree(spans) {
-    var byId = {}, kids = {}, roots = [], order = [], seen = {};
-    spans.forEach(function (s) { if (!byId[s.spanId]) byId[s.spanId] = s; });
-    spans.forEach(function (s) {
-      s._kids = [];
-      var par = s.parentSpanId && s.parentSpanId !== s.spanId ? byId[s.parentSpanId] : null;
-      s._orphan = !!(s.parentSpanId && !par);
-      if (par) (kids[s.parentSpanId] = kids[s.parentSpanId] || []).push(s); else roots.push(s);
-    });
-    function walk(root) {
-      var stack = [[root, 0, null]];
-      while (stack.length) {
-        var it = stack.pop(), s = it[0];
-        if (seen[s.spanId]) continue;
-        seen[s.spanId] = true;
-        s._depth = it[1];
-        s._parent = it[2];
-        if (it[2]) it[2]._kids.push(s);
-        order.push(s);
-        var ks = kids[s.spanId] || [];
-        for (var i = ks.length - 1; i >= 0; i--) stack.push([ks[i], it[1] + 1, s]);
-      }
-    }
-    roots.forEach(walk);
-    spans.forEach(function (s) { if (!seen[s.spanId]) walk(s); }); // parent cycles
-    return { order: order, byId: byId, roots: roots };
-  }
-
-  // Parts of the span not covered by any child: where its self time went.
-  function selfSegments(s) {
-    var a = s.startTime, b = a + s.durationMs, out = [], cur = a;
-    s._kids.map(function (c) { return [Math.max(c.startTime, a), Math.min(c.startTime + c.durationMs, b)]; })
-      .filter(function (x) { return x[0] < x[1]; })
-      .sort(function (x, y) { return x[0] - y[0]; })
-      .forEach(function (x) { if (x[0] > cur) out.push([cur, x[0]]); if (x[1] > cur) cur = x[1]; });
-    if (cur < b) out.push([cur, b]);
-    return out;
-  }
-
-  function niceTick(range, count) {
-    var raw = range / count, mag = Math.pow(10, Math.floor(Math.log10(raw))), n = raw / mag;
-    return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 5 ? 5 : 10) * mag;
-  }
-
-  function pct(v) { return Math.max(0, Math.min(100, v)).toFixed(3) + '%'; }
-
-  function attrValue(v) {
-    return typeof v === 'string' ? v : JSON.stringify(v);
-  }
-
-  function kvTable(cls, obj) {
-    var keys = Object.keys(obj || {}).sort();
-    if (!keys.length) return '<p class="muted none">None</p>';
-    return '<table class="kv ' + cls + '">' + keys.map(function (k) {
-      return '<tr data-attr-key="' + esc(k) + '"><th>' + esc(k) + '</th><td>' + esc(attrValue(obj[k])) + '</td></tr>';
-    }).join('') + '</table>';
-  }
-
-  var tracePage = {
-    id: null,
-    sig: '',
-    t: null,
-    collapsed: {},
-    enter: function () {
-      if (state.arg.toLowerCase() !== this.id) {
-        this.id = state.arg.toLowerCase();
-        this.sig = '';
-        this.t = null;
-        this.collapsed = {};
-        $('trace-header').innerHTML = '<div class="muted">Loading trace…</div>';
-        $('trace-waterfall').innerHTML = '';
-        $('span-detail').innerHTML = '';
-        $('trace-body').hidden = false;
-        showEmpty('trace-empty', '');
-      }
-      $('trace-back').href = pageLink('traces');
-      document.title = 'Trace ' + state.arg.slice(0, 8) + ' · Perfwatch';
-    },
-    refresh: function (ctx) {
-      var self = this, id = this.id;
-      if (!id) {
-        $('trace-header').innerHTML = '<h1>No trace selected</h1>';
-        $('trace-body').hidden = true;
-        showEmpty('trace-empty', '<p>Open a trace from the <a href="' + esc(pageLink('traces')) + '">trace list</a>.</p>');
-        return;
-      }
-      return api('/api/v1/traces/' + encodeURIComponent(id)).then(function (res) {
-        if (ctx.seq !== state.seq || self.id !== id) return;
-        var sig = JSON.stringify(res);
-        if (sig === self.sig) { self.select(state.params.get('span'), false); return; } // unchanged: keep the DOM
-        self.sig = sig;
-        self.load(res);
-      }, function (e) {
-        if (ctx.seq !== state.seq || self.id !== id) return;
-        ctx.errors.push(errorText('Trace ' + id, e));
-        if (self.t) return; // keep showing what we had
-        $('trace-header').innerHTML = '<h1>Trace not available</h1><div class="trace-facts"><code>' + esc(id) + '</code></div>';
-        $('trace-body').hidden = true;
-        showEmpty('trace-empty', e.status === 404
-          ? '<p>No spans with this id are stored (expired, or not sent yet: the page reloads when data arrives).</p>'
-          : '<p>The trace could not be loaded; see the error above.</p>');
-      });
-    },
-    load: function (res) {
-      var spans = (res.spans || []).filter(function (s) { return s && s.spanId; });
-      var tree = spanTree(spans), start = Infinity, end = -Infinity, errors = 0, services = [];
-      spans.forEach(function (s) {
-        s.startTime = +s.startTime || 0;
-        s.durationMs = Math.max(0, +s.durationMs || 0);
-        if (s.startTime < start) start = s.startTime;
-        if (s.startTime + s.durationMs > end) end = s.startTime + s.durationMs;
-        if (s.status === 'error') errors++;
-        if (services.indexOf(s.service) < 0) services.push(s.service);
-      });
-      if (!spans.length) { start = 0; end = 0; }
-      var root = tree.roots[0] || spans[0];
-      this.t = { id: res.traceId || this.id, spans: spans, tree: tree, start: start, total: end - start, root: root,
-        errors: errors, services: services, colors: serviceColors(services) };
-      $('trace-body').hidden = false;
-      showEmpty('trace-empty', spans.length ? '' : '<p>This trace has no spans.</p>');
-      this.header();
-      this.draw();
-      this.select(state.params.get('span'), false);
-    },
-    header: function () {
-      var t = this.t, root = t.root || {}, colors = t.colors;
-      document.title = (root.name || 'Trace') + ' · Perfwatch';
-      $('trace-header').innerHTML =
-        '<div class="trace-title-row"><h1 id="trace-title">' + esc(root.name || '(unnamed)') + '</h1>' +
-        '<span id="trace-error" class="badge ' + (t.errors ? 'badge-error' : 'badge-ok') + '" data-error="' + (t.errors > 0) + '">' +
-        (t.errors ? t.errors + (t.errors === 1 ? ' error' : ' errors') : 'ok') + '</span></div>' +
-        '<div class="trace-facts">' +
-        '<span><b>Trace</b> <code id="trace-id">' + esc(t.id) + '</code></span>' +
-        '<span><b>Duration</b> <span id="trace-duration">' + esc(fmtMs(t.total)) + '</span></span>' +
-        '<span><b>Spans</b> <span id="trace-span-count">' + t.spans.length + '</span></span>' +
-        '<span><b>Started</b> ' + esc(t.spans.length ? fmtWhen(t.start) : '—') + '</span>' +
-        '<span><b>Services</b> ' + t.services.map(function (s) {
-          return '<span class="svc-chip"><i style="background:' + colors[s] + '"></i>' + esc(s) + '</span>';
-        }).join(' ') + '</span>' +
-        (root.attributes && root.attributes['http.route']
-          ? '<a class="more" href="' + esc(routeLink(root.service, root.attributes['http.route'])) + '">Route detail →</a>' : '') +
-        '</div>';
-    },
-    draw: function () {
-      var t = this.t, total = t.total || 1, collapsed = this.collapsed, colors = t.colors;
-      var step = niceTick(total, Math.max(2, Math.min(6, Math.floor($('trace-waterfall').clientWidth * 0.6 / 100)))), ticks = [];
-      for (var v = 0; v <= total * 1.0001 && ticks.length < 20; v += step) ticks.push(v);
-      var head = '<div class="wf-head"><div class="wf-name">Span</div><div class="wf-axis">' + ticks.map(function (v) {
-        return '<span class="wf-tick' + (v / total > 0.9 ? ' is-end' : '') + '" style="left:' + pct(v / total * 100) + '">' + esc(fmtMs(v)) + '</span>';
-      }).join('') + '</div></div>';
-      var hiddenUnder = {};
-      var rows = t.tree.order.map(function (s) {
-        var hide = s._parent && (collapsed[s._parent.spanId] || hiddenUnder[s._parent.spanId]);
-        if (hide) hiddenUnder[s.spanId] = true;
-        var off = s.startTime - t.start, l = off / total * 100, w = s.durationMs / total * 100;
-        var err = s.status === 'error', c = colors[s.service];
-        var selfMs = isNum(s.selfTimeMs) ? +s.selfTimeMs : null;
-        var segs = s.durationMs > 0 ? selfSegments(s).map(function (g) {
-          return '<i class="wf-self" style="left:' + pct((g[0] - s.startTime) / s.durationMs * 100) + ';width:' +
-            pct((g[1] - g[0]) / s.durationMs * 100) + '"></i>';
-        }).join('') : '';
-        var evs = (s.events || []).map(function (e) {
-          return '<i class="wf-event" style="left:' + pct((e.time - t.start) / total * 100) + '" title="' +
-            esc(e.name + ' at +' + fmtMs(e.time - t.start)) + '"></i>';
-        }).join('');
-        var label = esc(fmtMs(s.durationMs)) + (selfMs !== null && s._kids.length ? ' <span class="wf-selfms">self ' + esc(fmtMs(selfMs)) + '</span>' : '');
-        // Duration label after the bar (the track keeps a right margin for it), or before a late, long bar.
-        var labelPos = l + w > 80 && l >= 30 ? 'right:' + pct(100 - l) : 'left:' + pct(l + w);
-        var indent = Math.min(s._depth, 24) * 14;
-        return '<div class="wf-row' + (err ? ' is-error' : '') + (hide ? ' is-hidden' : '') + '" data-span-id="' + esc(s.spanId) +
-          '" data-depth="' + s._depth + '">' +
-          '<div class="wf-name" style="padding-left:' + (6 + indent) + 'px" title="' + esc(s.service + ' · ' + s.name) + '">' +
-          (s._kids.length ? '<button type="button" class="wf-toggle" title="Collapse/expand">' + (collapsed[s.spanId] ? '▸' : '▾') + '</button>'
-            : '<span class="wf-toggle"></span>') +
-          '<span class="wf-svc" style="background:' + c + '"></span>' +
-          (err ? '<span class="wf-err-mark" title="error">!</span>' : '') +
-          '<span class="wf-label">' + esc(s.name || '(unnamed)') + '</span>' +
-          '</div><div class="wf-track">' +
-          '<div class="wf-bar" style="left:' + pct(l) + ';width:' + pct(w) + ';--c:' + c + '">' + segs + '</div>' + evs +
-          '<span class="wf-dur" style="' + labelPos + '">' + label + '</span></div></div>';
-      }).join('');
-      $('trace-waterfall').innerHTML = head + '<div class="wf-rows">' + rows + '</div>';
-    },
-    select: function (spanId, write) {
-      var t = this.t, panel = $('span-detail');
-      if (!t) return;
-      var s = spanId && t.tree.byId[spanId];
-      if (!s) {
-        // Default: the first error span, else the root; not written to the URL.
-        t.spans.forEach(function (x) { if (!s && x.status === 'error') s = x; });
-        s = s || t.root;
-        write = false;
-      }
-      document.querySelectorAll('#trace-waterfall .wf-row').forEach(function (r) {
-        r.classList.toggle('is-selected', !!s && r.getAttribute('data-span-id') === s.spanId);
-      });
-      if (!s) { panel.innerHTML = ''; return; }
-      if (write) { state.params.set('span', s.spanId); writeHash(); }
-      if (panel.getAttribute('data-span-id') === s.spanId && panel.__sig === this.sig) return;
-      panel.setAttribute('data-span-id', s.spanId);
-      panel.__sig = this.sig;
-      var err = s.status === 'error', off = s.startTime - t.start;
-      var facts = [
-        ['Service', '<span class="svc-chip"><i style="background:' + t.colors[s.service] + '"></i>' + esc(s.service) + '</span>'],
-        ['Kind', esc(s.kind || 'unspecified')],
-        ['Status', '<span class="badge ' + (err ? 'badge-error' : s.status === 'ok' ? 'badge-ok' : '') + '">' + esc(s.status || 'unset') + '</span>' +
-          (s.statusMessage ? ' <span class="sd-msg">' + esc(s.statusMessage) + '</span>' : '')],
-        ['Start', '+' + esc(fmtMs(off)) + ' <span class="muted">' + esc(fmtWhen(s.startTime)) + '</span>'],
-        ['Duration', esc(fmtMs(s.durationMs))],
-        ['Self time', esc(fmtMs(s.selfTimeMs)) + (s.durationMs > 0 && isNum(s.selfTimeMs) ?
-          ' <span class="muted">(' + Math.round(s.selfTimeMs / s.durationMs * 100) + '%)</span>' : '')],
-        ['Span ID', '<code>' + esc(s.spanId) + '</code>'],
-        ['Parent', s.parentSpanId ? '<code>' + esc(s.parentSpanId) + '</code>' + (s._orphan ? ' <span class="muted">(missing)</span>' : '') : '—']
-      ];
-      var events = s.events || [];
-      panel.innerHTML = '<h2 id="span-detail-title" class="sd-title' + (err ? ' is-error' : '') + '">' + esc(s.name || '(unnamed)') + '</h2>' +
-        '<dl class="sd-facts">' + facts.map(function (f) { return '<dt>' + f[0] + '</dt><dd>' + f[1] + '</dd>'; }).join('') + '</dl>' +
-        '<h3>Attributes <span class="muted">' + Object.keys(s.attributes || {}).length + '</span></h3>' + kvTable('span-attrs', s.attributes) +
-        '<h3>Events <span class="muted">' + events.length + '</span></h3>' +
-        (events.length ? '<ol class="span-events">' + events.map(function (e) {
-          return '<li class="span-event' + (/exception|error/i.test(e.name) ? ' is-error' : '') + '"><div class="ev-head"><b>' + esc(e.name) + '</b> <span class="muted">+' +
-            esc(fmtMs(e.time - t.start)) + '</span></div>' + kvTable('event-attrs', e.attributes) + '</li>';
-        }).join('') + '</ol>' : '<p class="muted none">None</p>');
-    },
-    toggle: function (spanId) { // null: just redraw
-      if (this.collapsed[spanId]) delete this.collapsed[spanId]; else if (spanId) this.collapsed[spanId] = true;
-      this.draw();
-      this.select(state.params.get('span'), false);
-    }
-  };
-
-  // ---- database page -----------------------------------------
-
-  var databasePage = {
-    data: null,
-    open: {},
-    render: function () {
-      var table = $('db-table'), tbody = table.querySelector('tbody'), spec = sortSpec('-totalMs'), open = this.open;
-      markSorted(table, spec);
-      if (!this.data) return;
-      if (!this.data.length) { failRow(tbody, 8, 'No database queries in this time range'); return; }
-      var max = 0;
-      this.data.forEach(function (q) { if (q.totalMs > max) max = q.totalMs; });
-      tbody.innerHTML = sortList(this.data, spec).map(function (q) {
-        var key = q.service + '\u0001' + q.fingerprint, stmt = q.statement || '(statement not recorded: ' + q.fingerprint + ')';
-        return '<tr class="db-row' + (open[key] ? ' is-open' : '') + '" data-fingerprint="' + esc(q.fingerprint) + '" data-service="' + esc(q.service) + '">' +
-          '<td class="txt stmt"><code class="stmt-text" title="' + esc(stmt) + '" tabindex="0">' + esc(stmt) + '</code></td>' +
-          '<td class="txt">' + esc(q.service) + '</td><td class="txt">' + esc(q.dbSystem || '—') + '</td>' +
-          '<td class="txt">' + esc(q.operation || '—') + '</td><td>' + fmtInt(q.calls) + '</td>' +
-          '<td>' + durBar(q.totalMs, max) + '</td>' +
-          '<td>' + esc(fmtMs(q.avgMs)) + '</td><td>' + esc(fmtMs(q.p95)) + '</td></tr>';
-      }).join('');
-    },
-    refresh: function (ctx) {
-      var self = this, w = timeWindow();
-      return api('/api/v1/db/queries', [['from', w.from], ['to', w.to]]).then(function (res) {
-        if (ctx.seq !== state.seq) return;
-        var list = res.queries || [], calls = 0, total = 0;
-        list.forEach(function (q) {
-          q.avgMs = q.calls ? q.totalMs / q.calls : null;
-          calls += q.calls || 0; total += q.totalMs || 0;
-        });
-        self.data = list;
-        self.render();
-        $('db-meta').textContent = list.length + (list.length === 1 ? ' query fingerprint' : ' query fingerprints') +
-          ' · ' + fmtInt(calls) + ' calls · ' + fmtMs(total) + ' total';
-        showEmpty('db-empty', list.length ? '' : otlpHelp('No database spans in this time range (client spans with ' +
-          '<code>db.system</code> and <code>db.statement</code> or <code>db.query.text</code>, as database instrumentations record).'));
-      }, function (e) {
-        ctx.errors.push(errorText('Database queries', e));
-        if (ctx.seq !== state.seq) return;
-        self.data = null;
-        failRow($('db-table').querySelector('tbody'), 8, 'Failed to load queries: see the error above');
-        $('db-meta').textContent = '';
-        showEmpty('db-empty', '');
-      });
-    }
-  };
-
-  function initApmPages() {
-    bindSort($('routes-table'), '-requests', function () { routesPage.render(); });
-    bindSort($('db-table'), '-totalMs', function () { databasePage.render(); });
-    bindRowLinks($('routes-table').querySelector('tbody'));
-    bindRowLinks($('route-traces').querySelector('tbody'));
-    bindRowLinks($('traces-table').querySelector('tbody'));
-    $('routes-filter').addEventListener('input', function () {
-      setParam('q', this.value.trim());
-      writeHash();
-      routesPage.render();
-    });
-
-    $('traces-form').addEventListener('submit', function (e) { e.preventDefault(); if (tracesPage.read()) refresh(); });
-    ['traces-service', 'traces-route', 'traces-min', 'traces-order', 'traces-errors'].forEach(function (id) {
-      $(id).addEventListener('change', function () { if (tracesPage.read()) refresh(); });
-    });
-
-    var wf = $('trace-waterfall');
-    var resizeTimer = 0;
-    window.addEventListener('resize', function () { // the axis ticks depend on the width
-      clearTimeout(resizeTimer);
-      resizeTimer = setTimeout(function () { if (state.page === 'trace' && tracePage.t) tracePage.toggle(null); }, 150);
-    });
-    wf.addEventListener('click', function (e) {
-      var row = e.target.closest('.wf-row');
-      if (!row) return;
-      var id = row.getAttribute('data-span-id');
-      if (e.target.closest('.wf-toggle')) { tracePage.toggle(id); return; }
-      tracePage.select(id, true);
-    });
-
-    $('db-table').querySelector('tbody').addEventListener('click', function (e) {
-      var tr = e.target.closest('tr.db-row');
-      if (!tr || (window.getSelection && String(window.getSelection()))) return;
-      var key = tr.getAttribute('data-service') + '\u0001' + tr.getAttribute('data-fingerprint');
-      if (databasePage.open[key]) delete databasePage.open[key]; else databasePage.open[key] = true;
-      tr.classList.toggle('is-open', !!databasePage.open[key]);
-    });
-  }
-
-  var PAGES = {
-    overview: overviewPage, explore: explorePage, routes: routesPage, route: routePage,
-    traces: tracesPage, trace: tracePage, database: databasePage
-  };
-
-  // Helpers for pages in other files (vitals.js, loadtests.js), which add themselves to PW.pages before init runs.
-  window.PW = {
-    pages: PAGES, state: state, $: $, esc: esc, api: api, errorText: errorText, timeWindow: timeWindow,
-    writeHash: writeHash, setParam: setParam, refresh: refresh, pageLink: pageLink, seriesName: seriesName,
-    isNum: isNum, deployMarkers: deployMarkers, fmtMs: fmtMs, fmtInt: fmtInt, fmtPct: fmtPct, fmtWhen: fmtWhen, showEmpty: showEmpty,
-    sortSpec: sortSpec, sortList: sortList, markSorted: markSorted, bindSort: bindSort, failRow: failRow,
-    onRefresh: function (fn) { refreshHooks.push(fn); }
-  };
-
-  // ---- wiring -------------------------------------------------------------------------
-
-  function init() {
-    $('error-close').addEventListener('click', function () { $('error-banner').hidden = true; });
-
-    $('range-select').addEventListener('change', function () {
-      var v = this.value;
-      state.params.set('range', v);
-      if (v === 'custom') {
-        var to = Date.now();
-        state.params.set('from', String(to - 3600e3));
-        state.params.set('to', String(to));
-      } else {
-        state.params.delete('from');
-        state.params.delete('to');
-      }
-      writeHash();
-      syncRangeControls();
-      refresh();
-    });
-    ['range-from', 'range-to'].forEach(function (id) {
-      $(id).addEventListener('change', function () {
-        var f = new Date($('range-from').value).getTime(), t = new Date($('range-to').value).getTime();
-        if (!isFinite(f) || !isFinite(t) || f >= t) { showErrors(['Custom range: "from" must be before "to"']); return; }
-        state.params.set('from', String(f));
-        state.params.set('to', String(t));
-        writeHash();
-        refresh();
-      });
-    });
-
-    var auto = $('auto-refresh');
-    state.autoRefresh = auto.checked;
-    auto.addEventListener('change', function () {
-      state.autoRefresh = auto.checked;
-      if (state.autoRefresh) refresh();
-    });
-
-    $('explore-form').addEventListener('submit', function (e) { e.preventDefault(); });
-    $('explore-metric').addEventListener('change', function () { if (readExploreControls('metric')) refresh(); });
-    $('explore-stat').addEventListener('change', function () { if (readExploreControls('stat')) refresh(); });
-    $('explore-by').addEventListener('change', function () { if (readExploreControls('by')) refresh(); });
-    $('explore-where').addEventListener('change', function () { if (readExploreControls('where')) refresh(); });
-    initApmPages();
-
-    window.addEventListener('hashchange', onRoute);
-    setInterval(function () { if (state.autoRefresh && !document.hidden) scheduleRefresh(); }, 30000);
-    connectEvents();
-    if (!location.hash || location.hash === '#' || location.hash === '#/') history.replaceState(null, '', '#/overview');
-    onRoute();
-  }
-
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
-  else init();
-})();
+/* Perfwatch dashboard: the entry module (the only <script> of index.html). auth.js comes first: it
+ * wraps fetch (session CSRF header, login on 401) before any page asks the API anything. */
+import './auth.js';
+import { PAGES } from './pages.js';
+import { start } from './router.js';
+
+start(PAGES);
+
+"""#),
+        "apply-fix.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the issue page's "Applied a fix" button: records an optimization linked to
+ * the issue, applied now, and opens it. An issue about no single route (a slow query) asks which
+ * route should get faster. API: POST /api/v1/optimizations. */
+import { send } from './api.js';
+import { optimizationLink } from './page-optimizations.js';
+import { reportError } from './router.js';
+
+// Beside the status buttons, not among them: those set a status, this records a fix.
+export var applyFixHtml = '<div id="issue-fix-actions" class="iss-actions"><button type="button" id="issue-apply-fix" class="btn" ' +
+  'title="Record the fix as applied now; Perfwatch then validates it before/after">Applied a fix</button></div>';
+
+// issueId: the issue's id; routeEl: the element showing its route, if it has one.
+export function recordFix(issueId, routeEl) {
+  var route = routeEl ? routeEl.textContent : window.prompt('Which route should the fix make faster? (e.g. /search)');
+  if (!route) return;
+  var description = window.prompt('What was changed?', 'Fix for issue #' + issueId);
+  if (description === null) return;
+  send('POST', '/api/v1/optimizations', {
+    issueId: issueId, route: route, description: description || 'Fix for issue #' + issueId, appliedAt: Date.now()
+  }).then(function (j) {
+    location.hash = optimizationLink(j.id);
+  }, function (err) {
+    reportError('Could not record the fix', err);
+  });
+}
 
 """#),
         "auth.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
-/* Login for servers with API keys. Loaded before every other script: it asks the server whether
+/* Login for servers with API keys. Imported first by app.js: it asks the server whether
  * auth is on and this browser has a session; if not, it shows the login form, which exchanges a
  * key for an HttpOnly session cookie (the key itself is never stored in the page). Writes carry
  * the CSRF token the server gave at login in X-Perfwatch-CSRF: one wrapper around fetch adds it,
- * so the page scripts need not know about auth. */
-(function () {
-  'use strict';
-  var csrf = null;
-  var shown = false;
-  var realFetch = window.fetch.bind(window);
+ * so the page modules need not know about auth. */
+import { $ } from './dom.js';
 
-  function $(id) { return document.getElementById(id); }
+var csrf = null;
+var shown = false;
+var realFetch = window.fetch.bind(window);
 
-  function sameOrigin(input) {
-    var url = typeof input === 'string' ? input : (input && input.url) || '';
-    return url.charAt(0) === '/' || url.indexOf(location.origin + '/') === 0;
+function sameOrigin(input) {
+  var url = typeof input === 'string' ? input : (input && input.url) || '';
+  return url.charAt(0) === '/' || url.indexOf(location.origin + '/') === 0;
+}
+
+window.fetch = function (input, init) {
+  init = init || {};
+  var method = (init.method || 'GET').toUpperCase();
+  if (csrf && sameOrigin(input) && method !== 'GET' && method !== 'HEAD') {
+    var headers = new Headers(init.headers || {});
+    headers.set('X-Perfwatch-CSRF', csrf);
+    init = Object.assign({}, init, { headers: headers });
   }
+  return realFetch(input, init).then(function (res) {
+    if (res.status === 401 && sameOrigin(input)) showLogin();
+    return res;
+  });
+};
 
-  window.fetch = function (input, init) {
-    init = init || {};
-    var method = (init.method || 'GET').toUpperCase();
-    if (csrf && sameOrigin(input) && method !== 'GET' && method !== 'HEAD') {
-      var headers = new Headers(init.headers || {});
-      headers.set('X-Perfwatch-CSRF', csrf);
-      init = Object.assign({}, init, { headers: headers });
-    }
-    return realFetch(input, init).then(function (res) {
-      if (res.status === 401 && sameOrigin(input)) showLogin();
-      return res;
+function showLogin(message) {
+  var box = $('login');
+  if (!box) return;
+  if (message) $('login-error').textContent = message;
+  $('login-error').hidden = !message;
+  if (shown) return;
+  shown = true;
+  box.hidden = false;
+  $('login-key').focus();
+}
+
+function showSession(scopes) {
+  var who = $('session-box');
+  if (!who) return;
+  $('session-scopes').textContent = scopes.join(', ');
+  who.hidden = false;
+}
+
+function submit(ev) {
+  ev.preventDefault();
+  var key = $('login-key').value.trim();
+  if (!key) { showLogin('Enter an API key.'); return; }
+  $('login-submit').disabled = true;
+  realFetch('/api/v1/session', {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ key: key })
+  }).then(function (res) {
+    return res.json().catch(function () { return {}; }).then(function (body) {
+      if (!res.ok) throw new Error((body.error && body.error.message) || 'login failed (HTTP ' + res.status + ')');
+      // A fresh start: every page script loads its data again, now with the cookie.
+      location.reload();
     });
-  };
+  }).catch(function (e) {
+    $('login-submit').disabled = false;
+    $('login-key').value = '';
+    showLogin(e.message || String(e));
+  });
+}
 
-  function showLogin(message) {
-    var box = $('login');
-    if (!box) return;
-    if (message) $('login-error').textContent = message;
-    $('login-error').hidden = !message;
-    if (shown) return;
-    shown = true;
-    box.hidden = false;
-    $('login-key').focus();
-  }
+function logout() {
+  realFetch('/api/v1/session', { method: 'DELETE', headers: { 'X-Perfwatch-CSRF': csrf || '' } })
+    .then(function () { location.reload(); });
+}
 
-  function showSession(scopes) {
-    var who = $('session-box');
-    if (!who) return;
-    $('session-scopes').textContent = scopes.join(', ');
-    who.hidden = false;
-  }
+function start() {
+  var form = $('login-form');
+  if (form) form.addEventListener('submit', submit);
+  var out = $('logout');
+  if (out) out.addEventListener('click', logout);
+  realFetch('/api/v1/session', { headers: { Accept: 'application/json' } })
+    .then(function (res) { return res.json(); })
+    .then(function (state) {
+      if (!state.auth) return;
+      if (state.session) { csrf = state.csrf; showSession(state.scopes || []); } else showLogin();
+    }).catch(function () { /* the page scripts report an unreachable server */ });
+}
 
-  function submit(ev) {
-    ev.preventDefault();
-    var key = $('login-key').value.trim();
-    if (!key) { showLogin('Enter an API key.'); return; }
-    $('login-submit').disabled = true;
-    realFetch('/api/v1/session', {
-      method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ key: key })
-    }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (body) {
-        if (!res.ok) throw new Error((body.error && body.error.message) || 'login failed (HTTP ' + res.status + ')');
-        // A fresh start: every page script loads its data again, now with the cookie.
-        location.reload();
-      });
-    }).catch(function (e) {
-      $('login-submit').disabled = false;
-      $('login-key').value = '';
-      showLogin(e.message || String(e));
-    });
-  }
+// A module runs once the document is parsed.
+start();
 
-  function logout() {
-    realFetch('/api/v1/session', { method: 'DELETE', headers: { 'X-Perfwatch-CSRF': csrf || '' } })
-      .then(function () { location.reload(); });
-  }
+"""#),
+        "banner.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the error banner, the one place errors are shown. A refresh shows the
+ * errors it collected (and clears the banner when there are none); an error of a button or form
+ * (a write) is queued and shown by the refresh that follows, since that refresh rewrites the banner
+ * (router.reportError does both). */
+import { $ } from './dom.js';
 
-  function start() {
-    var form = $('login-form');
-    if (form) form.addEventListener('submit', submit);
-    var out = $('logout');
-    if (out) out.addEventListener('click', logout);
-    realFetch('/api/v1/session', { headers: { Accept: 'application/json' } })
-      .then(function (res) { return res.json(); })
-      .then(function (state) {
-        if (!state.auth) return;
-        if (state.session) { csrf = state.csrf; showSession(state.scopes || []); } else showLogin();
-      }).catch(function () { /* the page scripts report an unreachable server */ });
-  }
+var queued = [];
 
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();
-})();
+export function showErrors(list) {
+  var banner = $('error-banner');
+  if (!list.length) { banner.hidden = true; $('error-text').textContent = ''; return; }
+  $('error-text').textContent = list.join('\n');
+  banner.hidden = false;
+}
+
+export function queueError(message) { queued.push(message); }
+
+// The queued errors, once: the refresh that shows them takes them.
+export function takeQueuedErrors() { return queued.splice(0); }
+
+export function initBanner() {
+  $('error-close').addEventListener('click', function () { $('error-banner').hidden = true; });
+}
 
 """#),
         "chart.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
 /* Perfwatch chart module: small, dependency-free SVG line charts.
  *
- *   PerfChart.render(container, series, opts) -> { pointCount }
+ *   render(container, series, opts) -> { pointCount }
  *     series: [{ name: "route=/a", points: [[tMs, value], ...], color?: "#hex" }]
  *     opts:   { unit, from, to, step, height, legend (default true), emptyText,
  *               markers: [{ t: tMs, label: "checkout 1.2.0", kind?: "deploy" }] }
@@ -1898,310 +386,383 @@ enum EmbeddedDashboard {
  * point), so 50 series x 300 points stay cheap. The <svg> carries
  * data-point-count = number of points drawn. Hover shows a tooltip with time,
  * series and value; the legend toggles series. The chart re-renders itself
- * when its container changes width.
+ * when its container changes width. Value and time formatting: format.js.
  */
-(function (global) {
-  'use strict';
+import { esc, pad, fmtNum, unitScale, formatValue, formatTime } from './format.js';
 
-  var PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2',
-    '#db2777', '#65a30d', '#ea580c', '#4f46e5', '#0d9488', '#be123c',
-    '#a16207', '#9333ea', '#0284c7', '#15803d'];
-  var MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  var S = 1000, M = 60 * S, H = 60 * M, D = 24 * H;
-  var TIME_STEPS = [S, 2 * S, 5 * S, 10 * S, 15 * S, 30 * S, M, 2 * M, 5 * M, 10 * M, 15 * M,
-    30 * M, H, 2 * H, 3 * H, 6 * H, 12 * H, D, 2 * D, 7 * D, 14 * D, 30 * D];
-  var clipSeq = 0;
+var PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2',
+  '#db2777', '#65a30d', '#ea580c', '#4f46e5', '#0d9488', '#be123c',
+  '#a16207', '#9333ea', '#0284c7', '#15803d'];
+var MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+var S = 1000, M = 60 * S, H = 60 * M, D = 24 * H;
+var TIME_STEPS = [S, 2 * S, 5 * S, 10 * S, 15 * S, 30 * S, M, 2 * M, 5 * M, 10 * M, 15 * M,
+  30 * M, H, 2 * H, 3 * H, 6 * H, 12 * H, D, 2 * D, 7 * D, 14 * D, 30 * D];
+var clipSeq = 0;
 
-  function color(i) {
-    return i < PALETTE.length ? PALETTE[i] : 'hsl(' + ((i * 137.508) % 360).toFixed(0) + ',62%,45%)';
+export function color(i) {
+  return i < PALETTE.length ? PALETTE[i] : 'hsl(' + ((i * 137.508) % 360).toFixed(0) + ',62%,45%)';
+}
+
+// ---- ticks ----------------------------------------------------------------
+
+function niceStep(range, count) {
+  var raw = range / count, mag = Math.pow(10, Math.floor(Math.log10(raw))), n = raw / mag;
+  return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 2.5 ? 2.5 : n <= 5 ? 5 : 10) * mag;
+}
+
+function timeTicks(t0, t1, maxTicks) {
+  var span = t1 - t0, step = TIME_STEPS[TIME_STEPS.length - 1], i;
+  for (i = 0; i < TIME_STEPS.length; i++) {
+    if (span / TIME_STEPS[i] <= maxTicks) { step = TIME_STEPS[i]; break; }
   }
+  var off = new Date(t0).getTimezoneOffset() * M; // align to local time
+  var ticks = [];
+  for (var t = Math.ceil((t0 - off) / step) * step + off; t <= t1; t += step) {
+    var d = new Date(t), label;
+    if (step >= D) label = MON[d.getMonth()] + ' ' + d.getDate();
+    else if (step < M) label = pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+    else if (span > D && d.getHours() === 0 && d.getMinutes() === 0) label = MON[d.getMonth()] + ' ' + d.getDate();
+    else label = pad(d.getHours()) + ':' + pad(d.getMinutes());
+    ticks.push({ t: t, label: label });
+    if (ticks.length > 200) break;
+  }
+  return ticks;
+}
 
-  function esc(s) {
-    return String(s).replace(/[&<>"']/g, function (c) {
-      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+// ---- render -----------------------------------------------------------------
+
+export function render(container, series, opts) {
+  opts = opts || {};
+  series = series || [];
+  var st = container.__pc || (container.__pc = { hidden: {} });
+  st.args = [series, opts];
+  if (!st.ro && typeof ResizeObserver !== 'undefined') {
+    st.width = container.clientWidth;
+    st.ro = new ResizeObserver(function () {
+      var w = container.clientWidth;
+      if (w && Math.abs(w - st.width) > 2) { st.width = w; render(container, st.args[0], st.args[1]); }
+    });
+    st.ro.observe(container);
+  }
+  container.classList.add('pc');
+
+  var W = Math.max(200, container.clientWidth || 600), Hh = opts.height || 260;
+  var unit = opts.unit || '';
+  var list = series.map(function (s, i) {
+    return { name: s.name, points: s.points || [], color: s.color || color(i), i: i, off: !!st.hidden[s.name] };
+  });
+
+  // Domains.
+  var tMin = Infinity, tMax = -Infinity, vMin = Infinity, vMax = -Infinity, total = 0;
+  list.forEach(function (s) {
+    s.points.forEach(function (p) {
+      if (p[1] === null || !isFinite(p[1])) return;
+      if (p[0] < tMin) tMin = p[0];
+      if (p[0] > tMax) tMax = p[0];
+      if (!s.off) { if (p[1] < vMin) vMin = p[1]; if (p[1] > vMax) vMax = p[1]; }
+    });
+  });
+  var x0 = opts.from != null ? +opts.from : tMin, x1 = opts.to != null ? +opts.to : tMax;
+  if (!isFinite(x0) || !isFinite(x1)) { x1 = Date.now(); x0 = x1 - H; }
+  if (x1 <= x0) { x0 -= M; x1 += M; }
+  if (!isFinite(vMin)) { vMin = 0; vMax = 1; }
+  if (vMin > 0) vMin = 0;
+  if (vMax <= vMin) vMax = vMin + (Math.abs(vMin) || 1);
+  // Ticks are chosen in display units (e.g. MiB, s) so they land on round numbers.
+  var sc = unitScale(unit, Math.max(Math.abs(vMin), Math.abs(vMax)));
+  var ys = niceStep((vMax - vMin) / sc.div, 4);
+  var k0 = Math.floor(vMin / sc.div / ys + 1e-9), k1 = Math.ceil(vMax / sc.div / ys - 1e-9);
+  if (k1 <= k0) k1 = k0 + 1;
+  var y0 = k0 * ys * sc.div, y1 = k1 * ys * sc.div, yTicks = [], yLabels = [];
+  for (var k = k0; k <= k1; k++) {
+    yTicks.push(k * ys * sc.div);
+    yLabels.push(fmtNum(+(k * ys).toPrecision(12)) + sc.suffix);
+  }
+  var maxLen = yLabels.reduce(function (m, l) { return Math.max(m, l.length); }, 1);
+
+  var L = 12 + maxLen * 6.6, R = 14, T = 10, B = 24;
+  var pw = W - L - R, ph = Hh - T - B;
+  function tx(t) { return L + (t - x0) / (x1 - x0) * pw; }
+  function vy(v) { return T + ph - (v - y0) / (y1 - y0) * ph; }
+  function xt(x) { return x0 + (x - L) / pw * (x1 - x0); }
+
+  var clipId = 'pc-clip-' + (++clipSeq);
+  var h = [];
+  h.push('<svg class="pc-svg" xmlns="http://www.w3.org/2000/svg" width="' + W + '" height="' + Hh +
+    '" viewBox="0 0 ' + W + ' ' + Hh + '" data-point-count="__COUNT__" role="img">');
+  h.push('<defs><clipPath id="' + clipId + '"><rect x="' + L + '" y="' + (T - 2) + '" width="' + pw +
+    '" height="' + (ph + 4) + '"/></clipPath></defs>');
+  // Grid + y labels.
+  h.push('<g class="pc-grid">');
+  yTicks.forEach(function (v, i) {
+    var y = vy(v).toFixed(1);
+    h.push('<line x1="' + L + '" x2="' + (L + pw) + '" y1="' + y + '" y2="' + y + '"/>');
+    h.push('<text class="pc-ylabel" x="' + (L - 6) + '" y="' + y + '" dy="0.32em" text-anchor="end">' + esc(yLabels[i]) + '</text>');
+  });
+  timeTicks(x0, x1, Math.max(2, Math.floor(pw / 90))).forEach(function (tk) {
+    var x = tx(tk.t).toFixed(1);
+    h.push('<line class="pc-vgrid" x1="' + x + '" x2="' + x + '" y1="' + T + '" y2="' + (T + ph) + '"/>');
+    h.push('<text class="pc-xlabel" x="' + x + '" y="' + (T + ph + 16) + '" text-anchor="middle">' + esc(tk.label) + '</text>');
+  });
+  h.push('<line class="pc-axis" x1="' + L + '" x2="' + (L + pw) + '" y1="' + (T + ph) + '" y2="' + (T + ph) + '"/></g>');
+
+  // Series paths.
+  var gap = opts.step ? opts.step * 2.5 : Infinity;
+  h.push('<g class="pc-lines" clip-path="url(#' + clipId + ')">');
+  list.forEach(function (s) {
+    var d = '', prevT = null;
+    s.points.forEach(function (p) {
+      if (p[1] === null || !isFinite(p[1])) { prevT = null; return; }
+      total++;
+      var cmd = (prevT === null || p[0] - prevT > gap) ? 'M' : 'L';
+      d += cmd + tx(p[0]).toFixed(1) + ' ' + vy(p[1]).toFixed(1);
+      prevT = p[0];
+    });
+    // A lone point (no neighbour to draw a line to) becomes a small ring.
+    d = d.replace(/M([\d.-]+) ([\d.-]+)(?=M|$)/g, 'M$1 $2m-2.5 0a2.5 2.5 0 1 0 5 0a2.5 2.5 0 1 0-5 0');
+    h.push('<path class="series' + (s.off ? ' is-off' : '') + '" data-series="' + esc(s.name) +
+      '" stroke="' + s.color + '" d="' + (d || 'M0 0') + '"/>');
+  });
+  h.push('</g>');
+  if (total === 0) {
+    h.push('<text class="pc-empty" x="' + (L + pw / 2) + '" y="' + (T + ph / 2) + '" text-anchor="middle">' +
+      esc(opts.emptyText || 'No data in this time range') + '</text>');
+  }
+  h.push('<line class="pc-cross" x1="0" x2="0" y1="' + T + '" y2="' + (T + ph) + '" visibility="hidden"/>');
+  h.push('<circle class="pc-dot" r="4" cx="0" cy="0" visibility="hidden"/>');
+  h.push('<rect class="pc-overlay" x="' + L + '" y="' + T + '" width="' + pw + '" height="' + ph + '"/>');
+  // Markers inside the time range: a dashed line and a small flag, the label as a native tooltip.
+  // Drawn over the hover overlay so pointing at a line shows its label.
+  (opts.markers || []).forEach(function (m) {
+    if (!isFinite(m.t) || m.t < x0 || m.t > x1) return;
+    var mx = tx(m.t).toFixed(1), kind = m.kind || 'deploy';
+    h.push('<g class="pc-marker-group"><title>' + esc((m.label || '') + ' · ' + formatTime(m.t)) + '</title>' +
+      '<line class="pc-marker pc-marker-' + esc(kind) + '" data-kind="' + esc(kind) + '" data-label="' + esc(m.label || '') +
+      '" data-t="' + m.t + '" x1="' + mx + '" x2="' + mx + '" y1="' + T + '" y2="' + (T + ph) + '"/>' +
+      '<path class="pc-marker-flag pc-marker-' + esc(kind) + '" d="M' + mx + ' ' + T + 'l6 3l-6 3z"/></g>');
+  });
+  h.push('</svg>');
+
+  var svgHtml = h.join('').replace('__COUNT__', String(total));
+  var legend = '';
+  if (opts.legend !== false && list.length > 0) {
+    legend = '<div class="pc-legend">' + list.map(function (s) {
+      return '<button type="button" class="pc-legend-item' + (s.off ? ' is-off' : '') + '" data-i="' + s.i +
+        '" title="Click to show/hide"><span class="pc-swatch" style="background:' + s.color + '"></span>' +
+        esc(s.name) + '</button>';
+    }).join('') + '</div>';
+  }
+  container.innerHTML = '<div class="pc-wrap">' + svgHtml + '<div class="pc-tooltip" hidden></div></div>' + legend;
+
+  // Legend toggling.
+  var lg = container.querySelector('.pc-legend');
+  if (lg) {
+    lg.addEventListener('click', function (e) {
+      var b = e.target.closest('.pc-legend-item');
+      if (!b) return;
+      var s = list[+b.getAttribute('data-i')];
+      if (st.hidden[s.name]) delete st.hidden[s.name]; else st.hidden[s.name] = true;
+      render(container, st.args[0], st.args[1]);
     });
   }
 
-  function pad(n) { return n < 10 ? '0' + n : '' + n; }
-
-  // ---- number / unit formatting -------------------------------------------
-
-  function fmtNum(v) {
-    if (v === 0) return '0';
-    var a = Math.abs(v), s;
-    if (a >= 1000) s = v.toFixed(0);
-    else if (a >= 100) s = v.toFixed(1);
-    else if (a >= 10) s = v.toFixed(2);
-    else if (a >= 1) s = v.toFixed(2);
-    else if (a >= 0.01) s = v.toFixed(3);
-    else return v.toPrecision(2);
-    if (s.indexOf('.') >= 0) s = s.replace(/0+$/, '').replace(/\.$/, '');
-    return s;
+  // Hover tooltip.
+  var svg = container.querySelector('svg'), tip = container.querySelector('.pc-tooltip');
+  var cross = svg.querySelector('.pc-cross'), dot = svg.querySelector('.pc-dot');
+  var overlay = svg.querySelector('.pc-overlay'), pending = null, raf = 0;
+  function nearest(pts, t) {
+    var lo = 0, hi = pts.length - 1;
+    while (hi - lo > 1) { var mid = (lo + hi) >> 1; if (pts[mid][0] < t) lo = mid; else hi = mid; }
+    return Math.abs(pts[lo][0] - t) <= Math.abs(pts[hi][0] - t) ? lo : hi;
   }
-
-  // Chooses a divisor and suffix for a unit given the magnitude to display.
-  function unitScale(unit, mag) {
-    var u = (unit || '').trim(), lu = u.toLowerCase(), i;
-    mag = Math.abs(mag) || 0;
-    if (lu === 'bytes' || lu === 'byte' || lu === 'b') {
-      var bu = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-      for (i = 0; i < bu.length - 1 && mag >= Math.pow(1024, i + 1); i++) { /* find */ }
-      return { div: Math.pow(1024, i), suffix: ' ' + bu[i] };
-    }
-    if (lu === 'ms' || lu === 'milliseconds') {
-      if (mag >= 60000) return { div: 60000, suffix: ' min' };
-      if (mag >= 1000) return { div: 1000, suffix: ' s' };
-      if (mag > 0 && mag < 1) return { div: 0.001, suffix: ' µs' };
-      return { div: 1, suffix: ' ms' };
-    }
-    if (lu === 's' || lu === 'seconds') {
-      if (mag > 0 && mag < 1) return { div: 0.001, suffix: ' ms' };
-      return { div: 1, suffix: ' s' };
-    }
-    if (lu === '%' || lu === 'percent') return { div: 1, suffix: '%' };
-    var si = ['', 'k', 'M', 'G', 'T', 'P'];
-    for (i = 0; i < si.length - 1 && mag >= Math.pow(1000, i + 1); i++) { /* find */ }
-    return { div: Math.pow(1000, i), suffix: si[i] + (u ? ' ' + u : '') };
+  function hide() {
+    tip.hidden = true; cross.setAttribute('visibility', 'hidden'); dot.setAttribute('visibility', 'hidden');
   }
-
-  function formatValue(v, unit) {
-    if (v === null || v === undefined || !isFinite(v)) return '—';
-    var sc = unitScale(unit, v);
-    return fmtNum(v / sc.div) + sc.suffix;
-  }
-
-  function formatTime(t, withDate) {
-    var d = new Date(t);
-    var s = pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
-    if (withDate === false) return s;
-    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + s;
-  }
-
-  // ---- ticks ----------------------------------------------------------------
-
-  function niceStep(range, count) {
-    var raw = range / count, mag = Math.pow(10, Math.floor(Math.log10(raw))), n = raw / mag;
-    return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 2.5 ? 2.5 : n <= 5 ? 5 : 10) * mag;
-  }
-
-  function timeTicks(t0, t1, maxTicks) {
-    var span = t1 - t0, step = TIME_STEPS[TIME_STEPS.length - 1], i;
-    for (i = 0; i < TIME_STEPS.length; i++) {
-      if (span / TIME_STEPS[i] <= maxTicks) { step = TIME_STEPS[i]; break; }
-    }
-    var off = new Date(t0).getTimezoneOffset() * M; // align to local time
-    var ticks = [];
-    for (var t = Math.ceil((t0 - off) / step) * step + off; t <= t1; t += step) {
-      var d = new Date(t), label;
-      if (step >= D) label = MON[d.getMonth()] + ' ' + d.getDate();
-      else if (step < M) label = pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
-      else if (span > D && d.getHours() === 0 && d.getMinutes() === 0) label = MON[d.getMonth()] + ' ' + d.getDate();
-      else label = pad(d.getHours()) + ':' + pad(d.getMinutes());
-      ticks.push({ t: t, label: label });
-      if (ticks.length > 200) break;
-    }
-    return ticks;
-  }
-
-  // ---- render -----------------------------------------------------------------
-
-  function render(container, series, opts) {
-    opts = opts || {};
-    series = series || [];
-    var st = container.__pc || (container.__pc = { hidden: {} });
-    st.args = [series, opts];
-    if (!st.ro && typeof ResizeObserver !== 'undefined') {
-      st.width = container.clientWidth;
-      st.ro = new ResizeObserver(function () {
-        var w = container.clientWidth;
-        if (w && Math.abs(w - st.width) > 2) { st.width = w; render(container, st.args[0], st.args[1]); }
-      });
-      st.ro.observe(container);
-    }
-    container.classList.add('pc');
-
-    var W = Math.max(200, container.clientWidth || 600), Hh = opts.height || 260;
-    var unit = opts.unit || '';
-    var list = series.map(function (s, i) {
-      return { name: s.name, points: s.points || [], color: s.color || color(i), i: i, off: !!st.hidden[s.name] };
-    });
-
-    // Domains.
-    var tMin = Infinity, tMax = -Infinity, vMin = Infinity, vMax = -Infinity, total = 0;
+  function hover(e) {
+    var r = svg.getBoundingClientRect(), mx = e.clientX - r.left, my = e.clientY - r.top, t = xt(mx);
+    var cands = [], minDx = Infinity;
     list.forEach(function (s) {
-      s.points.forEach(function (p) {
-        if (p[1] === null || !isFinite(p[1])) return;
-        if (p[0] < tMin) tMin = p[0];
-        if (p[0] > tMax) tMax = p[0];
-        if (!s.off) { if (p[1] < vMin) vMin = p[1]; if (p[1] > vMax) vMax = p[1]; }
-      });
+      if (s.off || !s.points.length) return;
+      var p = s.points[nearest(s.points, t)];
+      if (p[1] === null || !isFinite(p[1])) return;
+      var dx = Math.abs(tx(p[0]) - mx);
+      if (dx > 40) return;
+      cands.push({ s: s, p: p, dx: dx, y: vy(p[1]) });
+      if (dx < minDx) minDx = dx;
     });
-    var x0 = opts.from != null ? +opts.from : tMin, x1 = opts.to != null ? +opts.to : tMax;
-    if (!isFinite(x0) || !isFinite(x1)) { x1 = Date.now(); x0 = x1 - H; }
-    if (x1 <= x0) { x0 -= M; x1 += M; }
-    if (!isFinite(vMin)) { vMin = 0; vMax = 1; }
-    if (vMin > 0) vMin = 0;
-    if (vMax <= vMin) vMax = vMin + (Math.abs(vMin) || 1);
-    // Ticks are chosen in display units (e.g. MiB, s) so they land on round numbers.
-    var sc = unitScale(unit, Math.max(Math.abs(vMin), Math.abs(vMax)));
-    var ys = niceStep((vMax - vMin) / sc.div, 4);
-    var k0 = Math.floor(vMin / sc.div / ys + 1e-9), k1 = Math.ceil(vMax / sc.div / ys - 1e-9);
-    if (k1 <= k0) k1 = k0 + 1;
-    var y0 = k0 * ys * sc.div, y1 = k1 * ys * sc.div, yTicks = [], yLabels = [];
-    for (var k = k0; k <= k1; k++) {
-      yTicks.push(k * ys * sc.div);
-      yLabels.push(fmtNum(+(k * ys).toPrecision(12)) + sc.suffix);
-    }
-    var maxLen = yLabels.reduce(function (m, l) { return Math.max(m, l.length); }, 1);
-
-    var L = 12 + maxLen * 6.6, R = 14, T = 10, B = 24;
-    var pw = W - L - R, ph = Hh - T - B;
-    function tx(t) { return L + (t - x0) / (x1 - x0) * pw; }
-    function vy(v) { return T + ph - (v - y0) / (y1 - y0) * ph; }
-    function xt(x) { return x0 + (x - L) / pw * (x1 - x0); }
-
-    var clipId = 'pc-clip-' + (++clipSeq);
-    var h = [];
-    h.push('<svg class="pc-svg" xmlns="http://www.w3.org/2000/svg" width="' + W + '" height="' + Hh +
-      '" viewBox="0 0 ' + W + ' ' + Hh + '" data-point-count="__COUNT__" role="img">');
-    h.push('<defs><clipPath id="' + clipId + '"><rect x="' + L + '" y="' + (T - 2) + '" width="' + pw +
-      '" height="' + (ph + 4) + '"/></clipPath></defs>');
-    // Grid + y labels.
-    h.push('<g class="pc-grid">');
-    yTicks.forEach(function (v, i) {
-      var y = vy(v).toFixed(1);
-      h.push('<line x1="' + L + '" x2="' + (L + pw) + '" y1="' + y + '" y2="' + y + '"/>');
-      h.push('<text class="pc-ylabel" x="' + (L - 6) + '" y="' + y + '" dy="0.32em" text-anchor="end">' + esc(yLabels[i]) + '</text>');
-    });
-    timeTicks(x0, x1, Math.max(2, Math.floor(pw / 90))).forEach(function (tk) {
-      var x = tx(tk.t).toFixed(1);
-      h.push('<line class="pc-vgrid" x1="' + x + '" x2="' + x + '" y1="' + T + '" y2="' + (T + ph) + '"/>');
-      h.push('<text class="pc-xlabel" x="' + x + '" y="' + (T + ph + 16) + '" text-anchor="middle">' + esc(tk.label) + '</text>');
-    });
-    h.push('<line class="pc-axis" x1="' + L + '" x2="' + (L + pw) + '" y1="' + (T + ph) + '" y2="' + (T + ph) + '"/></g>');
-
-    // Series paths.
-    var gap = opts.step ? opts.step * 2.5 : Infinity;
-    h.push('<g class="pc-lines" clip-path="url(#' + clipId + ')">');
-    list.forEach(function (s) {
-      var d = '', prevT = null;
-      s.points.forEach(function (p) {
-        if (p[1] === null || !isFinite(p[1])) { prevT = null; return; }
-        total++;
-        var cmd = (prevT === null || p[0] - prevT > gap) ? 'M' : 'L';
-        d += cmd + tx(p[0]).toFixed(1) + ' ' + vy(p[1]).toFixed(1);
-        prevT = p[0];
-      });
-      // A lone point (no neighbour to draw a line to) becomes a small ring.
-      d = d.replace(/M([\d.-]+) ([\d.-]+)(?=M|$)/g, 'M$1 $2m-2.5 0a2.5 2.5 0 1 0 5 0a2.5 2.5 0 1 0-5 0');
-      h.push('<path class="series' + (s.off ? ' is-off' : '') + '" data-series="' + esc(s.name) +
-        '" stroke="' + s.color + '" d="' + (d || 'M0 0') + '"/>');
-    });
-    h.push('</g>');
-    if (total === 0) {
-      h.push('<text class="pc-empty" x="' + (L + pw / 2) + '" y="' + (T + ph / 2) + '" text-anchor="middle">' +
-        esc(opts.emptyText || 'No data in this time range') + '</text>');
-    }
-    h.push('<line class="pc-cross" x1="0" x2="0" y1="' + T + '" y2="' + (T + ph) + '" visibility="hidden"/>');
-    h.push('<circle class="pc-dot" r="4" cx="0" cy="0" visibility="hidden"/>');
-    h.push('<rect class="pc-overlay" x="' + L + '" y="' + T + '" width="' + pw + '" height="' + ph + '"/>');
-    // Markers inside the time range: a dashed line and a small flag, the label as a native tooltip.
-    // Drawn over the hover overlay so pointing at a line shows its label.
-    (opts.markers || []).forEach(function (m) {
-      if (!isFinite(m.t) || m.t < x0 || m.t > x1) return;
-      var mx = tx(m.t).toFixed(1), kind = m.kind || 'deploy';
-      h.push('<g class="pc-marker-group"><title>' + esc((m.label || '') + ' · ' + formatTime(m.t)) + '</title>' +
-        '<line class="pc-marker pc-marker-' + esc(kind) + '" data-kind="' + esc(kind) + '" data-label="' + esc(m.label || '') +
-        '" data-t="' + m.t + '" x1="' + mx + '" x2="' + mx + '" y1="' + T + '" y2="' + (T + ph) + '"/>' +
-        '<path class="pc-marker-flag pc-marker-' + esc(kind) + '" d="M' + mx + ' ' + T + 'l6 3l-6 3z"/></g>');
-    });
-    h.push('</svg>');
-
-    var svgHtml = h.join('').replace('__COUNT__', String(total));
-    var legend = '';
-    if (opts.legend !== false && list.length > 0) {
-      legend = '<div class="pc-legend">' + list.map(function (s) {
-        return '<button type="button" class="pc-legend-item' + (s.off ? ' is-off' : '') + '" data-i="' + s.i +
-          '" title="Click to show/hide"><span class="pc-swatch" style="background:' + s.color + '"></span>' +
-          esc(s.name) + '</button>';
-      }).join('') + '</div>';
-    }
-    container.innerHTML = '<div class="pc-wrap">' + svgHtml + '<div class="pc-tooltip" hidden></div></div>' + legend;
-
-    // Legend toggling.
-    var lg = container.querySelector('.pc-legend');
-    if (lg) {
-      lg.addEventListener('click', function (e) {
-        var b = e.target.closest('.pc-legend-item');
-        if (!b) return;
-        var s = list[+b.getAttribute('data-i')];
-        if (st.hidden[s.name]) delete st.hidden[s.name]; else st.hidden[s.name] = true;
-        render(container, st.args[0], st.args[1]);
-      });
-    }
-
-    // Hover tooltip.
-    var svg = container.querySelector('svg'), tip = container.querySelector('.pc-tooltip');
-    var cross = svg.querySelector('.pc-cross'), dot = svg.querySelector('.pc-dot');
-    var overlay = svg.querySelector('.pc-overlay'), pending = null, raf = 0;
-    function nearest(pts, t) {
-      var lo = 0, hi = pts.length - 1;
-      while (hi - lo > 1) { var mid = (lo + hi) >> 1; if (pts[mid][0] < t) lo = mid; else hi = mid; }
-      return Math.abs(pts[lo][0] - t) <= Math.abs(pts[hi][0] - t) ? lo : hi;
-    }
-    function hide() {
-      tip.hidden = true; cross.setAttribute('visibility', 'hidden'); dot.setAttribute('visibility', 'hidden');
-    }
-    function hover(e) {
-      var r = svg.getBoundingClientRect(), mx = e.clientX - r.left, my = e.clientY - r.top, t = xt(mx);
-      var cands = [], minDx = Infinity;
-      list.forEach(function (s) {
-        if (s.off || !s.points.length) return;
-        var p = s.points[nearest(s.points, t)];
-        if (p[1] === null || !isFinite(p[1])) return;
-        var dx = Math.abs(tx(p[0]) - mx);
-        if (dx > 40) return;
-        cands.push({ s: s, p: p, dx: dx, y: vy(p[1]) });
-        if (dx < minDx) minDx = dx;
-      });
-      cands = cands.filter(function (c) { return c.dx <= minDx + 1; });
-      if (!cands.length) { hide(); return; }
-      var best = cands[0];
-      cands.forEach(function (c) { if (Math.abs(c.y - my) < Math.abs(best.y - my)) best = c; });
-      var bx = tx(best.p[0]);
-      cross.setAttribute('x1', bx); cross.setAttribute('x2', bx); cross.setAttribute('visibility', 'visible');
-      dot.setAttribute('cx', bx); dot.setAttribute('cy', best.y); dot.setAttribute('fill', best.s.color);
-      dot.setAttribute('visibility', 'visible');
-      cands.sort(function (a, b) { return b.p[1] - a.p[1]; });
-      var rows = cands.length <= 10 ? cands : [best];
-      tip.innerHTML = '<div class="pc-tip-time">' + esc(formatTime(best.p[0])) + '</div>' + rows.map(function (c) {
-        return '<div class="pc-tip-row' + (c === best ? ' is-best' : '') + '"><span class="pc-swatch" style="background:' +
-          c.s.color + '"></span><span class="pc-tip-name">' + esc(c.s.name) + '</span><b>' +
-          esc(formatValue(c.p[1], unit)) + '</b></div>';
-      }).join('') + (rows.length < cands.length ? '<div class="pc-tip-more">+' + (cands.length - 1) + ' more series at this time</div>' : '');
-      tip.hidden = false;
-      var tw = tip.offsetWidth, left = bx + 14;
-      if (left + tw > W) left = Math.max(0, bx - 14 - tw);
-      tip.style.left = left + 'px';
-      tip.style.top = Math.max(0, Math.min(Hh - tip.offsetHeight, best.y - 20)) + 'px';
-    }
-    overlay.addEventListener('mousemove', function (e) {
-      pending = e;
-      if (!raf) raf = requestAnimationFrame(function () { raf = 0; if (pending) hover(pending); });
-    });
-    overlay.addEventListener('mouseleave', function () { pending = null; hide(); });
-
-    return { pointCount: total };
+    cands = cands.filter(function (c) { return c.dx <= minDx + 1; });
+    if (!cands.length) { hide(); return; }
+    var best = cands[0];
+    cands.forEach(function (c) { if (Math.abs(c.y - my) < Math.abs(best.y - my)) best = c; });
+    var bx = tx(best.p[0]);
+    cross.setAttribute('x1', bx); cross.setAttribute('x2', bx); cross.setAttribute('visibility', 'visible');
+    dot.setAttribute('cx', bx); dot.setAttribute('cy', best.y); dot.setAttribute('fill', best.s.color);
+    dot.setAttribute('visibility', 'visible');
+    cands.sort(function (a, b) { return b.p[1] - a.p[1]; });
+    var rows = cands.length <= 10 ? cands : [best];
+    tip.innerHTML = '<div class="pc-tip-time">' + esc(formatTime(best.p[0])) + '</div>' + rows.map(function (c) {
+      return '<div class="pc-tip-row' + (c === best ? ' is-best' : '') + '"><span class="pc-swatch" style="background:' +
+        c.s.color + '"></span><span class="pc-tip-name">' + esc(c.s.name) + '</span><b>' +
+        esc(formatValue(c.p[1], unit)) + '</b></div>';
+    }).join('') + (rows.length < cands.length ? '<div class="pc-tip-more">+' + (cands.length - 1) + ' more series at this time</div>' : '');
+    tip.hidden = false;
+    var tw = tip.offsetWidth, left = bx + 14;
+    if (left + tw > W) left = Math.max(0, bx - 14 - tw);
+    tip.style.left = left + 'px';
+    tip.style.top = Math.max(0, Math.min(Hh - tip.offsetHeight, best.y - 20)) + 'px';
   }
+  overlay.addEventListener('mousemove', function (e) {
+    pending = e;
+    if (!raf) raf = requestAnimationFrame(function () { raf = 0; if (pending) hover(pending); });
+  });
+  overlay.addEventListener('mouseleave', function () { pending = null; hide(); });
 
-  global.PerfChart = {
-    render: render,
-    color: color,
-    formatValue: formatValue,
-    formatTime: formatTime,
-    unitScale: unitScale
-  };
-})(window);
+  return { pointCount: total };
+}
+
+"""#),
+        "dom.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: small DOM helpers every page uses. */
+import { esc } from './format.js';
+
+export function $(id) { return document.getElementById(id); }
+
+// Live refreshes rewrite an element only when its markup changed (keeps focus, selection, scroll).
+export function setHtml(el, html) { if (el.__sig !== html) { el.innerHTML = html; el.__sig = html; } }
+
+// An empty-state card: shown with the html, hidden without.
+export function showEmpty(id, html) {
+  var el = $(id);
+  el.hidden = !html;
+  el.innerHTML = html || '';
+}
+
+// A table body with one full-width message row.
+export function failRow(tbody, cols, text) {
+  tbody.innerHTML = '<tr class="empty-row"><td colspan="' + cols + '">' + esc(text) + '</td></tr>';
+}
+
+export function hasSelection() { return !!(window.getSelection && String(window.getSelection())); }
+
+// Whole-row clicks follow the row's data-href (the link itself stays a real <a>); clicks on
+// `skip` (links, buttons) and the end of a text selection do not.
+export function bindRowLinks(tbody, skip) {
+  tbody.addEventListener('click', function (e) {
+    if (e.target.closest(skip || 'a, button') || hasSelection()) return;
+    var tr = e.target.closest('tr[data-href]');
+    if (tr) location.hash = tr.getAttribute('data-href');
+  });
+}
+
+"""#),
+        "format.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the formatting every page shares (escaping, numbers with units, times, "ago").
+ * Pure functions, no DOM: pages and the chart import what they show. */
+
+export function esc(s) {
+  return String(s).replace(/[&<>"']/g, function (c) {
+    return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+  });
+}
+
+export function isNum(v) { return v !== null && v !== undefined && v !== '' && isFinite(v); }
+
+export function pad(n) { return n < 10 ? '0' + n : '' + n; }
+
+// ---- numbers with units ---------------------------------------------------------
+
+export function fmtNum(v) {
+  if (v === 0) return '0';
+  var a = Math.abs(v), s;
+  if (a >= 1000) s = v.toFixed(0);
+  else if (a >= 100) s = v.toFixed(1);
+  else if (a >= 10) s = v.toFixed(2);
+  else if (a >= 1) s = v.toFixed(2);
+  else if (a >= 0.01) s = v.toFixed(3);
+  else return v.toPrecision(2);
+  if (s.indexOf('.') >= 0) s = s.replace(/0+$/, '').replace(/\.$/, '');
+  return s;
+}
+
+// Chooses a divisor and suffix for a unit given the magnitude to display.
+export function unitScale(unit, mag) {
+  var u = (unit || '').trim(), lu = u.toLowerCase(), i;
+  mag = Math.abs(mag) || 0;
+  if (lu === 'bytes' || lu === 'byte' || lu === 'b') {
+    var bu = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+    for (i = 0; i < bu.length - 1 && mag >= Math.pow(1024, i + 1); i++) { /* find */ }
+    return { div: Math.pow(1024, i), suffix: ' ' + bu[i] };
+  }
+  if (lu === 'ms' || lu === 'milliseconds') {
+    if (mag >= 60000) return { div: 60000, suffix: ' min' };
+    if (mag >= 1000) return { div: 1000, suffix: ' s' };
+    if (mag > 0 && mag < 1) return { div: 0.001, suffix: ' µs' };
+    return { div: 1, suffix: ' ms' };
+  }
+  if (lu === 's' || lu === 'seconds') {
+    if (mag > 0 && mag < 1) return { div: 0.001, suffix: ' ms' };
+    return { div: 1, suffix: ' s' };
+  }
+  if (lu === '%' || lu === 'percent') return { div: 1, suffix: '%' };
+  var si = ['', 'k', 'M', 'G', 'T', 'P'];
+  for (i = 0; i < si.length - 1 && mag >= Math.pow(1000, i + 1); i++) { /* find */ }
+  return { div: Math.pow(1000, i), suffix: si[i] + (u ? ' ' + u : '') };
+}
+
+export function formatValue(v, unit) {
+  if (v === null || v === undefined || !isFinite(v)) return '—';
+  var sc = unitScale(unit, v);
+  return fmtNum(v / sc.div) + sc.suffix;
+}
+
+export function formatTime(t, withDate) {
+  var d = new Date(t);
+  var s = pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+  if (withDate === false) return s;
+  return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + s;
+}
+
+
+export function fmtMs(v) { return isNum(v) ? formatValue(+v, 'ms') : '—'; }
+export function fmtInt(v) { return isNum(v) ? Math.round(v).toLocaleString('en-US') : '—'; }
+export function fmtPct(f) {
+  if (!isNum(f)) return '—';
+  var p = f * 100;
+  return (p === 0 ? '0' : p < 0.1 ? '<0.1' : p < 10 ? +p.toFixed(2) : +p.toFixed(1)) + '%';
+}
+export function fmtRps(v) {
+  if (!isNum(v)) return '—';
+  return String(v >= 100 ? Math.round(v) : v >= 1 ? +v.toFixed(2) : +v.toPrecision(2)) + '/s';
+}
+// A test's p-value: small ones as a bound, the rest to two significant digits.
+export function fmtPValue(p) {
+  if (!isNum(p)) return '—';
+  return +p < 0.0001 ? '< 0.0001' : String(+(+p).toPrecision(2));
+}
+
+// ---- times ------------------------------------------------------------------------
+
+// A time of day, with the date when it is not today.
+export function fmtWhen(ms) {
+  return formatTime(ms, new Date(ms).toDateString() !== new Date().toDateString());
+}
+
+// "just now", "5 min ago", "3 h ago", "2 d ago": a unit rolls over to the next when it rounds up to it.
+export function ago(ms) {
+  if (!isNum(ms)) return '—';
+  var s = Math.max(0, (Date.now() - ms) / 1000);
+  if (s < 45) return 'just now';
+  var units = [[60, 'min', 60], [3600, 'h', 24], [86400, 'd', 1e9]];
+  for (var i = 0; i < units.length; i++) {
+    var n = Math.round(s / units[i][0]);
+    if (n < units[i][2] || i === units.length - 1) return Math.max(1, n) + ' ' + units[i][1] + ' ago';
+  }
+}
+
+// "5 min ago" with the exact time as its tooltip, in a span of the given class.
+export function agoHtml(ms, cls) {
+  return isNum(ms) ? '<span class="' + cls + '" title="' + esc(formatTime(ms, true)) + '">' + esc(ago(ms)) + '</span>' : '—';
+}
 
 """#),
         "index.html": Asset(contentType: "text/html; charset=utf-8", body: #"""
@@ -2357,6 +918,8 @@ enum EmbeddedDashboard {
     <a id="route-back" class="crumb" href="#/routes">← Routes</a>
     <h1 id="route-title" class="mono-title">Route</h1>
     <div id="route-stats" class="tiles"></div>
+    <div id="route-bottleneck-card" class="card"><h2>Where the time goes <small>critical path over the slowest traces</small></h2>
+      <div id="route-bottleneck"><div class="muted">Loading…</div></div></div>
     <div class="card">
       <h2>Latency <small>http.server.duration · p50 / p95 / p99</small></h2>
       <div id="route-latency-chart" class="chart"></div>
@@ -2558,6 +1121,7 @@ enum EmbeddedDashboard {
         <label class="ctl iss-type-ctl"><span class="sr-only">Type</span>
           <select id="issues-type" aria-label="Type">
             <option value="">All types</option><option value="n_plus_one">N+1 queries</option><option value="slow_query">Slow queries</option><option value="regression">Regressions</option>
+            <option value="trend">Trend</option><option value="anomaly">Anomaly</option><option value="bottleneck">Bottleneck</option><option value="parallelizable">Sequential calls</option><option value="cache_hit_ratio">Cache hit ratio</option>
           </select>
         </label>
         <span id="issues-meta" class="muted"></span>
@@ -2661,355 +1225,1053 @@ enum EmbeddedDashboard {
     </div>
     <div id="opt-view" hidden></div>
   </section>
-
-  <section id="page-soon" class="page" hidden>
-    <h1 id="soon-title">Coming soon</h1>
-    <div class="card empty"><p>This page is not built yet. <a href="#/overview">Back to the overview</a>.</p></div>
-  </section>
 </main>
 
-<script src="/assets/auth.js"></script>
-<script src="/assets/chart.js"></script>
-<script src="/assets/app.js"></script>
-<script src="/assets/vitals.js"></script>
-<script src="/assets/loadtests.js"></script>
-<script src="/assets/issues.js"></script>
-<script src="/assets/optimizations.js"></script>
-<script src="/assets/overview-score.js"></script>
-<script src="/assets/signals.js"></script>
-<script src="/assets/alerts.js"></script>
+<script type="module" src="/assets/app.js"></script>
 </body>
 </html>
 
 """#),
-        "issues.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
-/* Perfwatch dashboard: the Issues page (the analysis loop's findings) and the Overview's
- * "Top issues" panel.
- *   #/issues[?status=open|acknowledged|resolved|ignored|all][&type=n_plus_one|slow_query|regression]
- *                  the issues, biggest impact (ms saved) first, as the server sorts them
- *   #/issues/ID    one issue: description, recommendation, evidence, links, status buttons
- * Loaded after app.js (helpers through window.PW); adds itself to PW.pages and wraps the
- * Overview's refresh to fill #overview-issues. API: GET /api/v1/issues[?type=],
- * GET|PATCH /api/v1/issues/{id}, POST /api/v1/analysis/run. */
-(function () {
-  'use strict';
+        "issue-format.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: how an issue is named and shown, for the Issues page and the Overview's
+ * top issues panel. */
+import { esc, fmtMs, isNum } from './format.js';
 
-  var P = window.PW, $ = P.$, esc = P.esc, api = P.api, state = P.state, isNum = P.isNum;
-  var STATUSES = ['open', 'acknowledged', 'resolved', 'ignored'];
-  // Shared as PW.issueTypes so pages loaded later (signals.js) can name their types.
-  var TYPES = P.issueTypes = { n_plus_one: 'N+1 queries', slow_query: 'Slow query', regression: 'Regression' };
-  var SEVERITY = { critical: 'badge-error', warning: 'badge-warn', info: 'badge-info' };
-  // Buttons of the detail view: [label, status it sets].
-  var ACTIONS = [['Acknowledge', 'acknowledged'], ['Resolve', 'resolved'], ['Ignore', 'ignored'], ['Reopen', 'open']];
+// Issue types by their API name. The trend, anomaly, bottleneck, parallelizable and cache hit ratio
+// types come from the trend analysis (anomalies show expected vs actual in their title and evidence).
+export var TYPES = {
+  n_plus_one: 'N+1 queries', slow_query: 'Slow query', regression: 'Regression',
+  trend: 'Trend', anomaly: 'Anomaly', bottleneck: 'Bottleneck', parallelizable: 'Sequential calls', cache_hit_ratio: 'Cache hit ratio'
+};
+var SEVERITY = { critical: 'badge-error', warning: 'badge-warn', info: 'badge-info' };
 
-  function current(ctx) { return ctx.seq === state.seq; }
-  function issueLink(id) { return '#/issues/' + encodeURIComponent(id); }
-  function setHtml(el, html) { if (el.__sig !== html) { el.innerHTML = html; el.__sig = html; } }
-  function statusParam() {
-    var s = state.params.get('status') || 'open';
-    return s === 'all' || STATUSES.indexOf(s) >= 0 ? s : 'open';
-  }
-  function typeParam() { var t = state.params.get('type') || ''; return TYPES[t] ? t : ''; }
-  function listLink() { return '#/issues' + (listLink.last || ''); }
-  listLink.last = '';
+export function issueLink(id) { return '#/issues/' + encodeURIComponent(id); }
 
-  // Server text marks code with backticks; everything else stays plain text.
-  function rich(s) { return esc(s || '').replace(/`([^`]+)`/g, '<code>$1</code>'); }
-  function ago(ms) {
-    if (!isNum(ms)) return '—';
-    var s = Math.max(0, (Date.now() - ms) / 1000);
-    if (s < 45) return 'just now';
-    if (s < 3600) return Math.max(1, Math.round(s / 60)) + ' min ago';
-    if (s < 86400) return Math.round(s / 3600) + ' h ago';
-    return Math.round(s / 86400) + ' d ago';
-  }
-  function when(ms) {
-    return isNum(ms) ? '<span class="iss-when" title="' + esc(PerfChart.formatTime(ms, true)) + '">' + esc(ago(ms)) + '</span>' : '—';
-  }
-  function roundMs(ms) { return ms >= 10 ? Math.round(ms) : Math.round(ms * 10) / 10; }
-  // "saves ≈ 49 ms per request"; a slow query's impact is per call.
-  function impactText(i) {
-    if (!isNum(i.impactMs)) return '—';
-    return 'saves ≈ ' + P.fmtMs(roundMs(+i.impactMs)) + (i.type === 'slow_query' ? ' per call' : ' per request');
-  }
-  function sevBadge(sev) {
-    return '<span class="badge iss-sev ' + (SEVERITY[sev] || '') + '" data-severity="' + esc(sev || '') + '">' + esc(sev || 'info') + '</span>';
-  }
-  function statusBadge(st) {
-    return '<span class="badge iss-status iss-st-' + esc(st) + '" data-status="' + esc(st) + '">' + esc(st) + '</span>';
-  }
-  function where(i) {
-    return [i.service, i.route].filter(Boolean).map(esc).join(' · ');
-  }
+function roundMs(ms) { return ms >= 10 ? Math.round(ms) : Math.round(ms * 10) / 10; }
 
-  // Requests other than GET (api() only reads).
-  function send(method, path, body) {
-    return fetch(path, {
-      method: method, headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body)
-    }).then(function (res) {
-      return res.text().then(function (text) {
-        var json = null;
-        try { json = text ? JSON.parse(text) : null; } catch (e) { /* not JSON */ }
-        if (!res.ok || !json) {
-          var err = json && json.error;
-          throw new Error(((err && err.message) || text.slice(0, 200) || res.statusText || 'request failed') +
-            ' (' + ((err && err.code) || 'http_' + res.status) + ', HTTP ' + res.status + ')');
-        }
-        return json;
-      });
-    }, function (e) { throw new Error('cannot reach the server (' + (e && e.message || e) + ')'); });
-  }
+// "saves ≈ 49 ms per request"; a slow query's impact is per call.
+export function impactText(i) {
+  if (!isNum(i.impactMs)) return '—';
+  return 'saves ≈ ' + fmtMs(roundMs(+i.impactMs)) + (i.type === 'slow_query' ? ' per call' : ' per request');
+}
 
-  // Errors of the buttons, shown by the refresh that follows (each refresh rewrites the banner).
-  var pending = [];
-  function report(msg) { pending.push(msg); P.refresh(); }
+export function sevBadge(sev) {
+  return '<span class="badge iss-sev ' + (SEVERITY[sev] || '') + '" data-severity="' + esc(sev || '') + '">' + esc(sev || 'info') + '</span>';
+}
 
-  // ---- list -----------------------------------------------------------------------
+export function statusBadge(st) {
+  return '<span class="badge iss-status iss-st-' + esc(st) + '" data-status="' + esc(st) + '">' + esc(st) + '</span>';
+}
 
-  function renderList(all, status) {
-    var counts = { all: all.length };
-    STATUSES.forEach(function (s) { counts[s] = 0; });
-    all.forEach(function (i) { counts[i.status] = (counts[i.status] || 0) + 1; });
-    $('issues-status').querySelectorAll('button[data-status]').forEach(function (b) {
-      var s = b.getAttribute('data-status');
-      b.classList.toggle('active', s === status);
-      b.setAttribute('aria-pressed', String(s === status));
-      b.querySelector('.iss-count').textContent = counts[s] ? String(counts[s]) : '';
+"""#),
+        "page-alerts.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Alerts page; it keeps the nav's firing-count badge (alert-badge.js) and, while
+ * shown, the live stream with its toasts (alert-stream.js) going.
+ *   #/alerts[?tab=active|history|rules|silences]
+ *     active    firing and pending alerts: severity, summary, value vs threshold, since, labels,
+ *               Acknowledge (inline form; the name is remembered in localStorage) and Silence
+ *     history   transitions over the selected time range ([&state=pending|firing|resolved|acknowledged]),
+ *               statistics (alerts per rule, mean time to acknowledge / resolve), notification deliveries
+ *     rules     every rule: query, condition, for, health, last evaluation, pending/firing; Reload rules
+ *     silences  the silences (Expire) and a form to create one ([&matchers=a=b,c=d] pre-fills it)
+ * API: GET /api/v1/alerts, POST /api/v1/alerts/{id}/ack, GET /api/v1/alert-rules, POST /api/v1/rules/reload,
+ * GET|POST /api/v1/silences, DELETE /api/v1/silences/{id}, GET /api/v1/alerts/deliveries. */
+import { api, describe, errorText, send } from './api.js';
+import { firingOf, setBadge, updateBadge } from './alert-badge.js';
+import { syncAlertStream } from './alert-stream.js';
+import { $, failRow, setHtml } from './dom.js';
+import { ago, agoHtml, esc, fmtInt, fmtMs, fmtWhen, formatTime, isNum } from './format.js';
+import { current, deferError, onRefresh, pageLink, refresh, reportError, setParam, state, timeWindow, writeHash } from './router.js';
+
+var TABS = ['active', 'history', 'rules', 'silences'];
+var KINDS = ['pending', 'firing', 'resolved', 'acknowledged'];
+var SEVERITY = { critical: 'badge-error', warning: 'badge-warn', info: 'badge-info' };
+var HEALTH = { ok: 'badge-ok', no_data: 'badge-warn', error: 'badge-error' };
+var STATE_BADGE = { firing: 'badge-error', pending: 'badge-warn', resolved: 'badge-ok', acknowledged: 'badge-info' };
+var SILENCE_LABELS = ['alertname', 'route', 'service', 'page'];
+var ACK_KEY = 'perfwatch.alerts.ackBy';
+
+function tabParam() { var t = state.params.get('tab') || 'active'; return TABS.indexOf(t) >= 0 ? t : 'active'; }
+function kindParam() { var k = state.params.get('state') || ''; return KINDS.indexOf(k) >= 0 ? k : ''; }
+function when(ms) { return agoHtml(ms, 'al-when'); }
+function until(ms) {
+  if (!isNum(ms)) return '—';
+  var s = Math.max(0, (ms - Date.now()) / 1000);
+  var left = s < 60 ? '< 1 min' : s < 3600 ? Math.round(s / 60) + ' min' : s < 86400 ? +(s / 3600).toFixed(1) + ' h' : +(s / 86400).toFixed(1) + ' d';
+  return '<span class="al-when" title="' + esc(formatTime(ms, true)) + '">' + esc(fmtWhen(ms)) + '</span> <span class="muted">(in ' + esc(left) + ')</span>';
+}
+function num(v) {
+  if (!isNum(v)) return '—';
+  v = +v;
+  return String(Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : +v.toPrecision(4));
+}
+function duration(ms) {
+  if (!isNum(ms)) return '—';
+  var s = ms / 1000;
+  return s < 1 ? Math.round(ms) + ' ms' : s < 90 ? +s.toFixed(1) + ' s' : s < 5400 ? +(s / 60).toFixed(1) + ' min' : +(s / 3600).toFixed(1) + ' h';
+}
+function badge(cls, text, attr) {
+  return '<span class="badge ' + (cls || '') + '"' + (attr || '') + '>' + esc(text) + '</span>';
+}
+function sevBadge(sev) { return badge('al-sev ' + (SEVERITY[sev] || ''), sev || 'none', ' data-severity="' + esc(sev || '') + '"'); }
+function stateBadge(st) { return badge('al-state ' + (STATE_BADGE[st] || ''), st, ' data-state="' + esc(st) + '"'); }
+function chips(labels) {
+  return Object.keys(labels || {}).sort().map(function (k) {
+    return '<span class="al-chip" data-label="' + esc(k) + '"><b>' + esc(k) + '</b>=' + esc(labels[k]) + '</span>';
+  }).join('');
+}
+function matcherText(m) { return typeof m === 'string' ? m : (m.name || '') + (m.op || '=') + (m.value || ''); }
+function tabLink(tab, pairs) { return pageLink('alerts', [['tab', tab]].concat(pairs || [])); }
+
+function remembered() { try { return localStorage.getItem(ACK_KEY) || ''; } catch (e) { return ''; } }
+function remember(name) { try { localStorage.setItem(ACK_KEY, name); } catch (e) { /* private mode */ } }
+
+// ---- active ---------------------------------------------------------------------------
+
+var ackOpen = null, ackDraft = { by: '', comment: '' };
+
+function ackForm(a) {
+  return '<form class="al-ack-form" data-alert-id="' + esc(a.id) + '">' +
+    '<label class="field"><span>Your name</span><input type="text" class="al-ack-by" required value="' + esc(ackDraft.by) + '"></label>' +
+    '<label class="field grow"><span>Comment</span><input type="text" class="al-ack-comment" value="' + esc(ackDraft.comment) + '"></label>' +
+    '<button type="submit" class="btn al-ack-submit">Acknowledge</button>' +
+    '<button type="button" class="btn btn-quiet al-ack-cancel">Cancel</button></form>';
+}
+
+function silenceMatchers(a) {
+  var l = a.labels || {};
+  if (!l.alertname && a.ruleName) l = Object.assign({ alertname: a.ruleName }, l);
+  return SILENCE_LABELS.filter(function (k) { return l[k]; }).map(function (k) { return k + '=' + l[k]; }).join(', ');
+}
+
+function alertHtml(a, ops) {
+  var ack = a.acknowledgement, op = ops[a.groupName + '\u0001' + a.ruleName] || '';
+  var summary = (a.annotations && a.annotations.summary) || a.ruleName;
+  return '<div class="card al-alert al-' + esc(a.state) + (ack ? ' is-acked' : '') + '" data-alert-id="' + esc(a.id) + '" data-state="' + esc(a.state) +
+    '" data-rule="' + esc(a.ruleName) + '">' +
+    '<div class="al-alert-head">' + sevBadge(a.severity) + stateBadge(a.state) +
+    '<b class="al-rule">' + esc(a.ruleName) + '</b><span class="muted al-group">' + esc(a.groupName) + '</span>' +
+    '<span class="al-since">' + (a.state === 'firing' ? 'firing since ' : 'pending since ') + when(a.state === 'firing' && isNum(a.firedAt) ? a.firedAt : a.activeAt) + '</span></div>' +
+    '<p class="al-summary">' + esc(summary) + '</p>' +
+    '<div class="al-facts"><span class="al-value"><b>Value</b> ' + esc(num(a.value)) + ' <span class="muted">' + esc(op || 'vs') + ' ' + esc(num(a.threshold)) + ' threshold</span></span>' +
+    '<span class="al-labels">' + chips(a.labels) + '</span></div>' +
+    (ack ? '<div class="al-ack">Acknowledged by <b class="al-ack-who">' + esc(ack.by) + '</b> ' + when(ack.at) +
+      (ack.comment ? ' — <span class="al-ack-text">' + esc(ack.comment) + '</span>' : '') + '</div>' : '') +
+    '<div class="al-actions">' +
+    (ack ? '' : ackOpen === a.id ? ackForm(a) : '<button type="button" class="btn al-ack-btn">Acknowledge</button>') +
+    '<a class="btn btn-quiet al-silence-btn" href="' + esc(tabLink('silences', [['matchers', silenceMatchers(a)]])) + '">Silence…</a>' +
+    '<a class="btn-link al-rule-link" href="' + esc(tabLink('rules')) + '">Rule →</a></div></div>';
+}
+
+function renderActive(active, ops) {
+  var order = { firing: 0, pending: 1 };
+  var list = active.slice().sort(function (a, b) {
+    return (order[a.state] - order[b.state]) || ((b.firedAt || b.activeAt) - (a.firedAt || a.activeAt));
+  });
+  if (ackOpen && !list.some(function (a) { return a.id === ackOpen && !a.acknowledgement; })) ackOpen = null;
+  var firing = firingOf(list);
+  $('alerts-meta').textContent = list.length ? firing + ' firing · ' + (list.length - firing) + ' pending' : '';
+  setHtml($('alerts-active-list'), list.length ? list.map(function (a) { return alertHtml(a, ops); }).join('') :
+    '<div class="card empty al-none"><p>No alerts are firing or pending. See the <a href="' + esc(tabLink('rules')) +
+    '">rules</a> Perfwatch evaluates, or the <a href="' + esc(tabLink('history')) + '">history</a>.</p></div>');
+}
+
+// ---- history ----------------------------------------------------------------------------
+
+function renderHistory(res) {
+  var hist = res.history || [], st = res.statistics || {};
+  var tbody = $('alerts-history-table').querySelector('tbody');
+  setHtml(tbody, hist.length ? hist.map(function (h) {
+    var who = h.kind === 'acknowledged' && h.acknowledgedBy ? esc(h.acknowledgedBy) : '';
+    return '<tr class="al-hist-row" data-kind="' + esc(h.kind) + '" data-alert-id="' + esc(h.alertId) + '">' +
+      '<td class="txt">' + esc(fmtWhen(h.at)) + ' <span class="muted">' + esc(ago(h.at)) + '</span></td>' +
+      '<td class="txt">' + stateBadge(h.kind) + (h.silenced ? ' ' + badge('al-silenced', 'silenced') : '') + '</td>' +
+      '<td class="txt">' + sevBadge(h.severity) + ' <b>' + esc(h.rule) + '</b><span class="sub al-labels">' + chips(h.labels) + '</span></td>' +
+      '<td class="txt al-msg">' + esc(h.message || '') + '</td>' +
+      '<td>' + esc(num(h.value)) + ' <span class="muted">/ ' + esc(num(h.threshold)) + '</span></td>' +
+      '<td class="txt al-by">' + who + '</td></tr>';
+  }).join('') : '<tr class="empty-row"><td colspan="6">No ' + esc(kindParam() ? kindParam() + ' ' : '') + 'transitions in this time range</td></tr>');
+  var per = (st.firedPerRule || []).slice().sort(function (a, b) { return b.count - a.count; });
+  setHtml($('alerts-stats'), '<div class="al-stat-grid">' +
+    '<div class="stat" id="alerts-mtta"><div class="tile-label">Mean time to acknowledge</div><div class="tile-value">' + esc(duration(st.meanTimeToAcknowledgeMs)) + '</div></div>' +
+    '<div class="stat" id="alerts-mttr"><div class="tile-label">Mean time to resolve</div><div class="tile-value">' + esc(duration(st.meanTimeToResolveMs)) + '</div></div>' +
+    '<div class="al-per-rule"><div class="tile-label">Alerts fired per rule</div>' +
+    (per.length ? '<table id="alerts-per-rule" class="kv"><tbody>' + per.map(function (r) {
+      return '<tr data-rule="' + esc(r.rule) + '"><th>' + esc(r.rule) + '</th><td>' + esc(fmtInt(r.count)) + '</td></tr>';
+    }).join('') + '</tbody></table>' : '<p class="muted none">None fired in this time range.</p>') + '</div></div>');
+}
+
+function renderDeliveries(list) {
+  var tbody = $('alerts-deliveries-table').querySelector('tbody');
+  setHtml(tbody, list.length ? list.slice(0, 50).map(function (d) {
+    var bad = d.outcome && d.outcome !== 'sent';
+    return '<tr class="al-delivery' + (bad ? ' is-error' : '') + '" data-outcome="' + esc(d.outcome || '') + '">' +
+      '<td class="txt">' + esc(isNum(d.at) ? fmtWhen(d.at) : '—') + '</td>' +
+      '<td class="txt">' + esc(d.channel || '') + (d.channelType ? ' <span class="muted">' + esc(d.channelType) + '</span>' : '') + '</td>' +
+      '<td class="txt">' + esc(d.notificationStatus || '') + (d.reason ? ' <span class="muted">' + esc(d.reason) + '</span>' : '') + '</td>' +
+      '<td class="txt">' + badge(bad ? 'badge-error' : 'badge-ok', d.outcome || '?') + '</td>' +
+      '<td>' + esc(fmtInt(d.attempt)) + '</td><td class="txt al-msg">' + esc(d.error || '') + '</td></tr>';
+  }).join('') : '<tr class="empty-row"><td colspan="6">No notifications sent yet</td></tr>');
+}
+
+// ---- rules -------------------------------------------------------------------------------
+
+function queryText(q) {
+  if (!q) return '';
+  var s = (q.stat || '?') + '(' + (q.metric || '?') + ')';
+  if (q.ratio_to) s += ' / ' + (q.ratio_to.stat || '?') + '(' + (q.ratio_to.metric || '?') + ')';
+  if (q.by && q.by.length) s += ' by ' + [].concat(q.by).join(', ');
+  if (q.where && q.where.length) s += ' where ' + [].concat(q.where).join(', ');
+  if (q.window) s += ' over ' + q.window;
+  return s;
+}
+
+function renderRules(res) {
+  var statuses = {};
+  (res.statuses || []).forEach(function (s) { statuses[s.groupName + '\u0001' + s.ruleName] = s; });
+  var groups = res.groups || [];
+  setHtml($('alerts-rules-list'), groups.length ? groups.map(function (g) {
+    return '<div class="card table-card al-group-card" data-group="' + esc(g.name) + '"><h2>' + esc(g.name) +
+      ' <small>every ' + esc(g.interval || '?') + (g.source ? ' · ' + esc(g.source) : '') + '</small></h2>' +
+      '<table class="table al-rules-table"><thead><tr><th class="txt">Rule</th><th class="txt">Query</th><th class="txt">Condition</th>' +
+      '<th class="txt">For</th><th class="txt">Health</th><th class="txt">Last evaluation</th><th>Pending</th><th>Firing</th></tr></thead><tbody>' +
+      (g.rules || []).map(function (r) {
+        var s = statuses[g.name + '\u0001' + r.alert] || {}, health = s.health || 'unknown';
+        return '<tr class="al-rule-row" data-group="' + esc(g.name) + '" data-rule="' + esc(r.alert) + '" data-health="' + esc(health) + '">' +
+          '<td class="txt"><b>' + esc(r.alert) + '</b>' + (r.labels && r.labels.severity ? ' ' + sevBadge(r.labels.severity) : '') + '</td>' +
+          '<td class="txt"><code class="al-query">' + esc(queryText(r.query)) + '</code></td>' +
+          '<td class="txt al-cond"><code>' + esc((r.op || '') + ' ' + num(r.threshold)) + '</code></td>' +
+          '<td class="txt">' + esc(r.for || '0s') + '</td>' +
+          '<td class="txt">' + badge('al-health ' + (HEALTH[health] || ''), health.replace('_', ' '), ' data-health="' + esc(health) + '"') + '</td>' +
+          '<td class="txt al-last">' + when(s.lastEvaluatedAt) + (isNum(s.lastDurationMs) ? ' <span class="muted">in ' + esc(fmtMs(s.lastDurationMs)) + '</span>' : '') +
+          (s.lastError ? '<span class="sub al-error">' + esc(s.lastError) + '</span>' : '') + '</td>' +
+          '<td class="al-pending">' + esc(fmtInt(s.pendingCount || 0)) + '</td>' +
+          '<td class="al-firing' + (s.firingCount ? ' status-crit' : '') + '">' + esc(fmtInt(s.firingCount || 0)) + '</td></tr>';
+      }).join('') + '</tbody></table></div>';
+  }).join('') : '<div class="card empty"><p>No alert rules are loaded. Start the server with <code>--rules DIR</code>.</p></div>');
+  var n = groups.reduce(function (a, g) { return a + (g.rules || []).length; }, 0);
+  $('alerts-meta').textContent = n + (n === 1 ? ' rule' : ' rules') + ' in ' + groups.length + (groups.length === 1 ? ' group' : ' groups');
+}
+
+// ---- silences ------------------------------------------------------------------------------
+
+function renderSilences(list) {
+  var tbody = $('silences-table').querySelector('tbody');
+  setHtml(tbody, list.length ? list.map(function (s) {
+    return '<tr class="silence-row" data-silence-id="' + esc(s.id) + '">' +
+      '<td class="txt al-matchers">' + (s.matchers || []).map(function (m) { return '<code class="al-chip">' + esc(matcherText(m)) + '</code>'; }).join(' ') + '</td>' +
+      '<td class="txt">' + until(s.endsAt) + '</td>' +
+      '<td class="txt al-author">' + esc(s.createdBy || '') + '</td>' +
+      '<td class="txt al-comment">' + esc(s.comment || '') + '</td>' +
+      '<td><button type="button" class="btn btn-quiet al-expire">Expire</button></td></tr>';
+  }).join('') : '<tr class="empty-row"><td colspan="5">No active silences</td></tr>');
+  $('alerts-meta').textContent = list.length ? list.length + (list.length === 1 ? ' active silence' : ' active silences') : '';
+}
+
+// ---- page -----------------------------------------------------------------------------------
+
+function tabCount(tab, n) {
+  var el = $('alerts-tabs').querySelector('button[data-tab="' + tab + '"] .al-count');
+  if (el) el.textContent = n ? String(n) : '';
+}
+
+var alertsPage = {
+  enter: function () {
+    syncAlertStream();
+    var tab = tabParam();
+    $('alerts-tabs').querySelectorAll('button[data-tab]').forEach(function (b) {
+      var on = b.getAttribute('data-tab') === tab;
+      b.classList.toggle('active', on);
+      b.setAttribute('aria-pressed', String(on));
     });
-    var list = status === 'all' ? all : all.filter(function (i) { return i.status === status; });
-    var tbody = $('issues-table').querySelector('tbody');
-    if (!list.length) {
-      setHtml(tbody, '<tr class="empty-row"><td colspan="6">' + esc(all.length ? 'No ' + (status === 'all' ? '' : status + ' ') +
-        'issues' + (typeParam() ? ' of this type' : '') : 'No issues found') + '</td></tr>');
-    } else {
-      setHtml(tbody, list.map(function (i) {
-        var href = issueLink(i.id);
-        return '<tr class="issue-row" data-issue-id="' + esc(i.id) + '" data-type="' + esc(i.type) + '" data-status="' + esc(i.status) +
-          '" data-href="' + esc(href) + '">' +
-          '<td class="txt iss-sev-cell">' + sevBadge(i.severity) + '</td>' +
-          '<td class="txt iss-main"><a class="issue-link" href="' + esc(href) + '">' + esc(i.title) + '</a>' +
-          '<span class="sub"><span class="iss-type">' + esc(TYPES[i.type] || i.type) + '</span>' +
-          (where(i) ? ' · <span class="iss-where">' + where(i) + '</span>' : '') + '</span></td>' +
-          '<td class="iss-impact">' + esc(impactText(i)) + '</td>' +
-          '<td class="iss-first">' + when(i.firstSeen) + '</td>' +
-          '<td class="iss-last">' + when(i.lastSeen) + '</td>' +
-          '<td class="txt">' + statusBadge(i.status) + '</td></tr>';
-      }).join(''));
+    document.querySelectorAll('#page-alerts .al-pane').forEach(function (p) { p.hidden = p.getAttribute('data-tab') !== tab; });
+    $('alerts-meta').textContent = '';
+    $('alerts-history-state').value = kindParam();
+    if (tab === 'silences') {
+      var m = state.params.get('matchers');
+      if (m) { $('silence-matchers').value = m; $('silence-error').hidden = true; }
+      if (!$('silence-author').value) $('silence-author').value = remembered();
     }
-    var n = list.length;
-    $('issues-meta').textContent = n ? n + (n === 1 ? ' issue' : ' issues') + ', biggest impact first' : '';
-    P.showEmpty('issues-empty', all.length || typeParam() ? '' : '<p>No issues yet. Perfwatch analyses the spans it receives every minute and ' +
-      'reports N+1 queries, slow queries and release regressions here. Send traces (or a sample workload: <code>perfwatch demo --server ' +
-      esc(location.origin) + '</code>), then press <b>Analyze now</b>.</p>');
-  }
-
-  // ---- detail ---------------------------------------------------------------------
-
-  var EVIDENCE = {
-    callsPerRequestMedian: ['Calls per request (median)', 'int'], requests: ['Requests', 'int'], calls: ['Calls', 'int'],
-    msPerCall: ['Time per call', 'ms'], msPerRequest: ['Time per request', 'ms'], routeP95Ms: ['Route p95', 'ms'],
-    p50Ms: ['p50', 'ms'], p95Ms: ['p95', 'ms'], totalMs: ['Total time', 'ms'],
-    before: ['Release before', 'text'], after: ['Release after', 'text'],
-    p95BeforeMs: ['p95 before', 'ms'], p95AfterMs: ['p95 after', 'ms'],
-    requestsBefore: ['Requests before', 'int'], requestsAfter: ['Requests after', 'int'],
-    changePct: ['Change', 'pct'], fingerprint: ['Fingerprint', 'code'],
-    deployedAt: ['Deployed', 'time'], beforeFrom: ['Compared from', 'time'], afterTo: ['Compared until', 'time'],
-    deploymentId: ['Deployment', 'int'], pValue: ['p-value (Mann–Whitney)', 'p'],
-    probabilityAfterSlower: ['P(request after is slower)', 'share'], meanBeforeMs: ['Mean before', 'ms'], meanAfterMs: ['Mean after', 'ms'],
-    rootCause: ['Where the time went', 'causes'], signals: ['Moved at the same time', 'signals']
-  };
-
-  // A regression's root cause: the queries whose time per request grew, largest first.
-  function causesCell(list) {
-    if (!Array.isArray(list) || !list.length) return 'no query explains the change';
-    return '<table class="kv iss-causes">' + list.map(function (c) {
-      return '<tr><td><code>' + esc(c.fingerprint || '') + '</code> ' + esc((c.statement || '').slice(0, 120)) + '</td><td>' +
-        esc(P.fmtMs(c.perRequestBeforeMs)) + ' → ' + esc(P.fmtMs(c.perRequestAfterMs)) + ' per request (' +
-        esc(Math.round((+c.shareOfMeanIncrease || 0) * 100) + '% of the increase') + ')</td></tr>';
-    }).join('') + '</table>';
-  }
-
-  // Error rate, CPU, memory around the deploy: before → after, and whether it moved.
-  function signalsCell(map) {
-    if (!map || typeof map !== 'object' || !Object.keys(map).length) return '—';
-    return Object.keys(map).map(function (name) {
-      var x = map[name] || {};
-      return esc(name.replace(/_/g, ' ') + ': ' + String(+(+x.before).toPrecision(3)) + ' → ' + String(+(+x.after).toPrecision(3)) +
-        (x.moved ? ' (moved)' : ' (steady)'));
-    }).join('<br>');
-  }
-
-  // An /api/v1/query URL of the evidence, as an Explore deep link.
-  function exploreLink(q) {
-    var i = q.indexOf('?');
-    if (!/^\/api\/v1\/query\?/.test(q) || i < 0) return null;
-    var pairs = [];
-    new URLSearchParams(q.slice(i + 1)).forEach(function (v, k) { if (/^(metric|stat|by|where)$/.test(k)) pairs.push([k, v]); });
-    return P.pageLink('explore', pairs);
-  }
-
-  function evidenceRows(ev) {
-    var label = function (k) {
-      if (k === 'p95BeforeMs' && ev.before) return 'p95 in ' + ev.before;
-      if (k === 'p95AfterMs' && ev.after) return 'p95 in ' + ev.after;
-      if (EVIDENCE[k]) return EVIDENCE[k][0];
-      return k.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, function (c) { return c.toUpperCase(); });
+  },
+  refresh: function (ctx) {
+    var tab = tabParam(), fail = function (what) {
+      return function (e) { ctx.errors.push(errorText(what, e)); };
     };
-    return Object.keys(ev || {}).filter(function (k) { return k !== 'statement' && ev[k] !== null && ev[k] !== ''; }).map(function (k) {
-      var v = ev[k], kind = EVIDENCE[k] ? EVIDENCE[k][1] : /Ms$/.test(k) && isNum(v) ? 'ms' : isNum(v) ? 'num' : 'text', cell;
-      if (k === 'query' && typeof v === 'string' && exploreLink(v)) {
-        cell = '<a class="iss-explore" href="' + esc(exploreLink(v)) + '">Chart it in Explore →</a>';
-        return '<tr data-evidence="query"><th>Metric query</th><td>' + cell + '</td></tr>';
-      }
-      if (kind === 'ms') cell = esc(P.fmtMs(v));
-      else if (kind === 'int') cell = esc(P.fmtInt(v));
-      else if (kind === 'pct') cell = isNum(v) ? esc((v > 0 ? '+' : '') + (+v).toFixed(Math.abs(v) >= 10 ? 0 : 1) + '%') : esc(v);
-      else if (kind === 'num') cell = esc(String(+(+v).toFixed(2)));
-      else if (kind === 'code') cell = '<code>' + esc(v) + '</code>';
-      else if (kind === 'time') cell = isNum(v) ? esc(new Date(+v).toLocaleString()) : esc(v);
-      else if (kind === 'p') cell = isNum(v) ? esc(+v < 0.0001 ? '< 0.0001' : String(+(+v).toPrecision(2))) : esc(v);
-      else if (kind === 'share') cell = isNum(v) ? esc(Math.round(+v * 100) + '%') : esc(v);
-      else if (kind === 'causes') cell = causesCell(v);
-      else if (kind === 'signals') cell = signalsCell(v);
-      else cell = esc(typeof v === 'object' ? JSON.stringify(v) : v);
-      return '<tr data-evidence="' + esc(k) + '"><th>' + esc(label(k)) + '</th><td>' + cell + '</td></tr>';
-    }).join('');
-  }
-
-  function links(i) {
-    var out = [];
-    if ((i.type === 'n_plus_one' || i.type === 'regression') && i.route) {
-      out.push('<a id="issue-route-link" class="btn-link" href="' + esc(P.pageLink('route', [['service', i.service], ['route', i.route]])) +
-        '">Route detail →</a>');
-      out.push('<a id="issue-traces-link" class="btn-link" href="' + esc(P.pageLink('traces', [['service', i.service], ['route', i.route],
-        ['order', 'duration']])) + '">Slowest traces of this route →</a>');
-    }
-    if (i.type === 'slow_query' || i.type === 'n_plus_one') {
-      out.push('<a id="issue-db-link" class="btn-link" href="' + esc(P.pageLink('database', [['sort', i.type === 'slow_query' ? '-p95' : '-calls']])) +
-        '">Database queries →</a>');
-    }
-    return out.join('');
-  }
-
-  function detailHtml(i) {
-    var ev = i.evidence || {};
-    var buttons = ACTIONS.filter(function (a) { return a[1] !== i.status; }).map(function (a) {
-      return '<button type="button" class="btn iss-action' + (a[1] === 'open' ? '' : ' btn-quiet') + '" data-set-status="' + a[1] + '">' + a[0] + '</button>';
-    }).join('');
-    return '<a id="issue-back" class="crumb" href="' + esc(listLink()) + '">← Issues</a>' +
-      '<div class="card iss-head"><div class="iss-title-row">' + sevBadge(i.severity) + '<h1 id="issue-title">' + esc(i.title) + '</h1></div>' +
-      '<div class="iss-facts"><span><b>Status</b> <span id="issue-status">' + statusBadge(i.status) + '</span></span>' +
-      '<span><b>Type</b> <span id="issue-type">' + esc(TYPES[i.type] || i.type) + '</span></span>' +
-      (i.service ? '<span><b>Service</b> <code>' + esc(i.service) + '</code></span>' : '') +
-      (i.route ? '<span><b>Route</b> <code id="issue-route">' + esc(i.route) + '</code></span>' : '') +
-      '<span><b>Impact</b> <span id="issue-impact">' + esc(impactText(i)) + '</span></span>' +
-      '<span><b>First seen</b> ' + when(i.firstSeen) + '</span><span><b>Last seen</b> ' + when(i.lastSeen) + '</span>' +
-      (isNum(i.resolvedAt) ? '<span><b>Resolved</b> ' + when(i.resolvedAt) + '</span>' : '') + '</div>' +
-      '<div id="issue-actions" class="iss-actions">' + buttons + '</div></div>' +
-      '<div class="grid2 iss-grid"><div class="card"><h2>What happens</h2><p id="issue-description" class="iss-text">' + rich(i.description) + '</p>' +
-      '<div id="issue-recommendation" class="iss-rec"><h3>Recommendation</h3><p>' + rich(i.recommendation) + '</p></div>' +
-      '<div class="iss-links">' + links(i) + '</div></div>' +
-      '<div class="card"><h2>Evidence</h2>' +
-      (ev.statement ? '<pre id="issue-statement" class="iss-stmt"><code>' + esc(ev.statement) + '</code></pre>' : '') +
-      '<table id="issue-evidence" class="kv iss-ev"><tbody>' + evidenceRows(ev) + '</tbody></table></div></div>';
-  }
-
-  // ---- page -----------------------------------------------------------------------
-
-  var issuesPage = {
-    enter: function () {
-      var detail = !!state.arg;
-      $('issues-list-view').hidden = detail;
-      $('issue-view').hidden = !detail;
-      if (!detail) {
-        $('issues-type').value = typeParam();
-        var pairs = [];
-        if (state.params.get('status')) pairs.push('status=' + encodeURIComponent(statusParam()));
-        if (typeParam()) pairs.push('type=' + typeParam());
-        listLink.last = pairs.length ? '?' + pairs.join('&') : '';
-      }
-    },
-    refresh: function (ctx) {
-      pending.splice(0).forEach(function (m) { ctx.errors.push(m); });
-      return state.arg ? this.refreshDetail(ctx, state.arg) : this.refreshList(ctx);
-    },
-    refreshList: function (ctx) {
-      var status = statusParam(), type = typeParam();
-      // All statuses at once (a handful of issues): the tabs show their counts.
-      return api('/api/v1/issues', type ? [['type', type]] : []).then(function (res) {
-        if (current(ctx)) renderList(res.issues || [], status);
+    var jobs = [];
+    // The active alerts set the nav badge and the Active tab's count on every tab.
+    if (tab === 'active') {
+      jobs.push(Promise.all([api('/api/v1/alerts'), api('/api/v1/alert-rules').catch(function () { return {}; })]).then(function (r) {
+        var ops = {};
+        (r[1].groups || []).forEach(function (g) { (g.rules || []).forEach(function (x) { ops[g.name + '\u0001' + x.alert] = x.op; }); });
+        setBadge(firingOf(r[0].active));
+        if (!current(ctx)) return;
+        tabCount('active', (r[0].active || []).length);
+        renderActive(r[0].active || [], ops);
       }, function (e) {
-        ctx.errors.push(P.errorText('Issues', e));
-        if (!current(ctx)) return;
-        var tbody = $('issues-table').querySelector('tbody');
-        P.failRow(tbody, 6, 'Failed to load the issues: see the error above');
-        tbody.__sig = null;
-        $('issues-meta').textContent = '';
-        P.showEmpty('issues-empty', '');
-      });
-    },
-    refreshDetail: function (ctx, id) {
-      var box = $('issue-view');
-      return api('/api/v1/issues/' + encodeURIComponent(id)).then(function (i) {
-        if (!current(ctx)) return;
-        box.setAttribute('data-issue-id', String(i.id));
-        box.setAttribute('data-status', i.status);
-        setHtml(box, detailHtml(i));
-      }, function (e) {
-        ctx.errors.push(P.errorText('Issue ' + id, e));
-        if (!current(ctx)) return;
-        box.removeAttribute('data-issue-id');
-        setHtml(box, '<a id="issue-back" class="crumb" href="' + esc(listLink()) + '">← Issues</a><h1>Issue ' + esc(id) + '</h1>' +
-          '<div class="card empty"><p>' + (e && e.status === 404 ? 'There is no issue with this id.' : 'The issue could not be loaded: see the error above.') + '</p></div>');
-      });
+        fail('Alerts')(e);
+        if (current(ctx)) setHtml($('alerts-active-list'), '<div class="card empty"><p>The alerts could not be loaded: see the error above.</p></div>');
+      }));
+    } else {
+      jobs.push(api('/api/v1/alerts', [['state', 'firing']]).then(function (r) { setBadge(firingOf(r.active)); }, function () {}));
     }
-  };
+    if (tab === 'history') {
+      var w = timeWindow(), pairs = [['from', w.from], ['to', w.to]];
+      if (kindParam()) pairs.unshift(['state', kindParam()]);
+      jobs.push(api('/api/v1/alerts', pairs).then(function (r) {
+        if (!current(ctx)) return;
+        renderHistory(r);
+        var n = (r.history || []).length;
+        $('alerts-meta').textContent = n + (n === 1 ? ' transition' : ' transitions');
+      }, function (e) {
+        fail('Alert history')(e);
+        if (current(ctx)) { failRow($('alerts-history-table').querySelector('tbody'), 6, 'Failed to load the history: see the error above'); $('alerts-history-table').querySelector('tbody').__sig = null; }
+      }));
+      jobs.push(api('/api/v1/alerts/deliveries').then(function (r) {
+        if (current(ctx)) renderDeliveries(r.deliveries || []);
+      }, fail('Notification deliveries')));
+    }
+    if (tab === 'rules') {
+      jobs.push(api('/api/v1/alert-rules').then(function (r) { if (current(ctx)) renderRules(r); }, fail('Alert rules')));
+    }
+    if (tab === 'silences' || tab === 'active') {
+      jobs.push(api('/api/v1/silences').then(function (r) {
+        if (!current(ctx)) return;
+        tabCount('silences', (r.silences || []).length);
+        if (tab === 'silences') renderSilences(r.silences || []);
+      }, function (e) {
+        if (tab !== 'silences') return;
+        fail('Silences')(e);
+        if (current(ctx)) { failRow($('silences-table').querySelector('tbody'), 5, 'Failed to load the silences: see the error above'); $('silences-table').querySelector('tbody').__sig = null; }
+      }));
+    }
+    return Promise.all(jobs);
+  }
+};
 
-  // ---- overview panel ---------------------------------------------------------------
+alertsPage.init = function () {
+  function goTab(tab, extra) {
+    state.params.delete('matchers');
+    setParam('tab', tab === 'active' ? '' : tab);
+    (extra || []).forEach(function (p) { setParam(p[0], p[1]); });
+    writeHash();
+    alertsPage.enter();
+    refresh();
+  }
 
-  function topIssues(ctx) {
-    var box = $('overview-issues');
-    if (!box) return null;
-    return api('/api/v1/issues', [['status', 'open']]).then(function (res) {
+  $('alerts-tabs').addEventListener('click', function (e) {
+    var b = e.target.closest('button[data-tab]');
+    if (b) goTab(b.getAttribute('data-tab'));
+  });
+  $('alerts-history-state').addEventListener('change', function () {
+    setParam('state', this.value);
+    writeHash();
+    refresh();
+  });
+
+  var list = $('alerts-active-list');
+  list.addEventListener('click', function (e) {
+    var card = e.target.closest('.al-alert');
+    if (!card) return;
+    var id = card.getAttribute('data-alert-id');
+    if (e.target.closest('.al-ack-btn')) {
+      ackOpen = id;
+      ackDraft = { by: remembered(), comment: '' };
+      list.__sig = null;
+      refresh();
+      setTimeout(function () { var f = list.querySelector('.al-ack-form .al-ack-' + (ackDraft.by ? 'comment' : 'by')); if (f) f.focus(); }, 300);
+    } else if (e.target.closest('.al-ack-cancel')) {
+      ackOpen = null;
+      list.__sig = null;
+      refresh();
+    }
+  });
+  list.addEventListener('input', function (e) {
+    if (e.target.classList.contains('al-ack-by')) ackDraft.by = e.target.value;
+    if (e.target.classList.contains('al-ack-comment')) ackDraft.comment = e.target.value;
+  });
+  list.addEventListener('submit', function (e) {
+    var form = e.target.closest('.al-ack-form');
+    if (!form) return;
+    e.preventDefault();
+    var id = form.getAttribute('data-alert-id');
+    var by = form.querySelector('.al-ack-by').value.trim(), comment = form.querySelector('.al-ack-comment').value.trim();
+    if (!by) { form.querySelector('.al-ack-by').focus(); return; }
+    remember(by);
+    form.querySelectorAll('button, input').forEach(function (x) { x.disabled = true; });
+    send('POST', '/api/v1/alerts/' + encodeURIComponent(id) + '/ack', comment ? { by: by, comment: comment } : { by: by }).then(function () {
+      ackOpen = null;
+      list.__sig = null;
+      if (state.page === 'alerts') refresh();
+    }, function (err) {
+      list.__sig = null;
+      reportError('Acknowledge', err);
+    });
+  });
+
+  $('silence-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var out = $('silence-error'), btn = $('silence-create');
+    var matchers = $('silence-matchers').value.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
+    var dur = $('silence-duration').value.trim(), author = $('silence-author').value.trim(), comment = $('silence-comment').value.trim();
+    var body = { matchers: matchers, duration: dur || '2h' };
+    if (author) { body.createdBy = author; remember(author); }
+    if (comment) body.comment = comment;
+    out.hidden = true;
+    btn.disabled = true;
+    send('POST', '/api/v1/silences', body).then(function () {
+      $('silence-matchers').value = '';
+      $('silence-comment').value = '';
+      if (state.params.get('matchers')) { state.params.delete('matchers'); writeHash(); }
+    }, function (err) {
+      out.textContent = describe(err);
+      out.hidden = false;
+    }).then(function () {
+      btn.disabled = false;
+      if (state.page === 'alerts') refresh();
+    });
+  });
+
+  $('silences-table').querySelector('tbody').addEventListener('click', function (e) {
+    var b = e.target.closest('.al-expire');
+    if (!b) return;
+    var id = b.closest('tr[data-silence-id]').getAttribute('data-silence-id');
+    b.disabled = true;
+    send('DELETE', '/api/v1/silences/' + encodeURIComponent(id)).then(function () {
+      if (state.page === 'alerts') refresh();
+    }, function (err) {
+      $('silences-table').querySelector('tbody').__sig = null;
+      reportError('Expire silence', err);
+    });
+  });
+
+  $('alerts-reload').addEventListener('click', function () {
+    var btn = this, note = $('alerts-reload-note'), box = $('alerts-reload-problems');
+    btn.disabled = true;
+    btn.textContent = 'Reloading…';
+    note.textContent = '';
+    box.hidden = true;
+    send('POST', '/api/v1/rules/reload').then(function (r) {
+      var probs = (r && r.problems) || [];
+      note.textContent = (r && r.reloaded ? 'Reloaded' : 'Not reloaded') + ' · ' + (probs.length ? probs.length + (probs.length === 1 ? ' problem' : ' problems') : 'no problems');
+      box.innerHTML = probs.map(function (p) { return '<li class="al-problem"><code>' + esc(p) + '</code></li>'; }).join('');
+      box.hidden = !probs.length;
+    }, function (err) {
+      note.textContent = '';
+      deferError('Reload rules', err);
+    }).then(function () {
+      btn.disabled = false;
+      btn.textContent = 'Reload rules';
+      if (state.page === 'alerts') refresh();
+    });
+  });
+
+  window.addEventListener('hashchange', function () { setTimeout(syncAlertStream, 0); });
+  onRefresh(function () { updateBadge(); syncAlertStream(); });
+};
+
+export default alertsPage;
+
+"""#),
+        "page-database.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Database page: query fingerprints of the database spans with their calls
+ * and time, sortable; a click shows the whole statement. API: GET /api/v1/db/queries. */
+import { api, errorText } from './api.js';
+import { durBar, otlpHelp } from './apm.js';
+import { $, failRow, hasSelection, showEmpty } from './dom.js';
+import { esc, fmtInt, fmtMs } from './format.js';
+import { current, timeWindow } from './router.js';
+import { bindSort, markSorted, sortList, sortSpec } from './sort.js';
+
+var databasePage = {
+  data: null,
+  open: {},
+  render: function () {
+    var table = $('db-table'), tbody = table.querySelector('tbody'), spec = sortSpec('-totalMs'), open = this.open;
+    markSorted(table, spec);
+    if (!this.data) return;
+    if (!this.data.length) { failRow(tbody, 8, 'No database queries in this time range'); return; }
+    var max = 0;
+    this.data.forEach(function (q) { if (q.totalMs > max) max = q.totalMs; });
+    tbody.innerHTML = sortList(this.data, spec).map(function (q) {
+      var key = q.service + '\u0001' + q.fingerprint, stmt = q.statement || '(statement not recorded: ' + q.fingerprint + ')';
+      return '<tr class="db-row' + (open[key] ? ' is-open' : '') + '" data-fingerprint="' + esc(q.fingerprint) + '" data-service="' + esc(q.service) + '">' +
+        '<td class="txt stmt"><code class="stmt-text" title="' + esc(stmt) + '" tabindex="0">' + esc(stmt) + '</code></td>' +
+        '<td class="txt">' + esc(q.service) + '</td><td class="txt">' + esc(q.dbSystem || '—') + '</td>' +
+        '<td class="txt">' + esc(q.operation || '—') + '</td><td>' + fmtInt(q.calls) + '</td>' +
+        '<td>' + durBar(q.totalMs, max) + '</td>' +
+        '<td>' + esc(fmtMs(q.avgMs)) + '</td><td>' + esc(fmtMs(q.p95)) + '</td></tr>';
+    }).join('');
+  },
+  refresh: function (ctx) {
+    var self = this, w = timeWindow();
+    return api('/api/v1/db/queries', [['from', w.from], ['to', w.to]]).then(function (res) {
       if (!current(ctx)) return;
-      var list = (res.issues || []).slice(0, 3);
-      $('overview-issues-more').textContent = res.issues && res.issues.length > 3 ? 'All ' + res.issues.length + ' open issues →' : 'All issues →';
-      setHtml(box, list.length ? '<ol class="iss-top">' + list.map(function (i) {
-        return '<li class="top-issue" data-issue-id="' + esc(i.id) + '">' + sevBadge(i.severity) +
-          ' <a class="issue-link" href="' + esc(issueLink(i.id)) + '">' + esc(i.title) + '</a>' +
-          '<span class="muted iss-top-impact">' + esc(impactText(i)) + '</span></li>';
-      }).join('') + '</ol>' : '<p class="muted none">No open issues. The analysis runs every minute.</p>');
+      var list = res.queries || [], calls = 0, total = 0;
+      list.forEach(function (q) {
+        q.avgMs = q.calls ? q.totalMs / q.calls : null;
+        calls += q.calls || 0; total += q.totalMs || 0;
+      });
+      self.data = list;
+      self.render();
+      $('db-meta').textContent = list.length + (list.length === 1 ? ' query fingerprint' : ' query fingerprints') +
+        ' · ' + fmtInt(calls) + ' calls · ' + fmtMs(total) + ' total';
+      showEmpty('db-empty', list.length ? '' : otlpHelp('No database spans in this time range (client spans with ' +
+        '<code>db.system</code> and <code>db.statement</code> or <code>db.query.text</code>, as database instrumentations record).'));
     }, function (e) {
-      ctx.errors.push(P.errorText('Top issues', e));
-      if (current(ctx)) setHtml(box, '<p class="muted none">Issues unavailable.</p>');
+      ctx.errors.push(errorText('Database queries', e));
+      if (!current(ctx)) return;
+      self.data = null;
+      failRow($('db-table').querySelector('tbody'), 8, 'Failed to load queries: see the error above');
+      $('db-meta').textContent = '';
+      showEmpty('db-empty', '');
     });
   }
+};
 
-  var overview = P.pages.overview, overviewRefresh = overview.refresh;
-  overview.refresh = function (ctx) { return Promise.all([overviewRefresh.call(overview, ctx), topIssues(ctx)]); };
+databasePage.init = function () {
+  bindSort($('db-table'), '-totalMs', function () { databasePage.render(); });
+  $('db-table').querySelector('tbody').addEventListener('click', function (e) {
+    var tr = e.target.closest('tr.db-row');
+    if (!tr || hasSelection()) return;
+    var key = tr.getAttribute('data-service') + '\u0001' + tr.getAttribute('data-fingerprint');
+    if (databasePage.open[key]) delete databasePage.open[key]; else databasePage.open[key] = true;
+    tr.classList.toggle('is-open', !!databasePage.open[key]);
+  });
+};
 
-  // ---- wiring ------------------------------------------------------------------------
+export default databasePage;
 
+"""#),
+        "page-errors.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Errors page: the browser's uncaught errors and unhandled rejections
+ * (from the snippet), grouped by fingerprint, sortable; a click shows the stack.
+ * API: GET /api/v1/errors. */
+import { api, errorText } from './api.js';
+import { $, failRow, hasSelection, showEmpty } from './dom.js';
+import { ago, esc, fmtInt, fmtWhen } from './format.js';
+import { current, pageLink, timeWindow } from './router.js';
+import { bindSort, markSorted, sortList, sortSpec } from './sort.js';
+
+var errorsPage = {
+  data: null,
+  open: {},
+  render: function () {
+    var table = $('errors-table'), tbody = table.querySelector('tbody'), spec = sortSpec('-count'), open = this.open;
+    markSorted(table, spec);
+    if (!this.data) return;
+    if (!this.data.length) return failRow(tbody, 6, 'No JavaScript errors in this time range');
+    tbody.innerHTML = sortList(this.data, spec).map(function (x) {
+      var on = !!open[x.fingerprint], pages = x.pages || [], where = x.source ? x.source + (x.line ? ':' + x.line + (x.column ? ':' + x.column : '') : '') : '';
+      return '<tr class="err-row' + (on ? ' is-open' : '') + '" data-fingerprint="' + esc(x.fingerprint) + '">' +
+        '<td class="txt err-msg"><button type="button" class="wf-toggle" aria-expanded="' + on + '" title="Show/hide the stack">' + (on ? '▾' : '▸') +
+        '</button><span class="err-text" title="' + esc(x.message || '') + '">' + esc(x.message || '(no message)') + '</span>' +
+        (where ? '<span class="sub">' + esc(where) + '</span>' : '') + '</td>' +
+        '<td class="txt"><span class="badge ' + (x.kind === 'rejection' ? 'badge-warn' : 'badge-error') + '">' + esc(x.kind || 'error') + '</span></td>' +
+        '<td>' + fmtInt(x.count) + '</td><td class="txt err-pages" title="' + esc(pages.join('\n')) + '">' +
+        esc(pages.slice(0, 3).join(', ')) + (pages.length > 3 ? ' <span class="muted">+' + (pages.length - 3) + '</span>' : '') + '</td>' +
+        '<td title="' + esc(fmtWhen(x.firstSeen)) + '">' + esc(ago(x.firstSeen)) + '</td>' +
+        '<td title="' + esc(fmtWhen(x.lastSeen)) + '">' + esc(ago(x.lastSeen)) + '</td></tr>' +
+        '<tr class="err-stack" data-fingerprint="' + esc(x.fingerprint) + '"' + (on ? '' : ' hidden') + '><td colspan="6"><pre>' +
+        esc(x.stack || (x.message || '') + (where ? '\n    at ' + where : '') + '\n(no stack recorded)') + '</pre></td></tr>';
+    }).join('');
+  },
+  refresh: function (ctx) {
+    var self = this, w = timeWindow();
+    return api('/api/v1/errors', [['from', w.from], ['to', w.to]]).then(function (res) {
+      if (!current(ctx)) return;
+      var list = res.errors || [], n = list.reduce(function (a, x) { return a + (x.count || 0); }, 0);
+      self.data = list;
+      self.render();
+      $('errors-meta').textContent = list.length + (list.length === 1 ? ' distinct error' : ' distinct errors') +
+        (list.length >= 200 ? ' (the 200 most frequent)' : '') + ' · ' +
+        fmtInt(n) + (n === 1 ? ' occurrence' : ' occurrences');
+      showEmpty('errors-empty', list.length ? '' : '<p>No uncaught errors or unhandled rejections were reported in this time range. ' +
+        'Errors are captured by the browser snippet (see <a href="' + esc(pageLink('vitals')) + '">Web Vitals</a> to install it).</p>');
+    }, function (e) {
+      ctx.errors.push(errorText('Errors', e));
+      if (!current(ctx)) return;
+      self.data = null;
+      failRow($('errors-table').querySelector('tbody'), 6, 'Failed to load errors: see the error above');
+      $('errors-meta').textContent = '';
+      showEmpty('errors-empty', '');
+    });
+  }
+};
+
+errorsPage.init = function () {
+  bindSort($('errors-table'), '-count', function () { errorsPage.render(); });
+  $('errors-table').querySelector('tbody').addEventListener('click', function (e) {
+    var tr = e.target.closest('tr.err-row');
+    if (!tr || (!e.target.closest('button') && hasSelection())) return;
+    var fp = tr.getAttribute('data-fingerprint'), on = !errorsPage.open[fp];
+    if (on) errorsPage.open[fp] = true; else delete errorsPage.open[fp];
+    tr.classList.toggle('is-open', on);
+    var b = tr.querySelector('.wf-toggle');
+    b.textContent = on ? '▾' : '▸';
+    b.setAttribute('aria-expanded', String(on));
+    if (tr.nextElementSibling) tr.nextElementSibling.hidden = !on;
+  });
+};
+
+export default errorsPage;
+
+"""#),
+        "page-explore.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Explore page: any metric as a chart and a table, with a stat, group-by
+ * tags and tag filters, all kept in the hash (#/explore?metric=&stat=&by=&where=).
+ * API: GET /api/v1/metrics (the catalog), GET /api/v1/query. */
+import { api, errorText } from './api.js';
+import { showErrors } from './banner.js';
+import { render, color } from './chart.js';
+import { $, showEmpty } from './dom.js';
+import { esc, formatValue } from './format.js';
+import { current, refresh, setParam, state, timeWindow, writeHash } from './router.js';
+import { deployMarkers, renderWithMarkers, toChartSeries } from './timeseries.js';
+
+var STATS = ['p50', 'p90', 'p95', 'p99', 'p99.9', 'avg', 'min', 'max', 'count', 'sum', 'rate', 'last'];
+var catalog = null;
+
+function curlExample() {
+  var body = JSON.stringify({ metrics: [{ name: 'api.request.duration', kind: 'timing', value: 123.4, unit: 'ms', tags: { route: '/home' } }] });
+  return "curl -X POST " + location.origin + "/api/v1/metrics \\\n  -H 'Content-Type: application/json' \\\n  -d '" + body + "'";
+}
+
+function defaultStat(kind) {
+  return kind === 'counter' ? 'rate' : kind === 'gauge' ? 'last' : 'p95';
+}
+
+function statUnit(stat, meta) {
+  var unit = (meta && meta.unit) || '';
+  if (stat === 'count') return '';
+  if (stat === 'rate') return meta && meta.kind === 'counter' && unit ? unit + '/s' : '/s';
+  return unit;
+}
+
+function parseWhere(text) {
+  var out = [], bad = [];
+  text.split(',').forEach(function (part) {
+    part = part.trim();
+    if (!part) return;
+    var m = /^([^=!\s][^=!]*?)\s*(!=|=)\s*(.*)$/.exec(part);
+    if (!m || m[3] === '') bad.push(part); else out.push(m[1].trim() + m[2] + m[3].trim());
+  });
+  return { where: out, bad: bad };
+}
+
+function findMetric(name) {
+  var list = (catalog && catalog.metrics) || [];
+  for (var i = 0; i < list.length; i++) if (list[i].name === name) return list[i];
+  return null;
+}
+
+function pickDefaultMetric() {
+  var list = (catalog && catalog.metrics) || [];
+  var own = list.filter(function (m) { return !/^(system|process|perfwatch)\./.test(m.name); });
+  return (own[0] || list[0] || {}).name || '';
+}
+
+function fillSelect(sel, values, current, labels) {
+  var want = values.slice();
+  if (current && want.indexOf(current) < 0) want.unshift(current);
+  var sig = want.join('\u0001');
+  if (sel.__sig !== sig) {
+    sel.innerHTML = want.map(function (v) {
+      return '<option value="' + esc(v) + '">' + esc(labels && labels[v] || v) + '</option>';
+    }).join('');
+    sel.__sig = sig;
+  }
+  sel.value = current;
+}
+
+function explorerSelection() {
+  var p = state.params;
+  var metric = p.get('metric') || pickDefaultMetric();
+  var m = findMetric(metric);
+  var by = [];
+  p.getAll('by').forEach(function (v) { v.split(',').forEach(function (k) { k = k.trim(); if (k && by.indexOf(k) < 0) by.push(k); }); });
+  return { metric: metric, meta: m, stat: p.get('stat') || defaultStat(m && m.kind), by: by, where: p.getAll('where') };
+}
+
+function syncExploreControls(sel) {
+  var metrics = ((catalog && catalog.metrics) || []).map(function (m) { return m.name; }).sort();
+  var labels = {};
+  ((catalog && catalog.metrics) || []).forEach(function (m) {
+    labels[m.name] = m.name + (m.unit ? ' (' + m.unit + ')' : '');
+  });
+  fillSelect($('explore-metric'), metrics, sel.metric, labels);
+  fillSelect($('explore-stat'), STATS, sel.stat);
+  var keys = Object.keys((sel.meta && sel.meta.tags) || {}).sort();
+  sel.by.forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); });
+  var box = $('explore-by'), sig = keys.join('\u0001') + '|' + sel.by.join('\u0001');
+  if (box.__sig !== sig) {
+    box.innerHTML = '<legend>Group by</legend>' + (keys.length ? keys.map(function (k) {
+      return '<label><input type="checkbox" value="' + esc(k) + '"' + (sel.by.indexOf(k) >= 0 ? ' checked' : '') +
+        '>' + esc(k) + '</label>';
+    }).join('') : '<span class="none muted">no tags</span>');
+    box.__sig = sig;
+  }
+  var whereInput = $('explore-where');
+  if (document.activeElement !== whereInput) whereInput.value = sel.where.join(', ');
+}
+
+function readExploreControls(changed) {
+  var metric = $('explore-metric').value, p = state.params;
+  var prev = findMetric(p.get('metric') || pickDefaultMetric()), next = findMetric(metric);
+  p.set('metric', metric);
+  if (changed === 'metric') {
+    // Tag keys differ between metrics; the stat carries over when the kind does.
+    if (!prev || !next || prev.kind !== next.kind) p.set('stat', defaultStat(next && next.kind));
+    else p.set('stat', $('explore-stat').value);
+    setParam('by', []);
+  } else {
+    p.set('stat', $('explore-stat').value);
+    var by = [];
+    $('explore-by').querySelectorAll('input:checked').forEach(function (c) { by.push(c.value); });
+    setParam('by', by.length ? [by.join(',')] : []);
+  }
+  var parsed = parseWhere($('explore-where').value);
+  if (parsed.bad.length) {
+    showErrors(['Filter: cannot parse ' + parsed.bad.map(function (b) { return '"' + b + '"'; }).join(', ') +
+      ' (use tag=value or tag!=value, separated by commas)']);
+    return false;
+  }
+  setParam('where', parsed.where);
+  writeHash();
+  return true;
+}
+
+function renderTable(series, unit) {
+  var tbody = $('series-table').querySelector('tbody');
+  if (!series.length) {
+    tbody.innerHTML = '<tr class="empty-row"><td colspan="6">No series</td></tr>';
+    return;
+  }
+  tbody.innerHTML = series.map(function (s, i) {
+    var vals = s.points.map(function (p) { return p[1]; }).filter(function (v) { return v !== null && isFinite(v); });
+    var min = Math.min.apply(null, vals), max = Math.max.apply(null, vals);
+    var sum = vals.reduce(function (a, b) { return a + b; }, 0);
+    var f = function (v) { return esc(vals.length ? formatValue(v, unit) : '—'); };
+    return '<tr data-series="' + esc(s.name) + '"><td><span class="pc-swatch" style="background:' + color(i) +
+      '"></span> ' + esc(s.name) + '</td><td>' + f(vals[vals.length - 1]) + '</td><td>' + f(min) + '</td><td>' + f(max) +
+      '</td><td>' + f(sum / vals.length) + '</td><td>' + vals.length + '</td></tr>';
+  }).join('');
+}
+
+export default {
+  init: function () {
+    $('explore-form').addEventListener('submit', function (e) { e.preventDefault(); });
+    $('explore-metric').addEventListener('change', function () { if (readExploreControls('metric')) refresh(); });
+    $('explore-stat').addEventListener('change', function () { if (readExploreControls('stat')) refresh(); });
+    $('explore-by').addEventListener('change', function () { if (readExploreControls('by')) refresh(); });
+    $('explore-where').addEventListener('change', function () { if (readExploreControls('where')) refresh(); });
+  },
+  refresh: function (ctx) {
+    return api('/api/v1/metrics').then(function (cat) {
+      catalog = cat;
+    }, function (e) {
+      ctx.errors.push(errorText('Metric catalog', e));
+    }).then(function () {
+      if (!current(ctx)) return;
+      var sel = explorerSelection();
+      syncExploreControls(sel);
+      var chartEl = $('explore-chart');
+      if (!sel.metric) {
+        render(chartEl, [], { emptyText: 'No metrics yet' });
+        renderTable([], '');
+        $('explore-title').textContent = 'No metrics yet';
+        showEmpty('explore-empty', '<p>No metrics have been received yet. Send one:</p><pre>' + esc(curlExample()) + '</pre>');
+        return;
+      }
+      if (!state.params.get('metric')) {
+        // Make the defaults visible in the URL so the link is shareable.
+        state.params.set('metric', sel.metric);
+        if (!state.params.get('stat')) state.params.set('stat', sel.stat);
+        writeHash();
+      }
+      var w = timeWindow(), unit = statUnit(sel.stat, sel.meta);
+      $('explore-title').textContent = sel.stat + '(' + sel.metric + ')' + (sel.by.length ? ' by ' + sel.by.join(', ') : '');
+      var pairs = [['metric', sel.metric], ['stat', sel.stat], ['from', w.from], ['to', w.to], ['step', w.step]];
+      if (sel.by.length) pairs.push(['by', sel.by.join(',')]);
+      sel.where.forEach(function (x) { pairs.push(['where', x]); });
+      return api('/api/v1/query', pairs).then(function (res) {
+        if (!current(ctx)) return;
+        if (!sel.meta && res.unit) unit = statUnit(sel.stat, { unit: res.unit, kind: res.kind });
+        var series = toChartSeries(res, sel.metric);
+        var r = renderWithMarkers(ctx, chartEl, series, {
+          unit: unit, from: w.from, to: w.to, step: (res.step || w.stepSec * 1000), height: 320,
+          emptyText: 'No data for ' + sel.metric + ' in this time range'
+        }, deployMarkers(w, ''));
+        renderTable(series, unit);
+        $('explore-meta').textContent = series.length + ' series · ' + r.pointCount +
+          (r.pointCount === 1 ? ' point' : ' points') + ' · step ' +
+          w.step + (res.resolution ? ' · ' + res.resolution + ' resolution' : '');
+        showEmpty('explore-empty', r.pointCount ? '' : '<p>No data for <code>' + esc(sel.metric) +
+          '</code> in this range. Pick a wider range, remove filters, or send some data:</p><pre>' +
+          esc(curlExample()) + '</pre>');
+      }, function (e) {
+        ctx.errors.push(errorText('Query failed', e));
+        if (!current(ctx)) return;
+        render(chartEl, [], { unit: unit, from: w.from, to: w.to, height: 320, emptyText: 'Query failed: see the error above' });
+        renderTable([], unit);
+        $('explore-meta').textContent = '';
+        showEmpty('explore-empty', '');
+      });
+    });
+  }
+};
+
+"""#),
+        "page-issues.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Issues page (the analysis loop's findings).
+ *   #/issues[?status=open|acknowledged|resolved|ignored|all][&type=n_plus_one|slow_query|regression|...]
+ *                  the issues, biggest impact (ms saved) first, as the server sorts them
+ *   #/issues/ID    one issue: description, recommendation, evidence, links, status buttons and
+ *                  "Applied a fix" (apply-fix.js)
+ * API: GET /api/v1/issues[?type=], GET|PATCH /api/v1/issues/{id}, POST /api/v1/analysis/run. */
+import { api, errorText, send } from './api.js';
+import { applyFixHtml, recordFix } from './apply-fix.js';
+import { $, bindRowLinks, failRow, setHtml, showEmpty } from './dom.js';
+import { agoHtml, esc, fmtInt, fmtMs, fmtPValue, isNum } from './format.js';
+import { TYPES, impactText, issueLink, sevBadge, statusBadge } from './issue-format.js';
+import { current, deferError, pageLink, refresh, reportError, setParam, state, writeHash } from './router.js';
+
+var STATUSES = ['open', 'acknowledged', 'resolved', 'ignored'];
+// Buttons of the detail view: [label, status it sets].
+var ACTIONS = [['Acknowledge', 'acknowledged'], ['Resolve', 'resolved'], ['Ignore', 'ignored'], ['Reopen', 'open']];
+
+function statusParam() {
+  var s = state.params.get('status') || 'open';
+  return s === 'all' || STATUSES.indexOf(s) >= 0 ? s : 'open';
+}
+function typeParam() { var t = state.params.get('type') || ''; return TYPES[t] ? t : ''; }
+function listLink() { return '#/issues' + (listLink.last || ''); }
+listLink.last = '';
+
+// Server text marks code with backticks; everything else stays plain text.
+function rich(s) { return esc(s || '').replace(/`([^`]+)`/g, '<code>$1</code>'); }
+function when(ms) { return agoHtml(ms, 'iss-when'); }
+function where(i) {
+  return [i.service, i.route].filter(Boolean).map(esc).join(' · ');
+}
+
+
+// ---- list -----------------------------------------------------------------------
+
+function renderList(all, status) {
+  var counts = { all: all.length };
+  STATUSES.forEach(function (s) { counts[s] = 0; });
+  all.forEach(function (i) { counts[i.status] = (counts[i.status] || 0) + 1; });
+  $('issues-status').querySelectorAll('button[data-status]').forEach(function (b) {
+    var s = b.getAttribute('data-status');
+    b.classList.toggle('active', s === status);
+    b.setAttribute('aria-pressed', String(s === status));
+    b.querySelector('.iss-count').textContent = counts[s] ? String(counts[s]) : '';
+  });
+  var list = status === 'all' ? all : all.filter(function (i) { return i.status === status; });
+  var tbody = $('issues-table').querySelector('tbody');
+  if (!list.length) {
+    setHtml(tbody, '<tr class="empty-row"><td colspan="6">' + esc(all.length ? 'No ' + (status === 'all' ? '' : status + ' ') +
+      'issues' + (typeParam() ? ' of this type' : '') : 'No issues found') + '</td></tr>');
+  } else {
+    setHtml(tbody, list.map(function (i) {
+      var href = issueLink(i.id);
+      return '<tr class="issue-row" data-issue-id="' + esc(i.id) + '" data-type="' + esc(i.type) + '" data-status="' + esc(i.status) +
+        '" data-href="' + esc(href) + '">' +
+        '<td class="txt iss-sev-cell">' + sevBadge(i.severity) + '</td>' +
+        '<td class="txt iss-main"><a class="issue-link" href="' + esc(href) + '">' + esc(i.title) + '</a>' +
+        '<span class="sub"><span class="iss-type">' + esc(TYPES[i.type] || i.type) + '</span>' +
+        (where(i) ? ' · <span class="iss-where">' + where(i) + '</span>' : '') + '</span></td>' +
+        '<td class="iss-impact">' + esc(impactText(i)) + '</td>' +
+        '<td class="iss-first">' + when(i.firstSeen) + '</td>' +
+        '<td class="iss-last">' + when(i.lastSeen) + '</td>' +
+        '<td class="txt">' + statusBadge(i.status) + '</td></tr>';
+    }).join(''));
+  }
+  var n = list.length;
+  $('issues-meta').textContent = n ? n + (n === 1 ? ' issue' : ' issues') + ', biggest impact first' : '';
+  showEmpty('issues-empty', all.length || typeParam() ? '' : '<p>No issues yet. Perfwatch analyses the spans it receives every minute and ' +
+    'reports N+1 queries, slow queries and release regressions here. Send traces (or a sample workload: <code>perfwatch demo --server ' +
+    esc(location.origin) + '</code>), then press <b>Analyze now</b>.</p>');
+}
+
+// ---- detail ---------------------------------------------------------------------
+
+var EVIDENCE = {
+  callsPerRequestMedian: ['Calls per request (median)', 'int'], requests: ['Requests', 'int'], calls: ['Calls', 'int'],
+  msPerCall: ['Time per call', 'ms'], msPerRequest: ['Time per request', 'ms'], routeP95Ms: ['Route p95', 'ms'],
+  p50Ms: ['p50', 'ms'], p95Ms: ['p95', 'ms'], totalMs: ['Total time', 'ms'],
+  before: ['Release before', 'text'], after: ['Release after', 'text'],
+  p95BeforeMs: ['p95 before', 'ms'], p95AfterMs: ['p95 after', 'ms'],
+  requestsBefore: ['Requests before', 'int'], requestsAfter: ['Requests after', 'int'],
+  changePct: ['Change', 'pct'], fingerprint: ['Fingerprint', 'code'],
+  deployedAt: ['Deployed', 'time'], beforeFrom: ['Compared from', 'time'], afterTo: ['Compared until', 'time'],
+  deploymentId: ['Deployment', 'int'], pValue: ['p-value (Mann–Whitney)', 'p'],
+  probabilityAfterSlower: ['P(request after is slower)', 'share'], meanBeforeMs: ['Mean before', 'ms'], meanAfterMs: ['Mean after', 'ms'],
+  rootCause: ['Where the time went', 'causes'], signals: ['Moved at the same time', 'signals']
+};
+
+// A regression's root cause: the queries whose time per request grew, largest first.
+function causesCell(list) {
+  if (!Array.isArray(list) || !list.length) return 'no query explains the change';
+  return '<table class="kv iss-causes">' + list.map(function (c) {
+    return '<tr><td><code>' + esc(c.fingerprint || '') + '</code> ' + esc((c.statement || '').slice(0, 120)) + '</td><td>' +
+      esc(fmtMs(c.perRequestBeforeMs)) + ' → ' + esc(fmtMs(c.perRequestAfterMs)) + ' per request (' +
+      esc(Math.round((+c.shareOfMeanIncrease || 0) * 100) + '% of the increase') + ')</td></tr>';
+  }).join('') + '</table>';
+}
+
+// Error rate, CPU, memory around the deploy: before → after, and whether it moved.
+function signalsCell(map) {
+  if (!map || typeof map !== 'object' || !Object.keys(map).length) return '—';
+  return Object.keys(map).map(function (name) {
+    var x = map[name] || {};
+    return esc(name.replace(/_/g, ' ') + ': ' + String(+(+x.before).toPrecision(3)) + ' → ' + String(+(+x.after).toPrecision(3)) +
+      (x.moved ? ' (moved)' : ' (steady)'));
+  }).join('<br>');
+}
+
+// An /api/v1/query URL of the evidence, as an Explore deep link.
+function exploreLink(q) {
+  var i = q.indexOf('?');
+  if (!/^\/api\/v1\/query\?/.test(q) || i < 0) return null;
+  var pairs = [];
+  new URLSearchParams(q.slice(i + 1)).forEach(function (v, k) { if (/^(metric|stat|by|where)$/.test(k)) pairs.push([k, v]); });
+  return pageLink('explore', pairs);
+}
+
+function evidenceRows(ev) {
+  var label = function (k) {
+    if (k === 'p95BeforeMs' && ev.before) return 'p95 in ' + ev.before;
+    if (k === 'p95AfterMs' && ev.after) return 'p95 in ' + ev.after;
+    if (EVIDENCE[k]) return EVIDENCE[k][0];
+    return k.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, function (c) { return c.toUpperCase(); });
+  };
+  return Object.keys(ev || {}).filter(function (k) { return k !== 'statement' && ev[k] !== null && ev[k] !== ''; }).map(function (k) {
+    var v = ev[k], kind = EVIDENCE[k] ? EVIDENCE[k][1] : /Ms$/.test(k) && isNum(v) ? 'ms' : isNum(v) ? 'num' : 'text', cell;
+    if (k === 'query' && typeof v === 'string' && exploreLink(v)) {
+      cell = '<a class="iss-explore" href="' + esc(exploreLink(v)) + '">Chart it in Explore →</a>';
+      return '<tr data-evidence="query"><th>Metric query</th><td>' + cell + '</td></tr>';
+    }
+    if (kind === 'ms') cell = esc(fmtMs(v));
+    else if (kind === 'int') cell = esc(fmtInt(v));
+    else if (kind === 'pct') cell = isNum(v) ? esc((v > 0 ? '+' : '') + (+v).toFixed(Math.abs(v) >= 10 ? 0 : 1) + '%') : esc(v);
+    else if (kind === 'num') cell = esc(String(+(+v).toFixed(2)));
+    else if (kind === 'code') cell = '<code>' + esc(v) + '</code>';
+    else if (kind === 'time') cell = isNum(v) ? esc(new Date(+v).toLocaleString()) : esc(v);
+    else if (kind === 'p') cell = isNum(v) ? esc(fmtPValue(v)) : esc(v);
+    else if (kind === 'share') cell = isNum(v) ? esc(Math.round(+v * 100) + '%') : esc(v);
+    else if (kind === 'causes') cell = causesCell(v);
+    else if (kind === 'signals') cell = signalsCell(v);
+    else cell = esc(typeof v === 'object' ? JSON.stringify(v) : v);
+    return '<tr data-evidence="' + esc(k) + '"><th>' + esc(label(k)) + '</th><td>' + cell + '</td></tr>';
+  }).join('');
+}
+
+function links(i) {
+  var out = [];
+  if ((i.type === 'n_plus_one' || i.type === 'regression') && i.route) {
+    out.push('<a id="issue-route-link" class="btn-link" href="' + esc(pageLink('route', [['service', i.service], ['route', i.route]])) +
+      '">Route detail →</a>');
+    out.push('<a id="issue-traces-link" class="btn-link" href="' + esc(pageLink('traces', [['service', i.service], ['route', i.route],
+      ['order', 'duration']])) + '">Slowest traces of this route →</a>');
+  }
+  if (i.type === 'slow_query' || i.type === 'n_plus_one') {
+    out.push('<a id="issue-db-link" class="btn-link" href="' + esc(pageLink('database', [['sort', i.type === 'slow_query' ? '-p95' : '-calls']])) +
+      '">Database queries →</a>');
+  }
+  return out.join('');
+}
+
+function detailHtml(i) {
+  var ev = i.evidence || {};
+  var buttons = ACTIONS.filter(function (a) { return a[1] !== i.status; }).map(function (a) {
+    return '<button type="button" class="btn iss-action' + (a[1] === 'open' ? '' : ' btn-quiet') + '" data-set-status="' + a[1] + '">' + a[0] + '</button>';
+  }).join('');
+  return '<a id="issue-back" class="crumb" href="' + esc(listLink()) + '">← Issues</a>' +
+    '<div class="card iss-head"><div class="iss-title-row">' + sevBadge(i.severity) + '<h1 id="issue-title">' + esc(i.title) + '</h1></div>' +
+    '<div class="iss-facts"><span><b>Status</b> <span id="issue-status">' + statusBadge(i.status) + '</span></span>' +
+    '<span><b>Type</b> <span id="issue-type">' + esc(TYPES[i.type] || i.type) + '</span></span>' +
+    (i.service ? '<span><b>Service</b> <code>' + esc(i.service) + '</code></span>' : '') +
+    (i.route ? '<span><b>Route</b> <code id="issue-route">' + esc(i.route) + '</code></span>' : '') +
+    '<span><b>Impact</b> <span id="issue-impact">' + esc(impactText(i)) + '</span></span>' +
+    '<span><b>First seen</b> ' + when(i.firstSeen) + '</span><span><b>Last seen</b> ' + when(i.lastSeen) + '</span>' +
+    (isNum(i.resolvedAt) ? '<span><b>Resolved</b> ' + when(i.resolvedAt) + '</span>' : '') + '</div>' +
+    '<div id="issue-actions" class="iss-actions">' + buttons + '</div>' + applyFixHtml + '</div>' +
+    '<div class="grid2 iss-grid"><div class="card"><h2>What happens</h2><p id="issue-description" class="iss-text">' + rich(i.description) + '</p>' +
+    '<div id="issue-recommendation" class="iss-rec"><h3>Recommendation</h3><p>' + rich(i.recommendation) + '</p></div>' +
+    '<div class="iss-links">' + links(i) + '</div></div>' +
+    '<div class="card"><h2>Evidence</h2>' +
+    (ev.statement ? '<pre id="issue-statement" class="iss-stmt"><code>' + esc(ev.statement) + '</code></pre>' : '') +
+    '<table id="issue-evidence" class="kv iss-ev"><tbody>' + evidenceRows(ev) + '</tbody></table></div></div>';
+}
+
+// ---- page -----------------------------------------------------------------------
+
+var issuesPage = {
+  enter: function () {
+    var detail = !!state.arg;
+    $('issues-list-view').hidden = detail;
+    $('issue-view').hidden = !detail;
+    if (!detail) {
+      $('issues-type').value = typeParam();
+      var pairs = [];
+      if (state.params.get('status')) pairs.push('status=' + encodeURIComponent(statusParam()));
+      if (typeParam()) pairs.push('type=' + typeParam());
+      listLink.last = pairs.length ? '?' + pairs.join('&') : '';
+    }
+  },
+  refresh: function (ctx) {
+    return state.arg ? this.refreshDetail(ctx, state.arg) : this.refreshList(ctx);
+  },
+  refreshList: function (ctx) {
+    var status = statusParam(), type = typeParam();
+    // All statuses at once (a handful of issues): the tabs show their counts.
+    return api('/api/v1/issues', type ? [['type', type]] : []).then(function (res) {
+      if (current(ctx)) renderList(res.issues || [], status);
+    }, function (e) {
+      ctx.errors.push(errorText('Issues', e));
+      if (!current(ctx)) return;
+      var tbody = $('issues-table').querySelector('tbody');
+      failRow(tbody, 6, 'Failed to load the issues: see the error above');
+      tbody.__sig = null;
+      $('issues-meta').textContent = '';
+      showEmpty('issues-empty', '');
+    });
+  },
+  refreshDetail: function (ctx, id) {
+    var box = $('issue-view');
+    return api('/api/v1/issues/' + encodeURIComponent(id)).then(function (i) {
+      if (!current(ctx)) return;
+      box.setAttribute('data-issue-id', String(i.id));
+      box.setAttribute('data-status', i.status);
+      setHtml(box, detailHtml(i));
+    }, function (e) {
+      ctx.errors.push(errorText('Issue ' + id, e));
+      if (!current(ctx)) return;
+      box.removeAttribute('data-issue-id');
+      setHtml(box, '<a id="issue-back" class="crumb" href="' + esc(listLink()) + '">← Issues</a><h1>Issue ' + esc(id) + '</h1>' +
+        '<div class="card empty"><p>' + (e && e.status === 404 ? 'There is no issue with this id.' : 'The issue could not be loaded: see the error above.') + '</p></div>');
+    });
+  }
+};
+
+issuesPage.init = function () {
+  function reload() {
+    writeHash();
+    issuesPage.enter();
+    refresh();
+  }
   $('issues-status').addEventListener('click', function (e) {
     var b = e.target.closest('button[data-status]');
     if (!b) return;
-    P.setParam('status', b.getAttribute('data-status') === 'open' ? '' : b.getAttribute('data-status'));
-    P.writeHash();
-    issuesPage.enter();
-    P.refresh();
+    setParam('status', b.getAttribute('data-status') === 'open' ? '' : b.getAttribute('data-status'));
+    reload();
   });
   $('issues-type').addEventListener('change', function () {
-    P.setParam('type', this.value);
-    P.writeHash();
-    issuesPage.enter();
-    P.refresh();
+    setParam('type', this.value);
+    reload();
   });
-  $('issues-table').querySelector('tbody').addEventListener('click', function (e) {
-    if (e.target.closest('a, button') || (window.getSelection && String(window.getSelection()))) return;
-    var tr = e.target.closest('tr[data-href]');
-    if (tr) location.hash = tr.getAttribute('data-href');
-  });
+  bindRowLinks($('issues-table').querySelector('tbody'));
   $('issues-analyze').addEventListener('click', function () {
     var btn = this, note = $('issues-run-note');
     btn.disabled = true;
@@ -3017,423 +2279,493 @@ enum EmbeddedDashboard {
     note.textContent = '';
     send('POST', '/api/v1/analysis/run').then(function (r) {
       var f = r.failures || [];
-      note.textContent = 'Analyzed in ' + (isNum(r.seconds) ? (+r.seconds).toFixed(2) : '?') + ' s · ' + P.fmtInt(r.issues) +
+      note.textContent = 'Analyzed in ' + (isNum(r.seconds) ? (+r.seconds).toFixed(2) : '?') + ' s · ' + fmtInt(r.issues) +
         (r.issues === 1 ? ' issue' : ' issues') + ' found';
-      if (f.length) pending.push('Analysis: ' + f.map(function (x) { return typeof x === 'string' ? x : JSON.stringify(x); }).join('; '));
+      if (f.length) deferError('Analysis: ' + f.map(function (x) { return typeof x === 'string' ? x : JSON.stringify(x); }).join('; '));
     }, function (e) {
-      pending.push('Analyze now: ' + e.message);
+      deferError('Analyze now', e);
     }).then(function () {
       btn.disabled = false;
       btn.textContent = 'Analyze now';
-      if (state.page === 'issues') P.refresh();
+      if (state.page === 'issues') refresh();
     });
   });
   $('issue-view').addEventListener('click', function (e) {
+    var view = $('issue-view');
+    if (e.target.closest('#issue-apply-fix')) {
+      recordFix(+view.getAttribute('data-issue-id'), $('issue-route'));
+      return;
+    }
     var b = e.target.closest('button[data-set-status]');
     if (!b) return;
-    var id = $('issue-view').getAttribute('data-issue-id'), to = b.getAttribute('data-set-status');
+    var id = view.getAttribute('data-issue-id'), to = b.getAttribute('data-set-status');
     $('issue-actions').querySelectorAll('button').forEach(function (x) { x.disabled = true; });
     send('PATCH', '/api/v1/issues/' + encodeURIComponent(id), { status: to }).then(function () {
-      if (state.page === 'issues') P.refresh();
+      if (state.page === 'issues') refresh();
     }, function (err) {
-      $('issue-view').__sig = null; // re-render: the buttons come back
-      report('Set status to ' + to + ': ' + err.message);
+      view.__sig = null; // re-render: the buttons come back
+      reportError('Set status to ' + to, err);
     });
   });
+};
 
-  P.pages.issues = issuesPage;
-})();
+export default issuesPage;
 
 """#),
-        "loadtests.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+        "page-journeys.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Journeys page: each journey type (marked in page code with
+ * perfwatch.journey.start(...).step(...).complete()) as a funnel with its bottleneck step,
+ * abandonment and failures. API: GET /api/v1/journeys. */
+import { api, errorText } from './api.js';
+import { $, showEmpty } from './dom.js';
+import { esc, fmtInt, fmtMs, fmtPct, isNum } from './format.js';
+import { current, pageLink, timeWindow } from './router.js';
+
+function funnelRow(stage, label, n, started, extra, hot) {
+  var f = started ? n / started : 0;
+  return '<div class="fn-row' + (hot ? ' is-bottleneck' : '') + '" data-stage="' + stage + '"' + (stage === 'step' ? ' data-step="' + esc(label) + '"' : '') + '>' +
+    '<span class="fn-label" title="' + esc(label) + '">' + esc(label) + '</span><span class="fn-track"><i style="width:' +
+    Math.max(0, Math.min(100, f * 100)).toFixed(2) + '%"></i></span><span class="fn-count">' + fmtInt(n) + '</span>' +
+    '<span class="fn-pct">' + fmtPct(f) + '</span><span class="fn-note">' + (extra || '') + '</span></div>';
+}
+
+function journeyCard(j) {
+  var steps = j.steps || [], bn = j.bottleneck || null, started = j.started || 0, atSteps = 0;
+  steps.forEach(function (s) { atSteps += s.abandonedHere || 0; });
+  var before = isNum(j.abandonedAtStart) ? +j.abandonedAtStart : Math.max(0, (j.abandoned || 0) - atSteps);
+  var funnel = funnelRow('started', 'Started', started, started) + steps.map(function (s) {
+    return funnelRow('step', s.name, s.reached || 0, started, s.abandonedHere ? '−' + fmtInt(s.abandonedHere) + ' abandoned here' : '', bn && bn.step === s.name);
+  }).join('') + funnelRow('completed', 'Completed', j.completed || 0, started,
+    j.failed ? fmtInt(j.failed) + ' failed' : '');
+  var facts = [['started', 'Started', fmtInt(started)], ['completed', 'Completed', fmtInt(j.completed) + ' <span class="muted">' + fmtPct(started ? j.completed / started : null) + '</span>'],
+    ['failed', 'Failed', fmtInt(j.failed)], ['abandoned', 'Abandoned', fmtInt(j.abandoned)], ['open', 'Open', fmtInt(j.open)],
+    ['target', isNum(j.targetMs) ? 'Within ' + esc(fmtMs(j.targetMs)) : 'Target', isNum(j.targetMs) ? fmtPct(j.completedWithinTarget) +
+      ' <span class="muted">of completed</span>' : '<span class="muted">none set</span>'],
+    ['duration', 'Duration p50 / p95', esc(fmtMs(j.durationP50)) + ' / ' + esc(fmtMs(j.durationP95))]];
+  var abandonedAt = steps.filter(function (s) { return s.abandonedHere; }).map(function (s) {
+    return '<li data-step="' + esc(s.name) + '"><b>' + fmtInt(s.abandonedHere) + '</b> after <code>' + esc(s.name) + '</code></li>';
+  }).join('') + (before ? '<li data-step=""><b>' + fmtInt(before) + '</b> before the first step</li>' : '');
+  var reasons = (j.failReasons || []).map(function (r) {
+    return '<li><b>' + fmtInt(r.count) + '</b> ' + esc(r.reason || '(no reason)') + '</li>';
+  }).join('');
+  return '<div class="card journey" data-journey-type="' + esc(j.type) + '">' +
+    '<div class="card-head"><h2 class="journey-title">' + esc(j.type) + '</h2></div>' +
+    '<div class="jfacts">' + facts.map(function (f) {
+      return '<span data-fact="' + f[0] + '"><b>' + f[1] + '</b> ' + f[2] + '</span>';
+    }).join('') + '</div>' +
+    (bn ? '<div class="bottleneck" data-step="' + esc(bn.step) + '" data-reason="' + esc(bn.reason) + '"><b>Bottleneck: <code>' + esc(bn.step) +
+      '</code></b> — ' + (bn.reason === 'drop-off' ? 'largest drop-off' : bn.reason === 'slowest' ? 'slowest step' : esc(bn.reason)) +
+      (bn.detail ? ': ' + esc(bn.detail) : '') + '</div>' : '') +
+    '<div class="journey-body"><div class="funnel">' + funnel + '</div><div class="jside">' +
+    '<h3>Abandoned <span class="muted">' + fmtInt(j.abandoned) + '</span></h3>' + (abandonedAt ? '<ul class="jlist abandoned-at">' + abandonedAt + '</ul>' : '<p class="muted none">None</p>') +
+    '<h3>Failed <span class="muted">' + fmtInt(j.failed) + '</span></h3>' + (reasons ? '<ul class="jlist fail-reasons">' + reasons + '</ul>' : '<p class="muted none">None</p>') +
+    '</div></div>' +
+    '<table class="table steps-table"><thead><tr><th class="txt">Step</th><th>Reached</th><th>Abandoned here</th><th>p50</th><th>p95</th></tr></thead><tbody>' +
+    (steps.length ? steps.map(function (s) {
+      var hot = bn && bn.step === s.name;
+      return '<tr data-step="' + esc(s.name) + '"' + (hot ? ' class="is-bottleneck"' : '') + '><td>' + esc(s.name) +
+        (hot ? ' <span class="badge badge-error">bottleneck</span>' : '') + '</td><td>' + fmtInt(s.reached) + '</td><td>' +
+        fmtInt(s.abandonedHere || 0) + '</td><td>' + esc(fmtMs(s.p50)) + '</td><td>' + esc(fmtMs(s.p95)) + '</td></tr>';
+    }).join('') : '<tr class="empty-row"><td colspan="5">No steps recorded</td></tr>') +
+    '</tbody></table><p class="muted step-note">Step times are from the previous step (or the start) to this step.</p></div>';
+}
+
+export default {
+  refresh: function (ctx) {
+    var w = timeWindow();
+    return api('/api/v1/journeys', [['from', w.from], ['to', w.to]]).then(function (res) {
+      if (!current(ctx)) return;
+      var list = res.journeys || [];
+      $('journeys-list').innerHTML = list.map(journeyCard).join('');
+      var n = list.reduce(function (a, j) { return a + (j.started || 0); }, 0);
+      $('journeys-meta').textContent = list.length + (list.length === 1 ? ' journey type' : ' journey types') + ' · ' + fmtInt(n) + ' started';
+      showEmpty('journeys-empty', list.length ? '' : '<p>No journeys in this time range. With the browser snippet installed ' +
+        '(see <a href="' + esc(pageLink('vitals')) + '">Web Vitals</a>), mark one in your page code:</p>' +
+        '<pre>var j = perfwatch.journey.start(\'booking\', { targetMs: 5000 });\nj.step(\'select\');\nj.step(\'pay\');\nj.complete();   // or j.fail(\'card declined\')</pre>');
+    }, function (e) {
+      ctx.errors.push(errorText('Journeys', e));
+      if (!current(ctx)) return;
+      $('journeys-list').innerHTML = '';
+      $('journeys-meta').textContent = '';
+      showEmpty('journeys-empty', '<p>Failed to load journeys: see the error above.</p>');
+    });
+  }
+};
+
+"""#),
+        "page-loadtests.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
 /* Perfwatch dashboard: the Load Tests page (runs pushed by `perfwatch load --server`).
  *   #/loadtests                 the runs, newest first; tick two and Compare
  *   #/loadtests/ID              one run: headline, thresholds, per-request table, per-second
  *                               charts overlaid with the server-side route latency of its window
  *   #/loadtests?compare=A,B     A (baseline) against B (candidate), per request name
- * Loaded after app.js (helpers through window.PW); adds itself to PW.pages. The report
- * format is docs/formats/load-run.md. Runs never change, so a run or a comparison is
+ * The report format is docs/formats/load-run.md. Runs never change, so a run or a comparison is
  * fetched once; live refreshes only redraw what changed. */
-(function () {
-  'use strict';
+import { api, errorText } from './api.js';
+import { render } from './chart.js';
+import { $, bindRowLinks, failRow, setHtml, showEmpty } from './dom.js';
+import { ago, esc, fmtInt, fmtMs, fmtPct, fmtPValue, formatTime, isNum } from './format.js';
+import { current, state } from './router.js';
+import { seriesName } from './timeseries.js';
 
-  var P = window.PW, $ = P.$, esc = P.esc, api = P.api, state = P.state, isNum = P.isNum;
-  var STEPS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600]; // seconds, multiples of the rollups
-  var PCTS = [50, 95, 99];
+var STEPS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600]; // seconds, multiples of the rollups
+var PCTS = [50, 95, 99];
 
-  function current(ctx) { return ctx.seq === state.seq; }
-  function runLink(id) { return '#/loadtests/' + encodeURIComponent(id); }
-  function compareLink(a, b) { return '#/loadtests?compare=' + encodeURIComponent(a) + ',' + encodeURIComponent(b); }
-  function fmtRate(v) {
-    if (!isNum(v)) return '—';
-    return String(v >= 100 ? Math.round(v) : v >= 1 ? +(+v).toFixed(1) : +(+v).toPrecision(2)) + '/s';
-  }
-  function fmtDur(ms) {
-    if (!isNum(ms)) return '—';
-    var s = ms / 1000;
-    if (s < 60) return +s.toFixed(s < 10 ? 1 : 0) + ' s';
-    var m = Math.floor(s / 60), r = Math.round(s - m * 60);
-    if (m < 60) return m + 'm' + (r ? ' ' + r + 's' : '');
-    return Math.floor(m / 60) + 'h' + (m % 60 ? ' ' + (m % 60) + 'm' : '');
-  }
-  function fmtChange(f) {
-    if (!isNum(f)) return '—';
-    var p = f * 100, a = Math.abs(p);
-    return (p > 0 ? '+' : p < 0 ? '−' : '±') + (a >= 100 ? Math.round(a) : a >= 10 ? a.toFixed(1) : a.toFixed(2)) + '%';
-  }
-  function fmtP(p) {
-    if (!isNum(p)) return '—';
-    return p < 0.0001 ? '< 0.0001' : String(+(+p).toPrecision(2));
-  }
-  function ago(ms) {
-    if (!isNum(ms)) return '—';
-    var s = Math.max(0, (Date.now() - ms) / 1000);
-    if (s < 45) return 'just now';
-    if (s < 3600) return Math.max(1, Math.round(s / 60)) + ' min ago';
-    if (s < 86400) return Math.round(s / 3600) + ' h ago';
-    return Math.round(s / 86400) + ' d ago';
-  }
-  function exact(ms) { return isNum(ms) ? PerfChart.formatTime(ms, true) : ''; }
-  function passMark(p) {
-    return p === true ? '<span class="lt-pass" data-passed="true" title="All thresholds passed">✓</span>'
-      : p === false ? '<span class="lt-fail" data-passed="false" title="A threshold failed">✗</span>' : '—';
-  }
-  function setHtml(el, html) { if (el.__sig !== html) { el.innerHTML = html; el.__sig = html; } }
-  function parseCompare() {
-    var v = state.params.get('compare');
-    if (!v) return null;
-    var p = v.split(',').map(function (x) { return x.trim(); }).filter(Boolean);
-    return p.length === 2 ? p : null;
-  }
+function runLink(id) { return '#/loadtests/' + encodeURIComponent(id); }
+function compareLink(a, b) { return '#/loadtests?compare=' + encodeURIComponent(a) + ',' + encodeURIComponent(b); }
+function fmtRate(v) {
+  if (!isNum(v)) return '—';
+  return String(v >= 100 ? Math.round(v) : v >= 1 ? +(+v).toFixed(1) : +(+v).toPrecision(2)) + '/s';
+}
+function fmtDur(ms) {
+  if (!isNum(ms)) return '—';
+  var s = ms / 1000;
+  if (s < 60) return +s.toFixed(s < 10 ? 1 : 0) + ' s';
+  var m = Math.floor(s / 60), r = Math.round(s - m * 60);
+  if (m < 60) return m + 'm' + (r ? ' ' + r + 's' : '');
+  return Math.floor(m / 60) + 'h' + (m % 60 ? ' ' + (m % 60) + 'm' : '');
+}
+function fmtChange(f) {
+  if (!isNum(f)) return '—';
+  var p = f * 100, a = Math.abs(p);
+  return (p > 0 ? '+' : p < 0 ? '−' : '±') + (a >= 100 ? Math.round(a) : a >= 10 ? a.toFixed(1) : a.toFixed(2)) + '%';
+}
+function exact(ms) { return isNum(ms) ? formatTime(ms, true) : ''; }
+function passMark(p) {
+  return p === true ? '<span class="lt-pass" data-passed="true" title="All thresholds passed">✓</span>'
+    : p === false ? '<span class="lt-fail" data-passed="false" title="A threshold failed">✗</span>' : '—';
+}
+function parseCompare() {
+  var v = state.params.get('compare');
+  if (!v) return null;
+  var p = v.split(',').map(function (x) { return x.trim(); }).filter(Boolean);
+  return p.length === 2 ? p : null;
+}
 
-  // ---- runs list ------------------------------------------------------------------
+// ---- runs list ------------------------------------------------------------------
 
-  var picked = []; // run ids ticked for Compare, oldest tick first (at most two)
+var picked = []; // run ids ticked for Compare, oldest tick first (at most two)
 
-  function renderList(runs) {
-    var tbody = $('lt-runs').querySelector('tbody');
-    picked = picked.filter(function (id) { return runs.some(function (r) { return String(r.id) === id; }); });
-    if (!runs.length) setHtml(tbody, '<tr class="empty-row"><td colspan="10">No load runs yet</td></tr>');
-    else setHtml(tbody, runs.map(function (r) {
-      var id = String(r.id), href = runLink(id); // ticks are set by syncPicked, so picking never re-renders
-      return '<tr class="lt-run-row" data-run-id="' + esc(id) + '" data-href="' + esc(href) + '">' +
-        '<td class="pick"><input type="checkbox" class="lt-pick" value="' + esc(id) + '" aria-label="Pick run ' + esc(id) +
-        ' to compare"></td>' +
-        '<td class="txt lt-name"><a href="' + esc(href) + '">' + esc(r.name || '(unnamed)') + '</a> <span class="muted">#' + esc(id) + '</span></td>' +
-        '<td class="lt-start" title="' + esc(exact(r.startMs)) + '">' + esc(ago(r.startMs)) + '</td>' +
-        '<td>' + esc(fmtDur(r.endMs - r.startMs)) + '</td>' +
-        '<td>' + P.fmtInt(r.requests) + '</td>' +
-        '<td>' + esc(fmtRate(r.rate)) + '</td>' +
-        '<td>' + esc(P.fmtMs(r.p95)) + '</td>' +
-        '<td class="' + (r.errors ? 'status-crit' : '') + '">' + P.fmtInt(r.errors) + '</td>' +
-        '<td class="lt-passed">' + passMark(r.passed) + '</td></tr>';
-    }).join(''));
-    syncPicked();
-  }
+function renderList(runs) {
+  var tbody = $('lt-runs').querySelector('tbody');
+  picked = picked.filter(function (id) { return runs.some(function (r) { return String(r.id) === id; }); });
+  if (!runs.length) setHtml(tbody, '<tr class="empty-row"><td colspan="10">No load runs yet</td></tr>');
+  else setHtml(tbody, runs.map(function (r) {
+    var id = String(r.id), href = runLink(id); // ticks are set by syncPicked, so picking never re-renders
+    return '<tr class="lt-run-row" data-run-id="' + esc(id) + '" data-href="' + esc(href) + '">' +
+      '<td class="pick"><input type="checkbox" class="lt-pick" value="' + esc(id) + '" aria-label="Pick run ' + esc(id) +
+      ' to compare"></td>' +
+      '<td class="txt lt-name"><a href="' + esc(href) + '">' + esc(r.name || '(unnamed)') + '</a> <span class="muted">#' + esc(id) + '</span></td>' +
+      '<td class="lt-start" title="' + esc(exact(r.startMs)) + '">' + esc(ago(r.startMs)) + '</td>' +
+      '<td>' + esc(fmtDur(r.endMs - r.startMs)) + '</td>' +
+      '<td>' + fmtInt(r.requests) + '</td>' +
+      '<td>' + esc(fmtRate(r.rate)) + '</td>' +
+      '<td>' + esc(fmtMs(r.p95)) + '</td>' +
+      '<td class="' + (r.errors ? 'status-crit' : '') + '">' + fmtInt(r.errors) + '</td>' +
+      '<td class="lt-passed">' + passMark(r.passed) + '</td></tr>';
+  }).join(''));
+  syncPicked();
+}
 
-  function syncPicked() {
-    var btn = $('lt-compare-btn'), n = picked.length;
-    btn.disabled = n !== 2;
-    $('lt-pick-hint').textContent = n === 2 ? 'Run #' + picked[0] + ' is the baseline' : 'Tick two runs to compare them (' + n + '/2)';
-    $('lt-runs').querySelectorAll('input.lt-pick').forEach(function (c) { c.checked = picked.indexOf(c.value) >= 0; });
-  }
+function syncPicked() {
+  var btn = $('lt-compare-btn'), n = picked.length;
+  btn.disabled = n !== 2;
+  $('lt-pick-hint').textContent = n === 2 ? 'Run #' + picked[0] + ' is the baseline' : 'Tick two runs to compare them (' + n + '/2)';
+  $('lt-runs').querySelectorAll('input.lt-pick').forEach(function (c) { c.checked = picked.indexOf(c.value) >= 0; });
+}
 
-  // ---- one run ----------------------------------------------------------------------
+// ---- one run ----------------------------------------------------------------------
 
-  function latencyCells(l) {
-    l = l || {};
-    return ['p50', 'p90', 'p95', 'p99', 'max'].map(function (k) { return '<td>' + esc(P.fmtMs(l[k])) + '</td>'; }).join('');
-  }
-  function requestRow(q, total) {
-    var kinds = Object.keys(q.errorsByKind || {}).map(function (k) { return k + ': ' + q.errorsByKind[k]; }).join(', ');
-    return '<tr class="lt-req-row' + (total ? ' is-total' : '') + '" data-request="' + esc(q.name) + '">' +
-      '<td class="txt">' + esc(total ? 'All requests' : q.name) + '</td><td>' + P.fmtInt(q.count) + '</td><td>' + esc(fmtRate(q.rate)) + '</td>' +
-      latencyCells(q.latency) + '<td class="lt-errors' + (q.errors ? ' status-crit' : '') + '"' + (kinds ? ' title="' + esc(kinds) + '"' : '') + '>' +
-      P.fmtInt(q.errors) + (q.errors && q.count ? ' <span class="sub">' + esc(P.fmtPct(q.errors / q.count)) + '</span>' : '') + '</td></tr>';
-  }
-  function thresholdValue(name, v) {
-    if (!isNum(v)) return '—';
-    return /rate/.test(name) ? P.fmtPct(v) : P.fmtMs(v);
-  }
-  function planned(s) {
-    if (!s) return '';
-    if (s.mode === 'closed') return P.fmtInt(s.concurrency) + ' users back to back';
-    var ph = s.phases || [];
-    if (!ph.length) return '';
-    return ph.map(function (p) {
-      return fmtRate(p.arrivalRate) + (isNum(p.rampTo) ? ' → ' + fmtRate(p.rampTo) : '') + ' for ' + fmtDur(p.durationMs);
-    }).join(', then ');
-  }
+function latencyCells(l) {
+  l = l || {};
+  return ['p50', 'p90', 'p95', 'p99', 'max'].map(function (k) { return '<td>' + esc(fmtMs(l[k])) + '</td>'; }).join('');
+}
+function requestRow(q, total) {
+  var kinds = Object.keys(q.errorsByKind || {}).map(function (k) { return k + ': ' + q.errorsByKind[k]; }).join(', ');
+  return '<tr class="lt-req-row' + (total ? ' is-total' : '') + '" data-request="' + esc(q.name) + '">' +
+    '<td class="txt">' + esc(total ? 'All requests' : q.name) + '</td><td>' + fmtInt(q.count) + '</td><td>' + esc(fmtRate(q.rate)) + '</td>' +
+    latencyCells(q.latency) + '<td class="lt-errors' + (q.errors ? ' status-crit' : '') + '"' + (kinds ? ' title="' + esc(kinds) + '"' : '') + '>' +
+    fmtInt(q.errors) + (q.errors && q.count ? ' <span class="sub">' + esc(fmtPct(q.errors / q.count)) + '</span>' : '') + '</td></tr>';
+}
+function thresholdValue(name, v) {
+  if (!isNum(v)) return '—';
+  return /rate/.test(name) ? fmtPct(v) : fmtMs(v);
+}
+function planned(s) {
+  if (!s) return '';
+  if (s.mode === 'closed') return fmtInt(s.concurrency) + ' users back to back';
+  var ph = s.phases || [];
+  if (!ph.length) return '';
+  return ph.map(function (p) {
+    return fmtRate(p.arrivalRate) + (isNum(p.rampTo) ? ' → ' + fmtRate(p.rampTo) : '') + ' for ' + fmtDur(p.durationMs);
+  }).join(', then ');
+}
 
-  function runHtml(id, rep, prev) {
-    var tot = rep.total || {}, lat = tot.latency || {}, un = tot.uncorrected || {}, s = rep.settings || {};
-    var tile = function (key, label, value, sub) {
-      return '<div class="tile lt-tile" data-stat="' + key + '"><div class="tile-label">' + label + '</div><div class="tile-value">' +
-        value + '</div><div class="tile-status muted">' + (sub || '') + '</div></div>';
-    };
-    var lrow = function (label, l, cls) {
-      return '<tr class="' + cls + '"><th class="txt">' + label + '</th>' + PCTS.map(function (p) {
-        return '<td data-p="p' + p + '">' + esc(P.fmtMs(l['p' + p])) + '</td>';
-      }).join('') + '</tr>';
-    };
-    var ths = rep.thresholds || [];
-    return '<div class="page-head"><h1 id="lt-run-title">' + esc(rep.name || '(unnamed)') + ' <span class="muted">#' + esc(id) + '</span></h1>' +
-      '<span id="lt-run-status" class="badge ' + (rep.passed === false ? 'badge-error' : 'badge-ok') + '" data-passed="' + (rep.passed !== false) + '">' +
-      (rep.passed === false ? 'failed' : 'passed') + '</span>' +
-      (rep.interrupted ? '<span class="badge badge-warn" title="Stopped by Ctrl-C">interrupted</span>' : '') +
-      '<a class="more" href="#/loadtests">← All runs</a>' +
-      (prev ? '<a id="lt-compare-prev" class="more" href="' + esc(compareLink(prev.id, id)) + '">Compare with the previous run #' + esc(prev.id) + ' →</a>' : '') +
-      '</div>' +
-      '<div class="lt-facts muted"><span><b>Started</b> ' + esc(exact(rep.startMs)) + '</span><span><b>Duration</b> ' + esc(fmtDur(rep.endMs - rep.startMs)) +
-      '</span><span><b>Target</b> <code>' + esc(s.target || '—') + '</code></span><span><b>Mode</b> ' + esc(s.mode || '—') +
-      (planned(s) ? ' · ' + esc(planned(s)) : '') + '</span></div>' +
-      '<div class="tiles lt-tiles">' +
-      tile('requests', 'Requests', P.fmtInt(tot.count), P.fmtInt(tot.errors) + ' errors · ' + P.fmtInt(rep.iterations) + ' iterations') +
-      tile('rate', 'Achieved rate', esc(fmtRate(isNum(rep.achievedArrivalRate) ? rep.achievedArrivalRate : tot.rate)),
-        (isNum(rep.achievedArrivalRate) ? 'iterations started · ' : '') + esc(fmtRate(tot.rate)) + ' requests') +
-      tile('dropped', 'Dropped', P.fmtInt(rep.dropped), P.fmtInt(rep.abandoned) + ' abandoned at the end') +
-      '<div class="tile lt-tile lt-lat-tile" data-stat="latency"><div class="tile-label">Latency</div><table id="lt-latency" class="lt-lat">' +
-      '<thead><tr><th></th>' + PCTS.map(function (p) { return '<th>p' + p + '</th>'; }).join('') + '</tr></thead><tbody>' +
-      lrow('corrected', lat, 'lt-corrected') + lrow('uncorrected', un, 'lt-uncorrected') + '</tbody></table></div></div>' +
-      '<p class="muted lt-note">Corrected latency counts from when each request was due, so time spent waiting because the server stalled ' +
-      'is included (wrk2-style, no coordinated omission); uncorrected counts from when it was sent.</p>' +
-      '<div class="grid2 lt-grid"><div class="card table-card"><div class="card-head pad"><h2>Thresholds <small>on all requests, corrected</small></h2></div>' +
-      '<table id="lt-thresholds" class="table"><thead><tr><th class="txt">Threshold</th><th>Limit</th><th>Actual</th><th>Result</th></tr></thead><tbody>' +
-      (ths.length ? ths.map(function (t) {
-        return '<tr class="lt-th-row" data-threshold="' + esc(t.name) + '" data-passed="' + (t.passed === true) + '"><td class="txt">' + esc(t.name) + '</td><td>' +
-          esc(thresholdValue(t.name, t.limit)) + '</td><td>' + esc(thresholdValue(t.name, t.actual)) + '</td><td>' +
-          (t.passed ? '<span class="badge badge-ok">pass</span>' : '<span class="badge badge-error">fail</span>') + '</td></tr>';
-      }).join('') : '<tr class="empty-row"><td colspan="4">No thresholds set (<code>thresholds:</code> in the scenario config)</td></tr>') +
-      '</tbody></table></div>' +
-      '<div class="card"><h2>Throughput <small>per second of the run</small></h2><div id="lt-rate-chart" class="chart"></div></div></div>' +
-      '<div class="card table-card"><table id="lt-requests" class="table"><thead><tr><th class="txt">Request</th><th>Count</th><th>Rate</th>' +
-      '<th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>Max</th><th>Errors</th></tr></thead><tbody>' +
-      (rep.requests || []).map(function (q) { return requestRow(q, false); }).join('') +
-      ((rep.requests || []).length !== 1 && rep.total ? requestRow(rep.total, true) : '') + '</tbody></table></div>' +
-      '<div class="card"><h2>Latency: load generator vs server <small>client p95/p99 (corrected) · server http.server.duration p95 by route</small></h2>' +
-      '<div id="lt-latency-chart" class="chart"></div><p id="lt-server-note" class="muted lt-note"></p></div>';
-  }
-
-  function clientSeries(rep) {
-    // Point t covers the second ending t ms after the start: draw it mid-second.
-    var pts = function (k) { return (rep.series || []).map(function (p) { return [rep.startMs + Math.max(0, p.t - 500), isNum(p[k]) ? +p[k] : null]; }); };
-    return {
-      rate: [{ name: 'requests/s', points: pts('requests'), color: '#2563eb' }, { name: 'errors/s', points: pts('errors'), color: '#dc2626' }],
-      latency: [{ name: 'client p95', points: pts('p95'), color: '#7c3aed' }, { name: 'client p99', points: pts('p99'), color: '#db2777' }]
-    };
-  }
-
-  // The server query's window: the run, widened to whole rollup buckets.
-  function serverWindow(rep) {
-    var span = Math.max(1000, rep.endMs - rep.startMs), step = STEPS[STEPS.length - 1];
-    for (var i = 0; i < STEPS.length; i++) if (STEPS[i] * 1000 >= span / 120) { step = STEPS[i]; break; }
-    var ms = step * 1000;
-    return { from: Math.floor(rep.startMs / ms) * ms, to: Math.max(Math.ceil(rep.endMs / ms) * ms, Math.floor(rep.startMs / ms) * ms + ms), step: step };
-  }
-
-  // Each server bucket becomes a flat segment over the part of the run it covers.
-  function serverSeries(res, rep, w) {
-    var SERVER_COLORS = ['#16a34a', '#d97706', '#0891b2', '#65a30d', '#ea580c', '#0d9488', '#4f46e5', '#a16207'];
-    return (res.series || []).map(function (s, i) {
-      var pts = [];
-      (s.points || []).forEach(function (p) {
-        if (!isNum(p[1])) return;
-        var a = Math.max(p[0], rep.startMs), b = Math.min(p[0] + w.step * 1000, rep.endMs);
-        if (b < a) return;
-        pts.push([a, +p[1]]);
-        if (b > a) pts.push([b, +p[1]]);
-      });
-      var route = (s.tags || {}).route;
-      return { name: 'server p95 · ' + (route ? route : P.seriesName(s.tags, 'all routes')), points: pts, route: route || '',
-        color: SERVER_COLORS[i % SERVER_COLORS.length] };
-    }).filter(function (s) { return s.points.length; });
-  }
-
-  // ---- comparison -----------------------------------------------------------------------
-
-  function runLabel(r, id) {
-    return '<a href="' + esc(runLink(id)) + '">#' + esc(id) + (r ? ' ' + esc(r.name || '') : '') + '</a>' +
-      (r ? ' <span class="muted" title="' + esc(exact(r.startMs)) + '">' + esc(ago(r.startMs)) + '</span>' : '');
-  }
-
-  function compareHtml(res, runs, a, b) {
-    var byId = {};
-    (runs || []).forEach(function (r) { byId[String(r.id)] = r; });
-    var reqs = res.requests || [], named = reqs.filter(function (q) { return q.name !== 'all'; });
-    // "all" only repeats the one request when both runs had just that one.
-    var same = function (x, y) { return x && y && x.baselineCount === y.baselineCount && x.candidateCount === y.candidateCount; };
-    if (named.length === 1 && reqs.every(function (q) { return q === named[0] || same(q.comparison, named[0].comparison); })) reqs = named;
-    var body = reqs.map(function (q) {
-      var c = q.comparison || {}, mw = c.mannWhitney, pc = c.percentiles || [], n = pc.length || 1;
-      var mwCell = '<td class="lt-mw" rowspan="' + n + '" data-p-value="' + (mw && isNum(mw.pValue) ? mw.pValue : '') + '">' + (mw ?
-        '<span class="lt-pvalue">p = ' + esc(fmtP(mw.pValue)) + '</span> ' + sigBadge(mw.significant, 'Mann–Whitney U ' + (+mw.u).toFixed(1) +
-          ', z ' + (+mw.z).toFixed(2) + '; p < 0.05 means the distributions differ') +
-        (isNum(mw.probabilityCandidateSlower) ? '<span class="sub">P(B slower) ' + esc(P.fmtPct(mw.probabilityCandidateSlower)) + '</span>' : '')
-        : '<span class="muted" title="Too few samples for the test">—</span>') + '</td>';
-      return '<tbody class="lt-cmp-group" data-request="' + esc(q.name) + '">' + (pc.length ? pc.map(function (x, i) {
-        var ch = x.relativeChange, dir = !isNum(ch) || ch === 0 ? 'same' : ch > 0 ? 'slower' : 'faster';
-        return '<tr class="lt-cmp-row" data-request="' + esc(q.name) + '" data-percentile="' + esc(x.percentile) + '">' +
-          (i === 0 ? '<td class="txt lt-cmp-name" rowspan="' + n + '">' + esc(q.name === 'all' ? 'All requests' : q.name) +
-            '<span class="sub">' + P.fmtInt(c.baselineCount) + ' → ' + P.fmtInt(c.candidateCount) + ' requests</span></td>' : '') +
-          '<td class="lt-pct">p' + esc(x.percentile) + '</td><td title="' + esc(interval(x.baselineInterval)) + '">' + esc(P.fmtMs(x.baseline)) + '</td>' +
-          '<td title="' + esc(interval(x.candidateInterval)) + '">' + esc(P.fmtMs(x.candidate)) + '</td>' +
-          '<td class="lt-change lt-' + dir + '" data-direction="' + dir + '">' + esc(fmtChange(ch)) + '</td>' +
-          '<td class="lt-sig">' + sigBadge(x.significant, '95% confidence intervals ' + (x.significant ? 'do not overlap' : 'overlap') +
-            ': A ' + interval(x.baselineInterval) + ', B ' + interval(x.candidateInterval)) + '</td>' +
-          (i === 0 ? mwCell : '') + '</tr>';
-      }).join('') : '<tr class="lt-cmp-row" data-request="' + esc(q.name) + '"><td class="txt">' + esc(q.name) +
-        '</td><td colspan="5" class="muted">not in both runs</td>' + mwCell + '</tr>') + '</tbody>';
-    }).join('');
-    return '<div class="page-head"><h1>Compare load runs</h1><a class="more" href="#/loadtests">← All runs</a>' +
-      '<a id="lt-swap" class="more" href="' + esc(compareLink(b, a)) + '">Swap A and B</a></div>' +
-      '<div class="lt-facts"><span><b>A</b> (baseline) ' + runLabel(byId[a], a) + '</span><span><b>B</b> (candidate) ' + runLabel(byId[b], b) + '</span></div>' +
-      '<div class="card table-card"><table id="lt-compare-table" class="table lt-cmp"><thead><tr><th class="txt">Request</th><th class="txt">Percentile</th>' +
-      '<th>A</th><th>B</th><th>Change</th><th>Percentile shift</th><th>Mann–Whitney</th></tr></thead>' +
-      (body || '<tbody><tr class="empty-row"><td colspan="7">No request names in common</td></tr></tbody>') + '</table></div>' +
-      '<p class="muted lt-note">Change is B against A: <span class="lt-slower">red is slower</span>, <span class="lt-faster">green is faster</span>. ' +
-      'A percentile shift is significant when the 95% confidence intervals of A and B do not overlap; the Mann–Whitney U test compares the whole ' +
-      'latency distributions (significant when p &lt; 0.05; with many requests even small shifts are).</p>';
-  }
-  function interval(iv) {
-    if (!iv) return '?';
-    return '[' + (isNum(iv.lower) ? P.fmtMs(iv.lower) : '…') + ', ' + (isNum(iv.upper) ? P.fmtMs(iv.upper) : 'open') + ']';
-  }
-  function sigBadge(sig, title) {
-    return sig ? '<span class="badge badge-sig" data-significant="true" title="' + esc(title) + '">significant</span>'
-      : '<span class="badge lt-ns" data-significant="false" title="' + esc(title) + '">not significant</span>';
-  }
-
-  // ---- page -----------------------------------------------------------------------------
-
-  var loadTestsPage = {
-    runs: null,     // the last list
-    reports: {},    // id -> report
-    compares: {},   // "a,b" -> comparison
-    mode: function () { return state.arg ? 'run' : parseCompare() ? 'compare' : 'list'; },
-    enter: function () {
-      var m = this.mode();
-      $('lt-list-view').hidden = m !== 'list';
-      $('lt-run-view').hidden = m !== 'run';
-      $('lt-compare-view').hidden = m !== 'compare';
-      if (state.params.get('compare') && !parseCompare()) $('lt-list-view').hidden = false;
-    },
-    listRuns: function () {
-      var self = this;
-      return api('/api/v1/load-runs').then(function (res) { self.runs = res.runs || []; return self.runs; });
-    },
-    refresh: function (ctx) {
-      var m = this.mode();
-      if (m === 'run') return this.refreshRun(ctx, state.arg);
-      if (m === 'compare') return this.refreshCompare(ctx, parseCompare());
-      if (state.params.get('compare')) ctx.errors.push('Compare: give two run ids, e.g. #/loadtests?compare=1,2');
-      return this.refreshList(ctx);
-    },
-    refreshList: function (ctx) {
-      return this.listRuns().then(function (runs) {
-        if (!current(ctx)) return;
-        renderList(runs);
-        var n = runs.length, fails = runs.filter(function (r) { return r.passed === false; }).length;
-        $('lt-meta').textContent = n ? n + (n === 1 ? ' run' : ' runs') + (fails ? ' · ' + fails + ' failed' : '') : '';
-        P.showEmpty('lt-empty', n ? '' : '<p>No load runs yet. Run a load test and push its report to this server:</p>' +
-          '<pre>perfwatch load --url http://localhost:8080/ --rate 50/s --duration 30s --server ' + esc(location.origin) + '</pre>' +
-          '<p>or with a scenario file: <code>perfwatch load checkout.yml --server ' + esc(location.origin) + '</code>.</p>');
-      }, function (e) {
-        ctx.errors.push(P.errorText('Load runs', e));
-        if (!current(ctx)) return;
-        P.failRow($('lt-runs').querySelector('tbody'), 10, 'Failed to load the runs: see the error above');
-        $('lt-runs').querySelector('tbody').__sig = null;
-        $('lt-meta').textContent = '';
-        P.showEmpty('lt-empty', '');
-      });
-    },
-    refreshRun: function (ctx, id) {
-      var self = this, box = $('lt-run-view');
-      var got = self.reports[id] ? Promise.resolve(self.reports[id]) : api('/api/v1/load-runs/' + encodeURIComponent(id)).then(function (res) {
-        return (self.reports[id] = res.report || {});
-      });
-      var runs = self.runs ? Promise.resolve(self.runs) : self.listRuns().catch(function () { return []; });
-      return Promise.all([got, runs]).then(function (r) {
-        if (!current(ctx)) return;
-        var rep = r[0], list = r[1], prev = null;
-        // The previous run of the same name, for a one-click comparison.
-        list.forEach(function (x) { if (!prev && x.name === rep.name && x.startMs < rep.startMs && String(x.id) !== String(id)) prev = x; });
-        if (box.getAttribute('data-run-id') !== String(id) || box.__prev !== (prev && prev.id)) {
-          box.innerHTML = runHtml(id, rep, prev);
-          box.setAttribute('data-run-id', String(id));
-          box.__prev = prev && prev.id;
-          box.__serverSig = null;
-          var cs = clientSeries(rep);
-          PerfChart.render($('lt-rate-chart'), cs.rate, { unit: '/s', from: rep.startMs, to: rep.endMs, step: 1000, height: 200,
-            emptyText: 'No per-second samples in this run' });
-          box.__client = cs.latency;
-        }
-        return self.refreshServer(ctx, rep, box);
-      }, function (e) {
-        ctx.errors.push(P.errorText('Load run ' + id, e));
-        if (!current(ctx)) return;
-        box.removeAttribute('data-run-id');
-        box.innerHTML = '<div class="page-head"><h1>Load run #' + esc(id) + '</h1><a class="more" href="#/loadtests">← All runs</a></div>' +
-          '<div class="card empty"><p>' + (e && e.status === 404 ? 'There is no load run with this id.' : 'The run could not be loaded: see the error above.') + '</p></div>';
-      });
-    },
-    refreshServer: function (ctx, rep, box) {
-      var w = serverWindow(rep);
-      var draw = function (server, note) {
-        var sig = JSON.stringify(server) + note;
-        if (box.__serverSig === sig) return;
-        box.__serverSig = sig;
-        PerfChart.render($('lt-latency-chart'), box.__client.concat(server), { unit: 'ms', from: rep.startMs, to: rep.endMs, height: 240,
-          emptyText: 'No latency samples in this run' });
-        $('lt-server-note').innerHTML = note;
-        // The queried window, so a test (or a curious user) can ask the API the same question.
-        $('lt-latency-chart').setAttribute('data-server-window', w.from + ',' + w.to + ',' + w.step);
-        $('lt-latency-chart').setAttribute('data-server-routes', String(server.length));
-      };
-      return api('/api/v1/query', [['metric', 'http.server.duration'], ['stat', 'p95'], ['from', w.from], ['to', w.to],
-        ['step', w.step + 's'], ['by', 'route']]).then(function (res) {
-        if (!current(ctx)) return;
-        var server = serverSeries(res, rep, w);
-        draw(server, server.length
-          ? 'Server side: p95 of <code>http.server.duration</code> per ' + w.step + ' s bucket for ' + server.length +
-            (server.length === 1 ? ' route' : ' routes') + ' (' + server.map(function (s) { return '<code class="lt-route">' + esc(s.route || '(none)') + '</code>'; }).join(', ') +
-            '), from the OpenTelemetry spans this Perfwatch received in the run\'s window.'
-          : '<span id="lt-no-server">No server-side latency in this window: the target is not instrumented with OpenTelemetry, or does not send ' +
-            'its spans to this Perfwatch (point its OTLP exporter at <code>' + esc(location.origin) + '</code>).</span>');
-      }, function (e) {
-        ctx.errors.push(P.errorText('Server-side latency', e));
-        if (current(ctx)) draw([], 'Server-side latency unavailable: see the error above.');
-      });
-    },
-    refreshCompare: function (ctx, pair) {
-      var self = this, key = pair.join(','), box = $('lt-compare-view');
-      var got = self.compares[key] ? Promise.resolve(self.compares[key])
-        : api('/api/v1/load-runs/compare', [['a', pair[0]], ['b', pair[1]]]).then(function (res) { return (self.compares[key] = res); });
-      var runs = self.listRuns().catch(function () { return self.runs || []; });
-      return Promise.all([got, runs]).then(function (r) {
-        if (!current(ctx)) return;
-        setHtml(box, compareHtml(r[0], r[1], pair[0], pair[1]));
-      }, function (e) {
-        ctx.errors.push(P.errorText('Compare runs ' + pair.join(' and '), e));
-        if (current(ctx)) setHtml(box, '<div class="page-head"><h1>Compare load runs</h1><a class="more" href="#/loadtests">← All runs</a></div>' +
-          '<div class="card empty"><p>The comparison could not be loaded: see the error above.</p></div>');
-      });
-    }
+function runHtml(id, rep, prev) {
+  var tot = rep.total || {}, lat = tot.latency || {}, un = tot.uncorrected || {}, s = rep.settings || {};
+  var tile = function (key, label, value, sub) {
+    return '<div class="tile lt-tile" data-stat="' + key + '"><div class="tile-label">' + label + '</div><div class="tile-value">' +
+      value + '</div><div class="tile-status muted">' + (sub || '') + '</div></div>';
   };
+  var lrow = function (label, l, cls) {
+    return '<tr class="' + cls + '"><th class="txt">' + label + '</th>' + PCTS.map(function (p) {
+      return '<td data-p="p' + p + '">' + esc(fmtMs(l['p' + p])) + '</td>';
+    }).join('') + '</tr>';
+  };
+  var ths = rep.thresholds || [];
+  return '<div class="page-head"><h1 id="lt-run-title">' + esc(rep.name || '(unnamed)') + ' <span class="muted">#' + esc(id) + '</span></h1>' +
+    '<span id="lt-run-status" class="badge ' + (rep.passed === false ? 'badge-error' : 'badge-ok') + '" data-passed="' + (rep.passed !== false) + '">' +
+    (rep.passed === false ? 'failed' : 'passed') + '</span>' +
+    (rep.interrupted ? '<span class="badge badge-warn" title="Stopped by Ctrl-C">interrupted</span>' : '') +
+    '<a class="more" href="#/loadtests">← All runs</a>' +
+    (prev ? '<a id="lt-compare-prev" class="more" href="' + esc(compareLink(prev.id, id)) + '">Compare with the previous run #' + esc(prev.id) + ' →</a>' : '') +
+    '</div>' +
+    '<div class="lt-facts muted"><span><b>Started</b> ' + esc(exact(rep.startMs)) + '</span><span><b>Duration</b> ' + esc(fmtDur(rep.endMs - rep.startMs)) +
+    '</span><span><b>Target</b> <code>' + esc(s.target || '—') + '</code></span><span><b>Mode</b> ' + esc(s.mode || '—') +
+    (planned(s) ? ' · ' + esc(planned(s)) : '') + '</span></div>' +
+    '<div class="tiles lt-tiles">' +
+    tile('requests', 'Requests', fmtInt(tot.count), fmtInt(tot.errors) + ' errors · ' + fmtInt(rep.iterations) + ' iterations') +
+    tile('rate', 'Achieved rate', esc(fmtRate(isNum(rep.achievedArrivalRate) ? rep.achievedArrivalRate : tot.rate)),
+      (isNum(rep.achievedArrivalRate) ? 'iterations started · ' : '') + esc(fmtRate(tot.rate)) + ' requests') +
+    tile('dropped', 'Dropped', fmtInt(rep.dropped), fmtInt(rep.abandoned) + ' abandoned at the end') +
+    '<div class="tile lt-tile lt-lat-tile" data-stat="latency"><div class="tile-label">Latency</div><table id="lt-latency" class="lt-lat">' +
+    '<thead><tr><th></th>' + PCTS.map(function (p) { return '<th>p' + p + '</th>'; }).join('') + '</tr></thead><tbody>' +
+    lrow('corrected', lat, 'lt-corrected') + lrow('uncorrected', un, 'lt-uncorrected') + '</tbody></table></div></div>' +
+    '<p class="muted lt-note">Corrected latency counts from when each request was due, so time spent waiting because the server stalled ' +
+    'is included (wrk2-style, no coordinated omission); uncorrected counts from when it was sent.</p>' +
+    '<div class="grid2 lt-grid"><div class="card table-card"><div class="card-head pad"><h2>Thresholds <small>on all requests, corrected</small></h2></div>' +
+    '<table id="lt-thresholds" class="table"><thead><tr><th class="txt">Threshold</th><th>Limit</th><th>Actual</th><th>Result</th></tr></thead><tbody>' +
+    (ths.length ? ths.map(function (t) {
+      return '<tr class="lt-th-row" data-threshold="' + esc(t.name) + '" data-passed="' + (t.passed === true) + '"><td class="txt">' + esc(t.name) + '</td><td>' +
+        esc(thresholdValue(t.name, t.limit)) + '</td><td>' + esc(thresholdValue(t.name, t.actual)) + '</td><td>' +
+        (t.passed ? '<span class="badge badge-ok">pass</span>' : '<span class="badge badge-error">fail</span>') + '</td></tr>';
+    }).join('') : '<tr class="empty-row"><td colspan="4">No thresholds set (<code>thresholds:</code> in the scenario config)</td></tr>') +
+    '</tbody></table></div>' +
+    '<div class="card"><h2>Throughput <small>per second of the run</small></h2><div id="lt-rate-chart" class="chart"></div></div></div>' +
+    '<div class="card table-card"><table id="lt-requests" class="table"><thead><tr><th class="txt">Request</th><th>Count</th><th>Rate</th>' +
+    '<th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>Max</th><th>Errors</th></tr></thead><tbody>' +
+    (rep.requests || []).map(function (q) { return requestRow(q, false); }).join('') +
+    ((rep.requests || []).length !== 1 && rep.total ? requestRow(rep.total, true) : '') + '</tbody></table></div>' +
+    '<div class="card"><h2>Latency: load generator vs server <small>client p95/p99 (corrected) · server http.server.duration p95 by route</small></h2>' +
+    '<div id="lt-latency-chart" class="chart"></div><p id="lt-server-note" class="muted lt-note"></p></div>';
+}
 
-  // ---- wiring ------------------------------------------------------------------------------
+function clientSeries(rep) {
+  // Point t covers the second ending t ms after the start: draw it mid-second.
+  var pts = function (k) { return (rep.series || []).map(function (p) { return [rep.startMs + Math.max(0, p.t - 500), isNum(p[k]) ? +p[k] : null]; }); };
+  return {
+    rate: [{ name: 'requests/s', points: pts('requests'), color: '#2563eb' }, { name: 'errors/s', points: pts('errors'), color: '#dc2626' }],
+    latency: [{ name: 'client p95', points: pts('p95'), color: '#7c3aed' }, { name: 'client p99', points: pts('p99'), color: '#db2777' }]
+  };
+}
 
-  $('lt-runs').querySelector('tbody').addEventListener('click', function (e) {
+// The server query's window: the run, widened to whole rollup buckets.
+function serverWindow(rep) {
+  var span = Math.max(1000, rep.endMs - rep.startMs), step = STEPS[STEPS.length - 1];
+  for (var i = 0; i < STEPS.length; i++) if (STEPS[i] * 1000 >= span / 120) { step = STEPS[i]; break; }
+  var ms = step * 1000;
+  return { from: Math.floor(rep.startMs / ms) * ms, to: Math.max(Math.ceil(rep.endMs / ms) * ms, Math.floor(rep.startMs / ms) * ms + ms), step: step };
+}
+
+// Each server bucket becomes a flat segment over the part of the run it covers.
+function serverSeries(res, rep, w) {
+  var SERVER_COLORS = ['#16a34a', '#d97706', '#0891b2', '#65a30d', '#ea580c', '#0d9488', '#4f46e5', '#a16207'];
+  return (res.series || []).map(function (s, i) {
+    var pts = [];
+    (s.points || []).forEach(function (p) {
+      if (!isNum(p[1])) return;
+      var a = Math.max(p[0], rep.startMs), b = Math.min(p[0] + w.step * 1000, rep.endMs);
+      if (b < a) return;
+      pts.push([a, +p[1]]);
+      if (b > a) pts.push([b, +p[1]]);
+    });
+    var route = (s.tags || {}).route;
+    return { name: 'server p95 · ' + (route ? route : seriesName(s.tags, 'all routes')), points: pts, route: route || '',
+      color: SERVER_COLORS[i % SERVER_COLORS.length] };
+  }).filter(function (s) { return s.points.length; });
+}
+
+// ---- comparison -----------------------------------------------------------------------
+
+function runLabel(r, id) {
+  return '<a href="' + esc(runLink(id)) + '">#' + esc(id) + (r ? ' ' + esc(r.name || '') : '') + '</a>' +
+    (r ? ' <span class="muted" title="' + esc(exact(r.startMs)) + '">' + esc(ago(r.startMs)) + '</span>' : '');
+}
+
+function compareHtml(res, runs, a, b) {
+  var byId = {};
+  (runs || []).forEach(function (r) { byId[String(r.id)] = r; });
+  var reqs = res.requests || [], named = reqs.filter(function (q) { return q.name !== 'all'; });
+  // "all" only repeats the one request when both runs had just that one.
+  var same = function (x, y) { return x && y && x.baselineCount === y.baselineCount && x.candidateCount === y.candidateCount; };
+  if (named.length === 1 && reqs.every(function (q) { return q === named[0] || same(q.comparison, named[0].comparison); })) reqs = named;
+  var body = reqs.map(function (q) {
+    var c = q.comparison || {}, mw = c.mannWhitney, pc = c.percentiles || [], n = pc.length || 1;
+    var mwCell = '<td class="lt-mw" rowspan="' + n + '" data-p-value="' + (mw && isNum(mw.pValue) ? mw.pValue : '') + '">' + (mw ?
+      '<span class="lt-pvalue">p = ' + esc(fmtPValue(mw.pValue)) + '</span> ' + sigBadge(mw.significant, 'Mann–Whitney U ' + (+mw.u).toFixed(1) +
+        ', z ' + (+mw.z).toFixed(2) + '; p < 0.05 means the distributions differ') +
+      (isNum(mw.probabilityCandidateSlower) ? '<span class="sub">P(B slower) ' + esc(fmtPct(mw.probabilityCandidateSlower)) + '</span>' : '')
+      : '<span class="muted" title="Too few samples for the test">—</span>') + '</td>';
+    return '<tbody class="lt-cmp-group" data-request="' + esc(q.name) + '">' + (pc.length ? pc.map(function (x, i) {
+      var ch = x.relativeChange, dir = !isNum(ch) || ch === 0 ? 'same' : ch > 0 ? 'slower' : 'faster';
+      return '<tr class="lt-cmp-row" data-request="' + esc(q.name) + '" data-percentile="' + esc(x.percentile) + '">' +
+        (i === 0 ? '<td class="txt lt-cmp-name" rowspan="' + n + '">' + esc(q.name === 'all' ? 'All requests' : q.name) +
+          '<span class="sub">' + fmtInt(c.baselineCount) + ' → ' + fmtInt(c.candidateCount) + ' requests</span></td>' : '') +
+        '<td class="lt-pct">p' + esc(x.percentile) + '</td><td title="' + esc(interval(x.baselineInterval)) + '">' + esc(fmtMs(x.baseline)) + '</td>' +
+        '<td title="' + esc(interval(x.candidateInterval)) + '">' + esc(fmtMs(x.candidate)) + '</td>' +
+        '<td class="lt-change lt-' + dir + '" data-direction="' + dir + '">' + esc(fmtChange(ch)) + '</td>' +
+        '<td class="lt-sig">' + sigBadge(x.significant, '95% confidence intervals ' + (x.significant ? 'do not overlap' : 'overlap') +
+          ': A ' + interval(x.baselineInterval) + ', B ' + interval(x.candidateInterval)) + '</td>' +
+        (i === 0 ? mwCell : '') + '</tr>';
+    }).join('') : '<tr class="lt-cmp-row" data-request="' + esc(q.name) + '"><td class="txt">' + esc(q.name) +
+      '</td><td colspan="5" class="muted">not in both runs</td>' + mwCell + '</tr>') + '</tbody>';
+  }).join('');
+  return '<div class="page-head"><h1>Compare load runs</h1><a class="more" href="#/loadtests">← All runs</a>' +
+    '<a id="lt-swap" class="more" href="' + esc(compareLink(b, a)) + '">Swap A and B</a></div>' +
+    '<div class="lt-facts"><span><b>A</b> (baseline) ' + runLabel(byId[a], a) + '</span><span><b>B</b> (candidate) ' + runLabel(byId[b], b) + '</span></div>' +
+    '<div class="card table-card"><table id="lt-compare-table" class="table lt-cmp"><thead><tr><th class="txt">Request</th><th class="txt">Percentile</th>' +
+    '<th>A</th><th>B</th><th>Change</th><th>Percentile shift</th><th>Mann–Whitney</th></tr></thead>' +
+    (body || '<tbody><tr class="empty-row"><td colspan="7">No request names in common</td></tr></tbody>') + '</table></div>' +
+    '<p class="muted lt-note">Change is B against A: <span class="lt-slower">red is slower</span>, <span class="lt-faster">green is faster</span>. ' +
+    'A percentile shift is significant when the 95% confidence intervals of A and B do not overlap; the Mann–Whitney U test compares the whole ' +
+    'latency distributions (significant when p &lt; 0.05; with many requests even small shifts are).</p>';
+}
+function interval(iv) {
+  if (!iv) return '?';
+  return '[' + (isNum(iv.lower) ? fmtMs(iv.lower) : '…') + ', ' + (isNum(iv.upper) ? fmtMs(iv.upper) : 'open') + ']';
+}
+function sigBadge(sig, title) {
+  return sig ? '<span class="badge badge-sig" data-significant="true" title="' + esc(title) + '">significant</span>'
+    : '<span class="badge lt-ns" data-significant="false" title="' + esc(title) + '">not significant</span>';
+}
+
+// ---- page -----------------------------------------------------------------------------
+
+var loadTestsPage = {
+  runs: null,     // the last list
+  reports: {},    // id -> report
+  compares: {},   // "a,b" -> comparison
+  mode: function () { return state.arg ? 'run' : parseCompare() ? 'compare' : 'list'; },
+  enter: function () {
+    var m = this.mode();
+    $('lt-list-view').hidden = m !== 'list';
+    $('lt-run-view').hidden = m !== 'run';
+    $('lt-compare-view').hidden = m !== 'compare';
+    if (state.params.get('compare') && !parseCompare()) $('lt-list-view').hidden = false;
+  },
+  listRuns: function () {
+    var self = this;
+    return api('/api/v1/load-runs').then(function (res) { self.runs = res.runs || []; return self.runs; });
+  },
+  refresh: function (ctx) {
+    var m = this.mode();
+    if (m === 'run') return this.refreshRun(ctx, state.arg);
+    if (m === 'compare') return this.refreshCompare(ctx, parseCompare());
+    if (state.params.get('compare')) ctx.errors.push('Compare: give two run ids, e.g. #/loadtests?compare=1,2');
+    return this.refreshList(ctx);
+  },
+  refreshList: function (ctx) {
+    return this.listRuns().then(function (runs) {
+      if (!current(ctx)) return;
+      renderList(runs);
+      var n = runs.length, fails = runs.filter(function (r) { return r.passed === false; }).length;
+      $('lt-meta').textContent = n ? n + (n === 1 ? ' run' : ' runs') + (fails ? ' · ' + fails + ' failed' : '') : '';
+      showEmpty('lt-empty', n ? '' : '<p>No load runs yet. Run a load test and push its report to this server:</p>' +
+        '<pre>perfwatch load --url http://localhost:8080/ --rate 50/s --duration 30s --server ' + esc(location.origin) + '</pre>' +
+        '<p>or with a scenario file: <code>perfwatch load checkout.yml --server ' + esc(location.origin) + '</code>.</p>');
+    }, function (e) {
+      ctx.errors.push(errorText('Load runs', e));
+      if (!current(ctx)) return;
+      failRow($('lt-runs').querySelector('tbody'), 10, 'Failed to load the runs: see the error above');
+      $('lt-runs').querySelector('tbody').__sig = null;
+      $('lt-meta').textContent = '';
+      showEmpty('lt-empty', '');
+    });
+  },
+  refreshRun: function (ctx, id) {
+    var self = this, box = $('lt-run-view');
+    var got = self.reports[id] ? Promise.resolve(self.reports[id]) : api('/api/v1/load-runs/' + encodeURIComponent(id)).then(function (res) {
+      return (self.reports[id] = res.report || {});
+    });
+    var runs = self.runs ? Promise.resolve(self.runs) : self.listRuns().catch(function () { return []; });
+    return Promise.all([got, runs]).then(function (r) {
+      if (!current(ctx)) return;
+      var rep = r[0], list = r[1], prev = null;
+      // The previous run of the same name, for a one-click comparison.
+      list.forEach(function (x) { if (!prev && x.name === rep.name && x.startMs < rep.startMs && String(x.id) !== String(id)) prev = x; });
+      if (box.getAttribute('data-run-id') !== String(id) || box.__prev !== (prev && prev.id)) {
+        box.innerHTML = runHtml(id, rep, prev);
+        box.setAttribute('data-run-id', String(id));
+        box.__prev = prev && prev.id;
+        box.__serverSig = null;
+        var cs = clientSeries(rep);
+        render($('lt-rate-chart'), cs.rate, { unit: '/s', from: rep.startMs, to: rep.endMs, step: 1000, height: 200,
+          emptyText: 'No per-second samples in this run' });
+        box.__client = cs.latency;
+      }
+      return self.refreshServer(ctx, rep, box);
+    }, function (e) {
+      ctx.errors.push(errorText('Load run ' + id, e));
+      if (!current(ctx)) return;
+      box.removeAttribute('data-run-id');
+      box.innerHTML = '<div class="page-head"><h1>Load run #' + esc(id) + '</h1><a class="more" href="#/loadtests">← All runs</a></div>' +
+        '<div class="card empty"><p>' + (e && e.status === 404 ? 'There is no load run with this id.' : 'The run could not be loaded: see the error above.') + '</p></div>';
+    });
+  },
+  refreshServer: function (ctx, rep, box) {
+    var w = serverWindow(rep);
+    var draw = function (server, note) {
+      var sig = JSON.stringify(server) + note;
+      if (box.__serverSig === sig) return;
+      box.__serverSig = sig;
+      render($('lt-latency-chart'), box.__client.concat(server), { unit: 'ms', from: rep.startMs, to: rep.endMs, height: 240,
+        emptyText: 'No latency samples in this run' });
+      $('lt-server-note').innerHTML = note;
+      // The queried window, so a test (or a curious user) can ask the API the same question.
+      $('lt-latency-chart').setAttribute('data-server-window', w.from + ',' + w.to + ',' + w.step);
+      $('lt-latency-chart').setAttribute('data-server-routes', String(server.length));
+    };
+    return api('/api/v1/query', [['metric', 'http.server.duration'], ['stat', 'p95'], ['from', w.from], ['to', w.to],
+      ['step', w.step + 's'], ['by', 'route']]).then(function (res) {
+      if (!current(ctx)) return;
+      var server = serverSeries(res, rep, w);
+      draw(server, server.length
+        ? 'Server side: p95 of <code>http.server.duration</code> per ' + w.step + ' s bucket for ' + server.length +
+          (server.length === 1 ? ' route' : ' routes') + ' (' + server.map(function (s) { return '<code class="lt-route">' + esc(s.route || '(none)') + '</code>'; }).join(', ') +
+          '), from the OpenTelemetry spans this Perfwatch received in the run\'s window.'
+        : '<span id="lt-no-server">No server-side latency in this window: the target is not instrumented with OpenTelemetry, or does not send ' +
+          'its spans to this Perfwatch (point its OTLP exporter at <code>' + esc(location.origin) + '</code>).</span>');
+    }, function (e) {
+      ctx.errors.push(errorText('Server-side latency', e));
+      if (current(ctx)) draw([], 'Server-side latency unavailable: see the error above.');
+    });
+  },
+  refreshCompare: function (ctx, pair) {
+    var self = this, key = pair.join(','), box = $('lt-compare-view');
+    var got = self.compares[key] ? Promise.resolve(self.compares[key])
+      : api('/api/v1/load-runs/compare', [['a', pair[0]], ['b', pair[1]]]).then(function (res) { return (self.compares[key] = res); });
+    var runs = self.listRuns().catch(function () { return self.runs || []; });
+    return Promise.all([got, runs]).then(function (r) {
+      if (!current(ctx)) return;
+      setHtml(box, compareHtml(r[0], r[1], pair[0], pair[1]));
+    }, function (e) {
+      ctx.errors.push(errorText('Compare runs ' + pair.join(' and '), e));
+      if (current(ctx)) setHtml(box, '<div class="page-head"><h1>Compare load runs</h1><a class="more" href="#/loadtests">← All runs</a></div>' +
+        '<div class="card empty"><p>The comparison could not be loaded: see the error above.</p></div>');
+    });
+  }
+};
+
+loadTestsPage.init = function () {
+  var runs = $('lt-runs').querySelector('tbody');
+  bindRowLinks(runs, 'a, button, td.pick');
+  runs.addEventListener('click', function (e) {
     var c = e.target.closest('input.lt-pick');
-    if (c) {
-      var id = c.value, i = picked.indexOf(id);
-      if (c.checked && i < 0) { picked.push(id); if (picked.length > 2) picked.shift(); }
-      if (!c.checked && i >= 0) picked.splice(i, 1);
-      syncPicked();
-      return;
-    }
-    if (e.target.closest('a, button, td.pick') || String(window.getSelection ? window.getSelection() : '')) return;
-    var tr = e.target.closest('tr[data-href]');
-    if (tr) location.hash = tr.getAttribute('data-href');
+    if (!c) return;
+    var id = c.value, i = picked.indexOf(id);
+    if (c.checked && i < 0) { picked.push(id); if (picked.length > 2) picked.shift(); }
+    if (!c.checked && i >= 0) picked.splice(i, 1);
+    syncPicked();
   });
   $('lt-compare-btn').addEventListener('click', function () {
     if (picked.length !== 2) return;
@@ -3442,372 +2774,1524 @@ enum EmbeddedDashboard {
     var p = picked.slice().sort(function (x, y) { return (start[x] || 0) - (start[y] || 0); }); // older run = baseline
     location.hash = compareLink(p[0], p[1]);
   });
+};
 
-  P.pages.loadtests = loadTestsPage;
-})();
+export default loadTestsPage;
 
 """#),
-        "optimizations.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+        "page-optimizations.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
 /* Perfwatch dashboard: the Optimizations page (fixes the team applied, validated before/after).
  *   #/optimizations      the list: what, route, applied, verdict, p95 before → after, and the success rate
  *   #/optimizations/ID   one optimization: its impact and the route's p95 around the applied time, with the
- *                        applied time (and deploys) as markers; "Apply now" for a planned one
- * Loaded after app.js (helpers through window.PW). API: GET /api/v1/optimizations[/{id}],
- * POST /api/v1/optimizations/{id}/apply, GET /api/v1/query, GET /api/v1/deployments. */
-(function () {
-  'use strict';
+ *                        applied time (and deploys) as markers; "Applied now" for a planned one
+ * API: GET /api/v1/optimizations[/{id}], POST /api/v1/optimizations/{id}/apply, GET /api/v1/query,
+ * GET /api/v1/deployments. */
+import { api, errorText, send } from './api.js';
+import { render } from './chart.js';
+import { $, bindRowLinks, failRow, setHtml, showEmpty } from './dom.js';
+import { esc, fmtInt, fmtMs, fmtWhen, isNum } from './format.js';
+import { current, refresh, reportError, state } from './router.js';
+import { deployMarkers } from './timeseries.js';
 
-  var P = window.PW, $ = P.$, esc = P.esc, api = P.api, state = P.state, isNum = P.isNum;
-  var VERDICT = { improved: 'badge-ok', no_change: 'badge-info', regressed: 'badge-error' };
-  var LABEL = { improved: 'improved', no_change: 'no change', regressed: 'regressed' };
-  var H = 3600e3;
+var VERDICT = { improved: 'badge-ok', no_change: 'badge-info', regressed: 'badge-error' };
+var LABEL = { improved: 'improved', no_change: 'no change', regressed: 'regressed' };
+var H = 3600e3;
 
-  function current(ctx) { return ctx.seq === state.seq; }
-  function link(id) { return '#/optimizations/' + encodeURIComponent(id); }
-  function setHtml(el, html) { if (el.__sig !== html) { el.innerHTML = html; el.__sig = html; } }
-  function verdictBadge(o) {
-    if (o.impact) {
-      var v = o.impact.verdict;
-      return '<span class="badge opt-verdict ' + (VERDICT[v] || '') + '" data-verdict="' + esc(v) + '">' + esc(LABEL[v] || v) + '</span>';
-    }
-    var s = o.status === 'applied' ? 'validating…' : 'planned';
-    return '<span class="badge opt-verdict" data-verdict="">' + esc(s) + '</span>';
+export function optimizationLink(id) { return '#/optimizations/' + encodeURIComponent(id); }
+function verdictBadge(o) {
+  if (o.impact) {
+    var v = o.impact.verdict;
+    return '<span class="badge opt-verdict ' + (VERDICT[v] || '') + '" data-verdict="' + esc(v) + '">' + esc(LABEL[v] || v) + '</span>';
   }
-  function change(o) {
-    if (!o.impact) return '—';
-    var i = o.impact;
-    return P.fmtMs(i.before) + ' → ' + P.fmtMs(i.after) + ' (' + (i.change_pct > 0 ? '+' : '') + (+i.change_pct).toFixed(0) + '%)';
-  }
-  function pText(p) { return !isNum(p) ? '—' : p < 0.001 ? '< 0.001' : (+p).toFixed(3); }
+  var s = o.status === 'applied' ? 'validating…' : 'planned';
+  return '<span class="badge opt-verdict" data-verdict="">' + esc(s) + '</span>';
+}
+function change(o) {
+  if (!o.impact) return '—';
+  var i = o.impact;
+  return fmtMs(i.before) + ' → ' + fmtMs(i.after) + ' (' + (i.change_pct > 0 ? '+' : '') + (+i.change_pct).toFixed(0) + '%)';
+}
+function pText(p) { return !isNum(p) ? '—' : p < 0.001 ? '< 0.001' : (+p).toFixed(3); }
 
-  // ---- list ------------------------------------------------------------------------
+// ---- list ------------------------------------------------------------------------
 
-  function renderList(res) {
-    var list = res.optimizations || [], s = res.summary || {};
-    var tbody = $('opt-table').querySelector('tbody');
-    setHtml(tbody, list.length ? list.map(function (o) {
-      return '<tr class="opt-row" data-opt-id="' + esc(o.id) + '" data-status="' + esc(o.status) + '" data-href="' + esc(link(o.id)) + '">' +
-        '<td class="txt"><a class="opt-link" href="' + esc(link(o.id)) + '">' + esc(o.description) + '</a>' +
-        '<span class="sub">' + esc(o.type) + (o.issueId ? ' · issue #' + esc(o.issueId) : '') + '</span></td>' +
-        '<td class="txt"><code>' + esc(o.route) + '</code>' + (o.service ? '<span class="sub">' + esc(o.service) + '</span>' : '') + '</td>' +
-        '<td>' + (isNum(o.appliedAt) ? esc(P.fmtWhen(o.appliedAt)) : '—') + '</td>' +
-        '<td class="txt">' + verdictBadge(o) + '</td>' +
-        '<td class="opt-change">' + esc(change(o)) + '</td>' +
-        '<td>' + esc(o.impact ? pText(o.impact.p_value) : '—') + '</td></tr>';
-    }).join('') : '<tr class="empty-row"><td colspan="6">No optimizations yet</td></tr>');
-    var rate = isNum(s.successRate) ? Math.round(s.successRate * 100) + '%' : '—';
-    setHtml($('opt-summary'), '<div class="tile" data-tile-id="success"><div class="tile-label">Success rate</div><div id="opt-success" class="tile-value">' +
-      esc(rate) + '</div><div class="tile-status">' + esc((s.improved || 0) + ' of ' + (s.validated || 0) + ' validated improved') + '</div></div>' +
-      '<div class="tile" data-tile-id="applied"><div class="tile-label">Applied</div><div class="tile-value">' + esc(P.fmtInt(s.applied || 0)) +
-      '</div><div class="tile-status">' + esc((s.total || 0) + ' recorded') + '</div></div>' +
-      '<div class="tile" data-tile-id="regressed"><div class="tile-label">Made it worse</div><div class="tile-value">' + esc(P.fmtInt(s.regressed || 0)) +
-      '</div><div class="tile-status">' + esc((s.noChange || 0) + ' no change') + '</div></div>');
-    P.showEmpty('opt-empty', list.length ? '' : '<p>No optimizations yet. Record a fix from an issue (<b>Applied a fix</b> on its page) or with ' +
-      '<code>POST /api/v1/optimizations</code>; once applied, Perfwatch compares the route before and after and gives a verdict.</p>');
-  }
+function renderList(res) {
+  var list = res.optimizations || [], s = res.summary || {};
+  var tbody = $('opt-table').querySelector('tbody');
+  setHtml(tbody, list.length ? list.map(function (o) {
+    return '<tr class="opt-row" data-opt-id="' + esc(o.id) + '" data-status="' + esc(o.status) + '" data-href="' + esc(optimizationLink(o.id)) + '">' +
+      '<td class="txt"><a class="opt-link" href="' + esc(optimizationLink(o.id)) + '">' + esc(o.description) + '</a>' +
+      '<span class="sub">' + esc(o.type) + (o.issueId ? ' · issue #' + esc(o.issueId) : '') + '</span></td>' +
+      '<td class="txt"><code>' + esc(o.route) + '</code>' + (o.service ? '<span class="sub">' + esc(o.service) + '</span>' : '') + '</td>' +
+      '<td>' + (isNum(o.appliedAt) ? esc(fmtWhen(o.appliedAt)) : '—') + '</td>' +
+      '<td class="txt">' + verdictBadge(o) + '</td>' +
+      '<td class="opt-change">' + esc(change(o)) + '</td>' +
+      '<td>' + esc(o.impact ? pText(o.impact.p_value) : '—') + '</td></tr>';
+  }).join('') : '<tr class="empty-row"><td colspan="6">No optimizations yet</td></tr>');
+  var rate = isNum(s.successRate) ? Math.round(s.successRate * 100) + '%' : '—';
+  setHtml($('opt-summary'), '<div class="tile" data-tile-id="success"><div class="tile-label">Success rate</div><div id="opt-success" class="tile-value">' +
+    esc(rate) + '</div><div class="tile-status">' + esc((s.improved || 0) + ' of ' + (s.validated || 0) + ' validated improved') + '</div></div>' +
+    '<div class="tile" data-tile-id="applied"><div class="tile-label">Applied</div><div class="tile-value">' + esc(fmtInt(s.applied || 0)) +
+    '</div><div class="tile-status">' + esc((s.total || 0) + ' recorded') + '</div></div>' +
+    '<div class="tile" data-tile-id="regressed"><div class="tile-label">Made it worse</div><div class="tile-value">' + esc(fmtInt(s.regressed || 0)) +
+    '</div><div class="tile-status">' + esc((s.noChange || 0) + ' no change') + '</div></div>');
+  showEmpty('opt-empty', list.length ? '' : '<p>No optimizations yet. Record a fix from an issue (<b>Applied a fix</b> on its page) or with ' +
+    '<code>POST /api/v1/optimizations</code>; once applied, Perfwatch compares the route before and after and gives a verdict.</p>');
+}
 
-  // ---- detail ----------------------------------------------------------------------
+// ---- detail ----------------------------------------------------------------------
 
-  function detailHtml(o) {
-    var i = o.impact;
-    var facts = '<div class="iss-facts"><span><b>Verdict</b> ' + verdictBadge(o) + '</span>' +
-      '<span><b>Route</b> <code id="opt-route">' + esc(o.route) + '</code></span>' +
-      (o.service ? '<span><b>Service</b> <code>' + esc(o.service) + '</code></span>' : '') +
-      '<span><b>Type</b> ' + esc(o.type) + '</span>' +
-      (o.release ? '<span><b>Release</b> ' + esc(o.release) + '</span>' : '') +
-      '<span><b>Applied</b> ' + (isNum(o.appliedAt) ? esc(P.fmtWhen(o.appliedAt)) : 'not yet') + '</span>' +
-      (o.issueId ? '<span><b>Issue</b> <a href="#/issues/' + esc(o.issueId) + '">#' + esc(o.issueId) + '</a></span>' : '') + '</div>';
-    var action = o.appliedAt === null ? '<div class="iss-actions"><button type="button" id="opt-apply" class="btn">Applied now</button></div>' : '';
-    var impact = i ? '<table id="opt-impact" class="kv"><tbody>' +
-      '<tr data-k="before"><th>p95 before</th><td>' + esc(P.fmtMs(i.before)) + '</td></tr>' +
-      '<tr data-k="after"><th>p95 after</th><td>' + esc(P.fmtMs(i.after)) + '</td></tr>' +
-      '<tr data-k="change_pct"><th>Change</th><td>' + esc((i.change_pct > 0 ? '+' : '') + (+i.change_pct).toFixed(1) + '%') + '</td></tr>' +
-      '<tr data-k="p_value"><th>Mann–Whitney p</th><td>' + esc(pText(i.p_value)) + '</td></tr>' +
-      '<tr data-k="requests"><th>Requests</th><td>' + esc(P.fmtInt(i.requests_before) + ' before · ' + P.fmtInt(i.requests_after) + ' after') + '</td></tr>' +
-      '</tbody></table>'
-      : '<p id="opt-impact-pending" class="muted">' + esc(o.appliedAt === null ? 'Not applied yet.' :
-        'Validating: the verdict comes once an analysis window (1 h by default, at least 15 min) and 100 requests of the route have followed the change.') + '</p>';
-    return '<a id="opt-back" class="crumb" href="#/optimizations">← Optimizations</a>' +
-      '<div class="card iss-head"><h1 id="opt-title">' + esc(o.description) + '</h1>' + facts + action + '</div>' +
-      '<div class="grid2 iss-grid"><div class="card"><h2>Impact</h2>' + impact + '</div>' +
-      '<div class="card"><h2>Route p95 around the change <small>http.server.duration · p95</small></h2><div id="opt-chart" class="chart"></div></div></div>';
-  }
+function detailHtml(o) {
+  var i = o.impact;
+  var facts = '<div class="iss-facts"><span><b>Verdict</b> ' + verdictBadge(o) + '</span>' +
+    '<span><b>Route</b> <code id="opt-route">' + esc(o.route) + '</code></span>' +
+    (o.service ? '<span><b>Service</b> <code>' + esc(o.service) + '</code></span>' : '') +
+    '<span><b>Type</b> ' + esc(o.type) + '</span>' +
+    (o.release ? '<span><b>Release</b> ' + esc(o.release) + '</span>' : '') +
+    '<span><b>Applied</b> ' + (isNum(o.appliedAt) ? esc(fmtWhen(o.appliedAt)) : 'not yet') + '</span>' +
+    (o.issueId ? '<span><b>Issue</b> <a href="#/issues/' + esc(o.issueId) + '">#' + esc(o.issueId) + '</a></span>' : '') + '</div>';
+  var action = o.appliedAt === null ? '<div class="iss-actions"><button type="button" id="opt-apply" class="btn">Applied now</button></div>' : '';
+  var impact = i ? '<table id="opt-impact" class="kv"><tbody>' +
+    '<tr data-k="before"><th>p95 before</th><td>' + esc(fmtMs(i.before)) + '</td></tr>' +
+    '<tr data-k="after"><th>p95 after</th><td>' + esc(fmtMs(i.after)) + '</td></tr>' +
+    '<tr data-k="change_pct"><th>Change</th><td>' + esc((i.change_pct > 0 ? '+' : '') + (+i.change_pct).toFixed(1) + '%') + '</td></tr>' +
+    '<tr data-k="p_value"><th>Mann–Whitney p</th><td>' + esc(pText(i.p_value)) + '</td></tr>' +
+    '<tr data-k="requests"><th>Requests</th><td>' + esc(fmtInt(i.requests_before) + ' before · ' + fmtInt(i.requests_after) + ' after') + '</td></tr>' +
+    '</tbody></table>'
+    : '<p id="opt-impact-pending" class="muted">' + esc(o.appliedAt === null ? 'Not applied yet.' :
+      'Validating: the verdict comes once an analysis window (1 h by default, at least 15 min) and 100 requests of the route have followed the change.') + '</p>';
+  return '<a id="opt-back" class="crumb" href="#/optimizations">← Optimizations</a>' +
+    '<div class="card iss-head"><h1 id="opt-title">' + esc(o.description) + '</h1>' + facts + action + '</div>' +
+    '<div class="grid2 iss-grid"><div class="card"><h2>Impact</h2>' + impact + '</div>' +
+    '<div class="card"><h2>Route p95 around the change <small>http.server.duration · p95</small></h2><div id="opt-chart" class="chart"></div></div></div>';
+}
 
-  // The route's p95 from an hour before the change to an hour after (or now), the change as a marker.
-  function chart(ctx, o) {
-    var el = $('opt-chart');
-    if (!el) return null;
-    var center = isNum(o.appliedAt) ? o.appliedAt : Date.now();
-    var from = o.impact ? o.impact.before_from : center - H, to = o.impact ? o.impact.after_to : Math.min(Date.now(), center + H);
-    if (to <= from) to = from + 60e3;
-    var step = Math.max(60, Math.ceil((to - from) / 1000 / 60 / 60) * 60);
-    var where = [['where', 'route=' + o.route]];
-    if (o.service) where.push(['where', 'service=' + o.service]);
-    var w = { from: from, to: to };
-    return Promise.all([
-      api('/api/v1/query', [['metric', 'http.server.duration'], ['stat', 'p95'], ['from', from], ['to', to], ['step', step + 's']].concat(where)),
-      P.deployMarkers(w, o.service)
-    ]).then(function (r) {
-      if (!current(ctx)) return;
-      var s = r[0].series && r[0].series[0];
-      var markers = r[1].slice();
-      if (isNum(o.appliedAt)) markers.push({ t: o.appliedAt, label: 'applied: ' + o.description, kind: 'optimization' });
-      PerfChart.render(el, [{ name: 'p95', points: s ? s.points || [] : [] }], {
-        unit: 'ms', from: from, to: to, step: step * 1000, height: 240, legend: false, markers: markers,
-        emptyText: 'No requests for this route around the change'
+// The route's p95 from an hour before the change to an hour after (or now), the change as a marker.
+function chart(ctx, o) {
+  var el = $('opt-chart');
+  if (!el) return null;
+  var center = isNum(o.appliedAt) ? o.appliedAt : Date.now();
+  var from = o.impact ? o.impact.before_from : center - H, to = o.impact ? o.impact.after_to : Math.min(Date.now(), center + H);
+  if (to <= from) to = from + 60e3;
+  var step = Math.max(60, Math.ceil((to - from) / 1000 / 60 / 60) * 60);
+  var where = [['where', 'route=' + o.route]];
+  if (o.service) where.push(['where', 'service=' + o.service]);
+  var w = { from: from, to: to };
+  return Promise.all([
+    api('/api/v1/query', [['metric', 'http.server.duration'], ['stat', 'p95'], ['from', from], ['to', to], ['step', step + 's']].concat(where)),
+    deployMarkers(w, o.service)
+  ]).then(function (r) {
+    if (!current(ctx)) return;
+    var s = r[0].series && r[0].series[0];
+    var markers = r[1].slice();
+    if (isNum(o.appliedAt)) markers.push({ t: o.appliedAt, label: 'applied: ' + o.description, kind: 'optimization' });
+    render(el, [{ name: 'p95', points: s ? s.points || [] : [] }], {
+      unit: 'ms', from: from, to: to, step: step * 1000, height: 240, legend: false, markers: markers,
+      emptyText: 'No requests for this route around the change'
+    });
+  }, function (e) {
+    ctx.errors.push(errorText('Route p95', e));
+    if (current(ctx)) render(el, [], { emptyText: 'Query failed: see the error above' });
+  });
+}
+
+var optimizationsPage = {
+  enter: function () {
+    $('opt-list-view').hidden = !!state.arg;
+    $('opt-view').hidden = !state.arg;
+  },
+  refresh: function (ctx) {
+    if (!state.arg) {
+      return api('/api/v1/optimizations').then(function (res) { if (current(ctx)) renderList(res); }, function (e) {
+        ctx.errors.push(errorText('Optimizations', e));
+        if (current(ctx)) { var tb = $('opt-table').querySelector('tbody'); failRow(tb, 6, 'Failed to load: see the error above'); tb.__sig = null; }
       });
+    }
+    var box = $('opt-view'), id = state.arg;
+    return api('/api/v1/optimizations/' + encodeURIComponent(id)).then(function (o) {
+      if (!current(ctx)) return;
+      box.setAttribute('data-opt-id', String(o.id));
+      var html = detailHtml(o);
+      // The chart lives inside the view: rebuild it only when the view changed.
+      if (box.__sig !== html) { box.innerHTML = html; box.__sig = html; }
+      return chart(ctx, o);
     }, function (e) {
-      ctx.errors.push(P.errorText('Route p95', e));
-      if (current(ctx)) PerfChart.render(el, [], { emptyText: 'Query failed: see the error above' });
+      ctx.errors.push(errorText('Optimization ' + id, e));
+      if (!current(ctx)) return;
+      box.removeAttribute('data-opt-id');
+      setHtml(box, '<a id="opt-back" class="crumb" href="#/optimizations">← Optimizations</a><h1>Optimization ' + esc(id) + '</h1>' +
+        '<div class="card empty"><p>' + (e && e.status === 404 ? 'There is no optimization with this id.' : 'It could not be loaded: see the error above.') + '</p></div>');
     });
   }
+};
 
-  var page = {
-    enter: function () {
-      $('opt-list-view').hidden = !!state.arg;
-      $('opt-view').hidden = !state.arg;
-    },
-    refresh: function (ctx) {
-      if (!state.arg) {
-        return api('/api/v1/optimizations').then(function (res) { if (current(ctx)) renderList(res); }, function (e) {
-          ctx.errors.push(P.errorText('Optimizations', e));
-          if (current(ctx)) { var tb = $('opt-table').querySelector('tbody'); P.failRow(tb, 6, 'Failed to load: see the error above'); tb.__sig = null; }
-        });
-      }
-      var box = $('opt-view'), id = state.arg;
-      return api('/api/v1/optimizations/' + encodeURIComponent(id)).then(function (o) {
-        if (!current(ctx)) return;
-        box.setAttribute('data-opt-id', String(o.id));
-        var html = detailHtml(o);
-        // The chart lives inside the view: rebuild it only when the view changed.
-        if (box.__sig !== html) { box.innerHTML = html; box.__sig = html; }
-        return chart(ctx, o);
-      }, function (e) {
-        ctx.errors.push(P.errorText('Optimization ' + id, e));
-        if (!current(ctx)) return;
-        box.removeAttribute('data-opt-id');
-        setHtml(box, '<a id="opt-back" class="crumb" href="#/optimizations">← Optimizations</a><h1>Optimization ' + esc(id) + '</h1>' +
-          '<div class="card empty"><p>' + (e && e.status === 404 ? 'There is no optimization with this id.' : 'It could not be loaded: see the error above.') + '</p></div>');
-      });
-    }
-  };
-
-  $('opt-table').querySelector('tbody').addEventListener('click', function (e) {
-    if (e.target.closest('a, button')) return;
-    var tr = e.target.closest('tr[data-href]');
-    if (tr) location.hash = tr.getAttribute('data-href');
-  });
+optimizationsPage.init = function () {
+  bindRowLinks($('opt-table').querySelector('tbody'));
   $('opt-view').addEventListener('click', function (e) {
     if (!e.target.closest('#opt-apply')) return;
     var id = $('opt-view').getAttribute('data-opt-id');
     e.target.disabled = true;
-    fetch('/api/v1/optimizations/' + encodeURIComponent(id) + '/apply', { method: 'POST', headers: { Accept: 'application/json' } })
-      .then(function (res) {
-        if (!res.ok) return res.text().then(function (t) { throw new Error(t.slice(0, 200)); });
-      })
-      .catch(function (err) { window.alert('Could not apply: ' + err.message); })
-      .then(function () { $('opt-view').__sig = null; P.refresh(); });
-  });
-
-  // The issue page's "Applied a fix" button: records an optimization linked to the issue, applied now,
-  // and opens it. An issue about no single route (a slow query) asks which route should get faster.
-  var issues = P.pages.issues, issuesRefresh = issues.refresh;
-  issues.refresh = function (ctx) {
-    return Promise.resolve(issuesRefresh.call(issues, ctx)).then(function () {
-      var actions = $('issue-actions'), view = $('issue-view');
-      if (!state.arg || !actions || $('issue-apply-fix') || view.hidden) return;
-      var b = document.createElement('button');
-      b.type = 'button';
-      b.id = 'issue-apply-fix';
-      b.className = 'btn';
-      b.textContent = 'Applied a fix';
-      b.title = 'Record the fix as applied now; Perfwatch then validates it before/after';
-      // Beside the status buttons, not among them: those set a status, this records a fix.
-      var holder = document.createElement('div');
-      holder.id = 'issue-fix-actions';
-      holder.className = 'iss-actions';
-      holder.appendChild(b);
-      actions.parentNode.insertBefore(holder, actions.nextSibling);
+    send('POST', '/api/v1/optimizations/' + encodeURIComponent(id) + '/apply').then(function () {
+      $('opt-view').__sig = null;
+      refresh();
+    }, function (err) {
+      $('opt-view').__sig = null;
+      reportError('Could not apply', err);
     });
-  };
-  $('issue-view').addEventListener('click', function (e) {
-    if (!e.target.closest('#issue-apply-fix')) return;
-    var id = +$('issue-view').getAttribute('data-issue-id'), routeEl = $('issue-route');
-    var route = routeEl ? routeEl.textContent : window.prompt('Which route should the fix make faster? (e.g. /search)');
-    if (!route) return;
-    var description = window.prompt('What was changed?', 'Fix for issue #' + id);
-    if (description === null) return;
-    fetch('/api/v1/optimizations', {
-      method: 'POST', headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-      body: JSON.stringify({ issueId: id, route: route, description: description || 'Fix for issue #' + id, appliedAt: Date.now() })
-    }).then(function (res) {
-      return res.json().then(function (j) {
-        if (!res.ok) throw new Error((j.error && j.error.message) || 'HTTP ' + res.status);
-        location.hash = link(j.id);
+  });
+};
+
+export default optimizationsPage;
+
+"""#),
+        "page-overview.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Overview page: the server's health tiles, the performance score and top
+ * issues panels, and the host's CPU and memory charts. API: GET /api/v1/overview, GET /api/v1/query. */
+import { api, errorText } from './api.js';
+import { render } from './chart.js';
+import { $ } from './dom.js';
+import { esc, formatValue } from './format.js';
+import { refreshScorePanel } from './panel-score.js';
+import { refreshTopIssuesPanel } from './panel-top-issues.js';
+import { current, timeWindow } from './router.js';
+import { deployMarkers, renderWithMarkers, toChartSeries } from './timeseries.js';
+
+function renderTiles(tiles) {
+  var box = $('overview-tiles');
+  if (!tiles.length) { box.innerHTML = '<div class="muted">The server reported no health tiles.</div>'; return; }
+  box.innerHTML = tiles.map(function (t) {
+    var status = ['ok', 'warn', 'crit'].indexOf(t.status) >= 0 ? t.status : 'unknown';
+    return '<div class="tile status-' + status + '" data-tile-id="' + esc(t.id) + '">' +
+      '<div class="tile-label">' + esc(t.label || t.id) + '</div>' +
+      '<div class="tile-value">' + esc(formatValue(t.value, t.unit)) + '</div>' +
+      '<div class="tile-status">' + esc(status === 'crit' ? 'critical' : status) + '</div></div>';
+  }).join('');
+}
+
+function overviewChart(ctx, w, el, metric, unit, marks) {
+  return api('/api/v1/query', [['metric', metric], ['stat', 'last'], ['from', w.from], ['to', w.to], ['step', w.step]])
+    .then(function (res) {
+      if (!current(ctx)) return;
+      var series = toChartSeries(res, metric);
+      renderWithMarkers(ctx, el, series, {
+        unit: unit, from: w.from, to: w.to, step: w.stepSec * 1000, height: 200, legend: series.length > 1,
+        emptyText: 'No data yet: host metrics are recorded every 10 s'
+      }, marks);
+    }, function (e) {
+      ctx.errors.push(errorText('Query ' + metric, e));
+      if (current(ctx)) render(el, [], { unit: unit, from: w.from, to: w.to, height: 200, emptyText: 'Query failed' });
+    });
+}
+
+export default {
+  refresh: function (ctx) {
+    var w = timeWindow(), marks = deployMarkers(w, '');
+    var tiles = api('/api/v1/overview').then(function (res) {
+      if (current(ctx)) renderTiles(res.tiles || []);
+    }, function (e) {
+      ctx.errors.push(errorText('Overview', e));
+      if (current(ctx)) $('overview-tiles').innerHTML = '<div class="muted">Health tiles unavailable.</div>';
+    });
+    return Promise.all([
+      tiles,
+      overviewChart(ctx, w, $('overview-cpu-chart'), 'system.cpu.percent', '%', marks),
+      overviewChart(ctx, w, $('overview-rss-chart'), 'process.memory.rss_bytes', 'bytes', marks),
+      refreshScorePanel(ctx),
+      refreshTopIssuesPanel(ctx)
+    ]);
+  }
+};
+
+"""#),
+        "page-route.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the route detail page (#/route?service=&route=): its numbers, latency
+ * percentiles, throughput and errors over time, the "Where the time goes" panel and its slowest
+ * traces. API: GET /api/v1/routes, GET /api/v1/query, GET /api/v1/traces. */
+import { api, errorText } from './api.js';
+import { traceRows, withRps } from './apm.js';
+import { $, bindRowLinks, failRow } from './dom.js';
+import { esc, fmtInt, fmtMs, fmtPct, fmtRps } from './format.js';
+import { refreshBottleneckPanel } from './panel-bottlenecks.js';
+import { current, pageLink, state, timeWindow } from './router.js';
+import { deployMarkers, renderWithMarkers } from './timeseries.js';
+
+var LATENCY_COLORS = { p50: '#16a34a', p95: '#2563eb', p99: '#dc2626' };
+
+function routeStats(row) {
+  var items = [['requests', 'Requests', row ? fmtInt(row.requests) : '—'],
+    ['rps', 'Req/s', fmtRps(row && row.rps)],
+    ['p50', 'p50', fmtMs(row && row.p50)], ['p95', 'p95', fmtMs(row && row.p95)], ['p99', 'p99', fmtMs(row && row.p99)],
+    ['errorRate', 'Errors', fmtPct(row && row.errorRate)]];
+  $('route-stats').innerHTML = items.map(function (it) {
+    var er = it[0] === 'errorRate' && row ? row.errorRate : null;
+    return '<div class="tile stat status-' + (er === null ? 'none' : er >= 0.05 ? 'crit' : er > 0 ? 'warn' : 'ok') + '" data-stat="' + it[0] +
+      '"><div class="tile-label">' + it[1] + '</div><div class="tile-value">' + esc(it[2]) + '</div></div>';
+  }).join('');
+}
+
+export default {
+  refresh: function (ctx) {
+    var p = state.params, service = p.get('service') || '', route = p.get('route') || '';
+    // Coarser buckets than Explore: a percentile over one or two requests says little.
+    var w = timeWindow(90), range = [['from', w.from], ['to', w.to]], step = w.stepSec * 1000;
+    $('route-title').textContent = (service ? service + ' · ' : '') + (route || 'no route selected');
+    document.title = (route || 'Route') + ' · Perfwatch';
+    $('route-back').href = pageLink('routes');
+    $('route-traces-more').href = pageLink('traces', [['service', service], ['route', route], ['order', 'duration']]);
+    var where = [['where', 'route=' + route]];
+    if (service) where.push(['where', 'service=' + service]);
+    function q(metric, stat) {
+      return api('/api/v1/query', [['metric', metric], ['stat', stat]].concat(range, [['step', w.step]], where));
+    }
+    var marks = deployMarkers(w, service);
+    function chart(el, series, unit, empty) {
+      renderWithMarkers(ctx, el, series,
+        { unit: unit, from: w.from, to: w.to, step: step, height: 220, legend: series.length > 1, emptyText: empty }, marks);
+    }
+    function points(res) { return res && res.series && res.series[0] ? res.series[0].points || [] : []; }
+    var fail = function (what) {
+      return function (e) { ctx.errors.push(errorText(what, e)); return null; };
+    };
+    var stats = api('/api/v1/routes', range).then(function (res) {
+      var row = null;
+      withRps(res).forEach(function (r) { if (r.route === route && (!service || r.service === service)) row = row || r; });
+      if (current(ctx)) routeStats(row);
+    }, function (e) { ctx.errors.push(errorText('Route summary', e)); if (current(ctx)) routeStats(null); });
+    var lat = Promise.all(['p50', 'p95', 'p99'].map(function (s) { return q('http.server.duration', s).catch(fail('Latency ' + s)); }))
+      .then(function (rs) {
+        if (!current(ctx)) return;
+        var series = [];
+        ['p50', 'p95', 'p99'].forEach(function (s, i) {
+          if (rs[i]) series.push({ name: s, points: points(rs[i]), color: LATENCY_COLORS[s] });
+        });
+        chart($('route-latency-chart'), series, 'ms', series.length ? 'No requests for this route in this time range' : 'Query failed');
       });
-    }).catch(function (err) { window.alert('Could not record the fix: ' + err.message); });
+    $('route-throughput-unit').textContent = 'requests per ' + w.step;
+    $('route-errors-unit').textContent = 'http.server.errors per ' + w.step;
+    function countChart(metric, stat, el, name, color, empty) {
+      return q(metric, stat).catch(fail(name)).then(function (res) {
+        if (current(ctx)) chart($(el), res ? [{ name: name, points: points(res), color: color }] : [], '', res ? empty : 'Query failed');
+      });
+    }
+    var thr = countChart('http.server.duration', 'count', 'route-throughput-chart', 'requests', '#0891b2', 'No requests in this time range');
+    var errs = countChart('http.server.errors', 'sum', 'route-errors-chart', 'errors', '#dc2626', 'No errors recorded in this time range');
+    var tbody = $('route-traces').querySelector('tbody');
+    var pairs = [['route', route], ['service', service], ['order', 'duration'], ['limit', 20]].concat(range);
+    var traces = api('/api/v1/traces', pairs).then(function (res) {
+      if (current(ctx)) traceRows(tbody, res.traces || [], 'No traces for this route in this time range');
+    }, function (e) {
+      ctx.errors.push(errorText('Slowest traces', e));
+      if (current(ctx)) failRow(tbody, 5, 'Failed to load traces');
+    });
+    return Promise.all([stats, lat, thr, errs, traces, refreshBottleneckPanel(ctx, service, route)]);
+  },
+  init: function () {
+    bindRowLinks($('route-traces').querySelector('tbody'));
+  }
+};
+
+"""#),
+        "page-routes.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Routes page: every route's requests, rate, latency percentiles, errors,
+ * a p95 sparkline and a trend badge in the p95 cell (arrow: a significant Theil–Sen slope up or
+ * down, else flat; and the change against the previous period of equal length).
+ * API: GET /api/v1/routes, GET /api/v1/query, GET /api/v1/trends. */
+import { api, errorText } from './api.js';
+import { otlpHelp, routeLink, withRps } from './apm.js';
+import { $, bindRowLinks, failRow, showEmpty } from './dom.js';
+import { esc, fmtInt, fmtMs, fmtPct, fmtRps, fmtWhen, isNum } from './format.js';
+import { current, setParam, state, timeWindow, writeHash } from './router.js';
+import { bindSort, markSorted, sortList, sortSpec } from './sort.js';
+
+// Inline p95 sparkline; x spans the whole range so rows compare at a glance.
+function sparkline(points, from, to) {
+  var W = 120, H = 26, pts = (points || []).filter(function (p) { return isNum(p[1]); });
+  var max = 0;
+  pts.forEach(function (p) { if (p[1] > max) max = p[1]; });
+  var d = pts.map(function (p, i) {
+    var x = Math.max(1, Math.min(W - 1, 1 + (p[0] - from) / (to - from || 1) * (W - 2)));
+    var y = H - 2 - (max ? p[1] / max : 0) * (H - 5);
+    return (i ? 'L' : 'M') + x.toFixed(1) + ' ' + y.toFixed(1);
+  }).join('');
+  if (pts.length === 1) d += 'm-2 0a2 2 0 1 0 4 0a2 2 0 1 0-4 0';
+  return '<svg class="spark" width="' + W + '" height="' + H + '" viewBox="0 0 ' + W + ' ' + H +
+    '" data-point-count="' + pts.length + '" aria-hidden="true">' + (d ? '<path d="' + d + '"/>' : '') + '</svg>';
+}
+
+function trendBadge(t) {
+  var dir = t.direction || 'flat', arrow = dir === 'up' ? '↑' : dir === 'down' ? '↓' : '→';
+  var change = isNum(t.changePct) ? (t.changePct > 0 ? '+' : '') + Math.round(t.changePct) + '%' : '';
+  var title = 'p95 slope ' + (isNum(t.slopePerHour) ? (Math.round(t.slopePerHour * 10) / 10) + ' ms/h' : 'n/a') +
+    (change ? '; ' + change + ' vs the previous period' : '') +
+    (isNum(t.forecastCrossing) && dir === 'up' ? '; reaches the SLO threshold ' + fmtWhen(t.forecastCrossing) : '');
+  return '<span class="trend-badge trend-' + dir + '" data-trend="' + dir + '" title="' + esc(title) + '">' + arrow +
+    (change ? ' ' + esc(change) : '') + '</span>';
+}
+
+// The p95 trend of each route, keyed service \u0001 route; {} (no badges) when the API fails.
+function fetchTrends(ctx, w) {
+  return api('/api/v1/trends', [['metric', 'p95'], ['from', w.from], ['to', w.to]]).then(function (res) {
+    var map = {};
+    (res.trends || []).forEach(function (x) { map[x.service + '\u0001' + x.route] = x; });
+    return map;
+  }, function (e) { ctx.errors.push(errorText('Trends', e)); return {}; });
+}
+
+var routesPage = {
+  data: null,
+  sparks: {},
+  trends: {},
+  window: null,
+  render: function () {
+    var table = $('routes-table'), tbody = table.querySelector('tbody'), spec = sortSpec('-requests');
+    markSorted(table, spec);
+    if (!this.data) return;
+    var q = (state.params.get('q') || '').toLowerCase(), w = this.window, sparks = this.sparks, trends = this.trends;
+    var rows = sortList(this.data.filter(function (r) {
+      return !q || (r.service + ' ' + r.route).toLowerCase().indexOf(q) >= 0;
+    }), spec);
+    $('routes-meta').textContent = rows.length + (rows.length === this.data.length ? '' : ' of ' + this.data.length) +
+      (this.data.length === 1 ? ' route' : ' routes');
+    if (!rows.length) {
+      failRow(tbody, 9, this.data.length ? 'No route matches the filter' : 'No requests in this time range');
+      return;
+    }
+    tbody.innerHTML = rows.map(function (r) {
+      var href = routeLink(r.service, r.route), er = r.errorRate || 0, trend = trends[r.service + '\u0001' + r.route];
+      return '<tr class="route-row" data-service="' + esc(r.service) + '" data-route="' + esc(r.route) + '" data-href="' + esc(href) + '">' +
+        '<td class="txt">' + esc(r.service) + '</td>' +
+        '<td class="txt"><a class="route-link" href="' + esc(href) + '">' + esc(r.route || '(no route)') + '</a></td>' +
+        '<td>' + fmtInt(r.requests) + '</td><td>' + fmtRps(r.rps) + '</td>' +
+        '<td>' + esc(fmtMs(r.p50)) + '</td><td>' + esc(fmtMs(r.p95)) + (trend ? ' ' + trendBadge(trend) : '') + '</td><td>' + esc(fmtMs(r.p99)) + '</td>' +
+        '<td class="' + (er >= 0.05 ? 'status-crit' : er > 0 ? 'status-warn' : '') + '">' + fmtPct(er) + '</td>' +
+        '<td class="spark-col">' + sparkline(sparks[r.service + '\u0001' + r.route], w.from, w.to) + '</td></tr>';
+    }).join('');
+  },
+  refresh: function (ctx) {
+    var self = this, w = timeWindow(), range = [['from', w.from], ['to', w.to]];
+    var fv = state.params.get('q') || '';
+    if (document.activeElement !== $('routes-filter')) $('routes-filter').value = fv;
+    var list = api('/api/v1/routes', range).then(withRps, function (e) {
+      ctx.errors.push(errorText('Routes', e));
+      return null;
+    });
+    var spark = api('/api/v1/query', [['metric', 'http.server.duration'], ['stat', 'p95'], ['by', 'service,route']]
+      .concat(range, [['step', w.step]])).then(function (res) {
+      var map = {};
+      (res.series || []).forEach(function (s) { map[(s.tags.service || '') + '\u0001' + (s.tags.route || '')] = s.points || []; });
+      return map;
+    }, function (e) {
+      ctx.errors.push(errorText('p95 sparklines', e));
+      return {};
+    });
+    return Promise.all([list, spark, fetchTrends(ctx, w)]).then(function (r) {
+      if (!current(ctx)) return;
+      self.window = w;
+      self.sparks = r[1];
+      self.trends = r[2];
+      if (r[0] === null) {
+        self.data = null;
+        failRow($('routes-table').querySelector('tbody'), 9, 'Failed to load routes: see the error above');
+        showEmpty('routes-empty', '');
+        return;
+      }
+      self.data = r[0];
+      self.render();
+      showEmpty('routes-empty', r[0].length ? '' : otlpHelp('No HTTP server spans in this time range.'));
+    });
+  }
+};
+
+routesPage.init = function () {
+  bindSort($('routes-table'), '-requests', function () { routesPage.render(); });
+  bindRowLinks($('routes-table').querySelector('tbody'));
+  $('routes-filter').addEventListener('input', function () {
+    setParam('q', this.value.trim());
+    writeHash();
+    routesPage.render();
+  });
+};
+
+export default routesPage;
+
+"""#),
+        "page-trace.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the trace page (#/trace/ID[?span=SPAN]): the waterfall of a trace's spans
+ * (collapsible, self time shaded, events marked) and the selected span's details.
+ * API: GET /api/v1/traces/{id}. */
+import { api, errorText } from './api.js';
+import { routeLink } from './apm.js';
+import { $, showEmpty } from './dom.js';
+import { esc, fmtMs, fmtWhen, isNum } from './format.js';
+import { current, pageLink, state, writeHash } from './router.js';
+
+// Stable colour per service name within a page; no reds, those mark errors.
+var SERVICE_COLORS = ['#2563eb', '#0891b2', '#7c3aed', '#16a34a', '#d97706', '#4f46e5', '#0d9488', '#65a30d', '#9333ea', '#0284c7'];
+function serviceColors(names) {
+  var map = {};
+  names.slice().sort().forEach(function (n, i) {
+    if (!(n in map)) map[n] = SERVICE_COLORS[i] || 'hsl(' + (200 + (i * 47) % 140) + ',55%,45%)';
+  });
+  return map;
+}
+
+// Orders spans depth-first (children by start time); spans whose parent is
+// missing become roots. Adds _depth, _kids, _parent to each span.
+function spanTree(spans) {
+  var byId = {}, kids = {}, roots = [], order = [], seen = {};
+  spans.forEach(function (s) { if (!byId[s.spanId]) byId[s.spanId] = s; });
+  spans.forEach(function (s) {
+    s._kids = [];
+    var par = s.parentSpanId && s.parentSpanId !== s.spanId ? byId[s.parentSpanId] : null;
+    s._orphan = !!(s.parentSpanId && !par);
+    if (par) (kids[s.parentSpanId] = kids[s.parentSpanId] || []).push(s); else roots.push(s);
+  });
+  function walk(root) {
+    var stack = [[root, 0, null]];
+    while (stack.length) {
+      var it = stack.pop(), s = it[0];
+      if (seen[s.spanId]) continue;
+      seen[s.spanId] = true;
+      s._depth = it[1];
+      s._parent = it[2];
+      if (it[2]) it[2]._kids.push(s);
+      order.push(s);
+      var ks = kids[s.spanId] || [];
+      for (var i = ks.length - 1; i >= 0; i--) stack.push([ks[i], it[1] + 1, s]);
+    }
+  }
+  roots.forEach(walk);
+  spans.forEach(function (s) { if (!seen[s.spanId]) walk(s); }); // parent cycles
+  return { order: order, byId: byId, roots: roots };
+}
+
+// Parts of the span not covered by any child: where its self time went.
+function selfSegments(s) {
+  var a = s.startTime, b = a + s.durationMs, out = [], cur = a;
+  s._kids.map(function (c) { return [Math.max(c.startTime, a), Math.min(c.startTime + c.durationMs, b)]; })
+    .filter(function (x) { return x[0] < x[1]; })
+    .sort(function (x, y) { return x[0] - y[0]; })
+    .forEach(function (x) { if (x[0] > cur) out.push([cur, x[0]]); if (x[1] > cur) cur = x[1]; });
+  if (cur < b) out.push([cur, b]);
+  return out;
+}
+
+function niceTick(range, count) {
+  var raw = range / count, mag = Math.pow(10, Math.floor(Math.log10(raw))), n = raw / mag;
+  return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 5 ? 5 : 10) * mag;
+}
+
+function pct(v) { return Math.max(0, Math.min(100, v)).toFixed(3) + '%'; }
+
+function attrValue(v) {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function kvTable(cls, obj) {
+  var keys = Object.keys(obj || {}).sort();
+  if (!keys.length) return '<p class="muted none">None</p>';
+  return '<table class="kv ' + cls + '">' + keys.map(function (k) {
+    return '<tr data-attr-key="' + esc(k) + '"><th>' + esc(k) + '</th><td>' + esc(attrValue(obj[k])) + '</td></tr>';
+  }).join('') + '</table>';
+}
+
+var tracePage = {
+  id: null,
+  sig: '',
+  t: null,
+  collapsed: {},
+  enter: function () {
+    if (state.arg.toLowerCase() !== this.id) {
+      this.id = state.arg.toLowerCase();
+      this.sig = '';
+      this.t = null;
+      this.collapsed = {};
+      $('trace-header').innerHTML = '<div class="muted">Loading trace…</div>';
+      $('trace-waterfall').innerHTML = '';
+      $('span-detail').innerHTML = '';
+      $('trace-body').hidden = false;
+      showEmpty('trace-empty', '');
+    }
+    $('trace-back').href = pageLink('traces');
+    document.title = 'Trace ' + state.arg.slice(0, 8) + ' · Perfwatch';
+  },
+  refresh: function (ctx) {
+    var self = this, id = this.id;
+    if (!id) {
+      $('trace-header').innerHTML = '<h1>No trace selected</h1>';
+      $('trace-body').hidden = true;
+      showEmpty('trace-empty', '<p>Open a trace from the <a href="' + esc(pageLink('traces')) + '">trace list</a>.</p>');
+      return;
+    }
+    return api('/api/v1/traces/' + encodeURIComponent(id)).then(function (res) {
+      if (!current(ctx) || self.id !== id) return;
+      var sig = JSON.stringify(res);
+      if (sig === self.sig) { self.select(state.params.get('span'), false); return; } // unchanged: keep the DOM
+      self.sig = sig;
+      self.load(res);
+    }, function (e) {
+      if (!current(ctx) || self.id !== id) return;
+      ctx.errors.push(errorText('Trace ' + id, e));
+      if (self.t) return; // keep showing what we had
+      $('trace-header').innerHTML = '<h1>Trace not available</h1><div class="trace-facts"><code>' + esc(id) + '</code></div>';
+      $('trace-body').hidden = true;
+      showEmpty('trace-empty', e.status === 404
+        ? '<p>No spans with this id are stored (expired, or not sent yet: the page reloads when data arrives).</p>'
+        : '<p>The trace could not be loaded; see the error above.</p>');
+    });
+  },
+  load: function (res) {
+    var spans = (res.spans || []).filter(function (s) { return s && s.spanId; });
+    var tree = spanTree(spans), start = Infinity, end = -Infinity, errors = 0, services = [];
+    spans.forEach(function (s) {
+      s.startTime = +s.startTime || 0;
+      s.durationMs = Math.max(0, +s.durationMs || 0);
+      if (s.startTime < start) start = s.startTime;
+      if (s.startTime + s.durationMs > end) end = s.startTime + s.durationMs;
+      if (s.status === 'error') errors++;
+      if (services.indexOf(s.service) < 0) services.push(s.service);
+    });
+    if (!spans.length) { start = 0; end = 0; }
+    var root = tree.roots[0] || spans[0];
+    this.t = { id: res.traceId || this.id, spans: spans, tree: tree, start: start, total: end - start, root: root,
+      errors: errors, services: services, colors: serviceColors(services) };
+    $('trace-body').hidden = false;
+    showEmpty('trace-empty', spans.length ? '' : '<p>This trace has no spans.</p>');
+    this.header();
+    this.draw();
+    this.select(state.params.get('span'), false);
+  },
+  header: function () {
+    var t = this.t, root = t.root || {}, colors = t.colors;
+    document.title = (root.name || 'Trace') + ' · Perfwatch';
+    $('trace-header').innerHTML =
+      '<div class="trace-title-row"><h1 id="trace-title">' + esc(root.name || '(unnamed)') + '</h1>' +
+      '<span id="trace-error" class="badge ' + (t.errors ? 'badge-error' : 'badge-ok') + '" data-error="' + (t.errors > 0) + '">' +
+      (t.errors ? t.errors + (t.errors === 1 ? ' error' : ' errors') : 'ok') + '</span></div>' +
+      '<div class="trace-facts">' +
+      '<span><b>Trace</b> <code id="trace-id">' + esc(t.id) + '</code></span>' +
+      '<span><b>Duration</b> <span id="trace-duration">' + esc(fmtMs(t.total)) + '</span></span>' +
+      '<span><b>Spans</b> <span id="trace-span-count">' + t.spans.length + '</span></span>' +
+      '<span><b>Started</b> ' + esc(t.spans.length ? fmtWhen(t.start) : '—') + '</span>' +
+      '<span><b>Services</b> ' + t.services.map(function (s) {
+        return '<span class="svc-chip"><i style="background:' + colors[s] + '"></i>' + esc(s) + '</span>';
+      }).join(' ') + '</span>' +
+      (root.attributes && root.attributes['http.route']
+        ? '<a class="more" href="' + esc(routeLink(root.service, root.attributes['http.route'])) + '">Route detail →</a>' : '') +
+      '</div>';
+  },
+  draw: function () {
+    var t = this.t, total = t.total || 1, collapsed = this.collapsed, colors = t.colors;
+    var step = niceTick(total, Math.max(2, Math.min(6, Math.floor($('trace-waterfall').clientWidth * 0.6 / 100)))), ticks = [];
+    for (var v = 0; v <= total * 1.0001 && ticks.length < 20; v += step) ticks.push(v);
+    var head = '<div class="wf-head"><div class="wf-name">Span</div><div class="wf-axis">' + ticks.map(function (v) {
+      return '<span class="wf-tick' + (v / total > 0.9 ? ' is-end' : '') + '" style="left:' + pct(v / total * 100) + '">' + esc(fmtMs(v)) + '</span>';
+    }).join('') + '</div></div>';
+    var hiddenUnder = {};
+    var rows = t.tree.order.map(function (s) {
+      var hide = s._parent && (collapsed[s._parent.spanId] || hiddenUnder[s._parent.spanId]);
+      if (hide) hiddenUnder[s.spanId] = true;
+      var off = s.startTime - t.start, l = off / total * 100, w = s.durationMs / total * 100;
+      var err = s.status === 'error', c = colors[s.service];
+      var selfMs = isNum(s.selfTimeMs) ? +s.selfTimeMs : null;
+      var segs = s.durationMs > 0 ? selfSegments(s).map(function (g) {
+        return '<i class="wf-self" style="left:' + pct((g[0] - s.startTime) / s.durationMs * 100) + ';width:' +
+          pct((g[1] - g[0]) / s.durationMs * 100) + '"></i>';
+      }).join('') : '';
+      var evs = (s.events || []).map(function (e) {
+        return '<i class="wf-event" style="left:' + pct((e.time - t.start) / total * 100) + '" title="' +
+          esc(e.name + ' at +' + fmtMs(e.time - t.start)) + '"></i>';
+      }).join('');
+      var label = esc(fmtMs(s.durationMs)) + (selfMs !== null && s._kids.length ? ' <span class="wf-selfms">self ' + esc(fmtMs(selfMs)) + '</span>' : '');
+      // Duration label after the bar (the track keeps a right margin for it), or before a late, long bar.
+      var labelPos = l + w > 80 && l >= 30 ? 'right:' + pct(100 - l) : 'left:' + pct(l + w);
+      var indent = Math.min(s._depth, 24) * 14;
+      return '<div class="wf-row' + (err ? ' is-error' : '') + (hide ? ' is-hidden' : '') + '" data-span-id="' + esc(s.spanId) +
+        '" data-depth="' + s._depth + '">' +
+        '<div class="wf-name" style="padding-left:' + (6 + indent) + 'px" title="' + esc(s.service + ' · ' + s.name) + '">' +
+        (s._kids.length ? '<button type="button" class="wf-toggle" title="Collapse/expand">' + (collapsed[s.spanId] ? '▸' : '▾') + '</button>'
+          : '<span class="wf-toggle"></span>') +
+        '<span class="wf-svc" style="background:' + c + '"></span>' +
+        (err ? '<span class="wf-err-mark" title="error">!</span>' : '') +
+        '<span class="wf-label">' + esc(s.name || '(unnamed)') + '</span>' +
+        '</div><div class="wf-track">' +
+        '<div class="wf-bar" style="left:' + pct(l) + ';width:' + pct(w) + ';--c:' + c + '">' + segs + '</div>' + evs +
+        '<span class="wf-dur" style="' + labelPos + '">' + label + '</span></div></div>';
+    }).join('');
+    $('trace-waterfall').innerHTML = head + '<div class="wf-rows">' + rows + '</div>';
+  },
+  select: function (spanId, write) {
+    var t = this.t, panel = $('span-detail');
+    if (!t) return;
+    var s = spanId && t.tree.byId[spanId];
+    if (!s) {
+      // Default: the first error span, else the root; not written to the URL.
+      t.spans.forEach(function (x) { if (!s && x.status === 'error') s = x; });
+      s = s || t.root;
+      write = false;
+    }
+    document.querySelectorAll('#trace-waterfall .wf-row').forEach(function (r) {
+      r.classList.toggle('is-selected', !!s && r.getAttribute('data-span-id') === s.spanId);
+    });
+    if (!s) { panel.innerHTML = ''; return; }
+    if (write) { state.params.set('span', s.spanId); writeHash(); }
+    if (panel.getAttribute('data-span-id') === s.spanId && panel.__sig === this.sig) return;
+    panel.setAttribute('data-span-id', s.spanId);
+    panel.__sig = this.sig;
+    var err = s.status === 'error', off = s.startTime - t.start;
+    var facts = [
+      ['Service', '<span class="svc-chip"><i style="background:' + t.colors[s.service] + '"></i>' + esc(s.service) + '</span>'],
+      ['Kind', esc(s.kind || 'unspecified')],
+      ['Status', '<span class="badge ' + (err ? 'badge-error' : s.status === 'ok' ? 'badge-ok' : '') + '">' + esc(s.status || 'unset') + '</span>' +
+        (s.statusMessage ? ' <span class="sd-msg">' + esc(s.statusMessage) + '</span>' : '')],
+      ['Start', '+' + esc(fmtMs(off)) + ' <span class="muted">' + esc(fmtWhen(s.startTime)) + '</span>'],
+      ['Duration', esc(fmtMs(s.durationMs))],
+      ['Self time', esc(fmtMs(s.selfTimeMs)) + (s.durationMs > 0 && isNum(s.selfTimeMs) ?
+        ' <span class="muted">(' + Math.round(s.selfTimeMs / s.durationMs * 100) + '%)</span>' : '')],
+      ['Span ID', '<code>' + esc(s.spanId) + '</code>'],
+      ['Parent', s.parentSpanId ? '<code>' + esc(s.parentSpanId) + '</code>' + (s._orphan ? ' <span class="muted">(missing)</span>' : '') : '—']
+    ];
+    var events = s.events || [];
+    panel.innerHTML = '<h2 id="span-detail-title" class="sd-title' + (err ? ' is-error' : '') + '">' + esc(s.name || '(unnamed)') + '</h2>' +
+      '<dl class="sd-facts">' + facts.map(function (f) { return '<dt>' + f[0] + '</dt><dd>' + f[1] + '</dd>'; }).join('') + '</dl>' +
+      '<h3>Attributes <span class="muted">' + Object.keys(s.attributes || {}).length + '</span></h3>' + kvTable('span-attrs', s.attributes) +
+      '<h3>Events <span class="muted">' + events.length + '</span></h3>' +
+      (events.length ? '<ol class="span-events">' + events.map(function (e) {
+        return '<li class="span-event' + (/exception|error/i.test(e.name) ? ' is-error' : '') + '"><div class="ev-head"><b>' + esc(e.name) + '</b> <span class="muted">+' +
+          esc(fmtMs(e.time - t.start)) + '</span></div>' + kvTable('event-attrs', e.attributes) + '</li>';
+      }).join('') + '</ol>' : '<p class="muted none">None</p>');
+  },
+  toggle: function (spanId) { // null: just redraw
+    if (this.collapsed[spanId]) delete this.collapsed[spanId]; else if (spanId) this.collapsed[spanId] = true;
+    this.draw();
+    this.select(state.params.get('span'), false);
+  }
+};
+
+tracePage.init = function () {
+  var resizeTimer = 0;
+  window.addEventListener('resize', function () { // the axis ticks depend on the width
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () { if (state.page === 'trace' && tracePage.t) tracePage.toggle(null); }, 150);
+  });
+  $('trace-waterfall').addEventListener('click', function (e) {
+    var row = e.target.closest('.wf-row');
+    if (!row) return;
+    var id = row.getAttribute('data-span-id');
+    if (e.target.closest('.wf-toggle')) { tracePage.toggle(id); return; }
+    tracePage.select(id, true);
+  });
+};
+
+export default tracePage;
+
+"""#),
+        "page-traces.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Traces page: recent or slowest traces, filtered by service, route,
+ * minimum duration and errors (#/traces?service=&route=&min_duration=&order=duration&status=error).
+ * API: GET /api/v1/traces, GET /api/v1/routes (the form's choices). */
+import { api, errorText } from './api.js';
+import { otlpHelp, traceRows } from './apm.js';
+import { showErrors } from './banner.js';
+import { $, bindRowLinks, failRow, showEmpty } from './dom.js';
+import { esc } from './format.js';
+import { current, refresh, setParam, state, timeWindow, writeHash } from './router.js';
+
+var tracesPage = {
+  syncForm: function (routes) {
+    var p = state.params, svc = p.get('service') || '';
+    var services = [], byService = {};
+    (routes || []).forEach(function (r) {
+      if (services.indexOf(r.service) < 0) services.push(r.service);
+      if (!svc || r.service === svc) byService[r.route] = true;
+    });
+    services.sort();
+    if (svc && services.indexOf(svc) < 0) services.unshift(svc);
+    var sel = $('traces-service'), sig = services.join('\u0001');
+    if (sel.__sig !== sig) {
+      sel.innerHTML = '<option value="">All services</option>' + services.map(function (s) {
+        return '<option value="' + esc(s) + '">' + esc(s) + '</option>';
+      }).join('');
+      sel.__sig = sig;
+    }
+    sel.value = svc;
+    $('traces-route-list').innerHTML = Object.keys(byService).sort().map(function (r) {
+      return '<option value="' + esc(r) + '">';
+    }).join('');
+    if (document.activeElement !== $('traces-route')) $('traces-route').value = p.get('route') || '';
+    if (document.activeElement !== $('traces-min')) $('traces-min').value = p.get('min_duration') || '';
+    $('traces-order').value = p.get('order') === 'duration' ? 'duration' : 'time';
+    $('traces-errors').checked = p.get('status') === 'error';
+  },
+  read: function () {
+    var p = state.params, min = $('traces-min').value.trim();
+    if (min && !(+min >= 0)) { showErrors(['Min duration: "' + min + '" is not a number of milliseconds']); return false; }
+    [['service', $('traces-service').value], ['route', $('traces-route').value.trim()], ['min_duration', min],
+      ['order', $('traces-order').value === 'duration' ? 'duration' : ''],
+      ['status', $('traces-errors').checked ? 'error' : '']].forEach(function (kv) { setParam(kv[0], kv[1]); });
+    writeHash();
+    return true;
+  },
+  refresh: function (ctx) {
+    var self = this, p = state.params, w = timeWindow(), range = [['from', w.from], ['to', w.to]];
+    var filters = ['service', 'route', 'status', 'min_duration', 'order'].map(function (k) { return [k, p.get(k)]; });
+    var routes = api('/api/v1/routes', range).then(function (res) { return res.routes || []; }, function () { return []; });
+    var list = api('/api/v1/traces', filters.concat([['limit', 200]], range));
+    return Promise.all([routes, list.then(null, function (e) { ctx.errors.push(errorText('Traces', e)); return null; })])
+      .then(function (r) {
+        if (!current(ctx)) return;
+        self.syncForm(r[0]);
+        var tbody = $('traces-table').querySelector('tbody');
+        $('traces-meta').textContent = '';
+        showEmpty('traces-empty', '');
+        if (!r[1]) return failRow(tbody, 5, 'Failed to load traces: see the error above');
+        var traces = r[1].traces || [], filtered = filters.some(function (f) { return f[1] && f[0] !== 'order'; });
+        traceRows(tbody, traces, filtered ? 'No trace matches these filters in this time range' : 'No traces in this time range');
+        $('traces-meta').textContent = traces.length + (traces.length === 1 ? ' trace' : ' traces') +
+          (traces.length >= 200 ? ' (first 200)' : '') + (p.get('order') === 'duration' ? ', slowest first' : ', newest first');
+        if (!traces.length && !filtered) showEmpty('traces-empty', otlpHelp('No traces in this time range.'));
+      });
+  }
+};
+
+tracesPage.init = function () {
+  bindRowLinks($('traces-table').querySelector('tbody'));
+  $('traces-form').addEventListener('submit', function (e) { e.preventDefault(); if (tracesPage.read()) refresh(); });
+  ['traces-service', 'traces-route', 'traces-min', 'traces-order', 'traces-errors'].forEach(function (id) {
+    $(id).addEventListener('change', function () { if (tracesPage.read()) refresh(); });
+  });
+};
+
+export default tracesPage;
+
+"""#),
+        "page-vitals.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Web Vitals page (#/vitals[?device=&page=]): the real users' performance
+ * score, p75 of each vital with its good / needs improvement / poor shares, a row per page and
+ * device, p75 by release over time, resource weight, and the install snippet.
+ * API: GET /api/v1/vitals, GET /api/v1/rum/setup, GET /api/v1/query. */
+import { api, errorText } from './api.js';
+import { $, bindRowLinks, failRow, showEmpty } from './dom.js';
+import { esc, fmtInt, fmtPct, formatValue, isNum } from './format.js';
+import { current, pageLink, refresh, setParam, state, timeWindow, writeHash } from './router.js';
+import { bindSort, markSorted, sortList, sortSpec } from './sort.js';
+import { deployMarkers, renderWithMarkers } from './timeseries.js';
+
+var VITALS = [
+  { key: 'lcp', label: 'LCP', name: 'Largest Contentful Paint', unit: 'ms', good: 2500, poor: 4000 },
+  { key: 'inp', label: 'INP', name: 'Interaction to Next Paint', unit: 'ms', good: 200, poor: 500 },
+  { key: 'cls', label: 'CLS', name: 'Cumulative Layout Shift', unit: '', good: 0.1, poor: 0.25 },
+  { key: 'fcp', label: 'FCP', name: 'First Contentful Paint', unit: 'ms', good: 1800, poor: 3000 },
+  { key: 'ttfb', label: 'TTFB', name: 'Time to First Byte', unit: 'ms', good: 800, poor: 1800 }
+];
+var RATINGS = { good: 'Good', 'needs-improvement': 'Needs improvement', poor: 'Poor' };
+var SHORT = { good: 'good', 'needs-improvement': 'needs impr.', poor: 'poor' };
+var RES_TYPES = ['script', 'stylesheet', 'image', 'font', 'other'];
+
+function range(w) { return [['from', w.from], ['to', w.to]]; }
+
+function fmtVital(v, x) {
+  if (!isNum(x)) return '—';
+  return v.unit ? formatValue(+x, v.unit) : String(+(+x).toFixed(3));
+}
+function thresholdText(v) {
+  return 'good ≤ ' + fmtVital(v, v.good) + ' · poor > ' + fmtVital(v, v.poor);
+}
+// The server's rating wins; the thresholds are only a fallback.
+function ratingOf(v, x) {
+  if (!x) return '';
+  if (RATINGS[x.rating]) return x.rating;
+  if (!isNum(x.p75)) return '';
+  return x.p75 <= v.good ? 'good' : x.p75 <= v.poor ? 'needs-improvement' : 'poor';
+}
+function scoreRating(s) { return !isNum(s) ? '' : s >= 90 ? 'good' : s >= 50 ? 'needs-improvement' : 'poor'; }
+function rcls(r) { return r ? ' r-' + r : ''; }
+
+// Deploys on the same time axis (a release's effect on real users), drawn once they arrive.
+function chart(el, series, unit, w, empty, ctx) {
+  var opts = { unit: unit, from: w.from, to: w.to, step: w.stepSec * 1000, height: 180, legend: series.length > 0, emptyText: empty };
+  renderWithMarkers(ctx, el, series, opts, deployMarkers(w, ''));
+}
+function bySeries(res, tag, missing) {
+  return (res.series || []).map(function (s) {
+    var t = s.tags || {};
+    return { name: t[tag] != null && t[tag] !== '' ? String(t[tag]) : missing, points: s.points || [] };
+  });
+}
+function sumPoints(res, tag) {
+  var out = {};
+  (res.series || []).forEach(function (s) {
+    var k = (s.tags || {})[tag] || 'other';
+    (s.points || []).forEach(function (p) { if (isNum(p[1])) out[k] = (out[k] || 0) + +p[1]; });
+  });
+  return out;
+}
+
+// ---- snippet (install box / empty state) ---------------------------------
+
+function snippetHtml(s, err) {
+  if (!s) return '<p>The install snippet is unavailable' + (err ? ': ' + esc(err) : '') + '.</p>';
+  return '<div class="snippet"><pre><code class="snippet-code">' + esc(s.snippet || '') + '</code></pre>' +
+    '<button type="button" class="copy-btn">Copy</button></div>' +
+    '<p>Public browser key <code class="snippet-key">' + esc(s.key || '') + '</code>, accepted from ' +
+    ((s.origins || []).map(function (o) { return '<code>' + esc(o) + '</code>'; }).join(', ') || 'no origin') + '. ' +
+    'Add <code>data-release="1.4.2"</code> to compare releases and <code>data-routes="/courses/:id,/docs/*"</code> ' +
+    'to group URLs into pages. Journeys: <code>perfwatch.journey.start(\'booking\', {targetMs: 5000}).step(\'pay\').complete()</code>.</p>';
+}
+
+
+// ---- web vitals page ---------------------------------------------------------
+
+function gauge(score) {
+  var has = isNum(score), s = has ? Math.max(0, Math.min(100, +score)) : 0, r = scoreRating(has ? s : null);
+  var el = $('vitals-score');
+  el.setAttribute('data-score', has ? String(Math.round(s)) : '');
+  el.setAttribute('data-rating', r);
+  el.className = 'gauge' + rcls(r);
+  var html = '<svg viewBox="0 0 120 70" width="168" height="98" role="img" aria-label="Performance score ' +
+    (has ? Math.round(s) : 'unknown') + ' of 100"><path class="g-bg" d="M10 62A50 50 0 0 1 110 62"/>' +
+    (s > 0 ? '<path class="g-val" pathLength="100" stroke-dasharray="' + s.toFixed(1) + ' 200" d="M10 62A50 50 0 0 1 110 62"/>' : '') +
+    '<text class="g-num" x="60" y="58" text-anchor="middle">' + (has ? Math.round(s) : '—') + '</text></svg>';
+  if (el.__sig !== html) { el.innerHTML = html; el.__sig = html; } // live refreshes redraw only on change
+}
+
+function shareBar(x) {
+  var seg = [['good', x.good], ['needs-improvement', x.needsImprovement], ['poor', x.poor]];
+  var tot = seg.reduce(function (a, s) { return a + (isNum(s[1]) ? +s[1] : 0); }, 0);
+  if (!tot) return '<div class="share-bar is-empty"></div><div class="share-legend muted">no page loads</div>';
+  return '<div class="share-bar">' + seg.map(function (s) {
+    var f = isNum(s[1]) ? s[1] / tot : 0;
+    return '<i class="r-' + s[0] + '" data-share="' + s[0] + '" style="width:' + (f * 100).toFixed(2) + '%" title="' +
+      RATINGS[s[0]] + ': ' + fmtPct(s[1]) + '"></i>';
+  }).join('') + '</div><div class="share-legend">' + seg.map(function (s) {
+    return '<span class="r-' + s[0] + '">' + fmtPct(s[1] || 0) + ' ' + SHORT[s[0]] + '</span>';
+  }).join(' · ') + '</div>';
+}
+
+function tiles(overall) {
+  var vit = (overall && overall.vitals) || {};
+  var box = $('vitals-tiles'), html = VITALS.map(function (v) {
+    var x = vit[v.key] || {}, r = ratingOf(v, x);
+    return '<div class="tile vital-tile' + rcls(r) + '" data-vital="' + v.key + '" data-rating="' + r + '" title="' +
+      esc(v.name + ': ' + thresholdText(v)) + '"><div class="tile-label">' + v.label + ' · p75</div><div class="tile-value">' + esc(fmtVital(v, x.p75)) + '</div><div class="tile-status">' +
+      (RATINGS[r] || 'No data') + ' <span class="muted">· ' + fmtInt(x.samples || 0) + ' samples</span></div>' +
+      shareBar(x) + '</div>';
+  }).join('');
+  if (box.__sig !== html) { box.innerHTML = html; box.__sig = html; } // live refreshes redraw only on change
+}
+
+function flatten(row) {
+  var o = { page: row.page, device: row.device, samples: row.samples, score: row.score, row: row,
+    cwvPass: row.cwvPass === true ? 1 : row.cwvPass === false ? 0 : null };
+  VITALS.forEach(function (v) { var x = (row.vitals || {})[v.key]; o[v.key] = x && isNum(x.p75) ? +x.p75 : null; });
+  return o;
+}
+
+var vitalsPage = {
+  data: null,
+  setup: null,
+  setupErr: '',
+  sel: function () {
+    var d = state.params.get('device') || '';
+    return { device: ['mobile', 'tablet', 'desktop'].indexOf(d) >= 0 ? d : '', page: state.params.get('page') || '' };
+  },
+  where: function () {
+    var s = this.sel(), out = [];
+    if (s.device) out.push(['where', 'device=' + s.device]);
+    if (s.page) out.push(['where', 'page=' + s.page]);
+    return out;
+  },
+  enter: function () {
+    var s = this.sel(), chip = $('vitals-page-chip');
+    $('vitals-device').querySelectorAll('button').forEach(function (b) {
+      var on = b.getAttribute('data-device') === s.device;
+      b.classList.toggle('active', on);
+      b.setAttribute('aria-pressed', String(on));
+    });
+    chip.hidden = !s.page;
+    chip.innerHTML = s.page ? 'Page <code>' + esc(s.page) + '</code> <a href="' +
+      esc(pageLink('vitals', [['device', s.device]])) + '" title="All pages" aria-label="Show all pages">×</a>' : '';
+    $('vitals-res-title').textContent = 'Average bytes per page view' + (s.page ? ' · ' + s.page : ' · all pages');
+  },
+  render: function () {
+    var table = $('vitals-table'), tbody = table.querySelector('tbody'), spec = sortSpec('-samples');
+    markSorted(table, spec);
+    if (!this.data) return;
+    var rows = (this.data.pages || []).map(flatten), dev = this.sel().device;
+    if (!rows.length) return failRow(tbody, 10, 'No page loads in this time range');
+    tbody.innerHTML = sortList(rows, spec).map(function (o) {
+      var r = o.row, device = r.device && r.device !== '*' ? r.device : '';
+      var href = pageLink('vitals', [['device', device || dev], ['page', r.page]]), sr = scoreRating(r.score);
+      return '<tr class="vitals-row" data-page="' + esc(r.page) + '" data-device="' + esc(r.device || '') + '" data-href="' + esc(href) + '">' +
+        '<td class="txt"><a href="' + esc(href) + '">' + esc(r.page) + '</a></td><td class="txt">' + esc(device || 'all') + '</td>' +
+        '<td>' + fmtInt(r.samples) + '</td>' + VITALS.map(function (v) {
+          var x = (r.vitals || {})[v.key], rt = ratingOf(v, x);
+          return '<td class="vital-cell' + rcls(rt) + '" data-vital="' + v.key + '" data-rating="' + rt + '">' + esc(fmtVital(v, x && x.p75)) + '</td>';
+        }).join('') +
+        '<td class="cwv" data-pass="' + (r.cwvPass == null ? '' : r.cwvPass) + '">' +
+        (r.cwvPass === true ? '<span class="r-good" title="LCP, INP and CLS are good">✓</span>' :
+          r.cwvPass === false ? '<span class="r-poor" title="LCP, INP or CLS is not good">✗</span>' : '—') + '</td>' +
+        '<td class="score-cell' + rcls(sr) + '" data-rating="' + sr + '">' + (isNum(r.score) ? Math.round(r.score) : '—') + '</td></tr>';
+    }).join('');
+  },
+  install: function (empty, filtered) {
+    var html = snippetHtml(this.setup, this.setupErr), box = $('vitals-install');
+    var emptyHtml = !empty ? '' : filtered ? '<p>No page loads match this filter in this time range. <a href="' +
+      esc(pageLink('vitals')) + '">Show all pages and devices</a>.</p>'
+      : '<p>No page loads have been measured in this time range. Add this snippet to the <code>&lt;head&gt;</code> of your pages; ' +
+        'vitals appear here as soon as the first visitor leaves a page.</p>' + html;
+    if ($('vitals-empty').__sig !== emptyHtml) { showEmpty('vitals-empty', emptyHtml); $('vitals-empty').__sig = emptyHtml; }
+    $('vitals-body').hidden = empty && !filtered;
+    box.hidden = empty && !filtered;
+    if (box.__sig !== html) { $('vitals-install-body').innerHTML = html; box.__sig = html; }
+  },
+  refresh: function (ctx) {
+    var self = this, w = timeWindow(90), s = this.sel(), where = this.where();
+    this.enter();
+    var fail = function (what) { return function (e) { ctx.errors.push(errorText(what, e)); return null; }; };
+    var setup = this.setup ? Promise.resolve() : api('/api/v1/rum/setup').then(function (r) { self.setup = r; }, function (e) {
+      self.setupErr = e.message || String(e);
+    });
+    var pairs = range(w).concat(s.page ? [['page', s.page]] : [], s.device ? [['device', s.device]] : []);
+    var main = api('/api/v1/vitals', pairs).catch(fail('Web vitals'));
+    var jobs = [Promise.all([main, setup]).then(function (r) {
+      if (!current(ctx)) return;
+      var res = r[0];
+      self.data = res;
+      var overall = res && res.overall;
+      gauge(overall && overall.score);
+      tiles(overall);
+      if (res) self.render(); else failRow($('vitals-table').querySelector('tbody'), 10, 'Failed to load web vitals: see the error above');
+      var n = overall ? overall.samples || 0 : 0;
+      $('vitals-meta').textContent = res ? fmtInt(n) + (n === 1 ? ' page load' : ' page loads') + ' · ' +
+        (res.pages || []).length + ' rows' + (overall && overall.cwvPass != null ? ' · Core Web Vitals ' + (overall.cwvPass ? 'passed' : 'failed') : '') : '';
+      self.install(!!res && n === 0, !!(s.device || s.page));
+    })];
+    // Trends of p75 per vital, one line per release.
+    var box = $('vitals-trends');
+    if (!box.children.length) {
+      box.innerHTML = VITALS.map(function (v) {
+        return '<div class="card"><h2>' + v.label + ' <small>' + esc(thresholdText(v)) + '</small></h2><div id="vitals-trend-' +
+          v.key + '" class="chart trend-chart" data-vital="' + v.key + '"></div></div>';
+      }).join('');
+    }
+    VITALS.forEach(function (v) {
+      jobs.push(api('/api/v1/query', [['metric', 'rum.' + v.key], ['stat', 'p75']].concat(range(w), [['step', w.step], ['by', 'release']], where))
+        .then(function (res) {
+          if (current(ctx)) chart($('vitals-trend-' + v.key), bySeries(res, 'release', '(no release)'), v.unit, w, 'No ' + v.label + ' samples in this time range', ctx);
+        }, function (e) {
+          ctx.errors.push(errorText(v.label + ' trend', e));
+          if (current(ctx)) chart($('vitals-trend-' + v.key), [], v.unit, w, 'Query failed', ctx);
+        }));
+    });
+    // Resource weight: JS bytes per page over time, and the average per type.
+    var bytes = function (stat, by, extra) {
+      return api('/api/v1/query', [['metric', 'rum.resource.bytes'], ['stat', stat]].concat(range(w), [['step', w.step], ['by', by]], extra));
+    };
+    var devWhere = s.device ? [['where', 'device=' + s.device]] : [];
+    jobs.push(bytes('avg', 'page', devWhere.concat([['where', 'type=script']], s.page ? [['where', 'page=' + s.page]] : [])).then(function (res) {
+      if (current(ctx)) chart($('vitals-js-chart'), bySeries(res, 'page', '(no page)'), 'bytes', w, 'No script transfers in this time range', ctx);
+    }, function (e) {
+      ctx.errors.push(errorText('JavaScript weight', e));
+      if (current(ctx)) chart($('vitals-js-chart'), [], 'bytes', w, 'Query failed', ctx);
+    }));
+    jobs.push(Promise.all([bytes('sum', 'type', where), bytes('count', 'type', where)]).then(function (r) {
+      if (!current(ctx)) return;
+      var sum = sumPoints(r[0], 'type'), cnt = sumPoints(r[1], 'type'), tbody = $('vitals-res-table').querySelector('tbody');
+      var types = RES_TYPES.filter(function (t) { return cnt[t]; });
+      Object.keys(cnt).forEach(function (t) { if (cnt[t] && types.indexOf(t) < 0) types.push(t); });
+      if (!types.length) return failRow(tbody, 3, 'No resources measured in this time range');
+      tbody.innerHTML = types.map(function (t) {
+        return '<tr data-type="' + esc(t) + '"><td>' + esc(t) + '</td><td>' + esc(formatValue(sum[t] / cnt[t], 'bytes')) +
+          '</td><td>' + fmtInt(cnt[t]) + '</td></tr>';
+      }).join('');
+    }, function (e) {
+      ctx.errors.push(errorText('Resource weight', e));
+      if (current(ctx)) failRow($('vitals-res-table').querySelector('tbody'), 3, 'Query failed');
+    }));
+    return Promise.all(jobs);
+  }
+};
+
+vitalsPage.init = function () {
+  bindSort($('vitals-table'), '-samples', function () { vitalsPage.render(); });
+  bindRowLinks($('vitals-table').querySelector('tbody'));
+  $('vitals-device').addEventListener('click', function (e) {
+    var b = e.target.closest('button[data-device]');
+    if (!b) return;
+    setParam('device', b.getAttribute('data-device'));
+    writeHash();
+    vitalsPage.enter();
+    refresh();
+  });
+  document.addEventListener('click', function (e) {
+    var b = e.target.closest('.copy-btn');
+    if (!b) return;
+    var code = b.parentNode.querySelector('code'), text = code.textContent;
+    var done = function () { b.textContent = 'Copied'; setTimeout(function () { b.textContent = 'Copy'; }, 1500); };
+    var fallback = function () {
+      var r = document.createRange(), sel = window.getSelection();
+      r.selectNodeContents(code); sel.removeAllRanges(); sel.addRange(r);
+      try { if (document.execCommand('copy')) done(); } catch (x) { /* text stays selected */ }
+    };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
+    else fallback();
+  });
+};
+
+export default vitalsPage;
+
+"""#),
+        "pages.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the page table, the one list of pages: page id (the first part of the hash,
+ * #/ID[/ARG]) → its module, each { init?(), enter?(), refresh(ctx) } (see router.js) with a
+ * <section id="page-ID"> in index.html. A new page is a module, an entry here and a section. */
+import alerts from './page-alerts.js';
+import database from './page-database.js';
+import errors from './page-errors.js';
+import explore from './page-explore.js';
+import issues from './page-issues.js';
+import journeys from './page-journeys.js';
+import loadtests from './page-loadtests.js';
+import optimizations from './page-optimizations.js';
+import overview from './page-overview.js';
+import route from './page-route.js';
+import routes from './page-routes.js';
+import trace from './page-trace.js';
+import traces from './page-traces.js';
+import vitals from './page-vitals.js';
+
+export var PAGES = {
+  overview: overview, explore: explore, routes: routes, route: route, traces: traces, trace: trace, database: database,
+  vitals: vitals, journeys: journeys, errors: errors, alerts: alerts, loadtests: loadtests, issues: issues,
+  optimizations: optimizations
+};
+
+"""#),
+        "panel-bottlenecks.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the route page's "Where the time goes" panel: critical-path time by category
+ * (database, outbound HTTP, cache, own code) over the route's slowest traces as one stacked bar, the
+ * top operations, the slowest trace's critical path and the cache hit ratio.
+ * API: GET /api/v1/routes/bottlenecks. */
+import { api, errorText } from './api.js';
+import { traceLink } from './apm.js';
+import { $ } from './dom.js';
+import { esc, fmtMs, isNum } from './format.js';
+import { current, timeWindow } from './router.js';
+
+var CATEGORY = {
+  database: ['Database', '#2563eb'], http: ['Outbound HTTP', '#9333ea'], cache: ['Cache', '#0891b2'], self: ['Own code', '#94a3b8']
+};
+
+function bottleneckHtml(b) {
+  if (!b.traces || !b.breakdown || !b.breakdown.length) return '<div class="muted">No traces for this route in this time range</div>';
+  var parts = b.breakdown.filter(function (s) { return s.share > 0.001; });
+  var bar = '<div class="bn-bar" role="img" aria-label="' + esc(parts.map(function (s) {
+    return CATEGORY[s.category][0] + ' ' + Math.round(s.share * 100) + '%';
+  }).join(', ')) + '">' + parts.map(function (s) {
+    var c = CATEGORY[s.category] || [s.category, '#999'];
+    return '<span class="bn-seg" data-category="' + esc(s.category) + '" style="width:' + (s.share * 100).toFixed(2) + '%;background:' + c[1] +
+      '" title="' + esc(c[0] + ': ' + fmtMs(s.ms) + ' (' + Math.round(s.share * 100) + '%)') + '"></span>';
+  }).join('') + '</div>';
+  var legend = '<div class="bn-legend">' + parts.map(function (s) {
+    var c = CATEGORY[s.category] || [s.category, '#999'];
+    return '<span class="bn-key" data-category="' + esc(s.category) + '"><i style="background:' + c[1] + '"></i>' + esc(c[0]) + ' <b>' +
+      Math.round(s.share * 100) + '%</b> · ' + esc(fmtMs(s.ms)) + '</span>';
+  }).join('') + '</div>';
+  var ops = '<table class="kv bn-ops"><tbody>' + (b.topOperations || []).map(function (o) {
+    return '<tr data-category="' + esc(o.category) + '"><th>' + esc(o.name) + '</th><td>' + esc(fmtMs(o.ms)) + ' per request</td></tr>';
+  }).join('') + '</tbody></table>';
+  var path = b.criticalPath ? '<p class="muted bn-path">Critical path of the slowest trace (<a href="' +
+    esc(traceLink(b.criticalPath.traceId)) + '">' + esc(b.criticalPath.traceId.slice(0, 12)) + '…</a>): ' +
+    b.criticalPath.segments.filter(function (s) { return s.ms >= 0.5; }).map(function (s) {
+      return esc(s.name) + ' ' + esc(fmtMs(s.ms));
+    }).join(' → ') + '</p>' : '';
+  var cache = b.cache && isNum(b.cache.hitRatio) ? '<p class="muted bn-cache">Cache hit ratio ' + Math.round(b.cache.hitRatio * 100) + '% (' +
+    b.cache.hits + ' hits, ' + b.cache.misses + ' misses)</p>' : '';
+  return '<p class="muted">' + b.traces + ' slowest traces, mean ' + esc(fmtMs(b.meanMs)) + '</p>' + bar + legend + ops + path + cache;
+}
+
+export function refreshBottleneckPanel(ctx, service, route) {
+  var w = timeWindow(90), box = $('route-bottleneck');
+  if (!route) { box.innerHTML = '<div class="muted">No route selected</div>'; return null; }
+  var pairs = [['route', route], ['service', service], ['from', w.from], ['to', w.to]];
+  return api('/api/v1/routes/bottlenecks', pairs).then(function (res) {
+    if (current(ctx)) box.innerHTML = bottleneckHtml(res);
+  }, function (e) {
+    ctx.errors.push(errorText('Bottlenecks', e));
+    if (current(ctx)) box.innerHTML = '<div class="muted">Failed to load</div>';
+  });
+}
+
+"""#),
+        "panel-score.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Overview's performance score panel: the overall Web Vitals score of real
+ * users in the selected time range (GET /api/v1/vitals, the same figure as the Web Vitals page's
+ * gauge), with its rating and a link to the Web Vitals page. */
+import { api, errorText } from './api.js';
+import { $ } from './dom.js';
+import { esc, fmtInt, isNum } from './format.js';
+import { current, timeWindow } from './router.js';
+
+function rating(s) { return s >= 90 ? 'good' : s >= 50 ? 'needs-improvement' : 'poor'; }
+
+export function refreshScorePanel(ctx) {
+  var box = $('overview-score');
+  if (!box) return null;
+  var w = timeWindow();
+  return api('/api/v1/vitals', [['from', w.from], ['to', w.to]]).then(function (res) {
+    if (!current(ctx)) return;
+    var o = res && res.overall, s = o && isNum(o.score) ? Math.round(o.score) : null;
+    box.setAttribute('data-score', s === null ? '' : String(s));
+    box.setAttribute('data-rating', s === null ? '' : rating(s));
+    box.innerHTML = s === null
+      ? '<span class="score-value">—</span><span class="muted">No real-user page loads in this range: add the browser snippet (Web Vitals page).</span>'
+      : '<span class="score-value">' + esc(s) + '</span><span class="muted">' + esc(rating(s).replace('-', ' ')) + ' · ' +
+        esc(fmtInt(o.samples || 0)) + ' page loads</span>';
+  }, function (e) {
+    ctx.errors.push(errorText('Performance score', e));
+    if (current(ctx)) box.innerHTML = '<span class="muted">Score unavailable.</span>';
+  });
+}
+
+
+"""#),
+        "panel-top-issues.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Overview's "Top issues" panel: the three open issues with the biggest
+ * impact, as the server sorts them. API: GET /api/v1/issues?status=open. */
+import { api, errorText } from './api.js';
+import { $, setHtml } from './dom.js';
+import { esc } from './format.js';
+import { impactText, issueLink, sevBadge } from './issue-format.js';
+import { current } from './router.js';
+
+export function refreshTopIssuesPanel(ctx) {
+  var box = $('overview-issues');
+  if (!box) return null;
+  return api('/api/v1/issues', [['status', 'open']]).then(function (res) {
+    if (!current(ctx)) return;
+    var list = (res.issues || []).slice(0, 3);
+    $('overview-issues-more').textContent = res.issues && res.issues.length > 3 ? 'All ' + res.issues.length + ' open issues →' : 'All issues →';
+    setHtml(box, list.length ? '<ol class="iss-top">' + list.map(function (i) {
+      return '<li class="top-issue" data-issue-id="' + esc(i.id) + '">' + sevBadge(i.severity) +
+        ' <a class="issue-link" href="' + esc(issueLink(i.id)) + '">' + esc(i.title) + '</a>' +
+        '<span class="muted iss-top-impact">' + esc(impactText(i)) + '</span></li>';
+    }).join('') + '</ol>' : '<p class="muted none">No open issues. The analysis runs every minute.</p>');
+  }, function (e) {
+    ctx.errors.push(errorText('Top issues', e));
+    if (current(ctx)) setHtml(box, '<p class="muted none">Issues unavailable.</p>');
+  });
+}
+
+
+"""#),
+        "router.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the page frame every page runs in. A hash is #/PAGE[/ARG][?params]
+ * (ARG is e.g. the trace id of #/trace/ID); the pages come from the page table (pages.js),
+ * handed to start() by app.js. Each page is { init?(), enter?(), refresh(ctx) }: init wires its
+ * controls once, enter runs when the route changes to it, refresh(ctx) loads and draws, pushing
+ * error texts to ctx.errors (shown in the banner when the refresh ends) and drawing only while
+ * current(ctx). This module also owns the time range controls, live refresh from
+ * /api/v1/events and onRefresh hooks (e.g. the nav's alert badge). */
+import { qs, errorText } from './api.js';
+import { showErrors, queueError, takeQueuedErrors, initBanner } from './banner.js';
+import { $ } from './dom.js';
+
+var RANGES = { '15m': 15 * 60e3, '1h': 3600e3, '6h': 6 * 3600e3, '24h': 24 * 3600e3, '7d': 7 * 24 * 3600e3 };
+// Multiples of the server's rollup resolutions (10s, 1m, 1h) so buckets never alias.
+var STEPS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400]; // seconds
+var MAX_POINTS = 300;
+// Detail pages highlight their list page in the nav.
+var NAV_PARENT = { route: 'routes', trace: 'traces' };
+var PAGES = {};
+var refreshHooks = [];
+
+export var state = {
+  page: 'overview',
+  arg: '',
+  params: new URLSearchParams(),
+  autoRefresh: true,
+  seq: 0,
+  inFlight: false,
+  pending: false,
+  lastRefresh: 0,
+  timer: null
+};
+
+// Whether the refresh ctx is still the latest (an older one must not draw).
+export function current(ctx) { return ctx.seq === state.seq; }
+
+// ---- time range -----------------------------------------------------------
+
+function stepFor(rangeMs, maxPoints) {
+  var raw = Math.max(10e3, rangeMs / (maxPoints || MAX_POINTS));
+  for (var i = 0; i < STEPS.length; i++) if (STEPS[i] * 1000 >= raw) return STEPS[i];
+  return Math.ceil(raw / 86400e3) * 86400;
+}
+
+function durString(sec) {
+  if (sec % 3600 === 0) return sec / 3600 + 'h';
+  if (sec % 60 === 0) return sec / 60 + 'm';
+  return sec + 's';
+}
+
+function toLocalInput(ms) {
+  var d = new Date(ms - new Date(ms).getTimezoneOffset() * 60e3);
+  return d.toISOString().slice(0, 16);
+}
+
+export function timeWindow(maxPoints) {
+  var p = state.params, range = p.get('range') || '1h', from, to;
+  if (range === 'custom') {
+    to = +p.get('to') || Date.now();
+    from = +p.get('from') || to - 3600e3;
+    if (from >= to) from = to - 60e3;
+  } else {
+    to = Date.now();
+    from = to - (RANGES[range] || RANGES['1h']);
+  }
+  var step = stepFor(to - from, maxPoints);
+  return { from: from, to: to, stepSec: step, step: durString(step) };
+}
+
+function syncRangeControls() {
+  var p = state.params, range = p.get('range') || '1h';
+  if (range !== 'custom' && !RANGES[range]) range = '1h';
+  $('range-select').value = range;
+  $('custom-range').hidden = range !== 'custom';
+  if (range === 'custom') {
+    var w = timeWindow();
+    $('range-from').value = toLocalInput(w.from);
+    $('range-to').value = toLocalInput(w.to);
+  }
+}
+
+// ---- links ----------------------------------------------------------------------
+
+function rangePairs() {
+  var out = [];
+  ['range', 'from', 'to'].forEach(function (k) { if (state.params.get(k)) out.push([k, state.params.get(k)]); });
+  return out;
+}
+
+// Links keep the selected time range.
+export function pageLink(page, pairs) {
+  var s = qs((pairs || []).concat(rangePairs()));
+  return '#/' + page + (s ? '?' + s : '');
+}
+
+// ---- routing ----------------------------------------------------------------
+
+function parseHash() {
+  var h = location.hash.replace(/^#\/?/, ''), q = h.indexOf('?');
+  var path = q >= 0 ? h.slice(0, q) : h, slash = path.indexOf('/');
+  var page = (slash >= 0 ? path.slice(0, slash) : path) || 'overview', arg = slash >= 0 ? path.slice(slash + 1) : '';
+  try { arg = decodeURIComponent(arg); } catch (e) { /* keep it raw */ }
+  state.params = new URLSearchParams(q >= 0 ? h.slice(q + 1) : '');
+  if (!PAGES[page]) { page = 'overview'; arg = ''; }
+  state.page = page;
+  state.arg = arg;
+}
+
+export function writeHash() {
+  var pairs = [];
+  state.params.forEach(function (v, k) { pairs.push([k, v]); });
+  var s = qs(pairs);
+  history.replaceState(null, '', '#/' + state.page + (state.arg ? '/' + encodeURIComponent(state.arg) : '') + (s ? '?' + s : ''));
+  syncNav();
+}
+
+export function setParam(key, values) {
+  state.params.delete(key);
+  [].concat(values).forEach(function (v) { if (v !== '' && v != null) state.params.append(key, v); });
+}
+
+function syncNav() {
+  var keep = rangePairs();
+  var suffix = keep.length ? '?' + qs(keep) : '';
+  document.querySelectorAll('.nav-link[data-page]').forEach(function (a) {
+    var pg = a.getAttribute('data-page');
+    a.classList.toggle('active', pg === state.page || pg === NAV_PARENT[state.page]);
+    if (a.tagName === 'A') a.setAttribute('href', '#/' + pg + suffix);
+  });
+}
+
+function onRoute() {
+  parseHash();
+  syncNav();
+  syncRangeControls();
+  document.querySelectorAll('main > .page').forEach(function (s) { s.hidden = true; });
+  $('page-' + state.page).hidden = false;
+  if (PAGES[state.page].enter) PAGES[state.page].enter();
+  refresh();
+}
+
+// ---- refresh scheduling -------------------------------------------------------
+
+export function refresh() {
+  var page = PAGES[state.page];
+  if (!page) return;
+  var ctx = { seq: ++state.seq, errors: [] };
+  refreshHooks.forEach(function (fn) { try { fn(ctx); } catch (e) { if (window.console) console.error(e); } });
+  state.inFlight = true;
+  state.lastRefresh = Date.now();
+  Promise.resolve().then(function () { return page.refresh(ctx); }).catch(function (e) {
+    ctx.errors.push(errorText('Dashboard error', e));
+    if (window.console) console.error(e);
+  }).then(function () {
+    if (ctx.seq !== state.seq) return;
+    state.inFlight = false;
+    // Errors of writes queued since the last shown refresh come first (a superseded refresh leaves them).
+    showErrors(takeQueuedErrors().concat(ctx.errors));
+    if (state.pending) { state.pending = false; scheduleRefresh(); }
+  });
+}
+
+// Live refreshes: at most one per second, never two in flight.
+function scheduleRefresh() {
+  if (state.timer) return;
+  var wait = Math.max(0, state.lastRefresh + 1000 - Date.now());
+  state.timer = setTimeout(function () {
+    state.timer = null;
+    if (state.inFlight) { state.pending = true; return; }
+    refresh();
+  }, wait);
+}
+
+// ---- live stream ------------------------------------------------------------------
+
+function setLive(s) {
+  var el = $('live-indicator');
+  el.setAttribute('data-state', s);
+  el.querySelector('.live-text').textContent = s === 'live' ? 'Live' : s === 'offline' ? 'Offline' : 'Connecting…';
+  el.title = s === 'live' ? 'Connected to /api/v1/events' : 'Not connected to /api/v1/events; retrying';
+}
+
+function connectEvents() {
+  if (typeof EventSource === 'undefined') { setLive('offline'); return; }
+  setLive('connecting');
+  var es = new EventSource('/api/v1/events');
+  es.onopen = function () { setLive('live'); };
+  es.addEventListener('ingest', function () {
+    setLive('live');
+    if (state.autoRefresh) scheduleRefresh();
+  });
+  es.onerror = function () {
+    if (es.readyState === EventSource.CLOSED) {
+      setLive('offline');
+      setTimeout(connectEvents, 5000);
+    } else {
+      setLive('connecting');
+    }
+  };
+}
+
+// A refresh hook runs with every refresh, before the page's own (fn(ctx)).
+export function onRefresh(fn) { refreshHooks.push(fn); }
+
+// The one way a button or form reports a failed write: the banner, shown by the refresh that follows.
+export function reportError(context, e) {
+  queueError(e === undefined ? context : errorText(context, e));
+  refresh();
+}
+
+// Queued like reportError, for a caller that refreshes itself once its write settled.
+export function deferError(context, e) {
+  queueError(e === undefined ? context : errorText(context, e));
+}
+
+// ---- start ----------------------------------------------------------------------------
+
+export function start(pages) {
+  PAGES = pages;
+  initBanner();
+
+  $('range-select').addEventListener('change', function () {
+    var v = this.value;
+    state.params.set('range', v);
+    if (v === 'custom') {
+      var to = Date.now();
+      state.params.set('from', String(to - 3600e3));
+      state.params.set('to', String(to));
+    } else {
+      state.params.delete('from');
+      state.params.delete('to');
+    }
+    writeHash();
+    syncRangeControls();
+    refresh();
+  });
+  ['range-from', 'range-to'].forEach(function (id) {
+    $(id).addEventListener('change', function () {
+      var f = new Date($('range-from').value).getTime(), t = new Date($('range-to').value).getTime();
+      if (!isFinite(f) || !isFinite(t) || f >= t) { showErrors(['Custom range: "from" must be before "to"']); return; }
+      state.params.set('from', String(f));
+      state.params.set('to', String(t));
+      writeHash();
+      refresh();
+    });
   });
 
-  P.pages.optimizations = page;
-})();
+  var auto = $('auto-refresh');
+  state.autoRefresh = auto.checked;
+  auto.addEventListener('change', function () {
+    state.autoRefresh = auto.checked;
+    if (state.autoRefresh) refresh();
+  });
+  Object.keys(PAGES).forEach(function (id) { if (PAGES[id].init) PAGES[id].init(); });
+
+  window.addEventListener('hashchange', onRoute);
+  setInterval(function () { if (state.autoRefresh && !document.hidden) scheduleRefresh(); }, 30000);
+  connectEvents();
+  if (!location.hash || location.hash === '#' || location.hash === '#/') history.replaceState(null, '', '#/overview');
+  onRoute();
+}
 
 """#),
-        "overview-score.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
-/* Perfwatch dashboard: the performance score on the Overview — the overall Web Vitals score of real
- * users in the selected time range (GET /api/v1/vitals, the same figure as the Web Vitals page's gauge),
- * with its rating and a link to the Web Vitals page. Loaded after app.js; wraps the Overview's refresh. */
-(function () {
-  'use strict';
+        "sort.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: sortable tables. The hash keeps sort=KEY (ascending) or sort=-KEY
+ * (descending); a <th data-sort="KEY"> header sorts by that key of the rows. */
+import { state, writeHash } from './router.js';
 
-  var P = window.PW, $ = P.$, esc = P.esc, isNum = P.isNum;
+export function sortSpec(def) {
+  var s = state.params.get('sort') || def, desc = s.charAt(0) === '-';
+  return { key: desc ? s.slice(1) : s, desc: desc };
+}
 
-  function rating(s) { return s >= 90 ? 'good' : s >= 50 ? 'needs-improvement' : 'poor'; }
+export function sortList(list, spec) {
+  var k = spec.key, m = spec.desc ? -1 : 1;
+  return list.map(function (x, i) { return [x, i]; }).sort(function (a, b) {
+    var x = a[0][k], y = b[0][k], xn = x == null || x === '', yn = y == null || y === '';
+    if (xn || yn) return xn === yn ? a[1] - b[1] : xn ? 1 : -1; // missing values last either way
+    var c = typeof x === 'string' ? x.localeCompare(y) : x - y;
+    return c ? m * c : a[1] - b[1];
+  }).map(function (p) { return p[0]; });
+}
 
-  function score(ctx) {
-    var box = $('overview-score');
-    if (!box) return null;
-    var w = P.timeWindow();
-    return P.api('/api/v1/vitals', [['from', w.from], ['to', w.to]]).then(function (res) {
-      if (ctx.seq !== P.state.seq) return;
-      var o = res && res.overall, s = o && isNum(o.score) ? Math.round(o.score) : null;
-      box.setAttribute('data-score', s === null ? '' : String(s));
-      box.setAttribute('data-rating', s === null ? '' : rating(s));
-      box.innerHTML = s === null
-        ? '<span class="score-value">—</span><span class="muted">No real-user page loads in this range: add the browser snippet (Web Vitals page).</span>'
-        : '<span class="score-value">' + esc(s) + '</span><span class="muted">' + esc(rating(s).replace('-', ' ')) + ' · ' +
-          esc(P.fmtInt(o.samples || 0)) + ' page loads</span>';
-    }, function (e) {
-      ctx.errors.push(P.errorText('Performance score', e));
-      if (ctx.seq === P.state.seq) box.innerHTML = '<span class="muted">Score unavailable.</span>';
-    });
-  }
+export function markSorted(table, spec) {
+  table.querySelectorAll('th[data-sort]').forEach(function (th) {
+    var on = th.getAttribute('data-sort') === spec.key;
+    th.classList.toggle('sorted-asc', on && !spec.desc);
+    th.classList.toggle('sorted-desc', on && spec.desc);
+    th.setAttribute('aria-sort', on ? (spec.desc ? 'descending' : 'ascending') : 'none');
+  });
+}
 
-  var overview = P.pages.overview, overviewRefresh = overview.refresh;
-  overview.refresh = function (ctx) { return Promise.all([overviewRefresh.call(overview, ctx), score(ctx)]); };
-})();
+export function bindSort(table, def, rerender) {
+  table.querySelectorAll('th[data-sort]').forEach(function (th) {
+    th.innerHTML = '<button type="button">' + th.innerHTML + '</button>';
+  });
+  table.querySelector('thead').addEventListener('click', function (e) {
+    var th = e.target.closest('th[data-sort]');
+    if (!th) return;
+    var key = th.getAttribute('data-sort'), cur = sortSpec(def);
+    var desc = cur.key === key ? !cur.desc : !th.classList.contains('txt');
+    state.params.set('sort', (desc ? '-' : '') + key);
+    writeHash();
+    rerender();
+  });
+}
 
-"""#),
-        "signals.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
-/* Perfwatch dashboard: trend, anomaly and bottleneck signals on existing pages.
- *   Routes page  — a trend badge in each row's p95 cell: arrow (significant Theil–Sen slope up
- *                  or down, else flat) and the change against the previous period of equal length.
- *   Route detail — "Where the time goes": critical-path time by category (database, HTTP, cache,
- *                  own code) over the route's slowest traces as one stacked bar, the top
- *                  operations, and the slowest trace's critical path.
- *   Issues page  — names of the trend, anomaly, bottleneck, parallelizable and cache hit ratio
- *                  types in the list and the type filter (anomalies show expected vs actual in
- *                  their title and evidence).
- * Loaded after app.js and issues.js (helpers through window.PW); wraps the routes and route
- * pages' refresh. API: GET /api/v1/trends, GET /api/v1/routes/bottlenecks. */
-(function () {
-  'use strict';
-
-  var P = window.PW, $ = P.$, esc = P.esc, api = P.api, state = P.state, isNum = P.isNum;
-  var CATEGORY = {
-    database: ['Database', '#2563eb'], http: ['Outbound HTTP', '#9333ea'], cache: ['Cache', '#0891b2'], self: ['Own code', '#94a3b8']
-  };
-  var NEW_TYPES = {
-    trend: 'Trend', anomaly: 'Anomaly', bottleneck: 'Bottleneck', parallelizable: 'Sequential calls', cache_hit_ratio: 'Cache hit ratio'
-  };
-
-  // ---- issue types ------------------------------------------------------------------
-  if (P.issueTypes) Object.keys(NEW_TYPES).forEach(function (k) { P.issueTypes[k] = NEW_TYPES[k]; });
-  var select = $('issues-type');
-  if (select) {
-    Object.keys(NEW_TYPES).forEach(function (k) {
-      if (select.querySelector('option[value="' + k + '"]')) return;
-      var o = document.createElement('option');
-      o.value = k;
-      o.textContent = NEW_TYPES[k];
-      select.appendChild(o);
-    });
-  }
-
-  // ---- routes page: trend badges ------------------------------------------------------
-  var routes = P.pages.routes, trends = {};
-  function badge(t) {
-    var dir = t.direction || 'flat', arrow = dir === 'up' ? '↑' : dir === 'down' ? '↓' : '→';
-    var change = isNum(t.changePct) ? (t.changePct > 0 ? '+' : '') + Math.round(t.changePct) + '%' : '';
-    var title = 'p95 slope ' + (isNum(t.slopePerHour) ? (Math.round(t.slopePerHour * 10) / 10) + ' ms/h' : 'n/a') +
-      (change ? '; ' + change + ' vs the previous period' : '') +
-      (isNum(t.forecastCrossing) && dir === 'up' ? '; reaches the SLO threshold ' + P.fmtWhen(t.forecastCrossing) : '');
-    return '<span class="trend-badge trend-' + dir + '" data-trend="' + dir + '" title="' + esc(title) + '">' + arrow +
-      (change ? ' ' + esc(change) : '') + '</span>';
-  }
-  function decorateRoutes() {
-    var rows = $('routes-table').querySelectorAll('tbody tr.route-row');
-    rows.forEach(function (tr) {
-      var t = trends[tr.getAttribute('data-service') + '\u0001' + tr.getAttribute('data-route')];
-      var cell = tr.children[5];
-      if (!t || !cell || cell.querySelector('.trend-badge')) return;
-      cell.insertAdjacentHTML('beforeend', ' ' + badge(t));
-    });
-  }
-  var routesRender = routes.render;
-  routes.render = function () { routesRender.apply(this, arguments); decorateRoutes(); };
-  var routesRefresh = routes.refresh;
-  routes.refresh = function (ctx) {
-    var w = P.timeWindow();
-    var t = api('/api/v1/trends', [['metric', 'p95'], ['from', w.from], ['to', w.to]]).then(function (res) {
-      var map = {};
-      (res.trends || []).forEach(function (x) { map[x.service + '\u0001' + x.route] = x; });
-      return map;
-    }, function (e) { ctx.errors.push(P.errorText('Trends', e)); return {}; });
-    return Promise.all([routesRefresh.call(this, ctx), t]).then(function (r) {
-      if (ctx.seq !== state.seq) return;
-      trends = r[1];
-      decorateRoutes();
-    });
-  };
-
-  // ---- route detail: where the time goes ----------------------------------------------
-  var stats = $('route-stats');
-  if (stats && !$('route-bottleneck-card')) {
-    stats.insertAdjacentHTML('afterend',
-      '<div id="route-bottleneck-card" class="card"><h2>Where the time goes <small>critical path over the slowest traces</small></h2>' +
-      '<div id="route-bottleneck"><div class="muted">Loading…</div></div></div>');
-  }
-  function bottleneckHtml(b) {
-    if (!b.traces || !b.breakdown || !b.breakdown.length) return '<div class="muted">No traces for this route in this time range</div>';
-    var parts = b.breakdown.filter(function (s) { return s.share > 0.001; });
-    var bar = '<div class="bn-bar" role="img" aria-label="' + esc(parts.map(function (s) {
-      return CATEGORY[s.category][0] + ' ' + Math.round(s.share * 100) + '%';
-    }).join(', ')) + '">' + parts.map(function (s) {
-      var c = CATEGORY[s.category] || [s.category, '#999'];
-      return '<span class="bn-seg" data-category="' + esc(s.category) + '" style="width:' + (s.share * 100).toFixed(2) + '%;background:' + c[1] +
-        '" title="' + esc(c[0] + ': ' + P.fmtMs(s.ms) + ' (' + Math.round(s.share * 100) + '%)') + '"></span>';
-    }).join('') + '</div>';
-    var legend = '<div class="bn-legend">' + parts.map(function (s) {
-      var c = CATEGORY[s.category] || [s.category, '#999'];
-      return '<span class="bn-key" data-category="' + esc(s.category) + '"><i style="background:' + c[1] + '"></i>' + esc(c[0]) + ' <b>' +
-        Math.round(s.share * 100) + '%</b> · ' + esc(P.fmtMs(s.ms)) + '</span>';
-    }).join('') + '</div>';
-    var ops = '<table class="kv bn-ops"><tbody>' + (b.topOperations || []).map(function (o) {
-      return '<tr data-category="' + esc(o.category) + '"><th>' + esc(o.name) + '</th><td>' + esc(P.fmtMs(o.ms)) + ' per request</td></tr>';
-    }).join('') + '</tbody></table>';
-    var path = b.criticalPath ? '<p class="muted bn-path">Critical path of the slowest trace (<a href="' +
-      esc(P.pageLink('trace/' + encodeURIComponent(b.criticalPath.traceId))) + '">' + esc(b.criticalPath.traceId.slice(0, 12)) + '…</a>): ' +
-      b.criticalPath.segments.filter(function (s) { return s.ms >= 0.5; }).map(function (s) {
-        return esc(s.name) + ' ' + esc(P.fmtMs(s.ms));
-      }).join(' → ') + '</p>' : '';
-    var cache = b.cache && isNum(b.cache.hitRatio) ? '<p class="muted bn-cache">Cache hit ratio ' + Math.round(b.cache.hitRatio * 100) + '% (' +
-      b.cache.hits + ' hits, ' + b.cache.misses + ' misses)</p>' : '';
-    return '<p class="muted">' + b.traces + ' slowest traces, mean ' + esc(P.fmtMs(b.meanMs)) + '</p>' + bar + legend + ops + path + cache;
-  }
-  var route = P.pages.route, routeRefresh = route.refresh;
-  route.refresh = function (ctx) {
-    var p = state.params, w = P.timeWindow(90);
-    var pairs = [['route', p.get('route') || ''], ['service', p.get('service') || ''], ['from', w.from], ['to', w.to]];
-    var box = $('route-bottleneck');
-    var b = p.get('route') ? api('/api/v1/routes/bottlenecks', pairs).then(function (res) {
-      if (ctx.seq === state.seq) box.innerHTML = bottleneckHtml(res);
-    }, function (e) {
-      ctx.errors.push(P.errorText('Bottlenecks', e));
-      if (ctx.seq === state.seq) box.innerHTML = '<div class="muted">Failed to load</div>';
-    }) : Promise.resolve(box.innerHTML = '<div class="muted">No route selected</div>');
-    return Promise.all([routeRefresh.call(this, ctx), b]);
-  };
-})();
 
 """#),
         "style.css": Asset(contentType: "text/css; charset=utf-8", body: #"""
@@ -4067,7 +4551,7 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .stmt-text { display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font: 12px var(--mono); }
 .db-row.is-open .stmt-text { white-space: pre-wrap; word-break: break-word; }
 
-/* web vitals / journeys / errors (vitals.js) */
+/* web vitals / journeys / errors (page-vitals.js, page-journeys.js, page-errors.js) */
 .r-good { --r: var(--ok); } .r-needs-improvement { --r: var(--warn); } .r-poor { --r: var(--crit); }
 .vital-cell.r-good, .vital-cell.r-needs-improvement, .vital-cell.r-poor, .score-cell[class*="r-"], .cwv span, .share-legend span { color: var(--r); font-weight: 600; }
 .badge-warn { background: rgba(217,119,6,.14); color: var(--warn); }
@@ -4153,7 +4637,7 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
   #explore-metric { min-width: 0; width: 100%; }
 }
 
-/* load tests (loadtests.js) */
+/* load tests (page-loadtests.js) */
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .lt-actions { margin-left: auto; display: inline-flex; align-items: center; gap: 10px; font-size: 13px; }
 .btn { font: inherit; font-size: 13px; padding: 5px 14px; border: 1px solid var(--accent); border-radius: 7px; background: var(--accent); color: #fff; cursor: pointer; }
@@ -4186,7 +4670,7 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .page-head .more + .more { margin-left: 0; }
 .lt-grid { margin-bottom: 16px; }
 
-/* issues (issues.js) */
+/* issues (page-issues.js, panel-top-issues.js) */
 .badge-info { background: rgba(37,99,235,.12); color: var(--accent); }
 .seg .iss-count { font-size: 11px; opacity: .75; margin-left: 2px; }
 .seg .iss-count:empty { display: none; }
@@ -4221,7 +4705,7 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .top-issue .issue-link:hover { text-decoration: underline; }
 .iss-top-impact { margin-left: auto; font-size: 12px; white-space: nowrap; }
 
-/* alerts page (alerts.js) */
+/* alerts page (page-alerts.js) */
 .nav-badge { display: inline-block; min-width: 16px; margin-left: 5px; padding: 0 5px; border-radius: 999px; background: var(--crit); color: #fff; font-size: 11px; font-weight: 700; line-height: 16px; text-align: center; }
 .seg .al-count { font-size: 11px; opacity: .75; margin-left: 2px; }
 .seg .al-count:empty { display: none; }
@@ -4263,14 +4747,14 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .pc-marker-flag { fill: #7c3aed; }
 .pc-marker.pc-marker-optimization { stroke: #16a34a; }
 .pc-marker-flag.pc-marker-optimization { fill: #16a34a; }
-/* Overview performance score (overview-score.js). */
+/* Overview performance score (panel-score.js). */
 .overview-score { display: flex; align-items: baseline; gap: 12px; }
 .overview-score .score-value { font-size: 28px; font-weight: 700; }
 .overview-score[data-rating="good"] .score-value { color: var(--ok); }
 .overview-score[data-rating="needs-improvement"] .score-value { color: #d97706; }
 .overview-score[data-rating="poor"] .score-value { color: #dc2626; }
 
-/* signals.js: trend badges on the routes table, the bottleneck bar on route detail */
+/* trend badges on the routes table (page-routes.js), the bottleneck bar on route detail (panel-bottlenecks.js) */
 .trend-badge { display: inline-block; margin-left: 6px; padding: 0 6px; border-radius: 8px; font-size: 11px; white-space: nowrap; color: var(--muted); background: var(--grid); }
 .trend-badge.trend-up { color: var(--crit); background: rgba(220,38,38,.12); }
 .trend-badge.trend-down { color: var(--ok); background: rgba(22,163,74,.12); }
@@ -4290,434 +4774,55 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .session-box { display: inline-flex; align-items: center; gap: 8px; font-size: 12px; }
 .session-box button { font: inherit; font-size: 12px; padding: 3px 9px; border-radius: 6px; border: 1px solid #374151; background: transparent; color: inherit; cursor: pointer; }
 
+/* Alert toasts (page-alerts.js): live alert state changes, bottom right. */
+#alerts-toasts { position: fixed; right: 16px; bottom: 16px; z-index: 1000; display: flex; flex-direction: column; gap: 8px; max-width: 380px; }
+.al-toast { background: var(--card, #fff); color: inherit; border: 1px solid var(--border, #ccc); border-left: 4px solid #888; border-radius: 6px;
+  padding: 8px 12px; box-shadow: 0 2px 8px rgba(0, 0, 0, .2); font-size: 13px; cursor: pointer; }
+.al-toast[data-kind="firing"] { border-left-color: #d92d20; }
+.al-toast[data-kind="resolved"] { border-left-color: #2eb67d; }
+.al-toast[data-kind="pending"] { border-left-color: #f79009; }
+.al-toast[data-kind="acknowledged"] { border-left-color: #2e90fa; }
+
 """#),
-        "vitals.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
-/* Perfwatch dashboard: real-user monitoring pages (Web Vitals, Journeys, Errors).
- * Loaded after app.js: uses its helpers through window.PW and adds its pages to
- * PW.pages before the app starts routing. */
-(function () {
-  'use strict';
+        "timeseries.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: time series from the query API as chart series, and the deploy markers
+ * drawn on every time chart. */
+import { api } from './api.js';
+import { render } from './chart.js';
+import { current } from './router.js';
 
-  var P = window.PW, $ = P.$, esc = P.esc, api = P.api, state = P.state, isNum = P.isNum;
-  var VITALS = [
-    { key: 'lcp', label: 'LCP', name: 'Largest Contentful Paint', unit: 'ms', good: 2500, poor: 4000 },
-    { key: 'inp', label: 'INP', name: 'Interaction to Next Paint', unit: 'ms', good: 200, poor: 500 },
-    { key: 'cls', label: 'CLS', name: 'Cumulative Layout Shift', unit: '', good: 0.1, poor: 0.25 },
-    { key: 'fcp', label: 'FCP', name: 'First Contentful Paint', unit: 'ms', good: 1800, poor: 3000 },
-    { key: 'ttfb', label: 'TTFB', name: 'Time to First Byte', unit: 'ms', good: 800, poor: 1800 }
-  ];
-  var RATINGS = { good: 'Good', 'needs-improvement': 'Needs improvement', poor: 'Poor' };
-  var SHORT = { good: 'good', 'needs-improvement': 'needs impr.', poor: 'poor' };
-  var RES_TYPES = ['script', 'stylesheet', 'image', 'font', 'other'];
+export function seriesName(tags, fallback) {
+  var keys = Object.keys(tags || {}).sort();
+  if (!keys.length) return fallback;
+  return keys.map(function (k) { return k + '=' + tags[k]; }).join(', ');
+}
 
-  function current(ctx) { return ctx.seq === state.seq; }
-  function range(w) { return [['from', w.from], ['to', w.to]]; }
+export function toChartSeries(res, fallback) {
+  return (res.series || []).map(function (s) {
+    return { name: seriesName(s.tags, fallback), points: s.points || [], tags: s.tags || {} };
+  });
+}
 
-  function fmtVital(v, x) {
-    if (!isNum(x)) return '—';
-    return v.unit ? PerfChart.formatValue(+x, v.unit) : String(+(+x).toFixed(3));
-  }
-  function thresholdText(v) {
-    return 'good ≤ ' + fmtVital(v, v.good) + ' · poor > ' + fmtVital(v, v.poor);
-  }
-  // The server's rating wins; the thresholds are only a fallback.
-  function ratingOf(v, x) {
-    if (!x) return '';
-    if (RATINGS[x.rating]) return x.rating;
-    if (!isNum(x.p75)) return '';
-    return x.p75 <= v.good ? 'good' : x.p75 <= v.poor ? 'needs-improvement' : 'poor';
-  }
-  function scoreRating(s) { return !isNum(s) ? '' : s >= 90 ? 'good' : s >= 50 ? 'needs-improvement' : 'poor'; }
-  function rcls(r) { return r ? ' r-' + r : ''; }
-
-  function chart(el, series, unit, w, empty, ctx) {
-    var opts = { unit: unit, from: w.from, to: w.to, step: w.stepSec * 1000, height: 180, legend: series.length > 0, emptyText: empty };
-    PerfChart.render(el, series, opts);
-    // Deploys on the same time axis (a release's effect on real users), drawn once they arrive:
-    // the chart never waits for them, and is redrawn only if there are any.
-    P.deployMarkers(w, '').then(function (m) {
-      if (m.length && el.isConnected && (!ctx || current(ctx))) { opts.markers = m; PerfChart.render(el, series, opts); }
+// Deploy markers of the window (one service, or all) for time charts; [] when the API fails, since
+// the charts stand on their own. GET /api/v1/deployments.
+export function deployMarkers(w, service) {
+  var q = [['from', w.from], ['to', w.to]];
+  if (service) q.push(['service', service]);
+  return api('/api/v1/deployments', q).then(function (res) {
+    return (res.deployments || []).map(function (d) {
+      return { t: d.time, label: 'deploy ' + d.service + ' ' + d.version, kind: 'deploy' };
     });
-  }
-  function bySeries(res, tag, missing) {
-    return (res.series || []).map(function (s) {
-      var t = s.tags || {};
-      return { name: t[tag] != null && t[tag] !== '' ? String(t[tag]) : missing, points: s.points || [] };
-    });
-  }
-  function sumPoints(res, tag) {
-    var out = {};
-    (res.series || []).forEach(function (s) {
-      var k = (s.tags || {})[tag] || 'other';
-      (s.points || []).forEach(function (p) { if (isNum(p[1])) out[k] = (out[k] || 0) + +p[1]; });
-    });
-    return out;
-  }
+  }, function () { return []; });
+}
 
-  // ---- snippet (install box / empty state) ---------------------------------
-
-  function snippetHtml(s, err) {
-    if (!s) return '<p>The install snippet is unavailable' + (err ? ': ' + esc(err) : '') + '.</p>';
-    return '<div class="snippet"><pre><code class="snippet-code">' + esc(s.snippet || '') + '</code></pre>' +
-      '<button type="button" class="copy-btn">Copy</button></div>' +
-      '<p>Public browser key <code class="snippet-key">' + esc(s.key || '') + '</code>, accepted from ' +
-      ((s.origins || []).map(function (o) { return '<code>' + esc(o) + '</code>'; }).join(', ') || 'no origin') + '. ' +
-      'Add <code>data-release="1.4.2"</code> to compare releases and <code>data-routes="/courses/:id,/docs/*"</code> ' +
-      'to group URLs into pages. Journeys: <code>perfwatch.journey.start(\'booking\', {targetMs: 5000}).step(\'pay\').complete()</code>.</p>';
-  }
-
-  document.addEventListener('click', function (e) {
-    var b = e.target.closest('.copy-btn');
-    if (!b) return;
-    var code = b.parentNode.querySelector('code'), text = code.textContent;
-    var done = function () { b.textContent = 'Copied'; setTimeout(function () { b.textContent = 'Copy'; }, 1500); };
-    var fallback = function () {
-      var r = document.createRange(), sel = window.getSelection();
-      r.selectNodeContents(code); sel.removeAllRanges(); sel.addRange(r);
-      try { if (document.execCommand('copy')) done(); } catch (x) { /* text stays selected */ }
-    };
-    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
-    else fallback();
+// Renders at once, then again with the deploy markers once they arrive (never holding the data back).
+export function renderWithMarkers(ctx, el, series, opts, marks) {
+  var drawn = render(el, series, opts);
+  marks.then(function (m) {
+    if (m.length && el.isConnected && current(ctx)) { opts.markers = m; render(el, series, opts); }
   });
-
-  // ---- web vitals page ---------------------------------------------------------
-
-  function gauge(score) {
-    var has = isNum(score), s = has ? Math.max(0, Math.min(100, +score)) : 0, r = scoreRating(has ? s : null);
-    var el = $('vitals-score');
-    el.setAttribute('data-score', has ? String(Math.round(s)) : '');
-    el.setAttribute('data-rating', r);
-    el.className = 'gauge' + rcls(r);
-    var html = '<svg viewBox="0 0 120 70" width="168" height="98" role="img" aria-label="Performance score ' +
-      (has ? Math.round(s) : 'unknown') + ' of 100"><path class="g-bg" d="M10 62A50 50 0 0 1 110 62"/>' +
-      (s > 0 ? '<path class="g-val" pathLength="100" stroke-dasharray="' + s.toFixed(1) + ' 200" d="M10 62A50 50 0 0 1 110 62"/>' : '') +
-      '<text class="g-num" x="60" y="58" text-anchor="middle">' + (has ? Math.round(s) : '—') + '</text></svg>';
-    if (el.__sig !== html) { el.innerHTML = html; el.__sig = html; } // live refreshes redraw only on change
-  }
-
-  function shareBar(x) {
-    var seg = [['good', x.good], ['needs-improvement', x.needsImprovement], ['poor', x.poor]];
-    var tot = seg.reduce(function (a, s) { return a + (isNum(s[1]) ? +s[1] : 0); }, 0);
-    if (!tot) return '<div class="share-bar is-empty"></div><div class="share-legend muted">no page loads</div>';
-    return '<div class="share-bar">' + seg.map(function (s) {
-      var f = isNum(s[1]) ? s[1] / tot : 0;
-      return '<i class="r-' + s[0] + '" data-share="' + s[0] + '" style="width:' + (f * 100).toFixed(2) + '%" title="' +
-        RATINGS[s[0]] + ': ' + P.fmtPct(s[1]) + '"></i>';
-    }).join('') + '</div><div class="share-legend">' + seg.map(function (s) {
-      return '<span class="r-' + s[0] + '">' + P.fmtPct(s[1] || 0) + ' ' + SHORT[s[0]] + '</span>';
-    }).join(' · ') + '</div>';
-  }
-
-  function tiles(overall) {
-    var vit = (overall && overall.vitals) || {};
-    var box = $('vitals-tiles'), html = VITALS.map(function (v) {
-      var x = vit[v.key] || {}, r = ratingOf(v, x);
-      return '<div class="tile vital-tile' + rcls(r) + '" data-vital="' + v.key + '" data-rating="' + r + '" title="' +
-        esc(v.name + ': ' + thresholdText(v)) + '"><div class="tile-label">' + v.label + ' · p75</div><div class="tile-value">' + esc(fmtVital(v, x.p75)) + '</div><div class="tile-status">' +
-        (RATINGS[r] || 'No data') + ' <span class="muted">· ' + P.fmtInt(x.samples || 0) + ' samples</span></div>' +
-        shareBar(x) + '</div>';
-    }).join('');
-    if (box.__sig !== html) { box.innerHTML = html; box.__sig = html; } // live refreshes redraw only on change
-  }
-
-  function flatten(row) {
-    var o = { page: row.page, device: row.device, samples: row.samples, score: row.score, row: row,
-      cwvPass: row.cwvPass === true ? 1 : row.cwvPass === false ? 0 : null };
-    VITALS.forEach(function (v) { var x = (row.vitals || {})[v.key]; o[v.key] = x && isNum(x.p75) ? +x.p75 : null; });
-    return o;
-  }
-
-  var vitalsPage = {
-    data: null,
-    setup: null,
-    setupErr: '',
-    sel: function () {
-      var d = state.params.get('device') || '';
-      return { device: ['mobile', 'tablet', 'desktop'].indexOf(d) >= 0 ? d : '', page: state.params.get('page') || '' };
-    },
-    where: function () {
-      var s = this.sel(), out = [];
-      if (s.device) out.push(['where', 'device=' + s.device]);
-      if (s.page) out.push(['where', 'page=' + s.page]);
-      return out;
-    },
-    enter: function () {
-      var s = this.sel(), chip = $('vitals-page-chip');
-      $('vitals-device').querySelectorAll('button').forEach(function (b) {
-        var on = b.getAttribute('data-device') === s.device;
-        b.classList.toggle('active', on);
-        b.setAttribute('aria-pressed', String(on));
-      });
-      chip.hidden = !s.page;
-      chip.innerHTML = s.page ? 'Page <code>' + esc(s.page) + '</code> <a href="' +
-        esc(P.pageLink('vitals', [['device', s.device]])) + '" title="All pages" aria-label="Show all pages">×</a>' : '';
-      $('vitals-res-title').textContent = 'Average bytes per page view' + (s.page ? ' · ' + s.page : ' · all pages');
-    },
-    render: function () {
-      var table = $('vitals-table'), tbody = table.querySelector('tbody'), spec = P.sortSpec('-samples');
-      P.markSorted(table, spec);
-      if (!this.data) return;
-      var rows = (this.data.pages || []).map(flatten), dev = this.sel().device;
-      if (!rows.length) return P.failRow(tbody, 10, 'No page loads in this time range');
-      tbody.innerHTML = P.sortList(rows, spec).map(function (o) {
-        var r = o.row, device = r.device && r.device !== '*' ? r.device : '';
-        var href = P.pageLink('vitals', [['device', device || dev], ['page', r.page]]), sr = scoreRating(r.score);
-        return '<tr class="vitals-row" data-page="' + esc(r.page) + '" data-device="' + esc(r.device || '') + '" data-href="' + esc(href) + '">' +
-          '<td class="txt"><a href="' + esc(href) + '">' + esc(r.page) + '</a></td><td class="txt">' + esc(device || 'all') + '</td>' +
-          '<td>' + P.fmtInt(r.samples) + '</td>' + VITALS.map(function (v) {
-            var x = (r.vitals || {})[v.key], rt = ratingOf(v, x);
-            return '<td class="vital-cell' + rcls(rt) + '" data-vital="' + v.key + '" data-rating="' + rt + '">' + esc(fmtVital(v, x && x.p75)) + '</td>';
-          }).join('') +
-          '<td class="cwv" data-pass="' + (r.cwvPass == null ? '' : r.cwvPass) + '">' +
-          (r.cwvPass === true ? '<span class="r-good" title="LCP, INP and CLS are good">✓</span>' :
-            r.cwvPass === false ? '<span class="r-poor" title="LCP, INP or CLS is not good">✗</span>' : '—') + '</td>' +
-          '<td class="score-cell' + rcls(sr) + '" data-rating="' + sr + '">' + (isNum(r.score) ? Math.round(r.score) : '—') + '</td></tr>';
-      }).join('');
-    },
-    install: function (empty, filtered) {
-      var html = snippetHtml(this.setup, this.setupErr), box = $('vitals-install');
-      var emptyHtml = !empty ? '' : filtered ? '<p>No page loads match this filter in this time range. <a href="' +
-        esc(P.pageLink('vitals')) + '">Show all pages and devices</a>.</p>'
-        : '<p>No page loads have been measured in this time range. Add this snippet to the <code>&lt;head&gt;</code> of your pages; ' +
-          'vitals appear here as soon as the first visitor leaves a page.</p>' + html;
-      if ($('vitals-empty').__sig !== emptyHtml) { P.showEmpty('vitals-empty', emptyHtml); $('vitals-empty').__sig = emptyHtml; }
-      $('vitals-body').hidden = empty && !filtered;
-      box.hidden = empty && !filtered;
-      if (box.__sig !== html) { $('vitals-install-body').innerHTML = html; box.__sig = html; }
-    },
-    refresh: function (ctx) {
-      var self = this, w = P.timeWindow(90), s = this.sel(), where = this.where();
-      this.enter();
-      var fail = function (what) { return function (e) { ctx.errors.push(P.errorText(what, e)); return null; }; };
-      var setup = this.setup ? Promise.resolve() : api('/api/v1/rum/setup').then(function (r) { self.setup = r; }, function (e) {
-        self.setupErr = e.message || String(e);
-      });
-      var pairs = range(w).concat(s.page ? [['page', s.page]] : [], s.device ? [['device', s.device]] : []);
-      var main = api('/api/v1/vitals', pairs).catch(fail('Web vitals'));
-      var jobs = [Promise.all([main, setup]).then(function (r) {
-        if (!current(ctx)) return;
-        var res = r[0];
-        self.data = res;
-        var overall = res && res.overall;
-        gauge(overall && overall.score);
-        tiles(overall);
-        if (res) self.render(); else P.failRow($('vitals-table').querySelector('tbody'), 10, 'Failed to load web vitals: see the error above');
-        var n = overall ? overall.samples || 0 : 0;
-        $('vitals-meta').textContent = res ? P.fmtInt(n) + (n === 1 ? ' page load' : ' page loads') + ' · ' +
-          (res.pages || []).length + ' rows' + (overall && overall.cwvPass != null ? ' · Core Web Vitals ' + (overall.cwvPass ? 'passed' : 'failed') : '') : '';
-        self.install(!!res && n === 0, !!(s.device || s.page));
-      })];
-      // Trends of p75 per vital, one line per release.
-      var box = $('vitals-trends');
-      if (!box.children.length) {
-        box.innerHTML = VITALS.map(function (v) {
-          return '<div class="card"><h2>' + v.label + ' <small>' + esc(thresholdText(v)) + '</small></h2><div id="vitals-trend-' +
-            v.key + '" class="chart trend-chart" data-vital="' + v.key + '"></div></div>';
-        }).join('');
-      }
-      VITALS.forEach(function (v) {
-        jobs.push(api('/api/v1/query', [['metric', 'rum.' + v.key], ['stat', 'p75']].concat(range(w), [['step', w.step], ['by', 'release']], where))
-          .then(function (res) {
-            if (current(ctx)) chart($('vitals-trend-' + v.key), bySeries(res, 'release', '(no release)'), v.unit, w, 'No ' + v.label + ' samples in this time range', ctx);
-          }, function (e) {
-            ctx.errors.push(P.errorText(v.label + ' trend', e));
-            if (current(ctx)) chart($('vitals-trend-' + v.key), [], v.unit, w, 'Query failed', ctx);
-          }));
-      });
-      // Resource weight: JS bytes per page over time, and the average per type.
-      var bytes = function (stat, by, extra) {
-        return api('/api/v1/query', [['metric', 'rum.resource.bytes'], ['stat', stat]].concat(range(w), [['step', w.step], ['by', by]], extra));
-      };
-      var devWhere = s.device ? [['where', 'device=' + s.device]] : [];
-      jobs.push(bytes('avg', 'page', devWhere.concat([['where', 'type=script']], s.page ? [['where', 'page=' + s.page]] : [])).then(function (res) {
-        if (current(ctx)) chart($('vitals-js-chart'), bySeries(res, 'page', '(no page)'), 'bytes', w, 'No script transfers in this time range', ctx);
-      }, function (e) {
-        ctx.errors.push(P.errorText('JavaScript weight', e));
-        if (current(ctx)) chart($('vitals-js-chart'), [], 'bytes', w, 'Query failed', ctx);
-      }));
-      jobs.push(Promise.all([bytes('sum', 'type', where), bytes('count', 'type', where)]).then(function (r) {
-        if (!current(ctx)) return;
-        var sum = sumPoints(r[0], 'type'), cnt = sumPoints(r[1], 'type'), tbody = $('vitals-res-table').querySelector('tbody');
-        var types = RES_TYPES.filter(function (t) { return cnt[t]; });
-        Object.keys(cnt).forEach(function (t) { if (cnt[t] && types.indexOf(t) < 0) types.push(t); });
-        if (!types.length) return P.failRow(tbody, 3, 'No resources measured in this time range');
-        tbody.innerHTML = types.map(function (t) {
-          return '<tr data-type="' + esc(t) + '"><td>' + esc(t) + '</td><td>' + esc(PerfChart.formatValue(sum[t] / cnt[t], 'bytes')) +
-            '</td><td>' + P.fmtInt(cnt[t]) + '</td></tr>';
-        }).join('');
-      }, function (e) {
-        ctx.errors.push(P.errorText('Resource weight', e));
-        if (current(ctx)) P.failRow($('vitals-res-table').querySelector('tbody'), 3, 'Query failed');
-      }));
-      return Promise.all(jobs);
-    }
-  };
-
-  // ---- journeys page ---------------------------------------------------------------
-
-  function funnelRow(stage, label, n, started, extra, hot) {
-    var f = started ? n / started : 0;
-    return '<div class="fn-row' + (hot ? ' is-bottleneck' : '') + '" data-stage="' + stage + '"' + (stage === 'step' ? ' data-step="' + esc(label) + '"' : '') + '>' +
-      '<span class="fn-label" title="' + esc(label) + '">' + esc(label) + '</span><span class="fn-track"><i style="width:' +
-      Math.max(0, Math.min(100, f * 100)).toFixed(2) + '%"></i></span><span class="fn-count">' + P.fmtInt(n) + '</span>' +
-      '<span class="fn-pct">' + P.fmtPct(f) + '</span><span class="fn-note">' + (extra || '') + '</span></div>';
-  }
-
-  function journeyCard(j) {
-    var steps = j.steps || [], bn = j.bottleneck || null, started = j.started || 0, atSteps = 0;
-    steps.forEach(function (s) { atSteps += s.abandonedHere || 0; });
-    var before = isNum(j.abandonedAtStart) ? +j.abandonedAtStart : Math.max(0, (j.abandoned || 0) - atSteps);
-    var funnel = funnelRow('started', 'Started', started, started) + steps.map(function (s) {
-      return funnelRow('step', s.name, s.reached || 0, started, s.abandonedHere ? '−' + P.fmtInt(s.abandonedHere) + ' abandoned here' : '', bn && bn.step === s.name);
-    }).join('') + funnelRow('completed', 'Completed', j.completed || 0, started,
-      j.failed ? P.fmtInt(j.failed) + ' failed' : '');
-    var facts = [['started', 'Started', P.fmtInt(started)], ['completed', 'Completed', P.fmtInt(j.completed) + ' <span class="muted">' + P.fmtPct(started ? j.completed / started : null) + '</span>'],
-      ['failed', 'Failed', P.fmtInt(j.failed)], ['abandoned', 'Abandoned', P.fmtInt(j.abandoned)], ['open', 'Open', P.fmtInt(j.open)],
-      ['target', isNum(j.targetMs) ? 'Within ' + esc(P.fmtMs(j.targetMs)) : 'Target', isNum(j.targetMs) ? P.fmtPct(j.completedWithinTarget) +
-        ' <span class="muted">of completed</span>' : '<span class="muted">none set</span>'],
-      ['duration', 'Duration p50 / p95', esc(P.fmtMs(j.durationP50)) + ' / ' + esc(P.fmtMs(j.durationP95))]];
-    var abandonedAt = steps.filter(function (s) { return s.abandonedHere; }).map(function (s) {
-      return '<li data-step="' + esc(s.name) + '"><b>' + P.fmtInt(s.abandonedHere) + '</b> after <code>' + esc(s.name) + '</code></li>';
-    }).join('') + (before ? '<li data-step=""><b>' + P.fmtInt(before) + '</b> before the first step</li>' : '');
-    var reasons = (j.failReasons || []).map(function (r) {
-      return '<li><b>' + P.fmtInt(r.count) + '</b> ' + esc(r.reason || '(no reason)') + '</li>';
-    }).join('');
-    return '<div class="card journey" data-journey-type="' + esc(j.type) + '">' +
-      '<div class="card-head"><h2 class="journey-title">' + esc(j.type) + '</h2></div>' +
-      '<div class="jfacts">' + facts.map(function (f) {
-        return '<span data-fact="' + f[0] + '"><b>' + f[1] + '</b> ' + f[2] + '</span>';
-      }).join('') + '</div>' +
-      (bn ? '<div class="bottleneck" data-step="' + esc(bn.step) + '" data-reason="' + esc(bn.reason) + '"><b>Bottleneck: <code>' + esc(bn.step) +
-        '</code></b> — ' + (bn.reason === 'drop-off' ? 'largest drop-off' : bn.reason === 'slowest' ? 'slowest step' : esc(bn.reason)) +
-        (bn.detail ? ': ' + esc(bn.detail) : '') + '</div>' : '') +
-      '<div class="journey-body"><div class="funnel">' + funnel + '</div><div class="jside">' +
-      '<h3>Abandoned <span class="muted">' + P.fmtInt(j.abandoned) + '</span></h3>' + (abandonedAt ? '<ul class="jlist abandoned-at">' + abandonedAt + '</ul>' : '<p class="muted none">None</p>') +
-      '<h3>Failed <span class="muted">' + P.fmtInt(j.failed) + '</span></h3>' + (reasons ? '<ul class="jlist fail-reasons">' + reasons + '</ul>' : '<p class="muted none">None</p>') +
-      '</div></div>' +
-      '<table class="table steps-table"><thead><tr><th class="txt">Step</th><th>Reached</th><th>Abandoned here</th><th>p50</th><th>p95</th></tr></thead><tbody>' +
-      (steps.length ? steps.map(function (s) {
-        var hot = bn && bn.step === s.name;
-        return '<tr data-step="' + esc(s.name) + '"' + (hot ? ' class="is-bottleneck"' : '') + '><td>' + esc(s.name) +
-          (hot ? ' <span class="badge badge-error">bottleneck</span>' : '') + '</td><td>' + P.fmtInt(s.reached) + '</td><td>' +
-          P.fmtInt(s.abandonedHere || 0) + '</td><td>' + esc(P.fmtMs(s.p50)) + '</td><td>' + esc(P.fmtMs(s.p95)) + '</td></tr>';
-      }).join('') : '<tr class="empty-row"><td colspan="5">No steps recorded</td></tr>') +
-      '</tbody></table><p class="muted step-note">Step times are from the previous step (or the start) to this step.</p></div>';
-  }
-
-  var journeysPage = {
-    refresh: function (ctx) {
-      var w = P.timeWindow();
-      return api('/api/v1/journeys', range(w)).then(function (res) {
-        if (!current(ctx)) return;
-        var list = res.journeys || [];
-        $('journeys-list').innerHTML = list.map(journeyCard).join('');
-        var n = list.reduce(function (a, j) { return a + (j.started || 0); }, 0);
-        $('journeys-meta').textContent = list.length + (list.length === 1 ? ' journey type' : ' journey types') + ' · ' + P.fmtInt(n) + ' started';
-        P.showEmpty('journeys-empty', list.length ? '' : '<p>No journeys in this time range. With the browser snippet installed ' +
-          '(see <a href="' + esc(P.pageLink('vitals')) + '">Web Vitals</a>), mark one in your page code:</p>' +
-          '<pre>var j = perfwatch.journey.start(\'booking\', { targetMs: 5000 });\nj.step(\'select\');\nj.step(\'pay\');\nj.complete();   // or j.fail(\'card declined\')</pre>');
-      }, function (e) {
-        ctx.errors.push(P.errorText('Journeys', e));
-        if (!current(ctx)) return;
-        $('journeys-list').innerHTML = '';
-        $('journeys-meta').textContent = '';
-        P.showEmpty('journeys-empty', '<p>Failed to load journeys: see the error above.</p>');
-      });
-    }
-  };
-
-  // ---- errors page -----------------------------------------------------------------
-
-  function ago(ms) {
-    if (!isNum(ms)) return '—';
-    var s = Math.max(0, (Date.now() - ms) / 1000);
-    if (s < 45) return 'just now';
-    var units = [[60, 'min', 60], [3600, 'h', 24], [86400, 'd', 1e9]];
-    for (var i = 0; i < units.length; i++) {
-      var n = Math.round(s / units[i][0]);
-      if (n < units[i][2] || i === units.length - 1) return Math.max(1, n) + ' ' + units[i][1] + ' ago';
-    }
-  }
-
-  var errorsPage = {
-    data: null,
-    open: {},
-    render: function () {
-      var table = $('errors-table'), tbody = table.querySelector('tbody'), spec = P.sortSpec('-count'), open = this.open;
-      P.markSorted(table, spec);
-      if (!this.data) return;
-      if (!this.data.length) return P.failRow(tbody, 6, 'No JavaScript errors in this time range');
-      tbody.innerHTML = P.sortList(this.data, spec).map(function (x) {
-        var on = !!open[x.fingerprint], pages = x.pages || [], where = x.source ? x.source + (x.line ? ':' + x.line + (x.column ? ':' + x.column : '') : '') : '';
-        return '<tr class="err-row' + (on ? ' is-open' : '') + '" data-fingerprint="' + esc(x.fingerprint) + '">' +
-          '<td class="txt err-msg"><button type="button" class="wf-toggle" aria-expanded="' + on + '" title="Show/hide the stack">' + (on ? '▾' : '▸') +
-          '</button><span class="err-text" title="' + esc(x.message || '') + '">' + esc(x.message || '(no message)') + '</span>' +
-          (where ? '<span class="sub">' + esc(where) + '</span>' : '') + '</td>' +
-          '<td class="txt"><span class="badge ' + (x.kind === 'rejection' ? 'badge-warn' : 'badge-error') + '">' + esc(x.kind || 'error') + '</span></td>' +
-          '<td>' + P.fmtInt(x.count) + '</td><td class="txt err-pages" title="' + esc(pages.join('\n')) + '">' +
-          esc(pages.slice(0, 3).join(', ')) + (pages.length > 3 ? ' <span class="muted">+' + (pages.length - 3) + '</span>' : '') + '</td>' +
-          '<td title="' + esc(P.fmtWhen(x.firstSeen)) + '">' + esc(ago(x.firstSeen)) + '</td>' +
-          '<td title="' + esc(P.fmtWhen(x.lastSeen)) + '">' + esc(ago(x.lastSeen)) + '</td></tr>' +
-          '<tr class="err-stack" data-fingerprint="' + esc(x.fingerprint) + '"' + (on ? '' : ' hidden') + '><td colspan="6"><pre>' +
-          esc(x.stack || (x.message || '') + (where ? '\n    at ' + where : '') + '\n(no stack recorded)') + '</pre></td></tr>';
-      }).join('');
-    },
-    refresh: function (ctx) {
-      var self = this, w = P.timeWindow();
-      return api('/api/v1/errors', range(w)).then(function (res) {
-        if (!current(ctx)) return;
-        var list = res.errors || [], n = list.reduce(function (a, x) { return a + (x.count || 0); }, 0);
-        self.data = list;
-        self.render();
-        $('errors-meta').textContent = list.length + (list.length === 1 ? ' distinct error' : ' distinct errors') +
-          (list.length >= 200 ? ' (the 200 most frequent)' : '') + ' · ' +
-          P.fmtInt(n) + (n === 1 ? ' occurrence' : ' occurrences');
-        P.showEmpty('errors-empty', list.length ? '' : '<p>No uncaught errors or unhandled rejections were reported in this time range. ' +
-          'Errors are captured by the browser snippet (see <a href="' + esc(P.pageLink('vitals')) + '">Web Vitals</a> to install it).</p>');
-      }, function (e) {
-        ctx.errors.push(P.errorText('Errors', e));
-        if (!current(ctx)) return;
-        self.data = null;
-        P.failRow($('errors-table').querySelector('tbody'), 6, 'Failed to load errors: see the error above');
-        $('errors-meta').textContent = '';
-        P.showEmpty('errors-empty', '');
-      });
-    }
-  };
-
-  // ---- wiring --------------------------------------------------------------------------
-
-  P.bindSort($('vitals-table'), '-samples', function () { vitalsPage.render(); });
-  P.bindSort($('errors-table'), '-count', function () { errorsPage.render(); });
-  $('vitals-device').addEventListener('click', function (e) {
-    var b = e.target.closest('button[data-device]');
-    if (!b) return;
-    P.setParam('device', b.getAttribute('data-device'));
-    P.writeHash();
-    vitalsPage.enter();
-    P.refresh();
-  });
-  $('vitals-table').querySelector('tbody').addEventListener('click', function (e) {
-    if (e.target.closest('a, button') || String(window.getSelection ? window.getSelection() : '')) return;
-    var tr = e.target.closest('tr[data-href]');
-    if (tr) location.hash = tr.getAttribute('data-href');
-  });
-  $('errors-table').querySelector('tbody').addEventListener('click', function (e) {
-    var tr = e.target.closest('tr.err-row');
-    if (!tr || (!e.target.closest('button') && String(window.getSelection ? window.getSelection() : ''))) return;
-    var fp = tr.getAttribute('data-fingerprint'), on = !errorsPage.open[fp];
-    if (on) errorsPage.open[fp] = true; else delete errorsPage.open[fp];
-    tr.classList.toggle('is-open', on);
-    var b = tr.querySelector('.wf-toggle');
-    b.textContent = on ? '▾' : '▸';
-    b.setAttribute('aria-expanded', String(on));
-    if (tr.nextElementSibling) tr.nextElementSibling.hidden = !on;
-  });
-
-  P.pages.vitals = vitalsPage;
-  P.pages.journeys = journeysPage;
-  P.pages.errors = errorsPage;
-})();
+  return drawn;
+}
 
 """#),
     ]

@@ -137,7 +137,7 @@ extension AlertRoutes {
         }
         var interval: Duration?
         if let value = take("interval") {
-            guard let text = value.stringValue, let parsed = AlertDuration.parse(text) else {
+            guard let text = value.stringValue, let parsed = try? DurationText.parse(text) else {
                 throw PerfwatchError(.badRequest, "interval: expected a duration like 15s or 1m")
             }
             interval = parsed

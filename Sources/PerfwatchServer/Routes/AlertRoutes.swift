@@ -80,7 +80,7 @@ struct AlertRoutes {
         }
         var ends = try time("endsAt", body.endsAt)
         if ends == nil, let duration = body.duration {
-            guard let ms = TimeParsing.parseDuration(duration) else { throw PerfwatchError(.badRequest, "silence: 'duration' must be like 2h") }
+            guard let ms = try? DurationText.parse(duration).wholeMilliseconds else { throw PerfwatchError(.badRequest, "silence: 'duration' must be like 2h") }
             ends = TimeParsing.clamp(now.saturatingAdding(ms))
         }
         do {

@@ -79,18 +79,10 @@ struct EventRoutes {
     }
 
     static func format(_ event: (metrics: Set<String>, samples: Int, time: Int64)) -> String {
-        var json = JSONText()
-        json.raw("{\"time\":")
-        json.number(event.time)
-        json.raw(",\"metrics\":[")
-        for (index, metric) in event.metrics.sorted().prefix(100).enumerated() {
-            if index > 0 { json.raw(",") }
-            json.string(metric)
-        }
-        json.raw("],\"samples\":")
-        json.number(Int64(event.samples))
-        json.raw("}")
-        return "event: ingest\ndata: \(json.text)\n\n"
+        let data = IngestEventData(time: event.time, metrics: Array(event.metrics.sorted().prefix(100)), samples: event.samples)
+        // Strings and integers only: the encoder has nothing to fail on.
+        let json = (try? CompactJSONEncoder().encode(data)) ?? "{}"
+        return "event: ingest\ndata: \(json)\n\n"
     }
 }
 

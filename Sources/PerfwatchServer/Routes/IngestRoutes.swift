@@ -38,22 +38,7 @@ struct IngestRoutes {
                     error: "metric \(point.series.metric) already exists with another kind; \(point.kind.rawValue) values cannot be added to it"))
         }
         rejections.sort { $0.index < $1.index }
-        var json = JSONText()
-        json.raw("{\"accepted\":")
-        json.number(Int64(receipt.stored))
-        json.raw(",\"rejected\":[")
-        for (position, rejection) in rejections.enumerated() {
-            if position > 0 { json.raw(",") }
-            json.raw("{\"index\":")
-            json.number(Int64(rejection.index))
-            json.raw(",\"reason\":")
-            json.string(rejection.reason)
-            json.raw(",\"error\":")
-            json.string(rejection.error)
-            json.raw("}")
-        }
-        json.raw("]}")
-        return .json(json.text)
+        return try .json(MetricsIngestReceipt(accepted: receipt.stored, rejected: rejections), capacity: 64 + rejections.count * 120)
     }
 
     func importPrometheus(_ request: Request) async throws -> Response {
@@ -71,14 +56,7 @@ struct IngestRoutes {
             pass.prepared()
             return (parsed, try await components.pipeline.submit(parsed.points))
         }
-        var json = JSONText()
-        json.raw("{\"accepted\":")
-        json.number(Int64(receipt.stored))
-        json.raw(",\"skipped_non_finite\":")
-        json.number(Int64(parsed.skippedNonFinite))
-        json.raw(",\"rejected\":")
-        json.number(Int64(receipt.kindConflicts.count))
-        json.raw("}")
-        return .json(json.text)
+        return try .json(
+            PrometheusImportReceipt(accepted: receipt.stored, skippedNonFinite: parsed.skippedNonFinite, rejected: receipt.kindConflicts.count))
     }
 }

@@ -53,7 +53,7 @@ struct IssueRoutes {
     func runPass(_ request: Request) async throws -> Response {
         var window: Int64? = nil
         if let text = request.uri.queryParameters["window"].map(String.init), !text.isEmpty {
-            guard let ms = TimeParsing.parseDuration(text), ms > 0 else {
+            guard let ms = try? DurationText.parse(text).wholeMilliseconds, ms > 0 else {
                 throw PerfwatchError(.badRequest, "window '\(text)' is not a duration like 1h or 24h")
             }
             window = ms

@@ -47,7 +47,7 @@ struct OTLPRoutes {
             if !receipt.kindConflicts.isEmpty {
                 message += (message.isEmpty ? "" : "; ") + "\(receipt.kindConflicts.count) data points conflict with an existing metric's kind"
             }
-            return Self.exportResponse(rejected: rejected, message: message, encoding: encoding, field: "rejectedDataPoints")
+            return try Self.exportResponse(rejected: rejected, message: message, encoding: encoding, refused: .dataPoints)
         }
     }
 
@@ -67,7 +67,7 @@ struct OTLPRoutes {
             let payload = IngestPayload(spanBlocks: SpanBlockCodec.encodeBlocks(spans), derived: derived.points, statements: derived.statements)
             pass.prepared()
             _ = try await components.pipeline.submit(payload)
-            return Self.exportResponse(rejected: decoded.rejected, message: decoded.errorMessage, encoding: encoding, field: "rejectedSpans")
+            return try Self.exportResponse(rejected: decoded.rejected, message: decoded.errorMessage, encoding: encoding, refused: .spans)
         }
     }
 
@@ -88,15 +88,10 @@ struct OTLPRoutes {
 
     /// `Export{Trace,Metrics}ServiceResponse`: empty on full success, else `partial_success`
     /// (field 1 is `rejected_spans` or `rejected_data_points`, field 2 the message, in both).
-    static func exportResponse(rejected: Int, message: String, encoding: Encoding, field: String) -> Response {
+    static func exportResponse(rejected: Int, message: String, encoding: Encoding, refused: OTLPExportResponse.Refused) throws -> Response {
         switch encoding {
         case .json:
-            guard rejected > 0 else { return .json("{}") }
-            var json = JSONText()
-            json.raw("{\"partialSuccess\":{\"\(field)\":\"\(rejected)\",\"errorMessage\":")
-            json.string(message)
-            json.raw("}}")
-            return .json(json.text)
+            return try .json(OTLPExportResponse(rejected: rejected, of: refused, message: message))
         case .protobuf:
             var inner = ProtobufWriter()
             if rejected > 0 {
@@ -132,15 +127,8 @@ struct OTLPRoutes {
         var response: Response
         switch encoding {
         case .json:
-            var json = JSONText()
-            json.raw("{\"code\":\(code),\"message\":")
-            json.string(error.message)
-            json.raw(",\"error\":{\"code\":")
-            json.string(error.code.rawValue)
-            json.raw(",\"message\":")
-            json.string(error.message)
-            json.raw("}}")
-            response = .json(json.text, status: httpStatus)
+            // The encoder cannot fail on these plain strings and numbers; the fallback keeps the status.
+            response = (try? Response.json(OTLPStatus(grpcCode: code, error: error), status: httpStatus)) ?? Response(status: httpStatus)
         case .protobuf:
             var writer = ProtobufWriter()
             writer.varintField(1, UInt64(code))

@@ -9,8 +9,8 @@ struct OpsRoutes {
     let components: ServerComponents
 
     func register(on router: Router<AppRequestContext>) {
-        router.get("/healthz") { _, _ in Response.json("{\"status\":\"ok\"}") }
-        router.get("/readyz") { _, _ in await self.ready() }
+        router.get("/healthz") { _, _ in try Response.json(ProbeStatus.ok) }
+        router.get("/readyz") { _, _ in try await self.ready() }
         router.get("/metrics") { _, _ in await self.selfMetrics() }
         router.get("/api/v1/overview") { _, _ in try await self.overview() }
         for path in ["/healthz", "/readyz", "/metrics", "/api/v1/overview"] {
@@ -18,11 +18,11 @@ struct OpsRoutes {
         }
     }
 
-    func ready() async -> Response {
+    func ready() async throws -> Response {
         if components.pipeline.isOverloaded {
             return ErrorMiddleware<AppRequestContext>.response(for: PerfwatchError(.overloaded, "ingest queue is more than half full"))
         }
-        return .json("{\"status\":\"ready\"}")
+        return try .json(ProbeStatus.ready)
     }
 
     func selfMetrics() async -> Response {
@@ -81,11 +81,8 @@ struct OpsRoutes {
 
     func overview() async throws -> Response {
         let now = TimeParsing.nowMs()
-        var json = JSONText()
-        json.raw("{\"time\":")
-        json.number(now)
-        json.raw(",\"tiles\":[")
-        for (index, tile) in Self.tiles.enumerated() {
+        var tiles: [OverviewResponse.Tile] = []
+        for tile in Self.tiles {
             let result = try await components.queryEngine.execute(
                 MetricQuery(metric: tile.metric, stat: .last, from: now - 60_000, to: now), nowMs: now)
             let value = result.series.first?.points.first?.value
@@ -95,26 +92,11 @@ struct OpsRoutes {
             } else {
                 status = "unknown"
             }
-            if index > 0 { json.raw(",") }
-            json.raw("{\"id\":")
-            json.string(tile.id)
-            json.raw(",\"label\":")
-            json.string(tile.label)
-            json.raw(",\"metric\":")
-            json.string(tile.metric)
-            json.raw(",\"value\":")
-            if let value { json.number((value * 10).rounded() / 10) } else { json.raw("null") }
-            json.raw(",\"unit\":")
-            json.string(tile.unit)
-            json.raw(",\"status\":")
-            json.string(status)
-            json.raw(",\"warn\":")
-            if tile.warn.isFinite { json.number(tile.warn) } else { json.raw("null") }
-            json.raw(",\"crit\":")
-            if tile.crit.isFinite { json.number(tile.crit) } else { json.raw("null") }
-            json.raw("}")
+            tiles.append(
+                OverviewResponse.Tile(
+                    id: tile.id, label: tile.label, metric: tile.metric, value: value.map { ($0 * 10).rounded() / 10 }, unit: tile.unit,
+                    status: status, warn: tile.warn.isFinite ? tile.warn : nil, crit: tile.crit.isFinite ? tile.crit : nil))
         }
-        json.raw("]}")
-        return .json(json.text)
+        return try .json(OverviewResponse(time: now, tiles: tiles))
     }
 }

@@ -33,12 +33,8 @@ struct QueryRoutes {
         let (from, to) = try request.timeRange(nowMs: nowMs)
         var step: Int64? = nil
         if let text = parameters["step"].map(String.init), !text.isEmpty {
-            // A bare number is seconds; one too large for milliseconds is refused, not trapped on.
-            let bareSeconds = Int64(text).flatMap { seconds -> Int64? in
-                let (ms, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-                return overflow ? nil : ms
-            }
-            guard let parsed = TimeParsing.parseDuration(text) ?? bareSeconds, parsed > 0 else {
+            // A bare number is seconds (as in Prometheus's API); one too large is refused, not trapped on.
+            guard let parsed = try? DurationText.parse(text, bareNumbers: .seconds).wholeMilliseconds, parsed > 0 else {
                 throw PerfwatchError(.badRequest, "parameter 'step': '\(text)' is not a duration like 10s, 1m or 1h")
             }
             step = parsed
@@ -60,46 +56,8 @@ struct QueryRoutes {
         let now = TimeParsing.nowMs()
         let query = try parseQuery(request, nowMs: now)
         let result = try await components.queryEngine.execute(query, nowMs: now)
-        return .json(Self.render(result))
-    }
-
-    static func render(_ result: QueryResult) -> String {
-        let points = result.series.reduce(0) { $0 + $1.points.count }
-        var json = JSONText(capacity: 256 + points * 24)
-        json.raw("{\"metric\":")
-        json.string(result.query.metric)
-        json.raw(",\"stat\":")
-        json.string(result.query.stat.description)
-        json.raw(",\"from\":")
-        json.number(result.query.from)
-        json.raw(",\"to\":")
-        json.number(result.query.to)
-        json.raw(",\"step\":")
-        if let step = result.query.step { json.number(step) } else { json.raw("null") }
-        json.raw(",\"resolution\":")
-        json.string(result.source)
-        json.raw(",\"kind\":")
-        if let kind = result.kind { json.string(kind.rawValue) } else { json.raw("null") }
-        json.raw(",\"unit\":")
-        json.string(result.unit)
-        json.raw(",\"series\":[")
-        for (index, series) in result.series.enumerated() {
-            if index > 0 { json.raw(",") }
-            json.raw("{\"tags\":")
-            json.object(series.tags)
-            json.raw(",\"points\":[")
-            for (pointIndex, point) in series.points.enumerated() {
-                if pointIndex > 0 { json.raw(",") }
-                json.raw("[")
-                json.number(point.time)
-                json.raw(",")
-                json.number(point.value)
-                json.raw("]")
-            }
-            json.raw("]}")
-        }
-        json.raw("]}")
-        return json.text
+        let response = QueryResponse(result: result)
+        return try .json(response, capacity: response.capacity)
     }
 
     func catalog() async throws -> Response {
@@ -119,38 +77,14 @@ struct QueryRoutes {
             }
             entries[info.key.metric] = entry
         }
-        var json = JSONText()
-        json.raw("{\"metrics\":[")
-        for (index, name) in entries.keys.sorted().enumerated() {
+        let metrics = entries.keys.sorted().map { name in
             let entry = entries[name]!
-            if index > 0 { json.raw(",") }
-            json.raw("{\"name\":")
-            json.string(name)
-            json.raw(",\"kind\":")
-            json.string(entry.kind.rawValue)
-            json.raw(",\"unit\":")
-            json.string(entry.unit)
-            json.raw(",\"series\":")
-            json.number(Int64(entry.series))
-            json.raw(",\"tags\":{")
-            var truncated: [String] = []
-            for (tagIndex, key) in entry.tags.keys.sorted().enumerated() {
-                if tagIndex > 0 { json.raw(",") }
-                json.string(key)
-                json.raw(":[")
-                let values = entry.tags[key]!.sorted()
-                if values.count > Self.catalogValueLimit { truncated.append(key) }
-                for (valueIndex, value) in values.prefix(Self.catalogValueLimit).enumerated() {
-                    if valueIndex > 0 { json.raw(",") }
-                    json.string(value)
-                }
-                json.raw("]")
-            }
-            json.raw("},\"truncated_tags\":[")
-            json.raw(truncated.map { "\"\($0)\"" }.joined(separator: ","))
-            json.raw("]}")
+            var tags: [String: [String]] = [:]
+            for (key, values) in entry.tags { tags[key] = Array(values.sorted().prefix(Self.catalogValueLimit)) }
+            return MetricCatalog.Entry(
+                name: name, kind: entry.kind.rawValue, unit: entry.unit, series: entry.series, tags: tags,
+                truncatedTags: entry.tags.filter { $0.value.count > Self.catalogValueLimit }.keys.sorted())
         }
-        json.raw("]}")
-        return .json(json.text)
+        return try .json(MetricCatalog(metrics: metrics), capacity: 256 + metrics.count * 200)
     }
 }

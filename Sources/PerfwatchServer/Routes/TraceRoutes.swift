@@ -48,26 +48,7 @@ struct TraceRoutes {
             query.order = order
         }
         let summaries = try await components.spanStore.traceSummaries(query)
-        var json = JSONText()
-        json.raw("{\"traces\":[")
-        for (index, summary) in summaries.enumerated() {
-            if index > 0 { json.raw(",") }
-            json.raw("{\"traceId\":")
-            json.string(summary.traceID)
-            json.raw(",\"service\":")
-            json.string(summary.service)
-            json.raw(",\"name\":")
-            json.string(summary.name)
-            json.raw(",\"route\":")
-            json.string(summary.route.isEmpty ? summary.name : summary.route)
-            json.raw(",\"startTime\":")
-            json.number(summary.startMs)
-            json.raw(",\"durationMs\":")
-            json.number(summary.durationMs)
-            json.raw(",\"spanCount\":\(summary.spanCount),\"error\":\(summary.isError)}")
-        }
-        json.raw("]}")
-        return .json(json.text)
+        return try .json(TraceList(traces: summaries.map(TraceList.Entry.init)), capacity: 256 + summaries.count * 200)
     }
 
     func trace(_ id: String) async throws -> Response {
@@ -77,66 +58,9 @@ struct TraceRoutes {
         }
         let spans = try await components.spanStore.trace(id: normalized)
         guard !spans.isEmpty else { throw PerfwatchError(.notFound, "no trace with id \(normalized)") }
-        // Self time: the span's duration minus the union of its children's time inside it.
-        var children: [String: [Span]] = [:]
-        for span in spans where !span.parentSpanID.isEmpty { children[span.parentSpanID, default: []].append(span) }
-        var json = JSONText()
-        json.raw("{\"traceId\":")
-        json.string(normalized)
-        json.raw(",\"spans\":[")
-        for (index, span) in spans.enumerated() {
-            if index > 0 { json.raw(",") }
-            json.raw("{\"spanId\":")
-            json.string(span.spanID)
-            json.raw(",\"parentSpanId\":")
-            json.string(span.parentSpanID)
-            json.raw(",\"name\":")
-            json.string(span.name)
-            json.raw(",\"service\":")
-            json.string(span.service)
-            json.raw(",\"kind\":")
-            json.string(span.kind.name)
-            json.raw(",\"startTime\":")
-            json.number(span.startMs)
-            json.raw(",\"durationMs\":")
-            json.number(span.durationMs)
-            json.raw(",\"selfTimeMs\":")
-            json.number(Self.selfTimeMs(span, children: children[span.spanID] ?? []))
-            json.raw(",\"status\":")
-            json.string(span.status == .error ? "error" : span.status == .ok ? "ok" : "unset")
-            json.raw(",\"statusMessage\":")
-            json.string(span.statusMessage)
-            json.raw(",\"attributes\":")
-            json.object(span.attributes)
-            json.raw(",\"events\":[")
-            for (eventIndex, event) in span.events.enumerated() {
-                if eventIndex > 0 { json.raw(",") }
-                json.raw("{\"time\":")
-                json.number(Double(event.timeNs) / 1e6)
-                json.raw(",\"name\":")
-                json.string(event.name)
-                json.raw(",\"attributes\":")
-                json.object(event.attributes)
-                json.raw("}")
-            }
-            json.raw("]}")
-        }
-        json.raw("]}")
-        return .json(json.text)
-    }
-
-    static func selfTimeMs(_ span: Span, children: [Span]) -> Double {
-        let start = span.startNs
-        let end = span.startNs + span.durationNs
-        let intervals = children.map { (max($0.startNs, start), min($0.startNs + $0.durationNs, end)) }.filter { $0.0 < $0.1 }
-            .sorted { $0.0 < $1.0 }
-        var covered: Int64 = 0
-        var cursor = start
-        for (childStart, childEnd) in intervals where childEnd > cursor {
-            covered += childEnd - max(childStart, cursor)
-            cursor = childEnd
-        }
-        return Double(span.durationNs - covered) / 1e6
+        let selfTimes = TraceSelfTime.milliseconds(of: spans)
+        let entries = zip(spans, selfTimes).map { TraceResponse.SpanEntry($0, selfTimeMs: $1) }
+        return try .json(TraceResponse(traceId: normalized, spans: entries), capacity: 256 + spans.count * 600)
     }
 
     /// Per service and route: requests per second, p50/p95/p99 and error percentage.
@@ -149,29 +73,14 @@ struct TraceRoutes {
         let (counts, p50, p95, p99) = (durations[0], durations[1], durations[2], durations[3])
         let errors = try await components.tableEngine.table("http.server.errors", [.sum], by: ["service", "route"], from: from, to: to, nowMs: now)[0]
         let seconds = max(Double(to - from) / 1000, 0.001)
-        var json = JSONText()
-        json.raw("{\"from\":\(from),\"to\":\(to),\"routes\":[")
-        for (index, labels) in counts.keys.sorted(by: { (counts[$0] ?? 0) > (counts[$1] ?? 0) }).enumerated() {
+        let rows = counts.keys.sorted(by: { (counts[$0] ?? 0) > (counts[$1] ?? 0) }).map { (labels: Labels) -> RoutesTable.Row in
             let count = counts[labels] ?? 0
-            if index > 0 { json.raw(",") }
-            json.raw("{\"service\":")
-            json.string(labels["service"] ?? "")
-            json.raw(",\"route\":")
-            json.string(labels["route"] ?? "")
-            json.raw(",\"requests\":")
-            json.number(count)
-            json.raw(",\"rps\":")
-            json.number(count / seconds)
-            for (name, map) in [("p50", p50), ("p95", p95), ("p99", p99)] {
-                json.raw(",\"\(name)\":")
-                if let value = map[labels] { json.number((value * 100).rounded() / 100) } else { json.raw("null") }
-            }
-            json.raw(",\"errorRate\":")
-            json.number(count > 0 ? ((errors[labels] ?? 0) / count * 10000).rounded() / 10000 : 0)
-            json.raw("}")
+            return RoutesTable.Row(
+                service: labels["service"] ?? "", route: labels["route"] ?? "", requests: count, rps: count / seconds,
+                p50: p50[labels]?.roundedToHundredths, p95: p95[labels]?.roundedToHundredths, p99: p99[labels]?.roundedToHundredths,
+                errorRate: count > 0 ? ((errors[labels] ?? 0) / count).roundedToTenThousandths : 0)
         }
-        json.raw("]}")
-        return .json(json.text)
+        return try .json(RoutesTable(from: from, to: to, routes: rows), capacity: 256 + rows.count * 160)
     }
 
     /// Per query fingerprint: calls, total time, p95, and the normalized statement.
@@ -188,34 +97,16 @@ struct TraceRoutes {
         let traces = try await components.tableEngine.table(
             "db.query.calls_per_trace", [.count], by: ["service", "db_system", "operation", "fingerprint"], from: from, to: to,
             nowMs: now)[0]
-        var json = JSONText()
-        json.raw("{\"from\":\(from),\"to\":\(to),\"queries\":[")
-        for (index, labels) in calls.keys.sorted(by: { (totals[$0] ?? 0) > (totals[$1] ?? 0) }).enumerated() {
-            if index > 0 { json.raw(",") }
-            json.raw("{\"fingerprint\":")
-            json.string(labels["fingerprint"] ?? "")
-            json.raw(",\"service\":")
-            json.string(labels["service"] ?? "")
-            json.raw(",\"dbSystem\":")
-            json.string(labels["db_system"] ?? "")
-            json.raw(",\"operation\":")
-            json.string(labels["operation"] ?? "")
-            json.raw(",\"statement\":")
-            json.string(statements[labels["fingerprint"] ?? ""] ?? "")
-            json.raw(",\"calls\":")
-            json.number(calls[labels] ?? 0)
-            json.raw(",\"totalMs\":")
-            json.number(((totals[labels] ?? 0) * 100).rounded() / 100)
-            json.raw(",\"p95\":")
-            if let value = p95[labels] { json.number((value * 100).rounded() / 100) } else { json.raw("null") }
-            json.raw(",\"traces\":")
+        let rows = calls.keys.sorted(by: { (totals[$0] ?? 0) > (totals[$1] ?? 0) }).map { (labels: Labels) -> SlowQueryTable.Row in
+            let fingerprint = labels["fingerprint"] ?? ""
+            let callCount = calls[labels] ?? 0
             let traceCount = traces[labels] ?? 0
-            json.number(traceCount)
-            json.raw(",\"callsPerTrace\":")
-            if traceCount > 0 { json.number(((calls[labels] ?? 0) / traceCount * 100).rounded() / 100) } else { json.raw("null") }
-            json.raw("}")
+            return SlowQueryTable.Row(
+                fingerprint: fingerprint, service: labels["service"] ?? "", dbSystem: labels["db_system"] ?? "",
+                operation: labels["operation"] ?? "", statement: statements[fingerprint] ?? "", calls: callCount,
+                totalMs: (totals[labels] ?? 0).roundedToHundredths, p95: p95[labels]?.roundedToHundredths, traces: traceCount,
+                callsPerTrace: traceCount > 0 ? (callCount / traceCount).roundedToHundredths : nil)
         }
-        json.raw("]}")
-        return .json(json.text)
+        return try .json(SlowQueryTable(from: from, to: to, queries: rows), capacity: 256 + rows.count * 400)
     }
 }

@@ -1,0 +1,17 @@
+import PerfwatchHTTPClient
+
+/// The CLI's requests to a Perfwatch server (`demo`, `deploy`, `budget`), through the
+/// process's shared HTTP client (`OutboundHTTP`), which `Perfwatch.main` shuts down at exit.
+enum ServerRequest {
+    /// The minute URLSession allowed these commands before.
+    static let timeout: Duration = .seconds(60)
+
+    static func send(
+        _ method: String, _ url: String, body: [UInt8]? = nil, contentType: String? = nil, apiKey: String?
+    ) async throws(OutboundHTTPError) -> OutboundResponse {
+        var headers: [(String, String)] = []
+        if let contentType { headers.append(("Content-Type", contentType)) }
+        if let apiKey { headers.append(("Authorization", "Bearer \(apiKey)")) }
+        return try await OutboundHTTP.send(OutboundRequest(method: method, url: url, headers: headers, body: body, timeout: timeout))
+    }
+}
