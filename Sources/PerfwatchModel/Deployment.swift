@@ -1,7 +1,7 @@
 /// A deploy marker (`deployments`): a release of a service going live at a time, recorded by
 /// `POST /api/v1/deployments` (`perfwatch deploy mark`) or detected from a new `service.version`.
-public struct Deployment: Sendable, Equatable {
-    public enum Source: String, Sendable {
+public struct Deployment: Sendable, Equatable, Encodable {
+    public enum Source: String, Sendable, Encodable {
         /// Marked through the API or the CLI.
         case api
         /// Seen as a new `service.version` in ingested data.
@@ -15,6 +15,11 @@ public struct Deployment: Sendable, Equatable {
     public var timeMs: Int64
     public var description: String
     public var source: Source
+
+    /// As the deployments API writes it (`time`: unix ms).
+    enum CodingKeys: String, CodingKey {
+        case id, service, version, environment, timeMs = "time", description, source
+    }
 
     public init(
         id: Int64 = 0, service: String, version: String, environment: String = "", timeMs: Int64, description: String = "",

@@ -46,6 +46,14 @@ public enum ComparisonStatistics {
         func overlaps(_ other: Interval) -> Bool {
             (upper ?? .infinity) >= other.lower && (other.upper ?? .infinity) >= lower
         }
+
+        // Written by hand: the compare API leaves `upper` out when unbounded (not `null`),
+        // whichever encoder writes it.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(lower, forKey: .lower)
+            if let upper { try container.encode(upper, forKey: .upper) }
+        }
     }
 
     public struct MannWhitney: Sendable, Equatable, Codable {
@@ -62,6 +70,15 @@ public enum ComparisonStatistics {
         public var candidateCount: UInt64
         public var percentiles: [PercentileChange]
         public var mannWhitney: MannWhitney?
+
+        // Written by hand: the compare API leaves `mannWhitney` out when a run is empty.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(baselineCount, forKey: .baselineCount)
+            try container.encode(candidateCount, forKey: .candidateCount)
+            try container.encode(percentiles, forKey: .percentiles)
+            if let mannWhitney { try container.encode(mannWhitney, forKey: .mannWhitney) }
+        }
     }
 
     /// Buckets from a report's `histogram` field.

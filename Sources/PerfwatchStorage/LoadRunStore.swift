@@ -1,5 +1,6 @@
 /// One stored load-test run, as a list shows it.
-public struct LoadRunSummary: Sendable {
+/// Encodable: `GET /api/v1/load-runs` lists these as they are.
+public struct LoadRunSummary: Sendable, Encodable {
     public var id: Int64
     public var name: String
     public var startMs: Int64

@@ -1,7 +1,8 @@
 public import PerfwatchModel
 
 /// Occurrences of one browser error, grouped by fingerprint.
-public struct RUMErrorGroup: Sendable {
+/// Encodable as `GET /api/v1/errors` lists it (`firstSeen`, `lastSeen`).
+public struct RUMErrorGroup: Sendable, Encodable {
     public var fingerprint: String
     public var kind: String
     public var message: String
@@ -13,6 +14,11 @@ public struct RUMErrorGroup: Sendable {
     public var pages: [String]
     public var firstSeenMs: Int64
     public var lastSeenMs: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case fingerprint, message, kind, source, line, column, stack, count, pages
+        case firstSeenMs = "firstSeen", lastSeenMs = "lastSeen"
+    }
 
     public init(
         fingerprint: String, kind: String, message: String, source: String, line: Int, column: Int, stack: String, count: Int,

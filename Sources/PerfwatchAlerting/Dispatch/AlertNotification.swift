@@ -118,3 +118,39 @@ public struct AlertNotification: Sendable, Codable, Hashable {
         return result
     }
 }
+
+// Written by hand so that nil fields stay absent (as in Alertmanager payloads) whichever
+// encoder writes them.
+extension Alert {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encode(fingerprint, forKey: .fingerprint)
+        try container.encode(ruleName, forKey: .ruleName)
+        try container.encode(groupName, forKey: .groupName)
+        try container.encode(labels, forKey: .labels)
+        try container.encode(annotations, forKey: .annotations)
+        try container.encode(startsAt, forKey: .startsAt)
+        try container.encodeUnlessNil(endsAt, forKey: .endsAt)
+        try container.encodeUnlessNil(value, forKey: .value)
+        try container.encode(threshold, forKey: .threshold)
+        try container.encode(generatorURL, forKey: .generatorURL)
+        try container.encodeUnlessNil(acknowledgement, forKey: .acknowledgement)
+    }
+}
+
+extension AlertNotification {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(receiver, forKey: .receiver)
+        try container.encode(groupKey, forKey: .groupKey)
+        try container.encode(status, forKey: .status)
+        try container.encode(groupLabels, forKey: .groupLabels)
+        try container.encode(commonLabels, forKey: .commonLabels)
+        try container.encode(commonAnnotations, forKey: .commonAnnotations)
+        try container.encode(externalURL, forKey: .externalURL)
+        try container.encode(alerts, forKey: .alerts)
+        try container.encode(reason, forKey: .reason)
+        try container.encodeUnlessNil(escalationStep, forKey: .escalationStep)
+    }
+}

@@ -57,6 +57,31 @@ public struct AlertHistoryEvent: Sendable, Codable, Hashable {
     public var silenced: Bool
 }
 
+// Written by hand so that nil fields stay absent (the alert stream's events have always left
+// them out) whichever encoder writes them.
+extension AlertHistoryEvent {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(alertID, forKey: .alertID)
+        try container.encode(ruleName, forKey: .ruleName)
+        try container.encode(groupName, forKey: .groupName)
+        try container.encode(labels, forKey: .labels)
+        try container.encode(severity, forKey: .severity)
+        try container.encode(message, forKey: .message)
+        try container.encode(annotations, forKey: .annotations)
+        try container.encode(threshold, forKey: .threshold)
+        try container.encodeUnlessNil(value, forKey: .value)
+        try container.encode(activeAt, forKey: .activeAt)
+        try container.encodeUnlessNil(firedAt, forKey: .firedAt)
+        try container.encodeUnlessNil(resolvedAt, forKey: .resolvedAt)
+        try container.encodeUnlessNil(acknowledgedBy, forKey: .acknowledgedBy)
+        try container.encodeUnlessNil(acknowledgedAt, forKey: .acknowledgedAt)
+        try container.encode(at, forKey: .at)
+        try container.encode(silenced, forKey: .silenced)
+    }
+}
+
 /// Keeps history in memory (tests, and a server without storage).
 public actor InMemoryAlertHistory: AlertHistorySink {
     public private(set) var events: [AlertHistoryEvent] = []

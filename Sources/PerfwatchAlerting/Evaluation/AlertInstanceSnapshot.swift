@@ -57,3 +57,38 @@ public struct AlertEvaluatorConfiguration: Sendable {
         self.maxConcurrentQueries = maxConcurrentQueries
     }
 }
+
+// Written by hand so that nil fields stay absent whichever encoder writes them
+// (`encodeUnlessNil`).
+extension AlertInstanceSnapshot {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(ruleName, forKey: .ruleName)
+        try container.encode(groupName, forKey: .groupName)
+        try container.encode(state, forKey: .state)
+        try container.encode(labels, forKey: .labels)
+        try container.encode(annotations, forKey: .annotations)
+        try container.encodeUnlessNil(value, forKey: .value)
+        try container.encode(threshold, forKey: .threshold)
+        try container.encode(severity, forKey: .severity)
+        try container.encode(activeAt, forKey: .activeAt)
+        try container.encodeUnlessNil(firedAt, forKey: .firedAt)
+        try container.encode(lastEvaluatedAt, forKey: .lastEvaluatedAt)
+        try container.encodeUnlessNil(acknowledgement, forKey: .acknowledgement)
+    }
+}
+
+extension RuleEvaluationStatus {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(groupName, forKey: .groupName)
+        try container.encode(ruleName, forKey: .ruleName)
+        try container.encode(health, forKey: .health)
+        try container.encodeUnlessNil(lastEvaluatedAt, forKey: .lastEvaluatedAt)
+        try container.encodeUnlessNil(lastDurationMs, forKey: .lastDurationMs)
+        try container.encodeUnlessNil(lastError, forKey: .lastError)
+        try container.encode(pendingCount, forKey: .pendingCount)
+        try container.encode(firingCount, forKey: .firingCount)
+    }
+}

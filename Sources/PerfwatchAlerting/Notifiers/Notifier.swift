@@ -79,3 +79,22 @@ public actor InMemoryDeliveryLog: DeliveryLogSink {
         if attempts.count > capacity { attempts.removeFirst(attempts.count - capacity) }
     }
 }
+
+// Written by hand so that nil fields stay absent whichever encoder writes them.
+extension DeliveryAttempt {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(channel, forKey: .channel)
+        try container.encode(channelType, forKey: .channelType)
+        try container.encode(groupKey, forKey: .groupKey)
+        try container.encode(attempt, forKey: .attempt)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encodeUnlessNil(error, forKey: .error)
+        try container.encode(at, forKey: .at)
+        try container.encode(durationMs, forKey: .durationMs)
+        try container.encodeUnlessNil(retryInMs, forKey: .retryInMs)
+        try container.encode(alertCount, forKey: .alertCount)
+        try container.encode(notificationStatus, forKey: .notificationStatus)
+        try container.encode(reason, forKey: .reason)
+    }
+}

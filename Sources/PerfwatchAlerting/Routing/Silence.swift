@@ -64,3 +64,13 @@ public struct Acknowledgement: Sendable, Hashable, Codable {
         self.comment = comment
     }
 }
+
+// Written by hand so that a missing comment stays absent whichever encoder writes it.
+extension Acknowledgement {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(by, forKey: .by)
+        try container.encode(at, forKey: .at)
+        try container.encodeUnlessNil(comment, forKey: .comment)
+    }
+}

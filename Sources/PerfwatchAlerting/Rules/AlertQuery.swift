@@ -94,6 +94,6 @@ public struct AlertQuery: Sendable, Hashable, Codable {
         if !by.isEmpty { try container.encode(by, forKey: .by) }
         if !filters.isEmpty { try container.encode(filters, forKey: .filters) }
         try container.encode(AlertDuration.format(window), forKey: .window)
-        try container.encodeIfPresent(ratioTo, forKey: .ratioTo)
+        try container.encodeUnlessNil(ratioTo, forKey: .ratioTo)
     }
 }

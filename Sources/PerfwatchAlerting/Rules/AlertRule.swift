@@ -117,6 +117,6 @@ public struct AlertRuleGroup: Sendable, Hashable, Codable {
         try container.encode(name, forKey: .name)
         try container.encode(AlertDuration.format(interval), forKey: .interval)
         try container.encode(rules, forKey: .rules)
-        try container.encodeIfPresent(source, forKey: .source)
+        try container.encodeUnlessNil(source, forKey: .source)
     }
 }

@@ -66,7 +66,7 @@ struct AlertingComponents: Sendable {
 
     /// Adds a silence, stored first so an accepted silence survives a restart.
     func addSilence(_ silence: Silence) async throws {
-        try await store.saveSilence(id: silence.id, json: try AlertRoutes.encode(silence), endsMs: silence.endsAt)
+        try await store.saveSilence(id: silence.id, json: try CompactJSONEncoder().encode(silence), endsMs: silence.endsAt)
         await dispatcher.addSilence(silence)
     }
 

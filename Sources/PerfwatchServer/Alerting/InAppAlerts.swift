@@ -31,14 +31,14 @@ actor InAppAlerts: InAppAlertSink {
             var at: Int64
             var notification: AlertNotification
         }
-        broadcast(Event(name: "notification", json: (try? AlertRoutes.encode(Payload(at: entry.atMs, notification: notification))) ?? "{}"))
+        broadcast(Event(name: "notification", json: (try? CompactJSONEncoder().encode(Payload(at: entry.atMs, notification: notification))) ?? "{}"))
     }
 
     /// Alert transitions (pending, firing, resolved, cancelled, acknowledged).
     func stateChanged(_ events: [AlertHistoryEvent]) {
         guard !subscribers.isEmpty else { return }
         for event in events {
-            broadcast(Event(name: "state", json: (try? AlertRoutes.encode(event)) ?? "{}"))
+            broadcast(Event(name: "state", json: (try? CompactJSONEncoder().encode(event)) ?? "{}"))
         }
     }
 

@@ -16,6 +16,8 @@ struct BeaconIntake: Sendable {
     /// A beacon ready to submit, and what to answer once it is committed.
     struct Accepted {
         let payload: IngestPayload
+        let answer: BeaconAnswer
+        /// The answer's text, for `BeaconFastPath`, which writes its own responses.
         let responseJSON: String
         let origin: String?
     }
@@ -44,13 +46,12 @@ struct BeaconIntake: Sendable {
         if !beacon.dropped.isEmpty { statistics.recordRejections(beacon.dropped.map { "rum_out_of_range_\($0)" }) }
         let derived = RUMDerivations.derive(
             beacon, userAgent: userAgent, receivedMs: TimeParsing.nowMs(), rawJSON: String(decoding: body, as: UTF8.self))
-        var json = JSONText()
-        json.raw("{\"accepted\":true,\"dropped\":")
-        json.strings(beacon.dropped)
-        json.raw("}")
+        let answer = BeaconAnswer(dropped: beacon.dropped)
         // The beacon's metrics may be held back a few seconds (journaled, so durable); queries
         // flush them first, so an accepted beacon is visible at once.
-        return Accepted(payload: IngestPayload(rum: derived.records, journaledDerived: derived.points), responseJSON: json.text, origin: origin)
+        return Accepted(
+            payload: IngestPayload(rum: derived.records, journaledDerived: derived.points), answer: answer,
+            responseJSON: try CompactJSONEncoder().encode(answer), origin: origin)
     }
 
     /// CORS fields of an answer to `origin`. sendBeacon sends credentials, so `*` would not do:
@@ -58,4 +59,10 @@ struct BeaconIntake: Sendable {
     static func cors(origin: String) -> HTTPFields {
         [.accessControlAllowOrigin: origin, .accessControlAllowCredentials: "true", .vary: "Origin"]
     }
+}
+
+/// The 202 answer to a beacon: accepted, with the fields dropped as out of range.
+struct BeaconAnswer: Encodable {
+    var accepted = true
+    let dropped: [String]
 }

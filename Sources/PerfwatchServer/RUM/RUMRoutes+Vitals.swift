@@ -35,17 +35,12 @@ extension RUMRoutes {
         }
         let overall = try await table([])
         let pages = try await table(["page", "device"])
-        var json = JSONText(capacity: 4096)
-        json.raw("{\"from\":\(from),\"to\":\(to),\"overall\":")
-        write(overall.values.first ?? VitalsRow(), page: "*", device: "*", to: &json)
-        json.raw(",\"pages\":[")
         let ordered = pages.sorted { ($0.value.pageViews, $1.key.description) > ($1.value.pageViews, $0.key.description) }
-        for (index, (labels, row)) in ordered.enumerated() {
-            if index > 0 { json.raw(",") }
-            write(row, page: labels["page"] ?? "", device: labels["device"] ?? "", to: &json)
-        }
-        json.raw("]}")
-        return .json(json.text)
+        return try .json(
+            VitalsResponse(
+                from: from, to: to, overall: (overall.values.first ?? VitalsRow()).response(page: "*", device: "*"),
+                pages: ordered.map { labels, row in row.response(page: labels["page"] ?? "", device: labels["device"] ?? "") }),
+            capacity: 4096)
     }
 
     struct VitalsRow {
@@ -60,40 +55,24 @@ extension RUMRoutes {
             let inpGood = p75["inp"].map { WebVitals.rating("inp", $0) == "good" } ?? true
             return WebVitals.rating("lcp", lcp) == "good" && WebVitals.rating("cls", cls) == "good" && inpGood
         }
-    }
 
-    func write(_ row: VitalsRow, page: String, device: String, to json: inout JSONText) {
-        json.raw("{\"page\":")
-        json.string(page)
-        json.raw(",\"device\":")
-        json.string(device)
-        json.raw(",\"samples\":")
-        json.number(row.pageViews)
-        json.raw(",\"vitals\":{")
-        for (index, vital) in WebVitals.names.enumerated() {
-            if index > 0 { json.raw(",") }
-            json.raw("\"\(vital)\":{\"p75\":")
-            if let p75 = row.p75[vital] {
-                json.number(vital == "cls" ? (p75 * 1000).rounded() / 1000 : (p75 * 10).rounded() / 10)
-                json.raw(",\"rating\":")
-                json.string(WebVitals.rating(vital, p75))
-            } else {
-                json.raw("null,\"rating\":null")
+        func response(page: String, device: String) -> VitalsResponse.Row {
+            let vitals: [(name: String, vital: VitalsResponse.Vital)] = WebVitals.names.map { vital in
+                let p75 = self.p75[vital]
+                let ratings = self.ratings[vital] ?? [:]
+                let total = ratings.values.reduce(0, +)
+                func share(_ rating: String) -> Double { total > 0 ? ((ratings[rating] ?? 0) / total * 1000).rounded() / 1000 : 0 }
+                return (
+                    name: vital,
+                    vital: VitalsResponse.Vital(
+                        p75: p75.map { vital == "cls" ? ($0 * 1000).rounded() / 1000 : ($0 * 10).rounded() / 10 },
+                        rating: p75.map { WebVitals.rating(vital, $0) }, samples: samples[vital] ?? 0,
+                        good: share("good"), needsImprovement: share("needs-improvement"), poor: share("poor"))
+                )
             }
-            json.raw(",\"samples\":")
-            json.number(row.samples[vital] ?? 0)
-            let ratings = row.ratings[vital] ?? [:]
-            let total = ratings.values.reduce(0, +)
-            for (field, rating) in [("good", "good"), ("needsImprovement", "needs-improvement"), ("poor", "poor")] {
-                json.raw(",\"\(field)\":")
-                json.number(total > 0 ? ((ratings[rating] ?? 0) / total * 1000).rounded() / 1000 : 0)
-            }
-            json.raw("}")
+            return VitalsResponse.Row(
+                page: page, device: device, samples: pageViews, vitals: VitalsResponse.Vitals(entries: vitals),
+                cwvPass: passesCoreWebVitals, score: WebVitals.performanceScore(p75).map { Int64($0) })
         }
-        json.raw("},\"cwvPass\":")
-        if let pass = row.passesCoreWebVitals { json.raw(pass ? "true" : "false") } else { json.raw("null") }
-        json.raw(",\"score\":")
-        if let score = WebVitals.performanceScore(row.p75) { json.number(Int64(score)) } else { json.raw("null") }
-        json.raw("}")
     }
 }

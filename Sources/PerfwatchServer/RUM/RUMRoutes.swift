@@ -18,7 +18,7 @@ struct RUMRoutes {
         router.post("/api/v1/rum") { request, context in try await self.ingest(request, context: context) }
         router.on("/api/v1/rum", method: .options) { request, _ in self.preflight(request) }
         router.rejectOtherMethods("/api/v1/rum", allowed: [.post])
-        router.get("/api/v1/rum/setup") { request, _ in self.setup(request) }
+        router.get("/api/v1/rum/setup") { request, _ in try self.setup(request) }
         router.get("/api/v1/vitals") { request, _ in try await self.vitals(request) }
         router.get("/api/v1/journeys") { request, _ in try await self.journeys(request) }
         router.get("/api/v1/errors") { request, _ in try await self.errors(request) }
@@ -38,19 +38,11 @@ struct RUMRoutes {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: EmbeddedDashboard.snippet)))
     }
 
-    func setup(_ request: Request) -> Response {
+    func setup(_ request: Request) throws -> Response {
         let key = components.rumKeys.primary
         let host = request.head.authority ?? "\(components.configuration.host):\(components.configuration.port)"
         let snippet = "<script src=\"http://\(host)/rum.js\" data-key=\"\(key.key)\" async></script>"
-        var json = JSONText()
-        json.raw("{\"key\":")
-        json.string(key.key)
-        json.raw(",\"snippet\":")
-        json.string(snippet)
-        json.raw(",\"origins\":")
-        json.strings(key.origins)
-        json.raw("}")
-        return .json(json.text)
+        return try .json(RUMSetup(key: key.key, snippet: snippet, origins: key.origins))
     }
 
     // MARK: - Beacons
@@ -74,7 +66,7 @@ struct RUMRoutes {
         let body = try await request.bodyBytes(limit: BeaconIntake.maxBodyBytes)
         let accepted = try intake.accept(body: body, origin: request.headers[.origin], userAgent: request.headers[.userAgent])
         _ = try await components.pipeline.submit(accepted.payload)
-        var response = Response.json(accepted.responseJSON, status: .accepted)
+        var response = try Response.json(accepted.answer, status: .accepted)
         if let origin = accepted.origin { response.headers.append(contentsOf: BeaconIntake.cors(origin: origin)) }
         return response
     }
@@ -85,25 +77,6 @@ struct RUMRoutes {
         let (from, to) = try request.timeRange(nowMs: TimeParsing.nowMs())
         let limit = Int(request.uri.queryParameters["limit"].map(String.init) ?? "") ?? 200
         let groups = try await components.rumStore.rumErrorGroups(from: from, to: to, limit: limit)
-        var json = JSONText()
-        json.raw("{\"from\":\(from),\"to\":\(to),\"errors\":[")
-        for (index, group) in groups.enumerated() {
-            if index > 0 { json.raw(",") }
-            json.raw("{\"fingerprint\":")
-            json.string(group.fingerprint)
-            json.raw(",\"message\":")
-            json.string(group.message)
-            json.raw(",\"kind\":")
-            json.string(group.kind)
-            json.raw(",\"source\":")
-            json.string(group.source)
-            json.raw(",\"line\":\(group.line),\"column\":\(group.column),\"stack\":")
-            json.string(group.stack)
-            json.raw(",\"count\":\(group.count),\"pages\":")
-            json.strings(group.pages)
-            json.raw(",\"firstSeen\":\(group.firstSeenMs),\"lastSeen\":\(group.lastSeenMs)}")
-        }
-        json.raw("]}")
-        return .json(json.text)
+        return try .json(RUMErrorsResponse(from: from, to: to, errors: groups), capacity: 1024)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PerfwatchAlerting
+import PerfwatchIngest
 import PerfwatchModel
 import PerfwatchStorage
 
@@ -28,9 +29,10 @@ extension AlertRoutes {
         var health: String
         /// The query returned nothing (a metric nobody sends yet); the rule stays quiet.
         var noData: Bool
-        var lastEvaluatedAt: Int64?
-        var lastDurationMs: Double?
-        var lastError: String?
+        // Left out when nil, as this list has always written them.
+        @OmittedWhenNil var lastEvaluatedAt: Int64?
+        @OmittedWhenNil var lastDurationMs: Double?
+        @OmittedWhenNil var lastError: String?
         var pendingCount: Int
         var firingCount: Int
     }
@@ -58,22 +60,18 @@ extension AlertRoutes {
     /// source and status; `groups`/`statuses` are kept for older dashboards; `problems` are the
     /// rule-file errors of the last load.
     func rules() async throws -> Response {
-        struct Body: Encodable {
-            var rules: [RuleEntry]
-            var groups: [AlertRuleGroup]
-            var statuses: [RuleEvaluationStatus]
-            var problems: [String]
-        }
-        return .json(try Self.encode(Body(
-            rules: await ruleEntries(), groups: await alerting.evaluator.ruleGroups(), statuses: await alerting.evaluator.ruleStatuses(),
-            problems: await alerting.catalog.fileDiagnostics.map(\.description))))
+        try .json(
+            AlertRuleList(
+                rules: await ruleEntries(), groups: await alerting.evaluator.ruleGroups(), statuses: await alerting.evaluator.ruleStatuses(),
+                problems: await alerting.catalog.fileDiagnostics.map(\.description)),
+            capacity: 8192)
     }
 
     func rule(named name: String) async throws -> Response {
         let matches = await ruleEntries().filter { $0.name == name }
         guard !matches.isEmpty else { throw PerfwatchError(.notFound, "no alert rule named \"\(name)\"") }
         // API rule names are unique; a name used in two file groups shows the first.
-        return .json(try Self.encode(["rule": matches[0]]))
+        return try .json(AlertRuleResponse(rule: matches[0]))
     }
 
     func createRule(_ request: Request) async throws -> Response {
@@ -83,7 +81,7 @@ extension AlertRoutes {
 
     func replaceRule(_ request: Request, name: String) async throws -> Response {
         if let source = await alerting.catalog.readOnlySource(ofRule: name) {
-            return Self.conflict("rule \"\(name)\" is defined in \(source) and is read-only through the API; edit \(source) and reload")
+            return try Self.conflict("rule \"\(name)\" is defined in \(source) and is read-only through the API; edit \(source) and reload")
         }
         guard await alerting.catalog.apiRule(named: name) != nil else { throw PerfwatchError(.notFound, "no API rule named \"\(name)\"") }
         let (rule, group, interval) = try await Self.ruleBody(request)
@@ -92,7 +90,7 @@ extension AlertRoutes {
 
     func deleteRule(named name: String) async throws -> Response {
         if let source = await alerting.catalog.readOnlySource(ofRule: name) {
-            return Self.conflict("rule \"\(name)\" is defined in \(source) and is read-only through the API; remove it from \(source) and reload")
+            return try Self.conflict("rule \"\(name)\" is defined in \(source) and is read-only through the API; remove it from \(source) and reload")
         }
         guard await alerting.catalog.apiRule(named: name) != nil else { throw PerfwatchError(.notFound, "no API rule named \"\(name)\"") }
         guard try await alerting.store.deleteAlertRule(name: name) else { throw PerfwatchError(.notFound, "no API rule named \"\(name)\"") }
@@ -107,7 +105,7 @@ extension AlertRoutes {
             stored = try await alerting.catalog.validate(rule, group: group, interval: interval, replacing: replacing, nowMs: TimeParsing.nowMs())
         } catch {
             switch error.kind {
-            case .conflict: return Self.conflict(error.message)
+            case .conflict: return try Self.conflict(error.message)
             case .notFound: throw PerfwatchError(.notFound, error.message)
             case .invalid: throw PerfwatchError(.badRequest, error.message)
             }
@@ -117,38 +115,43 @@ extension AlertRoutes {
         await alerting.catalog.put(stored, rule: rule)
         await alerting.applyRules()
         let entry = await ruleEntries().first { $0.name == rule.name && $0.source == AlertRuleCatalog.apiSource }
-        return .json(try Self.encode(["rule": entry]), status: status)
+        return try .json(AlertRuleResponse(rule: entry), status: status)
     }
 
-    /// The rule's own fields (as in a rule file) plus optional `group` and `interval`.
+    /// The rule's own fields (as in a rule file) plus optional `group` and `interval`. The
+    /// rule's fields go to `AlertRule.decodeJSON`, which names the field of a problem.
     static func ruleBody(_ request: Request) async throws -> (AlertRule, String?, Duration?) {
-        var object = try await body(request)
+        var request = request
+        let bytes = try await request.bodyBytes(limit: 64 * 1024)
+        guard let parsed = try? JSONReader.parse(bytes), var members = parsed.objectMembers else {
+            throw PerfwatchError(.badRequest, "body must be a JSON object")
+        }
+        func take(_ key: String) -> JSONValue? {
+            guard let index = members.firstIndex(where: { $0.key == key }) else { return nil }
+            return members.remove(at: index).value
+        }
         var group: String?
-        if let value = object.removeValue(forKey: "group") {
-            guard let text = value as? String, !text.isEmpty else { throw PerfwatchError(.badRequest, "group: must be a non-empty string") }
+        if let value = take("group") {
+            guard let text = value.stringValue, !text.isEmpty else { throw PerfwatchError(.badRequest, "group: must be a non-empty string") }
             group = text
         }
         var interval: Duration?
-        if let value = object.removeValue(forKey: "interval") {
-            guard let text = value as? String, let parsed = try? DurationText.parse(text) else {
+        if let value = take("interval") {
+            guard let text = value.stringValue, let parsed = try? DurationText.parse(text) else {
                 throw PerfwatchError(.badRequest, "interval: expected a duration like 15s or 1m")
             }
             interval = parsed
         }
         do {
-            let data = try JSONSerialization.data(withJSONObject: object)
-            return (try AlertRule.decodeJSON(data), group, interval)
+            let rest = try CompactJSONEncoder().encode(EmbeddedJSON(.object(members)))
+            return (try AlertRule.decodeJSON(Data(rest.utf8)), group, interval)
         } catch let error as AlertingError {
             // The body was re-serialized, so a line number would point nowhere: name the field.
             throw PerfwatchError(.badRequest, (error.field.map { "\($0): " } ?? "") + error.message)
         }
     }
 
-    static func conflict(_ message: String) -> Response {
-        var json = JSONText()
-        json.raw("{\"error\":{\"code\":\"conflict\",\"message\":")
-        json.string(message)
-        json.raw("}}")
-        return .json(json.text, status: .conflict)
+    static func conflict(_ message: String) throws -> Response {
+        try .json(ErrorResponse(code: "conflict", message: message), status: .conflict)
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 import PerfwatchAnalysis
 import PerfwatchModel
@@ -28,31 +27,18 @@ struct IssueRoutes {
         }
         let type = parameters["type"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let issues = try await components.issues.issues(status: status, type: type, limit: 500)
-        var json = JSONText(capacity: 4096)
-        json.raw("{\"issues\":[")
-        for (index, issue) in issues.enumerated() {
-            if index > 0 { json.raw(",") }
-            Self.write(issue, to: &json)
-        }
-        json.raw("]}")
-        return .json(json.text)
+        return try .json(IssueList(issues: issues.map(IssueBody.init)), capacity: 4096)
     }
 
     func one(_ text: String) async throws -> Response {
         let id = try PathID.parse(text, "issue")
         guard let issue = try await components.issues.issue(id: id) else { throw PerfwatchError(.notFound, "no issue with id \(id)") }
-        var json = JSONText()
-        Self.write(issue, to: &json)
-        return .json(json.text)
+        return try .json(IssueBody(issue))
     }
 
     func update(_ request: Request, id text: String) async throws -> Response {
         let id = try PathID.parse(text, "issue")
-        var request = request
-        let body = try await request.bodyBytes(limit: 64 * 1024)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let value = object["status"] as? String else {
-            throw PerfwatchError(.badRequest, "body must be {\"status\": \"acknowledged|resolved|ignored|open\"}")
-        }
+        let value = try await request.decodedBody(as: IssueStatusChange.self, what: "issue").status
         guard let status = PerformanceIssue.Status(rawValue: value) else {
             throw PerfwatchError(
                 .badRequest, "status '\(value)' is not one of \(PerformanceIssue.Status.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -60,9 +46,7 @@ struct IssueRoutes {
         guard let issue = try await components.issues.setIssueStatus(id: id, status, nowMs: TimeParsing.nowMs()) else {
             throw PerfwatchError(.notFound, "no issue with id \(id)")
         }
-        var json = JSONText()
-        Self.write(issue, to: &json)
-        return .json(json.text)
+        return try .json(IssueBody(issue))
     }
 
     /// `window=24h` analyzes a longer stretch than the periodic pass (default 1 h).
@@ -75,45 +59,6 @@ struct IssueRoutes {
             window = ms
         }
         let report = await components.analysis.runPass(nowMs: TimeParsing.nowMs(), windowMs: window)
-        var json = JSONText()
-        json.raw("{\"seconds\":")
-        json.number((report.seconds * 1000).rounded() / 1000)
-        json.raw(",\"issues\":\(report.issues.count),\"failures\":")
-        json.strings(report.failures)
-        json.raw(",\"analyzers\":[")
-        for (index, entry) in report.analyzerSeconds.enumerated() {
-            if index > 0 { json.raw(",") }
-            json.raw("{\"name\":")
-            json.string(entry.name)
-            json.raw(",\"seconds\":")
-            json.number((entry.seconds * 1000).rounded() / 1000)
-            json.raw("}")
-        }
-        json.raw("]}")
-        return .json(json.text)
-    }
-
-    static func write(_ issue: PerformanceIssue, to json: inout JSONText) {
-        json.raw("{\"id\":\(issue.id),\"type\":")
-        json.string(issue.type)
-        json.raw(",\"title\":")
-        json.string(issue.title)
-        json.raw(",\"description\":")
-        json.string(issue.description)
-        json.raw(",\"recommendation\":")
-        json.string(issue.recommendation)
-        json.raw(",\"severity\":")
-        json.string(issue.severity)
-        json.raw(",\"status\":")
-        json.string(issue.status.rawValue)
-        json.raw(",\"service\":")
-        json.string(issue.service)
-        json.raw(",\"route\":")
-        json.string(issue.route)
-        json.raw(",\"impactMs\":")
-        json.number((issue.impactMs * 10).rounded() / 10)
-        json.raw(",\"evidence\":\(issue.evidence.isEmpty ? "{}" : issue.evidence),\"firstSeen\":\(issue.firstSeenMs),\"lastSeen\":\(issue.lastSeenMs),\"resolvedAt\":")
-        if let resolved = issue.resolvedMs { json.number(resolved) } else { json.raw("null") }
-        json.raw("}")
+        return try .json(AnalysisPassResponse(report))
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import Hummingbird
+import PerfwatchIngest
 import PerfwatchModel
 import PerfwatchStatistics
 import PerfwatchStorage
@@ -20,55 +20,22 @@ struct LoadRunRoutes {
     func save(_ request: Request) async throws -> Response {
         var request = request
         let body = try await request.bodyBytes(limit: components.configuration.maxBodyBytes)
-        let report = try Self.report(body)
-        func field<T>(_ name: String, in object: [String: Any], as type: T.Type, _ what: String) throws -> T {
-            guard let value = object[name] as? T else { throw PerfwatchError(.badRequest, "load run: '\(name)' must be \(what)") }
-            return value
+        // The whole report is stored as pushed; the submission is the part the list shows.
+        let report = try JSONValueDecoder(what: "load run", rejectUnknownFields: false).decode(LoadRunSubmission.self, from: body)
+        guard report.endMs >= report.startMs else {
+            throw PerfwatchError(.badRequest, "load run: endMs (\(report.endMs)) is before startMs (\(report.startMs))")
         }
-        let name = try field("name", in: report, as: String.self, "a string")
-        let start = try field("startMs", in: report, as: NSNumber.self, "unix ms").int64Value
-        let end = try field("endMs", in: report, as: NSNumber.self, "unix ms").int64Value
-        guard end >= start else { throw PerfwatchError(.badRequest, "load run: endMs (\(end)) is before startMs (\(start))") }
-        let requests = try field("requests", in: report, as: [[String: Any]].self, "a list of per-request results")
-        for (index, entry) in requests.enumerated() {
-            guard entry["name"] is String, entry["count"] is NSNumber, entry["latency"] is [String: Any] else {
-                throw PerfwatchError(.badRequest, "load run: requests[\(index)] needs name, count and latency")
-            }
-        }
-        let total = report["total"] as? [String: Any] ?? [:]
         let summary = LoadRunSummary(
-            id: 0, name: name, startMs: start, endMs: end, passed: report["passed"] as? Bool ?? true,
-            requests: (total["count"] as? NSNumber)?.int64Value ?? requests.reduce(0) { $0 + (($1["count"] as? NSNumber)?.int64Value ?? 0) },
-            errors: (total["errors"] as? NSNumber)?.int64Value ?? 0, rate: (total["rate"] as? NSNumber)?.doubleValue ?? 0,
-            p95: ((total["latency"] as? [String: Any])?["p95"] as? NSNumber)?.doubleValue)
+            id: 0, name: report.name, startMs: report.startMs, endMs: report.endMs, passed: report.passed ?? true,
+            requests: Int64(saturating: report.total?.count ?? report.requests.reduce(0) { $0 + $1.count }) ?? 0,
+            errors: Int64(saturating: report.total?.errors ?? 0) ?? 0, rate: report.total?.rate ?? 0, p95: report.total?.latency?.p95)
         let id = try await components.loadRuns.saveLoadRun(summary, report: String(decoding: body, as: UTF8.self))
-        return .json("{\"id\":\(id),\"url\":\"/api/v1/load-runs/\(id)\"}", status: .created)
-    }
-
-    static func report(_ body: [UInt8]) throws -> [String: Any] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)), let report = object as? [String: Any] else {
-            throw PerfwatchError(.badRequest, "load run: body must be a JSON object (the report `perfwatch load --out` writes)")
-        }
-        return report
+        return try .json(LoadRunCreated(id: id, url: "/api/v1/load-runs/\(id)"), status: .created)
     }
 
     func list(_ request: Request) async throws -> Response {
         let limit = Int(request.uri.queryParameters["limit"].map(String.init) ?? "") ?? 100
-        var json = JSONText()
-        json.raw("{\"runs\":[")
-        for (index, run) in try await components.loadRuns.loadRuns(limit: limit).enumerated() {
-            if index > 0 { json.raw(",") }
-            json.raw("{\"id\":\(run.id),\"name\":")
-            json.string(run.name)
-            json.raw(",\"startMs\":\(run.startMs),\"endMs\":\(run.endMs),\"passed\":\(run.passed),\"requests\":\(run.requests)")
-            json.raw(",\"errors\":\(run.errors),\"rate\":")
-            json.number(run.rate)
-            json.raw(",\"p95\":")
-            if let p95 = run.p95 { json.number(p95) } else { json.raw("null") }
-            json.raw("}")
-        }
-        json.raw("]}")
-        return .json(json.text)
+        return try .json(LoadRunList(runs: try await components.loadRuns.loadRuns(limit: limit)), capacity: 4096)
     }
 
     func stored(_ text: String) async throws -> (id: Int64, report: String) {
@@ -81,39 +48,23 @@ struct LoadRunRoutes {
 
     func run(_ id: String) async throws -> Response {
         let (id, report) = try await stored(id)
-        return .json("{\"id\":\(id),\"report\":\(report)}")
+        return try .json(LoadRunResponse(id: id, report: EmbeddedJSON(text: report)), capacity: report.utf8.count + 64)
     }
 
     /// Per request name present in both runs: p50/p95/p99 of each, the change, and whether it
-    /// is statistically significant (see ComparisonStatistics).
+    /// is statistically significant (`LoadRunComparison`).
     func compare(_ request: Request) async throws -> Response {
         let parameters = request.uri.queryParameters
         guard let a = parameters["a"].map(String.init), let b = parameters["b"].map(String.init) else {
             throw PerfwatchError(.badRequest, "compare needs a= (baseline run id) and b= (candidate run id)")
         }
-        let baseline = try Self.report(Array(try await stored(a).report.utf8))
-        let candidate = try Self.report(Array(try await stored(b).report.utf8))
-        func histograms(_ report: [String: Any]) -> [(String, [ComparisonStatistics.Bucket])] {
-            var entries = (report["requests"] as? [[String: Any]] ?? []).compactMap { entry -> (String, [ComparisonStatistics.Bucket])? in
-                guard let name = entry["name"] as? String else { return nil }
-                let pairs = (entry["histogram"] as? [[NSNumber]] ?? []).map { $0.map(\.uint64Value) }
-                return (name, ComparisonStatistics.buckets(pairs))
-            }
-            if let total = report["total"] as? [String: Any] {
-                let pairs = (total["histogram"] as? [[NSNumber]] ?? []).map { $0.map(\.uint64Value) }
-                entries.append(("all", ComparisonStatistics.buckets(pairs)))
-            }
-            return entries
-        }
-        let candidateByName = Dictionary(histograms(candidate), uniquingKeysWith: { first, _ in first })
-        struct Entry: Encodable {
-            var name: String
-            var comparison: ComparisonStatistics.Result
-        }
-        let entries = histograms(baseline).compactMap { name, buckets in
-            candidateByName[name].map { Entry(name: name, comparison: ComparisonStatistics.compare(baseline: buckets, candidate: $0)) }
-        }
-        let encoded = try JSONEncoder().encode(entries)
-        return .json("{\"a\":\(a),\"b\":\(b),\"requests\":\(String(decoding: encoded, as: UTF8.self))}")
+        let (baselineID, baseline) = try await stored(a)
+        let (candidateID, candidate) = try await stored(b)
+        let requests = LoadRunComparison.compare(baseline: try Self.histograms(baseline), candidate: try Self.histograms(candidate))
+        return try .json(LoadRunComparisonResponse(a: baselineID, b: candidateID, requests: requests), capacity: 4096)
+    }
+
+    static func histograms(_ report: String) throws -> LoadRunHistograms {
+        try JSONValueDecoder(what: "load run", rejectUnknownFields: false).decode(LoadRunHistograms.self, from: Array(report.utf8))
     }
 }

@@ -1,27 +1,41 @@
-import PerfwatchModel
+public import PerfwatchModel
 
 /// Journeys of one type as a funnel: how many started, reached each step, completed, failed or
 /// were abandoned (and where), step timings, and the step that slows or loses users most.
-struct JourneyFunnel {
-    struct Step {
-        var name: String
-        var reached = 0
-        var abandonedHere = 0
+/// `GET /api/v1/journeys` answers with one per journey type.
+public struct JourneyFunnel: Sendable {
+    public struct Step: Sendable {
+        public var name: String
+        public var reached = 0
+        public var abandonedHere = 0
         /// Time from the previous step (or the start) to this one, per journey that reached it.
-        var durations: [Double] = []
+        public var durations: [Double] = []
+
+        public var p50: Double? { JourneyFunnel.percentile(durations, 0.5) }
+        public var p95: Double? { JourneyFunnel.percentile(durations, 0.95) }
     }
 
-    var type: String
-    var targetMs: Double?
-    var started = 0
-    var counts: [RUMJourney.State: Int] = [:]
-    var steps: [Step] = []
-    var abandonedAtStart = 0
-    var completedDurations: [Double] = []
-    var completedWithinTarget = 0
-    var failReasons: [String: Int] = [:]
+    /// The step that slows or loses users most (see `bottleneck`).
+    public struct Bottleneck: Sendable, Equatable {
+        public var step: String
+        /// `drop-off` or `slowest`.
+        public var reason: String
+        public var detail: String
+    }
 
-    init(type: String, journeys: [RUMJourney]) {
+    public var type: String
+    /// The target most of these journeys declared.
+    public var targetMs: Double?
+    public var started = 0
+    public var counts: [RUMJourney.State: Int] = [:]
+    /// In the order users reach them.
+    public var steps: [Step] = []
+    public var abandonedAtStart = 0
+    public var completedDurations: [Double] = []
+    public var completedWithinTarget = 0
+    public var failReasons: [String: Int] = [:]
+
+    public init(type: String, journeys: [RUMJourney]) {
         self.type = type
         started = journeys.count
         // Step order: by the average position at which journeys reach each step.
@@ -75,7 +89,23 @@ struct JourneyFunnel {
         targetMs = targets.max { $0.value < $1.value }?.key
     }
 
-    static func percentile(_ values: [Double], _ q: Double) -> Double? {
+    /// Share of completed journeys that finished within the target; nil without a target or
+    /// without completed journeys.
+    public var completedWithinTargetShare: Double? {
+        guard targetMs != nil, !completedDurations.isEmpty else { return nil }
+        return Double(completedWithinTarget) / Double(completedDurations.count)
+    }
+
+    public var durationP50: Double? { Self.percentile(completedDurations, 0.5) }
+    public var durationP95: Double? { Self.percentile(completedDurations, 0.95) }
+
+    /// Fail reasons, most frequent first (ties by reason).
+    public var failReasonsByCount: [(reason: String, count: Int)] {
+        failReasons.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { ($0.key, $0.value) }
+    }
+
+    /// Linear interpolation between closest ranks; nil for no values.
+    public static func percentile(_ values: [Double], _ q: Double) -> Double? {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted()
         let rank = q * Double(sorted.count - 1)
@@ -86,7 +116,7 @@ struct JourneyFunnel {
 
     /// The step losing the largest share of journeys that reached the one before it, or taking
     /// the largest share of the journey's p95 time, whichever share is larger.
-    var bottleneck: (step: String, reason: String, detail: String)? {
+    public var bottleneck: Bottleneck? {
         guard !steps.isEmpty, started > 0 else { return nil }
         var best: (step: String, reason: String, detail: String, share: Double)? = nil
         var before = started
@@ -110,6 +140,6 @@ struct JourneyFunnel {
                 )
             }
         }
-        return best.map { ($0.step, $0.reason, $0.detail) }
+        return best.map { Bottleneck(step: $0.step, reason: $0.reason, detail: $0.detail) }
     }
 }

@@ -1,0 +1,91 @@
+import PerfwatchModel
+
+/// One optimization as the API writes it: `status` is `planned`, `applied` or `validated`;
+/// `impact` is the validator's before/after (snake_case keys, as first published).
+struct OptimizationBody: Encodable {
+    let id: Int64
+    let issueId: Int64?
+    let type: String
+    let description: String
+    let service: String
+    let route: String
+    let release: String
+    let createdAt: Int64
+    let appliedAt: Int64?
+    let status: String
+    let impact: Impact?
+
+    init(_ optimization: PerformanceOptimization) {
+        id = optimization.id
+        issueId = optimization.issueID
+        type = optimization.type
+        description = optimization.description
+        service = optimization.service
+        route = optimization.route
+        release = optimization.release
+        createdAt = optimization.createdMs
+        appliedAt = optimization.appliedMs
+        status = optimization.impact != nil ? "validated" : (optimization.appliedMs != nil ? "applied" : "planned")
+        impact = optimization.impact.map(Impact.init)
+    }
+
+    /// p95 before and after in ms (2 decimals), the change in % (1 decimal).
+    struct Impact: Encodable {
+        let before: Double
+        let after: Double
+        let changePct: Double
+        let pValue: Double
+        let verdict: PerformanceOptimization.Verdict
+        let requestsBefore: Int64
+        let requestsAfter: Int64
+        let beforeFrom: Int64
+        let afterTo: Int64
+        let validatedAt: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case before, after, changePct = "change_pct", pValue = "p_value", verdict, requestsBefore = "requests_before"
+            case requestsAfter = "requests_after", beforeFrom = "before_from", afterTo = "after_to", validatedAt = "validated_at"
+        }
+
+        init(_ impact: PerformanceOptimization.Impact) {
+            before = (impact.before * 100).rounded() / 100
+            after = (impact.after * 100).rounded() / 100
+            changePct = (impact.changePct * 10).rounded() / 10
+            pValue = impact.pValue
+            verdict = impact.verdict
+            requestsBefore = impact.requestsBefore
+            requestsAfter = impact.requestsAfter
+            beforeFrom = impact.beforeFromMs
+            afterTo = impact.afterToMs
+            validatedAt = impact.validatedMs
+        }
+    }
+}
+
+/// `GET /api/v1/optimizations`: every optimization and the success rate of the applied ones.
+struct OptimizationList: Encodable {
+    let optimizations: [OptimizationBody]
+    let summary: Summary
+
+    /// `successRate` is improved ÷ validated; nil before any validation.
+    struct Summary: Encodable {
+        let total: Int
+        let applied: Int
+        let validated: Int
+        let improved: Int
+        let noChange: Int
+        let regressed: Int
+        let successRate: Double?
+    }
+
+    init(_ optimizations: [PerformanceOptimization]) {
+        self.optimizations = optimizations.map(OptimizationBody.init)
+        let applied = optimizations.filter { $0.appliedMs != nil }
+        let verdicts = applied.compactMap { $0.impact?.verdict }
+        let improved = verdicts.filter { $0 == .improved }.count
+        summary = Summary(
+            total: optimizations.count, applied: applied.count, validated: verdicts.count, improved: improved,
+            noChange: verdicts.filter { $0 == .noChange }.count, regressed: verdicts.filter { $0 == .regressed }.count,
+            successRate: verdicts.isEmpty ? nil : Double(improved) / Double(verdicts.count))
+    }
+}
