@@ -2,6 +2,7 @@ public import Foundation
 internal import NIOCore
 internal import NIOHTTP1
 internal import NIOPosix
+internal import PerfwatchAlerting
 internal import Synchronization
 
 /// A tiny NIO HTTP server that records every request body, for the benchmark and for

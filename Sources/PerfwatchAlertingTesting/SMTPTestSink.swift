@@ -1,6 +1,7 @@
 internal import Foundation
 internal import NIOCore
 internal import NIOPosix
+internal import PerfwatchAlerting
 internal import Synchronization
 
 /// An in-process SMTP server that speaks enough SMTP (EHLO/HELO, AUTH PLAIN/LOGIN,
@@ -71,7 +72,7 @@ public final class SMTPTestSink: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPLineDecoder()))
                     try channel.pipeline.syncOperations.addHandler(SMTPSessionHandler(options: options) { message in
                         holder.value?.messagesBox.withLock { $0.append(message) }
                     })
@@ -203,23 +204,3 @@ private final class SMTPSessionHandler: ChannelInboundHandler, @unchecked Sendab
     }
 }
 
-/// Splits on LF, dropping a preceding CR.
-struct LineDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else { return .needMoreData }
-        var line = buffer.readSlice(length: newline - buffer.readerIndex)!
-        buffer.moveReaderIndex(forwardBy: 1)
-        if line.readableBytesView.last == UInt8(ascii: "\r") { line = line.getSlice(at: line.readerIndex, length: line.readableBytes - 1)! }
-        context.fireChannelRead(wrapInboundOut(line))
-        return .continue
-    }
-}
-
-/// A `Mutex` in a class, for sharing with NIO callbacks.
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
-    var value: Value { mutex.withLock { $0 } }
-    func set(_ newValue: Value) { mutex.withLock { $0 = newValue } }
-}
