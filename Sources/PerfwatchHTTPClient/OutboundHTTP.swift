@@ -85,6 +85,17 @@ public struct OutboundRequest: Sendable {
     /// Bodies beyond this are read and discarded.
     public var maxResponseBytes: Int
 
+    /// A request to a Perfwatch server's API (the CLI commands, `load --server`): `Content-Type`
+    /// when there is a body, `Authorization: Bearer KEY` when a key is given.
+    public static func perfwatchAPI(
+        _ method: String, _ url: String, body: [UInt8]? = nil, contentType: String? = nil, apiKey: String?, timeout: Duration
+    ) -> OutboundRequest {
+        var headers: [(String, String)] = []
+        if let contentType { headers.append(("Content-Type", contentType)) }
+        if let apiKey { headers.append(("Authorization", "Bearer \(apiKey)")) }
+        return OutboundRequest(method: method, url: url, headers: headers, body: body, timeout: timeout)
+    }
+
     public init(
         method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Duration,
         tls: TLSConfiguration? = nil, maxResponseBytes: Int = 16 << 20

@@ -10,11 +10,10 @@ public enum ReportUploader {
     public static func push(_ report: LoadReport, server: String, apiKey: String? = nil, timeout: Duration = .seconds(10)) async throws(LoadError) -> String {
         let target = try LoadTarget(url: server, field: "--server")
         let url = "\(target.description)/api/v1/load-runs"
-        var headers = [("Content-Type", "application/json")]
-        if let apiKey { headers.append(("Authorization", "Bearer \(apiKey)")) }
         let response: OutboundResponse
         do {
-            response = try await OutboundHTTP.send(OutboundRequest(method: "POST", url: url, headers: headers, body: Array(report.json()), timeout: timeout))
+            response = try await OutboundHTTP.send(
+                .perfwatchAPI("POST", url, body: Array(report.json()), contentType: "application/json", apiKey: apiKey, timeout: timeout))
         } catch {
             throw LoadError(.upload, "cannot push the run to \(url): \(error)")
         }

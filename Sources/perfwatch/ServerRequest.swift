@@ -9,9 +9,6 @@ enum ServerRequest {
     static func send(
         _ method: String, _ url: String, body: [UInt8]? = nil, contentType: String? = nil, apiKey: String?
     ) async throws(OutboundHTTPError) -> OutboundResponse {
-        var headers: [(String, String)] = []
-        if let contentType { headers.append(("Content-Type", contentType)) }
-        if let apiKey { headers.append(("Authorization", "Bearer \(apiKey)")) }
-        return try await OutboundHTTP.send(OutboundRequest(method: method, url: url, headers: headers, body: body, timeout: timeout))
+        try await OutboundHTTP.send(.perfwatchAPI(method, url, body: body, contentType: contentType, apiKey: apiKey, timeout: timeout))
     }
 }

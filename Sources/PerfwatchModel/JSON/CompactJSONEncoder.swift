@@ -134,6 +134,9 @@ final class JSONStreamState: Encoder {
             out += String(value as! Int)
         } else if T.self == Bool.self {
             out += (value as! Bool) ? "true" : "false"
+        } else if T.self == [String: String].self {
+            // Labels and span attributes: the commonest map, written without the generic walk.
+            JSONString.appendObject(value as! [String: String], to: &out)
         } else if let map = value as? any SortedKeyJSONObject {
             try map.writeSorted(into: self)
         } else {

@@ -100,8 +100,9 @@ struct HistoryRecorder: AlertHistorySink {
 
     /// The labels column of the alert history: an object with sorted keys.
     static func json(_ labels: [String: String]) -> String {
-        // A map of strings: the encoder has nothing to fail on.
-        (try? CompactJSONEncoder().encode(labels)) ?? "{}"
+        var text = ""
+        JSONString.appendObject(labels, to: &text)
+        return text
     }
 }
 

@@ -86,9 +86,3 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         return Response(status: status(for: error.code), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 }
-
-extension Response {
-    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
-    }
-}
