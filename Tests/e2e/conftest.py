@@ -228,3 +228,48 @@ def start_server(tmp_path_factory) -> Iterator:
             hung.append(str(e))
     if hung:
         pytest.fail("\n".join(hung), pytrace=False)
+
+
+@pytest.fixture
+def start_apps() -> Iterator:
+    """Factory: `start_apps(count, delay_ms=5, slow=None)` -> [App] (edge_harness.App); instance `slow`
+    (an index) answers 10x slower than its peers. All are killed at teardown."""
+    from edge_harness import App  # the harness imports this module: imported here, not at the top
+
+    started: list = []
+
+    def _start(count: int, *, delay_ms: float = 5, slow: int | None = None) -> list:
+        apps = [App(delay_ms=delay_ms * (10 if i == slow else 1), name=f"app-{len(started) + i + 1}") for i in range(count)]
+        started.extend(apps)
+        return apps
+
+    yield _start
+    for app in started:
+        app.kill()
+
+
+@pytest.fixture
+def start_edge() -> Iterator:
+    """Factory: `start_edge(upstreams, **edge_harness.Edge kwargs)` -> Edge. Each is stopped by SIGTERM at
+    teardown; one that does not drain and exit in time fails the teardown."""
+    from edge_harness import Edge
+
+    started: list = []
+
+    def _start(upstreams=None, **kwargs):
+        try:
+            edge = Edge(upstreams, **kwargs)
+        except RuntimeError as e:
+            pytest.fail(str(e), pytrace=False)
+        started.append(edge)
+        return edge
+
+    yield _start
+    hung = []
+    for edge in started:
+        try:
+            edge.stop()
+        except RuntimeError as e:
+            hung.append(str(e))
+    if hung:
+        pytest.fail("\n".join(hung), pytrace=False)
