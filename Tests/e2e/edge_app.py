@@ -12,7 +12,7 @@ is added to every application route (the slow instance gets 10x its peers' delay
 - `GET /static/app.js`, `/static/styles.css`: > 10 kB of real-looking text, sent uncompressed,
   `Cache-Control: no-cache` with an `ETag` (revalidated: 304 on a matching If-None-Match)
 - `GET /stream`: chunked, 5 chunks 50 ms apart (`?chunks=N&gap_ms=M`)
-- `GET /bad-chunk`: a chunked response whose chunk size is not hex, then the connection closes
+- `GET /bad-chunk`: a chunked response whose first chunk size is not hex, then the connection closes
 - `GET /hang`: sleeps (`?seconds=`, default 120) before answering
 - `GET /slow-body`: promises 100,000 bytes, sends 1,000, closes
 - `GET /headers`: the request's headers as a JSON object (lowercased names)
@@ -175,7 +175,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         if path == "/bad-chunk":
             self._raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
-                      b"5\r\nhello\r\nzz-not-hex\r\nworld\r\n")
+                      b"zz-not-hex\r\nhello\r\n0\r\n\r\n")
             return
         if path == "/slow-body":
             self._raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n" + b"x" * 1000)
