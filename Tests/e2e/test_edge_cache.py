@@ -64,7 +64,9 @@ TABLE = [
     ("request-cookie", {"cc": "max-age=60"}, {"Cookie": "session=abc"}, None, 2),
     ("cookies-ignored", {"cc": "max-age=60"}, {"Cookie": "session=abc"}, "HIT", 1),
     ("forced", {"cc": "no-cache"}, {}, "HIT", 1),
-    ("forced-private", {"cc": "private"}, {}, "HIT", 1),
+    ("forced-max-age", {"cc": "max-age=0"}, {}, "HIT", 1),
+    ("forced-private", {"cc": "private"}, {}, None, 2),  # override never stores what is private or no-store
+    ("forced-no-store", {"cc": "no-store"}, {}, None, 2),
     ("expires-past", {"expires": "Thu, 01 Jan 1970 00:00:00 GMT"}, {}, None, 2),
 ]
 
