@@ -160,7 +160,8 @@ def test_invalid_config_exits_2_naming_file_line_and_field(tmp_path, config, lin
     path.write_text(config)
     result = run_edge_once(["--config", str(path)])
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    assert re.search(rf"{re.escape(str(path))}:{line}: [\w.\[\]]*{field}[\w.\[\]]*: \S", result.stderr), result.stderr
+    output = result.stderr + result.stdout
+    assert re.search(rf"{re.escape(str(path))}:{line}: [\w.\[\]]*{field}[\w.\[\]]*: \S", output), output
 
 
 def test_invalid_flags_exit_2():
@@ -168,7 +169,8 @@ def test_invalid_flags_exit_2():
                        (["--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:2", "--balancing", "fastest"], "balancing"),
                        (["--listen", "127.0.0.1:0"], "upstream")):
         result = run_edge_once(args)
-        assert result.returncode == 2 and word in result.stderr.lower(), (args, result.returncode, result.stderr)
+        output = (result.stderr + result.stdout).lower()
+        assert result.returncode == 2 and word in output, (args, result.returncode, output)
 
 
 def test_sigterm_drains_requests_in_flight(start_apps, start_edge):
@@ -257,3 +259,35 @@ def test_p2c_ewma_beats_round_robin_at_p99_with_one_instance_10x_slower(start_ap
     # Round robin sends a third of the requests to the 100 ms instance, so its p99 is at least that.
     assert p99["round_robin"] >= 100, p99
     assert p99["p2c_ewma"] < 0.6 * p99["round_robin"], p99
+
+
+def test_a_policy_the_edge_cannot_apply_is_refused_and_the_old_one_stays(start_server, start_apps, start_edge):
+    """Depends on SERVER (PUT /api/v1/edge/policy, /api/v1/edge/instances) and PROXY (policy sync, report)."""
+    server = start_server()
+    apps = start_apps(2)
+    edge = start_edge([a.url for a in apps], server=server.url, name="edge-refuses", service="edge")
+    good = {"routes": [{"match": "/courses/:id", "cache": {"ttl": "60s"}}]}
+    assert server.request("PUT", "/api/v1/edge/policy", json=good).status_code in (200, 201, 204)
+    edge.get("/courses/1")
+    wait_for("the published cache rule in force", lambda: edge.get("/courses/1").headers.get("X-Cache") == "HIT")
+
+    # Every upstream this edge has at weight 0: nothing could answer, so the edge refuses the version.
+    impossible = {**good, "weights": {a.url: 0 for a in apps}}
+    assert server.request("PUT", "/api/v1/edge/policy", json=impossible).status_code in (200, 201, 204)
+
+    def refusal():
+        for instance in server.get("/api/v1/edge/instances").json()["instances"]:
+            if "edge-refuses" in instance.values() and instance.get("refused"):
+                return instance["refused"]
+        return None
+
+    refused = wait_for("the refusal in the edge's report", refusal, timeout=30)
+    assert refused["version"] >= 2 and refused["reason"], refused
+    for i in range(10):
+        r = edge.get(f"/courses/{i}")
+        assert r.status_code == 200, r.text
+    assert edge.get("/courses/1").headers.get("X-Cache") == "HIT"  # the old policy still applies
+
+    # A policy the server itself cannot read never becomes a version: 400 naming the field.
+    bad = server.request("PUT", "/api/v1/edge/policy", json={"routes": [{"match": "/a", "cache": {"ttl": "soon"}}]})
+    assert bad.status_code == 400 and "ttl" in bad.json()["error"]["message"], bad.text
