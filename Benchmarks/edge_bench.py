@@ -335,7 +335,7 @@ def main() -> int:
                 proxy.stop()
             upstream.stop()
 
-    return run_benchmarks(args, res, "perfwatch-edge-bench-", "edge_bench.json", body)
+    return run_benchmarks(args, res, "perfwatch-edge-bench-", f"edge-results-{'smoke' if args.smoke else 'full'}.json", body)
 
 
 def report(res: Results, figures: dict, args) -> None:
