@@ -162,7 +162,7 @@ class EdgeProcess:
         with open(config, "w") as f:
             f.write(f"listen: 127.0.0.1:{self.port}\n"
                     f"upstreams:\n  - {upstream.url}\n"
-                    "policy:\n  routes:\n    - match: /cached/*\n      cache: {ttl: 10m}\n")
+                    "routes:\n  - match: /cached/*\n    cache: {ttl: 10m}\n")
         self.log_path = os.path.join(workdir, "edge.log")
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([binary, "edge", "--config", config], stdout=self._log, stderr=subprocess.STDOUT,

@@ -14,6 +14,7 @@ is added to every application route (the slow instance gets 10x its peers' delay
 - `GET /stream`: chunked, 5 chunks 50 ms apart (`?chunks=N&gap_ms=M`)
 - `GET /bad-chunk`: a chunked response whose first chunk size is not hex, then the connection closes
 - `GET /hang`: sleeps (`?seconds=`, default 120) before answering
+- `GET /bad-head`: a status line that is not HTTP, then the connection closes
 - `GET /slow-body`: promises 100,000 bytes, sends 1,000, closes
 - `GET /headers`: the request's headers as a JSON object (lowercased names)
 - `GET /counter`: every response differs (a harmful-cache candidate)
@@ -176,6 +177,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/bad-chunk":
             self._raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
                       b"zz-not-hex\r\nhello\r\n0\r\n\r\n")
+            return
+        if path == "/bad-head":
+            self._raw(b"HTTP/1.1 two hundred OK\r\nContent-Length: 2\r\n\r\nok")
             return
         if path == "/slow-body":
             self._raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n" + b"x" * 1000)

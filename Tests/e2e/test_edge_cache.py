@@ -3,7 +3,7 @@
 Each cache case is its own target on the sample app (`/cache/<case>?…`, whose query sets the upstream's
 response headers); the app's body says how many times the upstream answered that target (`served`), so a case
 sees whether an answer came from the cache. Depends on the CACHE helper's ResponseCache / ResponseCompression
-and the PROXY helper's wiring (X-Cache, Age, the local `policy:` section of edge.yml).
+and the PROXY helper's wiring (X-Cache, Age, the local policy in edge.yml).
 """
 
 from __future__ import annotations
@@ -18,19 +18,19 @@ import requests
 
 from edge_harness import brotli_decompress
 
-# First match wins: `/cache/forced*` overrides the upstream's headers, `/cache/*` follows them, with a 60 s TTL
-# when the upstream gives no freshness; statics are compressed (they are > 10 kB text).
-POLICY = """policy:
-  compression:
-    algorithms: [br, gzip]
-    min_bytes: 1024
-  routes:
-    - match: /cache/forced*
-      cache: {ttl: 60s, override: true}
-    - match: /cache/cookies*
-      cache: {ttl: 60s, ignore_cookies: true}
-    - match: /cache/*
-      cache: {ttl: 60s}
+# The local policy (top-level keys of edge.yml). First match wins: `/cache/forced*` overrides the upstream's
+# headers, `/cache/*` follows them, with a 60 s TTL when the upstream gives no freshness; statics are compressed
+# (they are > 10 kB text).
+POLICY = """compression:
+  algorithms: [br, gzip]
+  min_bytes: 1024
+routes:
+  - match: /cache/forced*
+    cache: {ttl: 60s, override: true}
+  - match: /cache/cookies*
+    cache: {ttl: 60s, ignore_cookies: true}
+  - match: /cache/*
+    cache: {ttl: 60s}
 """
 
 
