@@ -11,6 +11,7 @@ import ctypes
 import ctypes.util
 import os
 import pathlib
+import re
 import signal
 import socket
 import subprocess
@@ -116,10 +117,12 @@ class Edge(_Child):
         wait: bool = True,
     ) -> None:
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         args = [str(perfwatch_binary()), "edge"]
         if config_text is not None:
-            if "listen:" not in config_text:
+            listen = re.search(r"^listen: *[\w.]*:(\d+)", config_text, re.M)
+            if listen:
+                self.port = int(listen.group(1))
+            else:
                 config_text = f"listen: 127.0.0.1:{self.port}\n" + config_text
             fd, self.config_path = tempfile.mkstemp(prefix="edge-", suffix=".yml")
             with os.fdopen(fd, "w") as f:
@@ -133,6 +136,7 @@ class Edge(_Child):
             if value is not None:
                 args += [flag, value]
         args += extra_args or []
+        self.url = f"http://127.0.0.1:{self.port}"
         super().__init__(args, env)
         self.http = requests.Session()
         if wait:
