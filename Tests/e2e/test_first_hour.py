@@ -1,6 +1,6 @@
-"""What a new user reads when something is wrong at start-up (issue 15): a port in use names the
+"""What a new user trips over in the first hour (issue 15): a port in use names the
 address, a configuration error is printed alone (no usage text) and exits 2, `--version` exists, and a
-metric value that is not a number is called that."""
+metric value that is not a number is called that, and HEAD is answered wherever GET is."""
 
 from __future__ import annotations
 
@@ -53,3 +53,20 @@ def test_metric_value_that_is_not_a_number_is_called_so(start_server):
     response = requests.post(f"{server.url}/api/v1/metrics", json=body, timeout=10)
     assert "value must be a number, not the string 'x'" in response.text, response.text
     assert "NaN" not in response.text, response.text
+
+
+def test_head_is_answered_wherever_get_is(start_server):
+    server = start_server()
+    for path in ["/healthz", "/rum.js", "/api/v1/metrics", "/"]:
+        get = requests.get(server.url + path, timeout=10)
+        head = requests.head(server.url + path, timeout=10)
+        assert head.status_code == get.status_code, (path, head.status_code, get.status_code)
+        assert head.content == b"", path
+        assert head.headers.get("Content-Type") == get.headers.get("Content-Type"), path
+    # A path that does not exist stays a 404, and a method that is not allowed a 405.
+    assert requests.head(server.url + "/nope", timeout=10).status_code == 404
+    assert requests.delete(server.url + "/healthz", timeout=10).status_code == 405
+    # The connection is still good for the next request (no body bytes were left behind).
+    with requests.Session() as session:
+        assert session.head(server.url + "/healthz", timeout=10).status_code == 200
+        assert session.get(server.url + "/healthz", timeout=10).status_code == 200
