@@ -45,6 +45,19 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def sigterm_and_wait(proc: subprocess.Popen, timeout: float) -> bool:
+    """SIGTERM and wait; False (after SIGKILL) when the process did not exit in time."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return False
+    return True
+
+
 class Server:
     """One `perfwatch serve` process and a small HTTP client for it.
 
@@ -122,17 +135,11 @@ class Server:
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> int:
         """SIGTERM and wait; raises if the process does not exit in time."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise RuntimeError(
-                    f"perfwatch did not exit within {timeout:.0f}s of SIGTERM\n"
-                    f"--- server output ---\n{self.output()}"
-                )
+        if not sigterm_and_wait(self.proc, timeout):
+            raise RuntimeError(
+                f"perfwatch did not exit within {timeout:.0f}s of SIGTERM\n"
+                f"--- server output ---\n{self.output()}"
+            )
         self.http.close()
         return self.proc.returncode
 
@@ -179,6 +186,18 @@ class Server:
         return self.get("/api/v1/query", metric=metric, stat=stat, **params)
 
 
+def stop_all(processes: list) -> None:
+    """Stops each (SIGTERM, then SIGKILL if it hangs); fails the teardown naming every one that hung."""
+    hung = []
+    for process in processes:
+        try:
+            process.stop()
+        except RuntimeError as e:
+            hung.append(str(e))
+    if hung:
+        pytest.fail("\n".join(hung), pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
     data_dir = tempfile.mkdtemp(prefix="perfwatch-e2e-data-")
@@ -220,14 +239,7 @@ def start_server(tmp_path_factory) -> Iterator:
         return srv
 
     yield _start
-    hung = []
-    for srv in started:
-        try:
-            srv.stop()
-        except RuntimeError as e:
-            hung.append(str(e))
-    if hung:
-        pytest.fail("\n".join(hung), pytrace=False)
+    stop_all(started)
 
 
 @pytest.fixture
@@ -265,11 +277,4 @@ def start_edge() -> Iterator:
         return edge
 
     yield _start
-    hung = []
-    for edge in started:
-        try:
-            edge.stop()
-        except RuntimeError as e:
-            hung.append(str(e))
-    if hung:
-        pytest.fail("\n".join(hung), pytrace=False)
+    stop_all(started)

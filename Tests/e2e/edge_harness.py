@@ -12,7 +12,6 @@ import ctypes.util
 import os
 import pathlib
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import time
 
 import requests
 
-from conftest import free_port, perfwatch_binary
+from conftest import free_port, perfwatch_binary, sigterm_and_wait
 
 HERE = pathlib.Path(__file__).resolve().parent
 START_TIMEOUT_S = 30.0
@@ -60,15 +59,9 @@ class _Child:
                            f"command: {' '.join(self.args)}\n--- output ---\n{self.output()}")
 
     def stop(self, timeout: float = 15.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise RuntimeError(f"{' '.join(self.args[:2])} did not exit within {timeout:.0f}s of SIGTERM\n"
-                                   f"--- output ---\n{self.output()}")
+        if not sigterm_and_wait(self.proc, timeout):
+            raise RuntimeError(f"{' '.join(self.args[:2])} did not exit within {timeout:.0f}s of SIGTERM\n"
+                               f"--- output ---\n{self.output()}")
         return self.proc.returncode
 
     def kill(self) -> None:
@@ -192,6 +185,18 @@ def closed_loop_latencies(url: str, *, workers: int, per_worker: int, headers: d
         t.join()
     assert not errors, errors[:3]
     return latencies
+
+
+def wait_for(what: str, probe, timeout: float = 30, every: float = 0.5):
+    """Calls `probe` until it returns something true (returned); fails naming `what` and the last value."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(every)
+    raise AssertionError(f"{what}: not within {timeout:.0f}s (last: {last!r})")
 
 
 def percentile(values: list[float], q: float) -> float:

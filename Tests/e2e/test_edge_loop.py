@@ -20,6 +20,7 @@ import subprocess
 import time
 
 from conftest import perfwatch_binary
+from edge_harness import wait_for
 
 EDGE_TYPES = {"edge_cache", "edge_compression", "edge_balancing"}
 ANALYSIS_WINDOW = "90s"
@@ -82,17 +83,6 @@ def optimization(server, oid: int) -> dict:
     return r.json()
 
 
-def wait_until(what: str, probe, timeout: float = 30, every: float = 0.5):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(every)
-    raise AssertionError(f"{what}: not within {timeout:.0f}s (last: {last!r})")
-
-
 def slow_share(apps, slow, target_prefix: str) -> float:
     counts = [sum(n for path, n in app.stats()["paths"].items() if path.startswith(target_prefix)) for app in apps]
     return counts[apps.index(slow)] / max(1, sum(counts))
@@ -135,17 +125,17 @@ def test_recommend_apply_validate_and_roll_back(start_server, start_apps, start_
 
     apply("edge_cache")
     edge.get("/courses/1")
-    wait_until("X-Cache HIT on /courses/1", lambda: edge.get("/courses/1").headers.get("X-Cache") == "HIT")
+    wait_for("X-Cache HIT on /courses/1", lambda: edge.get("/courses/1").headers.get("X-Cache") == "HIT")
 
     apply("edge_compression")
-    wait_until("Content-Encoding br on app.js",
+    wait_for("Content-Encoding br on app.js",
                lambda: edge.get("/static/app.js", headers={"Accept-Encoding": "br"}, stream=True)
                .headers.get("Content-Encoding") == "br")
 
     apply("edge_balancing")
     for app in apps:
         app.reset()
-    wait_until("applied_at set on all three", lambda: all(optimization(server, i)["appliedAt"] for i in ids.values()))
+    wait_for("applied_at set on all three", lambda: all(optimization(server, i)["appliedAt"] for i in ids.values()))
 
     # 3. Traffic after the changes: fewer requests reach the slow instance.
     drive(tmp_path, edge.url, LOAD_SECONDS)
@@ -170,7 +160,7 @@ def test_recommend_apply_validate_and_roll_back(start_server, start_apps, start_
     assert server.post(f"/api/v1/optimizations/{hid}/apply").status_code == 200
     for app in apps:
         app.reset()
-    wait_until("all /counter traffic at the slow instance",
+    wait_for("all /counter traffic at the slow instance",
                lambda: [edge.get("/counter") for _ in range(5)] and slow_share(apps, slow, "/counter") > 0.9)
     drive(tmp_path, edge.url, LOAD_SECONDS, flow=["get: {url: /counter, name: counter}"] * 3)
     time.sleep(2)
@@ -190,4 +180,4 @@ def test_recommend_apply_validate_and_roll_back(start_server, start_apps, start_
             edge.get("/counter")
         return slow_share(apps, slow, "/counter") < 0.2
 
-    wait_until("traffic away from the slow instance after the rollback", slow_avoided, timeout=30, every=1)
+    wait_for("traffic away from the slow instance after the rollback", slow_avoided, timeout=30, every=1)

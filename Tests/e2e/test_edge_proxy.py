@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from conftest import Server, free_port, now_ms, perfwatch_binary
-from edge_harness import closed_loop_latencies, percentile, run_edge_once
+from edge_harness import closed_loop_latencies, percentile, run_edge_once, wait_for
 
 # The edge's own timeouts are shortened through edge.yml so the 504 case takes seconds, not a minute (docs/edge.md).
 SHORT_TIMEOUTS = "timeouts:\n  connect: 1s\n  first_byte: 2s\n"
@@ -214,17 +214,6 @@ def edge_query(server: Server, metric: str, by: str, **where) -> dict[str, float
     r = server.query(metric, "count", by=by, **params)
     assert r.status_code == 200, r.text
     return {s["tags"].get(by, ""): s["points"][0][1] for s in r.json()["series"] if s["points"]}
-
-
-def wait_for(what: str, probe, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.5)
-    raise AssertionError(f"{what}: not seen within {timeout:.0f}s (last: {last!r})")
 
 
 def test_telemetry_reaches_the_server_per_route_upstream_and_cache_outcome(start_server, start_apps, start_edge):
