@@ -71,13 +71,13 @@ section "End-to-end tests (pytest Tests/e2e; the edge suites alongside)"
 edge_suites=(Tests/e2e/test_edge_proxy.py Tests/e2e/test_edge_cache.py Tests/e2e/test_edge_loop.py)
 edge_log=$(mktemp -t perfwatch-edge-e2e.XXXXXX)
 if [ "${PERFWATCH_E2E_SERIAL:-0}" = "1" ]; then
-    PERFWATCH_REQUIRE_SWIFT_OTEL=1 python3 -m pytest -q Tests/e2e --ignore-glob='Tests/e2e/test_edge_*'
+    PERFWATCH_REQUIRE_SWIFT_OTEL=1 python3 -m pytest -q Tests/e2e --ignore-glob='*/test_edge_*'
     python3 -m pytest -q "${edge_suites[@]}"
 else
     python3 -m pytest -q -p no:cacheprovider "${edge_suites[@]}" >"$edge_log" 2>&1 &
     edge_pid=$!
     rest=0
-    PERFWATCH_REQUIRE_SWIFT_OTEL=1 python3 -m pytest -q Tests/e2e --ignore-glob='Tests/e2e/test_edge_*' || rest=$?
+    PERFWATCH_REQUIRE_SWIFT_OTEL=1 python3 -m pytest -q Tests/e2e --ignore-glob='*/test_edge_*' || rest=$?
     edge=0
     wait "$edge_pid" || edge=$?
     echo "---- edge suites ----"
