@@ -129,8 +129,8 @@ def test_recommend_apply_validate_and_roll_back(start_server, start_apps, start_
 
     apply("edge_compression")
     wait_for("Content-Encoding br on app.js",
-               lambda: edge.get("/static/app.js", headers={"Accept-Encoding": "br"}, stream=True)
-               .headers.get("Content-Encoding") == "br")
+             lambda: edge.get("/static/app.js", headers={"Accept-Encoding": "br"}, stream=True)
+             .headers.get("Content-Encoding") == "br")
 
     apply("edge_balancing")
     for app in apps:
@@ -161,7 +161,7 @@ def test_recommend_apply_validate_and_roll_back(start_server, start_apps, start_
     for app in apps:
         app.reset()
     wait_for("all /counter traffic at the slow instance",
-               lambda: [edge.get("/counter") for _ in range(5)] and slow_share(apps, slow, "/counter") > 0.9)
+             lambda: [edge.get("/counter") for _ in range(5)] and slow_share(apps, slow, "/counter") > 0.9)
     drive(tmp_path, edge.url, LOAD_SECONDS, flow=["get: {url: /counter, name: counter}"] * 3)
     time.sleep(2)
     analyse(server, window="50s")
