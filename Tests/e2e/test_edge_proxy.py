@@ -258,10 +258,12 @@ def test_p2c_ewma_beats_round_robin_at_p99_with_one_instance_10x_slower(start_ap
     for balancing in ("round_robin", "p2c_ewma"):
         edge = start_edge([a.url for a in apps], balancing=balancing)
         closed_loop_latencies(edge.url + "/courses/1", workers=2, per_worker=20)  # connections and EWMAs warm
-        latencies = closed_loop_latencies(edge.url + "/courses/1", workers=6, per_worker=100)
+        # 3 clients: the fast instances stay lightly loaded, so latency alone (not queueing) should decide.
+        latencies = closed_loop_latencies(edge.url + "/courses/1", workers=3, per_worker=200)
         p99[balancing] = percentile(latencies, 99)
         edge.stop()
-    # Round robin sends a third of the requests to the 100 ms instance, so its p99 is at least that.
+    # Round robin sends a third of the requests to the 100 ms instance, so its p99 is at least that; p2c_ewma's p99
+    # is the fast instances' only when under 1% of the requests go to the slow one.
     assert p99["round_robin"] >= 100, p99
     assert p99["p2c_ewma"] < 0.6 * p99["round_robin"], p99
 
