@@ -35,6 +35,18 @@ import Testing
         #expect(bodyText(response) == "body")
     }
 
+    @Test func a304ThatForbidsStoringServesTheEntryOnceAndDropsIt() async throws {
+        let cache = makeCache(clock)
+        let upstream = FakeUpstream(headers: [("Cache-Control", "max-age=10"), ("ETag", "\"v1\"")])
+        _ = try await cache.respond(to: get(), rule: rule, fetch: upstream.fetch)
+        clock.advance(seconds: 11)
+        upstream.answer { _ in EdgeResponse(status: 304, headers: [("Cache-Control", "no-store")]) }
+        let (response, outcome) = try await cache.respond(to: get(), rule: rule, fetch: upstream.fetch)
+        #expect(outcome == .revalidated)
+        #expect(bodyText(response) == "body")
+        #expect(cache.statistics.entries == 0)
+    }
+
     @Test func aChangedResponseReplacesTheEntry() async throws {
         let cache = makeCache(clock)
         let upstream = FakeUpstream(headers: [("Cache-Control", "max-age=10"), ("ETag", "\"v1\"")], body: "old")
