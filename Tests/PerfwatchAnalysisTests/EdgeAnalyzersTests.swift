@@ -87,9 +87,9 @@ struct EdgeAnalyzersTests {
         return traffic.spans
     }
 
-    func analyzedStore(_ directory: String, nowMs: Int64) async throws -> (EmbeddedStore, AnalysisService) {
+    func analyzedStore(_ directory: String, nowMs: Int64, spans: [Span]? = nil) async throws -> (EmbeddedStore, AnalysisService) {
         let store = try EmbeddedStore(configuration: .init(directory: directory, fsyncEachCommit: false))
-        var spans = Self.traffic(nowMs: nowMs)
+        var spans = spans ?? Self.traffic(nowMs: nowMs)
         let derived = SpanDerivations.derive(from: &spans)
         _ = try await store.append(IngestPayload(derived: derived.points))
         let engine = QueryEngine(store: store, configuration: .init(maxSeries: 100_000))
@@ -171,6 +171,35 @@ struct EdgeAnalyzersTests {
             #expect(second.count == 3)
             #expect(Set(second.map(\.id)) == Set(first.map(\.id)))
             #expect(Set(second.map(\.fingerprint)) == ["edge_cache|edge|/courses/:id", "edge_compression|edge|", "edge_balancing|edge|"])
+        }
+    }
+
+    @Test("a body that changes every 12 s gets a 5 s TTL; an instance traffic already avoids gets no balancing advice")
+    func dataDrivenLimits() async throws {
+        try await withTemporaryDirectory { directory in
+            let now = TimeParsing.nowMs()
+            var traffic = Traffic(startMs: now / 10_000 * 10_000 - 610_000)
+            // One URL, 600 requests in 600 s, 50 changes: its body lasts 12 s → TTL 5 s, and
+            // 1 - 1 / (1 req/s × 5 s) = 80% fewer upstream requests.
+            traffic.add(route: "/feed", count: 600, ms: 20, upstreams: ["http://127.0.0.1:3000"]) { index in
+                ["perfwatch.edge.repeat": index == 0 ? "first" : (index % 12 == 0 ? "changed" : "same")]
+            }
+            // 10× slower, but with 10% of the requests (under half of an even third).
+            traffic.add(service: "steered", route: "/a", count: 540, ms: 40, slowFactor: 1, upstreams: Array(Self.upstreams.prefix(2))) { _ in
+                ["perfwatch.edge.repeat": "changed"]
+            }
+            traffic.add(service: "steered", route: "/a", count: 60, ms: 400, upstreams: [Self.upstreams[2]]) { _ in
+                ["perfwatch.edge.repeat": "changed"]
+            }
+            let (store, analysis) = try await analyzedStore(directory, nowMs: now, spans: traffic.spans)
+            let report = await analysis.runPass(nowMs: now)
+            #expect(report.failures.isEmpty)
+            let issues = try await store.issues(status: nil, type: nil, limit: 100)
+            #expect(issues.map(\.type) == ["edge_cache"])
+            let cache = try #require(issues.first)
+            #expect(cache.title == "Cache GET /feed for 5 s: 92% of its responses in the last hour were identical")
+            #expect(cache.recommendation.contains("80% fewer upstream requests"))
+            #expect(try policyChange(cache).contains(#""cache":{"ttl":"5s","stale_while_revalidate":"2s"}"#))
         }
     }
 }
