@@ -1,3 +1,4 @@
+import PerfwatchEdgePolicy
 public import PerfwatchModel
 public import PerfwatchQuery
 import PerfwatchStatistics
@@ -48,20 +49,20 @@ public struct EdgeBalancingAnalyzer: Analyzer {
             let p95Now = services[Labels(["service": service])] ?? slow.instance.p95
             let expected = min(p95Now, slow.peers.max() ?? peersP95)
             let ratio = (slow.ratio * 10).rounded() / 10
-            let change = EdgeRecommendation.PolicyChange(balancing: "p2c_ewma")
+            let change = EdgePolicyChange(balancing: .p2cEWMA)
             findings.append(
                 PerformanceIssue(
                     fingerprint: "edge_balancing|\(service)|", type: "edge_balancing",
                     title: "Instance \(slow.instance.upstream) answers \(ratio)× slower than its peers: switch to latency-aware balancing",
                     description: "Behind the edge of \(service), \(slow.instance.upstream) has a p95 of \(EdgeRecommendation.ms(slow.instance.p95)) against \(EdgeRecommendation.ms(peersP95)) for the median of its \(slow.peers.count) peer\(slow.peers.count == 1 ? "" : "s"), and answered \(EdgeRecommendation.percent(share)) of \(Int(total)) requests in \(EdgeRecommendation.window(context)).",
-                    recommendation: "Switch the edge's balancing to p2c_ewma (power of two choices over peak-EWMA latency), which sends fewer requests to the slow instance: expected p95 \(EdgeRecommendation.ms(p95Now)) → \(EdgeRecommendation.ms(expected)). Then find out why \(slow.instance.upstream) is slow.",
+                    recommendation: "Switch the edge's balancing to \(EdgePolicy.Balancing.p2cEWMA.rawValue) (power of two choices over peak-EWMA latency), which sends fewer requests to the slow instance: expected p95 \(EdgeRecommendation.ms(p95Now)) → \(EdgeRecommendation.ms(expected)). Then find out why \(slow.instance.upstream) is slow. Applying it publishes: \(change.summary).",
                     severity: slow.ratio >= 10 ? "critical" : "warning", service: service, route: "", impactMs: max(0, p95Now - expected),
                     evidence: Format.evidence([
                         "upstream": Format.string(slow.instance.upstream), "p95Ms": Format.number(slow.instance.p95),
                         "peersMedianP95Ms": Format.number(peersP95), "ratio": Format.number(slow.ratio),
                         "requestShare": Format.number(share), "requests": Format.number(total),
                         "serviceP95Ms": Format.number(p95Now), "expectedP95Ms": Format.number(expected),
-                        "policy_change": change.json,
+                        "policy_change": EdgeRecommendation.json(change),
                     ])))
         }
         return findings.sorted { $0.fingerprint < $1.fingerprint }

@@ -1,3 +1,4 @@
+import PerfwatchEdgePolicy
 public import PerfwatchModel
 public import PerfwatchQuery
 
@@ -89,15 +90,15 @@ public struct EdgeCacheAnalyzer: Analyzer {
             let hitSource = hitCount >= 20 ? "cache_hits" : "fastest_requests"
             let hitP95 = min(p95Now, hitCount >= 20 ? services[0][hitKey] ?? p95Now : fastest[Labels(["service": service])] ?? p95Now)
             let path = route["route"] ?? ""
-            let change = EdgeRecommendation.PolicyChange(routes: [
-                .init(match: path, methods: ["GET", "HEAD"], cache: .init(ttl: "\(ttl)s", staleWhileRevalidate: "\(ttl / 2)s"))
+            let change = EdgePolicyChange(routes: [
+                RouteRule(match: path, methods: ["GET", "HEAD"], cache: CacheRule(ttlMs: Int64(ttl) * 1000, staleWhileRevalidateMs: Int64(ttl) * 500))
             ])
             findings.append(
                 PerformanceIssue(
                     fingerprint: "edge_cache|\(service)|\(path)", type: "edge_cache",
                     title: "Cache GET \(path) for \(ttl) s: \(EdgeRecommendation.percent(identical)) of its responses in \(EdgeRecommendation.window(context)) were identical",
                     description: "\(Int(entry.total)) GET requests (\(EdgeRecommendation.rate(perSecond))) through the edge of \(service); of the responses to a URL seen before, \(Int(entry.same)) repeated the previous body and \(Int(entry.changed)) changed it; no Set-Cookie, no private or no-store, \(EdgeRecommendation.percent(entry.authorized / entry.total)) with Authorization.",
-                    recommendation: "Cache GET \(path) at the edge for \(ttl) s (stale-while-revalidate \(ttl / 2) s): \(EdgeRecommendation.rate(perSecond)); expected p95 \(EdgeRecommendation.ms(p95Now)) → \(EdgeRecommendation.ms(hitP95)) for hits, \(EdgeRecommendation.percent(reduction)) fewer upstream requests.",
+                    recommendation: "Cache GET \(path) at the edge for \(ttl) s (stale-while-revalidate \(EdgeRecommendation.seconds(Double(ttl) / 2))): \(EdgeRecommendation.rate(perSecond)); expected p95 \(EdgeRecommendation.ms(p95Now)) → \(EdgeRecommendation.ms(hitP95)) for hits, \(EdgeRecommendation.percent(reduction)) fewer upstream requests. Applying it publishes: \(change.summary).",
                     severity: p95Now >= 100 ? "warning" : "info", service: service, route: path, impactMs: max(0, p95Now - hitP95),
                     evidence: Format.evidence([
                         "requests": Format.number(entry.total), "requestsPerSecond": Format.number(perSecond),
@@ -106,7 +107,7 @@ public struct EdgeCacheAnalyzer: Analyzer {
                         "authorizedShare": Format.number(entry.authorized / entry.total), "ttlSeconds": Format.number(Double(ttl)),
                         "p95Ms": Format.number(p95Now), "expectedHitP95Ms": Format.number(hitP95),
                         "expectedHitP95From": Format.string(hitSource), "upstreamReduction": Format.number(reduction),
-                        "policy_change": change.json,
+                        "policy_change": EdgeRecommendation.json(change),
                     ])))
         }
         return findings.sorted { $0.fingerprint < $1.fingerprint }

@@ -1,3 +1,4 @@
+import PerfwatchEdgePolicy
 public import PerfwatchModel
 public import PerfwatchQuery
 
@@ -13,8 +14,6 @@ public struct EdgeCompressionAnalyzer: Analyzer {
     public var minBytes = 1_048_576.0
     public var minSampledBytes = 65_536.0
     public var minSaving = 0.2
-    /// The edge's default compressible types (docs/edge.md).
-    static let defaultTypes = ["text/*", "application/javascript", "application/json", "image/svg+xml", "application/xml"]
     let engine: QueryEngine
 
     public init(engine: QueryEngine) { self.engine = engine }
@@ -71,22 +70,22 @@ public struct EdgeCompressionAnalyzer: Analyzer {
             var routeBytes: [String: Double] = [:]
             for type in found { routeBytes.merge(type.routes) { $0 + $1 } }
             let routes = routeBytes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
-            let policyTypes = found.map(\.name) + Self.defaultTypes.filter { type in !found.contains { $0.name == type } }
-            let change = EdgeRecommendation.PolicyChange(compression: .init(algorithms: ["br", "gzip"], types: policyTypes))
+            let policyTypes = found.map(\.name) + CompressionRule.defaultTypes.filter { type in !found.contains { $0.name == type } }
+            let change = EdgePolicyChange(compression: CompressionRule(types: policyTypes))
             let typeList = found.map { "\($0.name) (\(EdgeRecommendation.percent($0.saving)))" }.joined(separator: ", ")
             findings.append(
                 PerformanceIssue(
                     fingerprint: "edge_compression|\(service)|", type: "edge_compression",
                     title: "\(Self.names(routes)) \(routes.count == 1 ? "is" : "are") served uncompressed: brotli saves \(EdgeRecommendation.percent(saving))",
                     description: "The edge of \(service) sent \(Self.size(identity)) of \(typeList) without Content-Encoding in \(EdgeRecommendation.window(context)) (routes \(routes.prefix(10).joined(separator: ", "))); brotli on sampled responses (\(Self.size(sampledTotal))) saves \(EdgeRecommendation.percent(saving)).",
-                    recommendation: "Compress \(found.map(\.name).joined(separator: ", ")) at the edge with brotli or gzip (by Accept-Encoding): about \(Self.size(saved)) less in \(EdgeRecommendation.window(context)), \(Self.size(saved / seconds))/s while traffic flows.",
+                    recommendation: "Compress \(found.map(\.name).joined(separator: ", ")) at the edge with brotli or gzip (by Accept-Encoding): about \(Self.size(saved)) less in \(EdgeRecommendation.window(context)), \(Self.size(saved / seconds))/s while traffic flows. Applying it publishes: \(change.summary).",
                     severity: saving >= 0.5 ? "warning" : "info", service: service, route: "", impactMs: 0,
                     evidence: Format.evidence([
                         "contentTypes": "[" + found.map { Format.string($0.name) }.joined(separator: ",") + "]",
                         "routes": "[" + routes.map(Format.string).joined(separator: ",") + "]",
                         "identityBytes": Format.number(identity), "sampledBytes": Format.number(sampledTotal),
                         "brotliSaving": Format.number(saving), "expectedBytesSaved": Format.number(saved),
-                        "policy_change": change.json,
+                        "policy_change": EdgeRecommendation.json(change),
                     ])))
         }
         return findings.sorted { $0.fingerprint < $1.fingerprint }

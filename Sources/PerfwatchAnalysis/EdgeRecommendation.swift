@@ -1,31 +1,12 @@
+import PerfwatchEdgePolicy
 import PerfwatchModel
 import PerfwatchQuery
 
 /// What the three edge analyzers share: the policy change they propose (the `policy_change` of
 /// an issue's evidence, the patch `apply` publishes) and how long a group was actually active.
 enum EdgeRecommendation {
-    /// The contract's `EdgePolicyChange` wire form, for the parts the analyzers propose.
-    struct PolicyChange: Encodable, Sendable {
-        struct Cache: Encodable, Sendable {
-            var ttl: String
-            var staleWhileRevalidate: String
-            enum CodingKeys: String, CodingKey { case ttl, staleWhileRevalidate = "stale_while_revalidate" }
-        }
-        struct Route: Encodable, Sendable {
-            var match: String
-            var methods: [String]
-            var cache: Cache
-        }
-        struct Compression: Encodable, Sendable {
-            var algorithms: [String]
-            var types: [String]
-        }
-        @OmittedWhenNil var routes: [Route]? = nil
-        @OmittedWhenNil var compression: Compression? = nil
-        @OmittedWhenNil var balancing: String? = nil
-
-        var json: String { (try? CompactJSONEncoder().encode(self)) ?? "null" }
-    }
+    /// The change as evidence JSON (its wire form, as `apply` publishes it).
+    static func json(_ change: EdgePolicyChange) -> String { String(decoding: change.jsonBytes(), as: UTF8.self) }
 
     /// Seconds in which each group of `metric` had data, in 10 s steps: rates are per second of
     /// traffic, not per second of the pass window (a 2-minute load test in a 1-hour window
@@ -46,6 +27,11 @@ enum EdgeRecommendation {
 
     /// `Format.ms`, with one decimal below 1 ms (a cache hit is often faster than a millisecond).
     static func ms(_ value: Double) -> String { value < 0.95 ? "\((value * 10).rounded() / 10) ms" : Format.ms(value) }
+
+    /// "30 s", "2.5 s".
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+    }
 
     static func percent(_ share: Double) -> String { "\(Int((share * 100).rounded()))%" }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PerfwatchAnalysis
+import PerfwatchEdgePolicy
 import PerfwatchIngest
 import PerfwatchModel
 import PerfwatchQuery
@@ -103,10 +104,10 @@ struct EdgeAnalyzersTests {
         try #require(try JSONSerialization.jsonObject(with: Data(issue.evidence.utf8)) as? [String: Any])
     }
 
-    /// The `policy_change` text as written (the evidence's last key).
-    func policyChange(_ issue: PerformanceIssue) throws -> String {
+    /// The `policy_change` of the evidence, read as the server reads it before applying it.
+    func policyChange(_ issue: PerformanceIssue) throws -> EdgePolicyChange {
         let start = try #require(issue.evidence.range(of: #""policy_change":"#))
-        return String(issue.evidence[start.upperBound...].dropLast())
+        return try EdgePolicyChange.parse(json: Array(issue.evidence[start.upperBound...].dropLast().utf8), what: "policy_change")
     }
 
     @Test("exactly the three recommendations, with figures from the data; none for personalized routes or below the minimums")
@@ -136,7 +137,10 @@ struct EdgeAnalyzersTests {
             #expect(abs((cacheFigures["p95Ms"] as? Double ?? 0) - 400) <= 4)
             #expect(
                 try policyChange(cache)
-                    == #"{"routes":[{"match":"/courses/:id","methods":["GET","HEAD"],"cache":{"ttl":"60s","stale_while_revalidate":"30s"}}]}"#)
+                    == EdgePolicyChange(routes: [
+                        RouteRule(match: "/courses/:id", methods: ["GET", "HEAD"], cache: CacheRule(ttlMs: 60_000, staleWhileRevalidateMs: 30_000))
+                    ]))
+            #expect(cache.recommendation.hasSuffix("Applying it publishes: cache GET /courses/:id for 1m."))
 
             let compression = try #require(byType["edge_compression"])
             // (15 × 11000 + 15 × 6000) / (15 × 40000 + 15 × 20000) = 28% of the bytes → 72% saved.
@@ -147,7 +151,10 @@ struct EdgeAnalyzersTests {
             #expect(compressionFigures["identityBytes"] as? Double == 9_000_000)
             #expect(
                 try policyChange(compression)
-                    == #"{"compression":{"algorithms":["br","gzip"],"types":["application/javascript","text/css","text/*","application/json","image/svg+xml","application/xml"]}}"#)
+                    == EdgePolicyChange(
+                        compression: CompressionRule(
+                            algorithms: ["br", "gzip"],
+                            types: ["application/javascript", "text/css", "text/*", "application/json", "image/svg+xml", "application/xml"])))
 
             let balancing = try #require(byType["edge_balancing"])
             #expect(balancing.title.hasPrefix("Instance http://127.0.0.1:3002 answers "))
@@ -155,7 +162,7 @@ struct EdgeAnalyzersTests {
             let balancingFigures = try evidence(balancing)
             #expect(abs((balancingFigures["ratio"] as? Double ?? 0) - 10) <= 0.3)
             #expect(abs((balancingFigures["requestShare"] as? Double ?? 0) - 1.0 / 3) <= 0.01)
-            #expect(try policyChange(balancing) == #"{"balancing":"p2c_ewma"}"#)
+            #expect(try policyChange(balancing) == EdgePolicyChange(balancing: .p2cEWMA))
         }
     }
 
@@ -199,7 +206,8 @@ struct EdgeAnalyzersTests {
             let cache = try #require(issues.first)
             #expect(cache.title == "Cache GET /feed for 5 s: 92% of its responses in the last hour were identical")
             #expect(cache.recommendation.contains("80% fewer upstream requests"))
-            #expect(try policyChange(cache).contains(#""cache":{"ttl":"5s","stale_while_revalidate":"2s"}"#))
+            #expect(try policyChange(cache).routes.first?.cache == CacheRule(ttlMs: 5000, staleWhileRevalidateMs: 2500))
+            #expect(cache.recommendation.contains("for 5 s (stale-while-revalidate 2.5 s)"))
         }
     }
 }
