@@ -4,7 +4,7 @@ public import PerfwatchQuery
 
 /// `edge_cache`: GET routes behind `perfwatch edge` whose responses repeat — at least
 /// `minRequests` in the window, at least `minIdenticalShare` of repeated URLs answered with the
-/// same body as last time, no `Set-Cookie`, no `private`/`no-store`, at most
+/// same body as last time, no `Set-Cookie`, no `private`/`no-store`/`no-cache`, at most
 /// `maxAuthorizedShare` of requests with `Authorization`, and no cache rule on the route yet
 /// (every request's cache outcome is NONE). The TTL is the longest of 60/30/15/10/5 s that is
 /// at most half the time a URL's body stays the same; none fits → no recommendation. The
@@ -18,6 +18,10 @@ public struct EdgeCacheAnalyzer: Analyzer {
     /// Below this expected cut in upstream requests caching is not worth a policy.
     public var minUpstreamReduction = 0.2
     static let ttlChoices = [60, 30, 15, 10, 5]
+    /// The upstream's own word against a TTL: `private` and `no-store` forbid a shared cache;
+    /// `no-cache` asks it to revalidate every time, which a rule without `override` keeps doing
+    /// (no gain), and overriding what the upstream said explicitly is not for the data to decide.
+    static let restrictive: Set<String> = ["private", "no-store", "no-cache"]
     let engine: QueryEngine
 
     public init(engine: QueryEngine) { self.engine = engine }
@@ -26,7 +30,7 @@ public struct EdgeCacheAnalyzer: Analyzer {
 
     struct Responses {
         var total = 0.0, same = 0.0, changed = 0.0, first = 0.0, authorized = 0.0
-        var setsCookies = false, forbidsSharing = false
+        var setsCookies = false, restricted = false
     }
 
     public func analyze(_ context: AnalysisContext) async throws -> [PerformanceIssue] {
@@ -48,13 +52,13 @@ public struct EdgeCacheAnalyzer: Analyzer {
             }
             if labels["authorized"] == "true" { entry.authorized += count }
             if labels["set_cookie"] == "true", count > 0 { entry.setsCookies = true }
-            if ["private", "no-store"].contains(labels["cache_control"] ?? ""), count > 0 { entry.forbidsSharing = true }
+            if Self.restrictive.contains(labels["cache_control"] ?? ""), count > 0 { entry.restricted = true }
             routes[route] = entry
         }
         let candidates = routes.filter { _, entry in
             let repeated = entry.same + entry.changed
             return entry.total >= minRequests && repeated > 0 && entry.same / repeated >= minIdenticalShare && !entry.setsCookies
-                && !entry.forbidsSharing && entry.authorized / entry.total <= maxAuthorizedShare
+                && !entry.restricted && entry.authorized / entry.total <= maxAuthorizedShare
         }
         guard !candidates.isEmpty else { return [] }
         let durations = try await engine.table(
@@ -97,7 +101,7 @@ public struct EdgeCacheAnalyzer: Analyzer {
                 PerformanceIssue(
                     fingerprint: "edge_cache|\(service)|\(path)", type: "edge_cache",
                     title: "Cache GET \(path) for \(ttl) s: \(EdgeRecommendation.percent(identical)) of its responses in \(EdgeRecommendation.window(context)) were identical",
-                    description: "\(Int(entry.total)) GET requests (\(EdgeRecommendation.rate(perSecond))) through the edge of \(service); of the responses to a URL seen before, \(Int(entry.same)) repeated the previous body and \(Int(entry.changed)) changed it; no Set-Cookie, no private or no-store, \(EdgeRecommendation.percent(entry.authorized / entry.total)) with Authorization.",
+                    description: "\(Int(entry.total)) GET requests (\(EdgeRecommendation.rate(perSecond))) through the edge of \(service); of the responses to a URL seen before, \(Int(entry.same)) repeated the previous body and \(Int(entry.changed)) changed it; no Set-Cookie, no private, no-store or no-cache, \(EdgeRecommendation.percent(entry.authorized / entry.total)) with Authorization.",
                     recommendation: "Cache GET \(path) at the edge for \(ttl) s (stale-while-revalidate \(EdgeRecommendation.seconds(Double(ttl) / 2))): \(EdgeRecommendation.rate(perSecond)); expected p95 \(EdgeRecommendation.ms(p95Now)) → \(EdgeRecommendation.ms(hitP95)) for hits, \(EdgeRecommendation.percent(reduction)) fewer upstream requests. Applying it publishes: \(change.summary).",
                     severity: p95Now >= 100 ? "warning" : "info", service: service, route: path, impactMs: max(0, p95Now - hitP95),
                     evidence: Format.evidence([

@@ -12,7 +12,7 @@ public import PerfwatchQuery
 /// the new types would stop compressing the others.
 public struct EdgeCompressionAnalyzer: Analyzer {
     public var minBytes = 1_048_576.0
-    public var minSampledBytes = 65_536.0
+    public var minSampledBytes = 32_768.0
     public var minSaving = 0.2
     let engine: QueryEngine
 

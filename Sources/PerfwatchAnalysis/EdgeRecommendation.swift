@@ -35,12 +35,13 @@ enum EdgeRecommendation {
 
     static func percent(_ share: Double) -> String { "\(Int((share * 100).rounded()))%" }
 
-    /// "the last hour", "the last 15 min" — the pass window as a person says it.
+    /// "the last hour", "the last 15 min", "the last 90 s" — the pass window as a person says it.
     static func window(_ context: AnalysisContext) -> String {
-        let minutes = (context.to - context.from) / 60_000
-        if minutes == 60 { return "the last hour" }
-        if minutes % 60 == 0, minutes > 60 { return "the last \(minutes / 60) hours" }
-        return "the last \(max(1, minutes)) min"
+        let seconds = max(1, (context.to - context.from) / 1000)
+        if seconds == 3600 { return "the last hour" }
+        if seconds % 3600 == 0 { return "the last \(seconds / 3600) hours" }
+        if seconds % 60 == 0 { return "the last \(seconds / 60) min" }
+        return "the last \(seconds) s"
     }
 
     /// Requests per second as written in a title: one decimal below 10.

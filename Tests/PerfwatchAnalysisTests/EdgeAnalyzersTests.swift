@@ -59,8 +59,9 @@ struct EdgeAnalyzersTests {
         traffic.add(route: "/me", count: 600, ms: 30) { index in
             ["perfwatch.edge.repeat": index < 5 ? "first" : "changed", "perfwatch.edge.set_cookie": "true", "perfwatch.edge.cookie": "true"]
         }
-        // Identical but private, or mostly authorized, or too few requests: no cache rule either.
+        // Identical but private, or no-cache, or mostly authorized, or too few requests: no cache rule either.
         traffic.add(route: "/private", count: 300, ms: 30) { _ in ["perfwatch.edge.cache_control": "private"] }
+        traffic.add(route: "/revalidated", count: 300, ms: 30) { _ in ["perfwatch.edge.cache_control": "no-cache"] }
         traffic.add(route: "/account", count: 300, ms: 30) { index in ["perfwatch.edge.authorized": index % 10 == 0 ? "false" : "true"] }
         traffic.add(route: "/rare", count: 150, ms: 30)
         // Already cached: hits of 2 ms (the expected p95 of a hit) and no new advice for it.
