@@ -218,6 +218,7 @@ let package = Package(
             name: "PerfwatchServerTests",
             dependencies: [
                 "PerfwatchServer", "PerfwatchServerTesting", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
+                "PerfwatchEdgePolicy",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -123,4 +123,3 @@ public struct OptimizationValidator: Analyzer {
 public protocol OptimizationRollback: Sendable {
     func rollBack(_ optimization: PerformanceOptimization, reason: String, nowMs: Int64) async throws
 }
-}

@@ -39,7 +39,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
         issues: store, optimizations: store, edge: edge, autoApply: Set(configuration.analysis.autoApply), logger: logger)
     var validation = OptimizationValidator.Configuration()
     validation.minAfterMs = configuration.analysis.validationMinAfterMs
-    validation.minRequests = UInt64(configuration.analysis.validationMinRequests)
+    validation.minRequests = UInt64(max(1, configuration.analysis.validationMinRequests))
     var passes = AnalysisService.Configuration()
     passes.interval = .milliseconds(configuration.analysis.intervalMs)
     passes.windowMs = configuration.analysis.windowMs
@@ -53,7 +53,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
             TrendAnalyzer(reader: TrendReader(engine: analysisEngine)), AnomalyAnalyzer(engine: analysisEngine),
             BottleneckAnalyzer(engine: analysisEngine, spans: store),
         ],
-        store: store, configuration: passes, logger: logger, afterPass: { nowMs in await proposals.afterPass(nowMs: nowMs) })
+        store: store, configuration: passes, logger: logger, afterPass: { nowMs in _ = await proposals.afterPass(nowMs: nowMs) })
     let alerting = try await AlertingComponents.make(
         configuration: configuration, engine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)), history: store,
         logger: logger)

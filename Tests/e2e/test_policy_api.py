@@ -18,6 +18,12 @@ def error(response) -> str:
     return response.json()["error"]["message"]
 
 
+def policy(server, etag: str | None = None, **params):
+    """GET /api/v1/edge/policy with `If-None-Match: etag` and query parameters (`wait`, `edge`)."""
+    headers = {"If-None-Match": etag} if etag is not None else {}
+    return server.http.get(server.url + "/api/v1/edge/policy", params=params, headers=headers, timeout=90)
+
+
 def report(edge: str, version: int, **extra) -> dict:
     body = {"edge": edge, "service": "edge", "policy_version": version, "refused": None,
             "upstreams": [{"url": "http://127.0.0.1:3000", "healthy": True, "ejected": False, "in_flight": 1,
@@ -30,10 +36,10 @@ def report(edge: str, version: int, **extra) -> dict:
 
 def test_policy_long_poll_publish_and_history(start_server):
     server = start_server()
-    first = server.get("/api/v1/edge/policy", edge="e1")
+    first = policy(server, edge="e1")
     assert first.status_code == 200 and first.headers["ETag"] == '"0"'
     assert first.json()["version"] == 0 and first.json()["routes"] == []
-    unchanged = server.get("/api/v1/edge/policy", headers={"If-None-Match": '"0"'})
+    unchanged = policy(server, '"0"')
     assert unchanged.status_code == 304 and unchanged.headers["ETag"] == '"0"'
 
     # A long poll is answered as soon as a policy is published.
@@ -54,11 +60,11 @@ def test_policy_long_poll_publish_and_history(start_server):
 
     # Nothing new: the poll holds for `wait`, then 304.
     started = time.monotonic()
-    held = server.get("/api/v1/edge/policy", wait="1s", headers={"If-None-Match": '"1"'})
+    held = policy(server, '"1"', wait="1s")
     assert held.status_code == 304 and held.headers["ETag"] == '"1"' and time.monotonic() - started >= 0.9
     # An ETag the server never gave (or a weak one for the current version) is answered at once.
-    assert server.get("/api/v1/edge/policy", wait="10s", headers={"If-None-Match": '"7"'}).status_code == 200
-    assert server.get("/api/v1/edge/policy", headers={"If-None-Match": 'W/"1"'}).status_code == 304
+    assert policy(server, '"7"', wait="10s").status_code == 200
+    assert policy(server, 'W/"1"').status_code == 304
 
     history = server.get("/api/v1/edge/policies").json()["policies"]
     assert [(p["version"], p["reason"]) for p in history] == [(1, "published by hand")]
@@ -74,12 +80,12 @@ def test_bad_policies_and_waits_are_refused_and_the_old_policy_kept(start_server
     assert balancing.status_code == 400 and "balancing" in error(balancing), balancing.text
     not_json = server.request("PUT", "/api/v1/edge/policy", data=b"{routes: [", headers={"Content-Type": "application/json"})
     assert not_json.status_code == 400
-    current = server.get("/api/v1/edge/policy")
+    current = policy(server)
     assert current.headers["ETag"] == '"1"' and current.json()["routes"][0]["match"] == "/courses/:id"
     assert len(server.get("/api/v1/edge/policies").json()["policies"]) == 1
 
     for wait, problem in [("soon", "not a duration"), ("2m", "over the limit of 60s"), ("-1s", "not a duration")]:
-        refused = server.get("/api/v1/edge/policy", wait=wait)
+        refused = policy(server, wait=wait)
         assert refused.status_code == 400 and error(refused) .startswith(f"wait '{wait}'") and problem in error(refused), refused.text
     assert server.request("DELETE", "/api/v1/edge/policy").status_code == 405
     assert server.get("/healthz").status_code == 200
@@ -128,8 +134,8 @@ def test_apply_is_confirmed_by_the_edges_and_rollback_restores(start_server):
     body = applied.json()
     assert body["status"] == "applied" and body["policy_version"] == 1 and body["previous_version"] == 0
     assert body["appliedAt"] is None  # edge-a still runs version 0
-    policy = server.get("/api/v1/edge/policy", headers={"If-None-Match": '"0"'})
-    assert policy.headers["ETag"] == '"1"' and policy.json()["routes"][0]["cache"]["ttl"] == "60s"
+    served = policy(server, '"0"')
+    assert served.headers["ETag"] == '"1"' and served.json()["routes"][0]["cache"]["ttl"] == "60s"
     assert "optimization %d applied" % fix["id"] in server.get("/api/v1/edge/policies").json()["policies"][0]["reason"]
     assert server.post(f"/api/v1/optimizations/{fix['id']}/apply").status_code == 409
 
@@ -142,7 +148,7 @@ def test_apply_is_confirmed_by_the_edges_and_rollback_restores(start_server):
     assert rolled.status_code == 200, rolled.text
     assert rolled.json()["status"] == "rolled_back" and rolled.json()["rollback_reason"] == "rolled back by hand"
     assert isinstance(rolled.json()["rolled_back_at"], int)
-    now = server.get("/api/v1/edge/policy")
+    now = policy(server)
     assert now.headers["ETag"] == '"2"' and now.json()["routes"] == []
     assert server.post(f"/api/v1/optimizations/{fix['id']}/rollback").status_code == 409
 
@@ -186,7 +192,7 @@ def test_a_regressed_edge_optimization_is_rolled_back_automatically(start_server
     assert judged["impact"]["verdict"] == "regressed", judged
     assert judged["status"] == "rolled_back" and judged["rollback_reason"].startswith("validation regressed: p95 ")
     assert "p=" in judged["rollback_reason"] and "100 requests before, 100 after" in judged["rollback_reason"]
-    policy = server.get("/api/v1/edge/policy")
-    assert policy.headers["ETag"] == '"2"' and policy.json()["routes"] == []
+    served = policy(server)
+    assert served.headers["ETag"] == '"2"' and served.json()["routes"] == []
     assert server.get("/api/v1/edge/policies").json()["policies"][0]["reason"].startswith(
         "rollback of optimization %d: validation regressed" % fix["id"])

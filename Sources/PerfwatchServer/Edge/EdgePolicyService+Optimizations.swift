@@ -15,7 +15,7 @@ extension EdgePolicyService: OptimizationRollback {
         }
         let before = try await current()
         let published = try await publish(
-            change.applied(to: before.policy), reason: "optimization \(optimization.id) \(note): \(change.summary)")
+            change.applied(to: before.policy, version: before.version + 1), reason: "optimization \(optimization.id) \(note): \(change.summary)")
         guard
             var applied = try await optimizations.recordPolicyPublished(
                 id: optimization.id, version: published.version, previousVersion: before.version)
@@ -43,7 +43,7 @@ extension EdgePolicyService: OptimizationRollback {
         }
         let now = try await current()
         try await publish(
-            EdgePolicyRevert.reverting(change, in: now.policy, to: previous), reason: "rollback of optimization \(optimization.id): \(reason)")
+            change.reverted(in: now.policy, previous: previous, version: now.version + 1), reason: "rollback of optimization \(optimization.id): \(reason)")
         awaitingConfirmation.removeValue(forKey: optimization.id)
         guard let rolledBack = try await optimizations.recordRollback(id: optimization.id, atMs: nowMs, reason: reason) else {
             throw PerfwatchError(.notFound, "no optimization with id \(optimization.id)")

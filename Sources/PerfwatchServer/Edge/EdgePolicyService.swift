@@ -51,7 +51,7 @@ actor EdgePolicyService {
         if let stored = try await store.latestEdgePolicy() {
             policy = try Self.decode(stored)
         } else {
-            policy = EdgePolicy.unpublished
+            policy = EdgePolicy()
         }
         // Another caller may have loaded (or published) while this one read the store.
         if let loaded { return loaded }
@@ -62,7 +62,7 @@ actor EdgePolicyService {
 
     /// The policy of `version` as it was published (version 0: the empty one); nil when unknown.
     func policy(version: Int64) async throws -> EdgePolicy? {
-        if version == 0 { return EdgePolicy.unpublished }
+        if version == 0 { return EdgePolicy() }
         return try await store.edgePolicy(version: version).map(Self.decode)
     }
 

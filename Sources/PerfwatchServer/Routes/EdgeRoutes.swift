@@ -1,8 +1,11 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import PerfwatchConfig
 import PerfwatchEdgePolicy
 import PerfwatchModel
+import PerfwatchStorage
 
 /// The server side of `perfwatch edge`: the versioned policy edges long-poll, their reports, the
 /// instances and policy history for the Edge page, and publishing a policy by hand (docs/edge.md).

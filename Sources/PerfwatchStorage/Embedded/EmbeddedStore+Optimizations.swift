@@ -93,7 +93,7 @@ extension EmbeddedStore: OptimizationStore {
     }
 
     public func recordPolicyPublished(id: Int64, version: Int64, previousVersion: Int64) async throws -> PerformanceOptimization? {
-        try await update(
+        try await updateOptimization(
             id: id,
             sql: """
                 UPDATE performance_optimizations SET policy_version = ?, previous_version = ?, applied_ms = NULL, impact = NULL,
@@ -103,7 +103,7 @@ extension EmbeddedStore: OptimizationStore {
     }
 
     public func recordRollback(id: Int64, atMs: Int64, reason: String) async throws -> PerformanceOptimization? {
-        try await update(
+        try await updateOptimization(
             id: id, sql: "UPDATE performance_optimizations SET rolled_back_ms = ?, rollback_reason = ? WHERE id = ?",
             arguments: [atMs, reason, id])
     }
@@ -117,7 +117,7 @@ extension EmbeddedStore: OptimizationStore {
         }
     }
 
-    private func update(id: Int64, sql: String, arguments: StatementArguments) async throws -> PerformanceOptimization? {
+    private func updateOptimization(id: Int64, sql: String, arguments: StatementArguments) async throws -> PerformanceOptimization? {
         try await pool.write { db in
             try db.execute(sql: sql, arguments: arguments)
             return try Row.fetchOne(
