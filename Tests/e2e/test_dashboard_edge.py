@@ -74,7 +74,7 @@ def test_edge_optimization_apply_and_rollback_buttons(start_server, driver):
     with dashboard(server, driver) as url:
         driver.get(f"{url}/#/optimizations")
         wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#opt-table tr.opt-row[data-status=proposed]"), 15, "the proposal")
-        assert driver.find_element(By.CSS_SELECTOR, "#opt-table tr.opt-row .opt-verdict").text == "proposed"
+        assert driver.find_element(By.CSS_SELECTOR, "#opt-table tr.opt-row .opt-verdict").text.lower() == "proposed"
 
         driver.get(f"{url}/#/optimizations/{fix['id']}")
         wait_for(lambda: "/courses/:id" in driver.find_element(By.ID, "opt-policy-change").text, 15, "the policy change")

@@ -135,7 +135,7 @@ def test_apply_is_confirmed_by_the_edges_and_rollback_restores(start_server):
     assert body["status"] == "applied" and body["policy_version"] == 1 and body["previous_version"] == 0
     assert body["appliedAt"] is None  # edge-a still runs version 0
     served = policy(server, '"0"')
-    assert served.headers["ETag"] == '"1"' and served.json()["routes"][0]["cache"]["ttl"] == "60s"
+    assert served.headers["ETag"] == '"1"' and served.json()["routes"][0]["cache"]["ttl"] == "1m"
     assert "optimization %d applied" % fix["id"] in server.get("/api/v1/edge/policies").json()["policies"][0]["reason"]
     assert server.post(f"/api/v1/optimizations/{fix['id']}/apply").status_code == 409
 
