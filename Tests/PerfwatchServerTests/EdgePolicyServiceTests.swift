@@ -55,12 +55,13 @@ struct EdgePolicyServiceTests {
             #expect(try await service.waitForChange(from: 0, timeout: .milliseconds(100)) == nil)
             #expect(ContinuousClock.now - started >= .milliseconds(100))
 
-            let waiter = Task { try await service.waitForChange(from: 0, timeout: .seconds(30))?.version }
+            let waiter = Task { try await service.waitForChange(from: 0, timeout: .seconds(60))?.version }
             while await service.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
             let woken = ContinuousClock.now
             try await service.publish(try policy(#"{"routes":[]}"#), reason: "wake")
             #expect(try await waiter.value == 1)
-            #expect(ContinuousClock.now - woken < .seconds(5))
+            // Well before the 60 s timeout, with room for a loaded machine.
+            #expect(ContinuousClock.now - woken < .seconds(30))
             #expect(await service.waiting == 0)
         }
     }
