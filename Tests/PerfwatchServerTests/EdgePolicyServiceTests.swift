@@ -66,6 +66,21 @@ struct EdgePolicyServiceTests {
         }
     }
 
+    @Test("at shutdown held long polls are answered at once, and new ones do not wait")
+    func shutdown() async throws {
+        try await withService { service, _ in
+            let waiter = Task { try await service.waitForChange(from: 0, timeout: .seconds(60)) == nil }
+            while await service.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            let released = ContinuousClock.now
+            await service.releaseWaiters()
+            #expect(try await waiter.value)
+            #expect(ContinuousClock.now - released < .seconds(30))
+            let started = ContinuousClock.now
+            #expect(try await service.waitForChange(from: 0, timeout: .seconds(60)) == nil)
+            #expect(ContinuousClock.now - started < .seconds(30))
+        }
+    }
+
     @Test("applied_at is set when every connected edge runs the version, at once when none is connected")
     func confirmation() async throws {
         try await withService { service, store in

@@ -196,3 +196,16 @@ def test_a_regressed_edge_optimization_is_rolled_back_automatically(start_server
     assert served.headers["ETag"] == '"2"' and served.json()["routes"] == []
     assert server.get("/api/v1/edge/policies").json()["policies"][0]["reason"].startswith(
         "rollback of optimization %d: validation regressed" % fix["id"])
+
+
+def test_a_held_long_poll_does_not_hold_up_shutdown(start_server):
+    server = start_server()
+    answers = []
+    poll = threading.Thread(target=lambda: answers.append(policy(server, '"0"', wait="60s")))
+    poll.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    assert server.stop() == 0
+    assert time.monotonic() - started < 10
+    poll.join(timeout=10)
+    assert answers and answers[0].status_code == 304

@@ -33,6 +33,7 @@ actor EdgePolicyService {
     private var loaded: Current?
     private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiter = 0
+    private var shuttingDown = false
     var reports = EdgeReports()
     /// Optimization id → the policy version whose confirmation sets its `applied_at`.
     var awaitingConfirmation: [Int64: Int64] = [:]
@@ -86,7 +87,7 @@ actor EdgePolicyService {
     func waitForChange(from known: Int64?, timeout: Duration) async throws -> Current? {
         let now = try await current()
         if now.version != known { return now }
-        if timeout <= .zero { return nil }
+        if timeout <= .zero || shuttingDown { return nil }
         let id = nextWaiter
         nextWaiter += 1
         let timer = Task { [weak self] in
@@ -105,6 +106,14 @@ actor EdgePolicyService {
 
     private func wake(_ id: Int) {
         waiters.removeValue(forKey: id)?.resume()
+    }
+
+    /// At shutdown (the route's graceful-shutdown handler): every long poll is answered now (304)
+    /// and new ones at once, so held requests do not keep the HTTP server open for up to a minute.
+    func releaseWaiters() {
+        shuttingDown = true
+        for waiter in waiters.values { waiter.resume() }
+        waiters.removeAll()
     }
 
     /// Long polls waiting now (tests).

@@ -6,6 +6,7 @@ import PerfwatchConfig
 import PerfwatchEdgePolicy
 import PerfwatchModel
 import PerfwatchStorage
+import ServiceLifecycle
 
 /// The server side of `perfwatch edge`: the versioned policy edges long-poll, their reports, the
 /// instances and policy history for the Edge page, and publishing a policy by hand (docs/edge.md).
@@ -35,7 +36,14 @@ struct EdgeRoutes {
             waitMs = ms
         }
         let known = request.headers[.ifNoneMatch].flatMap(Self.version(fromETag:))
-        guard let current = try await edge.waitForChange(from: known, timeout: .milliseconds(waitMs)) else {
+        // At shutdown every held poll is answered (304) so none holds the server's graceful shutdown open.
+        let edge = self.edge
+        let answer = try await withGracefulShutdownHandler {
+            try await edge.waitForChange(from: known, timeout: .milliseconds(waitMs))
+        } onGracefulShutdown: {
+            Task { await edge.releaseWaiters() }
+        }
+        guard let current = answer else {
             return Response(status: .notModified, headers: [.eTag: Self.eTag(known ?? 0)])
         }
         return Response(
