@@ -16,6 +16,7 @@ let package = Package(
         // For the fuzz targets (Fuzz/Package.swift), which depend on this package by path.
         .library(name: "PerfwatchModel", targets: ["PerfwatchModel"]),
         .library(name: "PerfwatchIngest", targets: ["PerfwatchIngest"]),
+        .library(name: "PerfwatchGzip", targets: ["PerfwatchGzip"]),
         .library(name: "PerfwatchAlerting", targets: ["PerfwatchAlerting"]),
         .library(name: "PerfwatchLoad", targets: ["PerfwatchLoad"]),
         .library(name: "PerfwatchAnalysis", targets: ["PerfwatchAnalysis"]),
@@ -39,7 +40,11 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Issue 16: brotli for the edge's on-the-fly compression.
+        .systemLibrary(name: "CBrotli", path: "Sources/CBrotli", providers: [.apt(["libbrotli-dev"])]),
         .target(name: "PerfwatchModel"),
+        // Gzip over zlib, shared by ingest (request bodies, the RUM snippet) and the edge (on-the-fly compression).
+        .target(name: "PerfwatchGzip", dependencies: ["PerfwatchModel", "CZlib"]),
         // Issue 14: the one configuration reader (YAML/JSON nodes with file, line and field) of every
         // file the product reads: server config, alerting, rules, load scenarios, budgets.
         .target(name: "PerfwatchConfig", dependencies: ["PerfwatchModel", .product(name: "Yams", package: "Yams")]),
@@ -63,7 +68,7 @@ let package = Package(
         .target(
             name: "PerfwatchIngest",
             dependencies: [
-                "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "CZlib", "PerfwatchOTLP",
+                "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchGzip", "PerfwatchOTLP",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -113,7 +118,7 @@ let package = Package(
         .target(
             name: "PerfwatchAnalysis",
             dependencies: [
-                "PerfwatchModel", "PerfwatchConfig", "PerfwatchQuery", "PerfwatchStorage", "PerfwatchStatistics",
+                "PerfwatchModel", "PerfwatchConfig", "PerfwatchQuery", "PerfwatchStorage", "PerfwatchStatistics", "PerfwatchEdgePolicy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -132,6 +137,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "PerfwatchConfig",
+                "PerfwatchGzip",
             ]
         ),
         .target(
@@ -158,6 +164,14 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // Issue 16: `perfwatch edge`, the reverse proxy in front of an app (docs/edge.md): cache,
+        // compression, balancing, health, telemetry, policy sync.
+        .target(
+            name: "PerfwatchEdge",
+            dependencies: [
+                "PerfwatchModel", "PerfwatchConfig", "PerfwatchEdgePolicy", "PerfwatchGzip", "CBrotli",
+            ]
+        ),
         // Test support by layer: pure helpers (seeded random numbers, temporary directories) that
         // any target's tests can use without building more, and what needs the server.
         .target(name: "PerfwatchTesting", dependencies: ["PerfwatchStatistics"]),
@@ -177,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "PerfwatchIngestTests",
             dependencies: [
-                "PerfwatchIngest", "PerfwatchModel", "PerfwatchTesting", "PerfwatchOTLP",
+                "PerfwatchIngest", "PerfwatchModel", "PerfwatchTesting", "PerfwatchOTLP", "PerfwatchGzip",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
@@ -202,7 +216,7 @@ let package = Package(
             dependencies: [
                 "PerfwatchAnalysis", "PerfwatchQuery", "PerfwatchStorage", "PerfwatchModel", "PerfwatchIngest", "PerfwatchDemo",
                 "PerfwatchTesting", "PerfwatchOTLP", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "Logging", package: "swift-log"), "PerfwatchStatistics", "PerfwatchSketch",
+                .product(name: "Logging", package: "swift-log"), "PerfwatchStatistics", "PerfwatchSketch", "PerfwatchEdgePolicy",
             ]
         ),
         .testTarget(
@@ -214,11 +228,12 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
+        .testTarget(name: "PerfwatchEdgeTests", dependencies: ["PerfwatchEdge", "PerfwatchEdgePolicy", "PerfwatchModel", "PerfwatchGzip"]),
         .testTarget(
             name: "PerfwatchServerTests",
             dependencies: [
                 "PerfwatchServer", "PerfwatchServerTesting", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
-                "PerfwatchEdgePolicy",
+                "PerfwatchEdgePolicy", "PerfwatchGzip",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -52,6 +52,8 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
                 engine: analysisEngine, optimizations: store, issues: store, configuration: validation, rollback: edge),
             TrendAnalyzer(reader: TrendReader(engine: analysisEngine)), AnomalyAnalyzer(engine: analysisEngine),
             BottleneckAnalyzer(engine: analysisEngine, spans: store),
+            EdgeCacheAnalyzer(engine: analysisEngine), EdgeCompressionAnalyzer(engine: analysisEngine),
+            EdgeBalancingAnalyzer(engine: analysisEngine),
         ],
         store: store, configuration: passes, logger: logger, afterPass: { nowMs in _ = await proposals.afterPass(nowMs: nowMs) })
     let alerting = try await AlertingComponents.make(
