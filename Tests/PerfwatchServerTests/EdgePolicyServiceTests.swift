@@ -132,10 +132,11 @@ struct EdgePolicyServiceTests {
             let issues = try await store.recordAnalysisPass(
                 [
                     PerformanceIssue(
-                        fingerprint: "edge_cache:/courses/:id", type: "edge_cache", title: "cacheable", description: "d", recommendation: "r",
+                        fingerprint: "edge_cache:/courses/:id", type: "edge_cache", title: "cacheable", description: "d",
+                        recommendation: "Cache GET /courses/:id for 60 s: expected p95 310 → 4 ms for hits",
                         severity: "warning", service: "edge", route: "/courses/:id", impactMs: 300, evidence: evidence),
                     PerformanceIssue(
-                        fingerprint: "edge_compression:js", type: "edge_compression", title: "compress", description: "d", recommendation: "r",
+                        fingerprint: "edge_compression:js", type: "edge_compression", title: "compress", description: "d", recommendation: " ",
                         severity: "info", service: "edge", route: "/app.js", impactMs: 10,
                         evidence: #"{"policy_change":{"compression":{"algorithms":["br"]}}}"#),
                     PerformanceIssue(
@@ -149,8 +150,10 @@ struct EdgePolicyServiceTests {
             #expect(created.count == 2)
             let cache = try #require(created.first { $0.type == "edge_cache" })
             #expect(cache.status == "proposed" && cache.route == "/courses/:id" && cache.policyChange != nil)
+            #expect(cache.description == "Cache GET /courses/:id for 60 s: expected p95 310 → 4 ms for hits")
             let compression = try #require(created.first { $0.type == "edge_compression" })
-            #expect(compression.status == "applied" && compression.description.contains("applied automatically"))
+            #expect(compression.status == "applied")
+            #expect(compression.description == "compress text/*, application/javascript, application/json, image/svg+xml, application/xml with br (applied automatically: analysis.auto_apply lists edge_compression)")
             #expect(try await service.current().policy.compression != nil)
             #expect(await proposals.afterPass(nowMs: 3000).isEmpty)
         }

@@ -36,9 +36,12 @@ struct EdgeProposals: Sendable {
     func propose(_ issue: PerformanceIssue, nowMs: Int64) async throws -> PerformanceOptimization? {
         guard try await optimizations.optimization(issueID: issue.id) == nil, let change = Self.policyChange(in: issue) else { return nil }
         let automatic = autoApply.contains(issue.type)
+        // The analyzer's recommendation carries the estimate ("expected p95 310 → 4 ms for hits") and the change.
+        let recommendation = issue.recommendation.trimmingCharacters(in: .whitespacesAndNewlines)
         var proposal = PerformanceOptimization(
             issueID: issue.id, type: issue.type,
-            description: change.summary + (automatic ? " (applied automatically: analysis.auto_apply lists \(issue.type))" : ""),
+            description: String((recommendation.isEmpty ? change.summary : recommendation).prefix(3900))
+                + (automatic ? " (applied automatically: analysis.auto_apply lists \(issue.type))" : ""),
             service: issue.service, route: issue.route, createdMs: nowMs,
             policyChange: String(decoding: change.jsonBytes(), as: UTF8.self))
         proposal = try await optimizations.addOptimization(proposal)
