@@ -233,7 +233,7 @@ let package = Package(
             name: "PerfwatchServerTests",
             dependencies: [
                 "PerfwatchServer", "PerfwatchServerTesting", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
-                "PerfwatchGzip",
+                "PerfwatchEdgePolicy", "PerfwatchGzip",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -1,13 +1,15 @@
-/* Perfwatch dashboard: the Optimizations page (fixes the team applied, validated before/after).
- *   #/optimizations      the list: what, route, applied, verdict, p95 before → after, and the success rate
+/* Perfwatch dashboard: the Optimizations page (fixes applied and validated before/after, and edge optimizations
+ * that Perfwatch applies itself: proposed → applied → validated / rolled back).
+ *   #/optimizations      the list: what, route, applied, status or verdict, p95 before → after, and the success rate
  *   #/optimizations/ID   one optimization: its impact and the route's p95 around the applied time, with the
- *                        applied time (and deploys) as markers; "Applied now" for a planned one
- * API: GET /api/v1/optimizations[/{id}], POST /api/v1/optimizations/{id}/apply, GET /api/v1/query,
- * GET /api/v1/deployments. */
+ *                        applied time (and deploys) as markers; "Applied now" for a planned one; for an edge one
+ *                        its policy change, "Apply" while proposed (or rolled back) and "Roll back" once applied
+ * API: GET /api/v1/optimizations[/{id}], POST /api/v1/optimizations/{id}/apply, POST /api/v1/optimizations/{id}/rollback,
+ * GET /api/v1/query, GET /api/v1/deployments. */
 import { api, errorText, send } from './api.js';
 import { render } from './chart.js';
 import { $, bindRowLinks, failRow, setHtml, showEmpty } from './dom.js';
-import { esc, fmtInt, fmtMs, fmtWhen, isNum } from './format.js';
+import { esc, fmtInt, fmtMs, fmtPct, fmtWhen, isNum } from './format.js';
 import { current, refresh, reportError, state } from './router.js';
 import { deployMarkers } from './timeseries.js';
 
@@ -16,12 +18,17 @@ var LABEL = { improved: 'improved', no_change: 'no change', regressed: 'regresse
 var H = 3600e3;
 
 export function optimizationLink(id) { return '#/optimizations/' + encodeURIComponent(id); }
+var STATUS = { proposed: 'proposed', applied: 'validating…', planned: 'planned', rolled_back: 'rolled back' };
 function verdictBadge(o) {
+  if (o.status === 'rolled_back') {
+    return '<span class="badge opt-verdict badge-error" data-verdict="' + esc(o.impact ? o.impact.verdict : '') + '">rolled back</span>';
+  }
   if (o.impact) {
     var v = o.impact.verdict;
     return '<span class="badge opt-verdict ' + (VERDICT[v] || '') + '" data-verdict="' + esc(v) + '">' + esc(LABEL[v] || v) + '</span>';
   }
-  var s = o.status === 'applied' ? 'validating…' : 'planned';
+  // An edge change is applied once published; until the edges run it, it has no applied time.
+  var s = o.status === 'applied' && o.appliedAt === null ? 'waiting for edges' : (STATUS[o.status] || o.status);
   return '<span class="badge opt-verdict" data-verdict="">' + esc(s) + '</span>';
 }
 function change(o) {
@@ -68,20 +75,44 @@ function detailHtml(o) {
     (o.release ? '<span><b>Release</b> ' + esc(o.release) + '</span>' : '') +
     '<span><b>Applied</b> ' + (isNum(o.appliedAt) ? esc(fmtWhen(o.appliedAt)) : 'not yet') + '</span>' +
     (o.issueId ? '<span><b>Issue</b> <a href="#/issues/' + esc(o.issueId) + '">#' + esc(o.issueId) + '</a></span>' : '') + '</div>';
-  var action = o.appliedAt === null ? '<div class="iss-actions"><button type="button" id="opt-apply" class="btn">Applied now</button></div>' : '';
+  var action = actionHtml(o);
   var impact = i ? '<table id="opt-impact" class="kv"><tbody>' +
     '<tr data-k="before"><th>p95 before</th><td>' + esc(fmtMs(i.before)) + '</td></tr>' +
     '<tr data-k="after"><th>p95 after</th><td>' + esc(fmtMs(i.after)) + '</td></tr>' +
     '<tr data-k="change_pct"><th>Change</th><td>' + esc((i.change_pct > 0 ? '+' : '') + (+i.change_pct).toFixed(1) + '%') + '</td></tr>' +
     '<tr data-k="p_value"><th>Mann–Whitney p</th><td>' + esc(pText(i.p_value)) + '</td></tr>' +
     '<tr data-k="requests"><th>Requests</th><td>' + esc(fmtInt(i.requests_before) + ' before · ' + fmtInt(i.requests_after) + ' after') + '</td></tr>' +
+    (isNum(i.error_rate_before) ? '<tr data-k="error_rate"><th>Error rate</th><td>' + esc(fmtPct(i.error_rate_before) + ' → ' +
+      fmtPct(i.error_rate_after) + ' (p ' + pText(i.error_p_value) + ')') + '</td></tr>' : '') +
     '</tbody></table>'
-    : '<p id="opt-impact-pending" class="muted">' + esc(o.appliedAt === null ? 'Not applied yet.' :
+    : '<p id="opt-impact-pending" class="muted">' + esc(o.appliedAt === null ? (o.policy_version ? 'Published as edge policy version ' +
+      o.policy_version + '; applied once every connected edge runs it.' : 'Not applied yet.') :
       'Validating: the verdict comes once an analysis window (1 h by default, at least 15 min) and 100 requests of the route have followed the change.') + '</p>';
   return '<a id="opt-back" class="crumb" href="#/optimizations">← Optimizations</a>' +
-    '<div class="card iss-head"><h1 id="opt-title">' + esc(o.description) + '</h1>' + facts + action + '</div>' +
+    '<div class="card iss-head"><h1 id="opt-title">' + esc(o.description) + '</h1>' + facts + action + edgeHtml(o) + '</div>' +
     '<div class="grid2 iss-grid"><div class="card"><h2>Impact</h2>' + impact + '</div>' +
     '<div class="card"><h2>Route p95 around the change <small>http.server.duration · p95</small></h2><div id="opt-chart" class="chart"></div></div></div>';
+}
+
+// Planned: "Applied now" records that the team shipped it. Edge: Perfwatch applies and rolls back the policy change.
+function actionHtml(o) {
+  if (!o.policy_change) {
+    return o.appliedAt === null ? '<div class="iss-actions"><button type="button" id="opt-apply" class="btn">Applied now</button></div>' : '';
+  }
+  if (o.status === 'proposed' || o.status === 'rolled_back') {
+    return '<div class="iss-actions"><button type="button" id="opt-apply" class="btn">Apply</button></div>';
+  }
+  return '<div class="iss-actions"><button type="button" id="opt-rollback" class="btn">Roll back</button></div>';
+}
+
+// What an edge optimization changes in the edge policy, the version it published and its rollback.
+function edgeHtml(o) {
+  if (!o.policy_change) return '';
+  return '<div class="opt-edge"><h2>Edge policy change' + (o.policy_version ? ' <small>published as version ' + esc(o.policy_version) +
+    ' (replacing ' + esc(o.previous_version) + ')</small>' : '') + '</h2>' +
+    '<pre id="opt-policy-change" class="code">' + esc(JSON.stringify(o.policy_change, null, 2)) + '</pre>' +
+    (o.status === 'rolled_back' ? '<p id="opt-rollback-reason"><b>Rolled back</b> ' + esc(fmtWhen(o.rolled_back_at)) + ': ' +
+      esc(o.rollback_reason || '') + '</p>' : '') + '</div>';
 }
 
 // The route's p95 from an hour before the change to an hour after (or now), the change as a marker.
@@ -146,15 +177,17 @@ var optimizationsPage = {
 optimizationsPage.init = function () {
   bindRowLinks($('opt-table').querySelector('tbody'));
   $('opt-view').addEventListener('click', function (e) {
-    if (!e.target.closest('#opt-apply')) return;
+    var button = e.target.closest('#opt-apply, #opt-rollback');
+    if (!button) return;
     var id = $('opt-view').getAttribute('data-opt-id');
-    e.target.disabled = true;
-    send('POST', '/api/v1/optimizations/' + encodeURIComponent(id) + '/apply').then(function () {
+    var rollback = button.id === 'opt-rollback';
+    button.disabled = true;
+    send('POST', '/api/v1/optimizations/' + encodeURIComponent(id) + (rollback ? '/rollback' : '/apply')).then(function () {
       $('opt-view').__sig = null;
       refresh();
     }, function (err) {
       $('opt-view').__sig = null;
-      reportError('Could not apply', err);
+      reportError(rollback ? 'Could not roll back' : 'Could not apply', err);
     });
   });
 };

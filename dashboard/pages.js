@@ -3,6 +3,7 @@
  * <section id="page-ID"> in index.html. A new page is a module, an entry here and a section. */
 import alerts from './page-alerts.js';
 import database from './page-database.js';
+import edge from './page-edge.js';
 import errors from './page-errors.js';
 import explore from './page-explore.js';
 import issues from './page-issues.js';
@@ -19,5 +20,5 @@ import vitals from './page-vitals.js';
 export var PAGES = {
   overview: overview, explore: explore, routes: routes, route: route, traces: traces, trace: trace, database: database,
   vitals: vitals, journeys: journeys, errors: errors, alerts: alerts, loadtests: loadtests, issues: issues,
-  optimizations: optimizations
+  optimizations: optimizations, edge: edge
 };

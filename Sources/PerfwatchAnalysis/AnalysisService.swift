@@ -27,12 +27,18 @@ public actor AnalysisService: Service {
     let store: any IssueStore
     let configuration: Configuration
     let logger: Logger
+    /// Runs once each pass's issues are recorded (the server proposes edge optimizations from them).
+    let afterPass: (@Sendable (_ nowMs: Int64) async -> Void)?
 
-    public init(analyzers: [any Analyzer], store: any IssueStore, configuration: Configuration = Configuration(), logger: Logger) {
+    public init(
+        analyzers: [any Analyzer], store: any IssueStore, configuration: Configuration = Configuration(), logger: Logger,
+        afterPass: (@Sendable (_ nowMs: Int64) async -> Void)? = nil
+    ) {
         self.analyzers = analyzers
         self.store = store
         self.configuration = configuration
         self.logger = logger
+        self.afterPass = afterPass
     }
 
     public func run() async throws {
@@ -86,6 +92,7 @@ public actor AnalysisService: Service {
             report.failures.append("recording issues: \(error)")
             logger.error("recording analysis findings failed", metadata: ["error": "\(error)"])
         }
+        await afterPass?(nowMs)
         report.seconds = Self.seconds(clock.now - started)
         return report
     }

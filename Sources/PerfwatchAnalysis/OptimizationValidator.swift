@@ -1,5 +1,6 @@
 public import PerfwatchModel
 public import PerfwatchQuery
+import Foundation
 import PerfwatchStatistics
 public import PerfwatchStorage
 
@@ -12,6 +13,9 @@ public import PerfwatchStorage
 /// not re-find a fixed problem in older data — and the route served `minRequests` (100)
 /// requests since then; it then compares up to `maxWindowMs` (1 h) each side, once (apply
 /// again to re-measure). An `improved` verdict resolves the linked issue.
+/// A significantly higher error rate after the change (`ErrorRateComparison`) is `regressed`
+/// too, whatever p95 did. An edge optimization (one with a policy change) judged `regressed` is
+/// rolled back through `rollback` with the evidence as the reason.
 /// It runs in every analysis pass as an analyzer that reports no issue types of its own.
 /// Limits: anything else that changed in the same windows (a deploy, a traffic shift) is
 /// measured with the optimization; the comparison covers the route named, not the others a
@@ -32,12 +36,17 @@ public struct OptimizationValidator: Analyzer {
     let engine: QueryEngine
     let optimizations: any OptimizationStore
     let issues: any IssueStore
+    let rollback: (any OptimizationRollback)?
 
-    public init(engine: QueryEngine, optimizations: any OptimizationStore, issues: any IssueStore, configuration: Configuration = Configuration()) {
+    public init(
+        engine: QueryEngine, optimizations: any OptimizationStore, issues: any IssueStore, configuration: Configuration = Configuration(),
+        rollback: (any OptimizationRollback)? = nil
+    ) {
         self.engine = engine
         self.optimizations = optimizations
         self.issues = issues
         self.configuration = configuration
+        self.rollback = rollback
     }
 
     public var types: Set<String> { [] }
@@ -48,6 +57,9 @@ public struct OptimizationValidator: Analyzer {
                 let impact = try await measure(optimization, nowMs: context.nowMs)
             else { continue }
             try await optimizations.recordImpact(id: optimization.id, impact)
+            if impact.verdict == .regressed, optimization.policyChange != nil, let rollback {
+                try await rollback.rollBack(optimization, reason: Self.regressionEvidence(impact), nowMs: context.nowMs)
+            }
             if impact.verdict == .improved, let issueID = optimization.issueID,
                 let issue = try await issues.issue(id: issueID), issue.status != .resolved
             {
@@ -69,15 +81,45 @@ public struct OptimizationValidator: Analyzer {
             let comparison = BeforeAfterComparison.compare(
                 before: old.bins, after: new.bins, alpha: configuration.alpha, minChange: configuration.minChange)
         else { return nil }
+        let errors = try await (
+            engine.table("http.server.errors", [.sum], by: [], filters: filters, from: applied - length, to: applied - 1, nowMs: nowMs),
+            engine.table("http.server.errors", [.sum], by: [], filters: filters, from: applied, to: applied + length, nowMs: nowMs)
+        )
+        let errorRates = ErrorRateComparison.compare(
+            errorsBefore: errors.0[0].values.first ?? 0, requestsBefore: Double(comparison.countBefore),
+            errorsAfter: errors.1[0].values.first ?? 0, requestsAfter: Double(comparison.countAfter), alpha: configuration.alpha)
         let verdict: PerformanceOptimization.Verdict =
-            switch comparison.verdict {
-            case .improved: .improved
-            case .regressed: .regressed
-            case .noChange: .noChange
+            if errorRates?.worse == true { .regressed } else {
+                switch comparison.verdict {
+                case .improved: .improved
+                case .regressed: .regressed
+                case .noChange: .noChange
+                }
             }
-        return PerformanceOptimization.Impact(
+        var impact = PerformanceOptimization.Impact(
             before: comparison.before, after: comparison.after, changePct: comparison.changePct, pValue: comparison.pValue,
             verdict: verdict, requestsBefore: Int64(comparison.countBefore), requestsAfter: Int64(comparison.countAfter),
             beforeFromMs: applied - length, afterToMs: applied + length, validatedMs: nowMs)
+        impact.errorRateBefore = errorRates?.rateBefore
+        impact.errorRateAfter = errorRates?.rateAfter
+        impact.errorPValue = errorRates?.pValue
+        return impact
     }
+
+    /// The reason a regressed edge optimization is rolled back with: the figures that judged it.
+    static func regressionEvidence(_ impact: PerformanceOptimization.Impact) -> String {
+        func number(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+        var text = "validation regressed: p95 \(number(impact.before, 1)) → \(number(impact.after, 1)) ms "
+            + "(\(impact.changePct >= 0 ? "+" : "")\(number(impact.changePct, 1))%, p=\(String(format: "%.2g", impact.pValue)))"
+        if let before = impact.errorRateBefore, let after = impact.errorRateAfter, let p = impact.errorPValue {
+            text += ", error rate \(number(before * 100, 2))% → \(number(after * 100, 2))% (p=\(String(format: "%.2g", p)))"
+        }
+        return text + "; \(impact.requestsBefore) requests before, \(impact.requestsAfter) after"
+    }
+}
+
+/// Rolls back an edge optimization the validator judged `regressed` (the server implements it:
+/// it publishes the edge policy without the change and records why).
+public protocol OptimizationRollback: Sendable {
+    func rollBack(_ optimization: PerformanceOptimization, reason: String, nowMs: Int64) async throws
 }

@@ -21,6 +21,26 @@ public struct PerformanceOptimization: Sendable, Equatable {
     public var appliedMs: Int64?
     /// The validator's result once enough data exists after `appliedMs`.
     public var impact: Impact?
+    /// For an edge optimization: the `EdgePolicyChange` it makes, as its wire JSON; nil for a
+    /// change the team makes in its own code.
+    public var policyChange: String?
+    /// The edge policy version that applying it published, and the one it replaced (whose
+    /// values a rollback restores for the parts the change touched).
+    public var policyVersion: Int64?
+    public var previousVersion: Int64?
+    /// When it was rolled back (by hand or after a `regressed` validation), and why.
+    public var rolledBackMs: Int64?
+    public var rollbackReason: String?
+
+    /// `planned` (recorded by a person, not live), `proposed` (an edge change the analysis
+    /// recommends), `applied`, `validated`, `rolled_back`. An edge optimization is `applied` from
+    /// the moment its policy is published; `appliedMs` follows once the edges confirm it.
+    public var status: String {
+        if rolledBackMs != nil { return "rolled_back" }
+        if impact != nil { return "validated" }
+        if appliedMs != nil || policyVersion != nil { return "applied" }
+        return policyChange != nil ? "proposed" : "planned"
+    }
 
     public struct Impact: Sendable, Equatable, Codable {
         /// Route p95 (ms) in the window before and after the change.
@@ -35,6 +55,11 @@ public struct PerformanceOptimization: Sendable, Equatable {
         public var beforeFromMs: Int64
         public var afterToMs: Int64
         public var validatedMs: Int64
+        /// Errors ÷ requests before and after, and the two-proportion test's p-value; nil in
+        /// impacts recorded before the error rate was compared.
+        public var errorRateBefore: Double?
+        public var errorRateAfter: Double?
+        public var errorPValue: Double?
 
         public init(
             before: Double, after: Double, changePct: Double, pValue: Double, verdict: Verdict, requestsBefore: Int64,
@@ -55,7 +80,7 @@ public struct PerformanceOptimization: Sendable, Equatable {
 
     public init(
         id: Int64 = 0, issueID: Int64? = nil, type: String, description: String, service: String, route: String, release: String = "",
-        createdMs: Int64 = 0, appliedMs: Int64? = nil, impact: Impact? = nil
+        createdMs: Int64 = 0, appliedMs: Int64? = nil, impact: Impact? = nil, policyChange: String? = nil
     ) {
         self.id = id
         self.issueID = issueID
@@ -67,5 +92,6 @@ public struct PerformanceOptimization: Sendable, Equatable {
         self.createdMs = createdMs
         self.appliedMs = appliedMs
         self.impact = impact
+        self.policyChange = policyChange
     }
 }

@@ -6,6 +6,8 @@ public struct PerfwatchError: Error, Sendable, CustomStringConvertible {
         case unprocessable = "unprocessable"
         case unsupportedMediaType = "unsupported_media_type"
         case notFound = "not_found"
+        /// The request contradicts the resource's state (409), e.g. rolling back what is not applied.
+        case conflict = "conflict"
         case methodNotAllowed = "method_not_allowed"
         case overloaded = "overloaded"
         /// One client sends too fast (429); others are still served.

@@ -34,18 +34,28 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
     let regressions = ReleaseRegressionAnalyzer(
         engine: analysisEngine, deployments: store,
         detector: DeploymentDetector(engine: analysisEngine, deployments: store), statements: statements)
+    let edge = EdgePolicyService(store: store, optimizations: store)
+    let proposals = EdgeProposals(
+        issues: store, optimizations: store, edge: edge, autoApply: Set(configuration.analysis.autoApply), logger: logger)
+    var validation = OptimizationValidator.Configuration()
+    validation.minAfterMs = configuration.analysis.validationMinAfterMs
+    validation.minRequests = UInt64(max(1, configuration.analysis.validationMinRequests))
+    var passes = AnalysisService.Configuration()
+    passes.interval = .milliseconds(configuration.analysis.intervalMs)
+    passes.windowMs = configuration.analysis.windowMs
     let analysis = AnalysisService(
         analyzers: [
             NPlusOneAnalyzer(engine: analysisEngine, statements: statements),
             SlowQueryAnalyzer(engine: analysisEngine, statements: statements),
             regressions,
-            OptimizationValidator(engine: analysisEngine, optimizations: store, issues: store),
+            OptimizationValidator(
+                engine: analysisEngine, optimizations: store, issues: store, configuration: validation, rollback: edge),
             TrendAnalyzer(reader: TrendReader(engine: analysisEngine)), AnomalyAnalyzer(engine: analysisEngine),
             BottleneckAnalyzer(engine: analysisEngine, spans: store),
             EdgeCacheAnalyzer(engine: analysisEngine), EdgeCompressionAnalyzer(engine: analysisEngine),
             EdgeBalancingAnalyzer(engine: analysisEngine),
         ],
-        store: store, logger: logger)
+        store: store, configuration: passes, logger: logger, afterPass: { nowMs in _ = await proposals.afterPass(nowMs: nowMs) })
     let alerting = try await AlertingComponents.make(
         configuration: configuration, engine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)), history: store,
         logger: logger)
@@ -63,7 +73,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
         tableEngine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
         statistics: statistics, broadcaster: broadcaster, jsonParser: JSONMetricsParser(limits: limits),
         prometheusParser: PrometheusTextParser(limits: limits), otlpMetrics: OTLPMetricsMapper(limits: limits),
-        deployments: store, optimizations: store, regressions: regressions)
+        deployments: store, optimizations: store, regressions: regressions, edge: edge, edgePolicies: store)
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -81,6 +91,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
     IssueRoutes(components: components).register(on: router)
     DeploymentRoutes(components: components).register(on: router)
     OptimizationRoutes(components: components).register(on: router)
+    EdgeRoutes(components: components).register(on: router)
     AlertRoutes(components: components).register(on: router)
     TrendRoutes(components: components).register(on: router)
     BottleneckRoutes(components: components).register(on: router)

@@ -32,6 +32,9 @@ struct ServerComponents: Sendable {
     let optimizations: any OptimizationStore
     /// Also answers `GET /api/v1/deployments/{id}/impact`.
     let regressions: ReleaseRegressionAnalyzer
+    /// The edge policy, long polls, edge reports and edge optimizations.
+    let edge: EdgePolicyService
+    let edgePolicies: any EdgePolicyStore
 
     var beaconIntake: BeaconIntake { BeaconIntake(keys: rumKeys, limiter: rumLimiter, statistics: statistics) }
 }

@@ -39,12 +39,14 @@ def test_deployment_and_optimization_shapes(start_server):
     assert refusal({"service": "a", "version": "1", "sevice": "b"}).startswith("deployment: unknown field 'sevice'")
 
     optimization_keys = {"id", "issueId", "type", "description", "service", "route", "release", "createdAt", "appliedAt",
-                         "status", "impact"}
+                         "status", "impact", "policy_change", "policy_version", "previous_version", "rolled_back_at",
+                         "rollback_reason"}
     made = server.post("/api/v1/optimizations", json={"type": "cache", "description": "cache it", "route": "/a"})
     assert made.status_code == 201
     body = made.json()
     assert keys(body) == optimization_keys
     assert body["issueId"] is None and body["appliedAt"] is None and body["impact"] is None and body["status"] == "planned"
+    assert all(body[key] is None for key in ("policy_change", "policy_version", "previous_version", "rolled_back_at", "rollback_reason"))
     applied = server.post(f"/api/v1/optimizations/{body['id']}/apply", data="").json()
     assert keys(applied) == optimization_keys and isinstance(applied["appliedAt"], int) and applied["status"] == "applied"
     assert keys(server.get(f"/api/v1/optimizations/{body['id']}").json()) == optimization_keys

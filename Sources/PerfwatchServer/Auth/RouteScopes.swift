@@ -11,7 +11,8 @@ import Hummingbird
 ///
 /// Rules: reads need `read`; telemetry from apps needs `ingest`, and so do the two writes an app
 /// or its CI makes about itself (load-run reports from `perfwatch load --server`, deployment
-/// markers from `perfwatch deploy`); every change to the server's own state (rules, silences,
+/// markers from `perfwatch deploy`) and what `perfwatch edge` reads and reports (its policy, its
+/// state); every change to the server's own state (rules, silences,
 /// acknowledgements, analysis runs, optimizations, issue states) needs `admin`.
 enum RouteScopes {
     static let table: [(HTTPRequest.Method, String, RouteAccess)] = [
@@ -37,6 +38,9 @@ enum RouteScopes {
         (.post, "/v1/logs", .scope(.ingest)),
         (.post, "/api/v1/load-runs", .scope(.ingest)),
         (.post, "/api/v1/deployments", .scope(.ingest)),
+        // What `perfwatch edge` needs with the key it sends its telemetry with.
+        (.get, "/api/v1/edge/policy", .scope(.ingest)),
+        (.post, "/api/v1/edge/report", .scope(.ingest)),
 
         // Read.
         (.get, "/metrics", .scope(.read)),
@@ -71,6 +75,8 @@ enum RouteScopes {
         (.get, "/api/v1/alert-rules/:name", .scope(.read)),
         (.get, "/api/v1/silences", .scope(.read)),
         (.get, "/api/v1/trends", .scope(.read)),
+        (.get, "/api/v1/edge/instances", .scope(.read)),
+        (.get, "/api/v1/edge/policies", .scope(.read)),
 
         // Admin: changes to the server's own state.
         (.post, "/api/v1/alert-rules", .scope(.admin)),
@@ -84,6 +90,8 @@ enum RouteScopes {
         (.patch, "/api/v1/issues/:id", .scope(.admin)),
         (.post, "/api/v1/optimizations", .scope(.admin)),
         (.post, "/api/v1/optimizations/:id/apply", .scope(.admin)),
+        (.post, "/api/v1/optimizations/:id/rollback", .scope(.admin)),
+        (.put, "/api/v1/edge/policy", .scope(.admin)),
     ]
 
     /// "METHOD /path/{param}" (the router's spelling of a pattern) to the access it needs.

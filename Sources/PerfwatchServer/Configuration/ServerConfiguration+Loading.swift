@@ -18,6 +18,7 @@ extension ServerConfiguration {
     ///          max_ingest_bytes_in_flight: 33554432, max_ingest_parsing: 1}
     /// http: {header_timeout: 10s, body_timeout: 30s, idle_timeout: 60s, max_connections: 10000}
     /// host_metrics: {interval: 10s}
+    /// analysis: {interval: 60s, window: 1h, validation: {min_after: 15m, min_requests: 100}, auto_apply: [edge_compression]}
     /// auth:
     ///   keys: [{key: "at-least-16-chars-no-spaces", scopes: [ingest, read, admin]}]
     /// outbound:
@@ -53,7 +54,7 @@ extension ServerConfiguration {
     }
 
     private mutating func apply(_ root: ConfigNode) throws(ConfigError) {
-        try root.checkKeys(["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound"])
+        try root.checkKeys(["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound", "analysis"])
         if let server = root["server"] {
             try server.checkKeys(["host", "port"])
             if let host = server["host"] { self.host = try host.string() }
@@ -92,6 +93,7 @@ extension ServerConfiguration {
             if let interval = hostMetrics["interval"] { hostMetricsIntervalSeconds = Double(try Self.durationMs(interval)) / 1000 }
         }
         if let rum = root["rum"] { try applyRUM(rum) }
+        if let section = root["analysis"] { try applyAnalysis(section) }
         if let outbound = root["outbound"] {
             try outbound.checkKeys(["allow"])
             let allow = try outbound.required("allow")
@@ -175,6 +177,24 @@ extension ServerConfiguration {
             rum.journeyTimeoutMultiple = multiple
         }
         if let value = section["fast_path"] { rum.fastPath = try value.bool() }
+    }
+
+    private mutating func applyAnalysis(_ section: ConfigNode) throws(ConfigError) {
+        try section.checkKeys(["interval", "window", "validation", "auto_apply"])
+        if let value = section["interval"] { analysis.intervalMs = try Self.durationMs(value) }
+        if let value = section["window"] { analysis.windowMs = try Self.durationMs(value) }
+        if let validation = section["validation"] {
+            try validation.checkKeys(["min_after", "min_requests"])
+            if let value = validation["min_after"] { analysis.validationMinAfterMs = try Self.durationMs(value) }
+            if let value = validation["min_requests"] { analysis.validationMinRequests = try value.int(min: 1) }
+        }
+        if let value = section["auto_apply"] {
+            let types = try value.stringList()
+            for type in types where !AnalysisSettings.autoApplicable.contains(type) {
+                throw value.invalid("'\(type)' cannot be applied automatically (one of \(AnalysisSettings.autoApplicable.joined(separator: ", ")))")
+            }
+            analysis.autoApply = types
+        }
     }
 
     /// A setting's duration (`DurationText`) in ms; zero is refused (a zero timeout or retention

@@ -57,6 +57,8 @@ public struct ServerConfiguration: Sendable {
     public var alerting: AlertingConfiguration?
     /// Directory of alert rule files (`--rules`, `PERFWATCH_RULES`), reloaded on SIGHUP.
     public var rulesDirectory: String?
+    /// The `analysis:` section: how often passes run and how optimizations are validated and applied.
+    public var analysis = AnalysisSettings()
 
     public init() {}
 
@@ -152,4 +154,20 @@ public struct RUMConfiguration: Sendable, Equatable {
 public struct ConfigurationError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// The `analysis:` section. The validation waits are settings so a test can judge a change in seconds.
+public struct AnalysisSettings: Sendable, Equatable {
+    public var intervalMs: Int64 = 60_000
+    public var windowMs: Int64 = 3_600_000
+    /// `validation.min_after`, `validation.min_requests`: what the optimization validator waits for.
+    public var validationMinAfterMs: Int64 = 15 * 60_000
+    public var validationMinRequests = 100
+    /// Issue types whose proposed edge optimizations are applied without a person (`auto_apply`).
+    public var autoApply: [String] = []
+
+    /// The issue types `auto_apply` may name: the low-risk edge changes.
+    public static let autoApplicable = ["edge_compression", "edge_cache", "edge_balancing"]
+
+    public init() {}
 }

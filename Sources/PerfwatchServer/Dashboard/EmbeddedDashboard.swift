@@ -794,6 +794,7 @@ export function agoHtml(ms, cls) {
     <a id="nav-loadtests" class="nav-link" data-page="loadtests" href="#/loadtests">Load Tests</a>
     <a id="nav-issues" class="nav-link" data-page="issues" href="#/issues">Issues</a>
     <a id="nav-optimizations" class="nav-link" data-page="optimizations" href="#/optimizations">Optimizations</a>
+    <a id="nav-edge" class="nav-link" data-page="edge" href="#/edge">Edge</a>
   </nav>
   <div class="controls">
     <label class="ctl"><span>Range</span>
@@ -1224,6 +1225,24 @@ export function agoHtml(ms, cls) {
       </div>
     </div>
     <div id="opt-view" hidden></div>
+  </section>
+
+  <section id="page-edge" class="page" hidden>
+    <div class="page-head"><h1>Edge</h1><span id="edge-published" class="muted"></span></div>
+    <div id="edge-empty" class="card empty" hidden></div>
+    <div class="card table-card">
+      <table id="edge-table" class="table">
+        <thead><tr><th class="txt">Edge</th><th>Policy</th><th>Reported</th><th class="txt">Upstreams</th><th>Cache hits</th><th>Bytes saved</th><th>Telemetry dropped</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <div class="card table-card">
+      <div class="card-head pad"><h2>Policy history <small>published versions, newest first</small></h2></div>
+      <table id="edge-policies" class="table">
+        <thead><tr><th>Version</th><th>Published</th><th class="txt">Why</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
   </section>
 </main>
 
@@ -1740,6 +1759,80 @@ databasePage.init = function () {
 };
 
 export default databasePage;
+
+"""#),
+        "page-edge.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Edge page (`perfwatch edge` instances and the policy the server publishes to them).
+ *   #/edge   the edges from their last reports: policy version they run (against the published one), when they
+ *            last reported, upstream health and EWMA latency, cache hit ratio, bytes saved, telemetry dropped;
+ *            then the published policy versions, newest first, each with why it was published and its policy
+ * API: GET /api/v1/edge/instances, GET /api/v1/edge/policies. */
+import { api, errorText } from './api.js';
+import { $, failRow, setHtml, showEmpty } from './dom.js';
+import { agoHtml, esc, fmtInt, fmtMs, fmtPct, fmtWhen, formatValue, isNum } from './format.js';
+import { current } from './router.js';
+
+function hitRatio(cache) {
+  if (!cache || !isNum(cache.hits) || !isNum(cache.misses) || cache.hits + cache.misses === 0) return null;
+  return cache.hits / (cache.hits + cache.misses);
+}
+
+function upstreamsHtml(list) {
+  if (!list.length) return '—';
+  var healthy = list.filter(function (u) { return u.healthy && !u.ejected; }).length;
+  return '<span class="edge-health" data-healthy="' + healthy + '" data-total="' + list.length + '">' + healthy + '/' + list.length + ' healthy</span>' +
+    list.map(function (u) {
+      var state = u.ejected ? 'ejected' : u.healthy ? 'up' : 'down';
+      return '<span class="sub edge-upstream" data-state="' + state + '">' + esc(u.url) + ' · ' + esc(state) +
+        (isNum(u.ewma_ms) ? ' · EWMA ' + esc(fmtMs(u.ewma_ms)) : '') + '</span>';
+    }).join('');
+}
+
+function renderEdges(res) {
+  var edges = res.edges || [], published = res.policy_version;
+  setHtml($('edge-published'), 'published policy: version <b id="edge-policy-version">' + esc(published) + '</b>');
+  setHtml($('edge-table').querySelector('tbody'), edges.length ? edges.map(function (e) {
+    var behind = e.policy_version < published;
+    var ratio = hitRatio(e.cache);
+    var dropped = e.telemetry && isNum(e.telemetry.dropped) ? e.telemetry.dropped : null;
+    return '<tr class="edge-row" data-edge="' + esc(e.edge) + '" data-connected="' + esc(e.connected) + '">' +
+      '<td class="txt">' + esc(e.edge) + (e.service ? '<span class="sub">' + esc(e.service) + '</span>' : '') + '</td>' +
+      '<td class="edge-version' + (behind ? ' warn' : '') + '">' + esc(e.policy_version) + (behind ? ' (behind)' : '') +
+      (e.refused ? '<span class="sub edge-refused">refused ' + esc(e.refused.version) + ': ' + esc(e.refused.reason) + '</span>' : '') + '</td>' +
+      '<td>' + agoHtml(e.reported_at, e.connected ? 'edge-age' : 'edge-age warn') + '</td>' +
+      '<td class="txt">' + upstreamsHtml(e.upstreams || []) + '</td>' +
+      '<td class="edge-hit-ratio">' + (ratio === null ? '—' : esc(fmtPct(ratio))) + '</td>' +
+      '<td class="edge-saved">' + (isNum(e.bytes_saved) ? esc(formatValue(e.bytes_saved, 'bytes')) : '—') + '</td>' +
+      '<td class="edge-dropped">' + (dropped === null ? '—' : esc(fmtInt(dropped))) + '</td></tr>';
+  }).join('') : '<tr class="empty-row"><td colspan="7">No edge has reported</td></tr>');
+  showEmpty('edge-empty', edges.length ? '' : '<p>No edge has reported yet. Run <code>perfwatch edge --listen 127.0.0.1:8080 ' +
+    '--upstream http://127.0.0.1:3000 --server ' + esc(location.origin) + '</code> in front of your app; it fetches the policy ' +
+    'below and reports every 5 s.</p>');
+}
+
+function renderPolicies(res) {
+  var list = res.policies || [];
+  setHtml($('edge-policies').querySelector('tbody'), list.length ? list.map(function (p) {
+    return '<tr class="edge-policy-row" data-version="' + esc(p.version) + '"><td>' + esc(p.version) + '</td>' +
+      '<td>' + esc(fmtWhen(p.published_at)) + '</td><td class="txt">' + esc(p.reason) +
+      '<details><summary>policy</summary><pre class="edge-policy-json">' + esc(JSON.stringify(p.policy, null, 2)) + '</pre></details></td></tr>';
+  }).join('') : '<tr class="empty-row"><td colspan="3">Nothing published yet: edges run their local policy (version 0)</td></tr>');
+}
+
+export default {
+  refresh: function (ctx) {
+    return Promise.all([
+      api('/api/v1/edge/instances').then(function (res) { if (current(ctx)) renderEdges(res); }, function (e) {
+        ctx.errors.push(errorText('Edges', e));
+        if (current(ctx)) { var tb = $('edge-table').querySelector('tbody'); failRow(tb, 7, 'Failed to load: see the error above'); tb.__sig = null; }
+      }),
+      api('/api/v1/edge/policies').then(function (res) { if (current(ctx)) renderPolicies(res); }, function (e) {
+        ctx.errors.push(errorText('Edge policies', e));
+        if (current(ctx)) { var tb = $('edge-policies').querySelector('tbody'); failRow(tb, 3, 'Failed to load: see the error above'); tb.__sig = null; }
+      })
+    ]);
+  }
+};
 
 """#),
         "page-errors.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
@@ -2780,16 +2873,18 @@ export default loadTestsPage;
 
 """#),
         "page-optimizations.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
-/* Perfwatch dashboard: the Optimizations page (fixes the team applied, validated before/after).
- *   #/optimizations      the list: what, route, applied, verdict, p95 before → after, and the success rate
+/* Perfwatch dashboard: the Optimizations page (fixes applied and validated before/after, and edge optimizations
+ * that Perfwatch applies itself: proposed → applied → validated / rolled back).
+ *   #/optimizations      the list: what, route, applied, status or verdict, p95 before → after, and the success rate
  *   #/optimizations/ID   one optimization: its impact and the route's p95 around the applied time, with the
- *                        applied time (and deploys) as markers; "Applied now" for a planned one
- * API: GET /api/v1/optimizations[/{id}], POST /api/v1/optimizations/{id}/apply, GET /api/v1/query,
- * GET /api/v1/deployments. */
+ *                        applied time (and deploys) as markers; "Applied now" for a planned one; for an edge one
+ *                        its policy change, "Apply" while proposed (or rolled back) and "Roll back" once applied
+ * API: GET /api/v1/optimizations[/{id}], POST /api/v1/optimizations/{id}/apply, POST /api/v1/optimizations/{id}/rollback,
+ * GET /api/v1/query, GET /api/v1/deployments. */
 import { api, errorText, send } from './api.js';
 import { render } from './chart.js';
 import { $, bindRowLinks, failRow, setHtml, showEmpty } from './dom.js';
-import { esc, fmtInt, fmtMs, fmtWhen, isNum } from './format.js';
+import { esc, fmtInt, fmtMs, fmtPct, fmtWhen, isNum } from './format.js';
 import { current, refresh, reportError, state } from './router.js';
 import { deployMarkers } from './timeseries.js';
 
@@ -2798,12 +2893,17 @@ var LABEL = { improved: 'improved', no_change: 'no change', regressed: 'regresse
 var H = 3600e3;
 
 export function optimizationLink(id) { return '#/optimizations/' + encodeURIComponent(id); }
+var STATUS = { proposed: 'proposed', applied: 'validating…', planned: 'planned', rolled_back: 'rolled back' };
 function verdictBadge(o) {
+  if (o.status === 'rolled_back') {
+    return '<span class="badge opt-verdict badge-error" data-verdict="' + esc(o.impact ? o.impact.verdict : '') + '">rolled back</span>';
+  }
   if (o.impact) {
     var v = o.impact.verdict;
     return '<span class="badge opt-verdict ' + (VERDICT[v] || '') + '" data-verdict="' + esc(v) + '">' + esc(LABEL[v] || v) + '</span>';
   }
-  var s = o.status === 'applied' ? 'validating…' : 'planned';
+  // An edge change is applied once published; until the edges run it, it has no applied time.
+  var s = o.status === 'applied' && o.appliedAt === null ? 'waiting for edges' : (STATUS[o.status] || o.status);
   return '<span class="badge opt-verdict" data-verdict="">' + esc(s) + '</span>';
 }
 function change(o) {
@@ -2850,20 +2950,44 @@ function detailHtml(o) {
     (o.release ? '<span><b>Release</b> ' + esc(o.release) + '</span>' : '') +
     '<span><b>Applied</b> ' + (isNum(o.appliedAt) ? esc(fmtWhen(o.appliedAt)) : 'not yet') + '</span>' +
     (o.issueId ? '<span><b>Issue</b> <a href="#/issues/' + esc(o.issueId) + '">#' + esc(o.issueId) + '</a></span>' : '') + '</div>';
-  var action = o.appliedAt === null ? '<div class="iss-actions"><button type="button" id="opt-apply" class="btn">Applied now</button></div>' : '';
+  var action = actionHtml(o);
   var impact = i ? '<table id="opt-impact" class="kv"><tbody>' +
     '<tr data-k="before"><th>p95 before</th><td>' + esc(fmtMs(i.before)) + '</td></tr>' +
     '<tr data-k="after"><th>p95 after</th><td>' + esc(fmtMs(i.after)) + '</td></tr>' +
     '<tr data-k="change_pct"><th>Change</th><td>' + esc((i.change_pct > 0 ? '+' : '') + (+i.change_pct).toFixed(1) + '%') + '</td></tr>' +
     '<tr data-k="p_value"><th>Mann–Whitney p</th><td>' + esc(pText(i.p_value)) + '</td></tr>' +
     '<tr data-k="requests"><th>Requests</th><td>' + esc(fmtInt(i.requests_before) + ' before · ' + fmtInt(i.requests_after) + ' after') + '</td></tr>' +
+    (isNum(i.error_rate_before) ? '<tr data-k="error_rate"><th>Error rate</th><td>' + esc(fmtPct(i.error_rate_before) + ' → ' +
+      fmtPct(i.error_rate_after) + ' (p ' + pText(i.error_p_value) + ')') + '</td></tr>' : '') +
     '</tbody></table>'
-    : '<p id="opt-impact-pending" class="muted">' + esc(o.appliedAt === null ? 'Not applied yet.' :
+    : '<p id="opt-impact-pending" class="muted">' + esc(o.appliedAt === null ? (o.policy_version ? 'Published as edge policy version ' +
+      o.policy_version + '; applied once every connected edge runs it.' : 'Not applied yet.') :
       'Validating: the verdict comes once an analysis window (1 h by default, at least 15 min) and 100 requests of the route have followed the change.') + '</p>';
   return '<a id="opt-back" class="crumb" href="#/optimizations">← Optimizations</a>' +
-    '<div class="card iss-head"><h1 id="opt-title">' + esc(o.description) + '</h1>' + facts + action + '</div>' +
+    '<div class="card iss-head"><h1 id="opt-title">' + esc(o.description) + '</h1>' + facts + action + edgeHtml(o) + '</div>' +
     '<div class="grid2 iss-grid"><div class="card"><h2>Impact</h2>' + impact + '</div>' +
     '<div class="card"><h2>Route p95 around the change <small>http.server.duration · p95</small></h2><div id="opt-chart" class="chart"></div></div></div>';
+}
+
+// Planned: "Applied now" records that the team shipped it. Edge: Perfwatch applies and rolls back the policy change.
+function actionHtml(o) {
+  if (!o.policy_change) {
+    return o.appliedAt === null ? '<div class="iss-actions"><button type="button" id="opt-apply" class="btn">Applied now</button></div>' : '';
+  }
+  if (o.status === 'proposed' || o.status === 'rolled_back') {
+    return '<div class="iss-actions"><button type="button" id="opt-apply" class="btn">Apply</button></div>';
+  }
+  return '<div class="iss-actions"><button type="button" id="opt-rollback" class="btn">Roll back</button></div>';
+}
+
+// What an edge optimization changes in the edge policy, the version it published and its rollback.
+function edgeHtml(o) {
+  if (!o.policy_change) return '';
+  return '<div class="opt-edge"><h2>Edge policy change' + (o.policy_version ? ' <small>published as version ' + esc(o.policy_version) +
+    ' (replacing ' + esc(o.previous_version) + ')</small>' : '') + '</h2>' +
+    '<pre id="opt-policy-change" class="code">' + esc(JSON.stringify(o.policy_change, null, 2)) + '</pre>' +
+    (o.status === 'rolled_back' ? '<p id="opt-rollback-reason"><b>Rolled back</b> ' + esc(fmtWhen(o.rolled_back_at)) + ': ' +
+      esc(o.rollback_reason || '') + '</p>' : '') + '</div>';
 }
 
 // The route's p95 from an hour before the change to an hour after (or now), the change as a marker.
@@ -2928,15 +3052,17 @@ var optimizationsPage = {
 optimizationsPage.init = function () {
   bindRowLinks($('opt-table').querySelector('tbody'));
   $('opt-view').addEventListener('click', function (e) {
-    if (!e.target.closest('#opt-apply')) return;
+    var button = e.target.closest('#opt-apply, #opt-rollback');
+    if (!button) return;
     var id = $('opt-view').getAttribute('data-opt-id');
-    e.target.disabled = true;
-    send('POST', '/api/v1/optimizations/' + encodeURIComponent(id) + '/apply').then(function () {
+    var rollback = button.id === 'opt-rollback';
+    button.disabled = true;
+    send('POST', '/api/v1/optimizations/' + encodeURIComponent(id) + (rollback ? '/rollback' : '/apply')).then(function () {
       $('opt-view').__sig = null;
       refresh();
     }, function (err) {
       $('opt-view').__sig = null;
-      reportError('Could not apply', err);
+      reportError(rollback ? 'Could not roll back' : 'Could not apply', err);
     });
   });
 };
@@ -3848,6 +3974,7 @@ export default vitalsPage;
  * <section id="page-ID"> in index.html. A new page is a module, an entry here and a section. */
 import alerts from './page-alerts.js';
 import database from './page-database.js';
+import edge from './page-edge.js';
 import errors from './page-errors.js';
 import explore from './page-explore.js';
 import issues from './page-issues.js';
@@ -3864,7 +3991,7 @@ import vitals from './page-vitals.js';
 export var PAGES = {
   overview: overview, explore: explore, routes: routes, route: route, traces: traces, trace: trace, database: database,
   vitals: vitals, journeys: journeys, errors: errors, alerts: alerts, loadtests: loadtests, issues: issues,
-  optimizations: optimizations
+  optimizations: optimizations, edge: edge
 };
 
 """#),
@@ -4782,6 +4909,13 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .al-toast[data-kind="resolved"] { border-left-color: #2eb67d; }
 .al-toast[data-kind="pending"] { border-left-color: #f79009; }
 .al-toast[data-kind="acknowledged"] { border-left-color: #2e90fa; }
+
+/* Edge optimizations (Optimizations page) and the Edge page. */
+.opt-edge pre, .edge-policy-json { background: var(--bg); border: 1px solid var(--border); border-radius: 6px; padding: 8px 10px;
+  margin: 6px 0 0; font: 12px/1.5 var(--mono); white-space: pre-wrap; word-break: break-all; text-align: left; }
+.opt-edge h2 { margin-top: 12px; }
+.edge-version.warn, .edge-age.warn { color: var(--warn); }
+.edge-upstream[data-state="down"], .edge-upstream[data-state="ejected"], .edge-refused { color: var(--crit); }
 
 """#),
         "timeseries.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""

@@ -58,6 +58,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .unprocessable: .unprocessableContent
         case .unsupportedMediaType: .unsupportedMediaType
         case .notFound: .notFound
+        case .conflict: .conflict
         case .methodNotAllowed: .methodNotAllowed
         case .overloaded: .serviceUnavailable
         case .tooManyRequests: .tooManyRequests

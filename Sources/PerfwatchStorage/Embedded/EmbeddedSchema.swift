@@ -301,6 +301,24 @@ enum EmbeddedSchema {
             // Held-back metrics that cannot be derived again after a crash (see DerivedJournalCodec).
             try db.execute(sql: "CREATE TABLE derived_journal (id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
         }
+        migrator.registerMigration("v12-edge-policies") { db in
+            // Published edge policies (every version kept: rollbacks and the history read them) and
+            // what an edge optimization changed, which version applying it published, and its rollback.
+            try db.execute(
+                sql: """
+                    CREATE TABLE edge_policies (
+                        version INTEGER PRIMARY KEY,
+                        json TEXT NOT NULL,
+                        published_ms INTEGER NOT NULL,
+                        reason TEXT NOT NULL
+                    );
+                    ALTER TABLE performance_optimizations ADD COLUMN policy_change TEXT;
+                    ALTER TABLE performance_optimizations ADD COLUMN policy_version INTEGER;
+                    ALTER TABLE performance_optimizations ADD COLUMN previous_version INTEGER;
+                    ALTER TABLE performance_optimizations ADD COLUMN rolled_back_ms INTEGER;
+                    ALTER TABLE performance_optimizations ADD COLUMN rollback_reason TEXT;
+                    """)
+        }
         return migrator
     }
 

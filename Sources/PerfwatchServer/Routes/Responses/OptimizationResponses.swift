@@ -1,7 +1,8 @@
 import PerfwatchModel
 
-/// One optimization as the API writes it: `status` is `planned`, `applied` or `validated`;
-/// `impact` is the validator's before/after (snake_case keys, as first published).
+/// One optimization as the API writes it: `status` is `planned`, `proposed` (an edge change the
+/// analysis recommends), `applied`, `validated` or `rolled_back`; `impact` is the validator's
+/// before/after (snake_case keys, as first published). The edge fields (issue 16) are snake_case too.
 struct OptimizationBody: Encodable {
     let id: Int64
     let issueId: Int64?
@@ -14,6 +15,18 @@ struct OptimizationBody: Encodable {
     let appliedAt: Int64?
     let status: String
     let impact: Impact?
+    /// The `EdgePolicyChange` it makes (wire JSON), or null for a change made in the app's code.
+    let policyChange: EmbeddedJSON?
+    let policyVersion: Int64?
+    let previousVersion: Int64?
+    let rolledBackAt: Int64?
+    let rollbackReason: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, issueId, type, description, service, route, release, createdAt, appliedAt, status, impact
+        case policyChange = "policy_change", policyVersion = "policy_version", previousVersion = "previous_version"
+        case rolledBackAt = "rolled_back_at", rollbackReason = "rollback_reason"
+    }
 
     init(_ optimization: PerformanceOptimization) {
         id = optimization.id
@@ -25,8 +38,13 @@ struct OptimizationBody: Encodable {
         release = optimization.release
         createdAt = optimization.createdMs
         appliedAt = optimization.appliedMs
-        status = optimization.impact != nil ? "validated" : (optimization.appliedMs != nil ? "applied" : "planned")
+        status = optimization.status
         impact = optimization.impact.map(Impact.init)
+        policyChange = optimization.policyChange.map { EmbeddedJSON(text: $0) }
+        policyVersion = optimization.policyVersion
+        previousVersion = optimization.previousVersion
+        rolledBackAt = optimization.rolledBackMs
+        rollbackReason = optimization.rollbackReason
     }
 
     /// p95 before and after in ms (2 decimals), the change in % (1 decimal).
@@ -41,10 +59,16 @@ struct OptimizationBody: Encodable {
         let beforeFrom: Int64
         let afterTo: Int64
         let validatedAt: Int64
+        /// Errors ÷ requests (0–1) each side and the test's p-value; null in impacts recorded before
+        /// the error rate was compared.
+        let errorRateBefore: Double?
+        let errorRateAfter: Double?
+        let errorPValue: Double?
 
         enum CodingKeys: String, CodingKey {
             case before, after, changePct = "change_pct", pValue = "p_value", verdict, requestsBefore = "requests_before"
             case requestsAfter = "requests_after", beforeFrom = "before_from", afterTo = "after_to", validatedAt = "validated_at"
+            case errorRateBefore = "error_rate_before", errorRateAfter = "error_rate_after", errorPValue = "error_p_value"
         }
 
         init(_ impact: PerformanceOptimization.Impact) {
@@ -58,6 +82,9 @@ struct OptimizationBody: Encodable {
             beforeFrom = impact.beforeFromMs
             afterTo = impact.afterToMs
             validatedAt = impact.validatedMs
+            errorRateBefore = impact.errorRateBefore
+            errorRateAfter = impact.errorRateAfter
+            errorPValue = impact.errorPValue
         }
     }
 }
