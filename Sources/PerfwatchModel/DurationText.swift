@@ -45,6 +45,16 @@ public enum DurationText {
         "h": 3_600_000_000_000, "d": 86_400_000_000_000, "w": 604_800_000_000_000,
     ]
 
+    /// The shortest text of this grammar for whole milliseconds, in the largest unit that divides them
+    /// (`60000` → `1m`, `90000` → `90s`, `1500` → `1500ms`), so a written duration reads back the same.
+    public static func format(milliseconds: Int64) -> String {
+        if milliseconds == 0 { return "0" }
+        for (unit, ms) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] where milliseconds % ms == 0 {
+            return "\(milliseconds / ms)\(unit)"
+        }
+        return "\(milliseconds)ms"
+    }
+
     /// Parses `text` as a duration of the grammar above.
     public static func parse(_ text: String, bareNumbers: BareNumbers = .refused) throws(Problem) -> Duration {
         let trimmed = text.trimmingSpaces
