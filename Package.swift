@@ -39,6 +39,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Issue 16: brotli for the edge's on-the-fly compression.
+        .systemLibrary(name: "CBrotli", path: "Sources/CBrotli", providers: [.apt(["libbrotli-dev"])]),
         .target(name: "PerfwatchModel"),
         // Issue 14: the one configuration reader (YAML/JSON nodes with file, line and field) of every
         // file the product reads: server config, alerting, rules, load scenarios, budgets.
@@ -158,6 +160,14 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // Issue 16: `perfwatch edge`, the reverse proxy in front of an app (docs/edge.md): cache,
+        // compression, balancing, health, telemetry, policy sync.
+        .target(
+            name: "PerfwatchEdge",
+            dependencies: [
+                "PerfwatchModel", "PerfwatchConfig", "CZlib", "CBrotli",
+            ]
+        ),
         // Test support by layer: pure helpers (seeded random numbers, temporary directories) that
         // any target's tests can use without building more, and what needs the server.
         .target(name: "PerfwatchTesting", dependencies: ["PerfwatchStatistics"]),
@@ -214,6 +224,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
+        .testTarget(name: "PerfwatchEdgeTests", dependencies: ["PerfwatchEdge", "PerfwatchModel"]),
         .testTarget(
             name: "PerfwatchServerTests",
             dependencies: [
