@@ -1,0 +1,227 @@
+public import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+public import HummingbirdCore
+public import Logging
+public import NIOCore
+import NIOHTTP1
+import PerfwatchEdgePolicy
+import PerfwatchHTTPClient
+import PerfwatchModel
+
+/// The edge's request path: checks the limits, picks an upstream, streams the request to it
+/// and its answer back (no buffering), and answers itself when that fails (`ProxyFailure`).
+public final class EdgeProxy: Sendable {
+    let configuration: EdgeConfiguration
+    let pool: UpstreamPool
+    let policy: PolicyState
+    let client: HTTPClient
+    let sink: (any EdgeExchangeSink)?
+    let logger: Logger
+
+    public init(
+        configuration: EdgeConfiguration, pool: UpstreamPool, policy: PolicyState, client: HTTPClient, sink: (any EdgeExchangeSink)?,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.pool = pool
+        self.policy = policy
+        self.client = client
+        self.sink = sink
+        self.logger = logger
+    }
+
+    /// The upstream's answer up to its head, with what the exchange needs to finish it.
+    struct Answer {
+        let response: HTTPClientResponse
+        let lease: UpstreamPool.Lease
+        let upstreamNanos: UInt64
+    }
+
+    /// HummingbirdCore's responder signature.
+    public func respond(_ request: Request, writer: consuming ResponseWriter, channel: any Channel) async throws {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let target = request.head.path ?? "/"
+        let path = String(target.prefix { $0 != "?" })
+        let pattern = RouteNormalizer.pattern(forPath: path)
+        let rule = policy.effective.rule(forRoute: pattern, path: path, method: request.method.rawValue)
+        var exchange = EdgeExchange(
+            method: request.method.rawValue, target: target, route: rule?.match ?? pattern,
+            startUnixNanos: UInt64(Date().timeIntervalSince1970 * 1_000_000_000),
+            trace: TraceContext(incoming: request.headers[.traceparent]))
+        exchange.authorized = request.headers[.authorization] != nil
+        exchange.cookie = request.headers[.cookie] != nil
+        defer {
+            exchange.durationNanos = DispatchTime.now().uptimeNanoseconds - started
+            sink?.record(exchange)
+        }
+
+        let outcome: Result<Answer, ProxyFailure>
+        do {
+            try checkLimits(request)
+            outcome = .success(try await forward(request, exchange: exchange, channel: channel))
+        } catch {
+            outcome = .failure(error)  // both steps throw only ProxyFailure
+        }
+
+        switch outcome {
+        case .failure(let failure):
+            exchange.status = failure.status
+            exchange.failed = true
+            exchange.bytesOut = failure.message.utf8.count + 1
+            try await answer(failure, request: request, writer: writer, channel: channel)
+        case .success(let answer):
+            let status = Int(answer.response.status.code)
+            exchange.status = status
+            exchange.upstream = answer.lease.url
+            record(answer.response.headers, into: &exchange)
+            let edgeNanos = DispatchTime.now().uptimeNanoseconds - started - answer.upstreamNanos
+            let head = HTTPResponse(
+                status: .init(code: status, reasonPhrase: answer.response.status.reasonPhrase),
+                headerFields: Self.downstreamHeaders(answer.response.headers, edgeNanos: edgeNanos, upstreamNanos: answer.upstreamNanos))
+            do {
+                var body = try await writer.writeHead(head)
+                for try await chunk in answer.response.body {
+                    exchange.bytesUpstream += chunk.readableBytes
+                    exchange.bytesOut += chunk.readableBytes
+                    try await body.write(chunk)
+                }
+                try await body.finish(nil)
+                pool.release(answer.lease, latencyMs: Double(answer.upstreamNanos) / 1e6, failure: status >= 500)
+            } catch {
+                // Headers are out: the only honest signal left is to abort the connection.
+                pool.release(answer.lease, latencyMs: Double(answer.upstreamNanos) / 1e6, failure: true)
+                exchange.failed = true
+                logger.warning(
+                    "upstream body failed mid-response; aborting the downstream connection",
+                    metadata: ["upstream": "\(answer.lease.url)", "path": "\(exchange.path)", "error": "\(error)"])
+                channel.close(promise: nil)
+                throw error
+            }
+        }
+    }
+
+    // MARK: limits
+
+    func checkLimits(_ request: Request) throws(ProxyFailure) {
+        let limits = configuration.limits
+        let headBytes = ForwardedHeaders.headBytes(
+            method: request.method.rawValue, target: request.head.path ?? "/", fields: request.headers, authority: request.head.authority)
+        if headBytes > limits.headerBytes { throw ProxyFailure.headersTooLarge(headBytes, limit: limits.headerBytes) }
+        if request.headers[.upgrade] != nil { throw ProxyFailure.upgrade }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limits.bodyBytes {
+            throw ProxyFailure.bodyTooLarge(limit: limits.bodyBytes)
+        }
+    }
+
+    // MARK: the upstream exchange
+
+    /// Sends the request to an upstream; on a connection failure, a request without a body is
+    /// sent to the next instance (nothing of it reached the first one).
+    func forward(_ request: Request, exchange: EdgeExchange, channel: any Channel) async throws(ProxyFailure) -> Answer {
+        let hasBody = request.headers[.transferEncoding] != nil || (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > 0
+        let headers = ForwardedHeaders.upstreamRequest(
+            request.headers, host: request.head.authority, clientAddress: channel.remoteAddress?.ipAddress,
+            traceparent: exchange.trace.outgoing)
+        var tried: Set<Int> = []
+        var lastFailure = ProxyFailure.noUpstream
+        while let lease = pool.acquire(excluding: tried) {
+            tried.insert(lease.index)
+            var outgoing = HTTPClientRequest(url: lease.url + exchange.target)
+            outgoing.method = NIOHTTP1.HTTPMethod(rawValue: request.method.rawValue)
+            for (name, value) in headers { outgoing.headers.add(name: name, value: value) }
+            let sent = LimitedBody.Counter()
+            if hasBody {
+                let length = request.headers[.contentLength].flatMap { Int64($0) }
+                outgoing.body = .stream(
+                    LimitedBody(body: request.body, limit: configuration.limits.bodyBytes, sent: sent),
+                    length: length.map { .known($0) } ?? .unknown)
+            }
+            let sentAt = DispatchTime.now().uptimeNanoseconds
+            do {
+                let response = try await client.execute(
+                    outgoing, deadline: .now() + .nanoseconds(configuration.timeouts.firstByte.nanoseconds), logger: logger)
+                return Answer(response: response, lease: lease, upstreamNanos: DispatchTime.now().uptimeNanoseconds - sentAt)
+            } catch is RequestBodyTooLarge {
+                pool.release(lease, latencyMs: nil, failure: false)
+                throw ProxyFailure.bodyTooLarge(limit: configuration.limits.bodyBytes, bodyStarted: true)
+            } catch {
+                let kind = OutboundHTTPError.kind(of: error)
+                pool.release(lease, latencyMs: nil, failure: true)
+                switch kind {
+                case .connect:
+                    lastFailure = .unreachable(lease.url, "\(error)")
+                    if hasBody { throw lastFailure }
+                    logger.debug("retrying on another upstream", metadata: ["upstream": "\(lease.url)", "error": "\(error)"])
+                case .timeout:
+                    throw ProxyFailure.timeout(lease.url, "no response head within \(DurationText.format(milliseconds: configuration.timeouts.firstByte.wholeMilliseconds)) (timeouts.first_byte)")
+                default:
+                    throw ProxyFailure.malformed(lease.url, "\(error)")
+                }
+            }
+        }
+        throw lastFailure
+    }
+
+    // MARK: answers
+
+    /// Answers with the edge's own plain-text message. A refused request's body is not read: the
+    /// answer says `Connection: close`, then what the client still sends is discarded for a
+    /// moment (so it reads the answer instead of a reset) and the connection closed.
+    func answer(_ failure: ProxyFailure, request: Request, writer: consuming ResponseWriter, channel: any Channel) async throws {
+        let body = ByteBuffer(string: "perfwatch edge: \(failure.message)\n")
+        var fields = HTTPFields()
+        fields[.contentType] = "text/plain; charset=utf-8"
+        fields[.contentLength] = String(body.readableBytes)
+        if failure.close { fields[.connection] = "close" }
+        try await writer.write(response: HTTPResponse(status: .init(code: failure.status), headerFields: fields), body: .init(byteBuffer: body))
+        guard failure.close else { return }
+        if !failure.bodyStarted { await Self.discard(request.body, for: .seconds(2)) }
+        channel.close(promise: nil)
+    }
+
+    /// Reads and drops `body` until it ends or `duration` passes.
+    static func discard(_ body: RequestBody, for duration: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { do { for try await _ in body {} } catch {} }
+            group.addTask { try? await Task.sleep(for: duration) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    // MARK: headers
+
+    static func downstreamHeaders(_ upstream: HTTPHeaders, edgeNanos: UInt64, upstreamNanos: UInt64) -> HTTPFields {
+        var drop = ForwardedHeaders.hopByHop
+        for value in upstream[canonicalForm: "connection"] { drop.insert(value.lowercased()) }
+        var fields = HTTPFields()
+        for (name, value) in upstream where !drop.contains(name.lowercased()) {
+            if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
+        }
+        let timing = "edge;dur=\(milliseconds(edgeNanos)), upstream;dur=\(milliseconds(upstreamNanos))"
+        fields.append(HTTPField(name: HTTPField.Name("Server-Timing")!, value: timing))
+        return fields
+    }
+
+    func record(_ headers: HTTPHeaders, into exchange: inout EdgeExchange) {
+        exchange.contentType = ResponseFacts.contentType(headers.first(name: "content-type"))
+        exchange.contentEncoding = headers.first(name: "content-encoding")?.lowercased() ?? "identity"
+        exchange.cacheControl = ResponseFacts.cacheControl(headers[canonicalForm: "cache-control"].map(String.init))
+        exchange.setCookie = headers.contains(name: "set-cookie")
+    }
+
+    static func milliseconds(_ nanos: UInt64) -> String { String(format: "%.2f", Double(nanos) / 1e6) }
+}
+
+extension HTTPField.Name {
+    static let traceparent = HTTPField.Name("traceparent")!
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : scaled + attoseconds / 1_000_000_000
+    }
+}
