@@ -119,7 +119,8 @@ struct RunningEdge {
     var url: String { "http://127.0.0.1:\(port)" }
 
     static func start(
-        upstreams: [String], sink: (any EdgeExchangeSink)? = nil, configure: (inout EdgeConfiguration) -> Void = { _ in }
+        upstreams: [String], sink: (any EdgeExchangeSink)? = nil, steps: BufferedSteps = BufferedSteps(),
+        configure: (inout EdgeConfiguration) -> Void = { _ in }
     ) async throws -> RunningEdge {
         var configuration = EdgeConfiguration()
         configuration.upstreams = upstreams
@@ -130,7 +131,7 @@ struct RunningEdge {
         let pool = UpstreamPool(urls: configuration.upstreams, algorithm: configuration.balancing)
         let policy = PolicyState(
             local: configuration.localPolicy, upstreams: configuration.upstreams, balancing: configuration.balancing, pool: pool)
-        let proxy = EdgeProxy(configuration: configuration, pool: pool, policy: policy, client: client, sink: sink, logger: logger)
+        let proxy = EdgeProxy(configuration: configuration, pool: pool, policy: policy, client: client, sink: sink, steps: steps, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let service = try EdgeServer.makeService(proxy: proxy, host: "127.0.0.1", port: 0, logger: logger) { port in
             continuation.yield(port)

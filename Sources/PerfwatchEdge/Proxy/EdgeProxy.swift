@@ -17,18 +17,25 @@ public final class EdgeProxy: Sendable {
     let policy: PolicyState
     let client: HTTPClient
     let sink: (any EdgeExchangeSink)?
+    let steps: BufferedSteps
     let logger: Logger
 
     public init(
         configuration: EdgeConfiguration, pool: UpstreamPool, policy: PolicyState, client: HTTPClient, sink: (any EdgeExchangeSink)?,
-        logger: Logger
+        steps: BufferedSteps = BufferedSteps(), logger: Logger
     ) {
+        self.steps = steps
         self.configuration = configuration
         self.pool = pool
         self.policy = policy
         self.client = client
         self.sink = sink
         self.logger = logger
+    }
+
+    enum Relay {
+        case streamed(Answer)
+        case buffered(BufferedRelay)
     }
 
     /// The upstream's answer up to its head, with what the exchange needs to finish it.
@@ -44,7 +51,8 @@ public final class EdgeProxy: Sendable {
         let target = request.head.path ?? "/"
         let path = String(target.prefix { $0 != "?" })
         let pattern = RouteNormalizer.pattern(forPath: path)
-        let rule = policy.effective.rule(forRoute: pattern, path: path, method: request.method.rawValue)
+        let effective = policy.effective
+        let rule = effective.rule(forRoute: pattern, path: path, method: request.method.rawValue)
         var exchange = EdgeExchange(
             method: request.method.rawValue, target: target, route: rule?.match ?? pattern,
             startUnixNanos: UInt64(Date().timeIntervalSince1970 * 1_000_000_000),
@@ -56,12 +64,29 @@ public final class EdgeProxy: Sendable {
             sink?.record(exchange)
         }
 
-        let outcome: Result<Answer, ProxyFailure>
+        let forwarded = ForwardedHeaders.upstreamRequest(
+            Self.pairs(request.headers), host: request.head.authority, clientAddress: channel.remoteAddress?.ipAddress,
+            traceparent: exchange.trace.outgoing)
+        let length = request.headers[.contentLength].flatMap { Int64($0) }
+        let hasBody = request.headers[.transferEncoding] != nil || (length ?? 0) > 0
+        let buffered = hasBody ? nil : bufferedSteps(rule: rule, policy: effective)
+
+        let outcome: Result<Relay, ProxyFailure>
         do {
             try checkLimits(request)
-            outcome = .success(try await forward(request, exchange: exchange, channel: channel))
+            if let buffered {
+                outcome = .success(.buffered(try await relayBuffered(request, steps: buffered, forwarded: forwarded)))
+            } else {
+                outcome = .success(
+                    .streamed(
+                        try await forward(
+                            method: request.method.rawValue, target: target, headers: forwarded, body: hasBody ? request.body : nil,
+                            length: length)))
+            }
+        } catch let failure as ProxyFailure {
+            outcome = .failure(failure)
         } catch {
-            outcome = .failure(error)  // both steps throw only ProxyFailure
+            outcome = .failure(ProxyFailure(status: 502, message: "the edge failed to relay the request: \(error)"))
         }
 
         switch outcome {
@@ -70,7 +95,9 @@ public final class EdgeProxy: Sendable {
             exchange.failed = true
             exchange.bytesOut = failure.message.utf8.count + 1
             try await answer(failure, request: request, writer: writer, channel: channel)
-        case .success(let answer):
+        case .success(.buffered(let relay)):
+            try await writeBuffered(relay, request: request, exchange: &exchange, started: started, writer: writer)
+        case .success(.streamed(let answer)):
             let status = Int(answer.response.status.code)
             exchange.status = status
             exchange.upstream = answer.lease.url
@@ -118,23 +145,22 @@ public final class EdgeProxy: Sendable {
 
     /// Sends the request to an upstream; on a connection failure, a request without a body is
     /// sent to the next instance (nothing of it reached the first one).
-    func forward(_ request: Request, exchange: EdgeExchange, channel: any Channel) async throws(ProxyFailure) -> Answer {
-        let hasBody = request.headers[.transferEncoding] != nil || (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > 0
-        let headers = ForwardedHeaders.upstreamRequest(
-            request.headers, host: request.head.authority, clientAddress: channel.remoteAddress?.ipAddress,
-            traceparent: exchange.trace.outgoing)
+    /// `body` is the downstream body to stream (nil: none), with its `Content-Length` when known.
+    func forward(
+        method: String, target: String, headers: [(String, String)], body: RequestBody?, length: Int64?
+    ) async throws(ProxyFailure) -> Answer {
+        let hasBody = body != nil
         var tried: Set<Int> = []
         var lastFailure = ProxyFailure.noUpstream
         while let lease = pool.acquire(excluding: tried) {
             tried.insert(lease.index)
-            var outgoing = HTTPClientRequest(url: lease.url + exchange.target)
-            outgoing.method = NIOHTTP1.HTTPMethod(rawValue: request.method.rawValue)
+            var outgoing = HTTPClientRequest(url: lease.url + target)
+            outgoing.method = NIOHTTP1.HTTPMethod(rawValue: method)
             for (name, value) in headers { outgoing.headers.add(name: name, value: value) }
             let sent = LimitedBody.Counter()
-            if hasBody {
-                let length = request.headers[.contentLength].flatMap { Int64($0) }
+            if let body {
                 outgoing.body = .stream(
-                    LimitedBody(body: request.body, limit: configuration.limits.bodyBytes, sent: sent),
+                    LimitedBody(body: body, limit: configuration.limits.bodyBytes, sent: sent),
                     length: length.map { .known($0) } ?? .unknown)
             }
             let sentAt = DispatchTime.now().uptimeNanoseconds
@@ -202,6 +228,10 @@ public final class EdgeProxy: Sendable {
         let timing = "edge;dur=\(milliseconds(edgeNanos)), upstream;dur=\(milliseconds(upstreamNanos))"
         fields.append(HTTPField(name: HTTPField.Name("Server-Timing")!, value: timing))
         return fields
+    }
+
+    static func pairs(_ fields: HTTPFields) -> [(name: String, value: String)] {
+        fields.map { (name: $0.name.canonicalName, value: $0.value) }
     }
 
     func record(_ headers: HTTPHeaders, into exchange: inout EdgeExchange) {

@@ -9,10 +9,10 @@ enum ForwardedHeaders {
         "proxy-authenticate", "proxy-authorization",
     ]
 
-    /// Lowercased names not to pass on from `fields`: the fixed set and those `Connection` lists.
-    static func dropped(in fields: HTTPFields) -> Set<String> {
+    /// Lowercased names not to pass on from `fields` (lowercased names): the fixed set and those `Connection` lists.
+    static func dropped(in fields: [(name: String, value: String)]) -> Set<String> {
         var names = hopByHop
-        for value in fields[values: .connection] {
+        for (name, value) in fields where name == "connection" {
             for token in value.split(separator: ",") {
                 names.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
             }
@@ -20,21 +20,20 @@ enum ForwardedHeaders {
         return names
     }
 
-    /// The request headers for the upstream, as (name, value) pairs in order.
+    /// The request headers for the upstream (from lowercased client headers), as (name, value) pairs in order.
     static func upstreamRequest(
-        _ fields: HTTPFields, host: String?, clientAddress: String?, traceparent: String?
+        _ fields: [(name: String, value: String)], host: String?, clientAddress: String?, traceparent: String?
     ) -> [(String, String)] {
         let drop = dropped(in: fields).union(["host", "x-forwarded-host", "x-forwarded-proto", "traceparent"])
         var headers: [(String, String)] = []
         var forwardedFor: String?
-        for field in fields {
-            let name = field.name.canonicalName
+        for (name, value) in fields {
             if name == "x-forwarded-for" {
-                forwardedFor = forwardedFor.map { "\($0), \(field.value)" } ?? field.value
+                forwardedFor = forwardedFor.map { "\($0), \(value)" } ?? value
                 continue
             }
             if drop.contains(name) { continue }
-            headers.append((field.name.rawName, field.value))
+            headers.append((name, value))
         }
         if let clientAddress {
             forwardedFor = forwardedFor.map { "\($0), \(clientAddress)" } ?? clientAddress
