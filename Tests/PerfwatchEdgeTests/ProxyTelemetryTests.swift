@@ -42,9 +42,23 @@ struct ProxyTelemetryTests {
         #expect(course.contentType == "application/json" && course.cacheControl == "max-age")
         #expect(course.bytesOut == 2 && course.bytesUpstream == 2)
         #expect(course.cookie && !course.authorized && !course.setCookie)
-        #expect(course.cache == "NONE" && course.contentEncoding == "identity")
+        #expect(course.cache == "NONE" && course.contentEncoding == "identity" && course.repeatKind == "first")
         let down = try #require(exchanges.first { $0.target == "/down" })
         #expect(down.status == 503 && down.setCookie && down.authorized && down.cacheControl == "no-store")
+    }
+
+    @Test("repeat: first, then same for an identical body, changed for a different one")
+    func repeats() async throws {
+        let counter = Mutex(0)
+        let upstream = try await ScriptedUpstream.start { request in
+            let n = counter.withLock { $0 += 1; return $0 }
+            return .respond(status: 200, body: Array((request.uri == "/stable" || n < 5 ? "same" : "new \(n)").utf8))
+        }
+        let sink = CollectingSink()
+        let edge = try await RunningEdge.start(upstreams: [upstream.url], sink: sink)
+        defer { Task { await edge.stop(); await upstream.stop() } }
+        for path in ["/stable", "/stable", "/x?a=1", "/x?a=1", "/x?a=1"] { _ = try await TestClient.send(edge.url + path) }
+        #expect(await sink.waitFor(5).map(\.repeatKind) == ["first", "same", "first", "same", "changed"])
     }
 
     @Test("a policy route's match names the route")

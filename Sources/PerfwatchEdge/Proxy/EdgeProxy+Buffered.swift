@@ -96,6 +96,11 @@ extension EdgeProxy {
         exchange.upstream = relay.fetched?.upstream ?? ""
         exchange.bytesUpstream = relay.fetched?.bytes ?? 0
         exchange.bytesOut = request.method == .head ? 0 : response.body.count
+        if sink != nil {
+            var hash = BodyHash()
+            hash.add(response.body)
+            exchange.repeatKind = repeats.classify(method: exchange.method, target: exchange.target, hash: hash.value)
+        }
         var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
         record(headers, into: &exchange)
         if request.method != .head { headers.replaceOrAdd(name: "content-length", value: String(response.body.count)) }

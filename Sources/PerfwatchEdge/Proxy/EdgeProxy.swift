@@ -18,6 +18,7 @@ public final class EdgeProxy: Sendable {
     let client: HTTPClient
     let sink: (any EdgeExchangeSink)?
     let steps: BufferedSteps
+    let repeats = RepeatTracker()
     let logger: Logger
 
     public init(
@@ -108,12 +109,15 @@ public final class EdgeProxy: Sendable {
                 headerFields: Self.downstreamHeaders(answer.response.headers, edgeNanos: edgeNanos, upstreamNanos: answer.upstreamNanos))
             do {
                 var body = try await writer.writeHead(head)
+                var hash = sink == nil ? nil : BodyHash()
                 for try await chunk in answer.response.body {
                     exchange.bytesUpstream += chunk.readableBytes
                     exchange.bytesOut += chunk.readableBytes
+                    hash?.add(chunk.readableBytesView)
                     try await body.write(chunk)
                 }
                 try await body.finish(nil)
+                if let hash { exchange.repeatKind = repeats.classify(method: exchange.method, target: target, hash: hash.value) }
                 pool.release(answer.lease, latencyMs: Double(answer.upstreamNanos) / 1e6, failure: status >= 500)
             } catch {
                 // Headers are out: the only honest signal left is to abort the connection.
