@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Logging
 import NIOHTTP1
+import PerfwatchModel
 import NIOCore
 import ServiceLifecycle
 
@@ -41,7 +42,7 @@ struct HealthChecker: Service {
     func check(_ url: String) async -> Bool {
         do {
             let response = try await client.execute(
-                HTTPClientRequest(url: url + health.path), deadline: .now() + .nanoseconds(health.timeout.nanoseconds), logger: logger)
+                HTTPClientRequest(url: url + health.path), deadline: .now() + .milliseconds(health.timeout.wholeMilliseconds), logger: logger)
             for try await _ in response.body {}
             return response.status.code < 400
         } catch {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PerfwatchHTTPClient
+import PerfwatchModel
 import ServiceLifecycle
 
 /// Posts an `EdgeReport` to `{server}/api/v1/edge/report` every `interval` (5 s): the server's
@@ -35,10 +36,10 @@ struct EdgeReporter: Service {
 
     func send() async {
         do {
-            let body = try JSONEncoder().encode(report())
+            let body = Array(try CompactJSONEncoder().encode(report()).utf8)
             let answer = try await OutboundHTTP.send(
                 .perfwatchAPI(
-                    "POST", server + "/api/v1/edge/report", body: Array(body), contentType: "application/json", apiKey: apiKey,
+                    "POST", server + "/api/v1/edge/report", body: body, contentType: "application/json", apiKey: apiKey,
                     timeout: .seconds(5)))
             if !answer.isSuccess {
                 logger.warning("edge report refused", metadata: ["status": "\(answer.status)", "body": "\(answer.text.prefix(200))"])

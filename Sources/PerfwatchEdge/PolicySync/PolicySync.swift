@@ -57,8 +57,7 @@ struct PolicySync: Service {
                 logger.notice("server policy applied", metadata: ["version": "\(received.version)"])
             }
         } catch {
-            let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
-            let version = (object?["version"] as? NSNumber)?.int64Value ?? -1
+            let version = (try? ConfigNode.parseJSON(Data(body))["version"]?.int()).map(Int64.init) ?? -1
             policy.refuse(version: version, reason: error.description)
             logger.warning("server policy refused", metadata: ["reason": "\(error.description)"])
         }

@@ -4,6 +4,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
+import PerfwatchModel
 import ServiceLifecycle
 
 /// The optional admin listener (`admin_listen`): `GET /status` (upstreams, policy version,
@@ -50,7 +51,7 @@ struct EdgeAdminAPI: Sendable {
                 policyVersion: policy.version, refused: policy.refused,
                 upstreams: EdgeReport.upstreams(pool.snapshot, nowMs: EdgeClock.nowMs()),
                 telemetry: counts.map { SpanExporterCounts(buffered: $0.buffered, dropped: $0.dropped, exported: $0.exported) })
-            return (.ok, Array((try? JSONEncoder().encode(body)) ?? Data("{}".utf8)))
+            return (.ok, Array(((try? CompactJSONEncoder().encode(body)) ?? "{}").utf8))
         case (.post, "/purge"):
             // The response cache arrives with the edge's cache part; until then nothing is stored.
             return (.ok, Array("{\"purged\":0}".utf8))

@@ -170,7 +170,7 @@ public final class EdgeProxy: Sendable {
             let sentAt = DispatchTime.now().uptimeNanoseconds
             do {
                 let response = try await client.execute(
-                    outgoing, deadline: .now() + .nanoseconds(configuration.timeouts.firstByte.nanoseconds), logger: logger)
+                    outgoing, deadline: .now() + .milliseconds(configuration.timeouts.firstByte.wholeMilliseconds), logger: logger)
                 return Answer(response: response, lease: lease, upstreamNanos: DispatchTime.now().uptimeNanoseconds - sentAt)
             } catch is RequestBodyTooLarge {
                 pool.release(lease, latencyMs: nil, failure: false)
@@ -250,12 +250,4 @@ public final class EdgeProxy: Sendable {
 
 extension HTTPField.Name {
     static let traceparent = HTTPField.Name("traceparent")!
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : scaled + attoseconds / 1_000_000_000
-    }
 }

@@ -3,6 +3,7 @@ import HummingbirdCore
 public import Logging
 import NIOCore
 import NIOPosix
+import PerfwatchModel
 public import ServiceLifecycle
 
 /// Builds the edge's services: the downstream HTTP/1.1 server in front of `EdgeProxy`, and the
@@ -15,7 +16,8 @@ public enum EdgeServer {
         var clientConfiguration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(
-                connect: .nanoseconds(configuration.timeouts.connect.nanoseconds), read: .nanoseconds(configuration.timeouts.idle.nanoseconds)),
+                connect: .milliseconds(configuration.timeouts.connect.wholeMilliseconds),
+                read: .milliseconds(configuration.timeouts.idle.wholeMilliseconds)),
             connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerUpstream),
             decompression: .disabled)
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
