@@ -16,6 +16,7 @@ let package = Package(
         // For the fuzz targets (Fuzz/Package.swift), which depend on this package by path.
         .library(name: "PerfwatchModel", targets: ["PerfwatchModel"]),
         .library(name: "PerfwatchIngest", targets: ["PerfwatchIngest"]),
+        .library(name: "PerfwatchGzip", targets: ["PerfwatchGzip"]),
         .library(name: "PerfwatchAlerting", targets: ["PerfwatchAlerting"]),
         .library(name: "PerfwatchLoad", targets: ["PerfwatchLoad"]),
         .library(name: "PerfwatchAnalysis", targets: ["PerfwatchAnalysis"]),
@@ -42,6 +43,8 @@ let package = Package(
         // Issue 16: brotli for the edge's on-the-fly compression.
         .systemLibrary(name: "CBrotli", path: "Sources/CBrotli", providers: [.apt(["libbrotli-dev"])]),
         .target(name: "PerfwatchModel"),
+        // Gzip over zlib, shared by ingest (request bodies, the RUM snippet) and the edge (on-the-fly compression).
+        .target(name: "PerfwatchGzip", dependencies: ["PerfwatchModel", "CZlib"]),
         // Issue 14: the one configuration reader (YAML/JSON nodes with file, line and field) of every
         // file the product reads: server config, alerting, rules, load scenarios, budgets.
         .target(name: "PerfwatchConfig", dependencies: ["PerfwatchModel", .product(name: "Yams", package: "Yams")]),
@@ -65,7 +68,7 @@ let package = Package(
         .target(
             name: "PerfwatchIngest",
             dependencies: [
-                "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "CZlib", "PerfwatchOTLP",
+                "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchGzip", "PerfwatchOTLP",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -134,6 +137,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "PerfwatchConfig",
+                "PerfwatchGzip",
             ]
         ),
         .target(
@@ -166,7 +170,7 @@ let package = Package(
         .target(
             name: "PerfwatchEdge",
             dependencies: [
-                "PerfwatchModel", "PerfwatchConfig", "PerfwatchEdgePolicy", "CZlib", "CBrotli", "PerfwatchHTTPClient", "PerfwatchOTLP",
+                "PerfwatchModel", "PerfwatchConfig", "PerfwatchEdgePolicy", "PerfwatchGzip", "CBrotli", "PerfwatchHTTPClient", "PerfwatchOTLP",
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -198,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "PerfwatchIngestTests",
             dependencies: [
-                "PerfwatchIngest", "PerfwatchModel", "PerfwatchTesting", "PerfwatchOTLP",
+                "PerfwatchIngest", "PerfwatchModel", "PerfwatchTesting", "PerfwatchOTLP", "PerfwatchGzip",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
@@ -238,8 +242,9 @@ let package = Package(
         .testTarget(
             name: "PerfwatchEdgeTests",
             dependencies: [
-                "PerfwatchEdge", "PerfwatchModel", "PerfwatchConfig", "PerfwatchEdgePolicy", "PerfwatchTesting", "PerfwatchOTLP",
+                "PerfwatchEdge", "PerfwatchModel", "PerfwatchConfig", "PerfwatchEdgePolicy", "PerfwatchTesting", "PerfwatchOTLP", "PerfwatchGzip",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -252,6 +257,7 @@ let package = Package(
             name: "PerfwatchServerTests",
             dependencies: [
                 "PerfwatchServer", "PerfwatchServerTesting", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
+                "PerfwatchGzip",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -16,6 +16,7 @@ let package = Package(
             name: "PerfwatchFuzz",
             dependencies: [
                 .product(name: "PerfwatchIngest", package: "perfwatch"),
+                .product(name: "PerfwatchGzip", package: "perfwatch"),
                 .product(name: "PerfwatchModel", package: "perfwatch"),
                 .product(name: "PerfwatchAlerting", package: "perfwatch"),
                 .product(name: "PerfwatchLoad", package: "perfwatch"),

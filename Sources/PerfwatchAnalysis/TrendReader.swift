@@ -131,7 +131,8 @@ public struct TrendReader: Sendable {
             let fittedEnd = fit?.value(at: endX) ?? currentValue ?? 0
             let threshold = thresholds.threshold(for: metric)
             var crossing: Int64? = nil
-            if let fit, let threshold, fit.slope > 0 {
+            // Only a significant rise has a crossing (docs: null unless the metric is rising; issue 15).
+            if let fit, let threshold, fit.lowSlope > 0 {
                 let hours = max(0, (threshold - fittedEnd) / fit.slope)
                 crossing = to + Int64(hours * 3_600_000)
             }

@@ -87,8 +87,15 @@ public final class LoadEngine: Sendable {
             tick += 1
         }
         let end = LoadClock.now()
-        if end > lastTick + 100_000_000 {
-            series.append(await snapshot(workers, start: start, from: lastTick, to: end, duration: duration).series)
+        // The last partial interval: always taken, so a request that completed as the run ended is
+        // in the series as well as in the totals (they must add up; issue 15). A sliver under
+        // 100 ms is folded into the previous point rather than shown as a second of its own.
+        let last = await snapshot(workers, start: start, from: lastTick, to: end, duration: duration).series
+        if end > lastTick + 100_000_000 || series.isEmpty {
+            series.append(last)
+        } else if last.requests > 0 || last.errors > 0 {
+            series[series.count - 1].requests += last.requests
+            series[series.count - 1].errors += last.errors
         }
         var results: [WorkerResult] = []
         for worker in workers {

@@ -11,6 +11,7 @@ struct Perfwatch: AsyncParsableCommand {
               perfwatch serve
               curl -X POST localhost:4318/api/v1/metrics -d '{"metrics":[{"name":"api.request.duration","kind":"timing","value":123}]}'
             """,
+        version: PerfwatchVersion.text,
         subcommands: [ServeCommand.self, EdgeCommand.self, DemoCommand.self, LoadCommand.self, BudgetCommand.self, DeployCommand.self, StoreCommand.self, KeysCommand.self],
         defaultSubcommand: nil)
 

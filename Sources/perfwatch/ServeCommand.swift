@@ -40,12 +40,25 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         CrashReporting.ensureFastBacktraces()
-        var settings = try ServerConfiguration.loaded(configFile: config)
-        if let host { settings.host = host }
-        if let port { settings.port = port }
-        if let data { settings.dataDirectory = data }
-        if let rules { settings.rulesDirectory = rules }
-        do { try settings.validate() } catch let error as ConfigurationError { throw ValidationError(error.description) }
+        // A configuration error is printed alone and exits 2 (as `budget` and `load` do): the root
+        // usage text after it only buried the line that says what is wrong (issue 15).
+        var settings: ServerConfiguration
+        do {
+            settings = try ServerConfiguration.loaded(configFile: config)
+            if let host { settings.host = host }
+            if let port { settings.port = port }
+            if let data { settings.dataDirectory = data }
+            if let rules { settings.rulesDirectory = rules }
+            try settings.validate()
+        } catch {
+            // ConfigurationError, or the reader's ConfigError: both say file:line: field: problem.
+            FileHandle.standardError.write(Data("perfwatch serve: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if let problem = ListenAddressCheck.problem(host: settings.host, port: settings.port) {
+            FileHandle.standardError.write(Data("perfwatch serve: \(problem)\n".utf8))
+            throw ExitCode(1)
+        }
 
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Logging
 @testable import PerfwatchEdge
 import PerfwatchEdgePolicy
@@ -66,17 +67,30 @@ struct ProxyPolicyTests {
         #expect(requests.first?.header("authorization") == "Bearer key")
     }
 
+    @Test("admin API: /status names the upstreams, /purge needs a prefix and reports what it removed")
+    func adminAPI() throws {
+        let (policy, pool) = Self.state()
+        let cache = ResponseCache(maxBytes: 1 << 20, maxEntryBytes: 1 << 16, clock: { 0 })
+        let api = EdgeAdminAPI(pool: pool, policy: policy, exporter: nil, cache: cache)
+        let (status, body) = api.answer(method: .get, path: "/status")
+        #expect(status == .ok && String(decoding: body, as: UTF8.self).contains("\"url\":\"http://127.0.0.1:3000\""))
+        #expect(api.answer(method: .post, path: "/purge?prefix=/courses").0 == .ok)
+        #expect(String(decoding: api.answer(method: .post, path: "/purge?prefix=/").1, as: UTF8.self) == "{\"purged\":0}")
+        #expect(api.answer(method: .post, path: "/purge").0 == .badRequest)
+        #expect(api.answer(method: .get, path: "/nothing").0 == .notFound)
+    }
+
     @Test("the report names version, refusal, upstreams and telemetry in the contract's keys")
     func reportShape() throws {
         let (policy, pool) = Self.state()
         policy.accept(EdgePolicy(version: 9, weights: ["http://10.9.9.9:1": 0]))
         let reporter = EdgeReporter(
             server: "http://127.0.0.1:1", apiKey: nil, name: "edge-1", service: "edge", pool: pool, exporter: nil, policy: policy,
-            logger: Logger(label: "t"))
+            cache: nil, bytesSaved: { 1234 }, logger: Logger(label: "t"))
         let json = try CompactJSONEncoder().encode(reporter.report())
         for key in [
             "\"edge\":\"edge-1\"", "\"policy_version\":0", "\"refused\":{", "\"version\":9", "\"in_flight\":0", "\"ewma_ms\":0",
-            "\"bytes_saved\":0", "\"telemetry\":{",
+            "\"bytes_saved\":1234", "\"cache\":{\"entries\":0,", "\"telemetry\":{",
         ] {
             #expect(json.contains(key), "\(key) in \(json)")
         }

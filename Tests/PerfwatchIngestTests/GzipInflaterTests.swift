@@ -1,4 +1,4 @@
-import PerfwatchIngest
+import PerfwatchGzip
 import PerfwatchModel
 import Testing
 

@@ -51,6 +51,13 @@ struct JSONMetricsParserTests {
         #expect(batch.rejections.first?.reason == reason, "\(batch.rejections)")
     }
 
+    @Test("a value that is not a number says so, not that it is NaN or Infinity; a numeric string is a number")
+    func valueNotANumber() throws {
+        let batch = try parse(#"{"metrics":[{"name":"a","kind":"gauge","value":"x"},{"name":"b","kind":"gauge","value":"12.5"}]}"#)
+        #expect(batch.rejections.first?.error == "value must be a number, not the string 'x'")
+        #expect(batch.points.points.first?.sample.value == 12.5)
+    }
+
     @Test("limits: long name, too many tags, long tag value")
     func limits() throws {
         let longName = String(repeating: "n", count: 257)

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PerfwatchGzip
 import PerfwatchIngest
 import PerfwatchModel
 import PerfwatchServer

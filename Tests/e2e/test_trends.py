@@ -89,6 +89,8 @@ def test_trends_api_and_trend_issue(start_server):
     assert now < grow["forecastCrossing"] < now + 24 * HOUR_MS, grow
     assert len(grow["points"]) >= 20
     assert flat["direction"] == "flat" and abs(flat["slopePerHour"]) < 2, flat
+    # Not rising: no forecast, whatever sign the noise gave the slope (issue 15).
+    assert flat["forecastCrossing"] is None, flat
     throughput = server.get("/api/v1/trends", metric="throughput", from_="-24h").json()
     assert throughput["threshold"] is None
     rate = {t["route"]: t for t in throughput["trends"]}["/flat"]

@@ -1,3 +1,4 @@
+import PerfwatchGzip
 import PerfwatchIngest
 import PerfwatchModel
 

@@ -21,11 +21,15 @@ struct EdgeReport: Encodable, Sendable {
     }
 
     struct Cache: Encodable, Sendable {
-        var entries = 0
-        var bytes = 0
-        var hits = 0
-        var misses = 0
-        var stale = 0
+        var entries: Int
+        var bytes: Int
+        var hits: Int
+        var misses: Int
+        var stale: Int
+
+        init(_ statistics: CacheStatistics) {
+            (entries, bytes, hits, misses, stale) = (statistics.entries, statistics.bytes, statistics.hits, statistics.misses, statistics.stale)
+        }
     }
 
     struct Telemetry: Encodable, Sendable {

@@ -14,6 +14,8 @@ struct EdgeReporter: Service {
     let pool: UpstreamPool
     let exporter: SpanExporter?
     let policy: PolicyState
+    let cache: ResponseCache?
+    let bytesSaved: @Sendable () -> Int
     var interval: Duration = .seconds(5)
     let logger: Logger
 
@@ -30,7 +32,8 @@ struct EdgeReporter: Service {
         let counts = exporter?.counts
         return EdgeReport(
             edge: name, service: service, policyVersion: policy.version, refused: policy.refused,
-            upstreams: EdgeReport.upstreams(pool.snapshot, nowMs: EdgeClock.nowMs()), cache: EdgeReport.Cache(), bytesSaved: 0,
+            upstreams: EdgeReport.upstreams(pool.snapshot, nowMs: EdgeClock.nowMs()),
+            cache: EdgeReport.Cache(cache?.statistics ?? CacheStatistics()), bytesSaved: bytesSaved(),
             telemetry: .init(buffered: counts?.buffered ?? 0, dropped: counts?.dropped ?? 0))
     }
 

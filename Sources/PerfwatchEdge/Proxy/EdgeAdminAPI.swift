@@ -13,6 +13,7 @@ struct EdgeAdminAPI: Sendable {
     let pool: UpstreamPool
     let policy: PolicyState
     let exporter: SpanExporter?
+    let cache: ResponseCache
 
     struct Status: Encodable {
         var policyVersion: Int64
@@ -53,8 +54,11 @@ struct EdgeAdminAPI: Sendable {
                 telemetry: counts.map { SpanExporterCounts(buffered: $0.buffered, dropped: $0.dropped, exported: $0.exported) })
             return (.ok, Array(((try? CompactJSONEncoder().encode(body)) ?? "{}").utf8))
         case (.post, "/purge"):
-            // The response cache arrives with the edge's cache part; until then nothing is stored.
-            return (.ok, Array("{\"purged\":0}".utf8))
+            let query = URLComponents(string: path)?.queryItems ?? []
+            guard let prefix = query.first(where: { $0.name == "prefix" })?.value, prefix.hasPrefix("/") else {
+                return (.badRequest, Array("{\"error\":{\"code\":\"invalid_prefix\",\"message\":\"POST /purge needs ?prefix= starting with / (/ purges everything)\"}}".utf8))
+            }
+            return (.ok, Array("{\"purged\":\(cache.purge(prefix: prefix))}".utf8))
         default:
             return (.notFound, Array("{\"error\":{\"code\":\"not_found\",\"message\":\"the edge admin API has GET /status and POST /purge?prefix=\"}}".utf8))
         }

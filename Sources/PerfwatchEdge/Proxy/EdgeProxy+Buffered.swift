@@ -34,10 +34,15 @@ extension EdgeProxy {
 
     func relayBuffered(_ request: Request, steps: BufferedSteps.Applied, forwarded: [(String, String)]) async throws -> BufferedRelay {
         let clientHeaders = Self.pairs(request.headers).filter { !ForwardedHeaders.hopByHop.contains($0.name) }
-        let edgeRequest = EdgeRequest(method: request.method.rawValue, target: request.head.path ?? "/", headers: clientHeaders)
+        var edgeRequest = EdgeRequest(method: request.method.rawValue, target: request.head.path ?? "/", headers: clientHeaders)
+        if let compress = steps.compress {
+            // The cache keys compressed variants by the coding this edge will use (docs/edge.md#caching).
+            let coding = AcceptEncoding.choose(edgeRequest.header("accept-encoding"), offered: compress.rule.algorithms)
+            edgeRequest.setHeader("accept-encoding", coding ?? "identity")
+        }
         let fetched = Mutex<Fetched?>(nil)
         // The cache may add conditional headers: the client's are replaced by the fetch request's.
-        let added = Set(["if-none-match", "if-modified-since"])
+        let added = Set(["if-none-match", "if-modified-since", "accept-encoding"])
         let base = forwarded.filter { !added.contains($0.0.lowercased()) }
         let fetch: BufferedSteps.Fetch = { request in
             let conditional = request.headers.filter { added.contains($0.name) }.map { ($0.name, $0.value) }
@@ -96,10 +101,13 @@ extension EdgeProxy {
         exchange.upstream = relay.fetched?.upstream ?? ""
         exchange.bytesUpstream = relay.fetched?.bytes ?? 0
         exchange.bytesOut = request.method == .head ? 0 : response.body.count
+        let saved = relay.fetched.map { $0.bytes - exchange.bytesOut } ?? exchange.bytesOut
+        if saved > 0 { bytesSaved.add(saved, ordering: .relaxed) }
         if sink != nil {
             var hash = BodyHash()
             hash.add(response.body)
             exchange.repeatKind = repeats.classify(method: exchange.method, target: exchange.target, hash: hash.value)
+            if response.header("content-encoding") == nil { exchange.brotliBytes = brotliSample(response.body, contentType: response.header("content-type")) }
         }
         var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
         record(headers, into: &exchange)

@@ -8,6 +8,7 @@ import NIOHTTP1
 import PerfwatchEdgePolicy
 import PerfwatchHTTPClient
 import PerfwatchModel
+import Synchronization
 
 /// The edge's request path: checks the limits, picks an upstream, streams the request to it
 /// and its answer back (no buffering), and answers itself when that fails (`ProxyFailure`).
@@ -19,6 +20,9 @@ public final class EdgeProxy: Sendable {
     let sink: (any EdgeExchangeSink)?
     let steps: BufferedSteps
     let repeats = RepeatTracker()
+    /// Body bytes the cache and compression kept from crossing: served without an upstream request, or smaller.
+    let bytesSaved = Atomic<Int>(0)
+    private let sampled = Atomic<Int>(0)
     let logger: Logger
 
     public init(
@@ -110,14 +114,19 @@ public final class EdgeProxy: Sendable {
             do {
                 var body = try await writer.writeHead(head)
                 var hash = sink == nil ? nil : BodyHash()
+                var sample: [UInt8]? = hash != nil && exchange.contentEncoding == "identity" && wantsBrotliSample(exchange.contentType) ? [] : nil
                 for try await chunk in answer.response.body {
                     exchange.bytesUpstream += chunk.readableBytes
                     exchange.bytesOut += chunk.readableBytes
                     hash?.add(chunk.readableBytesView)
+                    if sample != nil {
+                        if (sample?.count ?? 0) + chunk.readableBytes <= Self.brotliSampleMaxBytes { sample? += chunk.readableBytesView } else { sample = nil }
+                    }
                     try await body.write(chunk)
                 }
                 try await body.finish(nil)
                 if let hash { exchange.repeatKind = repeats.classify(method: exchange.method, target: target, hash: hash.value) }
+                if let sample, !sample.isEmpty { exchange.brotliBytes = ResponseCompression.brotliSize(of: sample) }
                 pool.release(answer.lease, latencyMs: Double(answer.upstreamNanos) / 1e6, failure: status >= 500)
             } catch {
                 // Headers are out: the only honest signal left is to abort the connection.
@@ -233,6 +242,23 @@ public final class EdgeProxy: Sendable {
         fields.append(HTTPField(name: HTTPField.Name("Server-Timing")!, value: timing))
         return fields
     }
+
+    /// The largest body sampled for `perfwatch.edge.brotli_bytes`.
+    static let brotliSampleMaxBytes = 1 << 20
+
+    /// One in ten uncompressed responses of a compressible type (the default compression types) is
+    /// compressed once on the side, to report what brotli would save (the `edge_compression` estimate).
+    func wantsBrotliSample(_ contentType: String) -> Bool {
+        guard Self.compressible.covers(contentType: contentType) else { return false }
+        return sampled.wrappingAdd(1, ordering: .relaxed).oldValue % 10 == 0
+    }
+
+    func brotliSample(_ body: [UInt8], contentType: String?) -> Int? {
+        guard !body.isEmpty, body.count <= Self.brotliSampleMaxBytes, wantsBrotliSample(ResponseFacts.contentType(contentType)) else { return nil }
+        return ResponseCompression.brotliSize(of: body)
+    }
+
+    static let compressible = CompressionRule()
 
     static func pairs(_ fields: HTTPFields) -> [(name: String, value: String)] {
         fields.map { (name: $0.name.canonicalName, value: $0.value) }

@@ -22,6 +22,8 @@ public struct EdgeExchange: Sendable {
     public var cookie = false
     /// `first|same|changed` (RepeatTracker), "" when the body was not seen whole.
     public var repeatKind = ""
+    /// Brotli size of the body, on a sampled uncompressed compressible response (`perfwatch.edge.brotli_bytes`).
+    public var brotliBytes: Int?
     /// No upstream answered (timeouts, connection failures, malformed responses).
     public var failed = false
     var trace: TraceContext

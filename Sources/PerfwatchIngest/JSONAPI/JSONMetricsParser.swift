@@ -67,7 +67,13 @@ public struct JSONMetricsParser: Sendable {
                 switch field {
                 case .number(let number, _): value = number
                 case .nonFinite(let number): value = number
-                case .string(let text): value = Double(text) ?? .nan
+                case .string(let text):
+                    // A numeric string is accepted ("12.5"); anything else is not a number, which
+                    // "not a finite number (NaN or Infinity)" would misname (issue 15).
+                    guard let number = Double(text) else {
+                        return .failure(Rejection("invalid_value", "value must be a number, not the string '\(text.prefix(32))'"))
+                    }
+                    value = number
                 default: return .failure(Rejection("invalid_value", "value must be a number, not \(field.typeName)"))
                 }
             case "time":

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import PerfwatchGzip
 import PerfwatchIngest
 import PerfwatchModel
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PerfwatchGzip
 import PerfwatchIngest
 import PerfwatchModel
 import PerfwatchStorage

@@ -1,6 +1,7 @@
 import CZlib
 
-/// Gzip-compresses a response body (the browser snippet is served compressed).
+/// Gzip-compresses a body in one call: the browser snippet (served compressed) and the edge's
+/// on-the-fly compression (which passes a lower `level`: speed matters there).
 public enum GzipDeflater {
     public static func gzip(_ input: [UInt8], level: Int32 = 9) -> [UInt8] {
         var stream = z_stream()

@@ -1,0 +1,72 @@
+"""What a new user trips over in the first hour (issue 15): a port in use names the
+address, a configuration error is printed alone (no usage text) and exits 2, `--version` exists, and a
+metric value that is not a number is called that, and HEAD is answered wherever GET is."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+
+import requests
+
+from conftest import free_port, perfwatch_binary
+
+
+def run(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([str(perfwatch_binary()), *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_port_in_use_names_the_address_and_starts_nothing(tmp_path):
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        out = run("serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(tmp_path / "d"))
+    text = out.stdout + out.stderr
+    assert out.returncode == 1, text
+    assert f"127.0.0.1:{port}" in text and "already in use" in text, text
+    assert "bind(descriptor" not in text and "Usage:" not in text, text
+    # Nothing started, so nothing is shut down either.
+    assert "compact" not in text and "alert state" not in text, text
+
+
+def test_configuration_error_is_printed_alone_and_exits_2(tmp_path):
+    cfg = tmp_path / "perfwatch.yml"
+    cfg.write_text("server:\n  port: eighty\n")
+    out = run("serve", "--config", str(cfg), "--data", str(tmp_path / "d"))
+    text = out.stdout + out.stderr
+    assert out.returncode == 2, text
+    assert "perfwatch.yml:2: server.port:" in text, text
+    assert "Usage:" not in text and "USAGE" not in text, text
+
+
+def test_version_flag():
+    out = run("--version")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip()[0].isdigit(), out.stdout
+
+
+def test_metric_value_that_is_not_a_number_is_called_so(start_server):
+    server = start_server()
+    body = {"metrics": [{"name": "a", "kind": "gauge", "value": "x"}, {"name": "b", "kind": "gauge", "value": 2}]}
+    response = requests.post(f"{server.url}/api/v1/metrics", json=body, timeout=10)
+    assert "value must be a number, not the string 'x'" in response.text, response.text
+    assert "NaN" not in response.text, response.text
+
+
+def test_head_is_answered_wherever_get_is(start_server):
+    server = start_server()
+    for path in ["/healthz", "/rum.js", "/api/v1/metrics", "/"]:
+        get = requests.get(server.url + path, timeout=10)
+        head = requests.head(server.url + path, timeout=10)
+        assert head.status_code == get.status_code, (path, head.status_code, get.status_code)
+        assert head.content == b"", path
+        assert head.headers.get("Content-Type") == get.headers.get("Content-Type"), path
+    # A path that does not exist stays a 404, and a method that is not allowed a 405.
+    assert requests.head(server.url + "/nope", timeout=10).status_code == 404
+    assert requests.delete(server.url + "/healthz", timeout=10).status_code == 405
+    # The connection is still good for the next request (no body bytes were left behind).
+    with requests.Session() as session:
+        assert session.head(server.url + "/healthz", timeout=10).status_code == 200
+        assert session.get(server.url + "/healthz", timeout=10).status_code == 200
