@@ -53,6 +53,13 @@ struct EdgeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("perfwatch edge: \(error)\n".utf8))
             throw ExitCode(2)
         }
+        // A port in use is named before anything starts (as `serve` does).
+        for (host, port) in [(settings.listenHost, settings.listenPort)] + (settings.adminListen.map { [$0] } ?? []) {
+            if let problem = ListenAddressCheck.problem(host: host, port: port) {
+                FileHandle.standardError.write(Data("perfwatch edge: \(problem.replacingOccurrences(of: "--port", with: "--listen"))\n".utf8))
+                throw ExitCode(1)
+            }
+        }
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

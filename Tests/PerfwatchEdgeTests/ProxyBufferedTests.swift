@@ -99,3 +99,54 @@ struct ProxyBufferedTests {
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+
+@Suite("edge proxy: with the real cache and compression")
+struct ProxyCacheCompressionTests {
+    static func realSteps() -> BufferedSteps {
+        let cache = ResponseCache(maxBytes: 1 << 20, maxEntryBytes: 1 << 18, clock: EdgeClock.nowMs)
+        return BufferedSteps(
+            cache: { request, rule, fetch in
+                let (response, outcome) = try await cache.respond(to: request, rule: rule, fetch: fetch)
+                return (response, outcome.rawValue)
+            },
+            compress: { ResponseCompression.apply(to: $0, request: $1, rule: $2) })
+    }
+
+    @Test("a cached, compressed route: one upstream request per coding, HITs carry the compressed variant")
+    func cachedCompressedVariants() async throws {
+        let json = Array(("[" + (0..<300).map { "{\"id\":\($0),\"name\":\"course\"}" }.joined(separator: ",") + "]").utf8)
+        let upstream = try await ScriptedUpstream.start { _ in
+            .respond(status: 200, headers: [("Content-Type", "application/json"), ("Cache-Control", "max-age=60")], body: json)
+        }
+        let edge = try await RunningEdge.start(upstreams: [upstream.url], steps: Self.realSteps()) {
+            $0.localPolicy.routes = [RouteRule(match: "/courses", cache: CacheRule(ttlMs: 60_000))]
+            $0.localPolicy.compression = CompressionRule()
+        }
+        defer { Task { await edge.stop(); await upstream.stop() } }
+        let gzip = [("Accept-Encoding", "gzip")]
+        let first = try await TestClient.send(edge.url + "/courses", headers: gzip)
+        let second = try await TestClient.send(edge.url + "/courses", headers: gzip)
+        let plain = try await TestClient.send(edge.url + "/courses", headers: [("Accept-Encoding", "identity")])
+        #expect(first.headers.first(name: "x-cache") == "MISS" && second.headers.first(name: "x-cache") == "HIT")
+        #expect(first.headers.first(name: "content-encoding") == "gzip" && second.headers.first(name: "content-encoding") == "gzip")
+        #expect(second.body.count < json.count / 2 && second.body == first.body)
+        #expect(plain.headers.first(name: "content-encoding") == nil && plain.body == json)
+        #expect(upstream.requests.count == 2)
+        #expect(edge.pool.snapshot[0].requests == 2)
+    }
+
+    @Test("uncompressed JavaScript streamed through: sampled responses carry their brotli size")
+    func brotliSample() async throws {
+        let script = Array(String(repeating: "function f(a) { return a + 1; }\n", count: 100).utf8)
+        let upstream = try await ScriptedUpstream.start { _ in
+            .respond(status: 200, headers: [("Content-Type", "application/javascript")], body: script)
+        }
+        let sink = CollectingSink()
+        let edge = try await RunningEdge.start(upstreams: [upstream.url], sink: sink)
+        defer { Task { await edge.stop(); await upstream.stop() } }
+        for _ in 0..<20 { _ = try await TestClient.send(edge.url + "/app.js") }
+        let samples = await sink.waitFor(20).compactMap(\.brotliBytes)
+        #expect(samples.count == 2)
+        #expect(samples.allSatisfy { $0 > 0 && $0 < script.count / 10 })
+    }
+}
