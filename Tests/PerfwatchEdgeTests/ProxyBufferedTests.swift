@@ -133,6 +133,9 @@ struct ProxyCacheCompressionTests {
         #expect(plain.headers.first(name: "content-encoding") == nil && plain.body == json)
         #expect(upstream.requests.count == 2)
         #expect(edge.pool.snapshot[0].requests == 2)
+        let head = try await TestClient.send(edge.url + "/courses", method: .HEAD, headers: gzip)
+        #expect(head.status == 200 && head.body.isEmpty && head.headers.first(name: "x-cache") == "HIT")
+        #expect(try await TestClient.send(edge.url + "/courses", headers: gzip).body == first.body)
     }
 
     @Test("uncompressed JavaScript streamed through: sampled responses carry their brotli size")

@@ -117,6 +117,8 @@ extension EdgeProxy {
         let edgeNanos = DispatchTime.now().uptimeNanoseconds - started - upstreamNanos
         let head = HTTPResponse(
             status: .init(code: response.status), headerFields: Self.downstreamHeaders(headers, edgeNanos: edgeNanos, upstreamNanos: upstreamNanos))
-        try await writer.write(response: head, body: .init(byteBuffer: ByteBuffer(bytes: response.body)))
+        // An answer to HEAD has the GET's headers and no body (NIO's encoder refuses body parts for it).
+        let body = request.method == .head ? ByteBuffer() : ByteBuffer(bytes: response.body)
+        try await writer.write(response: head, body: .init(byteBuffer: body))
     }
 }
