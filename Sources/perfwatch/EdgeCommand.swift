@@ -46,6 +46,7 @@ struct EdgeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        CrashReporting.ensureFastBacktraces()
         let settings: EdgeConfiguration
         do {
             settings = try resolved()
@@ -60,12 +61,7 @@ struct EdgeCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        StandardErrorLogging.bootstrap(levelName: logLevel)
         try await EdgeRuntime.run(settings, logger: Logger(label: "perfwatch.edge"))
     }
 

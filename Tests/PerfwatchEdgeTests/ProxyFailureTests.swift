@@ -62,7 +62,8 @@ struct ProxyFailureTests {
         let answer = try await TestClient.send(edge.url + "/hang")
         #expect(answer.status == 504)
         #expect(answer.text.contains("timeouts.first_byte"))
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // The timeout is 300 ms; the bound only says "answered, not hung" (the suite shares a busy machine).
+        #expect(ContinuousClock.now - started < .seconds(15))
         #expect(try await TestClient.send(edge.url + "/ok").status == 200)
     }
 

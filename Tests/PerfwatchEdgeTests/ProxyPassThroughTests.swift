@@ -51,9 +51,9 @@ struct ProxyPassThroughTests {
         #expect(!sent.contains("b7ad6b7169203331"))
     }
 
-    @Test("streams a 3 MiB request body up and a 3 MiB response body down")
+    @Test("streams a 1 MiB request body up and a 1 MiB response body down")
     func streamsBodies() async throws {
-        let payload = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let payload = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let upstream = try await ScriptedUpstream.start { request in
             .respond(status: 200, headers: [("X-Received", "\(request.body.count)")], body: request.body.reversed())
         }

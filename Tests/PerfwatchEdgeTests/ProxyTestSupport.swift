@@ -152,7 +152,7 @@ struct RunningEdge {
 /// A downstream client for the tests (its own pool, no retries, no redirects).
 enum TestClient {
     static let shared: HTTPClient = {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(10)))
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30)))
         configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }()
@@ -171,7 +171,7 @@ enum TestClient {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = body
-        let response = try await shared.execute(request, timeout: .seconds(10))
+        let response = try await shared.execute(request, timeout: .seconds(30))
         var bytes: [UInt8] = []
         for try await chunk in response.body { bytes += Array(chunk.readableBytesView) }
         return Answer(status: Int(response.status.code), headers: response.headers, body: bytes)
