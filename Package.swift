@@ -118,7 +118,7 @@ let package = Package(
         .target(
             name: "PerfwatchAnalysis",
             dependencies: [
-                "PerfwatchModel", "PerfwatchConfig", "PerfwatchQuery", "PerfwatchStorage", "PerfwatchStatistics",
+                "PerfwatchModel", "PerfwatchConfig", "PerfwatchQuery", "PerfwatchStorage", "PerfwatchStatistics", "PerfwatchEdgePolicy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -227,7 +227,7 @@ let package = Package(
             dependencies: [
                 "PerfwatchAnalysis", "PerfwatchQuery", "PerfwatchStorage", "PerfwatchModel", "PerfwatchIngest", "PerfwatchDemo",
                 "PerfwatchTesting", "PerfwatchOTLP", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "Logging", package: "swift-log"), "PerfwatchStatistics", "PerfwatchSketch",
+                .product(name: "Logging", package: "swift-log"), "PerfwatchStatistics", "PerfwatchSketch", "PerfwatchEdgePolicy",
             ]
         ),
         .testTarget(

@@ -19,13 +19,16 @@ command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 dpkg -s victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)  # certificates for the alerting TLS tests
+dpkg -s libbrotli-dev >/dev/null 2>&1 || missing+=(libbrotli-dev)  # the edge's brotli (CBrotli); the e2e decode
+dpkg -s nginx >/dev/null 2>&1 || missing+=(nginx)  # the edge benchmark's peer and upstream
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)   # the edge benchmark's closed-loop client
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "apt: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq -o DPkg::Lock::Timeout=600
     $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
 else
-    echo "apt: chromium, chromium-driver, victoria-metrics, zlib1g-dev already installed"
+    echo "apt: chromium, chromium-driver, victoria-metrics, zlib1g-dev, openssl, libbrotli-dev, nginx, wrk already installed"
 fi
 if ! python3 -c 'import selenium, pytest, requests' >/dev/null 2>&1; then
     echo "pip: installing selenium pytest requests"
@@ -61,8 +64,27 @@ bash scripts/fuzz.sh --seconds-per-target 15
 section "Build the swift-otel e2e client (Tests/swift-otel-client)"
 swift build --package-path Tests/swift-otel-client --scratch-path .build-otel-client
 
-section "End-to-end tests (pytest Tests/e2e)"
-PERFWATCH_REQUIRE_SWIFT_OTEL=1 python3 -m pytest -q Tests/e2e
+section "End-to-end tests (pytest Tests/e2e; the edge suites alongside)"
+# The edge suites (Tests/e2e/test_edge_*.py) start their own apps, edges and servers on free ports with their
+# own data: they run in a second pytest next to the rest (about 6 of their ~8 minutes are waiting on traffic
+# and analysis windows). PERFWATCH_E2E_SERIAL=1 runs them one after the other instead.
+edge_suites=(Tests/e2e/test_edge_proxy.py Tests/e2e/test_edge_cache.py Tests/e2e/test_edge_loop.py)
+edge_log=$(mktemp -t perfwatch-edge-e2e.XXXXXX)
+if [ "${PERFWATCH_E2E_SERIAL:-0}" = "1" ]; then
+    PERFWATCH_REQUIRE_SWIFT_OTEL=1 python3 -m pytest -q Tests/e2e --ignore-glob='*/test_edge_*'
+    python3 -m pytest -q "${edge_suites[@]}"
+else
+    python3 -m pytest -q -p no:cacheprovider "${edge_suites[@]}" >"$edge_log" 2>&1 &
+    edge_pid=$!
+    rest=0
+    PERFWATCH_REQUIRE_SWIFT_OTEL=1 python3 -m pytest -q Tests/e2e --ignore-glob='*/test_edge_*' || rest=$?
+    edge=0
+    wait "$edge_pid" || edge=$?
+    echo "---- edge suites ----"
+    cat "$edge_log"
+    rm -f "$edge_log"
+    if [ "$rest" -ne 0 ] || [ "$edge" -ne 0 ]; then exit 1; fi
+fi
 
 section "Benchmark smoke run (Benchmarks/run.sh --smoke)"
 bash Benchmarks/run.sh --smoke

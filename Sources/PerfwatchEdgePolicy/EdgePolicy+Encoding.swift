@@ -9,8 +9,8 @@ extension EdgePolicy: Encodable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(version, forKey: .version)
-        try container.encodeIfPresent(balancing?.rawValue, forKey: .balancing)
-        try container.encodeIfPresent(compression, forKey: .compression)
+        if let value = balancing?.rawValue { try container.encode(value, forKey: .balancing) }
+        if let value = compression { try container.encode(value, forKey: .compression) }
         try container.encode(routes, forKey: .routes)
         try container.encode(weights, forKey: .weights)
     }
@@ -26,7 +26,7 @@ extension RouteRule: Encodable {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(match, forKey: .match)
         try container.encode(methods, forKey: .methods)
-        try container.encodeIfPresent(cache, forKey: .cache)
+        if let value = cache { try container.encode(value, forKey: .cache) }
     }
 }
 

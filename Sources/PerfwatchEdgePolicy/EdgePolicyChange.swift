@@ -94,9 +94,9 @@ extension EdgePolicyChange: Encodable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         if !routes.isEmpty { try container.encode(routes, forKey: .routes) }
-        try container.encodeIfPresent(compression, forKey: .compression)
-        try container.encodeIfPresent(balancing?.rawValue, forKey: .balancing)
-        try container.encodeIfPresent(weights, forKey: .weights)
+        if let value = compression { try container.encode(value, forKey: .compression) }
+        if let value = balancing?.rawValue { try container.encode(value, forKey: .balancing) }
+        if let value = weights { try container.encode(value, forKey: .weights) }
     }
 
     public func jsonBytes() -> [UInt8] { Array(((try? CompactJSONEncoder().encode(self)) ?? "{}").utf8) }

@@ -42,6 +42,8 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
             OptimizationValidator(engine: analysisEngine, optimizations: store, issues: store),
             TrendAnalyzer(reader: TrendReader(engine: analysisEngine)), AnomalyAnalyzer(engine: analysisEngine),
             BottleneckAnalyzer(engine: analysisEngine, spans: store),
+            EdgeCacheAnalyzer(engine: analysisEngine), EdgeCompressionAnalyzer(engine: analysisEngine),
+            EdgeBalancingAnalyzer(engine: analysisEngine),
         ],
         store: store, logger: logger)
     let alerting = try await AlertingComponents.make(

@@ -45,6 +45,19 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def sigterm_and_wait(proc: subprocess.Popen, timeout: float) -> bool:
+    """SIGTERM and wait; False (after SIGKILL) when the process did not exit in time."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return False
+    return True
+
+
 class Server:
     """One `perfwatch serve` process and a small HTTP client for it.
 
@@ -122,17 +135,11 @@ class Server:
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> int:
         """SIGTERM and wait; raises if the process does not exit in time."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise RuntimeError(
-                    f"perfwatch did not exit within {timeout:.0f}s of SIGTERM\n"
-                    f"--- server output ---\n{self.output()}"
-                )
+        if not sigterm_and_wait(self.proc, timeout):
+            raise RuntimeError(
+                f"perfwatch did not exit within {timeout:.0f}s of SIGTERM\n"
+                f"--- server output ---\n{self.output()}"
+            )
         self.http.close()
         return self.proc.returncode
 
@@ -179,6 +186,18 @@ class Server:
         return self.get("/api/v1/query", metric=metric, stat=stat, **params)
 
 
+def stop_all(processes: list) -> None:
+    """Stops each (SIGTERM, then SIGKILL if it hangs); fails the teardown naming every one that hung."""
+    hung = []
+    for process in processes:
+        try:
+            process.stop()
+        except RuntimeError as e:
+            hung.append(str(e))
+    if hung:
+        pytest.fail("\n".join(hung), pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
     data_dir = tempfile.mkdtemp(prefix="perfwatch-e2e-data-")
@@ -220,11 +239,42 @@ def start_server(tmp_path_factory) -> Iterator:
         return srv
 
     yield _start
-    hung = []
-    for srv in started:
+    stop_all(started)
+
+
+@pytest.fixture
+def start_apps() -> Iterator:
+    """Factory: `start_apps(count, delay_ms=5, slow=None)` -> [App] (edge_harness.App); instance `slow`
+    (an index) answers 10x slower than its peers. All are killed at teardown."""
+    from edge_harness import App  # the harness imports this module: imported here, not at the top
+
+    started: list = []
+
+    def _start(count: int, *, delay_ms: float = 5, slow: int | None = None) -> list:
+        apps = [App(delay_ms=delay_ms * (10 if i == slow else 1), name=f"app-{len(started) + i + 1}") for i in range(count)]
+        started.extend(apps)
+        return apps
+
+    yield _start
+    for app in started:
+        app.kill()
+
+
+@pytest.fixture
+def start_edge() -> Iterator:
+    """Factory: `start_edge(upstreams, **edge_harness.Edge kwargs)` -> Edge. Each is stopped by SIGTERM at
+    teardown; one that does not drain and exit in time fails the teardown."""
+    from edge_harness import Edge
+
+    started: list = []
+
+    def _start(upstreams=None, **kwargs):
         try:
-            srv.stop()
+            edge = Edge(upstreams, **kwargs)
         except RuntimeError as e:
-            hung.append(str(e))
-    if hung:
-        pytest.fail("\n".join(hung), pytrace=False)
+            pytest.fail(str(e), pytrace=False)
+        started.append(edge)
+        return edge
+
+    yield _start
+    stop_all(started)

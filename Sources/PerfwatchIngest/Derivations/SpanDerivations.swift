@@ -4,7 +4,8 @@ public import PerfwatchModel
 /// fingerprint are ordinary, queryable series:
 /// - SERVER spans → `http.server.duration` (ms) tagged service, route, method, status_class,
 ///   version; plus `http.server.errors` (a counter of 1s) for error spans, so
-///   error rate = sum(errors) / count(duration).
+///   error rate = sum(errors) / count(duration). SERVER spans from `perfwatch edge` also give
+///   the `edge.*` metrics (`EdgeSpanDerivations`).
 /// - spans with `db.system` → `db.query.duration` (ms) tagged service, db_system, operation,
 ///   fingerprint; the normalized statement is returned once per fingerprint. Per trace and
 ///   fingerprint, `db.query.calls_per_trace` (same tags plus `route`, the trace's entry route
@@ -33,9 +34,11 @@ public enum SpanDerivations {
             if span.kind == .server {
                 // Keys in sorted order, one array: a dictionary per span, or a copy per added
                 // pair, was a visible share of ingest.
+                let method = span.attributes["http.request.method"] ?? span.attributes["http.method"] ?? ""
+                let route = route(of: span)
+                let statusClass = statusClass(of: span)
                 var pairs: [(key: String, value: String)] = [
-                    ("method", span.attributes["http.request.method"] ?? span.attributes["http.method"] ?? ""),
-                    ("route", route(of: span)), ("service", span.service), ("status_class", statusClass(of: span)),
+                    ("method", method), ("route", route), ("service", span.service), ("status_class", statusClass),
                 ]
                 if let version = span.resource["service.version"] { pairs.append(("version", version)) }
                 let labels = Labels(sortedPairs: pairs)
@@ -49,6 +52,8 @@ public enum SpanDerivations {
                             series: SeriesKey(metric: "http.server.errors", labels: labels), kind: .counter,
                             sample: Sample(timeMs: timeMs, value: 1)))
                 }
+                EdgeSpanDerivations.append(
+                    span, route: route, method: method, statusClass: statusClass, timeMs: timeMs, to: &output.points)
             }
             if let system = span.attributes["db.system"] ?? span.attributes["db.system.name"] {
                 let statement = span.attributes["db.statement"] ?? span.attributes["db.query.text"] ?? span.name

@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""The sample application of the `perfwatch edge` suites (stdlib only): one process per instance.
+
+    python3 edge_app.py --port 3001 [--delay-ms 5] [--name app-1]
+
+prints `edge_app listening on http://127.0.0.1:PORT` once it accepts connections. `--delay-ms`
+is added to every application route (the slow instance gets 10x its peers' delay). Routes:
+
+- `GET /courses/<id>`: the same JSON for one id on every instance, no Cache-Control (cacheable, not cached)
+- `GET /me`: personalized (the body names the `session` cookie, and changes on every call);
+  `Set-Cookie: session=…` when the request has none
+- `GET /static/app.js`, `/static/styles.css`: > 10 kB of real-looking text, sent uncompressed,
+  `Cache-Control: no-cache` with an `ETag` (revalidated: 304 on a matching If-None-Match)
+- `GET /stream`: chunked, 5 chunks 50 ms apart (`?chunks=N&gap_ms=M`)
+- `GET /bad-chunk`: a chunked response whose first chunk size is not hex, then the connection closes
+- `GET /hang`: sleeps (`?seconds=`, default 120) before answering
+- `GET /bad-head`: a status line that is not HTTP, then the connection closes
+- `GET /slow-body`: promises 100,000 bytes, sends 1,000, closes
+- `GET /headers`: the request's headers as a JSON object (lowercased names)
+- `GET /counter`: every response differs (a harmful-cache candidate)
+- `GET /cache/<case>?cc=&vary=&etag=&last_modified=&expires=&set_cookie=`: the cache-table cases. Each
+  query parameter becomes that response header; with `etag`/`last_modified` a matching conditional request
+  is answered 304. The body counts the upstream's answers for this target (`served`), so a test sees
+  whether an answer came from the upstream or the cache; `vary=X` echoes header X in the body.
+- `POST|PUT <any>`: reads the body, answers `{"received": n}`
+- `GET /__stats`: `{"name", "total", "paths": {target: count}}` of the application requests answered;
+  `POST /__reset` clears them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+def _static_js() -> bytes:
+    # Deterministic, compressible like real bundles: many small functions with varying names.
+    parts = ["/* app.js: the course catalogue front end */\n'use strict';\n"]
+    for i in range(240):
+        parts.append(
+            f"export function renderCourse{i}(course, root) {{\n"
+            f"  const card = document.createElement('article');\n"
+            f"  card.className = 'course-card course-{i % 7}';\n"
+            f"  card.innerHTML = `<h2>${{course.title}}</h2><p>${{course.summary}}</p>`;\n"
+            f"  root.appendChild(card);\n"
+            f"  return card;\n}}\n"
+        )
+    return "".join(parts).encode()
+
+
+def _static_css() -> bytes:
+    parts = ["/* styles.css */\n:root { --accent: #3355ff; --text: #1b1b1f; }\n"]
+    for i in range(300):
+        parts.append(
+            f".course-card.course-{i} {{ margin: {i % 9}px auto; padding: 12px 16px; border: 1px solid #dde; "
+            f"border-radius: 6px; color: var(--text); }}\n"
+        )
+    return "".join(parts).encode()
+
+
+STATIC = {
+    "/static/app.js": ("application/javascript", _static_js()),
+    "/static/styles.css": ("text/css", _static_css()),
+}
+
+
+def course_body(course_id: str) -> bytes:
+    lessons = [{"n": n, "title": f"Lesson {n} of course {course_id}", "minutes": 5 + (n * 7) % 20} for n in range(1, 13)]
+    return json.dumps({"id": course_id, "title": f"Course {course_id}", "lessons": lessons}).encode()
+
+
+class AppState:
+    def __init__(self, name: str, delay_s: float) -> None:
+        self.name = name
+        self.delay_s = delay_s
+        self.lock = threading.Lock()
+        self.paths: dict[str, int] = {}
+        self.total = 0
+        self.counter = 0
+
+    def count(self, target: str) -> int:
+        with self.lock:
+            self.total += 1
+            self.paths[target] = self.paths.get(target, 0) + 1
+            return self.paths[target]
+
+    def next_counter(self) -> int:
+        with self.lock:
+            self.counter += 1
+            return self.counter
+
+    def stats(self) -> dict:
+        with self.lock:
+            return {"name": self.name, "total": self.total, "paths": dict(self.paths)}
+
+    def reset(self) -> None:
+        with self.lock:
+            self.paths.clear()
+            self.total = 0
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "edge_app"
+    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stall
+    state: AppState  # set on the subclass made in main()
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+        pass
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _send(self, status: int, body: bytes, content_type: str = "application/json", headers: dict | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)) if status != 304 else "0")
+        self.end_headers()
+        if self.command != "HEAD" and status != 304:
+            self.wfile.write(body)
+
+    def _json(self, value: object, status: int = 200, headers: dict | None = None) -> None:
+        self._send(status, json.dumps(value).encode(), headers=headers)
+
+    def _raw(self, data: bytes) -> None:
+        # Bypasses BaseHTTPRequestHandler's framing: the malformed answers are written byte by byte.
+        self.wfile.write(data)
+        self.wfile.flush()
+        self.close_connection = True
+
+    def _cookie(self, name: str) -> str | None:
+        for part in (self.headers.get("Cookie") or "").split(";"):
+            key, _, value = part.strip().partition("=")
+            if key == name:
+                return value
+        return None
+
+    # -- methods -----------------------------------------------------------------------
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_POST(self) -> None:
+        if self.path == "/__reset":
+            self.state.reset()
+            self._json({"reset": True})
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        received = 0
+        while received < length:
+            chunk = self.rfile.read(min(65536, length - received))
+            if not chunk:
+                break
+            received += len(chunk)
+        self.state.count(self.path)
+        self._json({"received": received})
+
+    do_PUT = do_POST
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        path, query = url.path, parse_qs(url.query)
+        if path == "/__stats":
+            self._json(self.state.stats())
+            return
+        self.state.count(self.path)
+        if path == "/stream":
+            self._stream(int(query.get("chunks", ["5"])[0]), int(query.get("gap_ms", ["50"])[0]) / 1000)
+            return
+        if path == "/bad-chunk":
+            self._raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      b"zz-not-hex\r\nhello\r\n0\r\n\r\n")
+            return
+        if path == "/bad-head":
+            self._raw(b"HTTP/1.1 two hundred OK\r\nContent-Length: 2\r\n\r\nok")
+            return
+        if path == "/slow-body":
+            self._raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n" + b"x" * 1000)
+            return
+        if path == "/hang":
+            time.sleep(float(query.get("seconds", ["120"])[0]))
+            self._json({"hung": True})
+            return
+        if path == "/headers":
+            seen: dict[str, str] = {}
+            for name, value in self.headers.items():
+                key = name.lower()
+                seen[key] = f"{seen[key]}, {value}" if key in seen else value
+            self._json(seen)
+            return
+        time.sleep(self.state.delay_s)
+        if path.startswith("/courses/"):
+            self._send(200, course_body(path[len("/courses/"):]))
+        elif path == "/me":
+            session = self._cookie("session")
+            headers = {}
+            if session is None:
+                session = uuid.uuid4().hex[:12]
+                headers["Set-Cookie"] = f"session={session}; Path=/; HttpOnly"
+            self._json({"user": session, "unread": self.state.next_counter(), "instance": self.state.name}, headers=headers)
+        elif path in STATIC:
+            content_type, body = STATIC[path]
+            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                self._send(304, b"", content_type, {"ETag": etag, "Cache-Control": "no-cache"})
+            else:
+                self._send(200, body, content_type, {"ETag": etag, "Cache-Control": "no-cache"})
+        elif path == "/counter":
+            self._json({"count": self.state.next_counter(), "at": time.time()})
+        elif path.startswith("/cache/"):
+            self._cache_case(path, query)
+        else:
+            self._json({"error": f"no route {path}"}, status=404)
+
+    def _stream(self, chunks: int, gap_s: float) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for i in range(chunks):
+            data = f"chunk {i} at {time.time():.3f}\n".encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+            if i + 1 < chunks:
+                time.sleep(gap_s)
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _cache_case(self, path: str, query: dict[str, list[str]]) -> None:
+        param = lambda name: query.get(name, [None])[0]  # noqa: E731
+        headers = {}
+        for name, header in (("cc", "Cache-Control"), ("vary", "Vary"), ("etag", "ETag"),
+                             ("last_modified", "Last-Modified"), ("expires", "Expires")):
+            if param(name) is not None:
+                headers[header] = param(name)
+        if param("set_cookie") is not None:
+            headers["Set-Cookie"] = f"{param('set_cookie')}; Path=/"
+        etag, last_modified = param("etag"), param("last_modified")
+        if (etag is not None and self.headers.get("If-None-Match") == etag) or (
+            etag is None and last_modified is not None and self.headers.get("If-Modified-Since") == last_modified
+        ):
+            self._send(304, b"", headers=headers)
+            return
+        body = {"case": path, "served": self.state.stats()["paths"].get(self.path, 0), "instance": self.state.name}
+        if param("vary"):
+            body["vary"] = self.headers.get(param("vary"))
+        self._json(body, headers=headers)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--delay-ms", type=float, default=0.0)
+    parser.add_argument("--name", default=None)
+    args = parser.parse_args()
+    handler = type("AppHandler", (Handler,), {"state": AppState(args.name or f"app-{args.port}", args.delay_ms / 1000)})
+    ThreadingHTTPServer.request_queue_size = 1024
+    ThreadingHTTPServer.daemon_threads = True
+    httpd = ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+    print(f"edge_app listening on http://127.0.0.1:{args.port}", flush=True)
+    try:
+        httpd.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
