@@ -31,8 +31,9 @@ public enum EdgeServer {
         proxy: EdgeProxy, host: String, port: Int, logger: Logger, onRunning: (@Sendable (Int) async -> Void)? = nil
     ) throws -> any Service {
         var http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(75))
-        // NIO's own header cap sits above the edge's 431 limit, so the edge answers it.
-        http1.httpDecoder.maxHeaderListSize = max(http1.httpDecoder.maxHeaderListSize, proxy.configuration.limits.headerBytes * 2)
+        // NIO's own header cap sits far above the edge's 431 limit, so the edge answers even a huge head
+        // with 431 (past NIO's cap Hummingbird answers 400); the head is held in memory only that far.
+        http1.httpDecoder.maxHeaderListSize = max(1 << 20, proxy.configuration.limits.headerBytes * 4)
         http1.httpDecoder.maxHeaderFieldSize = http1.httpDecoder.maxHeaderListSize
         return try HTTPServerBuilder.http1(configuration: http1).buildServer(
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
