@@ -90,7 +90,7 @@ struct ProxyPolicyTests {
         let json = try CompactJSONEncoder().encode(reporter.report())
         for key in [
             "\"edge\":\"edge-1\"", "\"policy_version\":0", "\"refused\":{", "\"version\":9", "\"in_flight\":0", "\"ewma_ms\":0",
-            "\"bytes_saved\":1234", "\"cache\":{\"entries\":0,", "\"telemetry\":{",
+            "\"bytes_saved\":1234", "\"cache\":{\"entries\":0,", "\"evictions\":0}", "\"telemetry\":{",
         ] {
             #expect(json.contains(key), "\(key) in \(json)")
         }

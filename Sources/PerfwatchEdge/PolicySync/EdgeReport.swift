@@ -26,9 +26,11 @@ struct EdgeReport: Encodable, Sendable {
         var hits: Int
         var misses: Int
         var stale: Int
+        var evictions: Int
 
         init(_ statistics: CacheStatistics) {
-            (entries, bytes, hits, misses, stale) = (statistics.entries, statistics.bytes, statistics.hits, statistics.misses, statistics.stale)
+            (entries, bytes, hits, misses) = (statistics.entries, statistics.bytes, statistics.hits, statistics.misses)
+            (stale, evictions) = (statistics.stale, statistics.evictions)
         }
     }
 
