@@ -157,6 +157,7 @@ let package = Package(
             name: "perfwatch",
             dependencies: [
                 "PerfwatchServer", "PerfwatchDemo", "PerfwatchOTLP", "PerfwatchLoad", "PerfwatchAnalysis", "PerfwatchStorage", "PerfwatchHTTPClient",
+                "PerfwatchEdge", "PerfwatchEdgePolicy", "PerfwatchConfig",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -169,7 +170,17 @@ let package = Package(
         .target(
             name: "PerfwatchEdge",
             dependencies: [
-                "PerfwatchModel", "PerfwatchConfig", "PerfwatchEdgePolicy", "PerfwatchGzip", "CBrotli",
+                "PerfwatchModel", "PerfwatchConfig", "PerfwatchEdgePolicy", "PerfwatchGzip", "CBrotli", "PerfwatchHTTPClient", "PerfwatchOTLP",
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // Test support by layer: pure helpers (seeded random numbers, temporary directories) that
@@ -228,7 +239,20 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
-        .testTarget(name: "PerfwatchEdgeTests", dependencies: ["PerfwatchEdge", "PerfwatchEdgePolicy", "PerfwatchModel", "PerfwatchGzip"]),
+        .testTarget(
+            name: "PerfwatchEdgeTests",
+            dependencies: [
+                "PerfwatchEdge", "PerfwatchModel", "PerfwatchConfig", "PerfwatchEdgePolicy", "PerfwatchTesting", "PerfwatchOTLP", "PerfwatchGzip",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "PerfwatchServerTests",
             dependencies: [

@@ -185,19 +185,9 @@ public struct DemoWorkload: Sendable {
         return span
     }
 
-    static func attribute(_ key: String, _ value: String) -> Opentelemetry_Proto_Common_V1_KeyValue {
-        var pair = Opentelemetry_Proto_Common_V1_KeyValue()
-        pair.key = key
-        pair.value.stringValue = value
-        return pair
-    }
+    static func attribute(_ key: String, _ value: String) -> Opentelemetry_Proto_Common_V1_KeyValue { .string(key, value) }
 
-    static func attribute(_ key: String, _ value: Int64) -> Opentelemetry_Proto_Common_V1_KeyValue {
-        var pair = Opentelemetry_Proto_Common_V1_KeyValue()
-        pair.key = key
-        pair.value.intValue = value
-        return pair
-    }
+    static func attribute(_ key: String, _ value: Int64) -> Opentelemetry_Proto_Common_V1_KeyValue { .int(key, value) }
 }
 
 

@@ -43,7 +43,8 @@ public struct OutboundHTTPError: Error, CustomStringConvertible {
         kind = Self.kind(of: error)
     }
 
-    static func kind(of error: any Error) -> Kind {
+    /// Public for the edge, which sorts its upstream failures the same way (502, 504, retry).
+    public static func kind(of error: any Error) -> Kind {
         switch error {
         case let client as HTTPClientError:
             if [.deadlineExceeded, .readTimeout, .writeTimeout].contains(client) { return .timeout }

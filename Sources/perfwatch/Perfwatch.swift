@@ -11,7 +11,7 @@ struct Perfwatch: AsyncParsableCommand {
               perfwatch serve
               curl -X POST localhost:4318/api/v1/metrics -d '{"metrics":[{"name":"api.request.duration","kind":"timing","value":123}]}'
             """,
-        subcommands: [ServeCommand.self, DemoCommand.self, LoadCommand.self, BudgetCommand.self, DeployCommand.self, StoreCommand.self, KeysCommand.self],
+        subcommands: [ServeCommand.self, EdgeCommand.self, DemoCommand.self, LoadCommand.self, BudgetCommand.self, DeployCommand.self, StoreCommand.self, KeysCommand.self],
         defaultSubcommand: nil)
 
     /// ArgumentParser's own `main`, plus closing the shared outbound HTTP client (alert

@@ -60,12 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
 
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        StandardErrorLogging.bootstrap(levelName: logLevel)
         let logger = Logger(label: "perfwatch")
         let app: any Service
         do {

@@ -1,0 +1,124 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import HummingbirdCore
+import NIOCore
+import NIOHTTP1
+import PerfwatchEdgePolicy
+import Synchronization
+
+/// The buffered path: a bodiless request whose route has a cache rule, or when compression is
+/// on. The upstream's answer is read whole (up to `limits.buffer_max_bytes`), compressed, and
+/// goes through the cache, which may answer without any upstream request.
+extension EdgeProxy {
+    struct BufferedRelay: Sendable {
+        var response: EdgeResponse
+        /// `HIT|MISS|…`, or `NONE` without a cache rule.
+        var cache: String
+        /// The upstream fetch made for this request, if any (none on a hit).
+        var fetched: Fetched?
+    }
+
+    struct Fetched: Sendable {
+        var upstream: String
+        var bytes: Int
+        var upstreamNanos: UInt64
+    }
+
+    func bufferedSteps(rule: RouteRule?, policy: EdgePolicy) -> BufferedSteps.Applied? {
+        var applied = BufferedSteps.Applied()
+        if let rule = rule?.cache, let step = steps.cache { applied.cache = (rule, step) }
+        if let rule = policy.compression, let step = steps.compress { applied.compress = (rule, step) }
+        return applied.cache == nil && applied.compress == nil ? nil : applied
+    }
+
+    func relayBuffered(_ request: Request, steps: BufferedSteps.Applied, forwarded: [(String, String)]) async throws -> BufferedRelay {
+        let clientHeaders = Self.pairs(request.headers).filter { !ForwardedHeaders.hopByHop.contains($0.name) }
+        var edgeRequest = EdgeRequest(method: request.method.rawValue, target: request.head.path ?? "/", headers: clientHeaders)
+        if let compress = steps.compress {
+            // The cache keys compressed variants by the coding this edge will use (docs/edge.md#caching).
+            let coding = AcceptEncoding.choose(edgeRequest.header("accept-encoding"), offered: compress.rule.algorithms)
+            edgeRequest.setHeader("accept-encoding", coding ?? "identity")
+        }
+        let fetched = Mutex<Fetched?>(nil)
+        // The cache may add conditional headers: the client's are replaced by the fetch request's.
+        let added = Set(["if-none-match", "if-modified-since", "accept-encoding"])
+        let base = forwarded.filter { !added.contains($0.0.lowercased()) }
+        let fetch: BufferedSteps.Fetch = { request in
+            let conditional = request.headers.filter { added.contains($0.name) }.map { ($0.name, $0.value) }
+            var (response, record) = try await self.fetchWhole(method: request.method, target: request.target, headers: base + conditional)
+            if let compress = steps.compress { response = compress.step(response, request, compress.rule) }
+            fetched.withLock { $0 = record }
+            return response
+        }
+        if let cache = steps.cache {
+            let (response, outcome) = try await cache.step(edgeRequest, cache.rule, fetch)
+            return BufferedRelay(response: response, cache: outcome, fetched: fetched.withLock { $0 })
+        }
+        let response = try await fetch(edgeRequest)
+        return BufferedRelay(response: response, cache: "NONE", fetched: fetched.withLock { $0 })
+    }
+
+    /// One upstream request read whole; over `limits.buffer_max_bytes` it fails with 502.
+    func fetchWhole(method: String, target: String, headers: [(String, String)]) async throws(ProxyFailure) -> (EdgeResponse, Fetched) {
+        let answer = try await forward(method: method, target: target, headers: headers, body: nil, length: nil)
+        let limit = configuration.limits.bufferMaxBytes
+        var body: [UInt8] = []
+        let latencyMs = Double(answer.upstreamNanos) / 1e6
+        do {
+            for try await chunk in answer.response.body {
+                guard body.count + chunk.readableBytes <= limit else {
+                    pool.release(answer.lease, latencyMs: latencyMs, failure: false)
+                    throw ProxyFailure(
+                        status: 502,
+                        message: "upstream \(answer.lease.url) answered more than \(limit) bytes (limits.buffer_max_bytes) on a cached or compressed route")
+                }
+                body += chunk.readableBytesView
+            }
+        } catch let failure as ProxyFailure {
+            throw failure
+        } catch {
+            pool.release(answer.lease, latencyMs: latencyMs, failure: true)
+            throw ProxyFailure.malformed(answer.lease.url, "\(error)")
+        }
+        let status = Int(answer.response.status.code)
+        pool.release(answer.lease, latencyMs: latencyMs, failure: status >= 500)
+        var drop = ForwardedHeaders.hopByHop
+        for value in answer.response.headers[canonicalForm: "connection"] { drop.insert(value.lowercased()) }
+        let headers = answer.response.headers.filter { !drop.contains($0.name.lowercased()) }.map { (name: $0.name, value: $0.value) }
+        return (
+            EdgeResponse(status: status, headers: headers, body: body),
+            Fetched(upstream: answer.lease.url, bytes: body.count, upstreamNanos: answer.upstreamNanos)
+        )
+    }
+
+    func writeBuffered(
+        _ relay: BufferedRelay, request: Request, exchange: inout EdgeExchange, started: UInt64, writer: consuming ResponseWriter
+    ) async throws {
+        let response = relay.response
+        exchange.status = response.status
+        exchange.cache = relay.cache
+        exchange.upstream = relay.fetched?.upstream ?? ""
+        exchange.bytesUpstream = relay.fetched?.bytes ?? 0
+        exchange.bytesOut = request.method == .head ? 0 : response.body.count
+        let saved = relay.fetched.map { $0.bytes - exchange.bytesOut } ?? exchange.bytesOut
+        if saved > 0 { bytesSaved.add(saved, ordering: .relaxed) }
+        if sink != nil {
+            var hash = BodyHash()
+            hash.add(response.body)
+            exchange.repeatKind = repeats.classify(method: exchange.method, target: exchange.target, hash: hash.value)
+            if response.header("content-encoding") == nil { exchange.brotliBytes = brotliSample(response.body, contentType: response.header("content-type")) }
+        }
+        var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
+        record(headers, into: &exchange)
+        if request.method != .head { headers.replaceOrAdd(name: "content-length", value: String(response.body.count)) }
+        if relay.cache != "NONE" { headers.replaceOrAdd(name: "x-cache", value: relay.cache) }
+        let upstreamNanos = relay.fetched?.upstreamNanos ?? 0
+        let edgeNanos = DispatchTime.now().uptimeNanoseconds - started - upstreamNanos
+        let head = HTTPResponse(
+            status: .init(code: response.status), headerFields: Self.downstreamHeaders(headers, edgeNanos: edgeNanos, upstreamNanos: upstreamNanos))
+        // An answer to HEAD has the GET's headers and no body (NIO's encoder refuses body parts for it).
+        let body = request.method == .head ? ByteBuffer() : ByteBuffer(bytes: response.body)
+        try await writer.write(response: head, body: .init(byteBuffer: body))
+    }
+}

@@ -1,0 +1,43 @@
+/// Why the edge answers a request itself instead of relaying the upstream's answer: the
+/// status and a plain-text body that says what happened, in the edge's words.
+struct ProxyFailure: Error, Sendable {
+    let status: Int
+    let message: String
+    /// Close the downstream connection after the answer (its request body was not read).
+    var close = false
+    /// The request body was already being streamed (it can be read only once): nothing to discard.
+    var bodyStarted = false
+
+    static func headersTooLarge(_ bytes: Int, limit: Int) -> ProxyFailure {
+        ProxyFailure(
+            status: 431, message: "request headers are \(bytes) bytes, over this edge's limit of \(limit) (limits.header_bytes)",
+            close: true)
+    }
+
+    static func bodyTooLarge(limit: Int, bodyStarted: Bool = false) -> ProxyFailure {
+        ProxyFailure(
+            status: 413, message: "request body is over this edge's limit of \(limit) bytes (limits.body_bytes)", close: true,
+            bodyStarted: bodyStarted)
+    }
+
+    static let upgrade = ProxyFailure(
+        status: 501, message: "perfwatch edge does not pass Upgrade (WebSocket) connections through; connect to the upstream directly",
+        close: true)
+
+    static let noUpstream = ProxyFailure(status: 503, message: "no upstream instance is available (all have weight 0)")
+
+    static func unreachable(_ url: String, _ detail: String) -> ProxyFailure {
+        ProxyFailure(status: 502, message: "cannot connect to upstream \(url): \(detail)")
+    }
+
+    static func malformed(_ url: String, _ detail: String) -> ProxyFailure {
+        ProxyFailure(status: 502, message: "upstream \(url) sent a malformed or incomplete response: \(detail)")
+    }
+
+    static func timeout(_ url: String, _ what: String) -> ProxyFailure {
+        ProxyFailure(status: 504, message: "upstream \(url) did not answer in time: \(what)")
+    }
+}
+
+/// Thrown by the request body stream when the client sends more than `limits.body_bytes`.
+struct RequestBodyTooLarge: Error {}

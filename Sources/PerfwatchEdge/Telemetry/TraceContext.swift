@@ -1,0 +1,46 @@
+import PerfwatchModel
+
+/// W3C trace context for one proxied request: continues an incoming `traceparent` (or starts a
+/// trace) and names the edge's own span, which becomes the upstream's parent.
+struct TraceContext: Sendable {
+    let traceId: [UInt8]  // 16 bytes
+    let spanId: [UInt8]  // 8 bytes
+    let parentSpanId: [UInt8]?
+    let sampledFlags: String
+
+    init(incoming: String?) {
+        spanId = Self.randomBytes(8)
+        if let incoming, let parsed = Self.parse(incoming) {
+            traceId = parsed.traceId
+            parentSpanId = parsed.spanId
+            sampledFlags = parsed.flags
+        } else {
+            traceId = Self.randomBytes(16)
+            parentSpanId = nil
+            sampledFlags = "01"
+        }
+    }
+
+    /// `traceparent` for the upstream request: this edge's span is the parent.
+    var outgoing: String { "00-\(Hex.encode(traceId))-\(Hex.encode(spanId))-\(sampledFlags)" }
+
+    /// `version-traceid-spanid-flags`, lowercase hex, ids not all zero (W3C §3.2).
+    static func parse(_ header: String) -> (traceId: [UInt8], spanId: [UInt8], flags: String)? {
+        let parts = header.trimmingCharacters(in: .whitespaces).split(separator: "-")
+        guard parts.count >= 4, parts[0].count == 2, parts[0] != "ff", parts[1].count == 32, parts[2].count == 16, parts[3].count == 2,
+            parts.allSatisfy({ $0 == $0.lowercased() }), let trace = Hex.decode(String(parts[1])), let span = Hex.decode(String(parts[2])),
+            Hex.decode(String(parts[3])) != nil,
+            trace.contains(where: { $0 != 0 }), span.contains(where: { $0 != 0 })
+        else { return nil }
+        return (trace, span, String(parts[3]))
+    }
+
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        var out = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        if out.allSatisfy({ $0 == 0 }) { out[count - 1] = 1 }
+        return out
+    }
+}
+
+import Foundation
