@@ -73,7 +73,8 @@ public struct OptimizationValidator: Analyzer {
     public func measure(_ optimization: PerformanceOptimization, nowMs: Int64) async throws -> PerformanceOptimization.Impact? {
         guard let applied = optimization.appliedMs, nowMs - applied >= configuration.minAfterMs else { return nil }
         let length = min(configuration.maxWindowMs, nowMs - applied)
-        var filters = [TagFilter(key: "route", value: optimization.route)]
+        // No route (an edge's compression or balancing change): the whole service is compared.
+        var filters = optimization.route.isEmpty ? [] : [TagFilter(key: "route", value: optimization.route)]
         if !optimization.service.isEmpty { filters.append(TagFilter(key: "service", value: optimization.service)) }
         let before = try await engine.sketches("http.server.duration", by: [], filters: filters, from: applied - length, to: applied - 1, nowMs: nowMs)
         let after = try await engine.sketches("http.server.duration", by: [], filters: filters, from: applied, to: applied + length, nowMs: nowMs)
