@@ -69,7 +69,7 @@ section "End-to-end tests (pytest Tests/e2e, then the edge suites)"
 # latency ratios between app instances (one 10x slower), which CPU contention from the other suites
 # blurred (a fresh-clone run alongside missed the balancing recommendation). They take about 2 min.
 # PERFWATCH_E2E_PARALLEL=1 runs them next to the rest instead (faster on a machine with more cores).
-edge_suites=(Tests/e2e/test_edge_proxy.py Tests/e2e/test_edge_cache.py Tests/e2e/test_edge_loop.py)
+edge_suites=(Tests/e2e/test_edge_*.py)  # every file the first run leaves out
 if [ "${PERFWATCH_E2E_PARALLEL:-0}" = "1" ]; then
     edge_log=$(mktemp -t perfwatch-edge-e2e.XXXXXX)
     python3 -m pytest -q -p no:cacheprovider "${edge_suites[@]}" >"$edge_log" 2>&1 &

@@ -62,7 +62,7 @@ public struct EdgeBalancingAnalyzer: Analyzer {
                         "peersMedianP95Ms": Format.number(peersP95), "ratio": Format.number(slow.ratio),
                         "requestShare": Format.number(share), "requests": Format.number(total),
                         "serviceP95Ms": Format.number(p95Now), "expectedP95Ms": Format.number(expected),
-                        "policy_change": EdgeRecommendation.json(change),
+                        "policy_change": change.jsonText,
                     ])))
         }
         return findings.sorted { $0.fingerprint < $1.fingerprint }

@@ -41,7 +41,7 @@ public struct EdgeCacheAnalyzer: Analyzer {
             from: context.from, to: context.to, nowMs: context.nowMs)[0]
         var routes: [Labels: Responses] = [:]
         for (labels, count) in responses {
-            let route = Labels(sortedPairs: key.sorted().map { ($0, labels[$0] ?? "") })
+            let route = labels.projected(onto: key)
             var entry = routes[route] ?? Responses()
             entry.total += count
             switch labels["repeat"] ?? "" {
@@ -64,19 +64,19 @@ public struct EdgeCacheAnalyzer: Analyzer {
         let durations = try await engine.table(
             "edge.request.duration", [.percentile(0.95), .count], by: key + ["cache"], filters: get, from: context.from, to: context.to,
             nowMs: context.nowMs)
-        let services = try await engine.table(
-            "edge.request.duration", [.percentile(0.95), .count], by: ["service", "cache"], from: context.from,
-            to: context.to, nowMs: context.nowMs)
+        // Only the hits are read: what a hit costs per service.
+        let hits = try await engine.table(
+            "edge.request.duration", [.percentile(0.95), .count], by: ["service"], filters: [TagFilter(key: "cache", value: "HIT")],
+            from: context.from, to: context.to, nowMs: context.nowMs)
         let fastest = try await engine.table(
             "edge.request.duration", [.percentile(0.01)], by: ["service"], from: context.from, to: context.to, nowMs: context.nowMs)[0]
         let active = try await EdgeRecommendation.activeSeconds(
             engine, metric: "edge.responses", by: key, filters: get, context: context)
+        // Routes that already have a cache rule (some outcome other than NONE), found once.
+        let ruled = Set(durations[1].compactMap { labels, count in labels["cache"] != "NONE" && count > 0 ? labels.projected(onto: key) : nil })
         var findings: [PerformanceIssue] = []
         for (route, entry) in candidates {
-            let ruled = durations[1].contains { labels, count in
-                key.allSatisfy { labels[$0] == route[$0] } && labels["cache"] != "NONE" && count > 0
-            }
-            guard !ruled, let p95Now = durations[0][route.adding("cache", "NONE")], let seconds = active[route], seconds > 0
+            guard !ruled.contains(route), let p95Now = durations[0][route.adding("cache", "NONE")], let seconds = active[route], seconds > 0
             else { continue }
             let service = route["service"] ?? ""
             let repeated = entry.same + entry.changed
@@ -89,10 +89,10 @@ public struct EdgeCacheAnalyzer: Analyzer {
             guard let ttl = Self.ttlChoices.first(where: { Double($0) <= unchangedSeconds / 2 }) else { continue }
             let reduction = min(identical, max(0, 1 - urls / (perSecond * Double(ttl))))
             guard reduction >= minUpstreamReduction else { continue }
-            let hitKey = Labels(sortedPairs: [("cache", "HIT"), ("service", service)])
-            let hitCount = services[1][hitKey] ?? 0
+            let hitKey = Labels(["service": service])
+            let hitCount = hits[1][hitKey] ?? 0
             let hitSource = hitCount >= 20 ? "cache_hits" : "fastest_requests"
-            let hitP95 = min(p95Now, hitCount >= 20 ? services[0][hitKey] ?? p95Now : fastest[Labels(["service": service])] ?? p95Now)
+            let hitP95 = min(p95Now, hitCount >= 20 ? hits[0][hitKey] ?? p95Now : fastest[Labels(["service": service])] ?? p95Now)
             // The fastest requests still include an upstream's time: a bound, said as one.
             let hitText = (hitCount >= 20 ? "" : "≤ ") + EdgeRecommendation.ms(hitP95)
             let path = route["route"] ?? ""
@@ -113,7 +113,7 @@ public struct EdgeCacheAnalyzer: Analyzer {
                         "authorizedShare": Format.number(entry.authorized / entry.total), "ttlSeconds": Format.number(Double(ttl)),
                         "p95Ms": Format.number(p95Now), "expectedHitP95Ms": Format.number(hitP95),
                         "expectedHitP95From": Format.string(hitSource), "upstreamReduction": Format.number(reduction),
-                        "policy_change": EdgeRecommendation.json(change),
+                        "policy_change": change.jsonText,
                     ])))
         }
         return findings.sorted { $0.fingerprint < $1.fingerprint }

@@ -85,7 +85,7 @@ public struct EdgeCompressionAnalyzer: Analyzer {
                         "routes": "[" + routes.map(Format.string).joined(separator: ",") + "]",
                         "identityBytes": Format.number(identity), "sampledBytes": Format.number(sampledTotal),
                         "brotliSaving": Format.number(saving), "expectedBytesSaved": Format.number(saved),
-                        "policy_change": EdgeRecommendation.json(change),
+                        "policy_change": change.jsonText,
                     ])))
         }
         return findings.sorted { $0.fingerprint < $1.fingerprint }

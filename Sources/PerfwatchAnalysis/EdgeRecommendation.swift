@@ -2,12 +2,10 @@ import PerfwatchEdgePolicy
 import PerfwatchModel
 import PerfwatchQuery
 
-/// What the three edge analyzers share: the policy change they propose (the `policy_change` of
-/// an issue's evidence, the patch `apply` publishes) and how long a group was actually active.
+/// What the three edge analyzers share: how long a group was actually active. The change they
+/// propose goes into an issue's evidence as `policy_change` (`EdgePolicyChange.jsonText`, the
+/// patch `apply` publishes).
 enum EdgeRecommendation {
-    /// The change as evidence JSON (its wire form, as `apply` publishes it).
-    static func json(_ change: EdgePolicyChange) -> String { String(decoding: change.jsonBytes(), as: UTF8.self) }
-
     /// Seconds in which each group of `metric` had data, in 10 s steps: rates are per second of
     /// traffic, not per second of the pass window (a 2-minute load test in a 1-hour window
     /// is 2 minutes of traffic).

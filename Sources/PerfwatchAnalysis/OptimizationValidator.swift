@@ -58,7 +58,7 @@ public struct OptimizationValidator: Analyzer {
             else { continue }
             try await optimizations.recordImpact(id: optimization.id, impact)
             if impact.verdict == .regressed, optimization.policyChange != nil, let rollback {
-                try await rollback.rollBack(optimization, reason: Self.regressionEvidence(impact), nowMs: context.nowMs)
+                try await rollback.rollBackOptimization(optimization, reason: Self.regressionEvidence(impact), nowMs: context.nowMs)
             }
             if impact.verdict == .improved, let issueID = optimization.issueID,
                 let issue = try await issues.issue(id: issueID), issue.status != .resolved
@@ -122,5 +122,6 @@ public struct OptimizationValidator: Analyzer {
 /// Rolls back an edge optimization the validator judged `regressed` (the server implements it:
 /// it publishes the edge policy without the change and records why).
 public protocol OptimizationRollback: Sendable {
-    func rollBack(_ optimization: PerformanceOptimization, reason: String, nowMs: Int64) async throws
+    @discardableResult
+    func rollBackOptimization(_ optimization: PerformanceOptimization, reason: String, nowMs: Int64) async throws -> PerformanceOptimization
 }

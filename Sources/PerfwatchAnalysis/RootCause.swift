@@ -1,5 +1,6 @@
 import Foundation
 import PerfwatchModel
+import PerfwatchStatistics
 public import PerfwatchQuery
 
 /// Why a route got slower between two time ranges: which child operations' time grew, and
@@ -102,7 +103,9 @@ public struct RootCauseAnalysis: Sendable {
         signals.append(
             Signal(
                 name: "error_rate", before: rateBefore, after: rateAfter,
-                moved: Self.proportionsDiffer(old.errors, old.requests, new.errors, new.requests)))
+                moved: (ErrorRateComparison.compare(
+                    errorsBefore: old.errors, requestsBefore: old.requests, errorsAfter: new.errors, requestsAfter: new.requests)?
+                    .pValue ?? 1) < 0.01))
         for (metric, name) in [("process.cpu.percent", "cpu_percent"), ("system.cpu.percent", "cpu_percent"),
             ("process.memory.rss_bytes", "memory_rss_bytes"), ("system.memory.percent", "memory_percent")]
         where !signals.contains(where: { $0.name == name }) {
@@ -127,15 +130,5 @@ public struct RootCauseAnalysis: Sendable {
             return Signal(name: name, before: was, after: now, moved: moved)
         }
         return nil
-    }
-
-    /// Two-proportion z-test at p < 0.01 (pooled variance).
-    static func proportionsDiffer(_ x1: Double, _ n1: Double, _ x2: Double, _ n2: Double) -> Bool {
-        guard n1 > 0, n2 > 0 else { return false }
-        let pooled = (x1 + x2) / (n1 + n2)
-        let variance = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
-        guard variance > 0 else { return false }
-        let z = (x2 / n2 - x1 / n1) / variance.squareRoot()
-        return erfc(abs(z) / 2.0.squareRoot()) < 0.01
     }
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import PerfwatchModel
 public import Logging
 import ServiceLifecycle
 import Synchronization
@@ -20,7 +21,7 @@ public enum EdgeRuntime {
                 logger: logger)
         }
         let cache = ResponseCache(
-            maxBytes: configuration.limits.cacheMaxBytes, maxEntryBytes: configuration.limits.bufferMaxBytes, clock: EdgeClock.nowMs)
+            maxBytes: configuration.limits.cacheMaxBytes, maxEntryBytes: configuration.limits.bufferMaxBytes, clock: TimeParsing.nowMs)
         let steps = BufferedSteps(
             cache: { request, rule, fetch in
                 let (response, outcome) = try await cache.respond(to: request, rule: rule, fetch: fetch)

@@ -16,7 +16,8 @@ extension EdgePolicy: Encodable {
     }
 
     /// Canonical JSON (weights sorted by URL).
-    public func jsonBytes() -> [UInt8] { Array(((try? CompactJSONEncoder().encode(self)) ?? "{}").utf8) }
+    public var jsonText: String { (try? CompactJSONEncoder().encode(self)) ?? "{}" }
+    public func jsonBytes() -> [UInt8] { Array(jsonText.utf8) }
 }
 
 extension RouteRule: Encodable {

@@ -110,7 +110,7 @@ public struct CacheRule: Sendable, Equatable {
     ) {
         self.ttlMs = ttlMs
         self.override = override
-        self.vary = vary
+        self.vary = vary.map { $0.lowercased() }
         self.ignoreCookies = ignoreCookies
         self.allowAuthorized = allowAuthorized
         self.staleWhileRevalidateMs = staleWhileRevalidateMs

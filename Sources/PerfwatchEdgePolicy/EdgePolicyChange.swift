@@ -99,5 +99,7 @@ extension EdgePolicyChange: Encodable {
         if let value = weights { try container.encode(value, forKey: .weights) }
     }
 
-    public func jsonBytes() -> [UInt8] { Array(((try? CompactJSONEncoder().encode(self)) ?? "{}").utf8) }
+    /// The wire form, as stored with an optimization and in an issue's evidence.
+    public var jsonText: String { (try? CompactJSONEncoder().encode(self)) ?? "{}" }
+    public func jsonBytes() -> [UInt8] { Array(jsonText.utf8) }
 }

@@ -93,7 +93,7 @@ public final class LoadEngine: Sendable {
         let last = await snapshot(workers, start: start, from: lastTick, to: end, duration: duration).series
         if end > lastTick + 100_000_000 || series.isEmpty {
             series.append(last)
-        } else if last.requests > 0 || last.errors > 0 {
+        } else {
             series[series.count - 1].requests += last.requests
             series[series.count - 1].errors += last.errors
         }

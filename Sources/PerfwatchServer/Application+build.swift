@@ -73,7 +73,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
         tableEngine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
         statistics: statistics, broadcaster: broadcaster, jsonParser: JSONMetricsParser(limits: limits),
         prometheusParser: PrometheusTextParser(limits: limits), otlpMetrics: OTLPMetricsMapper(limits: limits),
-        deployments: store, optimizations: store, regressions: regressions, edge: edge, edgePolicies: store)
+        deployments: store, optimizations: store, regressions: regressions, edge: edge)
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())

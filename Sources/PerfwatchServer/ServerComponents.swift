@@ -34,7 +34,6 @@ struct ServerComponents: Sendable {
     let regressions: ReleaseRegressionAnalyzer
     /// The edge policy, long polls, edge reports and edge optimizations.
     let edge: EdgePolicyService
-    let edgePolicies: any EdgePolicyStore
 
     var beaconIntake: BeaconIntake { BeaconIntake(keys: rumKeys, limiter: rumLimiter, statistics: statistics) }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// "Did this change make requests fail more often?": errors ÷ requests before against after, with
-/// the two-sided two-proportion z-test (pooled variance). The optimization validator uses it next to
+/// the two-sided two-proportion z-test (pooled variance). The root-cause analysis of a regression uses
+/// its p-value; the optimization validator uses it next to
 /// the latency test, because a change can keep p95 flat while answering more requests with errors
 /// (a cache serving stale failures, traffic moved to a broken instance).
 ///
@@ -25,7 +26,8 @@ public struct ErrorRateComparison: Sendable, Equatable {
         let after = min(1, max(0, errorsAfter / requestsAfter))
         let pooled = (before * requestsBefore + after * requestsAfter) / (requestsBefore + requestsAfter)
         let spread = (pooled * (1 - pooled) * (1 / requestsBefore + 1 / requestsAfter)).squareRoot()
-        let pValue = spread > 0 ? erfc(abs(after - before) / spread / 2.0.squareRoot()) : (after == before ? 1 : 0)
+        // No spread only when both rates are 0 or both 1: nothing changed.
+        let pValue = spread > 0 ? erfc(abs(after - before) / spread / 2.0.squareRoot()) : 1
         return ErrorRateComparison(
             rateBefore: before, rateAfter: after, pValue: pValue, worse: pValue < alpha && after - before >= minIncrease)
     }

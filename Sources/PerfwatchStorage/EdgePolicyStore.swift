@@ -20,7 +20,6 @@ public struct StoredEdgePolicy: Sendable, Equatable {
 public protocol EdgePolicyStore: Sendable {
     /// Stores a new version; it must be one more than the latest (or 1 for the first).
     func addEdgePolicy(_ policy: StoredEdgePolicy) async throws
-    func latestEdgePolicy() async throws -> StoredEdgePolicy?
     func edgePolicy(version: Int64) async throws -> StoredEdgePolicy?
     /// Newest first.
     func edgePolicies(limit: Int) async throws -> [StoredEdgePolicy]

@@ -55,9 +55,10 @@ struct EdgeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         // A port in use is named before anything starts (as `serve` does).
-        for (host, port) in [(settings.listenHost, settings.listenPort)] + (settings.adminListen.map { [$0] } ?? []) {
-            if let problem = ListenAddressCheck.problem(host: host, port: port) {
-                FileHandle.standardError.write(Data("perfwatch edge: \(problem.replacingOccurrences(of: "--port", with: "--listen"))\n".utf8))
+        let addresses = [(settings.listenHost, settings.listenPort, "--listen")] + (settings.adminListen.map { [($0.host, $0.port, "admin_listen")] } ?? [])
+        for (host, port, setting) in addresses {
+            if let problem = ListenAddressCheck.problem(host: host, port: port, setting: setting) {
+                FileHandle.standardError.write(Data("perfwatch edge: \(problem)\n".utf8))
                 throw ExitCode(1)
             }
         }

@@ -9,8 +9,9 @@
 /// store and the background services have started (issue 15). The bind is released at once; the
 /// server binds for real a moment later (a race with another process is still reported by NIO).
 enum ListenAddressCheck {
-    /// nil when the address can be bound now; else a sentence naming the address and the problem.
-    static func problem(host: String, port: Int) -> String? {
+    /// nil when the address can be bound now; else a sentence naming the address, the problem and
+    /// `setting`, the flag or key that chooses another address.
+    static func problem(host: String, port: Int, setting: String = "--port") -> String? {
         var hints = addrinfo()
         hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -27,7 +28,7 @@ enum ListenAddressCheck {
         guard bind(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) != 0 else { return nil }
         switch errno {
         case EADDRINUSE:
-            return "cannot listen on \(host):\(port): the port is already in use (another perfwatch, or another program); choose another with --port"
+            return "cannot listen on \(host):\(port): the port is already in use (another perfwatch, or another program); choose another with \(setting)"
         case EACCES:
             return "cannot listen on \(host):\(port): permission denied (ports below 1024 need privileges)"
         case EADDRNOTAVAIL:

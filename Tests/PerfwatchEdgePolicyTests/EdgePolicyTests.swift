@@ -118,13 +118,4 @@ struct EdgePolicyTests {
         #expect(!rule.covers(contentType: "image/png"))
         #expect(!rule.covers(contentType: ""))
     }
-
-    @Test("durations are written in the largest unit that divides them")
-    func durationFormat() {
-        #expect(DurationText.format(milliseconds: 60_000) == "1m")
-        #expect(DurationText.format(milliseconds: 90_000) == "90s")
-        #expect(DurationText.format(milliseconds: 1500) == "1500ms")
-        #expect(DurationText.format(milliseconds: 0) == "0")
-        #expect(DurationText.format(milliseconds: 86_400_000) == "1d")
-    }
 }

@@ -1,4 +1,5 @@
 import PerfwatchEdge
+import PerfwatchModel
 import PerfwatchEdgePolicy
 import Synchronization
 import Testing
@@ -103,7 +104,7 @@ import NIOHTTP1
 @Suite("edge proxy: with the real cache and compression")
 struct ProxyCacheCompressionTests {
     static func realSteps() -> BufferedSteps {
-        let cache = ResponseCache(maxBytes: 1 << 20, maxEntryBytes: 1 << 18, clock: EdgeClock.nowMs)
+        let cache = ResponseCache(maxBytes: 1 << 20, maxEntryBytes: 1 << 18, clock: TimeParsing.nowMs)
         return BufferedSteps(
             cache: { request, rule, fetch in
                 let (response, outcome) = try await cache.respond(to: request, rule: rule, fetch: fetch)

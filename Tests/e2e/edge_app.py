@@ -64,10 +64,15 @@ def _static_css() -> bytes:
     return "".join(parts).encode()
 
 
-STATIC = {
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+
+
+# path -> (content type, body, ETag), the ETag computed once: these are served in the load-driven loop.
+STATIC = {path: (kind, body, _etag(body)) for path, (kind, body) in {
     "/static/app.js": ("application/javascript", _static_js()),
     "/static/styles.css": ("text/css", _static_css()),
-}
+}.items()}
 
 
 def course_body(course_id: str) -> bytes:
@@ -170,7 +175,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/__stats":
             self._json(self.state.stats())
             return
-        self.state.count(self.path)
+        served = self.state.count(self.path)
         if path == "/stream":
             self._stream(int(query.get("chunks", ["5"])[0]), int(query.get("gap_ms", ["50"])[0]) / 1000)
             return
@@ -206,16 +211,13 @@ class Handler(BaseHTTPRequestHandler):
                 headers["Set-Cookie"] = f"session={session}; Path=/; HttpOnly"
             self._json({"user": session, "unread": self.state.next_counter(), "instance": self.state.name}, headers=headers)
         elif path in STATIC:
-            content_type, body = STATIC[path]
-            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-            if self.headers.get("If-None-Match") == etag:
-                self._send(304, b"", content_type, {"ETag": etag, "Cache-Control": "no-cache"})
-            else:
-                self._send(200, body, content_type, {"ETag": etag, "Cache-Control": "no-cache"})
+            content_type, body, etag = STATIC[path]
+            match = self.headers.get("If-None-Match") == etag
+            self._send(304 if match else 200, b"" if match else body, content_type, {"ETag": etag, "Cache-Control": "no-cache"})
         elif path == "/counter":
             self._json({"count": self.state.next_counter(), "at": time.time()})
         elif path.startswith("/cache/"):
-            self._cache_case(path, query)
+            self._cache_case(path, query, served)
         else:
             self._json({"error": f"no route {path}"}, status=404)
 
@@ -233,7 +235,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
-    def _cache_case(self, path: str, query: dict[str, list[str]]) -> None:
+    def _cache_case(self, path: str, query: dict[str, list[str]], served: int) -> None:
         param = lambda name: query.get(name, [None])[0]  # noqa: E731
         headers = {}
         for name, header in (("cc", "Cache-Control"), ("vary", "Vary"), ("etag", "ETag"),
@@ -248,7 +250,7 @@ class Handler(BaseHTTPRequestHandler):
         ):
             self._send(304, b"", headers=headers)
             return
-        body = {"case": path, "served": self.state.stats()["paths"].get(self.path, 0), "instance": self.state.name}
+        body = {"case": path, "served": served, "instance": self.state.name}
         if param("vary"):
             body["vary"] = self.headers.get(param("vary"))
         self._json(body, headers=headers)

@@ -30,13 +30,11 @@ START_TIMEOUT_S = 30.0
 class _Child:
     """A child process writing to a temporary log, stopped by SIGTERM then SIGKILL."""
 
-    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+    def __init__(self, args: list[str]) -> None:
         self.args = args
         self._log = tempfile.NamedTemporaryFile(prefix="perfwatch-edge-e2e-", suffix=".log", delete=False)
         self.log_path = self._log.name
-        proc_env = dict(os.environ)
-        proc_env.update(env or {})
-        self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=proc_env)
+        self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
     def output(self) -> str:
         try:
@@ -73,8 +71,8 @@ class _Child:
 class App(_Child):
     """One instance of the sample application."""
 
-    def __init__(self, *, delay_ms: float = 0, name: str | None = None, port: int | None = None) -> None:
-        self.port = port or free_port()
+    def __init__(self, *, delay_ms: float = 0, name: str | None = None) -> None:
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.name = name or f"app-{self.port}"
         super().__init__([sys.executable, str(HERE / "edge_app.py"), "--port", str(self.port),
@@ -105,9 +103,6 @@ class Edge(_Child):
         name: str | None = None,
         service: str | None = None,
         config_text: str | None = None,
-        extra_args: list[str] | None = None,
-        env: dict[str, str] | None = None,
-        wait: bool = True,
     ) -> None:
         self.port = free_port()
         args = [str(perfwatch_binary()), "edge"]
@@ -117,10 +112,10 @@ class Edge(_Child):
                 self.port = int(listen.group(1))
             else:
                 config_text = f"listen: 127.0.0.1:{self.port}\n" + config_text
-            fd, self.config_path = tempfile.mkstemp(prefix="edge-", suffix=".yml")
+            fd, config_path = tempfile.mkstemp(prefix="edge-", suffix=".yml")
             with os.fdopen(fd, "w") as f:
                 f.write(config_text)
-            args += ["--config", self.config_path]
+            args += ["--config", config_path]
         else:
             args += ["--listen", f"127.0.0.1:{self.port}"]
         for upstream in upstreams or []:
@@ -128,12 +123,10 @@ class Edge(_Child):
         for flag, value in (("--server", server), ("--balancing", balancing), ("--name", name), ("--service", service)):
             if value is not None:
                 args += [flag, value]
-        args += extra_args or []
         self.url = f"http://127.0.0.1:{self.port}"
-        super().__init__(args, env)
+        super().__init__(args)
         self.http = requests.Session()
-        if wait:
-            self.wait_port(self.port, "perfwatch edge")
+        self.wait_port(self.port, "perfwatch edge")
 
     def get(self, path: str, **kwargs) -> requests.Response:
         kwargs.setdefault("timeout", 30)

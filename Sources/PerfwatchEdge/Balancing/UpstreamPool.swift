@@ -1,4 +1,5 @@
 import Foundation
+public import PerfwatchModel
 public import PerfwatchEdgePolicy
 import Synchronization
 
@@ -8,7 +9,6 @@ public final class UpstreamPool: Sendable {
     public struct Lease: Sendable {
         public let index: Int
         public let url: String
-        let startedMs: Int64
     }
 
     private let state: Mutex<(upstreams: [UpstreamState], algorithm: EdgeConfiguration.Balancing)>
@@ -17,14 +17,12 @@ public final class UpstreamPool: Sendable {
 
     public init(
         urls: [String], algorithm: EdgeConfiguration.Balancing, ejection: OutlierEjection = OutlierEjection(),
-        clock: @escaping @Sendable () -> Int64 = EdgeClock.nowMs
+        clock: @escaping @Sendable () -> Int64 = TimeParsing.nowMs
     ) {
         state = Mutex((urls.map(UpstreamState.init(url:)), algorithm))
         self.ejection = ejection
         self.clock = clock
     }
-
-    public var count: Int { state.withLock { $0.upstreams.count } }
 
     public var snapshot: [UpstreamState] { state.withLock { $0.upstreams } }
 
@@ -53,7 +51,7 @@ public final class UpstreamPool: Sendable {
             else { return nil }
             state.upstreams[index].inFlight += 1
             state.upstreams[index].requests += 1
-            return Lease(index: index, url: state.upstreams[index].url, startedMs: now)
+            return Lease(index: index, url: state.upstreams[index].url)
         }
     }
 
@@ -71,17 +69,15 @@ public final class UpstreamPool: Sendable {
         }
     }
 
-    /// One active health check's result.
-    public func recordHealth(index: Int, passed: Bool, health: EdgeConfiguration.Health) {
+    /// One active health check's result; true when it turned the upstream healthy or unhealthy.
+    @discardableResult
+    public func recordHealth(index: Int, passed: Bool, health: EdgeConfiguration.Health) -> Bool {
         state.withLock { state in
             var upstream = state.upstreams[index]
+            let wasHealthy = upstream.healthy
             HealthRule.record(passed: passed, on: &upstream, health: health)
             state.upstreams[index] = upstream
+            return upstream.healthy != wasHealthy
         }
     }
-}
-
-/// Milliseconds since the Unix epoch: the clock of the balancer, ejection and telemetry.
-public enum EdgeClock {
-    public static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }

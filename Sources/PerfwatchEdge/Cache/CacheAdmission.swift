@@ -5,13 +5,14 @@ enum CacheAdmission {
     /// Statuses cacheable without explicit freshness (RFC 9110 §15.1), less 206: ranges are not stored.
     static let heuristicallyCacheable: Set<Int> = [200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501]
 
-    /// Why `request` goes around the cache, or nil when the cache may answer it.
-    static func bypassReason(_ request: EdgeRequest, rule: CacheRule) -> String? {
-        if request.method != "GET", request.method != "HEAD" { return "method \(request.method)" }
-        if request.header("authorization") != nil, !rule.allowAuthorized { return "authorization" }
-        if request.header("cookie") != nil, !rule.ignoreCookies { return "cookie" }
-        if !rule.override, CacheDirectives(cacheControl: request.header("cache-control")).noStore { return "request no-store" }
-        return nil
+    /// Whether `request` goes around the cache: another method than GET/HEAD, `Authorization` or
+    /// `Cookie` the rule does not allow, or the request's `no-store` (`directives`: the request's,
+    /// empty under `override`).
+    static func bypasses(_ request: EdgeRequest, rule: CacheRule, directives: CacheDirectives) -> Bool {
+        if request.method != "GET", request.method != "HEAD" { return true }
+        if request.header("authorization") != nil, !rule.allowAuthorized { return true }
+        if request.header("cookie") != nil, !rule.ignoreCookies { return true }
+        return directives.noStore
     }
 
     /// The response as an entry to store, or nil when it must not be stored: `private`, `Set-Cookie`,

@@ -53,9 +53,11 @@ enum CacheKey {
 
     /// `Vary` and the rule's extra names, lowercased, in a stable order, without duplicates.
     static func varyNames(response: EdgeResponse?, rule: CacheRule) -> [String] {
-        let fromResponse = response?.header("vary")?.headerListElements.map { $0.lowercased() } ?? []
-        return Array(Set(fromResponse + rule.vary.map { $0.lowercased() })).sorted()
+        names(response?.header("vary")?.headerListElements.map { $0.lowercased() } ?? [], rule: rule)
     }
+
+    /// `known` lowercased names with the rule's (lowercased when the rule is made), sorted, once each.
+    static func names(_ known: [String], rule: CacheRule) -> [String] { Array(Set(known + rule.vary)).sorted() }
 
     /// The request's values for `names`, white space normalised (RFC 9111 §4.1 allows it); an absent
     /// header and an empty one differ.

@@ -1,3 +1,5 @@
+import PerfwatchModel
+
 /// HTTP dates (RFC 9110 §5.6.7) in epoch milliseconds: the preferred IMF-fixdate
 /// ("Sun, 06 Nov 1994 08:49:37 GMT") and the obsolete RFC 850 and asctime forms senders may still use.
 enum HTTPDate {
@@ -19,22 +21,12 @@ enum HTTPDate {
         let clock = time.split(separator: ":").compactMap { Int($0) }
         guard let day, let month, let year, clock.count == 3, (1...31).contains(day), year >= 1970,
               clock[0] < 24, clock[1] < 60, clock[2] < 61 else { return nil }
-        let days = daysFromEpoch(year: year, month: month, day: day)
+        let days = TimeParsing.daysFromCivil(year: year, month: month, day: day)
         return (Int64(days) * 86_400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])) * 1000
     }
 
     private static func monthNumber(_ name: String) -> Int? {
         let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
         return months.firstIndex(of: name.lowercased()).map { $0 + 1 }
-    }
-
-    /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-    private static func daysFromEpoch(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = y / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 }

@@ -17,7 +17,6 @@ struct LRUStore<Value> {
 
     init(maxBytes: Int) { self.maxBytes = maxBytes }
 
-    var count: Int { nodes.count }
     var keys: [String] { Array(nodes.keys) }
     var values: [Value] { nodes.values.map(\.value) }
 

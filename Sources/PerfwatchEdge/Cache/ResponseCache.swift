@@ -40,7 +40,10 @@ public final class ResponseCache: Sendable {
     /// revalidation through `fetch`, coalescing of concurrent misses of one URL, stale-while-revalidate,
     /// stale-if-error (fetch throws or answers 5xx), storing when storable.
     public func respond(to request: EdgeRequest, rule: CacheRule, fetch: @escaping Fetch) async throws -> (EdgeResponse, Outcome) {
-        if CacheAdmission.bypassReason(request, rule: rule) != nil {
+        // Parsed once: the bypass test and the freshness checks below both read them.
+        let requestDirectives = rule.override
+            ? CacheDirectives() : CacheDirectives(cacheControl: request.header("cache-control"), pragma: request.header("pragma"))
+        if CacheAdmission.bypasses(request, rule: rule, directives: requestDirectives) {
             let response = try await fetch(request)
             // An unsafe method that succeeded invalidates what the cache holds for that URL (§4.4).
             if request.method != "GET", request.method != "HEAD", response.status < 400 { _ = purge(exactly: request.target) }
@@ -49,8 +52,6 @@ public final class ResponseCache: Sendable {
         }
         let nowMs = clock()
         guard let entry = lookup(request) else { return try await fill(request, rule: rule, fetch: fetch) }
-        let requestDirectives = rule.override
-            ? CacheDirectives() : CacheDirectives(cacheControl: request.header("cache-control"), pragma: request.header("pragma"))
         let ageMs = entry.ageMs(at: nowMs)
         let clientWantsCheck = requestDirectives.noCache || requestDirectives.maxAgeSeconds.map { ageMs > $0 * 1000 } ?? false
         if !clientWantsCheck, entry.isFresh(at: nowMs) {
@@ -168,9 +169,7 @@ public final class ResponseCache: Sendable {
         Task { [self] in
             defer { state.withLock { _ = $0.refreshing.remove(key) } }
             // Stale-if-error does not apply here: nobody waits for this answer. A failure leaves the entry.
-            var background = entry
-            background.staleIfErrorMs = 0
-            _ = try? await revalidateQuietly(request, entry: background, rule: rule, fetch: fetch)
+            _ = try? await revalidateQuietly(request, entry: entry, rule: rule, fetch: fetch)
         }
     }
 
@@ -220,7 +219,7 @@ public final class ResponseCache: Sendable {
     /// response's if any), so clients that would get different variants are not coalesced.
     private func coalescingKey(_ request: EdgeRequest, rule: CacheRule) -> String {
         let known = state.withLock { $0.store.peek(CacheKey.primary(request))?.varyNames } ?? []
-        let names = Array(Set(known + rule.vary.map { $0.lowercased() })).sorted()
+        let names = CacheKey.names(known, rule: rule)
         return ([CacheKey.primary(request)] + CacheKey.varyValues(of: request, names: names)).joined(separator: "\u{1}")
     }
 

@@ -3,7 +3,7 @@ import PerfwatchEdgePolicy
 /// Conditional requests: the cache's own revalidation upstream (RFC 9111 §4.3.1, §4.3.4) and the
 /// client's conditionals answered from a response the cache holds (§4.3.2).
 enum Validation {
-    static let conditionalHeaders = ["if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range"]
+    static let conditionalHeaders: Set = ["if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range"]
 
     /// The request the cache sends upstream to fill or refresh an entry: a GET (a HEAD is answered from
     /// it) without the client's conditionals (the cache needs the whole response to store it), with the
@@ -11,7 +11,8 @@ enum Validation {
     static func upstreamRequest(for request: EdgeRequest, revalidating entry: CachedResponse? = nil) -> EdgeRequest {
         var upstream = request
         upstream.method = "GET"
-        for name in conditionalHeaders { upstream.setHeader(name, nil) }
+        // One pass over the fields (names are lowercase in an EdgeRequest), not one per header name.
+        upstream.headers.removeAll { conditionalHeaders.contains($0.name) }
         if let entry {
             upstream.setHeader("if-none-match", entry.response.header("etag"))
             upstream.setHeader("if-modified-since", entry.response.header("last-modified"))

@@ -45,7 +45,7 @@ public enum ResponseCompression {
         guard ![204, 206, 304].contains(response.status), response.body.count >= max(rule.minBytes, 1),
               response.header("content-range") == nil,
               (response.header("content-encoding") ?? "identity").trimmedOWS.lowercased() == "identity",
-              !(response.header("cache-control")?.lowercased().contains("no-transform") ?? false),
+              !CacheDirectives(cacheControl: response.header("cache-control")).noTransform,
               let type = response.header("content-type")
         else { return false }
         return rule.covers(contentType: type)

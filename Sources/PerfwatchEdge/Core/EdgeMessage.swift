@@ -52,9 +52,8 @@ public struct EdgeResponse: Sendable {
 enum EdgeHeaders {
     static func value(of name: String, in headers: [(name: String, value: String)]) -> String? {
         let wanted = name.lowercased()
-        let values = headers.lazy.filter { $0.name == wanted }.map(\.value)
-        guard let first = values.first else { return nil }
-        return values.dropFirst().reduce(first) { $0 + ", " + $1 }
+        let values = headers.compactMap { $0.name == wanted ? $0.value : nil }
+        return values.isEmpty ? nil : values.joined(separator: ", ")
     }
 
     static func setting(_ name: String, _ value: String?, in headers: [(name: String, value: String)]) -> [(name: String, value: String)] {

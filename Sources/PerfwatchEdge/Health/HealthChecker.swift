@@ -29,11 +29,9 @@ struct HealthChecker: Service {
                 group.addTask { (index, await check(upstream.url)) }
             }
             for await (index, passed) in group {
-                let wasHealthy = pool.snapshot[index].healthy
-                pool.recordHealth(index: index, passed: passed, health: health)
-                let isHealthy = pool.snapshot[index].healthy
-                if wasHealthy != isHealthy {
-                    logger.notice("upstream \(isHealthy ? "healthy again" : "unhealthy")", metadata: ["upstream": "\(upstreams[index].url)"])
+                // A flip always lands on the check's result, so `passed` says which way it went.
+                if pool.recordHealth(index: index, passed: passed, health: health) {
+                    logger.notice("upstream \(passed ? "healthy again" : "unhealthy")", metadata: ["upstream": "\(upstreams[index].url)"])
                 }
             }
         }

@@ -52,18 +52,8 @@ struct EdgeReport: Encodable, Sendable {
         case edge, service, policyVersion = "policy_version", refused, upstreams, cache, bytesSaved = "bytes_saved", telemetry
     }
 
-    /// `refused` is written as null when absent (the server tells "nothing refused" from "unknown").
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(edge, forKey: .edge)
-        try container.encode(service, forKey: .service)
-        try container.encode(policyVersion, forKey: .policyVersion)
-        try container.encode(refused, forKey: .refused)
-        try container.encode(upstreams, forKey: .upstreams)
-        try container.encode(cache, forKey: .cache)
-        try container.encode(bytesSaved, forKey: .bytesSaved)
-        try container.encode(telemetry, forKey: .telemetry)
-    }
+    // `refused` is written as null when absent (the server tells "nothing refused" from "unknown"):
+    // CompactJSONEncoder writes a nil optional as null.
 
     static func upstreams(_ states: [UpstreamState], nowMs: Int64) -> [Upstream] {
         states.map {

@@ -32,7 +32,7 @@ struct EdgeReporter: Service {
         let counts = exporter?.counts
         return EdgeReport(
             edge: name, service: service, policyVersion: policy.version, refused: policy.refused,
-            upstreams: EdgeReport.upstreams(pool.snapshot, nowMs: EdgeClock.nowMs()),
+            upstreams: EdgeReport.upstreams(pool.snapshot, nowMs: TimeParsing.nowMs()),
             cache: EdgeReport.Cache(cache?.statistics ?? CacheStatistics()), bytesSaved: bytesSaved(),
             telemetry: .init(buffered: counts?.buffered ?? 0, dropped: counts?.dropped ?? 0))
     }

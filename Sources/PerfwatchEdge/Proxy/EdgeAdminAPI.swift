@@ -19,15 +19,9 @@ struct EdgeAdminAPI: Sendable {
         var policyVersion: Int64
         var refused: EdgeReport.Refused?
         var upstreams: [EdgeReport.Upstream]
-        var telemetry: SpanExporterCounts?
+        var telemetry: SpanExporter.Counts?
 
         enum CodingKeys: String, CodingKey { case policyVersion = "policy_version", refused, upstreams, telemetry }
-    }
-
-    struct SpanExporterCounts: Encodable {
-        var buffered: Int
-        var dropped: Int
-        var exported: Int
     }
 
     func makeService(host: String, port: Int, logger: Logger) throws -> any Service {
@@ -47,11 +41,10 @@ struct EdgeAdminAPI: Sendable {
         let route = path.prefix { $0 != "?" }
         switch (method, route) {
         case (.get, "/status"):
-            let counts = exporter?.counts
             let body = Status(
                 policyVersion: policy.version, refused: policy.refused,
-                upstreams: EdgeReport.upstreams(pool.snapshot, nowMs: EdgeClock.nowMs()),
-                telemetry: counts.map { SpanExporterCounts(buffered: $0.buffered, dropped: $0.dropped, exported: $0.exported) })
+                upstreams: EdgeReport.upstreams(pool.snapshot, nowMs: TimeParsing.nowMs()),
+                telemetry: exporter?.counts)
             return (.ok, Array(((try? CompactJSONEncoder().encode(body)) ?? "{}").utf8))
         case (.post, "/purge"):
             let query = URLComponents(string: path)?.queryItems ?? []

@@ -170,10 +170,9 @@ public final class EdgeProxy: Sendable {
             var outgoing = HTTPClientRequest(url: lease.url + target)
             outgoing.method = NIOHTTP1.HTTPMethod(rawValue: method)
             for (name, value) in headers { outgoing.headers.add(name: name, value: value) }
-            let sent = LimitedBody.Counter()
             if let body {
                 outgoing.body = .stream(
-                    LimitedBody(body: body, limit: configuration.limits.bodyBytes, sent: sent),
+                    LimitedBody(body: body, limit: configuration.limits.bodyBytes),
                     length: length.map { .known($0) } ?? .unknown)
             }
             let sentAt = DispatchTime.now().uptimeNanoseconds

@@ -8,16 +8,10 @@ enum ResponseFacts {
         return value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
     }
 
-    /// The most restrictive `Cache-Control` directive present:
-    /// `no-store > private > no-cache > max-age > public > none`.
+    /// The most restrictive `Cache-Control` directive present (`CacheDirectives.mostRestrictive`, the
+    /// cache's own reading, so the telemetry says what the cache acts on).
     static func cacheControl(_ values: [String]) -> String {
-        let directives = Set(
-            values.flatMap { $0.split(separator: ",") }.map {
-                $0.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-            })
-        for directive in ["no-store", "private", "no-cache"] where directives.contains(directive) { return directive }
-        if directives.contains("max-age") || directives.contains("s-maxage") { return "max-age" }
-        return directives.contains("public") ? "public" : "none"
+        CacheDirectives(cacheControl: values.isEmpty ? nil : values.joined(separator: ",")).mostRestrictive
     }
 }
 

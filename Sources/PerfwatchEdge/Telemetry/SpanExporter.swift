@@ -11,7 +11,7 @@ import Synchronization
 /// exchanges are dropped and counted, so a server that is down never slows the proxy or
 /// grows its memory; a failed batch goes back into the buffer as far as room allows.
 public final class SpanExporter: EdgeExchangeSink, Service {
-    public struct Counts: Sendable, Equatable {
+    public struct Counts: Sendable, Equatable, Encodable {
         public var buffered: Int
         public var dropped: Int
         public var exported: Int

@@ -35,9 +35,15 @@ struct TraceContext: Sendable {
         return (trace, span, String(parts[3]))
     }
 
+    /// Eight bytes per call of the system generator (one `getrandom` each), not one call per byte:
+    /// this runs for every proxied request.
     static func randomBytes(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
-        var out = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        while out.count < count {
+            withUnsafeBytes(of: generator.next()) { out += $0.prefix(count - out.count) }
+        }
         if out.allSatisfy({ $0 == 0 }) { out[count - 1] = 1 }
         return out
     }

@@ -46,7 +46,8 @@ enum EdgeSpanDerivations {
                     ])),
                 kind: .counter, sample: Sample(timeMs: timeMs, value: 1)))
         let contentType = text("perfwatch.edge.content_type")
-        if let bytesOut = bytes("perfwatch.edge.bytes_out") {
+        let bytesOut = bytes("perfwatch.edge.bytes_out")
+        if let bytesOut {
             points.append(
                 MetricPoint(
                     series: SeriesKey(
@@ -59,7 +60,7 @@ enum EdgeSpanDerivations {
         }
         // A sample pairs the body's size as sent (uncompressed) with its brotli size; both
         // counters move together so their ratio is the saving.
-        if let compressed = bytes("perfwatch.edge.brotli_bytes"), let original = bytes("perfwatch.edge.bytes_out") {
+        if let compressed = bytes("perfwatch.edge.brotli_bytes"), let original = bytesOut {
             let labels = Labels(sortedPairs: [("content_type", contentType), ("route", route), ("service", service)])
             points.append(
                 MetricPoint(

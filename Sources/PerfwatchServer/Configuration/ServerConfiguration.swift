@@ -166,7 +166,8 @@ public struct AnalysisSettings: Sendable, Equatable {
     /// Issue types whose proposed edge optimizations are applied without a person (`auto_apply`).
     public var autoApply: [String] = []
 
-    /// The issue types `auto_apply` may name: the low-risk edge changes.
+    /// The edge issue types (each carries a `policy_change`; `EdgeProposals` proposes one optimization
+    /// per open issue of them), all of which `auto_apply` may name.
     public static let autoApplicable = ["edge_compression", "edge_cache", "edge_balancing"]
 
     public init() {}

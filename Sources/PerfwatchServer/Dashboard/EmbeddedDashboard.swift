@@ -2893,7 +2893,6 @@ var LABEL = { improved: 'improved', no_change: 'no change', regressed: 'regresse
 var H = 3600e3;
 
 export function optimizationLink(id) { return '#/optimizations/' + encodeURIComponent(id); }
-var STATUS = { proposed: 'proposed', applied: 'validating…', planned: 'planned', rolled_back: 'rolled back' };
 function verdictBadge(o) {
   if (o.status === 'rolled_back') {
     return '<span class="badge opt-verdict badge-error" data-verdict="' + esc(o.impact ? o.impact.verdict : '') + '">rolled back</span>';
@@ -2903,7 +2902,7 @@ function verdictBadge(o) {
     return '<span class="badge opt-verdict ' + (VERDICT[v] || '') + '" data-verdict="' + esc(v) + '">' + esc(LABEL[v] || v) + '</span>';
   }
   // An edge change is applied once published; until the edges run it, it has no applied time.
-  var s = o.status === 'applied' && o.appliedAt === null ? 'waiting for edges' : (STATUS[o.status] || o.status);
+  var s = o.status === 'applied' ? (o.appliedAt === null ? 'waiting for edges' : 'validating…') : o.status;
   return '<span class="badge opt-verdict" data-verdict="">' + esc(s) + '</span>';
 }
 function change(o) {

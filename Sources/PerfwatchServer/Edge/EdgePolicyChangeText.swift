@@ -10,7 +10,7 @@ enum EdgePolicyChangeText {
         do throws(ConfigError) {
             let root = try ConfigNode.parseJSON(Data(bytes))
             let node = try root.required("policy_change")
-            return String(decoding: try EdgePolicyChange.parse(node).jsonBytes(), as: UTF8.self)
+            return try EdgePolicyChange.parse(node).jsonText
         } catch {
             throw PerfwatchError(.badRequest, "optimization: \(error.description)")
         }

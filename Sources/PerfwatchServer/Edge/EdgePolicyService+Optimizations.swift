@@ -28,10 +28,7 @@ extension EdgePolicyService: OptimizationRollback {
     /// Publishes the current policy with the optimization's change taken out: the parts it
     /// changed get the values they had in the version it replaced. Only an applied (or validated)
     /// one can be rolled back.
-    func rollBack(_ optimization: PerformanceOptimization, reason: String, nowMs: Int64) async throws {
-        _ = try await rollBackOptimization(optimization, reason: reason, nowMs: nowMs)
-    }
-
+    @discardableResult
     func rollBackOptimization(_ optimization: PerformanceOptimization, reason: String, nowMs: Int64) async throws -> PerformanceOptimization {
         guard let previousVersion = optimization.previousVersion, optimization.policyVersion != nil, optimization.rolledBackMs == nil else {
             throw PerfwatchError(
@@ -89,7 +86,7 @@ extension EdgePolicyService: OptimizationRollback {
             throw PerfwatchError(.conflict, "optimization \(optimization.id) changes no edge policy")
         }
         do {
-            return try EdgePolicyChange.parse(ConfigNode.parseJSON(Data(text.utf8), rootPath: "policy_change"))
+            return try EdgePolicyChange.parse(json: Array(text.utf8), what: "policy_change")
         } catch {
             throw PerfwatchError(.internal, "optimization \(optimization.id)'s stored policy change cannot be read: \(error)")
         }

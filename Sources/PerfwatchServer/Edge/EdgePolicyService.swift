@@ -49,7 +49,7 @@ actor EdgePolicyService {
     func current() async throws -> Current {
         if let loaded { return loaded }
         let policy: EdgePolicy
-        if let stored = try await store.latestEdgePolicy() {
+        if let stored = try await store.edgePolicies(limit: 1).first {
             policy = try Self.decode(stored)
         } else {
             policy = EdgePolicy()
@@ -72,10 +72,9 @@ actor EdgePolicyService {
     func publish(_ policy: EdgePolicy, reason: String) async throws -> Current {
         var next = policy
         next.version = try await current().version + 1
-        let json = next.jsonBytes()
-        try await store.addEdgePolicy(
-            StoredEdgePolicy(version: next.version, json: String(decoding: json, as: UTF8.self), publishedMs: clock(), reason: reason))
-        let published = Current(policy: next, json: json)
+        let json = next.jsonText
+        try await store.addEdgePolicy(StoredEdgePolicy(version: next.version, json: json, publishedMs: clock(), reason: reason))
+        let published = Current(policy: next, json: Array(json.utf8))
         loaded = published
         for waiter in waiters.values { waiter.resume() }
         waiters.removeAll()

@@ -9,8 +9,6 @@ import PerfwatchStorage
 /// carries a `policy_change` (the edge analyzers write it), and with `analysis.auto_apply` the
 /// proposals of those types applied at once, their description saying so.
 struct EdgeProposals: Sendable {
-    static let issueTypes = ["edge_cache", "edge_compression", "edge_balancing"]
-
     let issues: any IssueStore
     let optimizations: any OptimizationStore
     let edge: EdgePolicyService
@@ -21,7 +19,7 @@ struct EdgeProposals: Sendable {
     @discardableResult
     func afterPass(nowMs: Int64) async -> [PerformanceOptimization] {
         var created: [PerformanceOptimization] = []
-        for type in Self.issueTypes {
+        for type in AnalysisSettings.autoApplicable {
             do {
                 for issue in try await issues.issues(status: .open, type: type, limit: 500) {
                     if let optimization = try await propose(issue, nowMs: nowMs) { created.append(optimization) }
@@ -43,7 +41,7 @@ struct EdgeProposals: Sendable {
             description: String((recommendation.isEmpty ? change.summary : recommendation).prefix(3900))
                 + (automatic ? " (applied automatically: analysis.auto_apply lists \(issue.type))" : ""),
             service: issue.service, route: issue.route, createdMs: nowMs,
-            policyChange: String(decoding: change.jsonBytes(), as: UTF8.self))
+            policyChange: change.jsonText)
         proposal = try await optimizations.addOptimization(proposal)
         guard automatic else { return proposal }
         return try await edge.apply(proposal, note: "applied automatically")

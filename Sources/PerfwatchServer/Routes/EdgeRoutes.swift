@@ -46,8 +46,13 @@ struct EdgeRoutes {
         guard let current = answer else {
             return Response(status: .notModified, headers: [.eTag: Self.eTag(known ?? 0)])
         }
-        return Response(
-            status: .ok, headers: [.contentType: "application/json", .eTag: Self.eTag(current.version)],
+        return Self.policyResponse(current)
+    }
+
+    /// The policy's wire JSON with its version as the ETag (what a long poll compares).
+    static func policyResponse(_ current: EdgePolicyService.Current) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json", .eTag: eTag(current.version)],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: current.json)))
     }
 
@@ -62,10 +67,7 @@ struct EdgeRoutes {
         } catch {
             throw PerfwatchError(.badRequest, error.description)
         }
-        let published = try await edge.publish(policy, reason: "published by hand")
-        return Response(
-            status: .ok, headers: [.contentType: "application/json", .eTag: Self.eTag(published.version)],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: published.json)))
+        return Self.policyResponse(try await edge.publish(policy, reason: "published by hand"))
     }
 
     func report(_ request: Request) async throws -> Response {
@@ -84,7 +86,7 @@ struct EdgeRoutes {
     }
 
     func history() async throws -> Response {
-        try .json(EdgePolicyHistory(try await components.edgePolicies.edgePolicies(limit: 100)), capacity: 4096)
+        try .json(EdgePolicyHistory(try await components.edge.store.edgePolicies(limit: 100)), capacity: 4096)
     }
 
     static func eTag(_ version: Int64) -> String { "\"\(version)\"" }

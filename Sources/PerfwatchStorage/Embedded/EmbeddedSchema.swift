@@ -317,6 +317,7 @@ enum EmbeddedSchema {
                     ALTER TABLE performance_optimizations ADD COLUMN previous_version INTEGER;
                     ALTER TABLE performance_optimizations ADD COLUMN rolled_back_ms INTEGER;
                     ALTER TABLE performance_optimizations ADD COLUMN rollback_reason TEXT;
+                    CREATE INDEX performance_optimizations_issue ON performance_optimizations(issue_id);
                     """)
         }
         return migrator

@@ -14,13 +14,6 @@ extension EmbeddedStore: EdgePolicyStore {
         }
     }
 
-    public func latestEdgePolicy() async throws -> StoredEdgePolicy? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT version, json, published_ms, reason FROM edge_policies ORDER BY version DESC LIMIT 1")
-                .map(Self.edgePolicy)
-        }
-    }
-
     public func edgePolicy(version: Int64) async throws -> StoredEdgePolicy? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT version, json, published_ms, reason FROM edge_policies WHERE version = ?", arguments: [version])

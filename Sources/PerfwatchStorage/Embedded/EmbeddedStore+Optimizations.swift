@@ -45,14 +45,9 @@ extension EmbeddedStore: OptimizationStore {
     }
 
     public func applyOptimization(id: Int64, atMs: Int64) async throws -> PerformanceOptimization? {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE performance_optimizations SET applied_ms = ?, impact = NULL, verdict = NULL, validated_ms = NULL WHERE id = ?",
-                arguments: [atMs, id])
-            return try Row.fetchOne(
-                db, sql: "SELECT \(Self.optimizationColumns) FROM performance_optimizations WHERE id = ?", arguments: [id]
-            ).map(Self.optimization)
-        }
+        try await updateOptimization(
+            id: id, sql: "UPDATE performance_optimizations SET applied_ms = ?, impact = NULL, verdict = NULL, validated_ms = NULL WHERE id = ?",
+            arguments: [atMs, id])
     }
 
     public func optimizations(limit: Int) async throws -> [PerformanceOptimization] {
