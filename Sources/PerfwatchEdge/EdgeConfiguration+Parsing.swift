@@ -35,6 +35,9 @@ extension EdgeConfiguration {
         if let node = root["timeouts"] { configuration.timeouts = try timeouts(node) }
         if let node = root["admin_listen"] { configuration.adminListen = try address(node) }
         configuration.localPolicy = try EdgePolicy.parse(fieldsOf: root)
+        // The file's `balancing:` is held once, as the configured algorithm (which `--balancing`
+        // overrides); a copy in the local policy would win over the flag.
+        configuration.localPolicy.balancing = nil
         if let weights = root["weights"] {
             configuration.localPolicy.weights = try normalizedWeights(weights, configuration.localPolicy.weights)
         }

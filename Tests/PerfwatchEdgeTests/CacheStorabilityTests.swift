@@ -125,6 +125,22 @@ import Testing
         #expect(second == .hit)
     }
 
+    @Test func aHeadThatRevalidatesRefreshesTheEntry() async throws {
+        let clock = ManualClock()
+        let cache = makeCache(clock)
+        let upstream = FakeUpstream(headers: [("Cache-Control", "max-age=60"), ("ETag", "\"v1\"")])
+        _ = try await cache.respond(to: get("/a"), rule: CacheRule(ttlMs: 0), fetch: upstream.fetch)
+        clock.advance(seconds: 61)
+        upstream.answer { _ in EdgeResponse(status: 304, headers: [("Cache-Control", "max-age=60"), ("ETag", "\"v1\"")]) }
+        let (_, head) = try await cache.respond(to: EdgeRequest(method: "HEAD", target: "/a"), rule: CacheRule(ttlMs: 0), fetch: upstream.fetch)
+        #expect(head == .revalidated)
+        // The 304 refreshed the stored GET response: the next GET is a hit, not a second fetch.
+        let fetches = upstream.requests.count
+        let (_, after) = try await cache.respond(to: get("/a"), rule: CacheRule(ttlMs: 0), fetch: upstream.fetch)
+        #expect(after == .hit)
+        #expect(upstream.requests.count == fetches)
+    }
+
     @Test func anUnsafeMethodBypassesAndInvalidatesTheURL() async throws {
         let cache = makeCache(ManualClock())
         let upstream = FakeUpstream(headers: [("Cache-Control", "max-age=60")])

@@ -9,6 +9,16 @@ struct ProxyConfigurationTests {
         try EdgeConfiguration.parse(ConfigNode.parseYAML(yaml, file: "edge.yml"))
     }
 
+    @Test("--balancing overrides the file's balancing: the file's value is the configured one, not a local policy")
+    func balancingFlagOverridesTheFile() throws {
+        var configuration = try Self.parse("upstreams: [\"http://127.0.0.1:3000\"]\nbalancing: p2c_ewma")
+        #expect(configuration.balancing == .p2cEWMA)
+        configuration.balancing = .roundRobin  // what `perfwatch edge --balancing round_robin` sets
+        let pool = UpstreamPool(urls: configuration.upstreams, algorithm: configuration.balancing)
+        _ = PolicyState(local: configuration.localPolicy, upstreams: configuration.upstreams, balancing: configuration.balancing, pool: pool)
+        #expect(pool.algorithm == .roundRobin)
+    }
+
     @Test("a full file")
     func fullFile() throws {
         let configuration = try Self.parse(

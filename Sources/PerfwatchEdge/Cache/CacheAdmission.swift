@@ -22,7 +22,9 @@ enum CacheAdmission {
     static func entry(for response: EdgeResponse, request: EdgeRequest, rule: CacheRule, varyNames: [String],
                       nowMs: Int64) -> CachedResponse? {
         let directives = CacheDirectives(cacheControl: response.header("cache-control"), pragma: response.header("pragma"))
-        guard request.method == "GET", !directives.isPrivate, response.header("set-cookie") == nil,
+        // Every response that reaches here answers a GET the cache sent (a HEAD is fetched as one), so
+        // the client's method is not checked: a HEAD that revalidates refreshes the entry too.
+        guard !directives.isPrivate, response.header("set-cookie") == nil,
               !directives.noStore, !varyNames.contains("*")
         else { return nil }
         if request.header("authorization") != nil,
