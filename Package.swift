@@ -33,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // HTTP parts as HTTPTypes on a NIO pipeline (already built for Hummingbird): the edge's pass-through path.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         // TLS for SMTP (STARTTLS/implicit TLS) and the TLS settings of alert channels.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // The one outbound HTTP client (PerfwatchHTTPClient): webhooks, Slack, report upload, CLI.
@@ -177,6 +179,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

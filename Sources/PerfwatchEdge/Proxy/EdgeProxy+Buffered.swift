@@ -61,7 +61,7 @@ extension EdgeProxy {
 
     /// One upstream request read whole; over `limits.buffer_max_bytes` it fails with 502.
     func fetchWhole(method: String, target: String, headers: [(String, String)]) async throws(ProxyFailure) -> (EdgeResponse, Fetched) {
-        let answer = try await forward(method: method, target: target, headers: headers, body: nil, length: nil)
+        let answer = try await forward(method: method, target: target, headers: headers)
         let limit = configuration.limits.bufferMaxBytes
         var body: [UInt8] = []
         let latencyMs = Double(answer.upstreamNanos) / 1e6

@@ -38,131 +38,127 @@ public final class EdgeProxy: Sendable {
         self.logger = logger
     }
 
-    enum Relay {
-        case streamed(Answer)
-        case buffered(BufferedRelay)
-    }
-
-    /// The upstream's answer up to its head, with what the exchange needs to finish it.
+    /// The upstream's answer up to its head, with what the exchange needs to finish it (the buffered path).
     struct Answer {
         let response: HTTPClientResponse
         let lease: UpstreamPool.Lease
         let upstreamNanos: UInt64
     }
 
-    /// HummingbirdCore's responder signature.
-    public func respond(_ request: Request, writer: consuming ResponseWriter, channel: any Channel) async throws {
+    /// What the edge makes of a request head; both paths start here.
+    struct Intake {
+        var exchange: EdgeExchange
+        let target: String
+        /// The request headers for the upstream (`ForwardedHeaders.upstreamRequest`).
+        let forwarded: [(String, String)]
+        let hasBody: Bool
+        /// A body without `Content-Length` (sent on with `Transfer-Encoding: chunked`).
+        let chunked: Bool
+        let route: Route
+        let started: UInt64
+    }
+
+    /// Which path a request takes: the edge's own answer, the buffered path (cache, compression), or
+    /// streamed pass-through on the event loop (`PassThroughHandler`).
+    enum Route {
+        case refuse(ProxyFailure)
+        case buffered(BufferedSteps.Applied)
+        case stream
+    }
+
+    func intake(_ head: HTTPRequest, clientAddress: String?, random: inout some RandomNumberGenerator) -> Intake {
         let started = DispatchTime.now().uptimeNanoseconds
-        let target = request.head.path ?? "/"
+        let target = head.path ?? "/"
         let path = String(target.prefix { $0 != "?" })
         let pattern = RouteNormalizer.pattern(forPath: path)
         let effective = policy.effective
-        let rule = effective.rule(forRoute: pattern, path: path, method: request.method.rawValue)
+        let rule = effective.rule(forRoute: pattern, path: path, method: head.method.rawValue)
+        let fields = head.headerFields
         var exchange = EdgeExchange(
-            method: request.method.rawValue, target: target, route: rule?.match ?? pattern,
+            method: head.method.rawValue, target: target, route: rule?.match ?? pattern,
             startUnixNanos: UInt64(Date().timeIntervalSince1970 * 1_000_000_000),
-            trace: TraceContext(incoming: request.headers[.traceparent]))
-        exchange.authorized = request.headers[.authorization] != nil
-        exchange.cookie = request.headers[.cookie] != nil
-        defer {
-            exchange.durationNanos = DispatchTime.now().uptimeNanoseconds - started
-            sink?.record(exchange)
-        }
-
+            trace: TraceContext(incoming: fields[.traceparent], random: &random))
+        exchange.authorized = fields[.authorization] != nil
+        exchange.cookie = fields[.cookie] != nil
         let forwarded = ForwardedHeaders.upstreamRequest(
-            Self.pairs(request.headers), host: request.head.authority, clientAddress: channel.remoteAddress?.ipAddress,
-            traceparent: exchange.trace.outgoing)
-        let length = request.headers[.contentLength].flatMap { Int64($0) }
-        let hasBody = request.headers[.transferEncoding] != nil || (length ?? 0) > 0
-        let buffered = hasBody ? nil : bufferedSteps(rule: rule, policy: effective)
-
-        let outcome: Result<Relay, ProxyFailure>
+            Self.pairs(fields), host: head.authority, clientAddress: clientAddress, traceparent: exchange.trace.outgoing)
+        let length = fields[.contentLength].flatMap { Int64($0) }
+        let chunked = fields[.transferEncoding] != nil
+        let hasBody = chunked || (length ?? 0) > 0
+        let route: Route
         do {
-            try checkLimits(request)
-            if let buffered {
-                outcome = .success(.buffered(try await relayBuffered(request, steps: buffered, forwarded: forwarded)))
-            } else {
-                outcome = .success(
-                    .streamed(
-                        try await forward(
-                            method: request.method.rawValue, target: target, headers: forwarded, body: hasBody ? request.body : nil,
-                            length: length)))
-            }
-        } catch let failure as ProxyFailure {
-            outcome = .failure(failure)
+            try checkLimits(head)
+            route = hasBody ? .stream : bufferedSteps(rule: rule, policy: effective).map { .buffered($0) } ?? .stream
         } catch {
-            outcome = .failure(ProxyFailure(status: 502, message: "the edge failed to relay the request: \(error)"))
+            route = .refuse(error)
         }
+        return Intake(
+            exchange: exchange, target: target, forwarded: forwarded, hasBody: hasBody, chunked: chunked && length == nil, route: route,
+            started: started)
+    }
 
-        switch outcome {
-        case .failure(let failure):
-            exchange.status = failure.status
-            exchange.failed = true
-            exchange.bytesOut = failure.message.utf8.count + 1
-            try await answer(failure, request: request, writer: writer, channel: channel)
-        case .success(.buffered(let relay)):
-            try await writeBuffered(relay, request: request, exchange: &exchange, started: started, writer: writer)
-        case .success(.streamed(let answer)):
-            let status = Int(answer.response.status.code)
-            exchange.status = status
-            exchange.upstream = answer.lease.url
-            record(answer.response.headers, into: &exchange)
-            let edgeNanos = DispatchTime.now().uptimeNanoseconds - started - answer.upstreamNanos
-            let head = HTTPResponse(
-                status: .init(code: status, reasonPhrase: answer.response.status.reasonPhrase),
-                headerFields: Self.downstreamHeaders(answer.response.headers, edgeNanos: edgeNanos, upstreamNanos: answer.upstreamNanos))
+    /// HummingbirdCore's responder: the requests `PassThroughHandler` hands on — refused ones and
+    /// the buffered path.
+    public func respond(_ request: Request, writer: consuming ResponseWriter, channel: any Channel) async throws {
+        var random = SystemRandomNumberGenerator()
+        var intake = intake(request.head, clientAddress: channel.remoteAddress?.ipAddress, random: &random)
+        defer { finish(&intake.exchange, started: intake.started) }
+        let outcome: Result<BufferedRelay, ProxyFailure>
+        switch intake.route {
+        case .refuse(let refusal):
+            outcome = .failure(refusal)
+        case .stream:
+            outcome = .failure(ProxyFailure(status: 500, message: "internal error: a streamed request reached the buffered path"))
+        case .buffered(let steps):
             do {
-                var body = try await writer.writeHead(head)
-                var hash = sink == nil ? nil : BodyHash()
-                var sample: [UInt8]? = hash != nil && exchange.contentEncoding == "identity" && wantsBrotliSample(exchange.contentType) ? [] : nil
-                for try await chunk in answer.response.body {
-                    exchange.bytesUpstream += chunk.readableBytes
-                    exchange.bytesOut += chunk.readableBytes
-                    hash?.add(chunk.readableBytesView)
-                    if sample != nil {
-                        if (sample?.count ?? 0) + chunk.readableBytes <= Self.brotliSampleMaxBytes { sample? += chunk.readableBytesView } else { sample = nil }
-                    }
-                    try await body.write(chunk)
-                }
-                try await body.finish(nil)
-                if let hash { exchange.repeatKind = repeats.classify(method: exchange.method, target: target, hash: hash.value) }
-                if let sample, !sample.isEmpty { exchange.brotliBytes = ResponseCompression.brotliSize(of: sample) }
-                pool.release(answer.lease, latencyMs: Double(answer.upstreamNanos) / 1e6, failure: status >= 500)
+                outcome = .success(try await relayBuffered(request, steps: steps, forwarded: intake.forwarded))
+            } catch let failure as ProxyFailure {
+                outcome = .failure(failure)
             } catch {
-                // Headers are out: the only honest signal left is to abort the connection.
-                pool.release(answer.lease, latencyMs: Double(answer.upstreamNanos) / 1e6, failure: true)
-                exchange.failed = true
-                logger.warning(
-                    "upstream body failed mid-response; aborting the downstream connection",
-                    metadata: ["upstream": "\(answer.lease.url)", "path": "\(exchange.path)", "error": "\(error)"])
-                channel.close(promise: nil)
-                throw error
+                outcome = .failure(ProxyFailure(status: 502, message: "the edge failed to relay the request: \(error)"))
             }
         }
+        switch outcome {
+        case .success(let relay):
+            try await writeBuffered(relay, request: request, exchange: &intake.exchange, started: intake.started, writer: writer)
+        case .failure(let failure):
+            record(failure, into: &intake.exchange)
+            try await answer(failure, request: request, writer: writer, channel: channel)
+        }
+    }
+
+    /// The exchange is over: its duration, and its span to the sink.
+    func finish(_ exchange: inout EdgeExchange, started: UInt64) {
+        exchange.durationNanos = Self.nanosSince(started)
+        sink?.record(exchange)
+    }
+
+    static func nanosSince(_ started: UInt64) -> UInt64 { DispatchTime.now().uptimeNanoseconds - started }
+
+    func record(_ failure: ProxyFailure, into exchange: inout EdgeExchange) {
+        exchange.status = failure.status
+        exchange.failed = true
+        exchange.bytesOut = failure.message.utf8.count + 1
     }
 
     // MARK: limits
 
-    func checkLimits(_ request: Request) throws(ProxyFailure) {
+    func checkLimits(_ head: HTTPRequest) throws(ProxyFailure) {
         let limits = configuration.limits
         let headBytes = ForwardedHeaders.headBytes(
-            method: request.method.rawValue, target: request.head.path ?? "/", fields: request.headers, authority: request.head.authority)
+            method: head.method.rawValue, target: head.path ?? "/", fields: head.headerFields, authority: head.authority)
         if headBytes > limits.headerBytes { throw ProxyFailure.headersTooLarge(headBytes, limit: limits.headerBytes) }
-        if request.headers[.upgrade] != nil { throw ProxyFailure.upgrade }
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limits.bodyBytes {
+        if head.headerFields[.upgrade] != nil { throw ProxyFailure.upgrade }
+        if let length = head.headerFields[.contentLength].flatMap({ Int($0) }), length > limits.bodyBytes {
             throw ProxyFailure.bodyTooLarge(limit: limits.bodyBytes)
         }
     }
 
     // MARK: the upstream exchange
 
-    /// Sends the request to an upstream; on a connection failure, a request without a body is
+    /// Sends a bodiless request to an upstream (the buffered path); on a connection failure it is
     /// sent to the next instance (nothing of it reached the first one).
-    /// `body` is the downstream body to stream (nil: none), with its `Content-Length` when known.
-    func forward(
-        method: String, target: String, headers: [(String, String)], body: RequestBody?, length: Int64?
-    ) async throws(ProxyFailure) -> Answer {
-        let hasBody = body != nil
+    func forward(method: String, target: String, headers: [(String, String)]) async throws(ProxyFailure) -> Answer {
         var tried: Set<Int> = []
         var lastFailure = ProxyFailure.noUpstream
         while let lease = pool.acquire(excluding: tried) {
@@ -170,29 +166,20 @@ public final class EdgeProxy: Sendable {
             var outgoing = HTTPClientRequest(url: lease.url + target)
             outgoing.method = NIOHTTP1.HTTPMethod(rawValue: method)
             for (name, value) in headers { outgoing.headers.add(name: name, value: value) }
-            if let body {
-                outgoing.body = .stream(
-                    LimitedBody(body: body, limit: configuration.limits.bodyBytes),
-                    length: length.map { .known($0) } ?? .unknown)
-            }
             let sentAt = DispatchTime.now().uptimeNanoseconds
             do {
                 let response = try await client.execute(
                     outgoing, deadline: .now() + .milliseconds(configuration.timeouts.firstByte.wholeMilliseconds), logger: logger)
                 return Answer(response: response, lease: lease, upstreamNanos: DispatchTime.now().uptimeNanoseconds - sentAt)
-            } catch is RequestBodyTooLarge {
-                pool.release(lease, latencyMs: nil, failure: false)
-                throw ProxyFailure.bodyTooLarge(limit: configuration.limits.bodyBytes, bodyStarted: true)
             } catch {
                 let kind = OutboundHTTPError.kind(of: error)
                 pool.release(lease, latencyMs: nil, failure: true)
                 switch kind {
                 case .connect:
                     lastFailure = .unreachable(lease.url, "\(error)")
-                    if hasBody { throw lastFailure }
                     logger.debug("retrying on another upstream", metadata: ["upstream": "\(lease.url)", "error": "\(error)"])
                 case .timeout:
-                    throw ProxyFailure.timeout(lease.url, "no response head within \(DurationText.format(milliseconds: configuration.timeouts.firstByte.wholeMilliseconds)) (timeouts.first_byte)")
+                    throw ProxyFailure.firstByteTimeout(lease.url, configuration.timeouts.firstByte)
                 default:
                     throw ProxyFailure.malformed(lease.url, "\(error)")
                 }
@@ -207,12 +194,8 @@ public final class EdgeProxy: Sendable {
     /// answer says `Connection: close`, then what the client still sends is discarded for a
     /// moment (so it reads the answer instead of a reset) and the connection closed.
     func answer(_ failure: ProxyFailure, request: Request, writer: consuming ResponseWriter, channel: any Channel) async throws {
-        let body = ByteBuffer(string: "perfwatch edge: \(failure.message)\n")
-        var fields = HTTPFields()
-        fields[.contentType] = "text/plain; charset=utf-8"
-        fields[.contentLength] = String(body.readableBytes)
-        if failure.close { fields[.connection] = "close" }
-        try await writer.write(response: HTTPResponse(status: .init(code: failure.status), headerFields: fields), body: .init(byteBuffer: body))
+        let (head, body) = failure.response
+        try await writer.write(response: head, body: .init(byteBuffer: body))
         guard failure.close else { return }
         if !failure.bodyStarted { await Self.discard(request.body, for: .seconds(2)) }
         channel.close(promise: nil)
@@ -270,7 +253,13 @@ public final class EdgeProxy: Sendable {
         exchange.setCookie = headers.contains(name: "set-cookie")
     }
 
-    static func milliseconds(_ nanos: UInt64) -> String { String(format: "%.2f", Double(nanos) / 1e6) }
+    /// Milliseconds with two decimals ("3.07"), without `String(format:)` (Foundation's formatter
+    /// showed in the pass-through profile).
+    static func milliseconds(_ nanos: UInt64) -> String {
+        let hundredths = (nanos + 5_000) / 10_000
+        let fraction = hundredths % 100
+        return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+    }
 }
 
 extension HTTPField.Name {

@@ -2,6 +2,7 @@ public import AsyncHTTPClient
 import HummingbirdCore
 public import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import PerfwatchModel
 public import ServiceLifecycle
@@ -24,20 +25,28 @@ public enum EdgeServer {
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
     }
 
-    /// The downstream server as a ServiceLifecycle service: on graceful shutdown it stops
-    /// accepting and lets in-flight requests finish (ServiceGroup's deadline cuts them off).
-    /// `onRunning` gets the bound port (tests listen on port 0).
+    /// The downstream server as a ServiceLifecycle service: pass-through requests are relayed on
+    /// the event loop (`PassThroughHandler`), the others answered by `EdgeProxy.respond`. On
+    /// graceful shutdown it stops accepting and lets in-flight requests finish (ServiceGroup's
+    /// deadline cuts them off). `onRunning` gets the bound port (tests listen on port 0).
     public static func makeService(
         proxy: EdgeProxy, host: String, port: Int, logger: Logger, onRunning: (@Sendable (Int) async -> Void)? = nil
     ) throws -> any Service {
-        var http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(75))
+        let group = MultiThreadedEventLoopGroup.singleton
+        let connections = UpstreamConnections(
+            group: group, upstreams: proxy.configuration.upstreams, connectTimeout: proxy.configuration.timeouts.connect)
         // NIO's own header cap sits far above the edge's 431 limit, so the edge answers even a huge head
         // with 431 (past NIO's cap Hummingbird answers 400); the head is held in memory only that far.
-        http1.httpDecoder.maxHeaderListSize = max(1 << 20, proxy.configuration.limits.headerBytes * 4)
-        http1.httpDecoder.maxHeaderFieldSize = http1.httpDecoder.maxHeaderListSize
-        return try HTTPServerBuilder.http1(configuration: http1).buildServer(
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = max(1 << 20, proxy.configuration.limits.headerBytes * 4)
+        limits.maxHeaderFieldSize = limits.maxHeaderListSize
+        let decoderLimits = limits
+        let builder = HTTPServerBuilder { responder in
+            EdgeHTTP1Channel(responder: responder, proxy: proxy, connections: connections, decoderLimits: decoderLimits, idleTimeout: .seconds(75))
+        }
+        return try builder.buildServer(
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger,
+            eventLoopGroup: group, logger: logger,
             responder: { request, writer, channel in try await proxy.respond(request, writer: writer, channel: channel) },
             onServerRunning: { channel in await onRunning?(channel.localAddress?.port ?? port) })
     }

@@ -1,3 +1,8 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import PerfwatchModel
+
 /// Why the edge answers a request itself instead of relaying the upstream's answer: the
 /// status and a plain-text body that says what happened, in the edge's words.
 struct ProxyFailure: Error, Sendable {
@@ -37,7 +42,18 @@ struct ProxyFailure: Error, Sendable {
     static func timeout(_ url: String, _ what: String) -> ProxyFailure {
         ProxyFailure(status: 504, message: "upstream \(url) did not answer in time: \(what)")
     }
-}
 
-/// Thrown by the request body stream when the client sends more than `limits.body_bytes`.
-struct RequestBodyTooLarge: Error {}
+    static func firstByteTimeout(_ url: String, _ limit: Duration) -> ProxyFailure {
+        timeout(url, "no response head within \(DurationText.format(milliseconds: limit.wholeMilliseconds)) (timeouts.first_byte)")
+    }
+
+    /// The answer the edge writes: plain text, `Connection: close` when the connection ends after it.
+    var response: (HTTPResponse, ByteBuffer) {
+        let body = ByteBuffer(string: "perfwatch edge: \(message)\n")
+        var fields = HTTPFields()
+        fields[.contentType] = "text/plain; charset=utf-8"
+        fields[.contentLength] = String(body.readableBytes)
+        if close { fields[.connection] = "close" }
+        return (HTTPResponse(status: .init(code: status), headerFields: fields), body)
+    }
+}

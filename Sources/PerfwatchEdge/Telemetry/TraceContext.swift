@@ -8,14 +8,14 @@ struct TraceContext: Sendable {
     let parentSpanId: [UInt8]?
     let sampledFlags: String
 
-    init(incoming: String?) {
-        spanId = Self.randomBytes(8)
+    init(incoming: String?, random: inout some RandomNumberGenerator) {
+        spanId = Self.randomBytes(8, using: &random)
         if let incoming, let parsed = Self.parse(incoming) {
             traceId = parsed.traceId
             parentSpanId = parsed.spanId
             sampledFlags = parsed.flags
         } else {
-            traceId = Self.randomBytes(16)
+            traceId = Self.randomBytes(16, using: &random)
             parentSpanId = nil
             sampledFlags = "01"
         }
@@ -35,10 +35,9 @@ struct TraceContext: Sendable {
         return (trace, span, String(parts[3]))
     }
 
-    /// Eight bytes per call of the system generator (one `getrandom` each), not one call per byte:
-    /// this runs for every proxied request.
-    static func randomBytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
+    /// Eight bytes per call of `random`: the pass-through path passes a `TraceIDGenerator` (no
+    /// system call per request), the buffered path the system generator.
+    static func randomBytes(_ count: Int, using generator: inout some RandomNumberGenerator) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(count)
         while out.count < count {

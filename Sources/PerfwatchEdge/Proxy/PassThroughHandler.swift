@@ -1,0 +1,107 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+
+/// The downstream connection's request router, on the event loop: a request that streams through
+/// (no cache rule, no compression, within the limits) is relayed here by a `PassThroughRelay`
+/// without leaving the loop; any other is handed on to Hummingbird's responder (`EdgeProxy.respond`).
+/// It sits after Hummingbird's connection-state handler, so idle timeouts and graceful drain count
+/// both kinds; NIO's pipelining handler before it delivers one request at a time, so answers stay
+/// in order.
+final class PassThroughHandler: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private enum State {
+        case idle
+        /// The current request belongs to the responder, until its end.
+        case handingOn
+        case relaying(PassThroughRelay)
+    }
+
+    private let proxy: EdgeProxy
+    private let connections: UpstreamConnections
+    private var pool: LoopConnections?
+    private var random = TraceIDGenerator()
+    private var state = State.idle
+    /// A `read` held back while the relay cannot take more request body.
+    private var heldRead = false
+
+    init(proxy: EdgeProxy, connections: UpstreamConnections) {
+        self.proxy = proxy
+        self.connections = connections
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        switch (state, part) {
+        case (.idle, .head(let head)):
+            let intake = proxy.intake(head, clientAddress: context.channel.remoteAddress?.ipAddress, random: &random)
+            guard case .stream = intake.route else {
+                state = .handingOn
+                context.fireChannelRead(data)
+                return
+            }
+            let relay = PassThroughRelay(intake: intake, proxy: proxy, downstream: context, handler: self, pool: loopPool(context))
+            state = .relaying(relay)
+            relay.start()
+        case (.handingOn, .end):
+            state = .idle
+            context.fireChannelRead(data)
+        case (.handingOn, _), (.idle, _):
+            context.fireChannelRead(data)
+        case (.relaying(let relay), .body(let chunk)):
+            relay.requestBody(chunk)
+        case (.relaying(let relay), .end):
+            relay.requestEnd()
+        case (.relaying, .head):
+            // NIO's pipelining handler holds a second request until the first is answered.
+            context.fireErrorCaught(PassThroughError.overlappingRequest)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if case .relaying(let relay) = state, !relay.acceptsRequestBody {
+            heldRead = true
+            return
+        }
+        context.read()
+    }
+
+    /// The relay can take request body again.
+    func resumeReading(_ context: ChannelHandlerContext) {
+        guard heldRead else { return }
+        heldRead = false
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .relaying(let relay) = state { relay.downstreamWritabilityChanged() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .relaying(let relay) = state { relay.downstreamClosed() }
+        state = .idle
+        context.fireChannelInactive()
+    }
+
+    /// The relay's response is out and its request read to the end.
+    func relayFinished(_ context: ChannelHandlerContext) {
+        state = .idle
+        resumeReading(context)
+    }
+
+    private func loopPool(_ context: ChannelHandlerContext) -> LoopConnections {
+        if let pool { return pool }
+        let found = connections.pool(for: context.eventLoop)
+        pool = found
+        return found
+    }
+}
+
+enum PassThroughError: Error {
+    case overlappingRequest
+}

@@ -1,0 +1,42 @@
+import NIOCore
+
+/// What the edge learns from a streamed response body on its way through, for its span: a
+/// hash for `perfwatch.edge.repeat`, and on a sampled uncompressed response the bytes for the
+/// brotli estimate. Nothing is kept when no telemetry sink is configured.
+struct ResponseBodyObserver {
+    private var hash: BodyHash?
+    private var sample: [UInt8]?
+
+    init() {}
+
+    init(proxy: EdgeProxy, exchange: EdgeExchange) {
+        hash = proxy.sink == nil ? nil : BodyHash()
+        sample = hash != nil && exchange.contentEncoding == "identity" && proxy.wantsBrotliSample(exchange.contentType) ? [] : nil
+    }
+
+    mutating func add(_ chunk: ByteBuffer) {
+        guard hash != nil else { return }
+        hash?.add(chunk.readableBytesView)
+        if sample != nil {
+            if (sample?.count ?? 0) + chunk.readableBytes <= EdgeProxy.brotliSampleMaxBytes { sample? += chunk.readableBytesView } else { sample = nil }
+        }
+    }
+
+    /// Ends the exchange (`EdgeProxy.finish`). A brotli sample is compressed off the event loop
+    /// (up to a megabyte of it would hold every connection of the loop), and the span follows it.
+    func finish(_ exchange: EdgeExchange, started: UInt64, proxy: EdgeProxy) {
+        var exchange = exchange
+        if let hash { exchange.repeatKind = proxy.repeats.classify(method: exchange.method, target: exchange.target, hash: hash.value) }
+        guard let sample, !sample.isEmpty else {
+            proxy.finish(&exchange, started: started)
+            return
+        }
+        exchange.durationNanos = EdgeProxy.nanosSince(started)
+        let measured = exchange
+        Task.detached {
+            var exchange = measured
+            exchange.brotliBytes = ResponseCompression.brotliSize(of: sample)
+            proxy.sink?.record(exchange)
+        }
+    }
+}
