@@ -27,6 +27,7 @@ public enum EdgeRuntime {
                 let (response, outcome) = try await cache.respond(to: request, rule: rule, fetch: fetch)
                 return (response, outcome.rawValue)
             },
+            hit: { request, rule in cache.freshHit(for: request, rule: rule) },
             compress: { response, request, rule in ResponseCompression.apply(to: response, request: request, rule: rule) })
         let proxy = EdgeProxy(
             configuration: configuration, pool: pool, policy: policy, client: client, sink: exporter, steps: steps, logger: logger)

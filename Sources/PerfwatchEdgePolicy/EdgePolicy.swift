@@ -139,7 +139,7 @@ public struct CompressionRule: Sendable, Equatable {
 
     /// Whether a response of this content type (parameters allowed) is one to compress.
     public func covers(contentType: String) -> Bool {
-        let type = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let type = MediaType.essence(contentType)
         guard !type.isEmpty else { return false }
         return types.contains { pattern in
             pattern.hasSuffix("/*") ? type.hasPrefix(pattern.dropLast()) : pattern == type

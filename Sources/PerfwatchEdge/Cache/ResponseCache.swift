@@ -40,7 +40,7 @@ public final class ResponseCache: Sendable {
     /// revalidation through `fetch`, coalescing of concurrent misses of one URL, stale-while-revalidate,
     /// stale-if-error (fetch throws or answers 5xx), storing when storable.
     public func respond(to request: EdgeRequest, rule: CacheRule, fetch: @escaping Fetch) async throws -> (EdgeResponse, Outcome) {
-        // Parsed once: the bypass test and the freshness checks below both read them.
+        if let hit = freshHit(for: request, rule: rule) { return (hit, .hit) }
         let requestDirectives = rule.override
             ? CacheDirectives() : CacheDirectives(cacheControl: request.header("cache-control"), pragma: request.header("pragma"))
         if CacheAdmission.bypasses(request, rule: rule, directives: requestDirectives) {
@@ -54,7 +54,7 @@ public final class ResponseCache: Sendable {
         guard let entry = lookup(request) else { return try await fill(request, rule: rule, fetch: fetch) }
         let ageMs = entry.ageMs(at: nowMs)
         let clientWantsCheck = requestDirectives.noCache || requestDirectives.maxAgeSeconds.map { ageMs > $0 * 1000 } ?? false
-        if !clientWantsCheck, entry.isFresh(at: nowMs) {
+        if !clientWantsCheck, entry.isFresh(at: nowMs) {  // filled since `freshHit` looked
             count(.hit)
             return (Validation.answer(entry.response, to: request, ageMs: ageMs), .hit)
         }
@@ -64,6 +64,21 @@ public final class ResponseCache: Sendable {
             return (Validation.answer(entry.response, to: request, ageMs: ageMs), .stale)
         }
         return try await revalidate(request, entry: entry, rule: rule, fetch: fetch)
+    }
+
+    /// A fresh hit answered without waiting on anything (the pass-through handler serves these on
+    /// the event loop), or nil when `respond` has more to do: a miss, a stale entry, a bypass, or a
+    /// client that wants the entry checked.
+    public func freshHit(for request: EdgeRequest, rule: CacheRule) -> EdgeResponse? {
+        let requestDirectives = rule.override
+            ? CacheDirectives() : CacheDirectives(cacheControl: request.header("cache-control"), pragma: request.header("pragma"))
+        guard !CacheAdmission.bypasses(request, rule: rule, directives: requestDirectives), let entry = lookup(request) else { return nil }
+        let nowMs = clock()
+        let ageMs = entry.ageMs(at: nowMs)
+        let clientWantsCheck = requestDirectives.noCache || requestDirectives.maxAgeSeconds.map { ageMs > $0 * 1000 } ?? false
+        guard !clientWantsCheck, entry.isFresh(at: nowMs) else { return nil }
+        count(.hit)
+        return Validation.answer(entry.response, to: request, ageMs: ageMs)
     }
 
     /// Removes every stored response whose target starts with `prefix` ("/" empties the cache); returns

@@ -9,16 +9,23 @@ public struct BufferedSteps: Sendable {
     public typealias Cache = @Sendable (EdgeRequest, CacheRule, @escaping Fetch) async throws -> (EdgeResponse, String)
     public typealias Compress = @Sendable (EdgeResponse, EdgeRequest, CompressionRule) -> EdgeResponse
 
+    /// `(request, rule) → response`: a fresh hit the cache can give at once, without a fetch or a
+    /// wait (nil: go through `cache`). The pass-through handler serves these on the event loop.
+    public typealias Hit = @Sendable (EdgeRequest, CacheRule) -> EdgeResponse?
+
     public var cache: Cache?
+    public var hit: Hit?
     public var compress: Compress?
 
-    public init(cache: Cache? = nil, compress: Compress? = nil) {
+    public init(cache: Cache? = nil, hit: Hit? = nil, compress: Compress? = nil) {
         self.cache = cache
+        self.hit = hit
         self.compress = compress
     }
 
     /// What applies to one request: its route's cache rule, the policy's compression.
     struct Applied: Sendable {
+        var hit: Hit?
         var cache: (rule: CacheRule, step: Cache)?
         var compress: (rule: CompressionRule, step: Compress)?
     }

@@ -27,19 +27,35 @@ extension EdgeProxy {
 
     func bufferedSteps(rule: RouteRule?, policy: EdgePolicy) -> BufferedSteps.Applied? {
         var applied = BufferedSteps.Applied()
-        if let rule = rule?.cache, let step = steps.cache { applied.cache = (rule, step) }
+        if let rule = rule?.cache, let step = steps.cache {
+            applied.cache = (rule, step)
+            applied.hit = steps.hit
+        }
         if let rule = policy.compression, let step = steps.compress { applied.compress = (rule, step) }
         return applied.cache == nil && applied.compress == nil ? nil : applied
     }
 
-    func relayBuffered(_ request: Request, steps: BufferedSteps.Applied, forwarded: [(String, String)]) async throws -> BufferedRelay {
-        let clientHeaders = Self.pairs(request.headers).filter { !ForwardedHeaders.hopByHop.contains($0.name) }
-        var edgeRequest = EdgeRequest(method: request.method.rawValue, target: request.head.path ?? "/", headers: clientHeaders)
+    /// The request as the cache and compression see it: client headers without hop-by-hop ones;
+    /// with compression on, `Accept-Encoding` narrowed to the coding this edge will use (the cache
+    /// keys compressed variants by it, docs/edge.md#caching).
+    func edgeRequest(_ head: HTTPRequest, steps: BufferedSteps.Applied) -> EdgeRequest {
+        let clientHeaders = Self.pairs(head.headerFields).filter { !ForwardedHeaders.hopByHop.contains($0.name) }
+        var edgeRequest = EdgeRequest(method: head.method.rawValue, target: head.path ?? "/", headers: clientHeaders)
         if let compress = steps.compress {
-            // The cache keys compressed variants by the coding this edge will use (docs/edge.md#caching).
             let coding = AcceptEncoding.choose(edgeRequest.header("accept-encoding"), offered: compress.rule.algorithms)
             edgeRequest.setHeader("accept-encoding", coding ?? "identity")
         }
+        return edgeRequest
+    }
+
+    /// A fresh cache hit for `head`, ready to write; nil when the full buffered path must run.
+    func cachedAnswer(_ head: HTTPRequest, steps: BufferedSteps.Applied) -> BufferedRelay? {
+        guard let hit = steps.hit, let rule = steps.cache?.rule, let response = hit(edgeRequest(head, steps: steps), rule) else { return nil }
+        return BufferedRelay(response: response, cache: ResponseCache.Outcome.hit.rawValue, fetched: nil)
+    }
+
+    func relayBuffered(_ head: HTTPRequest, steps: BufferedSteps.Applied, forwarded: [(String, String)]) async throws -> BufferedRelay {
+        let edgeRequest = edgeRequest(head, steps: steps)
         let fetched = Mutex<Fetched?>(nil)
         // The cache may add conditional headers: the client's are replaced by the fetch request's.
         let added = Set(["if-none-match", "if-modified-since", "accept-encoding"])
@@ -95,30 +111,39 @@ extension EdgeProxy {
     func writeBuffered(
         _ relay: BufferedRelay, request: Request, exchange: inout EdgeExchange, started: UInt64, writer: consuming ResponseWriter
     ) async throws {
+        let (head, body) = bufferedResponse(relay, method: request.method, exchange: &exchange, started: started)
+        try await writer.write(response: head, body: .init(byteBuffer: body))
+    }
+
+    /// The buffered answer as it is written downstream (`X-Cache`, `Content-Length`, `Server-Timing`),
+    /// with what the exchange records of it.
+    /// `sampleBrotli`: false on the event loop, where compressing a sample would hold every connection of the loop.
+    func bufferedResponse(
+        _ relay: BufferedRelay, method: HTTPRequest.Method, exchange: inout EdgeExchange, started: UInt64, sampleBrotli: Bool = true
+    ) -> (HTTPResponse, ByteBuffer) {
         let response = relay.response
         exchange.status = response.status
         exchange.cache = relay.cache
         exchange.upstream = relay.fetched?.upstream ?? ""
         exchange.bytesUpstream = relay.fetched?.bytes ?? 0
-        exchange.bytesOut = request.method == .head ? 0 : response.body.count
+        exchange.bytesOut = method == .head ? 0 : response.body.count
         let saved = relay.fetched.map { $0.bytes - exchange.bytesOut } ?? exchange.bytesOut
         if saved > 0 { bytesSaved.add(saved, ordering: .relaxed) }
         if sink != nil {
             var hash = BodyHash()
             hash.add(response.body)
             exchange.repeatKind = repeats.classify(method: exchange.method, target: exchange.target, hash: hash.value)
-            if response.header("content-encoding") == nil { exchange.brotliBytes = brotliSample(response.body, contentType: response.header("content-type")) }
+            if sampleBrotli, response.header("content-encoding") == nil { exchange.brotliBytes = brotliSample(response.body, contentType: response.header("content-type")) }
         }
         var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
         record(headers, into: &exchange)
-        if request.method != .head { headers.replaceOrAdd(name: "content-length", value: String(response.body.count)) }
+        if method != .head { headers.replaceOrAdd(name: "content-length", value: String(response.body.count)) }
         if relay.cache != "NONE" { headers.replaceOrAdd(name: "x-cache", value: relay.cache) }
         let upstreamNanos = relay.fetched?.upstreamNanos ?? 0
-        let edgeNanos = DispatchTime.now().uptimeNanoseconds - started - upstreamNanos
+        let edgeNanos = Self.nanosSince(started) - upstreamNanos
         let head = HTTPResponse(
             status: .init(code: response.status), headerFields: Self.downstreamHeaders(headers, edgeNanos: edgeNanos, upstreamNanos: upstreamNanos))
         // An answer to HEAD has the GET's headers and no body (NIO's encoder refuses body parts for it).
-        let body = request.method == .head ? ByteBuffer() : ByteBuffer(bytes: response.body)
-        try await writer.write(response: head, body: .init(byteBuffer: body))
+        return (head, method == .head ? ByteBuffer() : ByteBuffer(bytes: response.body))
     }
 }

@@ -111,7 +111,7 @@ public final class EdgeProxy: Sendable {
             outcome = .failure(ProxyFailure(status: 500, message: "internal error: a streamed request reached the buffered path"))
         case .buffered(let steps):
             do {
-                outcome = .success(try await relayBuffered(request, steps: steps, forwarded: intake.forwarded))
+                outcome = .success(try await relayBuffered(request.head, steps: steps, forwarded: intake.forwarded))
             } catch let failure as ProxyFailure {
                 outcome = .failure(failure)
             } catch {

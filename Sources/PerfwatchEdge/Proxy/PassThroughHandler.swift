@@ -4,7 +4,8 @@ import NIOHTTPTypes
 
 /// The downstream connection's request router, on the event loop: a request that streams through
 /// (no cache rule, no compression, within the limits) is relayed here by a `PassThroughRelay`
-/// without leaving the loop; any other is handed on to Hummingbird's responder (`EdgeProxy.respond`).
+/// without leaving the loop, and a fresh cache hit is answered here; any other is handed on to
+/// Hummingbird's responder (`EdgeProxy.respond`).
 /// It sits after Hummingbird's connection-state handler, so idle timeouts and graceful drain count
 /// both kinds; NIO's pipelining handler before it delivers one request at a time, so answers stay
 /// in order.
@@ -19,6 +20,15 @@ final class PassThroughHandler: ChannelDuplexHandler, RemovableChannelHandler, @
         /// The current request belongs to the responder, until its end.
         case handingOn
         case relaying(PassThroughRelay)
+        /// A cache hit, written when the request has been read to its end.
+        case answering(CachedAnswer)
+    }
+
+    private struct CachedAnswer {
+        var head: HTTPResponse
+        var body: ByteBuffer
+        var exchange: EdgeExchange
+        var started: UInt64
     }
 
     private let proxy: EdgeProxy
@@ -38,15 +48,25 @@ final class PassThroughHandler: ChannelDuplexHandler, RemovableChannelHandler, @
         let part = unwrapInboundIn(data)
         switch (state, part) {
         case (.idle, .head(let head)):
-            let intake = proxy.intake(head, clientAddress: context.channel.remoteAddress?.ipAddress, random: &random)
-            guard case .stream = intake.route else {
+            var intake = proxy.intake(head, clientAddress: context.channel.remoteAddress?.ipAddress, random: &random)
+            switch intake.route {
+            case .stream:
+                let relay = PassThroughRelay(intake: intake, proxy: proxy, downstream: context, handler: self, pool: loopPool(context))
+                state = .relaying(relay)
+                relay.start()
+            case .buffered(let steps):
+                if let hit = proxy.cachedAnswer(head, steps: steps) {
+                    let (response, body) = proxy.bufferedResponse(
+                        hit, method: head.method, exchange: &intake.exchange, started: intake.started, sampleBrotli: false)
+                    state = .answering(CachedAnswer(head: response, body: body, exchange: intake.exchange, started: intake.started))
+                } else {
+                    state = .handingOn
+                    context.fireChannelRead(data)
+                }
+            case .refuse:
                 state = .handingOn
                 context.fireChannelRead(data)
-                return
             }
-            let relay = PassThroughRelay(intake: intake, proxy: proxy, downstream: context, handler: self, pool: loopPool(context))
-            state = .relaying(relay)
-            relay.start()
         case (.handingOn, .end):
             state = .idle
             context.fireChannelRead(data)
@@ -56,7 +76,15 @@ final class PassThroughHandler: ChannelDuplexHandler, RemovableChannelHandler, @
             relay.requestBody(chunk)
         case (.relaying(let relay), .end):
             relay.requestEnd()
-        case (.relaying, .head):
+        case (.answering(var answer), .end):
+            state = .idle
+            context.write(wrapOutboundOut(.head(answer.head)), promise: nil)
+            if answer.body.readableBytes > 0 { context.write(wrapOutboundOut(.body(answer.body)), promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            proxy.finish(&answer.exchange, started: answer.started)
+        case (.answering, .body):
+            break
+        case (.relaying, .head), (.answering, .head):
             // NIO's pipelining handler holds a second request until the first is answered.
             context.fireErrorCaught(PassThroughError.overlappingRequest)
         }

@@ -10,7 +10,7 @@ import PerfwatchModel
 /// upstream, takes a keep-alive connection from the loop's pool (or dials one; a failed connect
 /// moves on to the next instance), streams the request to it and its answer back with
 /// backpressure both ways, and answers itself (`ProxyFailure`) when the upstream fails before its
-/// response head. The first-byte and idle timeouts are one timer, re-armed as the exchange goes.
+/// response head. The first-byte and idle timeouts are one deadline, moved as the exchange goes.
 final class PassThroughRelay: UpstreamConnectionDelegate {
     private enum Phase {
         /// Waiting for an upstream connection; request body is kept (reads are held meanwhile).
@@ -38,7 +38,9 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
     private var sentAt: UInt64 = 0
     private var upstreamNanos: UInt64 = 0
     private var lastReadAt: UInt64 = 0
-    private var timer: Scheduled<Void>?
+    /// When the current wait (first byte, then idle between body reads) runs out; 0: none. The
+    /// loop's pool checks it (`LoopConnections.watch`).
+    private(set) var deadline: UInt64 = 0
     private var observer = ResponseBodyObserver()
     private var keepAlive = false
     private var upstreamPaused = false
@@ -162,8 +164,10 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
             let status = Int(head.status.code)
             intake.exchange.status = status
             intake.exchange.upstream = lease?.url ?? ""
-            proxy.record(head.headers, into: &intake.exchange)
-            observer = ResponseBodyObserver(proxy: proxy, exchange: intake.exchange)
+            if proxy.sink != nil {  // what only telemetry reads
+                proxy.record(head.headers, into: &intake.exchange)
+                observer = ResponseBodyObserver(proxy: proxy, exchange: intake.exchange)
+            }
             let fields = EdgeProxy.downstreamHeaders(head.headers, edgeNanos: now - intake.started - upstreamNanos, upstreamNanos: upstreamNanos)
             pendingHead = HTTPResponse(status: .init(code: status, reasonPhrase: head.status.reasonPhrase), headerFields: fields)
         case (.streaming, .body(let chunk)):
@@ -226,7 +230,7 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
                 // A kept-alive connection the upstream closed as it was reused: once more on a new one.
                 retriedFresh = true
                 phase = .connecting
-                timer?.cancel()
+                deadline = 0
                 dial(lease)
                 return
             }
@@ -300,8 +304,8 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
 
     private func complete() {
         phase = .done
-        timer?.cancel()
-        timer = nil
+        deadline = 0
+        pool.unwatch(self)
         observer.finish(intake.exchange, started: intake.started, proxy: proxy)
         if requestEnded { handler.relayFinished(downstream) }
     }
@@ -322,12 +326,12 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
     // MARK: timeouts
 
     private func armTimer(_ milliseconds: Int64) {
-        timer?.cancel()
-        timer = downstream.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(milliseconds)) { self.timerFired() }
+        if deadline == 0 { pool.watch(self) }
+        deadline = Self.now + UInt64(milliseconds) * 1_000_000
     }
 
-    private func timerFired() {
-        timer = nil
+    func deadlinePassed() {
+        deadline = 0
         let timeouts = proxy.configuration.timeouts
         switch phase {
         case .awaitingHead:

@@ -62,6 +62,11 @@ final class LoopConnections: @unchecked Sendable {
     let connectTimeout: TimeAmount
     let maxIdle: Int
     private var idle: [[UpstreamConnection]]
+    /// Exchanges with a deadline (first byte, idle body), checked by one repeating task per loop:
+    /// a scheduled task per request cost 3% of pass-through CPU in a profile.
+    private var watched: [ObjectIdentifier: PassThroughRelay] = [:]
+    private var sweeper: RepeatedTask?
+    static let sweepInterval = TimeAmount.milliseconds(100)
 
     init(eventLoop: any EventLoop, targets: [UpstreamTarget], connectTimeout: TimeAmount, maxIdle: Int) {
         self.eventLoop = eventLoop
@@ -88,6 +93,24 @@ final class LoopConnections: @unchecked Sendable {
             return
         }
         idle[connection.index].append(connection)
+    }
+
+    func watch(_ relay: PassThroughRelay) {
+        watched[ObjectIdentifier(relay)] = relay
+        if sweeper == nil {
+            sweeper = eventLoop.scheduleRepeatedTask(initialDelay: Self.sweepInterval, delay: Self.sweepInterval) { _ in self.sweep() }
+        }
+    }
+
+    func unwatch(_ relay: PassThroughRelay) {
+        watched.removeValue(forKey: ObjectIdentifier(relay))
+    }
+
+    private func sweep() {
+        let now = DispatchTime.now().uptimeNanoseconds
+        for relay in Array(watched.values) where relay.deadline != 0 && now >= relay.deadline {
+            relay.deadlinePassed()
+        }
     }
 
     /// An idle connection the upstream closed leaves the pool.

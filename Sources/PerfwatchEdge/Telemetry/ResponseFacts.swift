@@ -1,11 +1,11 @@
 import HTTPTypes
+import PerfwatchEdgePolicy
 
 /// The response properties the edge's telemetry reports, read from upstream headers.
 enum ResponseFacts {
     /// The content type without parameters, lowercased.
     static func contentType(_ value: String?) -> String {
-        guard let value else { return "" }
-        return value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        value.map(MediaType.essence) ?? ""
     }
 
     /// The most restrictive `Cache-Control` directive present (`CacheDirectives.mostRestrictive`, the
