@@ -110,14 +110,18 @@ struct ProxyFailureTests {
         #expect(try await TestClient.send(edge.url + "/").status == 200)
     }
 
-    @Test("an Upgrade (WebSocket) request → 501 naming it")
-    func upgradeRefused() async throws {
+    @Test("an Upgrade the upstream does not take is answered as it answered; an Upgrade with a body → 400 naming it")
+    func upgradeDeclinedOrRefused() async throws {
         let upstream = try await ScriptedUpstream.start { _ in Self.good }
         let edge = try await RunningEdge.start(upstreams: [upstream.url])
         defer { Task { await edge.stop(); await upstream.stop() } }
-        let answer = try await TestClient.send(edge.url + "/ws", headers: [("Upgrade", "websocket"), ("Connection", "Upgrade")])
-        #expect(answer.status == 501)
-        #expect(answer.text.contains("Upgrade"))
+        let declined = try await TestClient.send(edge.url + "/ws", headers: [("Upgrade", "websocket"), ("Connection", "Upgrade")])
+        #expect(declined.status == 200)
+        #expect(upstream.requests.last?.header("upgrade") == "websocket")
+        let withBody = try await TestClient.send(
+            edge.url + "/ws", method: .POST, headers: [("Upgrade", "websocket"), ("Connection", "Upgrade")], body: .bytes(ByteBuffer(string: "x")))
+        #expect(withBody.status == 400)
+        #expect(withBody.text.contains("Upgrade"))
     }
 
     @Test("a connection refused by one instance: an idempotent request goes to the next; every request is answered")

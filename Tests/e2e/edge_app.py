@@ -17,6 +17,9 @@ is added to every application route (the slow instance gets 10x its peers' delay
 - `GET /bad-head`: a status line that is not HTTP, then the connection closes
 - `GET /slow-body`: promises 100,000 bytes, sends 1,000, closes
 - `GET /headers`: the request's headers as a JSON object (lowercased names)
+- `GET /ws` with `Upgrade: websocket`: a 101 with `Sec-WebSocket-Accept` and a greeting line sent at once,
+  then every byte received is echoed back until the client closes (a byte-level echo, enough to see a tunnel
+  carry data both ways); without `Upgrade`, a 426
 - `GET /counter`: every response differs (a harmful-cache candidate)
 - `GET /cache/<case>?cc=&vary=&etag=&last_modified=&expires=&set_cookie=`: the cache-table cases. Each
   query parameter becomes that response header; with `etag`/`last_modified` a matching conditional request
@@ -30,6 +33,7 @@ is added to every application route (the slow instance gets 10x its peers' delay
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import threading
@@ -140,6 +144,25 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self.close_connection = True
 
+    def _websocket_echo(self) -> None:
+        if (self.headers.get("Upgrade") or "").lower() != "websocket" or "upgrade" not in (self.headers.get("Connection") or "").lower():
+            self.send_response(426)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        key = self.headers.get("Sec-WebSocket-Key") or ""
+        accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+        # The head and a first message in one write: the edge must pass on what follows the 101 in the same read.
+        self.wfile.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         b"Sec-WebSocket-Accept: " + accept.encode() + b"\r\n\r\nhello from " + self.state.name.encode() + b"\n")
+        self.wfile.flush()
+        while True:
+            data = self.connection.recv(65536)
+            if not data:
+                break
+            self.connection.sendall(data)
+        self.close_connection = True
+
     def _cookie(self, name: str) -> str | None:
         for part in (self.headers.get("Cookie") or "").split(";"):
             key, _, value = part.strip().partition("=")
@@ -178,6 +201,9 @@ class Handler(BaseHTTPRequestHandler):
         served = self.state.count(self.path)
         if path == "/stream":
             self._stream(int(query.get("chunks", ["5"])[0]), int(query.get("gap_ms", ["50"])[0]) / 1000)
+            return
+        if path == "/ws":
+            self._websocket_echo()
             return
         if path == "/bad-chunk":
             self._raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -121,6 +121,48 @@ def test_malformed_upstream_answers_are_502_and_the_pool_recovers(start_apps, st
         assert r.status_code == 200, (i, r.status_code, r.text)
 
 
+def _read_until(sock: socket.socket, done, limit: int = 2_000_000) -> bytes:
+    data = b""
+    while not done(data):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+        assert len(data) <= limit
+    return data
+
+
+def test_websocket_upgrade_is_tunnelled_both_ways(start_apps, start_edge):
+    [app] = start_apps(1)
+    edge = start_edge([app.url])
+    host, port = edge.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"GET /ws HTTP/1.1\r\nHost: shop.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        data = _read_until(sock, lambda d: b"\r\n\r\n" in d and d.endswith(b"\n") and b"hello from" in d)
+        head, _, rest = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101"), head
+        # RFC 6455's own example key and answer: the handshake reached the upstream and came back whole.
+        assert b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head, head
+        assert b"Server-Timing: edge;dur=" in head, head
+        # What the upstream sent right behind its 101, in the same write, is passed on too.
+        assert rest == b"hello from app-1\n", rest
+        # Both ways, one message larger than the sockets' buffers.
+        for payload in (b"ping", bytes(range(256)) * 4000):
+            sock.sendall(payload)
+            echoed = _read_until(sock, lambda d, n=len(payload): len(d) >= n)
+            assert echoed == payload, (len(echoed), len(payload))
+        # The client leaves: the upstream side is closed too, and the edge answers plain HTTP as before.
+        sock.shutdown(socket.SHUT_WR)
+        assert _read_until(sock, lambda d: False) == b""
+    assert app.served("/ws") == 1
+    assert edge.get("/courses/1").status_code == 200
+    # An Upgrade the upstream does not take is an ordinary answer.
+    declined = edge.get("/courses/2", headers={"Upgrade": "websocket", "Connection": "Upgrade"})
+    assert declined.status_code == 200 and declined.json()["id"] == "2", declined.text
+    assert declined.headers.get("Connection") == "close", declined.headers
+
+
 def test_a_hanging_upstream_is_a_504_after_the_timeout(start_apps, start_edge):
     [app] = start_apps(1)
     edge = start_edge(config_text=upstream_lines([app]) + SHORT_TIMEOUTS)

@@ -54,6 +54,8 @@ public final class EdgeProxy: Sendable {
         let hasBody: Bool
         /// A body without `Content-Length` (sent on with `Transfer-Encoding: chunked`).
         let chunked: Bool
+        /// The `Upgrade` the client asks for (WebSocket): passed to the upstream, tunnelled after its 101.
+        let upgrade: String?
         let route: Route
         let started: UInt64
     }
@@ -85,16 +87,18 @@ public final class EdgeProxy: Sendable {
         let length = fields[.contentLength].flatMap { Int64($0) }
         let chunked = fields[.transferEncoding] != nil
         let hasBody = chunked || (length ?? 0) > 0
+        let upgrade = fields[.upgrade]
         let route: Route
-        do {
+        do throws(ProxyFailure) {
             try checkLimits(head)
-            route = hasBody ? .stream : bufferedSteps(rule: rule, policy: effective).map { .buffered($0) } ?? .stream
+            if upgrade != nil && hasBody { throw ProxyFailure.upgradeWithBody }
+            route = hasBody || upgrade != nil ? .stream : bufferedSteps(rule: rule, policy: effective).map { .buffered($0) } ?? .stream
         } catch {
             route = .refuse(error)
         }
         return Intake(
-            exchange: exchange, target: target, forwarded: forwarded, hasBody: hasBody, chunked: chunked && length == nil, route: route,
-            started: started)
+            exchange: exchange, target: target, forwarded: forwarded, hasBody: hasBody, chunked: chunked && length == nil, upgrade: upgrade,
+            route: route, started: started)
     }
 
     /// HummingbirdCore's responder: the requests `PassThroughHandler` hands on — refused ones and
@@ -148,7 +152,6 @@ public final class EdgeProxy: Sendable {
         let headBytes = ForwardedHeaders.headBytes(
             method: head.method.rawValue, target: head.path ?? "/", fields: head.headerFields, authority: head.authority)
         if headBytes > limits.headerBytes { throw ProxyFailure.headersTooLarge(headBytes, limit: limits.headerBytes) }
-        if head.headerFields[.upgrade] != nil { throw ProxyFailure.upgrade }
         if let length = head.headerFields[.contentLength].flatMap({ Int($0) }), length > limits.bodyBytes {
             throw ProxyFailure.bodyTooLarge(limit: limits.bodyBytes)
         }
@@ -220,9 +223,12 @@ public final class EdgeProxy: Sendable {
         for (name, value) in upstream where !drop.contains(name.lowercased()) {
             if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
         }
-        let timing = "edge;dur=\(milliseconds(edgeNanos)), upstream;dur=\(milliseconds(upstreamNanos))"
-        fields.append(HTTPField(name: HTTPField.Name("Server-Timing")!, value: timing))
+        fields.append(HTTPField(name: HTTPField.Name("Server-Timing")!, value: serverTiming(edgeNanos: edgeNanos, upstreamNanos: upstreamNanos)))
         return fields
+    }
+
+    static func serverTiming(edgeNanos: UInt64, upstreamNanos: UInt64) -> String {
+        "edge;dur=\(milliseconds(edgeNanos)), upstream;dur=\(milliseconds(upstreamNanos))"
     }
 
     /// The largest body sampled for `perfwatch.edge.brotli_bytes`.

@@ -22,6 +22,8 @@ final class PassThroughHandler: ChannelDuplexHandler, RemovableChannelHandler, @
         case relaying(PassThroughRelay)
         /// A cache hit, written when the request has been read to its end.
         case answering(CachedAnswer)
+        /// An upgraded connection: `TunnelHandler`s carry its bytes, nothing reaches this handler.
+        case tunnelled
     }
 
     private struct CachedAnswer {
@@ -82,7 +84,7 @@ final class PassThroughHandler: ChannelDuplexHandler, RemovableChannelHandler, @
             if answer.body.readableBytes > 0 { context.write(wrapOutboundOut(.body(answer.body)), promise: nil) }
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             proxy.finish(&answer.exchange, started: answer.started)
-        case (.answering, .body):
+        case (.answering, .body), (.tunnelled, _):
             break
         case (.relaying, .head), (.answering, .head):
             // NIO's pipelining handler holds a second request until the first is answered.
@@ -114,6 +116,11 @@ final class PassThroughHandler: ChannelDuplexHandler, RemovableChannelHandler, @
         if case .relaying(let relay) = state { relay.downstreamClosed() }
         state = .idle
         context.fireChannelInactive()
+    }
+
+    func relayTunnelled(_ context: ChannelHandlerContext) {
+        state = .tunnelled
+        resumeReading(context)
     }
 
     /// The relay's response is out and its request read to the end.

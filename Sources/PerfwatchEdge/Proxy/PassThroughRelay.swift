@@ -75,7 +75,8 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
         }
         tried.insert(lease.index)
         self.lease = lease
-        if let idle = pool.take(lease.index) { send(on: idle) } else { dial(lease) }
+        // An upgrade gets a connection of its own: after a 101 it is no longer HTTP.
+        if intake.upgrade == nil, let idle = pool.take(lease.index) { send(on: idle) } else { dial(lease) }
     }
 
     private func dial(_ lease: UpstreamPool.Lease) {
@@ -107,6 +108,10 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
         headers.add(name: "Host", value: target.authority)
         for (name, value) in intake.forwarded { headers.add(name: name, value: value) }
         if intake.chunked { headers.add(name: "Transfer-Encoding", value: "chunked") }
+        if let upgrade = intake.upgrade {
+            headers.add(name: "Connection", value: "Upgrade")
+            headers.add(name: "Upgrade", value: upgrade)
+        }
         let head = HTTPRequestHead(
             version: .http1_1, method: HTTPMethod(rawValue: intake.exchange.method), uri: target.basePath + intake.target, headers: headers)
         let channel = connection.channel
@@ -154,13 +159,18 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
 
     func upstreamRead(_ part: HTTPClientResponsePart) {
         switch (phase, part) {
+        case (.awaitingHead, .head(let head)) where head.status == .switchingProtocols && intake.upgrade != nil:
+            upstreamNanos = Self.now - sentAt
+            phase = .done
+            // The decoder is still inside this read: the pipelines are swapped on the next turn of the loop.
+            downstream.eventLoop.assumeIsolated().execute { self.openTunnel(head) }
         case (.awaitingHead, .head(let head)):
             let now = Self.now
             upstreamNanos = now - sentAt
             lastReadAt = now
             phase = .streaming
             armTimer(proxy.configuration.timeouts.idle.wholeMilliseconds)
-            keepAlive = head.isKeepAlive
+            keepAlive = head.isKeepAlive && intake.upgrade == nil
             let status = Int(head.status.code)
             intake.exchange.status = status
             intake.exchange.upstream = lease?.url ?? ""
@@ -168,7 +178,10 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
                 proxy.record(head.headers, into: &intake.exchange)
                 observer = ResponseBodyObserver(proxy: proxy, exchange: intake.exchange)
             }
-            let fields = EdgeProxy.downstreamHeaders(head.headers, edgeNanos: now - intake.started - upstreamNanos, upstreamNanos: upstreamNanos)
+            var fields = EdgeProxy.downstreamHeaders(head.headers, edgeNanos: now - intake.started - upstreamNanos, upstreamNanos: upstreamNanos)
+            // An upgrade the upstream declined: NIO's decoder reads nothing more on this connection after an
+            // Upgrade request, so the answer says so and the connection closes after it.
+            if intake.upgrade != nil { fields[.connection] = "close" }
             pendingHead = HTTPResponse(status: .init(code: status, reasonPhrase: head.status.reasonPhrase), headerFields: fields)
         case (.streaming, .body(let chunk)):
             writePendingHead()
@@ -181,7 +194,12 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
             if !downstream.channel.isWritable { pauseUpstream(true) }
         case (.streaming, .end):
             writePendingHead()
-            downstream.writeAndFlush(NIOAny(HTTPResponsePart.end(nil)), promise: nil)
+            if intake.upgrade != nil {
+                let context = downstream
+                downstream.writeAndFlush(NIOAny(HTTPResponsePart.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            } else {
+                downstream.writeAndFlush(NIOAny(HTTPResponsePart.end(nil)), promise: nil)
+            }
             unflushed = false
             releaseLease(latencyMs: Double(upstreamNanos) / 1e6, failure: intake.exchange.status >= 500)
             if let connection {
@@ -258,6 +276,32 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
         releaseLease(latencyMs: nil, failure: false)
         if intake.exchange.status == 0 { intake.exchange.status = 499 }
         complete()
+    }
+
+    /// After the upstream's 101: the exchange ends here (its span says 101) and the connection
+    /// becomes a byte tunnel (`UpgradeTunnel`).
+    private func openTunnel(_ head: HTTPResponseHead) {
+        guard let connection else { return }
+        self.connection = nil
+        connection.delegate = nil
+        releaseLease(latencyMs: Double(upstreamNanos) / 1e6, failure: false)
+        intake.exchange.status = 101
+        intake.exchange.upstream = pool.targets[connection.index].url
+        let edgeNanos = Self.now - intake.started - upstreamNanos
+        do {
+            handler.relayTunnelled(downstream)
+            try UpgradeTunnel.open(
+                downstream: downstream, upstream: connection, head: head,
+                serverTiming: EdgeProxy.serverTiming(edgeNanos: edgeNanos, upstreamNanos: upstreamNanos))
+        } catch {
+            proxy.logger.warning("could not open an upgraded connection", metadata: ["path": "\(intake.exchange.path)", "error": "\(error)"])
+            intake.exchange.failed = true
+            connection.channel.close(promise: nil)
+            downstream.close(promise: nil)
+        }
+        deadline = 0
+        pool.unwatch(self)
+        observer.finish(intake.exchange, started: intake.started, proxy: proxy)
     }
 
     // MARK: ends

@@ -25,9 +25,8 @@ struct ProxyFailure: Error, Sendable {
             bodyStarted: bodyStarted)
     }
 
-    static let upgrade = ProxyFailure(
-        status: 501, message: "perfwatch edge does not pass Upgrade (WebSocket) connections through; connect to the upstream directly",
-        close: true)
+    static let upgradeWithBody = ProxyFailure(
+        status: 400, message: "an Upgrade (WebSocket) request must not have a body", close: true)
 
     static let noUpstream = ProxyFailure(status: 503, message: "no upstream instance is available (all have weight 0)")
 

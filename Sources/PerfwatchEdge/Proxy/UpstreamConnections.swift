@@ -126,7 +126,10 @@ final class LoopConnections: @unchecked Sendable {
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    // `.forwardBytes`: bytes after a 101 reach the tunnel when the decoder is removed (`UpgradeTunnel`).
+                    // No header validation: the headers come from a request NIO parsed and HTTPTypes checked.
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
+                        leftOverBytesStrategy: .forwardBytes, enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(UpstreamResponseHandler(connection: UpstreamConnection(channel: channel, index: index)))
                 }
             }
@@ -140,7 +143,7 @@ final class LoopConnections: @unchecked Sendable {
 }
 
 /// The last handler of an upstream connection: hands what arrives to the exchange using it.
-final class UpstreamResponseHandler: ChannelInboundHandler, @unchecked Sendable {
+final class UpstreamResponseHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = HTTPClientResponsePart
     let connection: UpstreamConnection
 
