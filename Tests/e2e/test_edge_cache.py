@@ -9,6 +9,7 @@ and the PROXY helper's wiring (X-Cache, Age, the local policy in edge.yml).
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 import time
 from urllib.parse import quote
@@ -209,3 +210,25 @@ def test_small_or_already_compressed_bodies_are_left_alone(cached_edge):
     edge, _ = cached_edge
     small = raw_get(edge, "/courses/1", "br, gzip")  # 743 bytes < min_bytes
     assert "Content-Encoding" not in small.headers and len(small.raw_bytes) < 1024
+
+
+def test_connection_close_is_honoured_on_every_path(cached_edge):
+    """A client's `Connection: close`: the edge says so and closes after the answer, on the buffered path, a miss
+    and a hit alike (the reader below returns only when the edge closes; pass-through: test_edge_proxy)."""
+    edge, _ = cached_edge
+    port = int(edge.url.rsplit(":", 1)[1])
+
+    def once(path: str) -> str:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n".encode())
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+        return data.split(b"\r\n\r\n")[0].decode().lower()
+
+    compressed = once("/courses/1")  # compression is on: the buffered path, without a cache rule
+    assert compressed.startswith("http/1.1 200") and "connection: close" in compressed, compressed
+    missed = once("/cache/closing")
+    assert missed.startswith("http/1.1 200") and "x-cache: miss" in missed and "connection: close" in missed, missed
+    hit = once("/cache/closing")
+    assert hit.startswith("http/1.1 200") and "x-cache: hit" in hit and "connection: close" in hit, hit

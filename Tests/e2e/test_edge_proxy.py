@@ -163,6 +163,17 @@ def test_websocket_upgrade_is_tunnelled_both_ways(start_apps, start_edge):
     assert declined.headers.get("Connection") == "close", declined.headers
 
 
+def test_connection_close_is_honoured_on_pass_through(start_apps, start_edge):
+    [app] = start_apps(1)
+    edge = start_edge([app.url])
+    port = int(edge.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"GET /courses/1 HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n")
+        data = _read_until(sock, lambda d: False)  # returns when the edge closes
+    head = data.split(b"\r\n\r\n")[0].decode().lower()
+    assert head.startswith("http/1.1 200") and "connection: close" in head, head
+
+
 def test_a_hanging_upstream_is_a_504_after_the_timeout(start_apps, start_edge):
     [app] = start_apps(1)
     edge = start_edge(config_text=upstream_lines([app]) + SHORT_TIMEOUTS)

@@ -111,7 +111,9 @@ extension EdgeProxy {
     func writeBuffered(
         _ relay: BufferedRelay, request: Request, exchange: inout EdgeExchange, started: UInt64, writer: consuming ResponseWriter
     ) async throws {
-        let (head, body) = bufferedResponse(relay, method: request.method, exchange: &exchange, started: started)
+        var (head, body) = bufferedResponse(relay, method: request.method, exchange: &exchange, started: started)
+        // HummingbirdCore closes after a request that said `Connection: close`; the answer says so too, as the other path's do.
+        if request.headers[.connection]?.lowercased().contains("close") == true { head.headerFields[.connection] = "close" }
         try await writer.write(response: head, body: .init(byteBuffer: body))
     }
 

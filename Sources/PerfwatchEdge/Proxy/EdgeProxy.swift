@@ -56,6 +56,8 @@ public final class EdgeProxy: Sendable {
         let chunked: Bool
         /// The `Upgrade` the client asks for (WebSocket): passed to the upstream, tunnelled after its 101.
         let upgrade: String?
+        /// The client said `Connection: close`: the answer says so too, and the connection closes after it.
+        let closeAfter: Bool
         let route: Route
         let started: UInt64
     }
@@ -98,7 +100,7 @@ public final class EdgeProxy: Sendable {
         }
         return Intake(
             exchange: exchange, target: target, forwarded: forwarded, hasBody: hasBody, chunked: chunked && length == nil, upgrade: upgrade,
-            route: route, started: started)
+            closeAfter: fields[.connection].map { $0.lowercased().contains("close") } ?? false, route: route, started: started)
     }
 
     /// HummingbirdCore's responder: the requests `PassThroughHandler` hands on — refused ones and

@@ -31,6 +31,7 @@ final class PassThroughHandler: ChannelDuplexHandler, RemovableChannelHandler, @
         var body: ByteBuffer
         var exchange: EdgeExchange
         var started: UInt64
+        var closeAfter: Bool
     }
 
     private let proxy: EdgeProxy
@@ -60,7 +61,10 @@ final class PassThroughHandler: ChannelDuplexHandler, RemovableChannelHandler, @
                 if let hit = proxy.cachedAnswer(head, steps: steps) {
                     let (response, body) = proxy.bufferedResponse(
                         hit, method: head.method, exchange: &intake.exchange, started: intake.started, sampleBrotli: false)
-                    state = .answering(CachedAnswer(head: response, body: body, exchange: intake.exchange, started: intake.started))
+                    var head = response
+                    if intake.closeAfter { head.headerFields[.connection] = "close" }
+                    state = .answering(
+                        CachedAnswer(head: head, body: body, exchange: intake.exchange, started: intake.started, closeAfter: intake.closeAfter))
                 } else {
                     state = .handingOn
                     context.fireChannelRead(data)
@@ -82,7 +86,11 @@ final class PassThroughHandler: ChannelDuplexHandler, RemovableChannelHandler, @
             state = .idle
             context.write(wrapOutboundOut(.head(answer.head)), promise: nil)
             if answer.body.readableBytes > 0 { context.write(wrapOutboundOut(.body(answer.body)), promise: nil) }
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            if answer.closeAfter {
+                context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            } else {
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            }
             proxy.finish(&answer.exchange, started: answer.started)
         case (.answering, .body), (.tunnelled, _):
             break

@@ -181,7 +181,7 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
             var fields = EdgeProxy.downstreamHeaders(head.headers, edgeNanos: now - intake.started - upstreamNanos, upstreamNanos: upstreamNanos)
             // An upgrade the upstream declined: NIO's decoder reads nothing more on this connection after an
             // Upgrade request, so the answer says so and the connection closes after it.
-            if intake.upgrade != nil { fields[.connection] = "close" }
+            if closesAfterAnswer { fields[.connection] = "close" }
             pendingHead = HTTPResponse(status: .init(code: status, reasonPhrase: head.status.reasonPhrase), headerFields: fields)
         case (.streaming, .body(let chunk)):
             writePendingHead()
@@ -194,12 +194,7 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
             if !downstream.channel.isWritable { pauseUpstream(true) }
         case (.streaming, .end):
             writePendingHead()
-            if intake.upgrade != nil {
-                let context = downstream
-                downstream.writeAndFlush(NIOAny(HTTPResponsePart.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-            } else {
-                downstream.writeAndFlush(NIOAny(HTTPResponsePart.end(nil)), promise: nil)
-            }
+            writeEnd(close: closesAfterAnswer)
             unflushed = false
             releaseLease(latencyMs: Double(upstreamNanos) / 1e6, failure: intake.exchange.status >= 500)
             if let connection {
@@ -319,16 +314,24 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
             return
         }
         proxy.record(failure, into: &intake.exchange)
-        let (head, body) = failure.response
+        var (head, body) = failure.response
+        if closesAfterAnswer { head.headerFields[.connection] = "close" }
         downstream.write(NIOAny(HTTPResponsePart.head(head)), promise: nil)
         downstream.write(NIOAny(HTTPResponsePart.body(body)), promise: nil)
-        if failure.close {
-            let context = downstream
-            downstream.writeAndFlush(NIOAny(HTTPResponsePart.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        } else {
-            downstream.writeAndFlush(NIOAny(HTTPResponsePart.end(nil)), promise: nil)
-        }
+        writeEnd(close: failure.close || closesAfterAnswer)
         complete()
+    }
+
+    /// The client asked for it, or an Upgrade was declined (see the head's `Connection: close`).
+    private var closesAfterAnswer: Bool { intake.closeAfter || intake.upgrade != nil }
+
+    private func writeEnd(close: Bool) {
+        guard close else {
+            downstream.writeAndFlush(NIOAny(HTTPResponsePart.end(nil)), promise: nil)
+            return
+        }
+        let context = downstream
+        downstream.writeAndFlush(NIOAny(HTTPResponsePart.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     /// The response head is out: the only honest signal left is to close the downstream connection.
