@@ -14,7 +14,9 @@ public import PerfwatchStorage
 /// requests since then; it then compares up to `maxWindowMs` (1 h) each side, once (apply
 /// again to re-measure). An `improved` verdict resolves the linked issue.
 /// A significantly higher error rate after the change (`ErrorRateComparison`) is `regressed`
-/// too, whatever p95 did. An edge optimization (one with a policy change) judged `regressed` is
+/// too, whatever p95 did. An edge optimization also records what it is for (`EdgeImpact`: bytes per
+/// response for compression, upstream requests per second for caching); when p95 did not move but
+/// that fell by `minChange` or more, it is `improved`. One judged `regressed` is
 /// rolled back through `rollback` with the evidence as the reason.
 /// It runs in every analysis pass as an analyzer that reports no issue types of its own.
 /// Limits: anything else that changed in the same windows (a deploy, a traffic shift) is
@@ -89,12 +91,16 @@ public struct OptimizationValidator: Analyzer {
         let errorRates = ErrorRateComparison.compare(
             errorsBefore: errors.0[0].values.first ?? 0, requestsBefore: Double(comparison.countBefore),
             errorsAfter: errors.1[0].values.first ?? 0, requestsAfter: Double(comparison.countAfter), alpha: configuration.alpha)
+        let edge = try await EdgeImpact.measure(
+            optimization, engine: engine, filters: filters, before: (applied - length)...(applied - 1), after: applied...(applied + length),
+            nowMs: nowMs)
         let verdict: PerformanceOptimization.Verdict =
             if errorRates?.worse == true { .regressed } else {
                 switch comparison.verdict {
                 case .improved: .improved
                 case .regressed: .regressed
-                case .noChange: .noChange
+                // p95 did not move, but what the change is for did: fewer bytes, fewer upstream requests.
+                case .noChange: edge.improved(by: configuration.minChange) ? .improved : .noChange
                 }
             }
         var impact = PerformanceOptimization.Impact(
@@ -104,6 +110,10 @@ public struct OptimizationValidator: Analyzer {
         impact.errorRateBefore = errorRates?.rateBefore
         impact.errorRateAfter = errorRates?.rateAfter
         impact.errorPValue = errorRates?.pValue
+        impact.bytesPerResponseBefore = edge.bytesPerResponse?.before
+        impact.bytesPerResponseAfter = edge.bytesPerResponse?.after
+        impact.upstreamPerSecondBefore = edge.upstreamPerSecond?.before
+        impact.upstreamPerSecondAfter = edge.upstreamPerSecond?.after
         return impact
     }
 

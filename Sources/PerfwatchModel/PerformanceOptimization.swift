@@ -60,6 +60,12 @@ public struct PerformanceOptimization: Sendable, Equatable {
         public var errorRateBefore: Double?
         public var errorRateAfter: Double?
         public var errorPValue: Double?
+        /// Edge optimizations (`EdgeImpact`): body bytes sent per response (compression) and upstream
+        /// requests per second (caching), each side; nil for other types and in older impacts.
+        public var bytesPerResponseBefore: Double?
+        public var bytesPerResponseAfter: Double?
+        public var upstreamPerSecondBefore: Double?
+        public var upstreamPerSecondAfter: Double?
 
         public init(
             before: Double, after: Double, changePct: Double, pValue: Double, verdict: Verdict, requestsBefore: Int64,

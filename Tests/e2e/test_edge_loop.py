@@ -151,6 +151,15 @@ def test_recommend_apply_validate_and_roll_back(start_server, start_apps, start_
     for kind, oid in ids.items():
         judged = optimization(server, oid)
         assert judged["status"] == "validated" and judged["impact"]["verdict"] == "improved", (kind, judged)
+    # What each change is for, measured from the edge's own metrics: fewer bytes per response once compressed,
+    # fewer upstream requests per second once cached (the others carry neither figure).
+    compression = optimization(server, ids["edge_compression"])["impact"]
+    assert compression["bytes_per_response_after"] < 0.8 * compression["bytes_per_response_before"], compression
+    assert compression.get("upstream_rps_before") is None, compression
+    cache = optimization(server, ids["edge_cache"])["impact"]
+    assert cache["upstream_rps_after"] < 0.8 * cache["upstream_rps_before"], cache
+    assert cache.get("bytes_per_response_before") is None, cache
+    assert optimization(server, ids["edge_balancing"])["impact"].get("bytes_per_response_before") is None
 
     # 5. A harmful change: every request to the slow instance. Validation finds it worse and rolls it back.
     harmful = server.post("/api/v1/optimizations", json={

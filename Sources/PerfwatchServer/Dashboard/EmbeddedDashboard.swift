@@ -2958,6 +2958,10 @@ function detailHtml(o) {
     '<tr data-k="requests"><th>Requests</th><td>' + esc(fmtInt(i.requests_before) + ' before · ' + fmtInt(i.requests_after) + ' after') + '</td></tr>' +
     (isNum(i.error_rate_before) ? '<tr data-k="error_rate"><th>Error rate</th><td>' + esc(fmtPct(i.error_rate_before) + ' → ' +
       fmtPct(i.error_rate_after) + ' (p ' + pText(i.error_p_value) + ')') + '</td></tr>' : '') +
+    (isNum(i.bytes_per_response_before) ? '<tr data-k="bytes_per_response"><th>Bytes per response</th><td>' +
+      esc(fmtInt(i.bytes_per_response_before) + ' → ' + fmtInt(i.bytes_per_response_after)) + '</td></tr>' : '') +
+    (isNum(i.upstream_rps_before) ? '<tr data-k="upstream_rps"><th>Upstream requests/s</th><td>' +
+      esc((+i.upstream_rps_before).toFixed(2) + ' → ' + (+i.upstream_rps_after).toFixed(2)) + '</td></tr>' : '') +
     '</tbody></table>'
     : '<p id="opt-impact-pending" class="muted">' + esc(o.appliedAt === null ? (o.policy_version ? 'Published as edge policy version ' +
       o.policy_version + '; applied once every connected edge runs it.' : 'Not applied yet.') :

@@ -64,11 +64,18 @@ struct OptimizationBody: Encodable {
         let errorRateBefore: Double?
         let errorRateAfter: Double?
         let errorPValue: Double?
+        /// Edge optimizations: bytes per response (compression), upstream requests per second (caching).
+        let bytesPerResponseBefore: Double?
+        let bytesPerResponseAfter: Double?
+        let upstreamPerSecondBefore: Double?
+        let upstreamPerSecondAfter: Double?
 
         enum CodingKeys: String, CodingKey {
             case before, after, changePct = "change_pct", pValue = "p_value", verdict, requestsBefore = "requests_before"
             case requestsAfter = "requests_after", beforeFrom = "before_from", afterTo = "after_to", validatedAt = "validated_at"
             case errorRateBefore = "error_rate_before", errorRateAfter = "error_rate_after", errorPValue = "error_p_value"
+            case bytesPerResponseBefore = "bytes_per_response_before", bytesPerResponseAfter = "bytes_per_response_after"
+            case upstreamPerSecondBefore = "upstream_rps_before", upstreamPerSecondAfter = "upstream_rps_after"
         }
 
         init(_ impact: PerformanceOptimization.Impact) {
@@ -85,6 +92,10 @@ struct OptimizationBody: Encodable {
             errorRateBefore = impact.errorRateBefore
             errorRateAfter = impact.errorRateAfter
             errorPValue = impact.errorPValue
+            bytesPerResponseBefore = impact.bytesPerResponseBefore.map { $0.rounded() }
+            bytesPerResponseAfter = impact.bytesPerResponseAfter.map { $0.rounded() }
+            upstreamPerSecondBefore = impact.upstreamPerSecondBefore.map { ($0 * 100).rounded() / 100 }
+            upstreamPerSecondAfter = impact.upstreamPerSecondAfter.map { ($0 * 100).rounded() / 100 }
         }
     }
 }
