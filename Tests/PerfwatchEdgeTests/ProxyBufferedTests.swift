@@ -70,16 +70,26 @@ struct ProxyBufferedTests {
         #expect(image.body == [1, 2, 3] && image.headers.first(name: "content-encoding") == nil)
     }
 
-    @Test("a response over limits.buffer_max_bytes on a buffered route → 502 naming the limit")
+    @Test("a response over limits.buffer_max_bytes on a cached or compressed route is streamed whole, neither stored nor compressed")
     func overBufferLimit() async throws {
-        let upstream = try await ScriptedUpstream.start { _ in .respond(status: 200, body: [UInt8](repeating: 65, count: 5000)) }
-        let edge = try await RunningEdge.start(upstreams: [upstream.url], steps: BufferedSteps(cache: Self.memoCache())) {
-            $0.localPolicy.routes = [RouteRule(match: "/big", cache: CacheRule(ttlMs: 1000))]
+        let big = (0..<5000).map { UInt8(97 + $0 % 26) }
+        let upstream = try await ScriptedUpstream.start { _ in .respond(status: 200, headers: [("Content-Type", "text/plain")], body: big) }
+        let edge = try await RunningEdge.start(
+            upstreams: [upstream.url], steps: BufferedSteps(cache: Self.memoCache(), compress: Self.upperCase)
+        ) {
+            $0.localPolicy.routes = [RouteRule(match: "/big", cache: CacheRule(ttlMs: 60_000))]
+            $0.localPolicy.compression = CompressionRule()
             $0.limits.bufferMaxBytes = 1000
         }
         defer { Task { await edge.stop(); await upstream.stop() } }
-        let answer = try await TestClient.send(edge.url + "/big")
-        #expect(answer.status == 502 && answer.text.contains("limits.buffer_max_bytes"))
+        for _ in 0..<2 {
+            let cached = try await TestClient.send(edge.url + "/big")
+            #expect(cached.status == 200 && cached.body == big && cached.headers.first(name: "content-encoding") == nil)
+            #expect(cached.headers.first(name: "x-cache") == "MISS")
+        }
+        #expect(upstream.requests.count == 2)  // not stored
+        let compressedRoute = try await TestClient.send(edge.url + "/download")
+        #expect(compressedRoute.status == 200 && compressedRoute.body == big && compressedRoute.headers.first(name: "x-cache") == nil)
     }
 
     @Test("a request with a body never takes the buffered path")

@@ -19,6 +19,24 @@ extension EdgeProxy {
         var fetched: Fetched?
     }
 
+    /// An upstream answer over `limits.buffer_max_bytes` on the buffered path, thrown out of the
+    /// fetch (and through the cache, which stores nothing for it) to be streamed instead.
+    /// Coalesced misses share one thrown value: the first to `claim` it streams it, the others fetch their own.
+    final class OversizedAnswer: Error, @unchecked Sendable {
+        let answer: Answer
+        let prefix: [UInt8]
+        var rest: HTTPClientResponse.Body.AsyncIterator
+        private let claimed = Atomic<Bool>(false)
+
+        init(answer: Answer, prefix: [UInt8], rest: HTTPClientResponse.Body.AsyncIterator) {
+            self.answer = answer
+            self.prefix = prefix
+            self.rest = rest
+        }
+
+        func claim() -> Bool { !claimed.exchange(true, ordering: .relaxed) }
+    }
+
     struct Fetched: Sendable {
         var upstream: String
         var bytes: Int
@@ -75,24 +93,22 @@ extension EdgeProxy {
         return BufferedRelay(response: response, cache: "NONE", fetched: fetched.withLock { $0 })
     }
 
-    /// One upstream request read whole; over `limits.buffer_max_bytes` it fails with 502.
-    func fetchWhole(method: String, target: String, headers: [(String, String)]) async throws(ProxyFailure) -> (EdgeResponse, Fetched) {
+    /// One upstream request read whole. Past `limits.buffer_max_bytes` it throws `OversizedAnswer`
+    /// with what it read and the rest still to come: that answer is streamed to the client,
+    /// neither stored nor compressed (a large download on a compressed route must not fail).
+    func fetchWhole(method: String, target: String, headers: [(String, String)]) async throws -> (EdgeResponse, Fetched) {
         let answer = try await forward(method: method, target: target, headers: headers)
         let limit = configuration.limits.bufferMaxBytes
         var body: [UInt8] = []
         let latencyMs = Double(answer.upstreamNanos) / 1e6
+        var iterator = answer.response.body.makeAsyncIterator()
         do {
-            for try await chunk in answer.response.body {
-                guard body.count + chunk.readableBytes <= limit else {
-                    pool.release(answer.lease, latencyMs: latencyMs, failure: false)
-                    throw ProxyFailure(
-                        status: 502,
-                        message: "upstream \(answer.lease.url) answered more than \(limit) bytes (limits.buffer_max_bytes) on a cached or compressed route")
-                }
+            while let chunk = try await iterator.next() {
                 body += chunk.readableBytesView
+                if body.count > limit { throw OversizedAnswer(answer: answer, prefix: body, rest: iterator) }
             }
-        } catch let failure as ProxyFailure {
-            throw failure
+        } catch let oversized as OversizedAnswer {
+            throw oversized
         } catch {
             pool.release(answer.lease, latencyMs: latencyMs, failure: true)
             throw ProxyFailure.malformed(answer.lease.url, "\(error)")
@@ -106,6 +122,38 @@ extension EdgeProxy {
             EdgeResponse(status: status, headers: headers, body: body),
             Fetched(upstream: answer.lease.url, bytes: body.count, upstreamNanos: answer.upstreamNanos)
         )
+    }
+
+    /// Streams an `OversizedAnswer`: what was read, then the rest as it comes; the lease ends with it.
+    func writeOversized(
+        _ oversized: OversizedAnswer, cached: Bool, exchange: inout EdgeExchange, started: UInt64, writer: consuming ResponseWriter
+    ) async throws {
+        let answer = oversized.answer
+        let status = Int(answer.response.status.code)
+        exchange.status = status
+        exchange.upstream = answer.lease.url
+        exchange.cache = cached ? ResponseCache.Outcome.miss.rawValue : "NONE"
+        record(answer.response.headers, into: &exchange)
+        var fields = Self.downstreamHeaders(
+            answer.response.headers, edgeNanos: Self.nanosSince(started) - answer.upstreamNanos, upstreamNanos: answer.upstreamNanos)
+        if cached { fields[HTTPField.Name("X-Cache")!] = ResponseCache.Outcome.miss.rawValue }
+        let latencyMs = Double(answer.upstreamNanos) / 1e6
+        do {
+            var body = try await writer.writeHead(HTTPResponse(status: .init(code: status), headerFields: fields))
+            try await body.write(ByteBuffer(bytes: oversized.prefix))
+            exchange.bytesOut = oversized.prefix.count
+            while let chunk = try await oversized.rest.next() {
+                exchange.bytesOut += chunk.readableBytes
+                try await body.write(chunk)
+            }
+            try await body.finish(nil)
+            exchange.bytesUpstream = exchange.bytesOut
+            pool.release(answer.lease, latencyMs: latencyMs, failure: status >= 500)
+        } catch {
+            pool.release(answer.lease, latencyMs: latencyMs, failure: true)
+            exchange.failed = true
+            throw error
+        }
     }
 
     func writeBuffered(

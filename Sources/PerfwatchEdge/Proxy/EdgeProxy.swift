@@ -109,25 +109,48 @@ public final class EdgeProxy: Sendable {
         var random = SystemRandomNumberGenerator()
         var intake = intake(request.head, clientAddress: channel.remoteAddress?.ipAddress, random: &random)
         defer { finish(&intake.exchange, started: intake.started) }
-        let outcome: Result<BufferedRelay, ProxyFailure>
+        enum Outcome {
+            case buffered(BufferedRelay)
+            case oversized(OversizedAnswer)
+            case failed(ProxyFailure)
+        }
+        let outcome: Outcome
         switch intake.route {
         case .refuse(let refusal):
-            outcome = .failure(refusal)
+            outcome = .failed(refusal)
         case .stream:
-            outcome = .failure(ProxyFailure(status: 500, message: "internal error: a streamed request reached the buffered path"))
+            outcome = .failed(ProxyFailure(status: 500, message: "internal error: a streamed request reached the buffered path"))
         case .buffered(let steps):
             do {
-                outcome = .success(try await relayBuffered(request.head, steps: steps, forwarded: intake.forwarded))
+                outcome = .buffered(try await relayBuffered(request.head, steps: steps, forwarded: intake.forwarded))
+            } catch let oversized as OversizedAnswer where oversized.claim() {
+                outcome = .oversized(oversized)
+            } catch is OversizedAnswer {
+                // Another request of a coalesced miss streams that one: this one asks for itself, uncached.
+                do {
+                    let (response, fetched) = try await fetchWhole(method: request.method.rawValue, target: intake.target, headers: intake.forwarded)
+                    outcome = .buffered(BufferedRelay(response: response, cache: "NONE", fetched: fetched))
+                } catch let oversized as OversizedAnswer {
+                    outcome = .oversized(oversized)
+                } catch let failure as ProxyFailure {
+                    outcome = .failed(failure)
+                } catch {
+                    outcome = .failed(ProxyFailure(status: 502, message: "the edge failed to relay the request: \(error)"))
+                }
             } catch let failure as ProxyFailure {
-                outcome = .failure(failure)
+                outcome = .failed(failure)
             } catch {
-                outcome = .failure(ProxyFailure(status: 502, message: "the edge failed to relay the request: \(error)"))
+                outcome = .failed(ProxyFailure(status: 502, message: "the edge failed to relay the request: \(error)"))
             }
         }
         switch outcome {
-        case .success(let relay):
+        case .buffered(let relay):
             try await writeBuffered(relay, request: request, exchange: &intake.exchange, started: intake.started, writer: writer)
-        case .failure(let failure):
+        case .oversized(let oversized):
+            let cached: Bool
+            if case .buffered(let steps) = intake.route { cached = steps.cache != nil } else { cached = false }
+            try await writeOversized(oversized, cached: cached, exchange: &intake.exchange, started: intake.started, writer: writer)
+        case .failed(let failure):
             record(failure, into: &intake.exchange)
             try await answer(failure, request: request, writer: writer, channel: channel)
         }

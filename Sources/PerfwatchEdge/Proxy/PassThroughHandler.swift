@@ -86,12 +86,12 @@ final class PassThroughHandler: ChannelDuplexHandler, RemovableChannelHandler, @
             state = .idle
             context.write(wrapOutboundOut(.head(answer.head)), promise: nil)
             if answer.body.readableBytes > 0 { context.write(wrapOutboundOut(.body(answer.body)), promise: nil) }
+            proxy.finish(&answer.exchange, started: answer.started)  // before the client can see the end
             if answer.closeAfter {
                 context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             } else {
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             }
-            proxy.finish(&answer.exchange, started: answer.started)
         case (.answering, .body), (.tunnelled, _):
             break
         case (.relaying, .head), (.answering, .head):

@@ -42,6 +42,8 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
     /// loop's pool checks it (`LoopConnections.watch`).
     private(set) var deadline: UInt64 = 0
     private var observer = ResponseBodyObserver()
+    /// The span went to the sink (once, at the answer's end or when the exchange ends otherwise).
+    private var recorded = false
     private var keepAlive = false
     private var upstreamPaused = false
     private var unflushed = false
@@ -194,6 +196,8 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
             if !downstream.channel.isWritable { pauseUpstream(true) }
         case (.streaming, .end):
             writePendingHead()
+            // The span is handed over before the client can see the end of its answer.
+            recordExchange()
             writeEnd(close: closesAfterAnswer)
             unflushed = false
             releaseLease(latencyMs: Double(upstreamNanos) / 1e6, failure: intake.exchange.status >= 500)
@@ -296,7 +300,7 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
         }
         deadline = 0
         pool.unwatch(self)
-        observer.finish(intake.exchange, started: intake.started, proxy: proxy)
+        recordExchange()
     }
 
     // MARK: ends
@@ -353,8 +357,14 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
         phase = .done
         deadline = 0
         pool.unwatch(self)
-        observer.finish(intake.exchange, started: intake.started, proxy: proxy)
+        recordExchange()
         if requestEnded { handler.relayFinished(downstream) }
+    }
+
+    private func recordExchange() {
+        guard !recorded else { return }
+        recorded = true
+        observer.finish(intake.exchange, started: intake.started, proxy: proxy)
     }
 
     private func releaseLease(latencyMs: Double?, failure: Bool) {

@@ -4,6 +4,7 @@ import NIOCore
 /// hash for `perfwatch.edge.repeat`, and on a sampled uncompressed response the bytes for the
 /// brotli estimate. Nothing is kept when no telemetry sink is configured.
 struct ResponseBodyObserver {
+    static let inlineSampleBytes = 64 * 1024
     private var hash: BodyHash?
     private var sample: [UInt8]?
 
@@ -22,12 +23,18 @@ struct ResponseBodyObserver {
         }
     }
 
-    /// Ends the exchange (`EdgeProxy.finish`). A brotli sample is compressed off the event loop
-    /// (up to a megabyte of it would hold every connection of the loop), and the span follows it.
+    /// Ends the exchange (`EdgeProxy.finish`). A brotli sample over `inlineSampleBytes` is compressed
+    /// off the event loop (up to a megabyte of it would hold every connection of the loop), and the
+    /// span follows it; a smaller one is compressed here (well under a millisecond).
     func finish(_ exchange: EdgeExchange, started: UInt64, proxy: EdgeProxy) {
         var exchange = exchange
         if let hash { exchange.repeatKind = proxy.repeats.classify(method: exchange.method, target: exchange.target, hash: hash.value) }
         guard let sample, !sample.isEmpty else {
+            proxy.finish(&exchange, started: started)
+            return
+        }
+        guard sample.count > Self.inlineSampleBytes else {
+            exchange.brotliBytes = ResponseCompression.brotliSize(of: sample)
             proxy.finish(&exchange, started: started)
             return
         }
