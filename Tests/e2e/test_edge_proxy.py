@@ -163,6 +163,28 @@ def test_websocket_upgrade_is_tunnelled_both_ways(start_apps, start_edge):
     assert declined.headers.get("Connection") == "close", declined.headers
 
 
+def test_expect_100_continue_is_answered_by_the_edge(start_apps, start_edge):
+    [app] = start_apps(1)
+    edge = start_edge([app.url])
+    port = int(edge.url.rsplit(":", 1)[1])
+    body = b"x" * 200_000
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"POST /upload HTTP/1.1\r\nHost: shop.example\r\nContent-Type: application/octet-stream\r\n"
+                     b"Expect: 100-continue\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+        sock.settimeout(0.5)  # curl waits a second before sending anyway: the edge must be quicker than that
+        interim = _read_until(sock, lambda d: b"\r\n\r\n" in d)
+        assert interim.startswith(b"HTTP/1.1 100"), interim
+        sock.settimeout(5)
+        sock.sendall(body)
+        answer = _read_until(sock, lambda d: b"\r\n\r\n" in d and d.endswith(b"}"))
+        assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+        assert answer.endswith(b'{"received": 200000}'), answer[-200:]
+        # The connection goes on serving: the interim answer left no state behind.
+        sock.sendall(b"GET /courses/3 HTTP/1.1\r\nHost: shop.example\r\n\r\n")
+        after = _read_until(sock, lambda d: b"\r\n\r\n" in d and d.endswith(b"}"))
+        assert after.startswith(b"HTTP/1.1 200") and b'"id": "3"' in after, after[:300]
+
+
 def test_connection_close_is_honoured_on_pass_through(start_apps, start_edge):
     [app] = start_apps(1)
     edge = start_edge([app.url])

@@ -24,7 +24,8 @@ enum ForwardedHeaders {
     static func upstreamRequest(
         _ fields: [(name: String, value: String)], host: String?, clientAddress: String?, traceparent: String?
     ) -> [(String, String)] {
-        let drop = dropped(in: fields).union(["host", "x-forwarded-host", "x-forwarded-proto", "traceparent"])
+        // `Expect: 100-continue` is answered by the edge itself (`PassThroughHandler`), not passed on.
+        let drop = dropped(in: fields).union(["host", "x-forwarded-host", "x-forwarded-proto", "traceparent", "expect"])
         var headers: [(String, String)] = []
         var forwardedFor: String?
         for (name, value) in fields {

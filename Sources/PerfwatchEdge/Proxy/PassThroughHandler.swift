@@ -54,6 +54,10 @@ final class PassThroughHandler: ChannelDuplexHandler, RemovableChannelHandler, @
             var intake = proxy.intake(head, clientAddress: context.channel.remoteAddress?.ipAddress, random: &random)
             switch intake.route {
             case .stream:
+                if intake.hasBody, head.headerFields[.expect]?.lowercased() == "100-continue" {
+                    // The client waits for this before sending its body (curl for a second); the edge will read it.
+                    context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+                }
                 let relay = PassThroughRelay(intake: intake, proxy: proxy, downstream: context, handler: self, pool: loopPool(context))
                 state = .relaying(relay)
                 relay.start()
