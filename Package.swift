@@ -173,6 +173,7 @@ let package = Package(
             name: "PerfwatchEdge",
             dependencies: [
                 "PerfwatchModel", "PerfwatchConfig", "PerfwatchEdgePolicy", "PerfwatchGzip", "CBrotli", "PerfwatchHTTPClient", "PerfwatchOTLP",
+                "PerfwatchStatistics",  // SplitMix64: trace ids on the event loop
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

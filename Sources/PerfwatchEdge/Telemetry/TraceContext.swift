@@ -35,8 +35,8 @@ struct TraceContext: Sendable {
         return (trace, span, String(parts[3]))
     }
 
-    /// Eight bytes per call of `random`: the pass-through path passes a `TraceIDGenerator` (no
-    /// system call per request), the buffered path the system generator.
+    /// Eight bytes per call of `random`: the pass-through path passes a per-connection `SplitMix64`
+    /// (no system call per request), the buffered path the system generator.
     static func randomBytes(_ count: Int, using generator: inout some RandomNumberGenerator) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(count)
