@@ -185,6 +185,23 @@ def test_expect_100_continue_is_answered_by_the_edge(start_apps, start_edge):
         assert after.startswith(b"HTTP/1.1 200") and b'"id": "3"' in after, after[:300]
 
 
+def test_a_request_body_that_breaks_mid_stream_ends_that_connection_only(start_apps, start_edge):
+    [app] = start_apps(1)
+    edge = start_edge([app.url])
+    port = int(edge.url.rsplit(":", 1)[1])
+    for delay in (0, 0.3):  # the bad chunk in the same read as the head, and after the upstream was reached
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"POST /upload HTTP/1.1\r\nHost: shop.example\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+            time.sleep(delay)
+            sock.sendall(b"zz-not-hex\r\nbad\r\n0\r\n\r\n")
+            answer = _read_until(sock, lambda d: False)  # until the edge closes
+        # One answer at most (a 400 naming the problem, or the upstream's own if it came first), then the close.
+        assert answer.count(b"HTTP/1.1 ") <= 1, answer
+        if b" 400 " in answer.split(b"\r\n")[0]:
+            assert b"could not be read" in answer, answer
+    assert edge.get("/courses/1").status_code == 200
+
+
 def test_connection_close_is_honoured_on_pass_through(start_apps, start_edge):
     [app] = start_apps(1)
     edge = start_edge([app.url])

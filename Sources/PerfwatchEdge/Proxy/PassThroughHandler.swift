@@ -128,6 +128,19 @@ final class PassThroughHandler: ChannelDuplexHandler, RemovableChannelHandler, @
         context.fireChannelWritabilityChanged()
     }
 
+    /// A request the HTTP decoder could not read (bad chunking mid-body, say) while this handler owns
+    /// it: answered here, never handed on — the responder would write a second answer on top of ours.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        switch state {
+        case .relaying(let relay):
+            relay.requestFailed(error)
+        case .answering, .tunnelled:
+            context.close(promise: nil)
+        case .idle, .handingOn:
+            context.fireErrorCaught(error)
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         if case .relaying(let relay) = state { relay.downstreamClosed() }
         state = .idle

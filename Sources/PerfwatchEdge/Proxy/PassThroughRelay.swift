@@ -145,6 +145,18 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
         }
     }
 
+    /// The client's request could not be read to its end: nothing more can be read on this connection.
+    func requestFailed(_ error: any Error) {
+        switch phase {
+        case .connecting, .awaitingHead:
+            fail(ProxyFailure(status: 400, message: "the request could not be read: \(error)", close: true, bodyStarted: true), upstreamFault: false)
+        case .streaming:
+            abort("the request could not be read: \(error)")
+        case .done:
+            downstream.close(promise: nil)
+        }
+    }
+
     func requestEnd() {
         requestEnded = true
         switch phase {
