@@ -131,8 +131,11 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
 
     func requestBody(_ chunk: ByteBuffer) {
         requestBytes += chunk.readableBytes
-        if requestBytes > proxy.configuration.limits.bodyBytes, phase != .done {
-            fail(.bodyTooLarge(limit: proxy.configuration.limits.bodyBytes, bodyStarted: true), upstreamFault: false)
+        if requestBytes > proxy.configuration.limits.bodyBytes {
+            // Answered already (the upstream answered early): the rest is dropped only up to the limit too.
+            if phase == .done { downstream.close(promise: nil) } else {
+                fail(.bodyTooLarge(limit: proxy.configuration.limits.bodyBytes, bodyStarted: true), upstreamFault: false)
+            }
             return
         }
         switch phase {
@@ -193,8 +196,6 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
                 observer = ResponseBodyObserver(proxy: proxy, exchange: intake.exchange)
             }
             var fields = EdgeProxy.downstreamHeaders(head.headers, edgeNanos: now - intake.started - upstreamNanos, upstreamNanos: upstreamNanos)
-            // An upgrade the upstream declined: NIO's decoder reads nothing more on this connection after an
-            // Upgrade request, so the answer says so and the connection closes after it.
             if closesAfterAnswer { fields[.connection] = "close" }
             pendingHead = HTTPResponse(status: .init(code: status, reasonPhrase: head.status.reasonPhrase), headerFields: fields)
         case (.streaming, .body(let chunk)):
@@ -338,7 +339,8 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
         complete()
     }
 
-    /// The client asked for it, or an Upgrade was declined (see the head's `Connection: close`).
+    /// The client said `Connection: close`, or this was an Upgrade the upstream declined (NIO's decoder
+    /// reads nothing more on a connection after an Upgrade request): the answer says `Connection: close`.
     private var closesAfterAnswer: Bool { intake.closeAfter || intake.upgrade != nil }
 
     private func writeEnd(close: Bool) {
