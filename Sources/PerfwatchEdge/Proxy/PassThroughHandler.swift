@@ -103,8 +103,9 @@ final class PassThroughHandler: ChannelDuplexHandler, RemovableChannelHandler, @
         case (.answering, .body), (.tunnelled, _):
             break
         case (.relaying, .head), (.answering, .head):
-            // NIO's pipelining handler holds a second request until the first is answered.
-            context.fireErrorCaught(PassThroughError.overlappingRequest)
+            // NIO's pipelining handler holds a second request until the first is answered: this cannot
+            // happen, and if it did, two answers would interleave. The connection ends instead.
+            context.close(promise: nil)
         }
     }
 
@@ -164,8 +165,4 @@ final class PassThroughHandler: ChannelDuplexHandler, RemovableChannelHandler, @
         pool = found
         return found
     }
-}
-
-enum PassThroughError: Error {
-    case overlappingRequest
 }
