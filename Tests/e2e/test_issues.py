@@ -54,7 +54,15 @@ def test_demo_problems_become_issues(start_server, tmp_path):
     assert exceeded.returncode == 1, exceeded.stdout + exceeded.stderr
     search = next(line for line in exceeded.stdout.splitlines() if line.startswith("/search"))
     assert "EXCEEDED" in search and "50 ms" in search
-    assert "no data" in next(line for line in exceeded.stdout.splitlines() if line.startswith("/nowhere"))
+    assert "NO DATA" in next(line for line in exceeded.stdout.splitlines() if line.startswith("/nowhere"))
+    assert "no data for page /nowhere in the last 60 min" in exceeded.stdout
+    # A typo in a route has no data, ever: it fails CI and says so, unless the budget allows no data.
+    typo = budget(server, tmp_path, "budgets:\n  - {route: /courses, p95: 10s}\n  - {route: /coursess, p95: 10s}\n")
+    assert typo.returncode == 1, typo.stdout + typo.stderr
+    assert "no data for route /coursess in the last 60 min" in typo.stdout and "missing: ok" in typo.stdout
+    assert "1 of 2 budgets without data for their route or page" in typo.stdout
+    allowed = budget(server, tmp_path, "budgets:\n  - {route: /coursess, p95: 10s, missing: ok}\n")
+    assert allowed.returncode == 0 and "all 1 budgets met" in allowed.stdout, allowed.stdout + allowed.stderr
     # The regressed release alone: /courses/:id in 1.5.0 is slower than a budget 1.4.0 meets.
     old = budget(server, tmp_path, "budgets:\n  - {route: /courses/:id, p95: 1s}\n", "--release", "1.4.0")
     assert old.returncode == 0, old.stdout
