@@ -103,6 +103,33 @@ import Testing
         #expect(data.queries.allSatisfy { $0.ratioTo == nil })
     }
 
+    /// Issue 15: "p95 of query dba6e73f38fe9967" named a hash. The data source's details give the
+    /// statement to the message; the fingerprint stays a label (and is in the description).
+    @Test func dbQueryMessagesNameTheStatementNotItsHash() async throws {
+        let clock = ManualAlertClock()
+        let data = InMemoryAlertDataSource()
+        let history = InMemoryAlertHistory()
+        var rule = try #require(DefaultAlertRules.groups.flatMap(\.rules).first { $0.name == "DbQuerySlow" })
+        rule.pendingFor = .zero
+        let evaluator = AlertEvaluator(groups: group(rule), dataSource: data, history: history, clock: clock)
+        let statement = "SELECT * FROM lessons WHERE course_id = ?"
+        data.set("db.query.duration", [
+            AlertSample(labels: ["service": "web", "fingerprint": "dba6e73f38fe9967"], value: 620, details: ["statement": statement]),
+        ])
+        await evaluator.evaluateAll()
+        let firing = try #require(await evaluator.alerts().first)
+        #expect(firing.annotations["summary"] == "p95 of query `\(statement)` is 620 ms (threshold 500 ms) for 0 s")
+        #expect(firing.annotations["description"]?.contains("query fingerprint dba6e73f38fe9967") == true)
+        #expect(firing.labels == ["alertname": "DbQuerySlow", "service": "web", "fingerprint": "dba6e73f38fe9967", "severity": "warning"])
+        // Its series goes away: the resolved message still names the statement.
+        clock.advance(by: .seconds(15))
+        data.set("db.query.duration", [AlertSample(labels: ["service": "web", "fingerprint": "0123456789abcdef"], value: 3, details: ["statement": "SELECT 1"])])
+        await evaluator.evaluateAll()
+        let events = await history.events
+        #expect(events.map(\.kind).last == .resolved)
+        #expect(events.last?.message.contains("`\(statement)`") == true)
+    }
+
     @Test func evaluationFailingIsAnOrdinaryRule() async throws {
         let data = InMemoryAlertDataSource()
         data.fail("db.query.duration", with: "boom")

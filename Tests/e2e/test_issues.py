@@ -3,9 +3,11 @@ recommendations, people change their status, and bad requests are refused by nam
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 from conftest import perfwatch_binary
+from test_alerting import wait_for
 
 
 def budget(server, tmp_path, text: str, *extra: str) -> subprocess.CompletedProcess:
@@ -70,6 +72,19 @@ def test_demo_problems_become_issues(start_server, tmp_path):
     assert bad.returncode == 2 and ":3: budgets[0].p95:" in bad.stdout and "'fast'" in bad.stdout
     unknown = budget(server, tmp_path, "budgets:\n  - {route: /x, p96: 1s}\n")
     assert unknown.returncode == 2 and "p96" in unknown.stdout and "valid keys" in unknown.stdout
+
+    # An alert about a query names its statement, not its hash (issue 15): the default DbQuerySlow's
+    # message, on a threshold the demo's slow search crosses.
+    rule = {"alert": "DemoQuerySlow", "group": "e2e-db", "interval": "1s", "op": ">", "threshold": 100,
+            "query": {"metric": "db.query.duration", "stat": "p95", "by": ["service", "fingerprint"], "window": "30m"},
+            "annotations": {"summary": "p95 of query `{{ $labels.statement }}` is {{ $value | ms }} (threshold {{ $threshold | ms }})"}}
+    created = server.post("/api/v1/alert-rules", data=json.dumps(rule))
+    assert created.status_code == 201, created.text
+    firing = wait_for(lambda: [a for a in server.get("/api/v1/alerts", state="firing").json()["active"]
+                               if a["ruleName"] == "DemoQuerySlow"], 20, "DemoQuerySlow to fire")
+    assert any("LIKE" in a["annotations"]["summary"] for a in firing), [a["annotations"] for a in firing]
+    for alert in firing:
+        assert alert["labels"]["fingerprint"] not in alert["annotations"]["summary"] and "statement" not in alert["labels"], alert
 
 
 def test_bad_issue_requests(server):
