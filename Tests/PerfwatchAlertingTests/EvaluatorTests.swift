@@ -41,7 +41,71 @@ import Testing
         #expect(events[1].threshold == 2000)
         #expect(events[1].value == 2400)
         #expect(events[2].resolvedAt == clock.now())
+        #expect(events[2].message == "p95 of GET /checkout is back to 300 ms (threshold 2 s)")
         #expect(Set(events.map(\.alertID)).count == 1)
+    }
+
+    /// Issue 15: "RESOLVED: p95 of /slow is no data (threshold 100 ms) for 10 s". A resolved
+    /// message says what the value came back to, that data stopped, or that the rule went away.
+    @Test func resolvedMessagesSayHowTheAlertEnded() async throws {
+        let clock = ManualAlertClock()
+        let data = InMemoryAlertDataSource()
+        let pager = RecordingNotifier()
+        let configuration = AlertingConfiguration(
+            channels: [NotificationChannel(name: "pager", kind: .webhook, url: "http://x/")],
+            routes: [NotificationRoute(channels: ["pager"], groupBy: ["route"], groupInterval: .zero)])
+        let dispatcher = NotificationDispatcher(configuration: configuration, notifiers: ["pager": pager], clock: clock)
+        var cpu = AlertRule(
+            name: "HostCpuHigh", query: AlertQuery(metric: "system.cpu.percent", stat: "avg", window: .seconds(600)), op: .greaterThan,
+            threshold: 70, annotations: ["summary": "CPU utilization is {{ $value }}% (threshold {{ $threshold }}%) for {{ $for }}"])
+        cpu.pendingFor = .zero
+        var rejections = AlertRule(
+            name: "IngestRejections", query: AlertQuery(metric: "perfwatch.ingest.rejected", stat: "rate"), op: .greaterThan,
+            threshold: 0, annotations: ["summary": "Perfwatch rejected {{ $value }} items/s"])
+        rejections.pendingFor = .zero
+        let evaluator = AlertEvaluator(
+            groups: group(latencyRule(), cpu, rejections), dataSource: data, dispatcher: dispatcher, clock: clock)
+        data.set("http.server.duration", [(["route": "/slow"], 2500), (["route": "/gone"], 3000)])
+        data.set("system.cpu.percent", [([:], 93)])
+        data.set("perfwatch.ingest.rejected", [([:], 4)])
+        await evaluator.evaluateAll()
+        await dispatcher.waitForDeliveries()
+        clock.advance(by: .seconds(15))
+        // /slow recovers, /gone stops sending (absent from a non-empty result), CPU and
+        // rejections recover: the first two through the value's format and unit.
+        data.set("http.server.duration", [(["route": "/slow"], 42)])
+        data.set("system.cpu.percent", [([:], 41.5)])
+        data.set("perfwatch.ingest.rejected", [([:], 0)])
+        await evaluator.evaluateAll()
+        await dispatcher.waitForDeliveries()
+        let resolved = pager.sent.flatMap(\.alerts).filter { $0.status == .resolved }
+        let summaries = Dictionary(resolved.map { ($0.ruleName + ($0.labels["route"] ?? ""), $0.summary) }, uniquingKeysWith: { $1 })
+        #expect(summaries == [
+            "ApiLatencyHigh/slow": "p95 of /slow is back to 42 ms (threshold 2 s)",
+            "ApiLatencyHigh/gone": "no data for p95 of /gone in the last 5 min",
+            "HostCpuHigh": "CPU utilization is back to 41.5% (threshold 70%)",
+            "IngestRejections": "Perfwatch rejected 0 items/s",
+        ])
+        let titles = pager.sent.filter { $0.status == .resolved }.map(\.title)
+        #expect(titles.contains("RESOLVED: p95 of /slow is back to 42 ms (threshold 2 s)"))
+        #expect(!titles.contains { $0.contains("is no data") })
+
+        // Data of a whole rule stops; then a rule is removed while firing.
+        data.set("http.server.duration", [(["route": "/slow"], 2500)])
+        data.set("perfwatch.ingest.rejected", [([:], 4)])
+        clock.advance(by: .seconds(15))
+        await evaluator.evaluateAll()
+        await dispatcher.waitForDeliveries()
+        data.set("perfwatch.ingest.rejected", [] as [AlertSample])
+        clock.advance(by: .seconds(15))
+        await evaluator.evaluateAll()
+        await evaluator.replaceRules(group(cpu))
+        await dispatcher.waitForDeliveries()
+        let later = pager.sent.flatMap(\.alerts).filter { $0.status == .resolved }.dropFirst(resolved.count).map(\.summary)
+        #expect(Set(later) == [
+            "p95 of /slow: no longer evaluated (rule removed or changed)",
+            "IngestRejections: no data in the last 5 min",
+        ])
     }
 
     @Test func failingRuleIsMarkedAndOthersStillRun() async throws {

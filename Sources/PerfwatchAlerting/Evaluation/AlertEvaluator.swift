@@ -94,7 +94,7 @@ public actor AlertEvaluator: Service {
                 let transition = AlertTransition(
                     kind: .resolved, labels: labels, value: instance.value, activeAt: instance.activeAt, firedAt: instance.firedAt,
                     resolvedAt: now, at: now, keptFiring: false)
-                let alert = makeAlert(runtime, group: runtime.status.groupName, transition: transition)
+                let alert = makeAlert(runtime, group: runtime.status.groupName, transition: transition, ruleRemoved: true)
                 resolved.append(alert)
                 events.append(historyEvent(.resolved, alert: alert, runtime: runtime, transition: transition, silenced: false))
             }
@@ -196,7 +196,7 @@ public actor AlertEvaluator: Service {
         }
     }
 
-    func makeAlert(_ runtime: RuleRuntime, group: String, transition: AlertTransition) -> Alert {
+    func makeAlert(_ runtime: RuleRuntime, group: String, transition: AlertTransition, ruleRemoved: Bool = false) -> Alert {
         let rule = runtime.rule
         let labels = Self.fullLabels(rule: rule, instance: transition.labels)
         // Templates see the details too (`$labels.statement`); a real label of the same name wins.
@@ -205,12 +205,39 @@ public actor AlertEvaluator: Service {
             value: transition.value, threshold: rule.threshold, labels: templateLabels, pendingFor: rule.pendingFor)
         var annotations: [String: String] = [:]
         for (key, template) in rule.annotations { annotations[key] = AnnotationTemplate.render(template, context) }
+        if transition.kind == .resolved {
+            annotations = resolvedAnnotations(annotations, runtime, transition: transition, context: context, ruleRemoved: ruleRemoved)
+        }
         return Alert(
             status: transition.kind == .resolved ? .resolved : .firing,
             fingerprint: Self.fingerprint(group: group, labels: labels), ruleName: rule.name, groupName: group, labels: labels,
             annotations: annotations, startsAt: transition.firedAt ?? transition.activeAt, endsAt: transition.resolvedAt,
             value: transition.value, threshold: rule.threshold, generatorURL: generatorURL(rule.name),
             acknowledgement: runtime.acknowledgements[transition.labels])
+    }
+
+    /// A resolved alert's annotations: the summary says how it ended (`AnnotationTemplate.resolvedSummary`).
+    /// Without a current value (data stopped, rule removed) the others stay as they were while it
+    /// fired: rendered again they would say "no data" or show a value that no longer applies.
+    private func resolvedAnnotations(
+        _ rendered: [String: String], _ runtime: RuleRuntime, transition: AlertTransition, context: AnnotationTemplate.Context,
+        ruleRemoved: Bool
+    ) -> [String: String] {
+        let rule = runtime.rule
+        let resolution: AnnotationTemplate.Resolution
+        if ruleRemoved {
+            resolution = .ruleRemoved
+        } else if let value = transition.value {
+            resolution = .recovered(value)
+        } else {
+            resolution = .noData(window: rule.query.window)
+        }
+        var annotations = transition.value != nil && !ruleRemoved ? rendered : runtime.annotations[transition.labels] ?? rendered
+        if let summary = rule.annotations["summary"] {
+            let fallback = rule.name + (transition.labels.isEmpty ? "" : " " + transition.labels.sortedDescription)
+            annotations["summary"] = AnnotationTemplate.resolvedSummary(summary, context, resolution, fallbackSubject: fallback)
+        }
+        return annotations
     }
 
     func historyEvent(_ kind: AlertHistoryEvent.Kind, alert: Alert, runtime: RuleRuntime, transition: AlertTransition, silenced: Bool) -> AlertHistoryEvent {
