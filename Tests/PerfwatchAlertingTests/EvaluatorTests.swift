@@ -227,6 +227,13 @@ import Testing
         #expect(events.count == 2)
         #expect(events.first { $0.labels["route"] == "GET /checkout" }?.silenced == true)
         #expect(events.first { $0.labels["route"] == "GET /cart" }?.silenced == false)
+        // Current alerts are marked, with the silence's end (the API's `silenced`, `silencedUntil`).
+        let silences = await dispatcher.silences()
+        let marked = await evaluator.alerts().map { $0.marked(by: silences, at: clock.now()) }
+        #expect(marked.first { $0.labels["route"] == "GET /checkout" }.map { [$0.silenced, $0.silencedUntil == clock.now() + 3_600_000] } == [true, true])
+        #expect(marked.first { $0.labels["route"] == "GET /cart" }.map { [$0.silenced, $0.silencedUntil == nil] } == [false, true])
+        let later = await evaluator.alerts().map { $0.marked(by: silences, at: clock.now() + 3_600_000) }
+        #expect(later.allSatisfy { !$0.silenced && $0.silencedUntil == nil }, "an ended silence marks nothing")
     }
 
     func escalationSetup() -> (ManualAlertClock, InMemoryAlertDataSource, RecordingNotifier, RecordingNotifier, NotificationDispatcher, AlertEvaluator) {

@@ -172,6 +172,9 @@ def test_alerts_reach_real_sinks(start_server, tmp_path):
                 assert ack.status_code == 200, ack.text
         muted = [a for a in active if a["ruleName"] == "Muted"]
         assert muted, "a silenced alert is still evaluated and listed"
+        # ... and marked as silenced, with the silence's end (issue 15).
+        assert all(a["silenced"] and a["silencedUntil"] == silence.json()["endsAt"] for a in muted), muted
+        assert not any(a["silenced"] or "silencedUntil" in a for a in active if a["ruleName"] != "Muted"), active
         wait_for(lambda: hook.messages("/escalated", None, "SearchSlow"), 20, "the escalation of SearchSlow")
         time.sleep(1.0)
         assert not hook.messages("/escalated", None, "CheckoutSlow"), "acknowledged alerts must not escalate"
