@@ -15,6 +15,9 @@ import PerfwatchModel
 ///     lcp: 2.5s
 ///     cls: 0.1
 ///     js: 500KB
+///   - route: /beta/search    # a route or page with no data in the window fails the check,
+///     p95: 500ms             # unless the budget says it may have none
+///     missing: ok
 /// ```
 public struct BudgetFile: Sendable, Equatable {
     public struct Budget: Sendable, Equatable {
@@ -26,9 +29,13 @@ public struct BudgetFile: Sendable, Equatable {
         public var scope: Scope
         /// Limit per check name (`p95`, `error_rate`, `lcp`, `js` …) in the check's unit.
         public var limits: [(name: String, limit: Double)]
+        /// `missing: ok`: a route or page without data in the window passes. Off by default, so
+        /// a typo in a route (which has no data, ever) fails CI instead of passing as "no data".
+        public var allowsMissing = false
 
         public static func == (lhs: Budget, rhs: Budget) -> Bool {
-            lhs.scope == rhs.scope && lhs.limits.elementsEqual(rhs.limits) { $0.name == $1.name && $0.limit == $1.limit }
+            lhs.scope == rhs.scope && lhs.allowsMissing == rhs.allowsMissing
+                && lhs.limits.elementsEqual(rhs.limits) { $0.name == $1.name && $0.limit == $1.limit }
         }
     }
 
@@ -67,16 +74,16 @@ public struct BudgetFile: Sendable, Equatable {
         let allowed: [String]
         if let route = try node["route"]?.string(), !route.isEmpty {
             scope = .route(route, service: try node["service"]?.string())
-            allowed = ["route", "service"] + routeChecks
+            allowed = ["route", "service"] + routeChecks + ["missing"]
         } else if let page = try node["page"]?.string(), !page.isEmpty {
             scope = .page(page)
-            allowed = ["page"] + pageChecks
+            allowed = ["page"] + pageChecks + ["missing"]
         } else {
             throw node.invalid("needs route: (server side) or page: (real users)")
         }
         try node.checkKeys(allowed)
         var limits: [(String, Double)] = []
-        for (name, value) in try node.mapping() where !["route", "service", "page"].contains(name) {
+        for (name, value) in try node.mapping() where !["route", "service", "page", "missing"].contains(name) {
             let text = value.isNull ? "" : try value.string()
             guard let limit = Self.limit(name, text) else {
                 throw value.invalid("expected \(Self.unitHint(name)), got '\(text)'")
@@ -88,7 +95,15 @@ public struct BudgetFile: Sendable, Equatable {
             if case .page = scope { checks = pageChecks } else { checks = routeChecks }
             throw node.invalid("sets no limit; add one of \(checks.joined(separator: ", "))")
         }
-        return Budget(scope: scope, limits: limits)
+        var budget = Budget(scope: scope, limits: limits)
+        if let missing = node["missing"] {
+            switch try missing.string() {
+            case "ok": budget.allowsMissing = true
+            case "fail": budget.allowsMissing = false
+            case let other: throw missing.invalid("expected ok (no data passes) or fail (the default), got '\(other)'")
+            }
+        }
+        return budget
     }
 
     static func unitHint(_ name: String) -> String {

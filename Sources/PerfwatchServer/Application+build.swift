@@ -57,7 +57,8 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
         ],
         store: store, configuration: passes, logger: logger, afterPass: { nowMs in _ = await proposals.afterPass(nowMs: nowMs) })
     let alerting = try await AlertingComponents.make(
-        configuration: configuration, engine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)), history: store,
+        configuration: configuration, engine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
+        statements: statements, history: store,
         logger: logger)
     var limits = ValidationLimits()
     limits.maxAgeMs = configuration.retention.rawMs

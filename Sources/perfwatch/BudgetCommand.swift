@@ -13,13 +13,17 @@ struct BudgetCommand: AsyncParsableCommand {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
-            abstract: "Check budgets against a Perfwatch server; exit 1 when any is exceeded, 2 on a bad file.",
+            abstract: "Check budgets against a Perfwatch server; exit 1 when any is exceeded or has no data, 2 on a bad file.",
             discussion: """
-                budgets.yml:
+                budgets.yml (docs/configuration.md#budget-files):
                   window: 1h
                   budgets:
                     - {route: /courses/:id, p95: 300ms, error_rate: 1%}
                     - {page: /checkout, lcp: 2.5s, cls: 0.1, js: 500KB}
+                    - {route: /beta/search, p95: 500ms, missing: ok}
+
+                A route or page with no data in the window fails (a typo, most often),
+                unless its budget says missing: ok.
 
                 Examples:
                   perfwatch budget check budgets.yml --server http://127.0.0.1:4318

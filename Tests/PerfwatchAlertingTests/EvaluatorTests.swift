@@ -41,7 +41,71 @@ import Testing
         #expect(events[1].threshold == 2000)
         #expect(events[1].value == 2400)
         #expect(events[2].resolvedAt == clock.now())
+        #expect(events[2].message == "p95 of GET /checkout is back to 300 ms (threshold 2 s)")
         #expect(Set(events.map(\.alertID)).count == 1)
+    }
+
+    /// Issue 15: "RESOLVED: p95 of /slow is no data (threshold 100 ms) for 10 s". A resolved
+    /// message says what the value came back to, that data stopped, or that the rule went away.
+    @Test func resolvedMessagesSayHowTheAlertEnded() async throws {
+        let clock = ManualAlertClock()
+        let data = InMemoryAlertDataSource()
+        let pager = RecordingNotifier()
+        let configuration = AlertingConfiguration(
+            channels: [NotificationChannel(name: "pager", kind: .webhook, url: "http://x/")],
+            routes: [NotificationRoute(channels: ["pager"], groupBy: ["route"], groupInterval: .zero)])
+        let dispatcher = NotificationDispatcher(configuration: configuration, notifiers: ["pager": pager], clock: clock)
+        var cpu = AlertRule(
+            name: "HostCpuHigh", query: AlertQuery(metric: "system.cpu.percent", stat: "avg", window: .seconds(600)), op: .greaterThan,
+            threshold: 70, annotations: ["summary": "CPU utilization is {{ $value }}% (threshold {{ $threshold }}%) for {{ $for }}"])
+        cpu.pendingFor = .zero
+        var rejections = AlertRule(
+            name: "IngestRejections", query: AlertQuery(metric: "perfwatch.ingest.rejected", stat: "rate"), op: .greaterThan,
+            threshold: 0, annotations: ["summary": "Perfwatch rejected {{ $value }} items/s"])
+        rejections.pendingFor = .zero
+        let evaluator = AlertEvaluator(
+            groups: group(latencyRule(), cpu, rejections), dataSource: data, dispatcher: dispatcher, clock: clock)
+        data.set("http.server.duration", [(["route": "/slow"], 2500), (["route": "/gone"], 3000)])
+        data.set("system.cpu.percent", [([:], 93)])
+        data.set("perfwatch.ingest.rejected", [([:], 4)])
+        await evaluator.evaluateAll()
+        await dispatcher.waitForDeliveries()
+        clock.advance(by: .seconds(15))
+        // /slow recovers, /gone stops sending (absent from a non-empty result), CPU and
+        // rejections recover: the first two through the value's format and unit.
+        data.set("http.server.duration", [(["route": "/slow"], 42)])
+        data.set("system.cpu.percent", [([:], 41.5)])
+        data.set("perfwatch.ingest.rejected", [([:], 0)])
+        await evaluator.evaluateAll()
+        await dispatcher.waitForDeliveries()
+        let resolved = pager.sent.flatMap(\.alerts).filter { $0.status == .resolved }
+        let summaries = Dictionary(resolved.map { ($0.ruleName + ($0.labels["route"] ?? ""), $0.summary) }, uniquingKeysWith: { $1 })
+        #expect(summaries == [
+            "ApiLatencyHigh/slow": "p95 of /slow is back to 42 ms (threshold 2 s)",
+            "ApiLatencyHigh/gone": "no data for p95 of /gone in the last 5 min",
+            "HostCpuHigh": "CPU utilization is back to 41.5% (threshold 70%)",
+            "IngestRejections": "Perfwatch rejected 0 items/s",
+        ])
+        let titles = pager.sent.filter { $0.status == .resolved }.map(\.title)
+        #expect(titles.contains("RESOLVED: p95 of /slow is back to 42 ms (threshold 2 s)"))
+        #expect(!titles.contains { $0.contains("is no data") })
+
+        // Data of a whole rule stops; then a rule is removed while firing.
+        data.set("http.server.duration", [(["route": "/slow"], 2500)])
+        data.set("perfwatch.ingest.rejected", [([:], 4)])
+        clock.advance(by: .seconds(15))
+        await evaluator.evaluateAll()
+        await dispatcher.waitForDeliveries()
+        data.set("perfwatch.ingest.rejected", [] as [AlertSample])
+        clock.advance(by: .seconds(15))
+        await evaluator.evaluateAll()
+        await evaluator.replaceRules(group(cpu))
+        await dispatcher.waitForDeliveries()
+        let later = pager.sent.flatMap(\.alerts).filter { $0.status == .resolved }.dropFirst(resolved.count).map(\.summary)
+        #expect(Set(later) == [
+            "p95 of /slow: no longer evaluated (rule removed or changed)",
+            "IngestRejections: no data in the last 5 min",
+        ])
     }
 
     @Test func failingRuleIsMarkedAndOthersStillRun() async throws {
@@ -103,6 +167,33 @@ import Testing
         #expect(data.queries.allSatisfy { $0.ratioTo == nil })
     }
 
+    /// Issue 15: "p95 of query dba6e73f38fe9967" named a hash. The data source's details give the
+    /// statement to the message; the fingerprint stays a label (and is in the description).
+    @Test func dbQueryMessagesNameTheStatementNotItsHash() async throws {
+        let clock = ManualAlertClock()
+        let data = InMemoryAlertDataSource()
+        let history = InMemoryAlertHistory()
+        var rule = try #require(DefaultAlertRules.groups.flatMap(\.rules).first { $0.name == "DbQuerySlow" })
+        rule.pendingFor = .zero
+        let evaluator = AlertEvaluator(groups: group(rule), dataSource: data, history: history, clock: clock)
+        let statement = "SELECT * FROM lessons WHERE course_id = ?"
+        data.set("db.query.duration", [
+            AlertSample(labels: ["service": "web", "fingerprint": "dba6e73f38fe9967"], value: 620, details: ["statement": statement]),
+        ])
+        await evaluator.evaluateAll()
+        let firing = try #require(await evaluator.alerts().first)
+        #expect(firing.annotations["summary"] == "p95 of query `\(statement)` is 620 ms (threshold 500 ms) for 0 s")
+        #expect(firing.annotations["description"]?.contains("query fingerprint dba6e73f38fe9967") == true)
+        #expect(firing.labels == ["alertname": "DbQuerySlow", "service": "web", "fingerprint": "dba6e73f38fe9967", "severity": "warning"])
+        // Its series goes away: the resolved message still names the statement.
+        clock.advance(by: .seconds(15))
+        data.set("db.query.duration", [AlertSample(labels: ["service": "web", "fingerprint": "0123456789abcdef"], value: 3, details: ["statement": "SELECT 1"])])
+        await evaluator.evaluateAll()
+        let events = await history.events
+        #expect(events.map(\.kind).last == .resolved)
+        #expect(events.last?.message.contains("`\(statement)`") == true)
+    }
+
     @Test func evaluationFailingIsAnOrdinaryRule() async throws {
         let data = InMemoryAlertDataSource()
         data.fail("db.query.duration", with: "boom")
@@ -136,6 +227,13 @@ import Testing
         #expect(events.count == 2)
         #expect(events.first { $0.labels["route"] == "GET /checkout" }?.silenced == true)
         #expect(events.first { $0.labels["route"] == "GET /cart" }?.silenced == false)
+        // Current alerts are marked, with the silence's end (the API's `silenced`, `silencedUntil`).
+        let silences = await dispatcher.silences()
+        let marked = await evaluator.alerts().map { $0.marked(by: silences, at: clock.now()) }
+        #expect(marked.first { $0.labels["route"] == "GET /checkout" }.map { [$0.silenced, $0.silencedUntil == clock.now() + 3_600_000] } == [true, true])
+        #expect(marked.first { $0.labels["route"] == "GET /cart" }.map { [$0.silenced, $0.silencedUntil == nil] } == [false, true])
+        let later = await evaluator.alerts().map { $0.marked(by: silences, at: clock.now() + 3_600_000) }
+        #expect(later.allSatisfy { !$0.silenced && $0.silencedUntil == nil }, "an ended silence marks nothing")
     }
 
     func escalationSetup() -> (ManualAlertClock, InMemoryAlertDataSource, RecordingNotifier, RecordingNotifier, NotificationDispatcher, AlertEvaluator) {

@@ -8,6 +8,7 @@ other rules run."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -171,6 +172,9 @@ def test_alerts_reach_real_sinks(start_server, tmp_path):
                 assert ack.status_code == 200, ack.text
         muted = [a for a in active if a["ruleName"] == "Muted"]
         assert muted, "a silenced alert is still evaluated and listed"
+        # ... and marked as silenced, with the silence's end (issue 15).
+        assert all(a["silenced"] and a["silencedUntil"] == silence.json()["endsAt"] for a in muted), muted
+        assert not any(a["silenced"] or "silencedUntil" in a for a in active if a["ruleName"] != "Muted"), active
         wait_for(lambda: hook.messages("/escalated", None, "SearchSlow"), 20, "the escalation of SearchSlow")
         time.sleep(1.0)
         assert not hook.messages("/escalated", None, "CheckoutSlow"), "acknowledged alerts must not escalate"
@@ -188,6 +192,9 @@ def test_alerts_reach_real_sinks(start_server, tmp_path):
             time.sleep(1.0)
         resolved = wait_for(lambda: hook.messages("/hook", "resolved", "CheckoutSlow"), 20, "the resolved webhook")
         assert all(a["status"] == "resolved" for a in resolved[-1]["alerts"])
+        # A resolved message says what the value came back to (issue 15: it read "is no data … for 10 s").
+        summaries = {a["labels"]["route"]: a["annotations"]["summary"] for m in resolved for a in m["alerts"]}
+        assert re.fullmatch(r"p95 of /checkout is back to \d+(\.\d+)? ms \(threshold 500 ms\)", summaries["/checkout"]), summaries
 
         # The dead receiver was retried, and the log says so; the others were not held up.
         deliveries = server.get("/api/v1/alerts/deliveries").json()["deliveries"]

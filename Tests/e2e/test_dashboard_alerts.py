@@ -8,7 +8,7 @@ through dashboard_proxy.py, to check dashboard changes before the binary is rebu
 
 Element ids/classes used (keep in sync with dashboard/index.html and dashboard/alerts.js):
   #nav-alerts, #nav-alerts-badge, #alerts-tabs button[data-tab], #alerts-active-list .al-alert[data-alert-id][data-state]
-  (.al-summary, .al-value, .al-chip[data-label], .al-ack-btn, form.al-ack-form .al-ack-by/.al-ack-comment, .al-ack-who,
+  (.al-summary, .al-value, .al-silenced, .al-chip[data-label], .al-ack-btn, form.al-ack-form .al-ack-by/.al-ack-comment, .al-ack-who,
   .al-ack-text, .al-silence-btn), #alerts-history-state, #alerts-history-table tr.al-hist-row[data-kind] (td.al-by),
   #alerts-per-rule tr[data-rule], #alerts-mtta, #alerts-rules-list tr.al-rule-row[data-rule][data-health] (.al-query, .al-cond,
   .al-firing), #alerts-reload, #alerts-reload-note, #alerts-reload-problems, #silence-form (#silence-matchers, #silence-duration,
@@ -114,9 +114,20 @@ def test_alerts_page(firing, driver):
         assert "(in 1.0 h)" in text or "(in 60 min)" in text or "(in 59 min)" in text, text
         assert driver.find_element(By.CSS_SELECTOR, row).get_attribute("data-silence-id") == listed[0]["id"]
         assert not driver.find_element(By.ID, "silence-error").is_displayed()
+        # The silenced alert is marked (issue 15): a badge on its card, `silenced` in the API.
+        click(driver, '#alerts-tabs button[data-tab="active"]', "the Active tab")
+        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, f"{card} .al-silenced"), 15, "the silenced badge")
+        silenced_badge = driver.find_element(By.CSS_SELECTOR, f"{card} .al-silenced")
+        assert silenced_badge.text.lower() == "silenced" and "silenced until" in silenced_badge.get_attribute("title")
+        marked = [a for a in api(server, "/api/v1/alerts")["active"] if a["id"] == aid][0]
+        assert marked["silenced"] is True and marked["silencedUntil"] == listed[0]["endsAt"], marked
+        click(driver, '#alerts-tabs button[data-tab="silences"]', "the Silences tab")
+        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, row), 10, "the silence, listed again")
         click(driver, f"{row} .al-expire", "Expire")
         wait_for(lambda: not driver.find_elements(By.CSS_SELECTOR, row), 10, "the silence gone")
         assert api(server, "/api/v1/silences")["silences"] == []
+        unmarked = [a for a in api(server, "/api/v1/alerts")["active"] if a["id"] == aid][0]
+        assert unmarked["silenced"] is False and "silencedUntil" not in unmarked, unmarked
         assert "No active silences" in driver.find_element(By.ID, "silences-table").text
 
         # ---- a bad matcher: the server's 400 message under the form.

@@ -3,9 +3,11 @@ recommendations, people change their status, and bad requests are refused by nam
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 from conftest import perfwatch_binary
+from test_alerting import wait_for
 
 
 def budget(server, tmp_path, text: str, *extra: str) -> subprocess.CompletedProcess:
@@ -54,7 +56,15 @@ def test_demo_problems_become_issues(start_server, tmp_path):
     assert exceeded.returncode == 1, exceeded.stdout + exceeded.stderr
     search = next(line for line in exceeded.stdout.splitlines() if line.startswith("/search"))
     assert "EXCEEDED" in search and "50 ms" in search
-    assert "no data" in next(line for line in exceeded.stdout.splitlines() if line.startswith("/nowhere"))
+    assert "NO DATA" in next(line for line in exceeded.stdout.splitlines() if line.startswith("/nowhere"))
+    assert "no data for page /nowhere in the last 60 min" in exceeded.stdout
+    # A typo in a route has no data, ever: it fails CI and says so, unless the budget allows no data.
+    typo = budget(server, tmp_path, "budgets:\n  - {route: /courses, p95: 10s}\n  - {route: /coursess, p95: 10s}\n")
+    assert typo.returncode == 1, typo.stdout + typo.stderr
+    assert "no data for route /coursess in the last 60 min" in typo.stdout and "missing: ok" in typo.stdout
+    assert "1 of 2 budgets without data for their route or page" in typo.stdout
+    allowed = budget(server, tmp_path, "budgets:\n  - {route: /coursess, p95: 10s, missing: ok}\n")
+    assert allowed.returncode == 0 and "all 1 budgets met" in allowed.stdout, allowed.stdout + allowed.stderr
     # The regressed release alone: /courses/:id in 1.5.0 is slower than a budget 1.4.0 meets.
     old = budget(server, tmp_path, "budgets:\n  - {route: /courses/:id, p95: 1s}\n", "--release", "1.4.0")
     assert old.returncode == 0, old.stdout
@@ -62,6 +72,19 @@ def test_demo_problems_become_issues(start_server, tmp_path):
     assert bad.returncode == 2 and ":3: budgets[0].p95:" in bad.stdout and "'fast'" in bad.stdout
     unknown = budget(server, tmp_path, "budgets:\n  - {route: /x, p96: 1s}\n")
     assert unknown.returncode == 2 and "p96" in unknown.stdout and "valid keys" in unknown.stdout
+
+    # An alert about a query names its statement, not its hash (issue 15): the default DbQuerySlow's
+    # message, on a threshold the demo's slow search crosses.
+    rule = {"alert": "DemoQuerySlow", "group": "e2e-db", "interval": "1s", "op": ">", "threshold": 100,
+            "query": {"metric": "db.query.duration", "stat": "p95", "by": ["service", "fingerprint"], "window": "30m"},
+            "annotations": {"summary": "p95 of query `{{ $labels.statement }}` is {{ $value | ms }} (threshold {{ $threshold | ms }})"}}
+    created = server.post("/api/v1/alert-rules", data=json.dumps(rule))
+    assert created.status_code == 201, created.text
+    firing = wait_for(lambda: [a for a in server.get("/api/v1/alerts", state="firing").json()["active"]
+                               if a["ruleName"] == "DemoQuerySlow"], 20, "DemoQuerySlow to fire")
+    assert any("LIKE" in a["annotations"]["summary"] for a in firing), [a["annotations"] for a in firing]
+    for alert in firing:
+        assert alert["labels"]["fingerprint"] not in alert["annotations"]["summary"] and "statement" not in alert["labels"], alert
 
 
 def test_bad_issue_requests(server):

@@ -2,16 +2,22 @@
 public struct AlertSample: Sendable, Hashable {
     public var labels: [String: String]
     public var value: Double?
-    public init(labels: [String: String], value: Double?) {
+    /// What some labels stand for, for messages only: e.g. `statement` for a query's
+    /// `fingerprint` (a hash nobody can read). Templates read them as `$labels.NAME`, but they
+    /// are not labels: they neither identify the instance nor route it.
+    public var details: [String: String]
+    public init(labels: [String: String], value: Double?, details: [String: String] = [:]) {
         self.labels = labels
         self.value = value
+        self.details = details
     }
 }
 
 /// Answers alert queries; the server implements it over the query engine.
 ///
 /// Return one sample per distinct combination of `query.by` labels present in the
-/// window `[timeMs - query.window, timeMs]`, with those labels only. An unknown metric
+/// window `[timeMs - query.window, timeMs]`, with those labels only (and any `details` that
+/// say what they stand for). An unknown metric
 /// returns `[]` (the rule then follows its `no_data` policy). `query.ratioTo` is always
 /// `nil` here: the evaluator computes ratios from two single-metric queries.
 public protocol AlertDataSource: Sendable {

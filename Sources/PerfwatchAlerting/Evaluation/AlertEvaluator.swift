@@ -20,6 +20,8 @@ public actor AlertEvaluator: Service {
         var status: RuleEvaluationStatus
         var acknowledgements: [[String: String]: Acknowledgement] = [:]
         var annotations: [[String: String]: [String: String]] = [:]
+        /// The latest ``AlertSample/details`` of each current instance, for its messages.
+        var details: [[String: String]: [String: String]] = [:]
     }
 
     struct GroupRuntime {
@@ -81,6 +83,7 @@ public actor AlertEvaluator: Service {
                 fresh[groupIndex].rules[ruleIndex].status = previous.status
                 fresh[groupIndex].rules[ruleIndex].acknowledgements = previous.acknowledgements
                 fresh[groupIndex].rules[ruleIndex].annotations = previous.annotations
+                fresh[groupIndex].rules[ruleIndex].details = previous.details
             }
         }
         let now = clock.now()
@@ -91,7 +94,7 @@ public actor AlertEvaluator: Service {
                 let transition = AlertTransition(
                     kind: .resolved, labels: labels, value: instance.value, activeAt: instance.activeAt, firedAt: instance.firedAt,
                     resolvedAt: now, at: now, keptFiring: false)
-                let alert = makeAlert(runtime, group: runtime.status.groupName, transition: transition)
+                let alert = makeAlert(runtime, group: runtime.status.groupName, transition: transition, ruleRemoved: true)
                 resolved.append(alert)
                 events.append(historyEvent(.resolved, alert: alert, runtime: runtime, transition: transition, silenced: false))
             }
@@ -143,9 +146,17 @@ public actor AlertEvaluator: Service {
                 runtime.status.health = observations.isEmpty ? .noData : .ok
                 runtime.status.lastError = nil
                 let rule = runtime.rule
+                for observation in observations where !observation.details.isEmpty {
+                    runtime.details[observation.labels] = observation.details
+                }
                 let transitions = runtime.machine.evaluate(observations, at: now, rule: rule)
                 for transition in transitions {
                     apply(transition, to: &runtime, group: name, alerts: &alerts, changes: &changes)
+                }
+                // Kept for current instances only (a resolved message has been made by now).
+                if !runtime.details.isEmpty {
+                    let instances = runtime.machine.instances
+                    runtime.details = runtime.details.filter { instances[$0.key] != nil }
                 }
             }
             runtime.status.pendingCount = runtime.machine.instances.values.count { $0.state == .pending }
@@ -185,18 +196,48 @@ public actor AlertEvaluator: Service {
         }
     }
 
-    func makeAlert(_ runtime: RuleRuntime, group: String, transition: AlertTransition) -> Alert {
+    func makeAlert(_ runtime: RuleRuntime, group: String, transition: AlertTransition, ruleRemoved: Bool = false) -> Alert {
         let rule = runtime.rule
         let labels = Self.fullLabels(rule: rule, instance: transition.labels)
-        let context = AnnotationTemplate.Context(value: transition.value, threshold: rule.threshold, labels: labels, pendingFor: rule.pendingFor)
+        // Templates see the details too (`$labels.statement`); a real label of the same name wins.
+        let templateLabels = labels.merging(runtime.details[transition.labels] ?? [:]) { label, _ in label }
+        let context = AnnotationTemplate.Context(
+            value: transition.value, threshold: rule.threshold, labels: templateLabels, pendingFor: rule.pendingFor)
         var annotations: [String: String] = [:]
         for (key, template) in rule.annotations { annotations[key] = AnnotationTemplate.render(template, context) }
+        if transition.kind == .resolved {
+            annotations = resolvedAnnotations(annotations, runtime, transition: transition, context: context, ruleRemoved: ruleRemoved)
+        }
         return Alert(
             status: transition.kind == .resolved ? .resolved : .firing,
             fingerprint: Self.fingerprint(group: group, labels: labels), ruleName: rule.name, groupName: group, labels: labels,
             annotations: annotations, startsAt: transition.firedAt ?? transition.activeAt, endsAt: transition.resolvedAt,
             value: transition.value, threshold: rule.threshold, generatorURL: generatorURL(rule.name),
             acknowledgement: runtime.acknowledgements[transition.labels])
+    }
+
+    /// A resolved alert's annotations: the summary says how it ended (`AnnotationTemplate.resolvedSummary`).
+    /// Without a current value (data stopped, rule removed) the others stay as they were while it
+    /// fired: rendered again they would say "no data" or show a value that no longer applies.
+    private func resolvedAnnotations(
+        _ rendered: [String: String], _ runtime: RuleRuntime, transition: AlertTransition, context: AnnotationTemplate.Context,
+        ruleRemoved: Bool
+    ) -> [String: String] {
+        let rule = runtime.rule
+        let resolution: AnnotationTemplate.Resolution
+        if ruleRemoved {
+            resolution = .ruleRemoved
+        } else if let value = transition.value {
+            resolution = .recovered(value)
+        } else {
+            resolution = .noData(window: rule.query.window)
+        }
+        var annotations = transition.value != nil && !ruleRemoved ? rendered : runtime.annotations[transition.labels] ?? rendered
+        if let summary = rule.annotations["summary"] {
+            let fallback = rule.name + (transition.labels.isEmpty ? "" : " " + transition.labels.sortedDescription)
+            annotations["summary"] = AnnotationTemplate.resolvedSummary(summary, context, resolution, fallbackSubject: fallback)
+        }
+        return annotations
     }
 
     func historyEvent(_ kind: AlertHistoryEvent.Kind, alert: Alert, runtime: RuleRuntime, transition: AlertTransition, silenced: Bool) -> AlertHistoryEvent {
@@ -283,14 +324,14 @@ public actor AlertEvaluator: Service {
     static func observe(_ query: AlertQuery, at now: Int64, source: any AlertDataSource) async throws -> [AlertObservation] {
         let numerator = try await source.values(for: query.numeratorQuery, at: now)
         guard let denominatorQuery = query.denominatorQuery else {
-            return numerator.map { AlertObservation(labels: $0.labels, value: $0.value) }
+            return numerator.map { AlertObservation(labels: $0.labels, value: $0.value, details: $0.details) }
         }
         let denominator = try await source.values(for: denominatorQuery, at: now)
         var numerators: [[String: String]: Double] = [:]
         for sample in numerator { if let value = sample.value { numerators[sample.labels] = value } }
         return denominator.map { sample in
-            guard let total = sample.value, total > 0 else { return AlertObservation(labels: sample.labels, value: nil) }
-            return AlertObservation(labels: sample.labels, value: (numerators[sample.labels] ?? 0) / total)
+            guard let total = sample.value, total > 0 else { return AlertObservation(labels: sample.labels, value: nil, details: sample.details) }
+            return AlertObservation(labels: sample.labels, value: (numerators[sample.labels] ?? 0) / total, details: sample.details)
         }
     }
 }

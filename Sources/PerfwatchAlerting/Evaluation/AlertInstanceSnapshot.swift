@@ -18,6 +18,20 @@ public struct AlertInstanceSnapshot: Sendable, Codable, Hashable, Identifiable {
     public var firedAt: Int64?
     public var lastEvaluatedAt: Int64
     public var acknowledgement: Acknowledgement?
+    /// Whether an active silence covers it: evaluated and recorded, but not sent. Set by
+    /// ``marked(by:at:)`` (silences are the dispatcher's, not the evaluator's).
+    public var silenced = false
+    /// When the latest of those silences ends, unix ms.
+    public var silencedUntil: Int64?
+
+    /// This instance marked with the silences that cover it at `now`.
+    public func marked(by silences: [Silence], at now: Int64) -> AlertInstanceSnapshot {
+        var marked = self
+        let covering = silences.filter { $0.silences(labels, at: now) }
+        marked.silenced = !covering.isEmpty
+        marked.silencedUntil = covering.map(\.endsAt).max()
+        return marked
+    }
 }
 
 /// How a rule's evaluations are going, for the rules API and the "evaluation failing" alert.
@@ -76,6 +90,8 @@ extension AlertInstanceSnapshot {
         try container.encodeUnlessNil(firedAt, forKey: .firedAt)
         try container.encode(lastEvaluatedAt, forKey: .lastEvaluatedAt)
         try container.encodeUnlessNil(acknowledgement, forKey: .acknowledgement)
+        try container.encode(silenced, forKey: .silenced)
+        try container.encodeUnlessNil(silencedUntil, forKey: .silencedUntil)
     }
 }
 

@@ -43,7 +43,8 @@ public enum DefaultAlertRules {
                 no_data: ok
                 labels: {severity: warning}
                 annotations:
-                  summary: "p95 of query {{ $labels.fingerprint }} is {{ $value | ms }} (threshold {{ $threshold | ms }}) for {{ $for }}"
+                  summary: "p95 of query `{{ $labels.statement }}` is {{ $value | ms }} (threshold {{ $threshold | ms }}) for {{ $for }}"
+                  description: "Service {{ $labels.service }}, query fingerprint {{ $labels.fingerprint }} (Database page): 95% of its calls over the last 5 minutes took up to {{ $value | ms }}."
               - alert: LcpPoor
                 query: {metric: rum.lcp, stat: p75, by: [page], window: 15m}
                 op: ">"

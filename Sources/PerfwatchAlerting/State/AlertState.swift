@@ -65,8 +65,11 @@ public struct AlertTransition: Sendable, Hashable, Codable {
 public struct AlertObservation: Sendable, Hashable {
     public var labels: [String: String]
     public var value: Double?
-    public init(labels: [String: String], value: Double?) {
+    /// The sample's ``AlertSample/details``: for messages, not for the state machine.
+    public var details: [String: String]
+    public init(labels: [String: String], value: Double?, details: [String: String] = [:]) {
         self.labels = labels
         self.value = value
+        self.details = details
     }
 }

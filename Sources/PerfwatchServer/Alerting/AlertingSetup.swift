@@ -22,7 +22,8 @@ struct AlertingComponents: Sendable {
     let logger: Logger
 
     static func make(
-        configuration: ServerConfiguration, engine: QueryEngine, history store: any AlertingStore, logger: Logger
+        configuration: ServerConfiguration, engine: QueryEngine, statements: @escaping @Sendable ([String]) async throws -> [String: String],
+        history store: any AlertingStore, logger: Logger
     ) async throws -> AlertingComponents {
         var alerting = configuration.alerting ?? .default
         if alerting.externalURL == AlertingConfiguration.default.externalURL {
@@ -39,7 +40,7 @@ struct AlertingComponents: Sendable {
         problems += await catalog.loadAPIRules(storedRules)
         for problem in problems { logger.error("alert rule not loaded", metadata: ["problem": "\(problem)"]) }
         let evaluator = AlertEvaluator(
-            groups: await catalog.groups(), dataSource: QueryAlertDataSource(engine: engine), dispatcher: dispatcher,
+            groups: await catalog.groups(), dataSource: QueryAlertDataSource(engine: engine, statements: statements), dispatcher: dispatcher,
             history: HistoryRecorder(store: store, inApp: inApp, logger: logger),
             configuration: AlertEvaluatorConfiguration(externalURL: alerting.externalURL), logger: logger)
         let persistence = AlertStatePersistence(store: store, evaluator: evaluator, dispatcher: dispatcher, logger: logger)

@@ -6,6 +6,8 @@ import PerfwatchQuery
 /// `by` tags over its window.
 struct QueryAlertDataSource: AlertDataSource {
     let engine: QueryEngine
+    /// Normalized statements by query fingerprint (the span store's).
+    let statements: @Sendable ([String]) async throws -> [String: String]
 
     func values(for query: AlertQuery, at timeMs: Int64) async throws -> [AlertSample] {
         guard let stat = Stat(query.stat) else {
@@ -16,6 +18,33 @@ struct QueryAlertDataSource: AlertDataSource {
         let filters = query.parsedFilters.map { TagFilter(key: $0.key, value: $0.value, negated: $0.negated) }
         let column = try await engine.table(
             query.metric, [stat], by: query.by, filters: filters, from: timeMs - windowMs, to: timeMs, nowMs: timeMs)[0]
-        return column.map { AlertSample(labels: $0.key.dictionary, value: $0.value) }
+        let samples = column.map { AlertSample(labels: $0.key.dictionary, value: $0.value) }
+        return query.by.contains("fingerprint") ? await Self.describingStatements(samples, from: statements) : samples
+    }
+
+    /// Adds `statement` to samples grouped by a query `fingerprint`, so a message names the
+    /// query ("p95 of query `SELECT … FROM lessons WHERE course_id = ?`"), not its hash. A
+    /// statement the span store no longer has (or cannot read now) is shown as the fingerprint:
+    /// the alert still fires.
+    static func describingStatements(
+        _ samples: [AlertSample], from statements: @Sendable ([String]) async throws -> [String: String]
+    ) async -> [AlertSample] {
+        let fingerprints = Set(samples.compactMap { $0.labels["fingerprint"] })
+        guard !fingerprints.isEmpty else { return samples }
+        let known = (try? await statements(Array(fingerprints))) ?? [:]
+        return samples.map { sample in
+            guard let fingerprint = sample.labels["fingerprint"] else { return sample }
+            var described = sample
+            described.details["statement"] = known[fingerprint].map { shortStatement($0) } ?? fingerprint
+            return described
+        }
+    }
+
+    /// One line of at most `limit` characters: whitespace runs collapsed, the end cut with "…"
+    /// (a subject line, a Slack headline; the whole statement is on the Database page).
+    static func shortStatement(_ statement: String, limit: Int = 80) -> String {
+        let oneLine = statement.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        guard oneLine.count > limit else { return oneLine }
+        return String(oneLine.prefix(limit - 1)) + "…"
     }
 }

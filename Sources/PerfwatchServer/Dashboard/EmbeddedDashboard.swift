@@ -1287,8 +1287,9 @@ export function statusBadge(st) {
 /* Perfwatch dashboard: the Alerts page; it keeps the nav's firing-count badge (alert-badge.js) and, while
  * shown, the live stream with its toasts (alert-stream.js) going.
  *   #/alerts[?tab=active|history|rules|silences]
- *     active    firing and pending alerts: severity, summary, value vs threshold, since, labels,
- *               Acknowledge (inline form; the name is remembered in localStorage) and Silence
+ *     active    firing and pending alerts: severity, summary, value vs threshold, since, labels, a "silenced"
+ *               badge while a silence covers one, Acknowledge (inline form; the name is remembered in
+ *               localStorage) and Silence
  *     history   transitions over the selected time range ([&state=pending|firing|resolved|acknowledged]),
  *               statistics (alerts per rule, mean time to acknowledge / resolve), notification deliveries
  *     rules     every rule: query, condition, for, health, last evaluation, pending/firing; Reload rules
@@ -1363,12 +1364,19 @@ function silenceMatchers(a) {
   return SILENCE_LABELS.filter(function (k) { return l[k]; }).map(function (k) { return k + '=' + l[k]; }).join(', ');
 }
 
+// A silenced alert is still evaluated and listed, but nobody is told: say so on its card.
+function silencedBadge(a) {
+  if (!a.silenced) return '';
+  var title = isNum(a.silencedUntil) ? ' title="silenced until ' + esc(formatTime(a.silencedUntil, true)) + '"' : '';
+  return badge('al-silenced', 'silenced', title);
+}
+
 function alertHtml(a, ops) {
   var ack = a.acknowledgement, op = ops[a.groupName + '\u0001' + a.ruleName] || '';
   var summary = (a.annotations && a.annotations.summary) || a.ruleName;
   return '<div class="card al-alert al-' + esc(a.state) + (ack ? ' is-acked' : '') + '" data-alert-id="' + esc(a.id) + '" data-state="' + esc(a.state) +
     '" data-rule="' + esc(a.ruleName) + '">' +
-    '<div class="al-alert-head">' + sevBadge(a.severity) + stateBadge(a.state) +
+    '<div class="al-alert-head">' + sevBadge(a.severity) + stateBadge(a.state) + silencedBadge(a) +
     '<b class="al-rule">' + esc(a.ruleName) + '</b><span class="muted al-group">' + esc(a.groupName) + '</span>' +
     '<span class="al-since">' + (a.state === 'firing' ? 'firing since ' : 'pending since ') + when(a.state === 'firing' && isNum(a.firedAt) ? a.firedAt : a.activeAt) + '</span></div>' +
     '<p class="al-summary">' + esc(summary) + '</p>' +

@@ -39,9 +39,10 @@ struct AlertRoutes {
         if let stateText, !validStates.contains(stateText) {
             throw PerfwatchError(.badRequest, "state '\(stateText)' is not one of \(validStates.joined(separator: ", "))")
         }
+        let silences = await alerting.dispatcher.silences()
         let active = await alerting.evaluator.alerts().filter { instance in
             stateText.map { $0 == instance.state.rawValue } ?? (instance.state.rawValue != "inactive")
-        }
+        }.map { $0.marked(by: silences, at: now) }
         let history = try await alerting.history.alertHistory(from: from, to: to, kind: stateText, limit: 1000)
         let statistics = AlertStatistics(try await alerting.history.alertHistory(from: from, to: to, kind: nil, limit: 10_000))
         return try .json(AlertListResponse(active: active, history: history.map(AlertHistoryEntry.init), statistics: statistics), capacity: 4096)
@@ -52,7 +53,8 @@ struct AlertRoutes {
         guard !body.by.isEmpty else { throw PerfwatchError(.badRequest, "acknowledgement needs 'by' (who)") }
         do {
             let snapshot = try await alerting.evaluator.acknowledge(alertID: id, by: body.by, comment: body.comment)
-            return try .json(snapshot)
+            let silences = await alerting.dispatcher.silences()
+            return try .json(snapshot.marked(by: silences, at: TimeParsing.nowMs()))
         } catch let error as AlertingError {
             throw PerfwatchError(error.code == "not_found" ? .notFound : .badRequest, error.description)
         }
