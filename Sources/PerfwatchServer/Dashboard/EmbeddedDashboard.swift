@@ -4866,7 +4866,8 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .al-filters select { font: 13px system-ui, sans-serif; color: var(--text); background: var(--card); border: 1px solid var(--border); border-radius: 6px; padding: 5px 8px; }
 .al-stat-grid { display: flex; flex-wrap: wrap; gap: 16px 40px; align-items: flex-start; }
 .al-per-rule .kv { margin-top: 4px; }
-.al-msg { max-width: 420px; }
+/* Messages wrap inside their column (table cells do not wrap by default here): a long one ran over Value. */
+.table td.al-msg { max-width: 420px; min-width: 220px; white-space: normal; overflow-wrap: anywhere; }
 .al-error { color: var(--crit); }
 .table .sub.al-error { color: var(--crit); }
 .al-problems { margin: 0 0 12px; padding: 10px 10px 10px 28px; border: 1px solid var(--crit); border-radius: 8px; background: rgba(220,38,38,.06); color: var(--crit); font-size: 13px; }
