@@ -185,8 +185,9 @@ var tracePage = {
           esc(e.name + ' at +' + fmtMs(e.time - t.start)) + '"></i>';
       }).join('');
       var label = esc(fmtMs(s.durationMs)) + (selfMs !== null && s._kids.length ? ' <span class="wf-selfms">self ' + esc(fmtMs(selfMs)) + '</span>' : '');
-      // Duration label after the bar (the track keeps a right margin for it), or before a late, long bar.
-      var labelPos = l + w > 80 && l >= 30 ? 'right:' + pct(100 - l) : 'left:' + pct(l + w);
+      // Duration label after the bar (the track keeps a right margin for it); a bar reaching the far end puts it
+      // before the bar when the bar starts late, else inside the bar's end (after it, a long label was clipped).
+      var labelPos = l + w <= 80 ? 'left:' + pct(l + w) : l >= 30 ? 'right:' + pct(100 - l) : 'right:' + pct(100 - l - w);
       var indent = Math.min(s._depth, 24) * 14;
       return '<div class="wf-row' + (err ? ' is-error' : '') + (hide ? ' is-hidden' : '') + '" data-span-id="' + esc(s.spanId) +
         '" data-depth="' + s._depth + '">' +

@@ -305,7 +305,7 @@ def sample_trace(server):
         }
 
     spans = [
-        span("root", None, "GET " + route, 2, 0, 120,
+        span("root", None, "GET " + route, 2, 0, 125.69,  # fractional: the longest duration label
              {"http.route": route, "http.request.method": "GET", "http.response.status_code": 200}),
         span("db", "root", "SELECT carts", 3, 5, 45, {"db.system": "postgresql", "db.statement": statement}),
         span("work", "root", "price cart", 1, 50, 110, {"cart.items": 3}, error=True, events=[{
@@ -393,6 +393,13 @@ def test_routes_route_trace_and_database_pages(sample_trace, driver):
     assert len(driver.find_elements(By.CSS_SELECTOR, "#trace-waterfall .wf-bar")) == t["span_count"]
     # The root spends time outside its children: some self time is drawn.
     assert driver.find_elements(By.CSS_SELECTOR, f'#trace-waterfall .wf-row[data-span-id="{ids["root"]}"] .wf-self')
+    # Every duration label (the root's says "self …" too) is whole inside the waterfall (issue 15 #18: it was clipped).
+    labels = driver.execute_script(
+        "const box = document.getElementById('trace-waterfall').getBoundingClientRect();"
+        "return [...document.querySelectorAll('#trace-waterfall .wf-dur')].map(d => {"
+        "  const r = d.getBoundingClientRect(); return [d.textContent, r.left >= box.left - 1 && r.right <= box.right + 1]; })")
+    assert labels and all(inside for _, inside in labels), labels
+    assert any("self" in text for text, _ in labels), labels
     # The error span is selected by default; clicking the DB span shows its attributes.
     wait_for(lambda: driver.find_element(By.ID, "span-detail").get_attribute("data-span-id") == ids["work"], 5,
              "the error span in the detail panel")
