@@ -184,6 +184,17 @@ def test_alerts_page(firing, driver):
         wait_for(lambda: driver.find_element(By.ID, "alerts-reload-problems").is_displayed(), 10, "the reload problems")
         assert "1 problem" in driver.find_element(By.ID, "alerts-reload-note").text
         assert "broken.yml:5" in driver.find_element(By.ID, "alerts-reload-problems").text
+        # The problems stay shown when the page is opened again, without a reload (issue 15 #6): a Prometheus-style
+        # `expr:` rule too, which used to show as an empty group with no error.
+        (rules / "prom.yml").write_text("groups:\n  - name: prom\n    rules:\n      - alert: Down\n        expr: up == 0\n")
+        click(driver, "#alerts-reload", "Reload rules with an expr: file")
+        wait_for(lambda: "prom.yml" in driver.find_element(By.ID, "alerts-reload-problems").text, 10, "the expr: problem")
+        driver.refresh()
+        wait_for(lambda: driver.find_element(By.ID, "alerts-reload-problems").is_displayed(), 10, "the problems on a fresh load")
+        shown = driver.find_element(By.ID, "alerts-reload-problems").text
+        assert "broken.yml:5" in shown and "prom.yml" in shown and "expr" in shown, shown
+        assert "2 problems" in driver.find_element(By.ID, "alerts-reload-note").text
+        (rules / "prom.yml").unlink()
         (rules / "broken.yml").unlink()
         click(driver, "#alerts-reload", "Reload rules again")
         wait_for(lambda: "no problems" in driver.find_element(By.ID, "alerts-reload-note").text, 10, "a clean reload")

@@ -1453,7 +1453,17 @@ function queryText(q) {
   return s;
 }
 
+/** The rule files' problems, under the Reload button: from the rules list on every load, and from a reload. */
+function showRuleProblems(probs) {
+  var box = $('alerts-reload-problems');
+  box.innerHTML = probs.map(function (p) { return '<li class="al-problem"><code>' + esc(p) + '</code></li>'; }).join('');
+  box.hidden = !probs.length;
+}
+
 function renderRules(res) {
+  var probs = res.problems || [];
+  showRuleProblems(probs);
+  if (probs.length) $('alerts-reload-note').textContent = probs.length + (probs.length === 1 ? ' problem' : ' problems') + ' in the rule files';
   var statuses = {};
   (res.statuses || []).forEach(function (s) { statuses[s.groupName + '\u0001' + s.ruleName] = s; });
   var groups = res.groups || [];
@@ -1680,8 +1690,7 @@ alertsPage.init = function () {
     send('POST', '/api/v1/rules/reload').then(function (r) {
       var probs = (r && r.problems) || [];
       note.textContent = (r && r.reloaded ? 'Reloaded' : 'Not reloaded') + ' · ' + (probs.length ? probs.length + (probs.length === 1 ? ' problem' : ' problems') : 'no problems');
-      box.innerHTML = probs.map(function (p) { return '<li class="al-problem"><code>' + esc(p) + '</code></li>'; }).join('');
-      box.hidden = !probs.length;
+      showRuleProblems(probs);
     }, function (err) {
       note.textContent = '';
       deferError('Reload rules', err);
