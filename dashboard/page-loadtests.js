@@ -1,7 +1,7 @@
 /* Perfwatch dashboard: the Load Tests page (runs pushed by `perfwatch load --server`).
  *   #/loadtests                 the runs, newest first; tick two and Compare
  *   #/loadtests/ID              one run: headline, thresholds, per-request table, per-second
- *                               charts overlaid with the server-side route latency of its window
+ *                               charts overlaid with the server-side latency of the routes it asked for, in its window
  *   #/loadtests?compare=A,B     A (baseline) against B (candidate), per request name
  * The report format is docs/formats/load-run.md. Runs never change, so a run or a comparison is
  * fetched once; live refreshes only redraw what changed. */
@@ -189,6 +189,25 @@ function serverSeries(res, rep, w) {
   }).filter(function (s) { return s.points.length; });
 }
 
+// The paths a run asked for: quick mode's URL, request names like "GET /courses/7", a scenario's `url:` lines.
+function runPaths(rep) {
+  var paths = {};
+  function add(u) {
+    var m = /^(?:https?:\/\/[^\/\s]+)?(\/[^\s?#"']*)/.exec(u || '');
+    if (m) paths[m[1]] = true;
+  }
+  (rep.requests || []).forEach(function (r) { var m = /^[A-Z]+ (\S+)/.exec(r.name || ''); if (m) add(m[1]); });
+  ((rep.scenario || '').match(/url:\s*["']?[^\s"'}]+/g) || []).forEach(function (l) { add(l.replace(/^url:\s*["']?/, '')); });
+  return Object.keys(paths);
+}
+
+// A server route covers a path: same segments, where a `:name` (or `{{…}}` in the path) stands for any one.
+function routeCovers(route, path) {
+  var r = route.split('/'), p = path.split('/');
+  if (r.length !== p.length) return false;
+  return r.every(function (seg, i) { return seg === p[i] || seg.charAt(0) === ':' || /^\{\{.*\}\}$/.test(p[i]); });
+}
+
 // ---- comparison -----------------------------------------------------------------------
 
 function runLabel(r, id) {
@@ -332,13 +351,20 @@ var loadTestsPage = {
     return api('/api/v1/query', [['metric', 'http.server.duration'], ['stat', 'p95'], ['from', w.from], ['to', w.to],
       ['step', w.step + 's'], ['by', 'route']]).then(function (res) {
       if (!current(ctx)) return;
-      var server = serverSeries(res, rep, w);
+      // Only the routes the run asked for: another service's or another page's latency would read as this run's.
+      var paths = runPaths(rep);
+      var server = serverSeries(res, rep, w).filter(function (s) {
+        return paths.some(function (p) { return routeCovers(s.route, p); });
+      });
+      $('lt-latency-chart').setAttribute('data-run-paths', paths.join(' '));
       draw(server, server.length
         ? 'Server side: p95 of <code>http.server.duration</code> per ' + w.step + ' s bucket for ' + server.length +
           (server.length === 1 ? ' route' : ' routes') + ' (' + server.map(function (s) { return '<code class="lt-route">' + esc(s.route || '(none)') + '</code>'; }).join(', ') +
           '), from the OpenTelemetry spans this Perfwatch received in the run\'s window.'
-        : '<span id="lt-no-server">No server-side latency in this window: the target is not instrumented with OpenTelemetry, or does not send ' +
-          'its spans to this Perfwatch (point its OTLP exporter at <code>' + esc(location.origin) + '</code>).</span>');
+        : '<span id="lt-no-server">No server-side latency for this run\'s paths (' + (paths.length ? paths.map(function (p) {
+          return '<code>' + esc(p) + '</code>'; }).join(', ') : 'none named') + ') in its window: the target is not instrumented with ' +
+          'OpenTelemetry, or does not send its spans to this Perfwatch (point its OTLP exporter at <code>' + esc(location.origin) +
+          '</code>).</span>');
     }, function (e) {
       ctx.errors.push(errorText('Server-side latency', e));
       if (current(ctx)) draw([], 'Server-side latency unavailable: see the error above.');
