@@ -1,7 +1,7 @@
 public import Foundation
 internal import Histogram
 
-/// The JSON report written by `--out` and pushed by `--server`; format in docs/load-run.md.
+/// The JSON report written by `--out` and pushed by `--server`; format in docs/formats/load-run.md.
 public struct LoadReport: Sendable, Codable, Equatable {
     public var name: String
     /// The YAML text, or the quick-mode description.

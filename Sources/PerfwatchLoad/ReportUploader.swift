@@ -2,7 +2,7 @@ import Foundation
 internal import PerfwatchHTTPClient
 
 /// Pushes a finished run to a Perfwatch server: `POST {server}/api/v1/load-runs` with the
-/// report JSON as body (contract in docs/load-run.md), `Authorization: Bearer KEY` when given.
+/// report JSON as body (contract in docs/formats/load-run.md), `Authorization: Bearer KEY` when given.
 /// Goes through the process's shared HTTP client (`OutboundHTTP`), not the load generator's.
 public enum ReportUploader {
     /// - Returns: the server's response body (the stored run, as the server describes it).

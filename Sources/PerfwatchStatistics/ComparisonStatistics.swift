@@ -5,7 +5,7 @@ import Foundation
 /// Pure and deterministic, so the server's `GET /api/v1/load-runs/compare` and the CLI give
 /// the same answer. Inputs are the reports' `histogram` buckets (`[valueMicros, count]`).
 ///
-/// Methods (see docs/load-run.md):
+/// Methods (see docs/formats/load-run.md):
 /// - Percentile change: p50/p95/p99 of each run with a distribution-free 95% confidence
 ///   interval from order statistics (the rank of the q-quantile among n samples is
 ///   Binomial(n, q), so ranks `nq ± 1.96·√(nq(1−q))` bound it). A change is significant

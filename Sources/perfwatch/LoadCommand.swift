@@ -18,7 +18,7 @@ struct LoadCommand: AsyncParsableCommand {
               perfwatch load checkout.yml --out report.json
               perfwatch load checkout.yml --server http://perfwatch:4318 --api-key $KEY
 
-            Scenario file format and report JSON: docs/load-run.md.
+            Scenario file format and report JSON: docs/formats/load-run.md.
 
             Exit codes: 0 passed, 1 a threshold failed, 2 configuration error or unreachable target, 3 the report could not be pushed to --server.
             """

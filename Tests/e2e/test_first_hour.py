@@ -70,3 +70,31 @@ def test_head_is_answered_wherever_get_is(start_server):
     with requests.Session() as session:
         assert session.head(server.url + "/healthz", timeout=10).status_code == 200
         assert session.get(server.url + "/healthz", timeout=10).status_code == 200
+
+
+def _subcommands(help_text: str) -> list[str]:
+    """The names listed under SUBCOMMANDS: in an ArgumentParser help text (a name starts a line at column 2)."""
+    section = help_text.split("SUBCOMMANDS:", 1)[1] if "SUBCOMMANDS:" in help_text else ""
+    return [line.split()[0] for line in section.splitlines()
+            if line.startswith("  ") and len(line) > 2 and line[2] != " " and not line.strip().startswith("See ")]
+
+
+def test_every_doc_a_help_text_names_exists():
+    """Each `docs/….md` a command's --help points to is in the repository (issue 15: `load --help` named
+    docs/load-run.md, which is docs/formats/load-run.md)."""
+    import re
+    from conftest import REPO_ROOT
+
+    def help_of(*words: str) -> str:
+        return subprocess.run([str(perfwatch_binary()), *words, "--help"], capture_output=True, text=True, timeout=20).stdout
+
+    seen, missing = 0, []
+    for command in _subcommands(help_of()):
+        texts = [help_of(command)] + [help_of(command, sub) for sub in _subcommands(help_of(command))]
+        for text in texts:
+            for path in re.findall(r"docs/[\w./-]+\.md", text):
+                seen += 1
+                if not (REPO_ROOT / path).is_file():
+                    missing.append((command, path))
+    assert seen >= 3, "the help texts name their docs"
+    assert not missing, missing
