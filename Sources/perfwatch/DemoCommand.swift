@@ -60,17 +60,17 @@ struct DemoCommand: AsyncParsableCommand {
             sent += count
             sliceStart = sliceEnd
         }
-        if backfillMs > 0 { print("backfilled \(backfill): \(sent) requests") }
+        if backfillMs > 0 { printNow("backfilled \(backfill): \(sent) requests") }
         // Live: one export per second.
         let end = start + durationMs
         while TimeParsing.nowMs() < end {
             let now = TimeParsing.nowMs()
             try await send(workload.export(count: rate, fromMs: now - 1000, toMs: now, releaseSwitchMs: releaseSwitch), to: url)
             sent += rate
-            if (sent / rate) % 10 == 0 { print("sent \(sent) requests; open \(server)/#/routes") }
+            if (sent / rate) % 10 == 0 { printNow("sent \(sent) requests; open \(server)/#/routes") }
             try await Task.sleep(for: .seconds(1))
         }
-        print("done: \(sent) simulated requests sent to \(server)")
+        printNow("done: \(sent) simulated requests sent to \(server)")
     }
 
     func send(_ request: any SwiftProtobuf.Message, to url: URL) async throws {

@@ -98,3 +98,23 @@ def test_every_doc_a_help_text_names_exists():
                     missing.append((command, path))
     assert seen >= 3, "the help texts name their docs"
     assert not missing, missing
+
+
+def test_demo_output_arrives_as_it_happens_through_a_pipe(start_server):
+    """`perfwatch demo` into a pipe prints its first line while it still runs (issue 15: stdout was block-buffered
+    when not a terminal, so nothing came for a minute, then everything)."""
+    import select
+    import time
+
+    server = start_server()
+    demo = subprocess.Popen([str(perfwatch_binary()), "demo", "--server", server.url, "--backfill", "1m", "--rate", "5",
+                             "--duration", "30s"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        ready, _, _ = select.select([demo.stdout], [], [], 20)
+        assert ready, "no output within 20 s"
+        line = demo.stdout.readline().decode()
+        assert line.startswith("backfilled 1m:"), line
+        assert demo.poll() is None, "the line came only when the demo ended"
+    finally:
+        demo.kill()
+        demo.wait()
