@@ -3,7 +3,7 @@
 import { api, errorText } from './api.js';
 import { durBar, otlpHelp } from './apm.js';
 import { $, failRow, hasSelection, showEmpty } from './dom.js';
-import { esc, fmtInt, fmtMs } from './format.js';
+import { esc, fmtInt, fmtMs, isNum } from './format.js';
 import { current, timeWindow } from './router.js';
 import { bindSort, markSorted, sortList, sortSpec } from './sort.js';
 
@@ -14,7 +14,7 @@ var databasePage = {
     var table = $('db-table'), tbody = table.querySelector('tbody'), spec = sortSpec('-totalMs'), open = this.open;
     markSorted(table, spec);
     if (!this.data) return;
-    if (!this.data.length) { failRow(tbody, 8, 'No database queries in this time range'); return; }
+    if (!this.data.length) { failRow(tbody, 9, 'No database queries in this time range'); return; }
     var max = 0;
     this.data.forEach(function (q) { if (q.totalMs > max) max = q.totalMs; });
     tbody.innerHTML = sortList(this.data, spec).map(function (q) {
@@ -23,6 +23,7 @@ var databasePage = {
         '<td class="txt stmt"><code class="stmt-text" title="' + esc(stmt) + '" tabindex="0">' + esc(stmt) + '</code></td>' +
         '<td class="txt">' + esc(q.service) + '</td><td class="txt">' + esc(q.dbSystem || '—') + '</td>' +
         '<td class="txt">' + esc(q.operation || '—') + '</td><td>' + fmtInt(q.calls) + '</td>' +
+        '<td class="db-per-request">' + (isNum(q.callsPerTrace) ? esc(String(q.callsPerTrace)) : '—') + '</td>' +
         '<td>' + durBar(q.totalMs, max) + '</td>' +
         '<td>' + esc(fmtMs(q.avgMs)) + '</td><td>' + esc(fmtMs(q.p95)) + '</td></tr>';
     }).join('');

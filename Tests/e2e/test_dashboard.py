@@ -424,6 +424,10 @@ def test_routes_route_trace_and_database_pages(sample_trace, driver):
     db_sel = f'#db-table tr.db-row[data-fingerprint={css_str(t["fingerprint"])}][data-service={css_str(service)}]'
     cells = wait_for(lambda: cell_texts(driver, db_sel), 15, "the fingerprint row")
     assert cells[1:5] == [service, "postgresql", "SELECT", "1"], cells
+    # Calls per request, as the API counts them (issue 15: the API had it, the page did not).
+    per_request = next(q["callsPerTrace"] for q in server.get("/api/v1/db/queries", from_="-1h", to="now").json()["queries"]
+                       if q["fingerprint"] == t["fingerprint"] and q["service"] == service)
+    assert cells[5] == str(per_request) == "1", (cells, per_request)
     assert cells[0].startswith("SELECT id, total FROM carts WHERE user_id = "), cells
     assert driver.execute_script("return document.querySelector(arguments[0] + ' .stmt-text').title", db_sel) == cells[0]
 
