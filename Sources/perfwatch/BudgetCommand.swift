@@ -8,6 +8,11 @@ struct BudgetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "budget",
         abstract: "Performance budgets for CI.",
+        discussion: """
+            Examples:
+              perfwatch budget check budgets.yml --server http://127.0.0.1:4318
+              perfwatch budget check budgets.yml --server http://perf:4318 --window 15m
+            """,
         subcommands: [Check.self])
 
     struct Check: AsyncParsableCommand {

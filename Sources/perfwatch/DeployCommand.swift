@@ -6,6 +6,11 @@ struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy",
         abstract: "Deploy markers: tell Perfwatch a release went live.",
+        discussion: """
+            Examples:
+              perfwatch deploy mark --service learnhub-web --version 1.2.0
+              perfwatch deploy mark --server http://perf:4318 --service api --version 2.4
+            """,
         subcommands: [Mark.self])
 
     struct Mark: AsyncParsableCommand {

@@ -118,3 +118,12 @@ def test_demo_output_arrives_as_it_happens_through_a_pipe(start_server):
     finally:
         demo.kill()
         demo.wait()
+
+
+def test_group_help_pages_show_examples():
+    """`perfwatch budget --help` and `deploy --help` show how to run them, not only the subcommand list (issue 15)."""
+    for group, example in (("budget", "perfwatch budget check budgets.yml --server"), ("deploy", "perfwatch deploy mark --service")):
+        text = subprocess.run([str(perfwatch_binary()), group, "--help"], capture_output=True, text=True, timeout=20).stdout
+        assert "Examples:" in text and example in text, text
+        # No example is broken over two lines (ArgumentParser wraps at 80 columns).
+        assert not [line for line in text.splitlines() if line.startswith("--")], text
