@@ -14,8 +14,11 @@ public import PerfwatchStatistics
 /// with fewer than `minRequestsPerBucket` (50) requests have no p95 or error rate (noise), and
 /// throughput is watched only on routes with that many requests per bucket at the median, on
 /// counts with a Poisson floor (√median) on the scale.
-/// Only complete buckets are judged. An episode is one issue, identified by its first bucket,
-/// so later passes update it instead of opening another.
+/// Only complete buckets are judged. An episode is one issue whatever window finds it: the
+/// fingerprint is the route and metric (and, for throughput, the direction), never the
+/// episode's first bucket, which moves with the bucket length (a 30-minute pass has minute
+/// buckets, the hourly pass two-minute ones) and with where the window cuts the episode. A
+/// later episode of the same kind reopens that issue with its own window in the evidence.
 /// Limits: a level shift is reported at its onset and becomes the new normal after the rolling
 /// window (or the seasonal history) absorbs it; the hour-of-week baseline needs two weeks.
 public struct AnomalyAnalyzer: Analyzer {
@@ -96,7 +99,15 @@ public struct AnomalyAnalyzer: Analyzer {
                 }
             }
         }
-        return findings
+        return Self.latestEpisodePerIssue(findings)
+    }
+
+    /// Two episodes of one route and metric in a window share a fingerprint: the latest one
+    /// (found last, as episodes come in time order) is the issue's current state.
+    static func latestEpisodePerIssue(_ findings: [PerformanceIssue]) -> [PerformanceIssue] {
+        var latest: [String: Int] = [:]
+        for (index, finding) in findings.enumerated() { latest[finding.fingerprint] = index }
+        return findings.indices.filter { latest[findings[$0].fingerprint] == $0 }.map { findings[$0] }
     }
 
     func issue(
@@ -124,7 +135,8 @@ public struct AnomalyAnalyzer: Analyzer {
         }
         let latency = metric == .p95
         return PerformanceIssue(
-            fingerprint: "anomaly|\(metric.rawValue)|\(service)|\(route)|\(startMs)", type: "anomaly",
+            fingerprint: "anomaly|\(metric.rawValue)|\(service)|\(route)" + (metric == .throughput ? "|\(direction)" : ""),
+            type: "anomaly",
             title: "\(route) \(metric.label) anomaly: \(actual) vs \(expected) expected",
             description: "\(metric.label) of \(route) (\(service)) was \(actual) against an expected \(expected) (\(anomaly.baseline.rawValue.replacingOccurrences(of: "_", with: " ")) baseline) for \(minutes) min from \(Self.timestamp(startMs)) — \(direction) normal, robust z \(String(format: "%.1f", anomaly.peakScore)).",
             recommendation: advice,

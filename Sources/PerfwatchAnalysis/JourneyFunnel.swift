@@ -114,32 +114,48 @@ public struct JourneyFunnel: Sendable {
         return sorted[low] + (sorted[high] - sorted[low]) * (rank - Double(low))
     }
 
-    /// The step losing the largest share of journeys that reached the one before it, or taking
-    /// the largest share of the journey's p95 time, whichever share is larger.
+    /// The step losing the largest share of journeys (those that reached the step before it and
+    /// never reached it, or those that reached it and were abandoned there — the only loss a
+    /// journey's last step can show), or taking the largest share of the journey's p95 time,
+    /// whichever share is larger. When most journeys are lost at one step, that step is the
+    /// bottleneck whatever the timings say: users leaving is the problem, not a step's speed.
+    /// A step under a millisecond at p95 is never named slowest.
     public var bottleneck: Bottleneck? {
         guard !steps.isEmpty, started > 0 else { return nil }
-        var best: (step: String, reason: String, detail: String, share: Double)? = nil
+        var loss: (step: String, detail: String, share: Double)? = nil
+        func consider(_ step: String, _ detail: String, _ share: Double) {
+            if share > (loss?.share ?? 0) { loss = (step, detail, share) }
+        }
         var before = started
         for step in steps {
             let lost = max(0, before - step.reached)
-            let share = Double(lost) / Double(max(before, 1))
-            if lost > 0, share > (best?.share ?? 0) {
-                best = (step.name, "drop-off", "\(lost) of \(before) journeys (\(Int((share * 100).rounded()))%) did not reach \(step.name)", share)
+            if lost > 0 {
+                let share = Double(lost) / Double(max(before, 1))
+                consider(step.name, "\(lost) of \(before) journeys (\(Self.percent(share))) did not reach \(step.name)", share)
+            }
+            if step.abandonedHere > 0 {
+                let share = Double(step.abandonedHere) / Double(max(step.reached, 1))
+                // "Most" only when they are most of all journeys, not of the few that got this far.
+                let detail = step.abandonedHere * 2 > started
+                    ? "most journeys end at \(step.name) (\(step.abandonedHere) of \(step.reached), \(Self.percent(share)), abandon there)"
+                    : "\(step.abandonedHere) of \(step.reached) journeys (\(Self.percent(share))) that reached \(step.name) abandon there"
+                consider(step.name, detail, share)
             }
             before = step.reached
         }
+        if let loss, loss.share >= 0.5 { return Bottleneck(step: loss.step, reason: "drop-off", detail: loss.detail) }
         let p95s = steps.map { Self.percentile($0.durations, 0.95) ?? 0 }
         let total = p95s.reduce(0, +)
-        if total > 0, let slowest = p95s.indices.max(by: { p95s[$0] < p95s[$1] }) {
+        if total > 0, let slowest = p95s.indices.max(by: { p95s[$0] < p95s[$1] }), p95s[slowest].rounded() >= 1 {
             let share = p95s[slowest] / total
-            if share > (best?.share ?? 0) {
-                best = (
-                    steps[slowest].name, "slowest",
-                    "\(steps[slowest].name) takes \(Int(p95s[slowest].rounded())) ms at p95, \(Int((share * 100).rounded()))% of the journey's step time",
-                    share
-                )
+            if share > (loss?.share ?? 0) {
+                return Bottleneck(
+                    step: steps[slowest].name, reason: "slowest",
+                    detail: "\(steps[slowest].name) takes \(Int(p95s[slowest].rounded())) ms at p95, \(Self.percent(share)) of the journey's step time")
             }
         }
-        return best.map { Bottleneck(step: $0.step, reason: $0.reason, detail: $0.detail) }
+        return loss.map { Bottleneck(step: $0.step, reason: "drop-off", detail: $0.detail) }
     }
+
+    static func percent(_ share: Double) -> String { "\(Int((share * 100).rounded()))%" }
 }

@@ -52,4 +52,43 @@ import Testing
         #expect(funnel.durationP95 == nil)
         #expect(JourneyFunnel(type: "none", journeys: []).bottleneck == nil)
     }
+
+    /// Issue 15 #12: every journey abandoned at its one step read "slowest step: browse takes 0 ms at p95".
+    @Test func journeysAllAbandonedAtOneStepNameTheDropOff() throws {
+        let funnel = JourneyFunnel(type: "shop", journeys: (1...5).map { journey("\($0)", .abandoned, steps: [("browse", 0.3)]) })
+        let bottleneck = try #require(funnel.bottleneck)
+        #expect(bottleneck.step == "browse" && bottleneck.reason == "drop-off")
+        #expect(bottleneck.detail == "most journeys end at browse (5 of 5, 100%, abandon there)")
+    }
+
+    @Test func aLaterStepLosingMostJourneysBeatsTheSlowestStep() throws {
+        // Everyone reaches "pay" after a slow "cart"; 3 of 4 abandon at "pay", the funnel's last step.
+        let funnel = JourneyFunnel(type: "checkout", journeys: [
+            journey("1", .abandoned, steps: [("cart", 2000), ("pay", 2100)]),
+            journey("2", .abandoned, steps: [("cart", 2000), ("pay", 2100)]),
+            journey("3", .abandoned, steps: [("cart", 2000), ("pay", 2100)]),
+            journey("4", .completed, steps: [("cart", 2000), ("pay", 2100)], durationMs: 2200),
+        ])
+        let bottleneck = try #require(funnel.bottleneck)
+        #expect(bottleneck.step == "pay" && bottleneck.reason == "drop-off")
+        #expect(bottleneck.detail == "most journeys end at pay (3 of 4, 75%, abandon there)")
+    }
+
+    @Test func aStepUnderAMillisecondIsNeverTheSlowest() {
+        let funnel = JourneyFunnel(type: "fast", journeys: (1...3).map {
+            journey("\($0)", .completed, steps: [("a", 0.2), ("b", 0.4)], durationMs: 1)
+        })
+        #expect(funnel.bottleneck == nil)
+    }
+
+    @Test func aFewAbandonmentsAreNotCalledMost() throws {
+        // 2 of 5 leave at "cart": a larger share than any step's third of the (even) step time.
+        let completed = (3...5).map { journey("\($0)", .completed, steps: [("cart", 100), ("pay", 200), ("done", 300)], durationMs: 300) }
+        let funnel = JourneyFunnel(type: "checkout", journeys: [
+            journey("1", .abandoned, steps: [("cart", 100)]), journey("2", .abandoned, steps: [("cart", 100)]),
+        ] + completed)
+        let bottleneck = try #require(funnel.bottleneck)
+        #expect(bottleneck.step == "cart" && bottleneck.reason == "drop-off")
+        #expect(bottleneck.detail == "2 of 5 journeys (40%) that reached cart abandon there")
+    }
 }

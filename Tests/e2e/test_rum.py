@@ -219,3 +219,17 @@ def test_journey_funnel_errors_and_stale_journeys(start_server, tmp_path):
     groups = srv.get("/api/v1/errors", from_="-10m").json()["errors"]
     assert [(g["count"], g["kind"]) for g in groups] == [(3, "error"), (1, "rejection")]
     assert groups[0]["pages"] == ["/cart"] and groups[0]["line"] == 10 and groups[0]["lastSeen"] >= groups[0]["firstSeen"]
+
+
+def test_journeys_all_abandoned_at_one_step_name_the_drop_off(start_server):
+    # Issue 15 #12: this read "slowest step: browse takes 0 ms at p95".
+    srv = start_server()
+    key = srv.get("/api/v1/rum/setup").json()["key"]
+    start = now_ms() - 10_000
+    journeys = [{"id": f"s{i}", "type": "shop", "target": 5000, "start": start, "state": "abandoned",
+                 "end": start + 4000, "steps": [{"name": "browse", "t": 0}]} for i in range(4)]
+    assert post(srv, beacon(key, "p1", journeys=journeys)).status_code == 202
+    time.sleep(0.3)
+    [shop] = srv.get("/api/v1/journeys", from_="-10m").json()["journeys"]
+    assert shop["bottleneck"] == {"step": "browse", "reason": "drop-off",
+                                  "detail": "most journeys end at browse (4 of 4, 100%, abandon there)"}
