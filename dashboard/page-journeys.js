@@ -39,8 +39,9 @@ function journeyCard(j) {
       return '<span data-fact="' + f[0] + '"><b>' + f[1] + '</b> ' + f[2] + '</span>';
     }).join('') + '</div>' +
     (bn ? '<div class="bottleneck" data-step="' + esc(bn.step) + '" data-reason="' + esc(bn.reason) + '"><b>Bottleneck: <code>' + esc(bn.step) +
-      '</code></b> — ' + (bn.reason === 'drop-off' ? 'largest drop-off' : bn.reason === 'slowest' ? 'slowest step' : esc(bn.reason)) +
-      (bn.detail ? ': ' + esc(bn.detail) : '') + '</div>' : '') +
+      '</code></b> — ' + (bn.reason === 'drop-off' && bn.detail ? esc(bn.detail) :  // the detail says it is a drop-off
+        (bn.reason === 'drop-off' ? 'largest drop-off' : bn.reason === 'slowest' ? 'slowest step' : esc(bn.reason)) +
+        (bn.detail ? ': ' + esc(bn.detail) : '')) + '</div>' : '') +
     '<div class="journey-body"><div class="funnel">' + funnel + '</div><div class="jside">' +
     '<h3>Abandoned <span class="muted">' + fmtInt(j.abandoned) + '</span></h3>' + (abandonedAt ? '<ul class="jlist abandoned-at">' + abandonedAt + '</ul>' : '<p class="muted none">None</p>') +
     '<h3>Failed <span class="muted">' + fmtInt(j.failed) + '</span></h3>' + (reasons ? '<ul class="jlist fail-reasons">' + reasons + '</ul>' : '<p class="muted none">None</p>') +

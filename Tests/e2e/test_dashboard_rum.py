@@ -261,6 +261,8 @@ def test_journeys_page(seeded, driver):
     if j["bottleneck"]:
         attribute = "const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null"
         assert driver.execute_script(attribute, f"{card} .bottleneck", "data-step") == j["bottleneck"]["step"]
+        shown = driver.execute_script("return document.querySelector(arguments[0]).textContent", f"{card} .bottleneck")
+        assert (j["bottleneck"].get("detail") or "") in shown and shown.count("drop-off") <= 1, shown
         assert "is-bottleneck" in driver.execute_script(
             attribute, f'{card} .steps-table tr[data-step="{j["bottleneck"]["step"]}"]', "class")
     screenshot(driver, "journeys.png")
