@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import PerfwatchEdge
+@testable import PerfwatchEdge
 import PerfwatchEdgePolicy
 import PerfwatchOTLP
 import SwiftProtobuf
@@ -118,5 +118,24 @@ struct ProxyTelemetryTests {
         await exporter.flush()
         let counts = exporter.counts
         #expect(counts.buffered == 5 && counts.dropped == 3 && counts.exported == 0)
+    }
+
+    @Test("a batch on its way to a server that does not answer still counts as buffered and against the capacity")
+    func batchInFlightIsCounted() async throws {
+        let hanging = try await ScriptedUpstream.start { _ in .hang }
+        defer { Task { await hanging.stop() } }
+        let exporter = SpanExporter(
+            server: hanging.url, apiKey: nil, service: "edge", instance: "e", capacity: 10, batchSize: 4, logger: Logger(label: "t"))
+        var random = SystemRandomNumberGenerator()
+        let exchange = EdgeExchange(method: "GET", target: "/", route: "/", startUnixNanos: 0, trace: TraceContext(incoming: nil, random: &random))
+        for _ in 0..<6 { exporter.record(exchange) }
+        let sending = Task { await exporter.flush() }
+        while hanging.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(exporter.counts == .init(buffered: 6, dropped: 0, exported: 0))  // 4 on their way, 2 waiting
+        for _ in 0..<6 { exporter.record(exchange) }
+        #expect(exporter.counts == .init(buffered: 10, dropped: 2, exported: 0))  // the capacity holds the batch too
+        sending.cancel()
+        _ = await sending.value
+        #expect(exporter.counts.buffered + exporter.counts.dropped == 12)  // a failed batch goes back whole
     }
 }

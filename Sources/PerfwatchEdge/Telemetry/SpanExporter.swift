@@ -9,7 +9,8 @@ import Synchronization
 /// Sends the edge's spans to `{server}/v1/traces` as OTLP/HTTP protobuf: a batch every second
 /// or at `batchSize` spans, from a buffer of at most `capacity` exchanges. Beyond it new
 /// exchanges are dropped and counted, so a server that is down never slows the proxy or
-/// grows its memory; a failed batch goes back into the buffer as far as room allows.
+/// grows its memory; the batch being sent counts as buffered and keeps its room, so a failed
+/// batch goes back whole.
 public final class SpanExporter: EdgeExchangeSink, Service {
     public struct Counts: Sendable, Equatable, Encodable {
         public var buffered: Int
@@ -25,7 +26,9 @@ public final class SpanExporter: EdgeExchangeSink, Service {
     let batchSize: Int
     let interval: Duration
     let logger: Logger
-    private let state = Mutex<(buffer: [EdgeExchange], dropped: Int, exported: Int)>(([], 0, 0))
+    /// `sending`: the batch on its way to the server. It still counts against `capacity` and as buffered:
+    /// it goes back into the buffer if the server does not take it.
+    private let state = Mutex<(buffer: [EdgeExchange], sending: Int, dropped: Int, exported: Int)>(([], 0, 0, 0))
 
     public init(
         server: String, apiKey: String?, service: String, instance: String, capacity: Int = 10_000, batchSize: Int = 512,
@@ -41,11 +44,13 @@ public final class SpanExporter: EdgeExchangeSink, Service {
         self.logger = logger
     }
 
-    public var counts: Counts { state.withLock { Counts(buffered: $0.buffer.count, dropped: $0.dropped, exported: $0.exported) } }
+    public var counts: Counts {
+        state.withLock { Counts(buffered: $0.buffer.count + $0.sending, dropped: $0.dropped, exported: $0.exported) }
+    }
 
     public func record(_ exchange: EdgeExchange) {
         state.withLock { state in
-            if state.buffer.count < capacity { state.buffer.append(exchange) } else { state.dropped += 1 }
+            if state.buffer.count + state.sending < capacity { state.buffer.append(exchange) } else { state.dropped += 1 }
         }
     }
 
@@ -68,19 +73,25 @@ public final class SpanExporter: EdgeExchangeSink, Service {
         while true {
             let batch = state.withLock { state -> [EdgeExchange] in
                 let count = min(batchSize, state.buffer.count)
-                defer { state.buffer.removeFirst(count) }
+                defer {
+                    state.buffer.removeFirst(count)
+                    state.sending = count
+                }
                 return Array(state.buffer.prefix(count))
             }
             if batch.isEmpty { return }
             guard await send(batch) else {
+                // Room was kept for it (`sending` counts against capacity): it all goes back.
                 state.withLock { state in
-                    let room = max(0, capacity - state.buffer.count)
-                    state.dropped += max(0, batch.count - room)
-                    state.buffer.insert(contentsOf: batch.prefix(room), at: 0)
+                    state.sending = 0
+                    state.buffer.insert(contentsOf: batch, at: 0)
                 }
                 return
             }
-            state.withLock { $0.exported += batch.count }
+            state.withLock { state in
+                state.sending = 0
+                state.exported += batch.count
+            }
             if batch.count < batchSize { return }
         }
     }
