@@ -192,9 +192,13 @@ def test_alerts_reach_real_sinks(start_server, tmp_path):
             time.sleep(1.0)
         resolved = wait_for(lambda: hook.messages("/hook", "resolved", "CheckoutSlow"), 20, "the resolved webhook")
         assert all(a["status"] == "resolved" for a in resolved[-1]["alerts"])
-        # A resolved message says what the value came back to (issue 15: it read "is no data … for 10 s").
+        # A resolved message says what the value came back to, or that data stopped (issue 15: it read "is no data …
+        # for 10 s"). Which one depends on whether the evaluation that resolved it still saw the fast points in the 3 s
+        # window: on a loaded machine it may not (the wording of each is pinned by EvaluatorTests).
         summaries = {a["labels"]["route"]: a["annotations"]["summary"] for m in resolved for a in m["alerts"]}
-        assert re.fullmatch(r"p95 of /checkout is back to \d+(\.\d+)? ms \(threshold 500 ms\)", summaries["/checkout"]), summaries
+        assert re.fullmatch(r"p95 of /checkout is back to \d+(\.\d+)? ms \(threshold 500 ms\)|"
+                            r"no data for p95 of /checkout in the last 3 s", summaries["/checkout"]), summaries
+        assert not [text for text in summaries.values() if "is no data" in text], summaries
 
         # The dead receiver was retried, and the log says so; the others were not held up.
         deliveries = server.get("/api/v1/alerts/deliveries").json()["deliveries"]
