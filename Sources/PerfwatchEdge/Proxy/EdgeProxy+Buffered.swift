@@ -157,11 +157,12 @@ extension EdgeProxy {
     }
 
     func writeBuffered(
-        _ relay: BufferedRelay, request: Request, exchange: inout EdgeExchange, started: UInt64, writer: consuming ResponseWriter
+        _ relay: BufferedRelay, request: Request, exchange: inout EdgeExchange, started: UInt64, closeAfter: Bool,
+        writer: consuming ResponseWriter
     ) async throws {
         var (head, body) = bufferedResponse(relay, method: request.method, exchange: &exchange, started: started)
         // HummingbirdCore closes after a request that said `Connection: close`; the answer says so too, as the other path's do.
-        if request.headers[.connection]?.lowercased().contains("close") == true { head.headerFields[.connection] = "close" }
+        if closeAfter { head.headerFields[.connection] = "close" }
         try await writer.write(response: head, body: .init(byteBuffer: body))
     }
 

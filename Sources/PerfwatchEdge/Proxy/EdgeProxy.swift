@@ -49,8 +49,14 @@ public final class EdgeProxy: Sendable {
     struct Intake {
         var exchange: EdgeExchange
         let target: String
-        /// The request headers for the upstream (`ForwardedHeaders.upstreamRequest`).
-        let forwarded: [(String, String)]
+        let head: HTTPRequest
+        let clientAddress: String?
+        /// The request headers for the upstream (`ForwardedHeaders.upstreamRequest`), made only when a
+        /// request goes upstream: a cache hit answered on the event loop never needs them.
+        var forwarded: [(String, String)] {
+            ForwardedHeaders.upstreamRequest(
+                EdgeProxy.pairs(head.headerFields), host: head.authority, clientAddress: clientAddress, traceparent: exchange.trace.outgoing)
+        }
         let hasBody: Bool
         /// A body without `Content-Length` (sent on with `Transfer-Encoding: chunked`).
         let chunked: Bool
@@ -84,8 +90,6 @@ public final class EdgeProxy: Sendable {
             trace: TraceContext(incoming: fields[.traceparent], random: &random))
         exchange.authorized = fields[.authorization] != nil
         exchange.cookie = fields[.cookie] != nil
-        let forwarded = ForwardedHeaders.upstreamRequest(
-            Self.pairs(fields), host: head.authority, clientAddress: clientAddress, traceparent: exchange.trace.outgoing)
         let length = fields[.contentLength].flatMap { Int64($0) }
         let chunked = fields[.transferEncoding] != nil
         let hasBody = chunked || (length ?? 0) > 0
@@ -99,7 +103,7 @@ public final class EdgeProxy: Sendable {
             route = .refuse(error)
         }
         return Intake(
-            exchange: exchange, target: target, forwarded: forwarded, hasBody: hasBody, chunked: chunked && length == nil, upgrade: upgrade,
+            exchange: exchange, target: target, head: head, clientAddress: clientAddress, hasBody: hasBody, chunked: chunked && length == nil, upgrade: upgrade,
             closeAfter: fields[.connection].map { $0.lowercased().contains("close") } ?? false, route: route, started: started)
     }
 
@@ -145,7 +149,8 @@ public final class EdgeProxy: Sendable {
         }
         switch outcome {
         case .buffered(let relay):
-            try await writeBuffered(relay, request: request, exchange: &intake.exchange, started: intake.started, writer: writer)
+            try await writeBuffered(
+                relay, request: request, exchange: &intake.exchange, started: intake.started, closeAfter: intake.closeAfter, writer: writer)
         case .oversized(let oversized):
             let cached: Bool
             if case .buffered(let steps) = intake.route { cached = steps.cache != nil } else { cached = false }

@@ -106,9 +106,10 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
         phase = .awaitingHead
         let target = pool.targets[connection.index]
         var headers = HTTPHeaders()
-        headers.reserveCapacity(intake.forwarded.count + 2)
+        let forwarded = intake.forwarded
+        headers.reserveCapacity(forwarded.count + 2)
         headers.add(name: "Host", value: target.authority)
-        for (name, value) in intake.forwarded { headers.add(name: name, value: value) }
+        for (name, value) in forwarded { headers.add(name: name, value: value) }
         if intake.chunked { headers.add(name: "Transfer-Encoding", value: "chunked") }
         if let upgrade = intake.upgrade {
             headers.add(name: "Connection", value: "Upgrade")
@@ -279,11 +280,7 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
 
     func downstreamClosed() {
         guard phase != .done else { return }
-        if let connection {
-            self.connection = nil
-            connection.delegate = nil
-            connection.channel.close(promise: nil)
-        }
+        discardConnection()
         // The client left: not the upstream's fault. 499 as nginx logs it when nothing was answered yet.
         releaseLease(latencyMs: nil, failure: false)
         if intake.exchange.status == 0 { intake.exchange.status = 499 }
@@ -320,11 +317,7 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
 
     /// The edge answers itself (nothing of the upstream's answer has gone out).
     private func fail(_ failure: ProxyFailure, upstreamFault: Bool = true) {
-        if let connection {
-            self.connection = nil
-            connection.delegate = nil
-            connection.channel.close(promise: nil)
-        }
+        discardConnection()
         releaseLease(latencyMs: nil, failure: upstreamFault)
         guard phase != .streaming else {
             abort(failure.message)
@@ -354,11 +347,7 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
 
     /// The response head is out: the only honest signal left is to close the downstream connection.
     private func abort(_ why: String) {
-        if let connection {
-            self.connection = nil
-            connection.delegate = nil
-            connection.channel.close(promise: nil)
-        }
+        discardConnection()
         releaseLease(latencyMs: Double(upstreamNanos) / 1e6, failure: true)
         intake.exchange.failed = true
         proxy.logger.warning(
@@ -379,6 +368,14 @@ final class PassThroughRelay: UpstreamConnectionDelegate {
         guard !recorded else { return }
         recorded = true
         observer.finish(intake.exchange, started: intake.started, proxy: proxy)
+    }
+
+    /// The upstream connection cannot serve another exchange (failed, half-used): closed, not pooled.
+    private func discardConnection() {
+        guard let connection else { return }
+        self.connection = nil
+        connection.delegate = nil
+        connection.channel.close(promise: nil)
     }
 
     private func releaseLease(latencyMs: Double?, failure: Bool) {
