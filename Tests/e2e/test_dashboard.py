@@ -342,6 +342,16 @@ def cell_texts(driver, row_selector: str) -> list[str] | None:
     )
 
 
+def shown(driver, selector: str) -> bool | None:
+    """Whether the first element matching the selector is rendered visible, read in one go (None: no such element).
+    A live refresh may swap the element between a find_element and an is_displayed; this cannot go stale."""
+    return driver.execute_script(
+        "const e = document.querySelector(arguments[0]);"
+        "return e ? e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden' : null;",
+        selector,
+    )
+
+
 def click(driver, selector: str, what: str, timeout: float = 10) -> None:
     """Clicks the element once it exists, retrying when a re-render swaps it out mid-click."""
     wait_for(lambda: driver.find_element(By.CSS_SELECTOR, selector).click() or True, timeout, what)

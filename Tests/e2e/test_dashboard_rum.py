@@ -29,7 +29,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from conftest import Server, now_ms
-from test_dashboard import ARTIFACTS, cell_texts, click, css_str, driver, severe_console_errors, wait_for  # noqa: F401
+from test_dashboard import ARTIFACTS, cell_texts, click, css_str, driver, severe_console_errors, shown, wait_for  # noqa: F401
 
 DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
 MOBILE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -278,7 +278,7 @@ def test_errors_page(seeded, driver):
     assert cells[1].lower() == "error" and cells[2] == "1" and SLOW in cells[3], cells
     assert cells[5] == "just now" or cells[5].endswith(" min ago"), cells
     stack = f"{row} + tr.err-stack"
-    assert not driver.find_element(By.CSS_SELECTOR, stack).is_displayed()
+    assert shown(driver, stack) is False, "the stack is shown before the row is clicked"
     click(driver, f"{row} td:nth-child(3)", "a click on the error row")
     wait_for(lambda: "at addToCart" in driver.find_element(By.CSS_SELECTOR, stack).text, 5, "the expanded stack")
     assert "active" in driver.find_element(By.ID, "nav-errors").get_attribute("class")
