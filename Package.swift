@@ -44,6 +44,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Issue 16: brotli for the edge's on-the-fly compression.
         .systemLibrary(name: "CBrotli", path: "Sources/CBrotli", providers: [.apt(["libbrotli-dev"])]),
+        // Issue 17: libvips (Debian libvips-dev 8.14) for image transcoding. CLibVips only carries
+        // pkg-config's flags and link lines; CVips wraps the variadic calls in fixed-argument C functions
+        // (Swift cannot call C variadics); PerfwatchImages owns lifetimes and is what Swift code uses.
+        .systemLibrary(name: "CLibVips", path: "Sources/CLibVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        .target(name: "CVips", dependencies: ["CLibVips"]),
+        .target(name: "PerfwatchImages", dependencies: ["CVips"]),
         .target(name: "PerfwatchModel"),
         // Gzip over zlib, shared by ingest (request bodies, the RUM snippet) and the edge (on-the-fly compression).
         .target(name: "PerfwatchGzip", dependencies: ["PerfwatchModel", "CZlib"]),
@@ -159,7 +165,7 @@ let package = Package(
             name: "perfwatch",
             dependencies: [
                 "PerfwatchServer", "PerfwatchDemo", "PerfwatchOTLP", "PerfwatchLoad", "PerfwatchAnalysis", "PerfwatchStorage", "PerfwatchHTTPClient",
-                "PerfwatchEdge", "PerfwatchEdgePolicy", "PerfwatchConfig",
+                "PerfwatchEdge", "PerfwatchEdgePolicy", "PerfwatchConfig", "PerfwatchImages",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -174,6 +180,7 @@ let package = Package(
             dependencies: [
                 "PerfwatchModel", "PerfwatchConfig", "PerfwatchEdgePolicy", "PerfwatchGzip", "CBrotli", "PerfwatchHTTPClient", "PerfwatchOTLP",
                 "PerfwatchStatistics",  // SplitMix64: trace ids on the event loop
+                "PerfwatchImages",  // issue 17: image transforms
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -199,6 +206,7 @@ let package = Package(
         .testTarget(name: "PerfwatchModelTests", dependencies: ["PerfwatchModel"]),
         .testTarget(name: "PerfwatchConfigTests", dependencies: ["PerfwatchConfig", "PerfwatchModel"]),
         .testTarget(name: "PerfwatchEdgePolicyTests", dependencies: ["PerfwatchEdgePolicy", "PerfwatchConfig", "PerfwatchModel"]),
+        .testTarget(name: "PerfwatchImagesTests", dependencies: ["PerfwatchImages", "PerfwatchTesting"]),
         .testTarget(name: "PerfwatchSketchTests", dependencies: ["PerfwatchSketch", "PerfwatchTesting"]),
         .testTarget(
             name: "PerfwatchStorageTests",
@@ -248,6 +256,7 @@ let package = Package(
             name: "PerfwatchEdgeTests",
             dependencies: [
                 "PerfwatchEdge", "PerfwatchModel", "PerfwatchConfig", "PerfwatchEdgePolicy", "PerfwatchTesting", "PerfwatchOTLP", "PerfwatchGzip",
+                "PerfwatchImages",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

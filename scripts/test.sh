@@ -22,13 +22,16 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)  # certificates for the
 dpkg -s libbrotli-dev >/dev/null 2>&1 || missing+=(libbrotli-dev)  # the edge's brotli (CBrotli); the e2e decode
 dpkg -s nginx >/dev/null 2>&1 || missing+=(nginx)  # the edge benchmark's peer and upstream
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)   # the edge benchmark's closed-loop client
+dpkg -s libvips-dev >/dev/null 2>&1 || missing+=(libvips-dev)  # image transforms (CVips); issue 17
+command -v vipsthumbnail >/dev/null 2>&1 || missing+=(libvips-tools)  # the image benchmark's peer
+[ -x /usr/bin/convert-im6.q16 ] || missing+=(imagemagick)  # the image benchmark's context peer
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "apt: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq -o DPkg::Lock::Timeout=600
     $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
 else
-    echo "apt: chromium, chromium-driver, victoria-metrics, zlib1g-dev, openssl, libbrotli-dev, nginx, wrk already installed"
+    echo "apt: chromium, chromium-driver, victoria-metrics, zlib1g-dev, openssl, libbrotli-dev, nginx, wrk, libvips-dev, libvips-tools, imagemagick already installed"
 fi
 if ! python3 -c 'import selenium, pytest, requests' >/dev/null 2>&1; then
     echo "pip: installing selenium pytest requests"

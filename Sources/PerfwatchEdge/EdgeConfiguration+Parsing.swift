@@ -125,12 +125,14 @@ extension EdgeConfiguration {
     }
 
     static func limits(_ node: ConfigNode) throws(ConfigError) -> Limits {
-        try node.checkKeys(["header_bytes", "body_bytes", "cache_max_bytes", "buffer_max_bytes"])
+        try node.checkKeys(["header_bytes", "body_bytes", "cache_max_bytes", "buffer_max_bytes", "image_jobs", "image_queue"])
         var limits = Limits()
         if let value = node["header_bytes"] { limits.headerBytes = try value.int(min: 1024) }
         if let value = node["body_bytes"] { limits.bodyBytes = try value.int(min: 0) }
         if let value = node["cache_max_bytes"] { limits.cacheMaxBytes = try value.int(min: 0) }
         if let value = node["buffer_max_bytes"] { limits.bufferMaxBytes = try value.int(min: 0) }
+        if let value = node["image_jobs"] { limits.imageJobs = try value.int(min: 1) }
+        if let value = node["image_queue"] { limits.imageQueue = try value.int(min: 0) }
         return limits
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 public import PerfwatchEdgePolicy
 
 /// Everything `perfwatch edge` runs with: from `--config edge.yml` (`EdgeConfiguration+Parsing`),
@@ -27,6 +28,9 @@ public struct EdgeConfiguration: Sendable {
         public var cacheMaxBytes = 64 * 1024 * 1024
         /// The most one response may be buffered for caching or compression; larger ones stream untouched.
         public var bufferMaxBytes = 8 * 1024 * 1024
+        /// Image transcodes at once (one core each), and how many more may wait; past both the original is sent.
+        public var imageJobs = ProcessInfo.processInfo.activeProcessorCount
+        public var imageQueue = 32
         public init() {}
     }
 

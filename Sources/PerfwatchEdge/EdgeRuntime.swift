@@ -22,13 +22,8 @@ public enum EdgeRuntime {
         }
         let cache = ResponseCache(
             maxBytes: configuration.limits.cacheMaxBytes, maxEntryBytes: configuration.limits.bufferMaxBytes, clock: TimeParsing.nowMs)
-        let steps = BufferedSteps(
-            cache: { request, rule, fetch in
-                let (response, outcome) = try await cache.respond(to: request, rule: rule, fetch: fetch)
-                return (response, outcome.rawValue)
-            },
-            hit: { request, rule in cache.freshHit(for: request, rule: rule) },
-            compress: { response, request, rule in ResponseCompression.apply(to: response, request: request, rule: rule) })
+        let images = ImageTransform(jobs: configuration.limits.imageJobs, queue: configuration.limits.imageQueue)
+        let steps = BufferedSteps.live(cache: cache, images: images)
         let proxy = EdgeProxy(
             configuration: configuration, pool: pool, policy: policy, client: client, sink: exporter, steps: steps, logger: logger)
 
@@ -49,7 +44,7 @@ public enum EdgeRuntime {
             services.append(
                 EdgeReporter(
                     server: server, apiKey: configuration.apiKey, name: configuration.instanceName, service: configuration.service,
-                    pool: pool, exporter: exporter, policy: policy, cache: cache, bytesSaved: { proxy.bytesSaved.load(ordering: .relaxed) },
+                    pool: pool, exporter: exporter, policy: policy, cache: cache, images: images, bytesSaved: { proxy.bytesSaved.load(ordering: .relaxed) },
                     logger: logger))
             services.append(
                 PolicySync(server: server, apiKey: configuration.apiKey, name: configuration.instanceName, policy: policy, logger: logger))
@@ -58,7 +53,7 @@ public enum EdgeRuntime {
             services.append(HealthChecker(pool: pool, health: health, client: client, logger: logger))
         }
         if let admin = configuration.adminListen {
-            let api = EdgeAdminAPI(pool: pool, policy: policy, exporter: exporter, cache: cache)
+            let api = EdgeAdminAPI(pool: pool, policy: policy, exporter: exporter, cache: cache, images: images)
             services.append(try api.makeService(host: admin.host, port: admin.port, logger: logger))
         }
         var groupConfiguration = ServiceGroupConfiguration(
@@ -71,8 +66,10 @@ public enum EdgeRuntime {
             try await group.run()
         } catch {
             try? await client.shutdown()
+            await images.shutdown()
             throw error
         }
         try? await client.shutdown()
+        await images.shutdown()
     }
 }

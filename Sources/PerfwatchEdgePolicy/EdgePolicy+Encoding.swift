@@ -4,7 +4,7 @@ import PerfwatchModel
 // `parse(json:)` of `jsonBytes()` gives the same policy back (tested).
 
 extension EdgePolicy: Encodable {
-    enum Keys: String, CodingKey { case version, balancing, compression, routes, weights }
+    enum Keys: String, CodingKey { case version, balancing, compression, routes, weights, images }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
@@ -13,6 +13,7 @@ extension EdgePolicy: Encodable {
         if let value = compression { try container.encode(value, forKey: .compression) }
         try container.encode(routes, forKey: .routes)
         try container.encode(weights, forKey: .weights)
+        if !images.isEmpty { try container.encode(images, forKey: .images) }
     }
 
     /// Canonical JSON (weights sorted by URL).
@@ -58,5 +59,27 @@ extension CompressionRule: Encodable {
         try container.encode(algorithms, forKey: .algorithms)
         try container.encode(types, forKey: .types)
         try container.encode(minBytes, forKey: .minBytes)
+    }
+}
+
+extension ImageRule: Encodable {
+    enum Keys: String, CodingKey {
+        case match, formats, widths, quality, ttl
+        case defaultWidth = "default_width", badWidth = "bad_width", avifQuality = "avif_quality"
+        case maxPixels = "max_pixels", maxBytes = "max_bytes"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(match, forKey: .match)
+        try container.encode(formats, forKey: .formats)
+        try container.encode(widths, forKey: .widths)
+        if let value = defaultWidth { try container.encode(value, forKey: .defaultWidth) }
+        try container.encode(badWidth.rawValue, forKey: .badWidth)
+        try container.encode(quality, forKey: .quality)
+        try container.encode(avifQuality, forKey: .avifQuality)
+        try container.encode(maxPixels, forKey: .maxPixels)
+        try container.encode(maxBytes, forKey: .maxBytes)
+        try container.encode(DurationText.format(milliseconds: ttlMs), forKey: .ttl)
     }
 }

@@ -4,7 +4,7 @@ import PerfwatchModel
 
 extension EdgePolicy {
     /// The keys of a policy; an edge's configuration file has these beside its own.
-    public static let keys = ["version", "balancing", "compression", "routes", "weights"]
+    public static let keys = ["version", "balancing", "compression", "routes", "weights", "images"]
 
     /// A whole policy document (the server's wire form, `PUT /api/v1/edge/policy`): unknown keys refused.
     public static func parse(_ node: ConfigNode) throws(ConfigError) -> EdgePolicy {
@@ -23,6 +23,9 @@ extension EdgePolicy {
             policy.routes = try routes.sequence().map { item throws(ConfigError) in try RouteRule.parse(item) }
         }
         if let weights = node["weights"] { policy.weights = try parseWeights(weights) }
+        if let images = node["images"] {
+            policy.images = try images.sequence().map { item throws(ConfigError) in try ImageRule.parse(item) }
+        }
         return policy
     }
 
@@ -59,15 +62,7 @@ extension RouteRule {
 
     public static func parse(_ node: ConfigNode) throws(ConfigError) -> RouteRule {
         try node.checkKeys(keys)
-        let matchNode = try node.required("match")
-        let match = try matchNode.string()
-        guard match.hasPrefix("/"), !match.contains(where: { $0 == " " || $0 == "\t" || $0 == "?" }) else {
-            throw matchNode.invalid("a match is a route pattern like /courses/:id or a path prefix like /static/*, got \"\(match)\"")
-        }
-        if let star = match.firstIndex(of: "*"), star != match.index(before: match.endIndex) {
-            throw matchNode.invalid("\"*\" may only end a match (/static/*), got \"\(match)\"")
-        }
-        var rule = RouteRule(match: match)
+        var rule = RouteRule(match: try parseMatch(node))
         if let methodsNode = node["methods"] {
             let methods = try methodsNode.stringList().map { $0.uppercased() }
             if let unknown = methods.first(where: { !knownMethods.contains($0) }) {
@@ -82,6 +77,74 @@ extension RouteRule {
                 throw (node["methods"] ?? node).invalid("only GET and HEAD responses are cached; \(unsafe) cannot have a cache rule")
             }
         }
+        return rule
+    }
+}
+
+extension RouteRule {
+    /// A rule's `match`: a route pattern (`/courses/:id`) or a path prefix ending in `*` (`/static/*`).
+    static func parseMatch(_ node: ConfigNode) throws(ConfigError) -> String {
+        let matchNode = try node.required("match")
+        let match = try matchNode.string()
+        guard match.hasPrefix("/"), !match.contains(where: { $0 == " " || $0 == "\t" || $0 == "?" }) else {
+            throw matchNode.invalid("a match is a route pattern like /courses/:id or a path prefix like /static/*, got \"\(match)\"")
+        }
+        if let star = match.firstIndex(of: "*"), star != match.index(before: match.endIndex) {
+            throw matchNode.invalid("\"*\" may only end a match (/static/*), got \"\(match)\"")
+        }
+        return match
+    }
+}
+
+extension ImageRule {
+    static let keys = [
+        "match", "formats", "widths", "default_width", "bad_width", "quality", "avif_quality", "max_pixels", "max_bytes", "ttl",
+    ]
+
+    public static func parse(_ node: ConfigNode) throws(ConfigError) -> ImageRule {
+        try node.checkKeys(keys)
+        var rule = ImageRule(match: try RouteRule.parseMatch(node))
+        if let formatsNode = node["formats"] {
+            let formats = try formatsNode.stringList().map { $0.lowercased() }
+            if let unknown = formats.first(where: { !knownFormats.contains($0) }) {
+                throw formatsNode.invalid(
+                    "unknown format \"\(unknown)\"; valid: \(knownFormats.joined(separator: ", ")) (others get the original format)")
+            }
+            rule.formats = formats
+        }
+        if let widthsNode = node["widths"] {
+            let items = try widthsNode.sequence()
+            guard !items.isEmpty else { throw widthsNode.invalid("a list of at least one width in pixels") }
+            var widths: [Int] = []
+            for item in items {
+                let width = try item.int(min: 1)
+                guard width <= 16_384 else { throw item.invalid("a width is 1...16384 pixels, got \(width)") }
+                widths.append(width)
+            }
+            rule.widths = Array(Set(widths)).sorted()
+        }
+        if let width = node["default_width"] {
+            let value = try width.int(min: 1)
+            guard value <= 16_384 else { throw width.invalid("a width is 1...16384 pixels, got \(value)") }
+            rule.defaultWidth = value
+        }
+        if let badWidth = node["bad_width"] {
+            let text = try badWidth.string()
+            guard let value = BadWidth(rawValue: text) else {
+                throw badWidth.invalid("unknown bad_width \"\(text)\"; valid: \(BadWidth.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            rule.badWidth = value
+        }
+        let qualities: [(String, WritableKeyPath<ImageRule, Int>)] = [("quality", \.quality), ("avif_quality", \.avifQuality)]
+        for (key, path) in qualities {
+            guard let qualityNode = node[key] else { continue }
+            let value = try qualityNode.int(min: 1)
+            guard value <= 100 else { throw qualityNode.invalid("a quality is 1...100, got \(value)") }
+            rule[keyPath: path] = value
+        }
+        if let pixels = node["max_pixels"] { rule.maxPixels = try pixels.int(min: 1) }
+        if let bytes = node["max_bytes"] { rule.maxBytes = try bytes.int(min: 1) }
+        if let ttl = node["ttl"] { rule.ttlMs = try ttl.duration().wholeMilliseconds }
         return rule
     }
 }

@@ -22,16 +22,25 @@ public struct EdgePolicy: Sendable, Equatable {
     public var routes: [RouteRule]
     /// Upstream URL → weight 0...100; an absent upstream weighs 100, 0 sends it no traffic.
     public var weights: [String: Int]
+    /// Image transforms by path (issue 17); first match wins, in order.
+    public var images: [ImageRule]
 
     public init(
         version: Int64 = 0, balancing: Balancing? = nil, compression: CompressionRule? = nil, routes: [RouteRule] = [],
-        weights: [String: Int] = [:]
+        weights: [String: Int] = [:], images: [ImageRule] = []
     ) {
         self.version = version
         self.balancing = balancing
         self.compression = compression
         self.routes = routes
         self.weights = weights
+        self.images = images
+    }
+
+    /// The image rule for a GET or HEAD of this route or path, if any.
+    public func imageRule(forRoute route: String, path: String, method: String) -> ImageRule? {
+        guard method == "GET" || method == "HEAD" else { return nil }
+        return images.first { RouteRule.matches(pattern: $0.match, route: route, path: path) }
     }
 
     /// The rule for a request, the first whose `match` fits the route or the path and whose methods include it.
@@ -49,11 +58,13 @@ public struct EdgePolicy: Sendable, Equatable {
     /// where it sets them. The version is the server's.
     public func merged(over local: EdgePolicy) -> EdgePolicy {
         let named = Set(routes.map(\.match))
+        let namedImages = Set(images.map(\.match))
         var weights = local.weights
         for (url, weight) in self.weights { weights[url] = weight }
         return EdgePolicy(
             version: version, balancing: balancing ?? local.balancing, compression: compression ?? local.compression,
-            routes: routes + local.routes.filter { !named.contains($0.match) }, weights: weights)
+            routes: routes + local.routes.filter { !named.contains($0.match) }, weights: weights,
+            images: images + local.images.filter { !namedImages.contains($0.match) })
     }
 }
 
@@ -75,7 +86,11 @@ public struct RouteRule: Sendable, Equatable {
     /// A glob (`/static/*`) matches paths by prefix; a pattern matches the route name exactly, or the
     /// concrete path segment by segment with `:name` segments matching any one non-empty segment.
     public func matches(route: String, path: String, method: String) -> Bool {
-        guard methods.contains(method) else { return false }
+        methods.contains(method) && Self.matches(pattern: match, route: route, path: path)
+    }
+
+    /// A `match` against a route and path, as route rules and image rules use it.
+    static func matches(pattern match: String, route: String, path: String) -> Bool {
         if match.hasSuffix("*") { return path.hasPrefix(match.dropLast()) }
         if match == route { return true }
         let pattern = match.split(separator: "/", omittingEmptySubsequences: false)

@@ -11,22 +11,28 @@ public struct EdgePolicyChange: Sendable, Equatable {
     public var compression: CompressionRule?
     public var balancing: EdgePolicy.Balancing?
     public var weights: [String: Int]?
+    /// Image rules upserted by `match`.
+    public var images: [ImageRule]
 
-    public init(routes: [RouteRule] = [], compression: CompressionRule? = nil, balancing: EdgePolicy.Balancing? = nil, weights: [String: Int]? = nil) {
+    public init(
+        routes: [RouteRule] = [], compression: CompressionRule? = nil, balancing: EdgePolicy.Balancing? = nil, weights: [String: Int]? = nil,
+        images: [ImageRule] = []
+    ) {
         self.routes = routes
         self.compression = compression
         self.balancing = balancing
         self.weights = weights
+        self.images = images
     }
 
-    public static let keys = ["routes", "compression", "balancing", "weights"]
+    public static let keys = ["routes", "compression", "balancing", "weights", "images"]
 
     public static func parse(_ node: ConfigNode) throws(ConfigError) -> EdgePolicyChange {
         try node.checkKeys(keys)
         let fields = try EdgePolicy.parse(fieldsOf: node)
         let change = EdgePolicyChange(
             routes: fields.routes, compression: fields.compression, balancing: fields.balancing,
-            weights: node["weights"] == nil ? nil : fields.weights)
+            weights: node["weights"] == nil ? nil : fields.weights, images: fields.images)
         guard !change.isEmpty else { throw node.invalid("a policy change sets at least one of \(keys.joined(separator: ", "))") }
         return change
     }
@@ -35,7 +41,7 @@ public struct EdgePolicyChange: Sendable, Equatable {
         try parse(ConfigNode.parseJSON(Data(json), rootPath: what))
     }
 
-    public var isEmpty: Bool { routes.isEmpty && compression == nil && balancing == nil && weights == nil }
+    public var isEmpty: Bool { routes.isEmpty && compression == nil && balancing == nil && weights == nil && images.isEmpty }
 
     /// `policy` with this change, as version `version`.
     public func applied(to policy: EdgePolicy, version: Int64) -> EdgePolicy {
@@ -43,6 +49,9 @@ public struct EdgePolicyChange: Sendable, Equatable {
         next.version = version
         for rule in routes {
             if let index = next.routes.firstIndex(where: { $0.match == rule.match }) { next.routes[index] = rule } else { next.routes.append(rule) }
+        }
+        for rule in images {
+            if let index = next.images.firstIndex(where: { $0.match == rule.match }) { next.images[index] = rule } else { next.images.append(rule) }
         }
         if let compression { next.compression = compression }
         if let balancing { next.balancing = balancing }
@@ -63,6 +72,14 @@ public struct EdgePolicyChange: Sendable, Equatable {
                 next.routes.append(old)
             }
         }
+        for rule in images {
+            let old = previous.images.first { $0.match == rule.match }
+            if let index = next.images.firstIndex(where: { $0.match == rule.match }) {
+                if let old { next.images[index] = old } else { next.images.remove(at: index) }
+            } else if let old {
+                next.images.append(old)
+            }
+        }
         if compression != nil { next.compression = previous.compression }
         if balancing != nil { next.balancing = previous.balancing }
         if let weights { for url in weights.keys { next.weights[url] = previous.weights[url] } }
@@ -79,6 +96,9 @@ public struct EdgePolicyChange: Sendable, Equatable {
                 parts.append("no cache for \(rule.match)")
             }
         }
+        for rule in images {
+            parts.append("serve \(rule.match) as \(rule.formats.joined(separator: ", ")) at \(rule.widths.map(String.init).joined(separator: ", ")) px")
+        }
         if let compression { parts.append("compress \(compression.types.joined(separator: ", ")) with \(compression.algorithms.joined(separator: ", "))") }
         if let balancing { parts.append("balance with \(balancing.rawValue)") }
         if let weights {
@@ -89,7 +109,7 @@ public struct EdgePolicyChange: Sendable, Equatable {
 }
 
 extension EdgePolicyChange: Encodable {
-    enum Keys: String, CodingKey { case routes, compression, balancing, weights }
+    enum Keys: String, CodingKey { case routes, compression, balancing, weights, images }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
@@ -97,6 +117,7 @@ extension EdgePolicyChange: Encodable {
         if let value = compression { try container.encode(value, forKey: .compression) }
         if let value = balancing?.rawValue { try container.encode(value, forKey: .balancing) }
         if let value = weights { try container.encode(value, forKey: .weights) }
+        if !images.isEmpty { try container.encode(images, forKey: .images) }
     }
 
     /// The wire form, as stored with an optimization and in an issue's evidence.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PerfwatchHTTPClient
 
 @main
@@ -11,7 +12,7 @@ struct Perfwatch: AsyncParsableCommand {
               perfwatch serve
               curl -X POST localhost:4318/api/v1/metrics -d '{"metrics":[{"name":"api.request.duration","kind":"timing","value":123}]}'
             """,
-        subcommands: [ServeCommand.self, EdgeCommand.self, DemoCommand.self, LoadCommand.self, BudgetCommand.self, DeployCommand.self, StoreCommand.self, KeysCommand.self],
+        subcommands: [ServeCommand.self, EdgeCommand.self, DemoCommand.self, LoadCommand.self, BudgetCommand.self, DeployCommand.self, StoreCommand.self, KeysCommand.self, ImagesCommand.self],
         defaultSubcommand: nil)
 
     /// ArgumentParser's own `main`, plus closing the shared outbound HTTP client (alert
@@ -33,6 +34,11 @@ struct Perfwatch: AsyncParsableCommand {
             await OutboundHTTP.shutdown()
         } catch {
             await OutboundHTTP.shutdown()
+            // Bad arguments exit 2, as every command's bad input does (ArgumentParser's own code is 64).
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
             exit(withError: error)
         }
     }

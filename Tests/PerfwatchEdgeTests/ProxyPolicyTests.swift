@@ -71,9 +71,11 @@ struct ProxyPolicyTests {
     func adminAPI() throws {
         let (policy, pool) = Self.state()
         let cache = ResponseCache(maxBytes: 1 << 20, maxEntryBytes: 1 << 16, clock: { 0 })
-        let api = EdgeAdminAPI(pool: pool, policy: policy, exporter: nil, cache: cache)
+        let images = ImageTransform(jobs: 1, queue: 0)
+        let api = EdgeAdminAPI(pool: pool, policy: policy, exporter: nil, cache: cache, images: images)
         let (status, body) = api.answer(method: .get, path: "/status")
         #expect(status == .ok && String(decoding: body, as: UTF8.self).contains("\"url\":\"http://127.0.0.1:3000\""))
+        #expect(String(decoding: body, as: UTF8.self).contains("\"images\":{\"transcoded\":0,"))
         #expect(api.answer(method: .post, path: "/purge?prefix=/courses").0 == .ok)
         #expect(String(decoding: api.answer(method: .post, path: "/purge?prefix=/").1, as: UTF8.self) == "{\"purged\":0}")
         #expect(api.answer(method: .post, path: "/purge").0 == .badRequest)
@@ -86,11 +88,12 @@ struct ProxyPolicyTests {
         policy.accept(EdgePolicy(version: 9, weights: ["http://10.9.9.9:1": 0]))
         let reporter = EdgeReporter(
             server: "http://127.0.0.1:1", apiKey: nil, name: "edge-1", service: "edge", pool: pool, exporter: nil, policy: policy,
-            cache: nil, bytesSaved: { 1234 }, logger: Logger(label: "t"))
+            cache: nil, images: nil, bytesSaved: { 1234 }, logger: Logger(label: "t"))
         let json = try CompactJSONEncoder().encode(reporter.report())
         for key in [
             "\"edge\":\"edge-1\"", "\"policy_version\":0", "\"refused\":{", "\"version\":9", "\"in_flight\":0", "\"ewma_ms\":0",
             "\"bytes_saved\":1234", "\"cache\":{\"entries\":0,", "\"evictions\":0}", "\"telemetry\":{",
+            "\"images\":{\"transcoded\":0,\"undecodable\":0,\"too_large\":0,\"busy\":0,\"not_smaller\":0,",
         ] {
             #expect(json.contains(key), "\(key) in \(json)")
         }

@@ -47,9 +47,10 @@ struct EdgeReport: Encodable, Sendable {
     var cache: Cache
     var bytesSaved: Int
     var telemetry: Telemetry
+    var images: ImageStatistics
 
     enum CodingKeys: String, CodingKey {
-        case edge, service, policyVersion = "policy_version", refused, upstreams, cache, bytesSaved = "bytes_saved", telemetry
+        case edge, service, policyVersion = "policy_version", refused, upstreams, cache, bytesSaved = "bytes_saved", telemetry, images
     }
 
     // `refused` is written as null when absent (the server tells "nothing refused" from "unknown"):

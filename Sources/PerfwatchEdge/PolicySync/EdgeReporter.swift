@@ -15,6 +15,7 @@ struct EdgeReporter: Service {
     let exporter: SpanExporter?
     let policy: PolicyState
     let cache: ResponseCache?
+    let images: ImageTransform?
     let bytesSaved: @Sendable () -> Int
     var interval: Duration = .seconds(5)
     let logger: Logger
@@ -34,7 +35,7 @@ struct EdgeReporter: Service {
             edge: name, service: service, policyVersion: policy.version, refused: policy.refused,
             upstreams: EdgeReport.upstreams(pool.snapshot, nowMs: TimeParsing.nowMs()),
             cache: EdgeReport.Cache(cache?.statistics ?? CacheStatistics()), bytesSaved: bytesSaved(),
-            telemetry: .init(buffered: counts?.buffered ?? 0, dropped: counts?.dropped ?? 0))
+            telemetry: .init(buffered: counts?.buffered ?? 0, dropped: counts?.dropped ?? 0), images: images?.statistics ?? ImageStatistics())
     }
 
     func send() async {

@@ -14,14 +14,16 @@ struct EdgeAdminAPI: Sendable {
     let policy: PolicyState
     let exporter: SpanExporter?
     let cache: ResponseCache
+    let images: ImageTransform
 
     struct Status: Encodable {
         var policyVersion: Int64
         var refused: EdgeReport.Refused?
         var upstreams: [EdgeReport.Upstream]
         var telemetry: SpanExporter.Counts?
+        var images: ImageStatistics
 
-        enum CodingKeys: String, CodingKey { case policyVersion = "policy_version", refused, upstreams, telemetry }
+        enum CodingKeys: String, CodingKey { case policyVersion = "policy_version", refused, upstreams, telemetry, images }
     }
 
     func makeService(host: String, port: Int, logger: Logger) throws -> any Service {
@@ -44,7 +46,7 @@ struct EdgeAdminAPI: Sendable {
             let body = Status(
                 policyVersion: policy.version, refused: policy.refused,
                 upstreams: EdgeReport.upstreams(pool.snapshot, nowMs: TimeParsing.nowMs()),
-                telemetry: exporter?.counts)
+                telemetry: exporter?.counts, images: images.statistics)
             return (.ok, Array(((try? CompactJSONEncoder().encode(body)) ?? "{}").utf8))
         case (.post, "/purge"):
             let query = URLComponents(string: path)?.queryItems ?? []

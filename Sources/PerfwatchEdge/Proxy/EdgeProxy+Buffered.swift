@@ -5,11 +5,13 @@ import HummingbirdCore
 import NIOCore
 import NIOHTTP1
 import PerfwatchEdgePolicy
+import PerfwatchImages
 import Synchronization
 
-/// The buffered path: a bodiless request whose route has a cache rule, or when compression is
-/// on. The upstream's answer is read whole (up to `limits.buffer_max_bytes`), compressed, and
-/// goes through the cache, which may answer without any upstream request.
+/// The buffered path: a bodiless request whose route has a cache rule or an image rule, or when
+/// compression is on. The upstream's answer is read whole (up to `limits.buffer_max_bytes`),
+/// transformed (images, then compression), and goes through the cache, which may answer without any
+/// upstream request.
 extension EdgeProxy {
     struct BufferedRelay: Sendable {
         var response: EdgeResponse
@@ -43,25 +45,33 @@ extension EdgeProxy {
         var upstreamNanos: UInt64
     }
 
-    func bufferedSteps(rule: RouteRule?, policy: EdgePolicy) -> BufferedSteps.Applied? {
+    /// The steps for a request; nil when none applies (it streams). An image rule brings the cache
+    /// along: variants are made once and served from it (with the image rule's `ttl` when the route has no
+    /// cache rule and the upstream gives no freshness).
+    func bufferedSteps(rule: RouteRule?, imageRule: ImageRule?, policy: EdgePolicy) -> BufferedSteps.Applied? {
         var applied = BufferedSteps.Applied()
-        if let rule = rule?.cache, let step = steps.cache {
-            applied.cache = (rule, step)
+        if let imageRule, let step = steps.images { applied.images = (imageRule, step) }
+        if let step = steps.cache, let cacheRule = rule?.cache ?? applied.images.map({ CacheRule(ttlMs: $0.rule.ttlMs) }) {
+            applied.cache = (cacheRule, step)
             applied.hit = steps.hit
         }
         if let rule = policy.compression, let step = steps.compress { applied.compress = (rule, step) }
-        return applied.cache == nil && applied.compress == nil ? nil : applied
+        return applied.cache == nil && applied.compress == nil && applied.images == nil ? nil : applied
     }
 
-    /// The request as the cache and compression see it: client headers without hop-by-hop ones;
-    /// with compression on, `Accept-Encoding` narrowed to the coding this edge will use (the cache
-    /// keys compressed variants by it, docs/edge.md#caching).
+    /// The request as the cache and the transforms see it: client headers without hop-by-hop ones;
+    /// with compression on, `Accept-Encoding` narrowed to the coding this edge will use, and on an image
+    /// route `Accept` narrowed to the format it will send (the cache keys variants by them,
+    /// docs/edge.md#caching). The upstream still gets the client's own headers.
     func edgeRequest(_ head: HTTPRequest, steps: BufferedSteps.Applied) -> EdgeRequest {
         let clientHeaders = Self.pairs(head.headerFields).filter { !ForwardedHeaders.hopByHop.contains($0.name) }
         var edgeRequest = EdgeRequest(method: head.method.rawValue, target: head.path ?? "/", headers: clientHeaders)
         if let compress = steps.compress {
             let coding = AcceptEncoding.choose(edgeRequest.header("accept-encoding"), offered: compress.rule.algorithms)
             edgeRequest.setHeader("accept-encoding", coding ?? "identity")
+        }
+        if let images = steps.images {
+            edgeRequest.setHeader("accept", ImageAccept.choose(edgeRequest.header("accept"), offered: images.rule.formats)?.mediaType ?? "original")
         }
         return edgeRequest
     }
@@ -81,6 +91,7 @@ extension EdgeProxy {
         let fetch: BufferedSteps.Fetch = { request in
             let conditional = request.headers.filter { added.contains($0.name) }.map { ($0.name, $0.value) }
             var (response, record) = try await self.fetchWhole(method: request.method, target: request.target, headers: base + conditional)
+            if let images = steps.images { response = await images.step(response, request, images.rule) }
             if let compress = steps.compress { response = compress.step(response, request, compress.rule) }
             fetched.withLock { $0 = record }
             return response

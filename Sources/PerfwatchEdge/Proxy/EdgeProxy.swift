@@ -98,7 +98,10 @@ public final class EdgeProxy: Sendable {
         do throws(ProxyFailure) {
             try checkLimits(head)
             if upgrade != nil && hasBody { throw ProxyFailure.upgradeWithBody }
-            route = hasBody || upgrade != nil ? .stream : bufferedSteps(rule: rule, policy: effective).map { .buffered($0) } ?? .stream
+            let imageRule = effective.imageRule(forRoute: pattern, path: path, method: head.method.rawValue)
+            if let imageRule, case .refused(let reason) = imageRule.width(forTarget: target) { throw ProxyFailure(status: 400, message: reason) }
+            route = hasBody || upgrade != nil
+                ? .stream : bufferedSteps(rule: rule, imageRule: imageRule, policy: effective).map { .buffered($0) } ?? .stream
         } catch {
             route = .refuse(error)
         }

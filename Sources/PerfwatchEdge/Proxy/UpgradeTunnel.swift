@@ -18,9 +18,9 @@ enum UpgradeTunnel {
         down.send(ByteBuffer(string: headText(head, serverTiming: serverTiming)))
         down.flush()
         let pipeline = upstream.channel.pipeline.syncOperations
-        try pipeline.removeHandler(pipeline.handler(type: UpstreamResponseHandler.self))
+        _ = try pipeline.removeHandler(pipeline.handler(type: UpstreamResponseHandler.self))
         try pipeline.addHandler(up)
-        try pipeline.removeHandler(pipeline.handler(type: HTTPRequestEncoder.self))
+        _ = try pipeline.removeHandler(pipeline.handler(type: HTTPRequestEncoder.self))
         // Removing the decoder hands on the bytes it holds past the 101 (`leftOverBytesStrategy: .forwardBytes`),
         // without a read-complete of their own: flushed when the removal is done.
         let removed = upstream.channel.eventLoop.makePromise(of: Void.self)
