@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Perfwatch benchmarks: metrics side by side with VictoriaMetrics (bench.py), the OTLP trace
 # path (otlp_bench.py), RUM beacon ingest (rum_ingest_bench.py), the edge proxy side by side with
-# nginx (edge_bench.py); full runs add the snippet in
+# nginx (edge_bench.py), image transcoding against vipsthumbnail (image_bench.py); full runs add the snippet in
 # Chromium (rum_bench.py) and the load generator against wrk and locust (load_bench.py).
 # See Benchmarks/README.md.
 #   bash Benchmarks/run.sh            full run (minutes; use a release build)
@@ -57,6 +57,9 @@ python3 Benchmarks/analysis_bench.py --perfwatch "$bin" --build "$build" "${smok
 echo
 echo "==== perfwatch edge vs nginx (pass-through, cache hits, added latency, idle connections) ===="
 python3 Benchmarks/edge_bench.py --perfwatch "$bin" --build "$build" "${smoke[@]}" || status=$?
+echo
+echo "==== image transcoding: the edge vs vipsthumbnail and ImageMagick (issue 17) ===="
+python3 Benchmarks/image_bench.py --perfwatch "$bin" --build "$build" "${smoke[@]}" || status=$?
 echo
 echo "==== Anomaly detector precision/recall (labelled synthetic set) ===="
 # Pure computation (no server): built with the same configuration as the measured binary.

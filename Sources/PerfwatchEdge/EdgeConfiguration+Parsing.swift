@@ -4,10 +4,12 @@ import PerfwatchEdgePolicy
 import PerfwatchModel
 
 extension EdgeConfiguration {
+    /// The edge's own keys, then the local policy's (`EdgePolicy.keys` without `version`: one list, so a
+    /// policy key added there is accepted here too).
     static let keys = [
         "listen", "server", "upstreams", "balancing", "name", "service", "api_key", "health", "limits", "timeouts",
-        "admin_listen", "routes", "compression", "weights",
-    ]
+        "admin_listen",
+    ] + EdgePolicy.keys.filter { $0 != "version" && $0 != "balancing" }
 
     /// Reads an edge config file (YAML or JSON); every problem is `file:line: field: problem`.
     public static func load(file: String) throws(ConfigError) -> EdgeConfiguration {

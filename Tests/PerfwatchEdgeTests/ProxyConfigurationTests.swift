@@ -31,10 +31,11 @@ struct ProxyConfigurationTests {
             service: shop-edge
             api_key: k
             health: {path: /up, interval: 2s, timeout: 500ms, healthy_after: 1, unhealthy_after: 4}
-            limits: {header_bytes: 8192, body_bytes: 1000, cache_max_bytes: 0, buffer_max_bytes: 4096}
+            limits: {header_bytes: 8192, body_bytes: 1000, cache_max_bytes: 0, buffer_max_bytes: 4096, image_jobs: 3, image_queue: 0}
             timeouts: {connect: 1s, first_byte: 5s, idle: 30s}
             admin_listen: 127.0.0.1:9091
             weights: {"http://127.0.0.1:3001": 0}
+            images: [{match: "/img/*", formats: [avif, webp], widths: [320, 640, 1280]}]
             """)
         #expect(configuration.listenHost == "0.0.0.0" && configuration.listenPort == 9090)
         #expect(configuration.server == "http://127.0.0.1:4318")
@@ -47,6 +48,8 @@ struct ProxyConfigurationTests {
         #expect(configuration.timeouts.firstByte == .seconds(5) && configuration.timeouts.idle == .seconds(30))
         #expect(configuration.adminListen?.port == 9091)
         #expect(configuration.localPolicy.weights == ["http://127.0.0.1:3001": 0])
+        #expect(configuration.localPolicy.images == [ImageRule(match: "/img/*", formats: ["avif", "webp"], widths: [320, 640, 1280])])
+        #expect(configuration.limits.imageJobs == 3 && configuration.limits.imageQueue == 0)
         try configuration.validate()
     }
 
