@@ -28,11 +28,16 @@ enum Format {
 
     /// A small JSON object of figures (values already JSON).
     static func evidence(_ pairs: KeyValuePairs<String, String>) -> String {
+        evidence(pairs.map { ($0.key, $0.value) })
+    }
+
+    /// The same, for evidence whose members depend on the data (built up in order).
+    static func evidence(_ pairs: [(String, String)]) -> String {
         var out = "{"
         for (index, pair) in pairs.enumerated() {
             if index > 0 { out += "," }
-            JSONString.append(pair.key, to: &out)
-            out += ":" + pair.value
+            JSONString.append(pair.0, to: &out)
+            out += ":" + pair.1
         }
         return out + "}"
     }

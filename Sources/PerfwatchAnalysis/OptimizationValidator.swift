@@ -93,9 +93,9 @@ public struct OptimizationValidator: Analyzer {
             errorsAfter: errors.1[0].values.first ?? 0, requestsAfter: Double(comparison.countAfter), alpha: configuration.alpha)
         let edge = try await EdgeImpact.measure(
             optimization, engine: engine, filters: filters, before: (applied - length)...(applied - 1), after: applied...(applied + length),
-            nowMs: nowMs)
+            nowMs: nowMs, alpha: configuration.alpha, minChange: configuration.minChange)
         let verdict: PerformanceOptimization.Verdict =
-            if errorRates?.worse == true { .regressed } else {
+            if errorRates?.worse == true || edge.lcpWorse { .regressed } else {
                 switch comparison.verdict {
                 case .improved: .improved
                 case .regressed: .regressed
@@ -114,16 +114,23 @@ public struct OptimizationValidator: Analyzer {
         impact.bytesPerResponseAfter = edge.bytesPerResponse?.after
         impact.upstreamPerSecondBefore = edge.upstreamPerSecond?.before
         impact.upstreamPerSecondAfter = edge.upstreamPerSecond?.after
+        impact.imageBytesPerPageBefore = edge.imageBytesPerPage?.before
+        impact.imageBytesPerPageAfter = edge.imageBytesPerPage?.after
+        impact.lcpP75Before = edge.lcpP75?.before
+        impact.lcpP75After = edge.lcpP75?.after
         return impact
     }
 
     /// The reason a regressed edge optimization is rolled back with: the figures that judged it.
-    static func regressionEvidence(_ impact: PerformanceOptimization.Impact) -> String {
+    public static func regressionEvidence(_ impact: PerformanceOptimization.Impact) -> String {
         func number(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
         var text = "validation regressed: p95 \(number(impact.before, 1)) → \(number(impact.after, 1)) ms "
             + "(\(impact.changePct >= 0 ? "+" : "")\(number(impact.changePct, 1))%, p=\(String(format: "%.2g", impact.pValue)))"
         if let before = impact.errorRateBefore, let after = impact.errorRateAfter, let p = impact.errorPValue {
             text += ", error rate \(number(before * 100, 2))% → \(number(after * 100, 2))% (p=\(String(format: "%.2g", p)))"
+        }
+        if let before = impact.lcpP75Before, let after = impact.lcpP75After {
+            text += ", LCP p75 \(number(before, 0)) → \(number(after, 0)) ms (RUM)"
         }
         return text + "; \(impact.requestsBefore) requests before, \(impact.requestsAfter) after"
     }

@@ -66,6 +66,11 @@ public struct PerformanceOptimization: Sendable, Equatable {
         public var bytesPerResponseAfter: Double?
         public var upstreamPerSecondBefore: Double?
         public var upstreamPerSecondAfter: Double?
+        /// `edge_images`: what real browsers loaded (RUM, every page): image bytes per page view, LCP p75 (ms).
+        public var imageBytesPerPageBefore: Double?
+        public var imageBytesPerPageAfter: Double?
+        public var lcpP75Before: Double?
+        public var lcpP75After: Double?
 
         public init(
             before: Double, after: Double, changePct: Double, pValue: Double, verdict: Verdict, requestsBefore: Int64,

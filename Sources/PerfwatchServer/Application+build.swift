@@ -53,7 +53,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
             TrendAnalyzer(reader: TrendReader(engine: analysisEngine)), AnomalyAnalyzer(engine: analysisEngine),
             BottleneckAnalyzer(engine: analysisEngine, spans: store),
             EdgeCacheAnalyzer(engine: analysisEngine), EdgeCompressionAnalyzer(engine: analysisEngine),
-            EdgeBalancingAnalyzer(engine: analysisEngine),
+            EdgeBalancingAnalyzer(engine: analysisEngine), EdgeImageAnalyzer(engine: analysisEngine),
         ],
         store: store, configuration: passes, logger: logger, afterPass: { nowMs in _ = await proposals.afterPass(nowMs: nowMs) })
     let alerting = try await AlertingComponents.make(

@@ -155,6 +155,51 @@ struct DeploymentRegressionTests {
         }
     }
 
+    @Test("an image optimization is judged by what browsers saw too: image bytes per page view, and LCP — worse LCP is regressed")
+    func imageOptimizationJudgedByBrowsers() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try await loadedStore(directory)
+            // The edge's image bytes fall to a fifth; RUM page views every 10 s: image bytes per view 2 MB → 400 KB,
+            // but LCP 1.2 s → 2.4 s (a change that made the page slower to show, whatever it saved).
+            var points: [MetricPoint] = []
+            for time in stride(from: optimizationMs - 60 * 60_000, to: now, by: 10_000) {
+                let after = time >= optimizationMs
+                let page = Labels(["page": "/gallery", "device": "desktop", "release": ""])
+                points.append(
+                    MetricPoint(
+                        series: SeriesKey(
+                            metric: "edge.bytes_out", labels: Labels(["service": AnalysisScenario.service, "route": "/img/a.jpg", "content_type": "image/jpeg"])),
+                        kind: .counter, unit: "By", sample: Sample(timeMs: time, value: after ? 20_000 : 100_000)))
+                points.append(
+                    MetricPoint(
+                        series: SeriesKey(metric: "edge.request.duration", labels: Labels(["service": AnalysisScenario.service, "route": "/img/a.jpg", "cache": "NONE"])),
+                        kind: .distribution, unit: "ms", sample: Sample(timeMs: time, value: 20)))
+                points.append(
+                    MetricPoint(
+                        series: SeriesKey(metric: "rum.resource.bytes", labels: page.adding("type", "image")), kind: .distribution, unit: "bytes",
+                        sample: Sample(timeMs: time, value: after ? 400_000 : 2_000_000)))
+                points.append(
+                    MetricPoint(
+                        series: SeriesKey(metric: "rum.lcp", labels: page), kind: .distribution, unit: "ms",
+                        sample: Sample(timeMs: time, value: (after ? 2_400 : 1_200) + Double(time / 10_000 % 7) * 10)))
+            }
+            _ = try await store.append(points)
+            let images = try await store.addOptimization(
+                PerformanceOptimization(
+                    type: "edge_images", description: "serve /img/* as AVIF", service: AnalysisScenario.service, route: "",
+                    createdMs: optimizationMs, appliedMs: optimizationMs))
+            _ = await parts(store).analysis.runPass(nowMs: now - 10 * 60_000, windowMs: 20 * 60_000)
+            let impact = try #require(try await store.optimization(id: images.id)?.impact)
+            #expect(impact.verdict == .regressed)
+            let (bytesBefore, bytesAfter) = (try #require(impact.imageBytesPerPageBefore), try #require(impact.imageBytesPerPageAfter))
+            #expect(abs(bytesBefore - 2_000_000) < 30_000 && abs(bytesAfter - 400_000) < 6_000, "\(bytesBefore) → \(bytesAfter)")
+            let (lcpBefore, lcpAfter) = (try #require(impact.lcpP75Before), try #require(impact.lcpP75After))
+            #expect(abs(lcpBefore - 1_250) < 30 && abs(lcpAfter - 2_450) < 40, "LCP p75 \(lcpBefore) → \(lcpAfter)")
+            #expect(try #require(impact.bytesPerResponseAfter) < 0.5 * (impact.bytesPerResponseBefore ?? 0))
+            #expect(OptimizationValidator.regressionEvidence(impact).contains(", LCP p75 "))
+        }
+    }
+
     @Test("an applied optimization is validated as improved and resolves its issue; a no-op is no_change")
     func optimizationValidated() async throws {
         try await withTemporaryDirectory { directory in

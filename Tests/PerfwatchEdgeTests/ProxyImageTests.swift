@@ -21,7 +21,7 @@ struct ProxyImageTests {
     static func imageUpstream() async throws -> ScriptedUpstream {
         try await ScriptedUpstream.start { request in
             let path = String(request.uri.prefix { $0 != "?" })
-            let name = String(path.dropFirst("/img/".count))
+            let name = String(path.split(separator: "/").last ?? "")
             if name == "page.txt" { return .respond(status: 200, headers: [("Content-Type", "text/plain")], body: Array("hello".utf8)) }
             let type = name.hasSuffix(".png") ? "image/png" : "image/jpeg"
             return .respond(status: 200, headers: [("Content-Type", type), ("ETag", "\"\(name)\"")], body: fixture(name))
@@ -147,5 +147,30 @@ struct ProxyImageTests {
         #expect(running.images.statistics.busy == originals.count)
         let again = try await TestClient.send(running.edge.url + "/img/photo.jpg?w=1280", headers: accept)
         #expect(again.headers.first(name: "content-type") == "image/avif")
+    }
+
+    @Test("images sent as they came are sampled one in five for their AVIF size (the edge_images estimate), streamed or buffered; transformed ones are not")
+    func sampledForTheRecommendation() async throws {
+        let upstream = try await Self.imageUpstream()
+        let images = ImageTransform(jobs: 2, queue: 0)
+        let cache = ResponseCache(maxBytes: 64 << 20, maxEntryBytes: 8 << 20, clock: TimeParsing.nowMs)
+        let sink = CollectingSink()
+        let edge = try await RunningEdge.start(upstreams: [upstream.url], sink: sink, steps: .live(cache: cache, images: images)) {
+            $0.localPolicy.images = [ImageRule(match: "/img/rule/*")]
+        }
+        defer { Task { await edge.stop(); await upstream.stop(); await images.shutdown() } }
+        // Streamed (no rule): 10 requests, 2 samples.
+        for _ in 0..<10 { _ = try await TestClient.send(edge.url + "/img/photo.jpg") }
+        var exchanges = await sink.waitFor(10)
+        let photo = Self.fixture("photo.jpg").count
+        let sampled = exchanges.compactMap(\.avifBytes)
+        #expect(sampled.count == 2, "\(exchanges.map(\.avifBytes))")
+        #expect(sampled.allSatisfy { $0 > 0 && $0 < photo / 4 })
+        #expect(exchanges.allSatisfy { $0.bytesOut == photo })
+        // Transformed by a rule: never sampled.
+        for _ in 0..<5 { _ = try await TestClient.send(edge.url + "/img/rule/photo.jpg?x=\(Int.random(in: 0..<1_000_000))", headers: [("Accept", "image/webp")]) }
+        exchanges = await sink.waitFor(15)
+        #expect(exchanges.suffix(5).allSatisfy { $0.avifBytes == nil })
+        #expect(images.statistics.transcoded == 5)
     }
 }

@@ -58,6 +58,24 @@ struct EdgeSpanDerivationTests {
         #expect(points.filter { $0.series.metric == "edge.brotli_sample" }.map(\.sample.value) == [5120])
         #expect(points.filter { $0.series.metric == "edge.brotli_sample_compressed" }.map(\.sample.value) == [1024])
         #expect(labels(output, "edge.brotli_sample") == [["service": "edge", "route": "/courses/:id", "content_type": "application/json"]])
+        #expect(labels(output, "edge.image_sample").isEmpty, "no image sample without avif_bytes")
+    }
+
+    @Test("an image sample (perfwatch.edge.avif_bytes) gives its original and AVIF sizes and a count, by route and type")
+    func imageSample() throws {
+        var spans = [
+            edgeSpan([
+                "perfwatch.edge.cache": "NONE", "perfwatch.edge.bytes_out": "100000", "perfwatch.edge.content_type": "image/jpeg",
+                "perfwatch.edge.avif_bytes": "12000",
+            ])
+        ]
+        let output = SpanDerivations.derive(from: &spans)
+        let points = output.points.points
+        #expect(points.filter { $0.series.metric == "edge.image_sample" }.map(\.sample.value) == [100_000])
+        #expect(points.filter { $0.series.metric == "edge.image_sample_avif" }.map(\.sample.value) == [12_000])
+        #expect(points.filter { $0.series.metric == "edge.image_samples" }.map(\.sample.value) == [1])
+        #expect(labels(output, "edge.image_sample_avif") == [["service": "edge", "route": "/courses/:id", "content_type": "image/jpeg"]])
+        #expect(labels(output, "edge.brotli_sample").isEmpty)
     }
 
     @Test("a cache hit has upstream \"\"; missing attributes take defaults; no brotli sample without brotli_bytes")

@@ -89,6 +89,21 @@ public final class ImageTransform: Sendable {
         }
     }
 
+    /// The AVIF size of `body` at its own width (up to 1920 px, the largest default width): what the
+    /// `edge_images` recommendation estimates from. Only when a transcode slot is free right now — a
+    /// sample never waits, and never takes a slot a transform is waiting for.
+    public func sampleSize(_ body: [UInt8]) async -> Int? {
+        guard admitted.wrappingAdd(1, ordering: .relaxed).newValue <= jobs else {
+            admitted.wrappingSubtract(1, ordering: .relaxed)
+            return nil
+        }
+        defer { admitted.wrappingSubtract(1, ordering: .relaxed) }
+        let variant = ImageVariant(format: .avif, width: 1920)
+        return try? await pool.runIfActive { () -> Int? in
+            try? ImageTranscoder.transcode(body, to: variant).bytes.count
+        }
+    }
+
     /// The source format when the response is an image this step transforms: a whole 200 to a GET, of a
     /// type it reads, not encoded, not a range, not `no-transform`.
     static func candidate(_ response: EdgeResponse, request: EdgeRequest) -> ImageFormat? {

@@ -19,12 +19,18 @@ public struct BufferedSteps: Sendable {
     public var hit: Hit?
     public var compress: Compress?
     public var images: Images?
+    /// The AVIF size of an image the edge sent as it came (nil: not measured now): the `edge_images` estimate.
+    public var imageSample: (@Sendable ([UInt8]) async -> Int?)?
 
-    public init(cache: Cache? = nil, hit: Hit? = nil, compress: Compress? = nil, images: Images? = nil) {
+    public init(
+        cache: Cache? = nil, hit: Hit? = nil, compress: Compress? = nil, images: Images? = nil,
+        imageSample: (@Sendable ([UInt8]) async -> Int?)? = nil
+    ) {
         self.cache = cache
         self.hit = hit
         self.compress = compress
         self.images = images
+        self.imageSample = imageSample
     }
 
     /// What applies to one request: its route's cache rule (or, for images without one, the image
@@ -47,6 +53,7 @@ extension BufferedSteps {
             },
             hit: { request, rule in cache.freshHit(for: request, rule: rule) },
             compress: { response, request, rule in ResponseCompression.apply(to: response, request: request, rule: rule) },
-            images: { response, request, rule in await images.apply(to: response, request: request, rule: rule) })
+            images: { response, request, rule in await images.apply(to: response, request: request, rule: rule) },
+            imageSample: { body in await images.sampleSize(body) })
     }
 }

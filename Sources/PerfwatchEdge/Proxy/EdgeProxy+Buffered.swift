@@ -19,6 +19,8 @@ extension EdgeProxy {
         var cache: String
         /// The upstream fetch made for this request, if any (none on a hit).
         var fetched: Fetched?
+        /// An image rule applied (the answer is a variant, or an original it chose to keep): not sampled.
+        var transformed = false
     }
 
     /// An upstream answer over `limits.buffer_max_bytes` on the buffered path, thrown out of the
@@ -98,10 +100,10 @@ extension EdgeProxy {
         }
         if let cache = steps.cache {
             let (response, outcome) = try await cache.step(edgeRequest, cache.rule, fetch)
-            return BufferedRelay(response: response, cache: outcome, fetched: fetched.withLock { $0 })
+            return BufferedRelay(response: response, cache: outcome, fetched: fetched.withLock { $0 }, transformed: steps.images != nil)
         }
         let response = try await fetch(edgeRequest)
-        return BufferedRelay(response: response, cache: "NONE", fetched: fetched.withLock { $0 })
+        return BufferedRelay(response: response, cache: "NONE", fetched: fetched.withLock { $0 }, transformed: steps.images != nil)
     }
 
     /// One upstream request read whole. Past `limits.buffer_max_bytes` it throws `OversizedAnswer`
@@ -195,7 +197,14 @@ extension EdgeProxy {
             var hash = BodyHash()
             hash.add(response.body)
             exchange.repeatKind = repeats.classify(method: exchange.method, target: exchange.target, hash: hash.value)
-            if sampleBrotli, response.header("content-encoding") == nil { exchange.brotliBytes = brotliSample(response.body, contentType: response.header("content-type")) }
+            if sampleBrotli, response.header("content-encoding") == nil {
+                let type = ResponseFacts.contentType(response.header("content-type"))
+                if relay.fetched != nil, !relay.transformed, response.body.count <= Self.imageSampleMaxBytes, wantsImageSample(type) {
+                    exchange.imageSample = response.body
+                } else {
+                    exchange.brotliBytes = brotliSample(response.body, contentType: response.header("content-type"))
+                }
+            }
         }
         var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
         record(headers, into: &exchange)

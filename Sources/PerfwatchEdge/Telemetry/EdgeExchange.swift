@@ -24,6 +24,10 @@ public struct EdgeExchange: Sendable {
     public var repeatKind = ""
     /// Brotli size of the body, on a sampled uncompressed compressible response (`perfwatch.edge.brotli_bytes`).
     public var brotliBytes: Int?
+    /// AVIF size of the body, on a sampled JPEG or PNG the edge sent as it came (`perfwatch.edge.avif_bytes`).
+    public var avifBytes: Int?
+    /// The body of a sampled image, waiting for its AVIF size (`EdgeProxy.finish` measures it off the request path).
+    var imageSample: [UInt8]?
     /// No upstream answered (timeouts, connection failures, malformed responses).
     public var failed = false
     var trace: TraceContext

@@ -2,24 +2,33 @@ import NIOCore
 
 /// What the edge learns from a streamed response body on its way through, for its span: a
 /// hash for `perfwatch.edge.repeat`, and on a sampled uncompressed response the bytes for the
-/// brotli estimate. Nothing is kept when no telemetry sink is configured.
+/// brotli estimate, or on a sampled JPEG/PNG those for the AVIF estimate. Nothing is kept when no
+/// telemetry sink is configured.
 struct ResponseBodyObserver {
     static let inlineSampleBytes = 64 * 1024
     private var hash: BodyHash?
     private var sample: [UInt8]?
+    private var image = false
 
     init() {}
 
     init(proxy: EdgeProxy, exchange: EdgeExchange) {
         hash = proxy.sink == nil ? nil : BodyHash()
-        sample = hash != nil && exchange.contentEncoding == "identity" && proxy.wantsBrotliSample(exchange.contentType) ? [] : nil
+        guard hash != nil, exchange.contentEncoding == "identity" else { return }
+        if proxy.wantsImageSample(exchange.contentType) {
+            sample = []
+            image = true
+        } else if proxy.wantsBrotliSample(exchange.contentType) {
+            sample = []
+        }
     }
 
     mutating func add(_ chunk: ByteBuffer) {
         guard hash != nil else { return }
         hash?.add(chunk.readableBytesView)
         if sample != nil {
-            if (sample?.count ?? 0) + chunk.readableBytes <= EdgeProxy.brotliSampleMaxBytes { sample? += chunk.readableBytesView } else { sample = nil }
+            let cap = image ? EdgeProxy.imageSampleMaxBytes : EdgeProxy.brotliSampleMaxBytes
+            if (sample?.count ?? 0) + chunk.readableBytes <= cap { sample? += chunk.readableBytesView } else { sample = nil }
         }
     }
 
@@ -30,6 +39,11 @@ struct ResponseBodyObserver {
         var exchange = exchange
         if let hash { exchange.repeatKind = proxy.repeats.classify(method: exchange.method, target: exchange.target, hash: hash.value) }
         guard let sample, !sample.isEmpty else {
+            proxy.finish(&exchange, started: started)
+            return
+        }
+        if image {
+            exchange.imageSample = sample
             proxy.finish(&exchange, started: started)
             return
         }

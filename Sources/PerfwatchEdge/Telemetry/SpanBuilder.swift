@@ -30,6 +30,7 @@ enum SpanBuilder {
             .string("perfwatch.edge.cookie", exchange.cookie ? "true" : "false"),
         ]
         if let brotli = exchange.brotliBytes { attributes.append(.int("perfwatch.edge.brotli_bytes", Int64(brotli))) }
+        if let avif = exchange.avifBytes { attributes.append(.int("perfwatch.edge.avif_bytes", Int64(avif))) }
         if !exchange.repeatKind.isEmpty { attributes.append(.string("perfwatch.edge.repeat", exchange.repeatKind)) }
         span.attributes = attributes
         if exchange.status >= 500 || exchange.failed { span.status.code = .error }

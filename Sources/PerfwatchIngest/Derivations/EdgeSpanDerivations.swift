@@ -8,7 +8,10 @@ import PerfwatchModel
 ///   set_cookie, authorized: how often a route's bodies repeat, and whether it is personalized;
 /// - `edge.bytes_out` (bytes) by service, route, content_type, content_encoding;
 /// - `edge.brotli_sample` / `edge.brotli_sample_compressed` (bytes) by service, route,
-///   content_type: original and brotli size of the sampled uncompressed responses.
+///   content_type: original and brotli size of the sampled uncompressed responses;
+/// - `edge.image_sample` / `edge.image_sample_avif` (bytes) by service, route, content_type:
+///   original and AVIF size of the sampled JPEG/PNG responses the edge sent as they came, and
+///   `edge.image_samples` (a counter of 1s): how many were sampled.
 /// Attribute values the edge did not send become "" (or "none" for cache_control), so one
 /// edge version missing an attribute still lands in the same series shape.
 enum EdgeSpanDerivations {
@@ -60,16 +63,21 @@ enum EdgeSpanDerivations {
         }
         // A sample pairs the body's size as sent (uncompressed) with its brotli size; both
         // counters move together so their ratio is the saving.
-        if let compressed = bytes("perfwatch.edge.brotli_bytes"), let original = bytesOut {
+        for (attribute, metric) in [("perfwatch.edge.brotli_bytes", "edge.brotli_sample"), ("perfwatch.edge.avif_bytes", "edge.image_sample")] {
+            guard let smaller = bytes(attribute), let original = bytesOut else { continue }
             let labels = Labels(sortedPairs: [("content_type", contentType), ("route", route), ("service", service)])
             points.append(
                 MetricPoint(
-                    series: SeriesKey(metric: "edge.brotli_sample", labels: labels), kind: .counter, unit: "By",
+                    series: SeriesKey(metric: metric, labels: labels), kind: .counter, unit: "By",
                     sample: Sample(timeMs: timeMs, value: original)))
             points.append(
                 MetricPoint(
-                    series: SeriesKey(metric: "edge.brotli_sample_compressed", labels: labels), kind: .counter, unit: "By",
-                    sample: Sample(timeMs: timeMs, value: compressed)))
+                    series: SeriesKey(metric: metric == "edge.brotli_sample" ? "edge.brotli_sample_compressed" : "edge.image_sample_avif", labels: labels),
+                    kind: .counter, unit: "By", sample: Sample(timeMs: timeMs, value: smaller)))
+            if metric == "edge.image_sample" {
+                points.append(
+                    MetricPoint(series: SeriesKey(metric: "edge.image_samples", labels: labels), kind: .counter, sample: Sample(timeMs: timeMs, value: 1)))
+            }
         }
     }
 }

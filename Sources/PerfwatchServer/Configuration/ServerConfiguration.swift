@@ -168,7 +168,7 @@ public struct AnalysisSettings: Sendable, Equatable {
 
     /// The edge issue types (each carries a `policy_change`; `EdgeProposals` proposes one optimization
     /// per open issue of them), all of which `auto_apply` may name.
-    public static let autoApplicable = ["edge_compression", "edge_cache", "edge_balancing"]
+    public static let autoApplicable = ["edge_compression", "edge_cache", "edge_balancing", "edge_images"]
 
     public init() {}
 }

@@ -69,6 +69,11 @@ struct OptimizationBody: Encodable {
         let bytesPerResponseAfter: Double?
         let upstreamPerSecondBefore: Double?
         let upstreamPerSecondAfter: Double?
+        /// Image optimizations: what real browsers loaded (RUM): image bytes per page view, LCP p75 (ms).
+        let imageBytesPerPageBefore: Double?
+        let imageBytesPerPageAfter: Double?
+        let lcpP75Before: Double?
+        let lcpP75After: Double?
 
         enum CodingKeys: String, CodingKey {
             case before, after, changePct = "change_pct", pValue = "p_value", verdict, requestsBefore = "requests_before"
@@ -76,6 +81,8 @@ struct OptimizationBody: Encodable {
             case errorRateBefore = "error_rate_before", errorRateAfter = "error_rate_after", errorPValue = "error_p_value"
             case bytesPerResponseBefore = "bytes_per_response_before", bytesPerResponseAfter = "bytes_per_response_after"
             case upstreamPerSecondBefore = "upstream_rps_before", upstreamPerSecondAfter = "upstream_rps_after"
+            case imageBytesPerPageBefore = "image_bytes_per_page_before", imageBytesPerPageAfter = "image_bytes_per_page_after"
+            case lcpP75Before = "lcp_p75_before", lcpP75After = "lcp_p75_after"
         }
 
         init(_ impact: PerformanceOptimization.Impact) {
@@ -96,6 +103,10 @@ struct OptimizationBody: Encodable {
             bytesPerResponseAfter = impact.bytesPerResponseAfter.map { $0.rounded() }
             upstreamPerSecondBefore = impact.upstreamPerSecondBefore.map { ($0 * 100).rounded() / 100 }
             upstreamPerSecondAfter = impact.upstreamPerSecondAfter.map { ($0 * 100).rounded() / 100 }
+            imageBytesPerPageBefore = impact.imageBytesPerPageBefore.map { $0.rounded() }
+            imageBytesPerPageAfter = impact.imageBytesPerPageAfter.map { $0.rounded() }
+            lcpP75Before = impact.lcpP75Before.map { $0.rounded() }
+            lcpP75After = impact.lcpP75After.map { $0.rounded() }
         }
     }
 }
