@@ -87,6 +87,10 @@ function detailHtml(o) {
       esc(fmtInt(i.bytes_per_response_before) + ' → ' + fmtInt(i.bytes_per_response_after)) + '</td></tr>' : '') +
     (isNum(i.upstream_rps_before) ? '<tr data-k="upstream_rps"><th>Upstream requests/s</th><td>' +
       esc((+i.upstream_rps_before).toFixed(2) + ' → ' + (+i.upstream_rps_after).toFixed(2)) + '</td></tr>' : '') +
+    (isNum(i.image_bytes_per_page_before) ? '<tr data-k="image_bytes_per_page"><th>Image bytes per page view (RUM)</th><td>' +
+      esc(fmtInt(i.image_bytes_per_page_before) + ' → ' + fmtInt(i.image_bytes_per_page_after)) + '</td></tr>' : '') +
+    (isNum(i.lcp_p75_before) ? '<tr data-k="lcp_p75"><th>LCP p75 (RUM)</th><td>' +
+      esc(fmtInt(i.lcp_p75_before) + ' ms → ' + fmtInt(i.lcp_p75_after) + ' ms') + '</td></tr>' : '') +
     '</tbody></table>'
     : '<p id="opt-impact-pending" class="muted">' + esc(o.appliedAt === null ? (o.policy_version ? 'Published as edge policy version ' +
       o.policy_version + '; applied once every connected edge runs it.' : 'Not applied yet.') :
