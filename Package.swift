@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "PerfwatchAlerting", targets: ["PerfwatchAlerting"]),
         .library(name: "PerfwatchLoad", targets: ["PerfwatchLoad"]),
         .library(name: "PerfwatchAnalysis", targets: ["PerfwatchAnalysis"]),
+        .library(name: "PerfwatchImages", targets: ["PerfwatchImages"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),

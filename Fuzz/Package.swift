@@ -21,6 +21,7 @@ let package = Package(
                 .product(name: "PerfwatchAlerting", package: "perfwatch"),
                 .product(name: "PerfwatchLoad", package: "perfwatch"),
                 .product(name: "PerfwatchAnalysis", package: "perfwatch"),
+                .product(name: "PerfwatchImages", package: "perfwatch"),
             ]
         ),
     ]
