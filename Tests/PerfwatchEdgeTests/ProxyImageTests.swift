@@ -24,6 +24,10 @@ struct ProxyImageTests {
             let name = String(path.split(separator: "/").last ?? "")
             if name == "page.txt" { return .respond(status: 200, headers: [("Content-Type", "text/plain")], body: Array("hello".utf8)) }
             let type = name.hasSuffix(".png") ? "image/png" : "image/jpeg"
+            // Revalidation (weak comparison, RFC 9110 §13.1.2): a 304 that repeats the original's type and strong ETag.
+            if request.header("if-none-match")?.replacingOccurrences(of: "W/", with: "") == "\"\(name)\"" {
+                return .respond(status: 304, headers: [("Content-Type", type), ("ETag", "\"\(name)\"")])
+            }
             return .respond(status: 200, headers: [("Content-Type", type), ("ETag", "\"\(name)\"")], body: fixture(name))
         }
     }
@@ -85,6 +89,22 @@ struct ProxyImageTests {
         #expect(avif.headers.first(name: "x-cache") == "MISS" && avif.headers.first(name: "content-type") == "image/avif")
         #expect(running.upstream.requests.count == 2)
         #expect(running.images.statistics.transcoded == 2)
+    }
+
+    @Test("a reload revalidates the variant: the upstream's 304 (which names the JPEG original) refreshes it without changing its type or weak ETag")
+    func revalidatedVariantKeepsItsHeaders() async throws {
+        let running = try await Self.start()
+        defer { Task { await running.stop() } }
+        let url = running.edge.url + "/img/photo.jpg?w=640"
+        let first = try await TestClient.send(url, headers: [("Accept", "image/avif")])
+        let reload = try await TestClient.send(url, headers: [("Accept", "image/avif"), ("Cache-Control", "no-cache")])
+        let after = try await TestClient.send(url, headers: [("Accept", "image/avif")])
+        #expect(reload.headers.first(name: "x-cache") == "REVALIDATED" && after.headers.first(name: "x-cache") == "HIT")
+        for answer in [first, reload, after] {
+            #expect(answer.headers.first(name: "content-type") == "image/avif" && answer.headers.first(name: "etag") == "W/\"photo.jpg\"")
+            #expect(answer.body == first.body)
+        }
+        #expect(running.upstream.requests.count == 2 && running.images.statistics.transcoded == 1)
     }
 
     @Test("widths: ?w= not allowed goes to the nearest allowed one; none keeps the image's width; never enlarged; EXIF rotation applied")

@@ -25,6 +25,14 @@ is added to every application route (the slow instance gets 10x its peers' delay
   query parameter becomes that response header; with `etag`/`last_modified` a matching conditional request
   is answered 304. The body counts the upstream's answers for this target (`served`), so a test sees
   whether an answer came from the upstream or the cache; `vary=X` echoes header X in the body.
+- `GET /img/<name>`: the files of Tests/fixtures/images (photo.jpg, rotated.jpg, alpha.png, corrupt.jpg, bomb.png,
+  not-an-image.jpg) as they are, whatever the query (`?w=` is for the edge: the app never resizes); Content-Type
+  from the extension, an `ETag` and `Cache-Control: max-age=60`; an If-None-Match naming the ETag, weak or not
+  (RFC 9110's weak comparison, as nginx does it), is answered 304 with ETag and Cache-Control only
+- `GET /gallery.html?perfwatch=URL&key=KEY`: a page of six images under /img/ at the widths an image rule allows
+  (photo.jpg at 640, 1280 and 1920, alpha.png at 640 and 1280, rotated.jpg at 640), each displayed at a fixed
+  size; with `perfwatch` (a Perfwatch server's base URL) and `key` (its RUM key) it loads the RUM snippet from
+  `URL/rum.js`, so page views and their image bytes reach that server
 - `POST|PUT <any>`: reads the body, answers `{"received": n}`
 - `GET /__stats`: `{"name", "total", "paths": {target: count}}` of the application requests answered;
   `POST /__reset` clears them.
@@ -35,7 +43,10 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import html
 import json
+import pathlib
+import re
 import threading
 import time
 import uuid
@@ -77,6 +88,71 @@ STATIC = {path: (kind, body, _etag(body)) for path, (kind, body) in {
     "/static/app.js": ("application/javascript", _static_js()),
     "/static/styles.css": ("text/css", _static_css()),
 }.items()}
+
+
+IMAGE_DIR = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "images"
+IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
+               ".avif": "image/avif", ".gif": "image/gif"}
+_IMAGES: dict[str, tuple[str, bytes, str]] = {}
+_IMAGES_LOCK = threading.Lock()
+
+
+def image(name: str) -> tuple[str, bytes, str] | None:
+    """(content type, body, ETag) of a fixture image, read once; None for a name that is not a file there."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        return None
+    with _IMAGES_LOCK:
+        if name not in _IMAGES:
+            file = IMAGE_DIR / name
+            if not file.is_file():
+                return None
+            body = file.read_bytes()
+            _IMAGES[name] = (IMAGE_TYPES.get(file.suffix.lower(), "application/octet-stream"), body, _etag(body))
+        return _IMAGES[name]
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """If-None-Match's weak comparison (RFC 9110 13.1.2): `W/"x"` matches `"x"`, a list matches if one tag does,
+    `*` matches. What an edge revalidating a transformed variant (weak ETag) of this body sends."""
+    if not if_none_match:
+        return False
+    tags = [tag.strip() for tag in if_none_match.split(",")]
+    return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
+
+
+# The gallery's images: (file, ?w=, displayed width, displayed height). The display size is fixed by the page
+# (the same layout whatever size or format arrives), so the largest image, the LCP element, is the same one
+# before and after an image rule. photo.jpg is 1600x1000, alpha.png 640x480, rotated.jpg 400x300 stored with
+# EXIF orientation 6 (300x400 upright).
+GALLERY = [
+    ("photo.jpg", 1920, 800, 500),
+    ("photo.jpg", 1280, 640, 400),
+    ("photo.jpg", 640, 320, 200),
+    ("alpha.png", 1280, 400, 300),
+    ("alpha.png", 640, 320, 240),
+    ("rotated.jpg", 640, 300, 400),
+]
+
+
+def gallery_page(perfwatch: str | None, key: str | None) -> bytes:
+    snippet = ""
+    if perfwatch and key:
+        snippet = (f'<script src="{html.escape(perfwatch.rstrip("/"))}/rum.js" data-key="{html.escape(key)}" '
+                   'async></script>\n')
+    images = "".join(
+        f'  <figure><img src="/img/{name}?w={w}" width="{dw}" height="{dh}" alt="{name} at {w}">'
+        f"<figcaption>{name} ?w={w}</figcaption></figure>\n"
+        for name, w, dw, dh in GALLERY
+    )
+    return (
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Gallery</title>\n"
+        "<link rel=\"icon\" href=\"data:,\">\n"  # no /favicon.ico request: the page's images are the six
+        + snippet
+        + "<style>body{font:14px sans-serif;margin:16px} figure{display:inline-block;margin:8px}"
+        " img{display:block;object-fit:cover}</style>\n</head>\n<body>\n<h1>Course gallery</h1>\n<main>\n"
+        + images
+        + "</main>\n</body>\n</html>\n"
+    ).encode()
 
 
 def course_body(course_id: str) -> bytes:
@@ -240,6 +316,23 @@ class Handler(BaseHTTPRequestHandler):
             content_type, body, etag = STATIC[path]
             match = self.headers.get("If-None-Match") == etag
             self._send(304 if match else 200, b"" if match else body, content_type, {"ETag": etag, "Cache-Control": "no-cache"})
+        elif path.startswith("/img/"):
+            found = image(path[len("/img/"):])
+            if found is None:
+                self._json({"error": f"no image {path}"}, status=404)
+                return
+            content_type, body, etag = found
+            if etag_matches(self.headers.get("If-None-Match"), etag):
+                # A 304 carries the validators and caching headers, no representation metadata (RFC 9110 15.4.5).
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Cache-Control", "max-age=60")
+                self.end_headers()
+                return
+            self._send(200, body, content_type, {"ETag": etag, "Cache-Control": "max-age=60"})
+        elif path == "/gallery.html":
+            self._send(200, gallery_page(query.get("perfwatch", [None])[0], query.get("key", [None])[0]),
+                       "text/html; charset=utf-8")
         elif path == "/counter":
             self._json({"count": self.state.next_counter(), "at": time.time()})
         elif path.startswith("/cache/"):

@@ -20,12 +20,17 @@ enum Validation {
         return upstream
     }
 
-    /// The stored entry refreshed by a 304: its header fields updated from the 304's (not the body's
-    /// framing), its age and freshness recomputed as if it had just arrived.
+    /// Fields a 304 never changes in a stored entry: the body's framing, and what describes the bytes the
+    /// edge stored — a compressed or transcoded variant has its own `Content-Type`, `Content-Encoding`
+    /// and weak `ETag` (RFC 9110 §7.7: the proxy transformed it); the upstream's 304 speaks of its original.
+    static let keptOnRefresh: Set = ["content-length", "content-encoding", "transfer-encoding", "content-range", "content-type", "etag"]
+
+    /// The stored entry refreshed by a 304: its header fields updated from the 304's (except
+    /// `keptOnRefresh`), its age and freshness recomputed as if it had just arrived.
     static func refreshed(_ entry: CachedResponse, with notModified: EdgeResponse, request: EdgeRequest, rule: CacheRule,
                           varyNames: [String], nowMs: Int64) -> CachedResponse? {
         var merged = entry.response
-        for name in Set(notModified.headers.map(\.name)) where !["content-length", "content-encoding", "transfer-encoding", "content-range"].contains(name) {
+        for name in Set(notModified.headers.map(\.name)) where !keptOnRefresh.contains(name) {
             merged.setHeader(name, notModified.header(name))
         }
         merged.setHeader("age", notModified.header("age"))
