@@ -21,7 +21,7 @@ struct EdgePolicyServiceTests {
     func policy(_ json: String) throws -> EdgePolicy { try EdgePolicy.parse(json: Array(json.utf8), what: "test policy") }
 
     func report(_ edge: String, version: Int64) -> EdgeReport {
-        EdgeReport(edge: edge, service: "edge", policyVersion: version, refused: nil, upstreams: [], cache: nil, bytesSaved: 0, telemetry: nil)
+        EdgeReport(edge: edge, service: "edge", policyVersion: version, refused: nil, upstreams: [], cache: nil, bytesSaved: 0, telemetry: nil, images: nil)
     }
 
     func edgeOptimization(_ store: EmbeddedStore, change: String = cacheCourses) async throws -> PerformanceOptimization {

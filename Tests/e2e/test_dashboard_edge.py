@@ -24,6 +24,7 @@ def rows(driver) -> dict:
         "version: r.querySelector('.edge-version').textContent, healthy: r.querySelector('.edge-health').dataset.healthy,"
         "total: r.querySelector('.edge-health').dataset.total, ratio: r.querySelector('.edge-hit-ratio').textContent,"
         "saved: r.querySelector('.edge-saved').textContent, dropped: r.querySelector('.edge-dropped').textContent,"
+        "images: r.querySelector('.edge-images').textContent,"
         "states: [...r.querySelectorAll('.edge-upstream')].map(u => u.dataset.state),"
         "refused: (r.querySelector('.edge-refused') || {}).textContent || ''}]))")
 
@@ -34,6 +35,8 @@ def test_edge_page_lists_edges_and_the_policy_history(start_server, driver):
     healthy = report("edge-a", 1)
     degraded = report("edge-b", 0, refused={"version": 1, "reason": "routes[0].cache: unsupported"},
                       telemetry={"buffered": 10, "dropped": 42},
+                      images={"transcoded": 12, "undecodable": 1, "too_large": 2, "busy": 0, "not_smaller": 0,
+                              "bytes_in": 1_200_000, "bytes_out": 151_424},
                       upstreams=[{"url": "http://127.0.0.1:3000", "healthy": True, "ejected": False, "ewma_ms": 8},
                                  {"url": "http://127.0.0.1:3001", "healthy": True, "ejected": True, "ewma_ms": 410}])
     for body in (healthy, degraded):
@@ -43,10 +46,13 @@ def test_edge_page_lists_edges_and_the_policy_history(start_server, driver):
         seen = wait_for(lambda: len(rows(driver)) == 2 and rows(driver), 15, "the two edges")
         assert driver.find_element(By.ID, "edge-policy-version").text == "1"
         assert seen["edge-a"] == {"version": "1", "healthy": "1", "total": "1", "ratio": "90%", "saved": "64 KiB",
-                                  "dropped": "0", "states": ["up"], "refused": ""}, seen["edge-a"]
+                                  "dropped": "0", "states": ["up"], "refused": "", "images": "—"}, seen["edge-a"]
         b = seen["edge-b"]
         assert b["version"].startswith("0 (behind)") and b["healthy"] == "1" and b["total"] == "2"
         assert b["states"] == ["up", "ejected"] and b["dropped"] == "42" and "unsupported" in b["refused"]
+        # 12 variants, 1,200,000 → 151,424 bytes; originals passed on, by reason (docs/images.md).
+        assert b["images"].startswith("12 transcoded") and "1 MiB saved" in b["images"], b["images"]
+        assert "passed on: 1 undecodable, 2 too large" in b["images"], b["images"]
         versions = driver.execute_script(
             "return [...document.querySelectorAll('#edge-policies tr.edge-policy-row')].map(r => r.dataset.version)")
         assert versions == ["1"]

@@ -1233,7 +1233,7 @@ export function agoHtml(ms, cls) {
     <div id="edge-empty" class="card empty" hidden></div>
     <div class="card table-card">
       <table id="edge-table" class="table">
-        <thead><tr><th class="txt">Edge</th><th>Policy</th><th>Reported</th><th class="txt">Upstreams</th><th>Cache hits</th><th>Bytes saved</th><th>Telemetry dropped</th></tr></thead>
+        <thead><tr><th class="txt">Edge</th><th>Policy</th><th>Reported</th><th class="txt">Upstreams</th><th>Cache hits</th><th>Bytes saved</th><th>Images</th><th>Telemetry dropped</th></tr></thead>
         <tbody></tbody>
       </table>
     </div>
@@ -1807,6 +1807,17 @@ function upstreamsHtml(list) {
     }).join('');
 }
 
+// The image transforms (docs/images.md): variants made and what they saved, then the originals passed on and why.
+function imagesHtml(i) {
+  if (!i) return '—';
+  var passed = ['undecodable', 'too_large', 'busy', 'not_smaller'].filter(function (k) { return i[k] > 0; });
+  if (!(i.transcoded > 0) && !passed.length) return '—';
+  var saved = isNum(i.bytes_in) && isNum(i.bytes_out) ? i.bytes_in - i.bytes_out : null;
+  return esc(fmtInt(i.transcoded || 0) + ' transcoded') + (saved !== null && i.transcoded > 0 ? '<span class="sub edge-images-saved">' +
+    esc(formatValue(saved, 'bytes') + ' saved') + '</span>' : '') + (passed.length ? '<span class="sub edge-images-passed">passed on: ' +
+    esc(passed.map(function (k) { return fmtInt(i[k]) + ' ' + k.replace('_', ' '); }).join(', ')) + '</span>' : '');
+}
+
 function renderEdges(res) {
   var edges = res.edges || [], published = res.policy_version;
   setHtml($('edge-published'), 'published policy: version <b id="edge-policy-version">' + esc(published) + '</b>');
@@ -1822,8 +1833,9 @@ function renderEdges(res) {
       '<td class="txt">' + upstreamsHtml(e.upstreams || []) + '</td>' +
       '<td class="edge-hit-ratio">' + (ratio === null ? '—' : esc(fmtPct(ratio))) + '</td>' +
       '<td class="edge-saved">' + (isNum(e.bytes_saved) ? esc(formatValue(e.bytes_saved, 'bytes')) : '—') + '</td>' +
+      '<td class="edge-images">' + imagesHtml(e.images) + '</td>' +
       '<td class="edge-dropped">' + (dropped === null ? '—' : esc(fmtInt(dropped))) + '</td></tr>';
-  }).join('') : '<tr class="empty-row"><td colspan="7">No edge has reported</td></tr>');
+  }).join('') : '<tr class="empty-row"><td colspan="8">No edge has reported</td></tr>');
   showEmpty('edge-empty', edges.length ? '' : '<p>No edge has reported yet. Run <code>perfwatch edge --listen 127.0.0.1:8080 ' +
     '--upstream http://127.0.0.1:3000 --server ' + esc(location.origin) + '</code> in front of your app; it fetches the policy ' +
     'below and reports every 5 s.</p>');
@@ -1843,7 +1855,7 @@ export default {
     return Promise.all([
       api('/api/v1/edge/instances').then(function (res) { if (current(ctx)) renderEdges(res); }, function (e) {
         ctx.errors.push(errorText('Edges', e));
-        if (current(ctx)) { var tb = $('edge-table').querySelector('tbody'); failRow(tb, 7, 'Failed to load: see the error above'); tb.__sig = null; }
+        if (current(ctx)) { var tb = $('edge-table').querySelector('tbody'); failRow(tb, 8, 'Failed to load: see the error above'); tb.__sig = null; }
       }),
       api('/api/v1/edge/policies').then(function (res) { if (current(ctx)) renderPolicies(res); }, function (e) {
         ctx.errors.push(errorText('Edge policies', e));

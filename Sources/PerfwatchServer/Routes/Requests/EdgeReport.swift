@@ -11,9 +11,11 @@ struct EdgeReport: Codable, Sendable {
     let cache: Cache?
     let bytesSaved: Int64?
     let telemetry: Telemetry?
+    /// The edge's image transforms (issue 17; absent from older edges).
+    let images: Images?
 
     enum CodingKeys: String, CodingKey {
-        case edge, service, policyVersion = "policy_version", refused, upstreams, cache, bytesSaved = "bytes_saved", telemetry
+        case edge, service, policyVersion = "policy_version", refused, upstreams, cache, bytesSaved = "bytes_saved", telemetry, images
     }
 
     struct Refusal: Codable, Sendable {
@@ -42,6 +44,20 @@ struct EdgeReport: Codable, Sendable {
         let misses: Int64?
         let stale: Int64?
         let evictions: Int64?
+    }
+
+    struct Images: Codable, Sendable {
+        let transcoded: Int64?
+        let undecodable: Int64?
+        let tooLarge: Int64?
+        let busy: Int64?
+        let notSmaller: Int64?
+        let bytesIn: Int64?
+        let bytesOut: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case transcoded, undecodable, tooLarge = "too_large", busy, notSmaller = "not_smaller", bytesIn = "bytes_in", bytesOut = "bytes_out"
+        }
     }
 
     struct Telemetry: Codable, Sendable {

@@ -17,12 +17,13 @@ struct EdgeInstances: Encodable {
         let cache: EdgeReport.Cache?
         let bytesSaved: Int64?
         let telemetry: EdgeReport.Telemetry?
+        let images: EdgeReport.Images?
         let reportedAt: Int64
         let ageMs: Int64
         let connected: Bool
 
         enum CodingKeys: String, CodingKey {
-            case edge, service, policyVersion = "policy_version", refused, upstreams, cache, bytesSaved = "bytes_saved", telemetry
+            case edge, service, policyVersion = "policy_version", refused, upstreams, cache, bytesSaved = "bytes_saved", telemetry, images
             case reportedAt = "reported_at", ageMs = "age_ms", connected
         }
 
@@ -36,6 +37,7 @@ struct EdgeInstances: Encodable {
             cache = report.cache
             bytesSaved = report.bytesSaved
             telemetry = report.telemetry
+            images = report.images
             reportedAt = entry.receivedMs
             ageMs = max(0, nowMs - entry.receivedMs)
             connected = ageMs <= EdgePolicyService.connectedWindowMs
