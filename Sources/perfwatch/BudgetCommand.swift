@@ -27,12 +27,13 @@ struct BudgetCommand: AsyncParsableCommand {
                     - {page: /checkout, lcp: 2.5s, cls: 0.1, js: 500KB}
                     - {route: /beta/search, p95: 500ms, missing: ok}
 
-                A route or page with no data in the window fails (a typo, most often),
+                A route or page with no data in the window fails (a typo, most often), \
                 unless its budget says missing: ok.
 
                 Examples:
                   perfwatch budget check budgets.yml --server http://127.0.0.1:4318
-                  perfwatch budget check budgets.yml --server http://perf:4318 --window 15m --release 2.4.0
+                  perfwatch budget check budgets.yml --server http://perf:4318 \\
+                      --window 15m --release 2.4.0
                 """)
 
         @Argument(help: "Budgets file (YAML).")

@@ -10,9 +10,9 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Send a realistic sample workload (OTLP traces of a small web app) to a server.",
         discussion: """
-            First fills the last --backfill of history (so every chart has data at once), then
-            sends live traffic for --duration. The app has six routes with a database behind
-            each, an N+1 query on GET /courses/:id, a slow search query, checkout errors, and
+            First fills the last --backfill of history (so every chart has data at once), then \
+            sends live traffic for --duration. The app has six routes with a database behind \
+            each, an N+1 query on GET /courses/:id, a slow search query, checkout errors, and \
             two releases (1.5.0 makes course pages slower halfway through).
 
             Examples:

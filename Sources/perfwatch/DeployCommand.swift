@@ -18,12 +18,13 @@ struct DeployCommand: AsyncParsableCommand {
             commandName: "mark",
             abstract: "Record a deploy marker; the analyzers compare each route before and after it.",
             discussion: """
-                Run it from the deploy pipeline right after the release goes live. Exits 0 once
+                Run it from the deploy pipeline right after the release goes live. Exits 0 once \
                 the marker is stored, 1 when the server refuses it or cannot be reached.
 
                 Examples:
                   perfwatch deploy mark --service learnhub-web --version 1.2.0
-                  perfwatch deploy mark --server http://perf:4318 --service api --version 2.4.0 --environment prod --description "new search"
+                  perfwatch deploy mark --server http://perf:4318 --service api \\
+                      --version 2.4.0 --environment prod --description "new search"
                 """)
 
         @Option(help: "Perfwatch server URL.")

@@ -10,12 +10,13 @@ struct EdgeCommand: AsyncParsableCommand {
         commandName: "edge",
         abstract: "Run the edge: a reverse proxy in front of your app's instances that reports to Perfwatch and applies its policies.",
         discussion: """
-            Settings come from --config FILE.yml, then these flags (docs/edge.md). An invalid
+            Settings come from --config FILE.yml, then these flags (docs/edge.md). An invalid \
             file exits with status 2 and file:line: field: problem.
 
             Examples:
               perfwatch edge --config edge.yml
-              perfwatch edge --listen 127.0.0.1:8080 --upstream http://127.0.0.1:3000 --upstream http://127.0.0.1:3001 --server http://127.0.0.1:4318
+              perfwatch edge --listen 127.0.0.1:8080 --server http://127.0.0.1:4318 \\
+                  --upstream http://127.0.0.1:3000 --upstream http://127.0.0.1:3001
             """)
 
     @Option(help: "YAML (or JSON) edge configuration file.")

@@ -14,13 +14,14 @@ struct ImagesCommand: ParsableCommand {
             commandName: "optimize",
             abstract: "Write every variant of every image under DIR to --out, and print the bytes each saved.",
             discussion: """
-                Variants are fitted inside each width (never enlarged), auto-rotated by EXIF, stripped of
-                metadata, and named after the source: photos/a.jpg → photos/a-640.avif. Files that cannot
+                Variants are fitted inside each width (never enlarged), auto-rotated by EXIF, stripped of \
+                metadata, and named after the source: photos/a.jpg → photos/a-640.avif. Files that cannot \
                 be decoded are listed at the end; they do not stop the run.
 
                 Examples:
                   perfwatch images optimize public/img --out public/img-optimized
-                  perfwatch images optimize photos --out out --formats avif,webp --widths 320,640 --quality 75
+                  perfwatch images optimize photos --out out --formats avif,webp \\
+                      --widths 320,640 --quality 75
 
                 Exit codes: 0 done (even with files listed as not optimized), 2 bad arguments or unreadable DIR.
                 """)

@@ -14,7 +14,8 @@ struct KeysCommand: ParsableCommand {
 
             Examples:
               perfwatch keys create --scope ingest --name checkout-api
-              perfwatch keys create --scope read --scope admin --name ops --data /var/lib/perfwatch
+              perfwatch keys create --scope read --scope admin --name ops \\
+                  --data /var/lib/perfwatch
               perfwatch keys list
               perfwatch keys revoke checkout-api
             """,

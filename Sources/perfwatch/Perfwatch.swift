@@ -10,7 +10,8 @@ struct Perfwatch: AsyncParsableCommand {
         discussion: """
             Start the server, then send metrics to it:
               perfwatch serve
-              curl -X POST localhost:4318/api/v1/metrics -d '{"metrics":[{"name":"api.request.duration","kind":"timing","value":123}]}'
+              curl -X POST localhost:4318/api/v1/metrics \\
+                -d '{"metrics":[{"name":"api.latency","kind":"timing","value":123}]}'
             """,
         subcommands: [ServeCommand.self, EdgeCommand.self, DemoCommand.self, LoadCommand.self, BudgetCommand.self, DeployCommand.self, StoreCommand.self, KeysCommand.self, ImagesCommand.self],
         defaultSubcommand: nil)

@@ -11,7 +11,7 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the server: ingest, storage, query API and dashboard on one port.",
         discussion: """
-            Settings come from defaults, then --config FILE.yml, then PERFWATCH_* environment
+            Settings come from defaults, then --config FILE.yml, then PERFWATCH_* environment \
             variables, then these flags; each overrides the one before.
 
             Examples:

@@ -6,8 +6,8 @@ struct StoreCommand: ParsableCommand {
         commandName: "store",
         abstract: "Check or repair the embedded store of a data directory (with the server stopped).",
         discussion: """
-            When `perfwatch serve` stops with "the store ... is damaged" (exit status 3), check what is
-            readable, then repair: the damaged file moves to DATA/damaged-<time>/ and a new one receives
+            When `perfwatch serve` stops with "the store ... is damaged" (exit status 3), check what is \
+            readable, then repair: the damaged file moves to DATA/damaged-<time>/ and a new one receives \
             every row that can still be read.
 
             Examples:

@@ -127,3 +127,36 @@ def test_group_help_pages_show_examples():
         assert "Examples:" in text and example in text, text
         # No example is broken over two lines (ArgumentParser wraps at 80 columns).
         assert not [line for line in text.splitlines() if line.startswith("--")], text
+
+
+def _help_texts() -> dict[str, str]:
+    """Every command's --help (the root, each command, each subcommand), by command line."""
+    def help_of(*words: str) -> str:
+        return subprocess.run([str(perfwatch_binary()), *words, "--help"], capture_output=True, text=True, timeout=20).stdout
+
+    texts = {"perfwatch": help_of()}
+    for command in _subcommands(texts["perfwatch"]):
+        texts[f"perfwatch {command}"] = help_of(command)
+        for sub in _subcommands(texts[f"perfwatch {command}"]):
+            texts[f"perfwatch {command} {sub}"] = help_of(command, sub)
+    return texts
+
+
+def test_help_texts_do_not_break_lines_mid_sentence():
+    """Issue 15: help texts broke lines mid-sentence ("…then PERFWATCH_* environment" / "variables, then…") where the
+    source's own line breaks met ArgumentParser's wrapping at 80 columns, and long examples wrapped to column 0.
+    Paragraphs are wrapped by the parser alone (every line but a paragraph's last is full), and an example fits."""
+    problems = []
+    for command, text in _help_texts().items():
+        lines = text.split("USAGE:", 1)[0].splitlines()
+        paragraph: list[str] = []
+        for index, line in enumerate(lines + [""]):
+            if line and not line.startswith(" "):
+                if index > 0 and lines[index - 1].startswith("  ") and not line.endswith(":"):
+                    problems.append(f"{command}: an example wrapped: {lines[index - 1].strip()!r} / {line!r}")
+                paragraph.append(line)
+                continue
+            problems += [f"{command}: short line inside a paragraph: {short!r}" for short in paragraph[:-1]
+                         if len(short) < 55 and not short.endswith(":")]
+            paragraph = []
+    assert not problems, "\n".join(problems)
