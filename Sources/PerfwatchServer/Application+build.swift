@@ -142,6 +142,10 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
             logger.notice(
                 "perfwatch listening on http://\(configuration.host):\(port) — data in \(configuration.dataDirectory) — \(authNote)",
                 metadata: ["url": "\(url)"])
+            // What a newcomer does next (issue 15: the start-up line says it), with the address it really listens on.
+            let base = "http://\(configuration.host):\(port)"
+            logger.notice(
+                "next: open \(base)/ (the dashboard) · sample data: perfwatch demo --server \(base) · OpenTelemetry SDKs: OTEL_EXPORTER_OTLP_ENDPOINT=\(base) · browsers: the RUM snippet on the Web Vitals page")
         },
         logger: logger)
     return (application, routes)

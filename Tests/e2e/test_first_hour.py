@@ -47,6 +47,16 @@ def test_version_flag():
     assert out.stdout.strip()[0].isdigit(), out.stdout
 
 
+def test_start_up_says_what_to_do_next(start_server):
+    """Issue 15 (onboarding): the start-up lines say where the dashboard is and how to get data in, with the real
+    address: `perfwatch demo --server …`, an OpenTelemetry SDK's endpoint, the RUM snippet."""
+    server = start_server()
+    output = server.output()
+    assert f"next: open {server.url}/ (the dashboard)" in output, output
+    assert f"perfwatch demo --server {server.url}" in output and f"OTEL_EXPORTER_OTLP_ENDPOINT={server.url}" in output, output
+    assert "RUM snippet" in output
+
+
 def test_metric_value_that_is_not_a_number_is_called_so(start_server):
     server = start_server()
     body = {"metrics": [{"name": "a", "kind": "gauge", "value": "x"}, {"name": "b", "kind": "gauge", "value": 2}]}
