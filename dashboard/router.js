@@ -20,6 +20,7 @@ var refreshHooks = [];
 
 export var state = {
   page: 'overview',
+  missing: '',  // the #/path of an unknown page (the not-found page names it)
   arg: '',
   params: new URLSearchParams(),
   autoRefresh: true,
@@ -100,9 +101,20 @@ function parseHash() {
   var page = (slash >= 0 ? path.slice(0, slash) : path) || 'overview', arg = slash >= 0 ? path.slice(slash + 1) : '';
   try { arg = decodeURIComponent(arg); } catch (e) { /* keep it raw */ }
   state.params = new URLSearchParams(q >= 0 ? h.slice(q + 1) : '');
-  if (!PAGES[page]) { page = 'overview'; arg = ''; }
+  state.missing = PAGES[page] ? '' : page + (arg ? '/' + arg : '');
+  if (!PAGES[page]) { page = 'notfound'; arg = ''; }
   state.page = page;
   state.arg = arg;
+}
+
+// An unknown #/path says so and links every page (issue 15: it used to show the Overview without a word).
+function showNotFound() {
+  $('notfound-text').textContent = 'There is no page #/' + state.missing + ' in this dashboard. The pages:';
+  var items = [];
+  document.querySelectorAll('.nav-link[data-page]').forEach(function (a) {
+    items.push('<li><a class="notfound-link" href="#/' + a.getAttribute('data-page') + '">' + a.firstChild.textContent + '</a></li>');
+  });
+  $('notfound-links').innerHTML = items.join('');
 }
 
 export function writeHash() {
@@ -134,6 +146,7 @@ function onRoute() {
   syncRangeControls();
   document.querySelectorAll('main > .page').forEach(function (s) { s.hidden = true; });
   $('page-' + state.page).hidden = false;
+  if (state.page === 'notfound') { showNotFound(); return; }
   if (PAGES[state.page].enter) PAGES[state.page].enter();
   refresh();
 }

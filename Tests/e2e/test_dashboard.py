@@ -261,6 +261,19 @@ def assert_page_shown(driver, link: str, page: str, nav: str) -> None:
     assert not severe_console_errors(driver), f"{link}: JavaScript console errors"
 
 
+def test_unknown_page_says_not_found_with_links(server, driver):
+    """Issue 15: an unknown dashboard path showed the Overview without a word; it says so and links every page."""
+    driver.get(f"{server.url}/#/dashbords/mine?range=1h")
+    text = wait_for(lambda: shown(driver, "#page-notfound") and driver.find_element(By.ID, "notfound-text").text, 10, "the not-found page")
+    assert "There is no page #/dashbords/mine" in text, text
+    links = driver.execute_script("return [...document.querySelectorAll('#notfound-links a')].map(a => a.getAttribute('href'))")
+    assert "#/overview" in links and "#/routes" in links and "#/edge" in links, links
+    assert shown(driver, "#page-overview") is False
+    click(driver, '#notfound-links a[href="#/routes"]', "the Routes link")
+    wait_for(lambda: shown(driver, "#page-routes"), 10, "the Routes page")
+    assert not severe_console_errors(driver), "JavaScript console errors"
+
+
 def test_every_page_as_a_deep_link_and_in_any_order(server, driver):
     """Each page opened by its own URL in a fresh document, then all of them in reverse order
     within one document (hash changes, no reload): the modules need no load order."""

@@ -841,6 +841,10 @@ export function agoHtml(ms, cls) {
 </div>
 
 <main>
+  <section id="page-notfound" class="page" hidden>
+    <h1>Page not found</h1>
+    <div class="card pad"><p id="notfound-text"></p><ul id="notfound-links"></ul></div>
+  </section>
   <section id="page-overview" class="page" hidden>
     <h1>Overview</h1>
     <div id="overview-tiles" class="tiles"><div class="muted">Loading…</div></div>
@@ -4201,6 +4205,7 @@ var refreshHooks = [];
 
 export var state = {
   page: 'overview',
+  missing: '',  // the #/path of an unknown page (the not-found page names it)
   arg: '',
   params: new URLSearchParams(),
   autoRefresh: true,
@@ -4281,9 +4286,20 @@ function parseHash() {
   var page = (slash >= 0 ? path.slice(0, slash) : path) || 'overview', arg = slash >= 0 ? path.slice(slash + 1) : '';
   try { arg = decodeURIComponent(arg); } catch (e) { /* keep it raw */ }
   state.params = new URLSearchParams(q >= 0 ? h.slice(q + 1) : '');
-  if (!PAGES[page]) { page = 'overview'; arg = ''; }
+  state.missing = PAGES[page] ? '' : page + (arg ? '/' + arg : '');
+  if (!PAGES[page]) { page = 'notfound'; arg = ''; }
   state.page = page;
   state.arg = arg;
+}
+
+// An unknown #/path says so and links every page (issue 15: it used to show the Overview without a word).
+function showNotFound() {
+  $('notfound-text').textContent = 'There is no page #/' + state.missing + ' in this dashboard. The pages:';
+  var items = [];
+  document.querySelectorAll('.nav-link[data-page]').forEach(function (a) {
+    items.push('<li><a class="notfound-link" href="#/' + a.getAttribute('data-page') + '">' + a.firstChild.textContent + '</a></li>');
+  });
+  $('notfound-links').innerHTML = items.join('');
 }
 
 export function writeHash() {
@@ -4315,6 +4331,7 @@ function onRoute() {
   syncRangeControls();
   document.querySelectorAll('main > .page').forEach(function (s) { s.hidden = true; });
   $('page-' + state.page).hidden = false;
+  if (state.page === 'notfound') { showNotFound(); return; }
   if (PAGES[state.page].enter) PAGES[state.page].enter();
   refresh();
 }
