@@ -163,7 +163,7 @@ def test_explore_shows_series_and_updates_live(seeded, driver):
     driver.execute_script("window.scrollTo(0, 0)")
     shot = ARTIFACTS / "dashboard.png"
     assert driver.save_screenshot(str(shot)), "screenshot failed"
-    # The README's screenshot is refreshed on request, so a test run leaves the tree clean.
+    # The README's screenshot: the test command sets PERFWATCH_UPDATE_SCREENSHOT=1, so every suite run retakes it.
     if os.environ.get("PERFWATCH_UPDATE_SCREENSHOT") == "1":
         shutil.copyfile(shot, REPO_ROOT / "docs" / "dashboard.png")
 
