@@ -261,6 +261,21 @@ def assert_page_shown(driver, link: str, page: str, nav: str) -> None:
     assert not severe_console_errors(driver), f"{link}: JavaScript console errors"
 
 
+def test_explore_without_app_metrics_says_how_to_send_some(start_server, driver):
+    """Issue 15: on a fresh server Explore opened on a flat perfwatch.ingest.rate (Perfwatch's own metric); it says
+    how to send data instead, and opens on the app's metric once one arrives."""
+    fresh = start_server()
+    driver.get(f"{fresh.url}/#/explore?range=15m")
+    text = wait_for(lambda: shown(driver, "#explore-empty") and driver.find_element(By.ID, "explore-empty").text, 15, "the empty state")
+    assert "No metrics from your apps have been received yet" in text and f"curl -X POST {fresh.url}/api/v1/metrics" in text, text
+    assert f"OTEL_EXPORTER_OTLP_ENDPOINT={fresh.url}" in text and f"perfwatch demo --server {fresh.url}" in text, text
+    assert "metric=" not in driver.current_url, driver.current_url
+    assert fresh.post_metrics([timing("/first", 12.0, now_ms())]).status_code == 200
+    wait_for(lambda: f"metric={METRIC}" in driver.current_url, 15, "Explore to open on the app's metric")
+    assert shown(driver, "#explore-empty") is False
+    assert not severe_console_errors(driver), "JavaScript console errors"
+
+
 def test_unknown_page_says_not_found_with_links(server, driver):
     """Issue 15: an unknown dashboard path showed the Overview without a word; it says so and links every page."""
     driver.get(f"{server.url}/#/dashbords/mine?range=1h")

@@ -1955,6 +1955,7 @@ import { $, showEmpty } from './dom.js';
 import { esc, formatValue } from './format.js';
 import { current, refresh, setParam, state, timeWindow, writeHash } from './router.js';
 import { deployMarkers, renderWithMarkers, toChartSeries } from './timeseries.js';
+import { otlpHelp } from './apm.js';
 
 var STATS = ['p50', 'p90', 'p95', 'p99', 'p99.9', 'avg', 'min', 'max', 'count', 'sum', 'rate', 'last'];
 var catalog = null;
@@ -1992,10 +1993,13 @@ function findMetric(name) {
   return null;
 }
 
+// The first metric of the user's own apps; none while only Perfwatch's and the host's own exist (issue 15:
+// Explore opened on a flat perfwatch.ingest.rate, which teaches nothing): the page then says how to send some.
+function isOwnMetric(m) { return !/^(system|process|perfwatch)\./.test(m.name); }
+
 function pickDefaultMetric() {
   var list = (catalog && catalog.metrics) || [];
-  var own = list.filter(function (m) { return !/^(system|process|perfwatch)\./.test(m.name); });
-  return (own[0] || list[0] || {}).name || '';
+  return (list.filter(isOwnMetric)[0] || {}).name || '';
 }
 
 function fillSelect(sel, values, current, labels) {
@@ -2026,6 +2030,7 @@ function syncExploreControls(sel) {
   ((catalog && catalog.metrics) || []).forEach(function (m) {
     labels[m.name] = m.name + (m.unit ? ' (' + m.unit + ')' : '');
   });
+  if (!sel.metric) { metrics.unshift(''); labels[''] = metrics.length > 1 ? '— choose a metric —' : 'no metrics yet'; }
   fillSelect($('explore-metric'), metrics, sel.metric, labels);
   fillSelect($('explore-stat'), STATS, sel.stat);
   var keys = Object.keys((sel.meta && sel.meta.tags) || {}).sort();
@@ -2104,10 +2109,13 @@ export default {
       syncExploreControls(sel);
       var chartEl = $('explore-chart');
       if (!sel.metric) {
-        render(chartEl, [], { emptyText: 'No metrics yet' });
+        var others = ((catalog && catalog.metrics) || []).length;
+        render(chartEl, [], { emptyText: 'No metrics from your apps yet' });
         renderTable([], '');
-        $('explore-title').textContent = 'No metrics yet';
-        showEmpty('explore-empty', '<p>No metrics have been received yet. Send one:</p><pre>' + esc(curlExample()) + '</pre>');
+        $('explore-title').textContent = 'No metrics from your apps yet';
+        showEmpty('explore-empty', '<p>No metrics from your apps have been received yet' + (others ? ' (Perfwatch\'s and the ' +
+          'host\'s own are in the list above)' : '') + '. Send one:</p><pre>' + esc(curlExample()) + '</pre>' +
+          otlpHelp('Or let an app send its own:'));
         return;
       }
       if (!state.params.get('metric')) {
