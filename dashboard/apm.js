@@ -14,6 +14,10 @@ export function withRps(res) {
   return list;
 }
 
+// A metric of the user's own apps, not Perfwatch's or the host's own (system.*, process.*, perfwatch.*): what
+// tells a server that has received app data from a fresh one (Explore's default, the Overview's first steps).
+export function isAppMetric(m) { return !/^(system|process|perfwatch)\./.test(m.name); }
+
 export function otlpHelp(what) {
   return '<p>' + what + ' Point any OpenTelemetry SDK at this server (OTLP over HTTP, protobuf or JSON):</p>' +
     '<pre>OTEL_EXPORTER_OTLP_ENDPOINT=' + esc(location.origin) + '\nOTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf\n' +

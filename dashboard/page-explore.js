@@ -8,7 +8,7 @@ import { $, showEmpty } from './dom.js';
 import { esc, formatValue } from './format.js';
 import { current, refresh, setParam, state, timeWindow, writeHash } from './router.js';
 import { deployMarkers, renderWithMarkers, toChartSeries } from './timeseries.js';
-import { otlpHelp } from './apm.js';
+import { isAppMetric, otlpHelp } from './apm.js';
 
 var STATS = ['p50', 'p90', 'p95', 'p99', 'p99.9', 'avg', 'min', 'max', 'count', 'sum', 'rate', 'last'];
 var catalog = null;
@@ -48,11 +48,9 @@ function findMetric(name) {
 
 // The first metric of the user's own apps; none while only Perfwatch's and the host's own exist (issue 15:
 // Explore opened on a flat perfwatch.ingest.rate, which teaches nothing): the page then says how to send some.
-function isOwnMetric(m) { return !/^(system|process|perfwatch)\./.test(m.name); }
-
 function pickDefaultMetric() {
   var list = (catalog && catalog.metrics) || [];
-  return (list.filter(isOwnMetric)[0] || {}).name || '';
+  return (list.filter(isAppMetric)[0] || {}).name || '';
 }
 
 function fillSelect(sel, values, current, labels) {

@@ -3,6 +3,7 @@
 import { api, errorText } from './api.js';
 import { render } from './chart.js';
 import { $ } from './dom.js';
+import { isAppMetric, otlpHelp } from './apm.js';
 import { esc, formatValue } from './format.js';
 import { refreshScorePanel } from './panel-score.js';
 import { refreshTopIssuesPanel } from './panel-top-issues.js';
@@ -36,9 +37,21 @@ function overviewChart(ctx, w, el, metric, unit, marks) {
     });
 }
 
+// First steps, shown until any app has sent data (issue 15 onboarding: every empty page says how to fill it).
+function renderStart(catalog) {
+  var box = $('overview-start'), fresh = !((catalog && catalog.metrics) || []).some(isAppMetric);
+  box.hidden = !fresh;
+  if (!fresh || box.__filled) return;
+  box.__filled = true;
+  box.innerHTML = '<h2>Get your data in</h2>' + otlpHelp('Nothing from your apps yet.') +
+    '<p>For real users\' page speed, add the browser snippet shown on the <a href="#/vitals">Web Vitals</a> page; to load-test, ' +
+    'see <a href="#/loadtests">Load Tests</a>.</p>';
+}
+
 export default {
   refresh: function (ctx) {
     var w = timeWindow(), marks = deployMarkers(w, '');
+    api('/api/v1/metrics').then(function (catalog) { if (current(ctx)) renderStart(catalog); }, function () { /* the tiles say it */ });
     var tiles = api('/api/v1/overview').then(function (res) {
       if (current(ctx)) renderTiles(res.tiles || []);
     }, function (e) {

@@ -263,14 +263,20 @@ def assert_page_shown(driver, link: str, page: str, nav: str) -> None:
 
 def test_explore_without_app_metrics_says_how_to_send_some(start_server, driver):
     """Issue 15: on a fresh server Explore opened on a flat perfwatch.ingest.rate (Perfwatch's own metric); it says
-    how to send data instead, and opens on the app's metric once one arrives."""
+    how to send data instead, and opens on the app's metric once one arrives. The Overview shows the first steps
+    until then."""
     fresh = start_server()
     driver.get(f"{fresh.url}/#/explore?range=15m")
     text = wait_for(lambda: shown(driver, "#explore-empty") and driver.find_element(By.ID, "explore-empty").text, 15, "the empty state")
     assert "No metrics from your apps have been received yet" in text and f"curl -X POST {fresh.url}/api/v1/metrics" in text, text
     assert f"OTEL_EXPORTER_OTLP_ENDPOINT={fresh.url}" in text and f"perfwatch demo --server {fresh.url}" in text, text
     assert "metric=" not in driver.current_url, driver.current_url
+    driver.get(f"{fresh.url}/#/overview")
+    start = wait_for(lambda: shown(driver, "#overview-start") and driver.find_element(By.ID, "overview-start").text, 15, "first steps")
+    assert "Nothing from your apps yet" in start and f"perfwatch demo --server {fresh.url}" in start, start
     assert fresh.post_metrics([timing("/first", 12.0, now_ms())]).status_code == 200
+    wait_for(lambda: shown(driver, "#overview-start") is False, 15, "the first steps to go once data arrived")
+    driver.get(f"{fresh.url}/#/explore?range=15m")
     wait_for(lambda: f"metric={METRIC}" in driver.current_url, 15, "Explore to open on the app's metric")
     assert shown(driver, "#explore-empty") is False
     assert not severe_console_errors(driver), "JavaScript console errors"

@@ -186,6 +186,10 @@ export function withRps(res) {
   return list;
 }
 
+// A metric of the user's own apps, not Perfwatch's or the host's own (system.*, process.*, perfwatch.*): what
+// tells a server that has received app data from a fresh one (Explore's default, the Overview's first steps).
+export function isAppMetric(m) { return !/^(system|process|perfwatch)\./.test(m.name); }
+
 export function otlpHelp(what) {
   return '<p>' + what + ' Point any OpenTelemetry SDK at this server (OTLP over HTTP, protobuf or JSON):</p>' +
     '<pre>OTEL_EXPORTER_OTLP_ENDPOINT=' + esc(location.origin) + '\nOTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf\n' +
@@ -847,6 +851,7 @@ export function agoHtml(ms, cls) {
   </section>
   <section id="page-overview" class="page" hidden>
     <h1>Overview</h1>
+    <div id="overview-start" class="card pad" hidden></div>
     <div id="overview-tiles" class="tiles"><div class="muted">Loading…</div></div>
     <div id="overview-score-card" class="card">
       <div class="card-head"><h2>Performance score <small>real users · Web Vitals</small></h2><a class="more" href="#/vitals">Web Vitals →</a></div>
@@ -1955,7 +1960,7 @@ import { $, showEmpty } from './dom.js';
 import { esc, formatValue } from './format.js';
 import { current, refresh, setParam, state, timeWindow, writeHash } from './router.js';
 import { deployMarkers, renderWithMarkers, toChartSeries } from './timeseries.js';
-import { otlpHelp } from './apm.js';
+import { isAppMetric, otlpHelp } from './apm.js';
 
 var STATS = ['p50', 'p90', 'p95', 'p99', 'p99.9', 'avg', 'min', 'max', 'count', 'sum', 'rate', 'last'];
 var catalog = null;
@@ -1995,11 +2000,9 @@ function findMetric(name) {
 
 // The first metric of the user's own apps; none while only Perfwatch's and the host's own exist (issue 15:
 // Explore opened on a flat perfwatch.ingest.rate, which teaches nothing): the page then says how to send some.
-function isOwnMetric(m) { return !/^(system|process|perfwatch)\./.test(m.name); }
-
 function pickDefaultMetric() {
   var list = (catalog && catalog.metrics) || [];
-  return (list.filter(isOwnMetric)[0] || {}).name || '';
+  return (list.filter(isAppMetric)[0] || {}).name || '';
 }
 
 function fillSelect(sel, values, current, labels) {
@@ -3153,6 +3156,7 @@ export default optimizationsPage;
 import { api, errorText } from './api.js';
 import { render } from './chart.js';
 import { $ } from './dom.js';
+import { isAppMetric, otlpHelp } from './apm.js';
 import { esc, formatValue } from './format.js';
 import { refreshScorePanel } from './panel-score.js';
 import { refreshTopIssuesPanel } from './panel-top-issues.js';
@@ -3186,9 +3190,21 @@ function overviewChart(ctx, w, el, metric, unit, marks) {
     });
 }
 
+// First steps, shown until any app has sent data (issue 15 onboarding: every empty page says how to fill it).
+function renderStart(catalog) {
+  var box = $('overview-start'), fresh = !((catalog && catalog.metrics) || []).some(isAppMetric);
+  box.hidden = !fresh;
+  if (!fresh || box.__filled) return;
+  box.__filled = true;
+  box.innerHTML = '<h2>Get your data in</h2>' + otlpHelp('Nothing from your apps yet.') +
+    '<p>For real users\' page speed, add the browser snippet shown on the <a href="#/vitals">Web Vitals</a> page; to load-test, ' +
+    'see <a href="#/loadtests">Load Tests</a>.</p>';
+}
+
 export default {
   refresh: function (ctx) {
     var w = timeWindow(), marks = deployMarkers(w, '');
+    api('/api/v1/metrics').then(function (catalog) { if (current(ctx)) renderStart(catalog); }, function () { /* the tiles say it */ });
     var tiles = api('/api/v1/overview').then(function (res) {
       if (current(ctx)) renderTiles(res.tiles || []);
     }, function (e) {
