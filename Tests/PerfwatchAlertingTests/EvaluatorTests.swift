@@ -45,6 +45,33 @@ import Testing
         #expect(Set(events.map(\.alertID)).count == 1)
     }
 
+    /// Issue 15, the firing side: under `no_data: alerting` an instance whose data stopped fires saying so, not
+    /// "p95 of /gone is no data (threshold 2 s) for 0 s".
+    @Test func firingOnNoDataSaysNoData() async throws {
+        let clock = ManualAlertClock()
+        let data = InMemoryAlertDataSource()
+        let pager = RecordingNotifier()
+        let configuration = AlertingConfiguration(
+            channels: [NotificationChannel(name: "pager", kind: .webhook, url: "http://x/")],
+            routes: [NotificationRoute(channels: ["pager"], groupBy: ["route"], groupInterval: .zero)])
+        let dispatcher = NotificationDispatcher(configuration: configuration, notifiers: ["pager": pager], clock: clock)
+        var rule = latencyRule()
+        rule.noData = .alerting
+        var cpu = AlertRule(
+            name: "HostCpuHigh", query: AlertQuery(metric: "system.cpu.percent", stat: "avg", window: .seconds(600)), op: .greaterThan,
+            threshold: 70, noData: .alerting, annotations: ["summary": "CPU utilization is {{ $value }}% (threshold {{ $threshold }}%) for {{ $for }}"])
+        cpu.pendingFor = .zero
+        let evaluator = AlertEvaluator(groups: group(rule, cpu), dataSource: data, dispatcher: dispatcher, clock: clock)
+        // Neither query returns anything: both fire on no data.
+        await evaluator.evaluateAll()
+        await dispatcher.waitForDeliveries()
+        let firing = Set(pager.sent.flatMap(\.alerts).filter { $0.status == .firing }.map(\.summary))
+        #expect(firing == [
+            "no data for p95 of http.server.duration (ApiLatencyHigh) in the last 5 min", "no data for CPU utilization in the last 10 min",
+        ])
+        #expect(!pager.sent.map(\.title).contains { $0.contains("is no data") })
+    }
+
     /// Issue 15: "RESOLVED: p95 of /slow is no data (threshold 100 ms) for 10 s". A resolved
     /// message says what the value came back to, that data stopped, or that the rule went away.
     @Test func resolvedMessagesSayHowTheAlertEnded() async throws {

@@ -207,6 +207,15 @@ public actor AlertEvaluator: Service {
         for (key, template) in rule.annotations { annotations[key] = AnnotationTemplate.render(template, context) }
         if transition.kind == .resolved {
             annotations = resolvedAnnotations(annotations, runtime, transition: transition, context: context, ruleRemoved: ruleRemoved)
+        } else if transition.value == nil, let summary = rule.annotations["summary"] {
+            // Firing (or pending) on no data (`no_data: alerting`): "no data for p95 of /x in the last 5 min", not
+            // "p95 of /x is no data (threshold …)" — issue 15, the firing side of what resolved messages now say.
+            // A query with no data at all has no labels to fill `$labels.…` with: the query names itself.
+            let window = AlertDuration.humanize(rule.query.window)
+            annotations["summary"] = transition.labels.isEmpty && summary.contains("$labels")
+                ? "no data for \(rule.query.stat) of \(rule.query.metric) (\(rule.name)) in the last \(window)"
+                : AnnotationTemplate.resolvedSummary(
+                    summary, context, .noData(window: rule.query.window), fallbackSubject: Self.subject(rule, transition.labels))
         }
         return Alert(
             status: transition.kind == .resolved ? .resolved : .firing,
@@ -234,10 +243,15 @@ public actor AlertEvaluator: Service {
         }
         var annotations = transition.value != nil && !ruleRemoved ? rendered : runtime.annotations[transition.labels] ?? rendered
         if let summary = rule.annotations["summary"] {
-            let fallback = rule.name + (transition.labels.isEmpty ? "" : " " + transition.labels.sortedDescription)
-            annotations["summary"] = AnnotationTemplate.resolvedSummary(summary, context, resolution, fallbackSubject: fallback)
+            annotations["summary"] = AnnotationTemplate.resolvedSummary(
+                summary, context, resolution, fallbackSubject: Self.subject(rule, transition.labels))
         }
         return annotations
+    }
+
+    /// What a summary names when its template has no `… is {{ $value }}` subject: the rule and the instance.
+    static func subject(_ rule: AlertRule, _ labels: [String: String]) -> String {
+        rule.name + (labels.isEmpty ? "" : " " + labels.sortedDescription)
     }
 
     func historyEvent(_ kind: AlertHistoryEvent.Kind, alert: Alert, runtime: RuleRuntime, transition: AlertTransition, silenced: Bool) -> AlertHistoryEvent {
