@@ -1,4 +1,5 @@
 import PerfwatchAlerting
+import Synchronization
 @testable import PerfwatchServer
 import Testing
 
@@ -31,5 +32,21 @@ struct AlertStatementTests {
         let sample = AlertSample(labels: ["fingerprint": "aaaa000000000001"], value: 620)
         let described = await QueryAlertDataSource.describingStatements([sample]) { _ in throw Unavailable() }
         #expect(described.first?.details == ["statement": "aaaa000000000001"])
+    }
+
+    @Test("statements are read from the store once per fingerprint; unknown ones are asked again; the cache is bounded")
+    func cached() async throws {
+        let asked = Mutex<[[String]]>([])
+        let cache = StatementCache(capacity: 3) { fingerprints in
+            asked.withLock { $0.append(fingerprints.sorted()) }
+            return Dictionary(uniqueKeysWithValues: fingerprints.filter { $0 != "unknown" }.map { ($0, "SELECT \($0)") })
+        }
+        #expect(try await cache.statements(["a", "b", "unknown"]) == ["a": "SELECT a", "b": "SELECT b"])
+        #expect(try await cache.statements(["a", "b"]) == ["a": "SELECT a", "b": "SELECT b"])
+        #expect(try await cache.statements(["a", "unknown"]) == ["a": "SELECT a"])
+        #expect(asked.withLock { $0 } == [["a", "b", "unknown"], ["unknown"]])
+        _ = try await cache.statements(["c", "d"])  // over capacity: starts over
+        _ = try await cache.statements(["a"])
+        #expect(asked.withLock { $0 }.last == ["a"])
     }
 }

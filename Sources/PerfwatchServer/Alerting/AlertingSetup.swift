@@ -39,8 +39,9 @@ struct AlertingComponents: Sendable {
         let storedRules = try await store.alertRules()
         problems += await catalog.loadAPIRules(storedRules)
         for problem in problems { logger.error("alert rule not loaded", metadata: ["problem": "\(problem)"]) }
+        let cache = StatementCache(lookup: statements)
         let evaluator = AlertEvaluator(
-            groups: await catalog.groups(), dataSource: QueryAlertDataSource(engine: engine, statements: statements), dispatcher: dispatcher,
+            groups: await catalog.groups(), dataSource: QueryAlertDataSource(engine: engine, statements: cache.statements), dispatcher: dispatcher,
             history: HistoryRecorder(store: store, inApp: inApp, logger: logger),
             configuration: AlertEvaluatorConfiguration(externalURL: alerting.externalURL), logger: logger)
         let persistence = AlertStatePersistence(store: store, evaluator: evaluator, dispatcher: dispatcher, logger: logger)
