@@ -153,16 +153,16 @@ def start_nginx_proxy(workdir: str, upstream: Nginx) -> Nginx:
 
 
 class EdgeProcess:
-    """`perfwatch edge --config edge.yml` with one upstream and a cache rule for /cached/*."""
+    """`perfwatch edge --config edge.yml` with one upstream and, by default, a cache rule for /cached/*
+    (`policy`: the rest of the file, e.g. image_bench.py's image rule)."""
 
-    def __init__(self, binary: str, workdir: str, upstream: Nginx) -> None:
+    def __init__(self, binary: str, workdir: str, upstream: Nginx,
+                 policy: str = "routes:\n  - match: /cached/*\n    cache: {ttl: 10m}\n") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = os.path.join(workdir, "edge.yml")
         with open(config, "w") as f:
-            f.write(f"listen: 127.0.0.1:{self.port}\n"
-                    f"upstreams:\n  - {upstream.url}\n"
-                    "routes:\n  - match: /cached/*\n    cache: {ttl: 10m}\n")
+            f.write(f"listen: 127.0.0.1:{self.port}\nupstreams:\n  - {upstream.url}\n{policy}")
         self.log_path = os.path.join(workdir, "edge.log")
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([binary, "edge", "--config", config], stdout=self._log, stderr=subprocess.STDOUT,

@@ -36,7 +36,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench import BenchError, Results, free_port, log, rss_bytes, run_benchmarks, section  # noqa: E402
-from edge_bench import Nginx, wait_port  # noqa: E402
+from edge_bench import EdgeProcess, Nginx  # noqa: E402
 from load_bench import wrk  # noqa: E402
 
 CONVERT = "/usr/bin/convert-im6.q16"  # ImageMagick itself, whatever else is called convert on PATH
@@ -67,27 +67,9 @@ def hwm_bytes(pid: int) -> int:
     raise BenchError(f"no VmHWM for pid {pid}")
 
 
-class ImageEdge:
-    def __init__(self, binary: str, workdir: str, upstream: Nginx) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = os.path.join(workdir, "edge.yml")
-        with open(config, "w") as f:
-            f.write(f"listen: 127.0.0.1:{self.port}\nupstreams: [\"{upstream.url}\"]\n"
-                    # 8 MiB of cache: the RSS figure is the transcoder's, not a thousand cached variants'.
-                    "limits: {cache_max_bytes: 8388608}\n"
-                    "images:\n  - {match: /img/*, formats: [avif, webp], widths: [720], quality: 80}\n")
-        self.log_path = os.path.join(workdir, "edge.log")
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([binary, "edge", "--config", config], stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
-        wait_port(self.port, "perfwatch edge", self.proc, self.log_path)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=30)
-        self._log.close()
+# An image rule on /img/*; 8 MiB of cache: the RSS figure is the transcoder's, not a thousand cached variants'.
+IMAGE_POLICY = ("limits: {cache_max_bytes: 8388608}\n"
+                "images:\n  - {match: /img/*, formats: [avif, webp], widths: [720], quality: 80}\n")
 
 
 def fetch(url: str, accept: str | None = None) -> tuple[int, str, bytes]:
@@ -96,7 +78,7 @@ def fetch(url: str, accept: str | None = None) -> tuple[int, str, bytes]:
         return answer.status, answer.headers.get("Content-Type", ""), answer.read()
 
 
-def edge_transcodes(edge: ImageEdge, seconds: float, clients: int, first: int) -> tuple[float, int]:
+def edge_transcodes(edge: EdgeProcess, seconds: float, clients: int, first: int) -> tuple[float, int]:
     """Transcodes/s through the edge: `clients` loops of distinct-URL JPEG requests for `seconds`."""
     counter = [first]
     lock = threading.Lock()
@@ -179,7 +161,7 @@ def main() -> int:
         types {{ image/jpeg jpg; }}
         location / {{ }}
     }}""")
-        edge = ImageEdge(args.perfwatch, workdir, upstream)
+        edge = EdgeProcess(args.perfwatch, workdir, upstream, policy=IMAGE_POLICY)
         try:
             log(f"2725×2225 JPEG, {size:,} bytes → 720 px, quality 80; {cores} cores; {args.seconds} s runs; "
                 f"{args.build} build")

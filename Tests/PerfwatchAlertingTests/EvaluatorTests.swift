@@ -11,6 +11,14 @@ import Testing
             annotations: ["summary": "p95 of {{ $labels.route }} is {{ $value | ms }} (threshold {{ $threshold | ms }}) for {{ $for }}"])
     }
 
+    /// A dispatcher that sends every alert to `pager` at once, one notification per route.
+    func pagerByRoute(_ pager: RecordingNotifier, clock: ManualAlertClock) -> NotificationDispatcher {
+        let configuration = AlertingConfiguration(
+            channels: [NotificationChannel(name: "pager", kind: .webhook, url: "http://x/")],
+            routes: [NotificationRoute(channels: ["pager"], groupBy: ["route"], groupInterval: .zero)])
+        return NotificationDispatcher(configuration: configuration, notifiers: ["pager": pager], clock: clock)
+    }
+
     func group(_ rules: AlertRule..., interval: Duration = .seconds(15)) -> [AlertRuleGroup] {
         [AlertRuleGroup(name: "api", interval: interval, rules: rules)]
     }
@@ -51,10 +59,7 @@ import Testing
         let clock = ManualAlertClock()
         let data = InMemoryAlertDataSource()
         let pager = RecordingNotifier()
-        let configuration = AlertingConfiguration(
-            channels: [NotificationChannel(name: "pager", kind: .webhook, url: "http://x/")],
-            routes: [NotificationRoute(channels: ["pager"], groupBy: ["route"], groupInterval: .zero)])
-        let dispatcher = NotificationDispatcher(configuration: configuration, notifiers: ["pager": pager], clock: clock)
+        let dispatcher = pagerByRoute(pager, clock: clock)
         var rule = latencyRule()
         rule.noData = .alerting
         var cpu = AlertRule(
@@ -78,10 +83,7 @@ import Testing
         let clock = ManualAlertClock()
         let data = InMemoryAlertDataSource()
         let pager = RecordingNotifier()
-        let configuration = AlertingConfiguration(
-            channels: [NotificationChannel(name: "pager", kind: .webhook, url: "http://x/")],
-            routes: [NotificationRoute(channels: ["pager"], groupBy: ["route"], groupInterval: .zero)])
-        let dispatcher = NotificationDispatcher(configuration: configuration, notifiers: ["pager": pager], clock: clock)
+        let dispatcher = pagerByRoute(pager, clock: clock)
         var cpu = AlertRule(
             name: "HostCpuHigh", query: AlertQuery(metric: "system.cpu.percent", stat: "avg", window: .seconds(600)), op: .greaterThan,
             threshold: 70, annotations: ["summary": "CPU utilization is {{ $value }}% (threshold {{ $threshold }}%) for {{ $for }}"])
