@@ -13,16 +13,14 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 
 section "Dependencies"
+bash scripts/build_deps.sh  # what the binary links against: zlib, brotli, libvips
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 dpkg -s victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
-dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)  # certificates for the alerting TLS tests
-dpkg -s libbrotli-dev >/dev/null 2>&1 || missing+=(libbrotli-dev)  # the edge's brotli (CBrotli); the e2e decode
 dpkg -s nginx >/dev/null 2>&1 || missing+=(nginx)  # the edge benchmark's peer and upstream
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)   # the edge benchmark's closed-loop client
-dpkg -s libvips-dev >/dev/null 2>&1 || missing+=(libvips-dev)  # image transforms (CVips); issue 17
 command -v vipsthumbnail >/dev/null 2>&1 || missing+=(libvips-tools)  # the image benchmark's peer
 [ -x /usr/bin/convert-im6.q16 ] || missing+=(imagemagick)  # the image benchmark's context peer
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -31,7 +29,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     $SUDO apt-get update -qq -o DPkg::Lock::Timeout=600
     $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
 else
-    echo "apt: chromium, chromium-driver, victoria-metrics, zlib1g-dev, openssl, libbrotli-dev, nginx, wrk, libvips-dev, libvips-tools, imagemagick already installed"
+    echo "apt: chromium, chromium-driver, victoria-metrics, openssl, nginx, wrk, libvips-tools, imagemagick already installed"
 fi
 if ! python3 -c 'import selenium, pytest, requests' >/dev/null 2>&1; then
     echo "pip: installing selenium pytest requests"
