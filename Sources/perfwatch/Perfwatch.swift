@@ -25,6 +25,13 @@ struct Perfwatch: AsyncParsableCommand {
             print(PerfwatchVersion.text)
             return
         }
+        // `perfwatch audit --help` printed the root help with exit 0 (issue 15): ArgumentParser reads `--help`
+        // before it finds the unknown word. A first word that is no command is an error that names the commands.
+        let commands = configuration.subcommands.map { $0.configuration.commandName ?? "" }
+        if let first = CommandLine.arguments.dropFirst().first, !first.hasPrefix("-"), !commands.contains(first) {
+            FileHandle.standardError.write(Data("perfwatch: unknown command '\(first)'; the commands are \(commands.joined(separator: ", ")) (perfwatch --help)\n".utf8))
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

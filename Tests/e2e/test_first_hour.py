@@ -130,6 +130,15 @@ def test_demo_output_arrives_as_it_happens_through_a_pipe(start_server):
         demo.wait()
 
 
+def test_unknown_command_is_an_error_even_with_help():
+    """Issue 15: `perfwatch audit --help` printed the root help and exited 0, as if the command existed."""
+    for args in (["audit", "--help"], ["audit"], ["serv"]):
+        done = subprocess.run([str(perfwatch_binary()), *args], capture_output=True, text=True, timeout=20)
+        assert done.returncode == 2, (args, done.returncode, done.stdout[:200])
+        assert f"unknown command '{args[0]}'" in done.stderr and "serve, edge" in done.stderr, done.stderr
+        assert "OVERVIEW" not in done.stdout
+
+
 def test_group_help_pages_show_examples():
     """`perfwatch budget --help` and `deploy --help` show how to run them, not only the subcommand list (issue 15)."""
     for group, example in (("budget", "perfwatch budget check budgets.yml --server"), ("deploy", "perfwatch deploy mark --service")):
