@@ -90,12 +90,19 @@ public struct AnomalyAnalyzer: Analyzer {
                 if metric == .errorRate { detector.minAbsoluteScale = max(detector.minAbsoluteScale, 0.02) }
                 detector.countNoiseFloor = metric == .throughput
                 for var anomaly in detector.detect(values, startMs: firstBucket, stepMs: step, evaluateFrom: evaluateFrom) {
+                    // Stopped: some bucket of the drop fell to (near) nothing — the run's median
+                    // can still hold the bucket the traffic stopped in.
+                    let lowest = values[anomaly.first...anomaly.last].compactMap { $0 }.min() ?? 0
+                    let stopped = metric == .throughput && anomaly.actual < anomaly.expected
+                        && lowest <= Severity.stoppedTrafficShare * anomaly.expected
                     if metric == .throughput {
                         anomaly.expected /= Double(step) / 1000
                         anomaly.actual /= Double(step) / 1000
                     }
                     findings.append(
-                        issue(anomaly, metric: metric, labels: labels, firstBucket: firstBucket, step: step, context: context))
+                        issue(
+                            anomaly, metric: metric, stopped: stopped, labels: labels, firstBucket: firstBucket, step: step,
+                            context: context))
                 }
             }
         }
@@ -111,8 +118,8 @@ public struct AnomalyAnalyzer: Analyzer {
     }
 
     func issue(
-        _ anomaly: RobustAnomalyDetector.Anomaly, metric: TrendMetric, labels: Labels, firstBucket: Int64, step: Int64,
-        context: AnalysisContext
+        _ anomaly: RobustAnomalyDetector.Anomaly, metric: TrendMetric, stopped: Bool = false, labels: Labels, firstBucket: Int64,
+        step: Int64, context: AnalysisContext
     ) -> PerformanceIssue {
         let service = labels["service"] ?? ""
         let route = labels["route"] ?? ""
@@ -129,19 +136,29 @@ public struct AnomalyAnalyzer: Analyzer {
         case .errorRate:
             advice = "Open the failed traces of \(route) in that window (Traces page, status=error) and group them by exception."
         default:
-            advice = anomaly.actual < anomaly.expected
+            advice = stopped
+                ? "Traffic to \(route) stopped. If that was expected (a demo or load test ended, a client went away) there is nothing to fix; otherwise check that callers (clients, upstream services, the load balancer) can reach it."
+                : anomaly.actual < anomaly.expected
                 ? "Traffic to \(route) dropped: check that callers (clients, upstream services, the load balancer) could reach it."
                 : "Traffic to \(route) surged: check for retries, a crawler or a campaign, and that capacity kept up (p95 and errors at the same time)."
         }
         let latency = metric == .p95
+        let judged: Severity = abs(anomaly.peakScore) >= 8 || (latency && anomaly.actual >= 2 * anomaly.expected) ? .critical : .warning
+        let impactMs = latency ? max(0, anomaly.actual - anomaly.expected) : 0
+        let severity: String
+        switch metric {
+        case .p95: severity = Severity.forImpact(judged, impactMs: impactMs)
+        case .throughput: severity = Severity.forThroughput(judged, stopped: stopped)
+        // Errors cost failed requests, not time: the judgement stands.
+        default: severity = judged.rawValue
+        }
         return PerformanceIssue(
             fingerprint: "anomaly|\(metric.rawValue)|\(service)|\(route)" + (metric == .throughput ? "|\(direction)" : ""),
             type: "anomaly",
-            title: "\(route) \(metric.label) anomaly: \(actual) vs \(expected) expected",
-            description: "\(metric.label) of \(route) (\(service)) was \(actual) against an expected \(expected) (\(anomaly.baseline.rawValue.replacingOccurrences(of: "_", with: " ")) baseline) for \(minutes) min from \(Self.timestamp(startMs)) — \(direction) normal, robust z \(String(format: "%.1f", anomaly.peakScore)).",
+            title: "\(route) \(metric.label) anomaly: \(actual) vs \(expected) expected" + (stopped ? " (traffic stopped)" : ""),
+            description: (stopped ? "Traffic stopped: " : "") + "\(metric.label) of \(route) (\(service)) was \(actual) against an expected \(expected) (\(anomaly.baseline.rawValue.replacingOccurrences(of: "_", with: " ")) baseline) for \(minutes) min from \(Self.timestamp(startMs)) — \(direction) normal, robust z \(String(format: "%.1f", anomaly.peakScore)).",
             recommendation: advice,
-            severity: abs(anomaly.peakScore) >= 8 || (latency && anomaly.actual >= 2 * anomaly.expected) ? "critical" : "warning",
-            service: service, route: route, impactMs: latency ? max(0, anomaly.actual - anomaly.expected) : 0,
+            severity: severity, service: service, route: route, impactMs: impactMs,
             evidence: Format.evidence([
                 "metric": Format.string(metric.rawValue), "expected": TrendAnalyzer.number(anomaly.expected),
                 "actual": TrendAnalyzer.number(anomaly.actual), "score": Format.number(anomaly.peakScore),

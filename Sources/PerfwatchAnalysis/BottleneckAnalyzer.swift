@@ -101,7 +101,7 @@ public struct BottleneckAnalyzer: Analyzer {
             description: "Over its \(breakdown.traces) slowest traces (mean \(Format.ms(breakdown.meanMs)), p95 \(Format.ms(p95))), \(Format.ms(dominant.ms)) of each request's critical path is \(name); "
                 + breakdown.shares.filter { $0.ms > 0 }.map { "\($0.category.rawValue) \(Int(($0.share * 100).rounded()))%" }.joined(separator: ", ") + ".",
             recommendation: advice + " Halving that time saves ≈ \(Format.ms(saving)) per request; expected p95 ≈ \(Format.ms(max(p95 - saving, 0))).",
-            severity: dominant.share >= 0.8 && p95 >= 2 * slowRouteMs ? "critical" : "warning", service: key.service, route: key.route,
+            severity: Severity.forImpact(dominant.share >= 0.8 && p95 >= 2 * slowRouteMs ? .critical : .warning, impactMs: saving), service: key.service, route: key.route,
             impactMs: saving,
             evidence: Format.evidence([
                 "category": Format.string(dominant.category.rawValue), "share": Format.number(dominant.share),
@@ -132,7 +132,7 @@ public struct BottleneckAnalyzer: Analyzer {
             title: "\(key.route) makes \(calls.count) independent calls one after another",
             description: "In \(found.savings.count) of \(traces.count) sampled traces, \(key.route) (\(key.service)) runs \(list) sequentially with no time between them to use one's result in the next; concurrently they would take the longest one's time, not the sum.",
             recommendation: "If the calls do not need each other's results, start them together (async let / Promise.all / asyncio.gather / CompletableFuture.allOf) and await all. Saves ≈ \(Format.ms(saving)) per request (sum − max of the calls, median).\(expected)",
-            severity: saving >= 100 ? "critical" : "warning", service: key.service, route: key.route, impactMs: saving,
+            severity: Severity.forImpact(saving >= 100 ? .critical : .warning, impactMs: saving), service: key.service, route: key.route, impactMs: saving,
             evidence: Format.evidence([
                 "calls": Self.json(calls), "savingMsMedian": Format.number(saving),
                 "tracesWithChain": "\(found.savings.count)", "tracesSampled": "\(traces.count)",
@@ -151,7 +151,7 @@ public struct BottleneckAnalyzer: Analyzer {
             title: "\(key.route) cache hit ratio is \(percent)%",
             description: "Of \(ratio.lookups) cache lookups in \(traces) recent traces of \(key.route) (\(key.service)), \(ratio.hits) hit and \(ratio.misses) missed (\(percent)%, below \(Int(minHitRatio * 100))%). Requests with a miss took \(Format.ms(ratio.missTraceMs)) on average, with only hits \(Format.ms(ratio.hitTraceMs)).",
             recommendation: "Check the keys and TTLs: keys that include per-request values (timestamps, session ids) never repeat, TTLs shorter than the reuse interval expire first, and evictions mean the cache is too small. Raising the hit ratio to 90% saves ≈ \(Format.ms(saving)) per request on average.",
-            severity: ratio.ratio < 0.5 ? "critical" : "warning", service: key.service, route: key.route, impactMs: saving,
+            severity: Severity.forImpact(ratio.ratio < 0.5 ? .critical : .warning, impactMs: saving), service: key.service, route: key.route, impactMs: saving,
             evidence: Format.evidence([
                 "hits": "\(ratio.hits)", "misses": "\(ratio.misses)", "hitRatio": Format.number(ratio.ratio),
                 "missTraceMs": Format.number(ratio.missTraceMs), "hitTraceMs": Format.number(ratio.hitTraceMs), "traces": "\(traces)",

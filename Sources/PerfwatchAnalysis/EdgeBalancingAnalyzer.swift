@@ -56,7 +56,7 @@ public struct EdgeBalancingAnalyzer: Analyzer {
                     title: "Instance \(slow.instance.upstream) answers \(ratio)× slower than its peers: switch to latency-aware balancing",
                     description: "Behind the edge of \(service), \(slow.instance.upstream) has a p95 of \(EdgeRecommendation.ms(slow.instance.p95)) against \(EdgeRecommendation.ms(peersP95)) for the median of its \(slow.peers.count) peer\(slow.peers.count == 1 ? "" : "s"), and answered \(EdgeRecommendation.percent(share)) of \(Int(total)) requests in \(EdgeRecommendation.window(context)).",
                     recommendation: "Switch the edge's balancing to \(EdgePolicy.Balancing.p2cEWMA.rawValue) (power of two choices over peak-EWMA latency), which sends fewer requests to the slow instance: expected p95 \(EdgeRecommendation.ms(p95Now)) → \(EdgeRecommendation.ms(expected)). Then find out why \(slow.instance.upstream) is slow. Applying it publishes: \(change.summary).",
-                    severity: slow.ratio >= 10 ? "critical" : "warning", service: service, route: "", impactMs: max(0, p95Now - expected),
+                    severity: Severity.forImpact(slow.ratio >= 10 ? .critical : .warning, impactMs: max(0, p95Now - expected)), service: service, route: "", impactMs: max(0, p95Now - expected),
                     evidence: Format.evidence([
                         "upstream": Format.string(slow.instance.upstream), "p95Ms": Format.number(slow.instance.p95),
                         "peersMedianP95Ms": Format.number(peersP95), "ratio": Format.number(slow.ratio),

@@ -105,7 +105,7 @@ public struct EdgeCacheAnalyzer: Analyzer {
                     title: "Cache GET \(path) for \(ttl) s: \(EdgeRecommendation.percent(identical)) of its responses in \(EdgeRecommendation.window(context)) were identical",
                     description: "\(Int(entry.total)) GET requests (\(EdgeRecommendation.rate(perSecond))) through the edge of \(service); of the responses to a URL seen before, \(Int(entry.same)) repeated the previous body and \(Int(entry.changed)) changed it; no Set-Cookie, no private, no-store or no-cache, \(EdgeRecommendation.percent(entry.authorized / entry.total)) with Authorization.",
                     recommendation: "Cache GET \(path) at the edge for \(ttl) s (stale-while-revalidate \(EdgeRecommendation.seconds(Double(ttl) / 2))): \(EdgeRecommendation.rate(perSecond)); expected p95 \(EdgeRecommendation.ms(p95Now)) → \(hitText) for hits, \(EdgeRecommendation.percent(reduction)) fewer upstream requests. Applying it publishes: \(change.summary).",
-                    severity: p95Now >= 100 ? "warning" : "info", service: service, route: path, impactMs: max(0, p95Now - hitP95),
+                    severity: Severity.forImpact(p95Now >= 100 ? .warning : .info, impactMs: max(0, p95Now - hitP95)), service: service, route: path, impactMs: max(0, p95Now - hitP95),
                     evidence: Format.evidence([
                         "requests": Format.number(entry.total), "requestsPerSecond": Format.number(perSecond),
                         "identicalShare": Format.number(identical), "same": Format.number(entry.same),

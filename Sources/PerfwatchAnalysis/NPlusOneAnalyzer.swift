@@ -61,7 +61,7 @@ public struct NPlusOneAnalyzer: Analyzer {
                 title: "\(route) runs the same query \(calls) times per request (N+1)",
                 description: "\(route) (\(service)) runs `\(statement)` \(calls) times per request at the median: \(Format.ms(total)) per request\(share).",
                 recommendation: "Load the rows in one query — `WHERE … IN (…)`, a JOIN, or your ORM's eager loading (includes/prefetch_related/JOIN FETCH) — instead of one query per item. Saves ≈ \(Format.ms(saving)) per request.\(expected)",
-                severity: total > 100 || (candidate.p95.map { total >= 0.3 * $0 } ?? false) ? "critical" : "warning",
+                severity: Severity.forImpact(total > 100 || (candidate.p95.map { total >= 0.3 * $0 } ?? false) ? .critical : .warning, impactMs: saving),
                 service: service, route: route, impactMs: saving,
                 evidence: Format.evidence([
                     "fingerprint": Format.string(fingerprint), "statement": Format.string(statement),

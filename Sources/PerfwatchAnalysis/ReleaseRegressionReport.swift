@@ -69,7 +69,7 @@ public enum RegressionReport {
             fingerprint: "regression|\(service)|\(route)|\(version)", type: "regression",
             title: "\(route) got \(changePct)% slower in \(version)",
             description: description, recommendation: recommendation,
-            severity: comparison.changePct >= 50 ? "critical" : "warning", service: service, route: route,
+            severity: Severity.forImpact(comparison.changePct >= 50 ? .critical : .warning, impactMs: max(0, comparison.after - comparison.before)), service: service, route: route,
             impactMs: max(0, comparison.after - comparison.before),
             evidence: Format.evidence([
                 // `after` names the release, as the dashboard labels "p95 in <after>".

@@ -37,7 +37,7 @@ public struct SlowQueryAnalyzer: Analyzer {
                 title: "Slow query: p95 \(Format.ms(p95)) (\(Int(calls)) calls)",
                 description: "`\(statement)` (\(labels["db_system"] ?? "database"), \(service)) takes \(Format.ms(median)) at the median and \(Format.ms(p95)) at p95; \(Format.ms(total)) in total over the window.",
                 recommendation: Self.advice(statement) + " Getting it under \(Format.ms(thresholdMs)) saves ≈ \(Format.ms(max(0, p95 - thresholdMs))) per call at p95.",
-                severity: p95 > 1000 ? "critical" : "warning", service: service, route: "", impactMs: max(0, p95 - thresholdMs),
+                severity: Severity.forImpact(p95 > 1000 ? .critical : .warning, impactMs: max(0, p95 - thresholdMs)), service: service, route: "", impactMs: max(0, p95 - thresholdMs),
                 evidence: Format.evidence([
                     "fingerprint": Format.string(fingerprint), "statement": Format.string(statement), "p50Ms": Format.number(median),
                     "p95Ms": Format.number(p95), "calls": Format.number(calls), "totalMs": Format.number(total),

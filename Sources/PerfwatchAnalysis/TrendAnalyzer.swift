@@ -81,7 +81,8 @@ public struct TrendAnalyzer: Analyzer {
                 + reasons.joined(separator: "; ") + ".",
             recommendation: advice
                 + (latency ? " Stopping the growth keeps ≈ \(Self.format(max(growth, 0), metric)) per window off the \(metric.label)." : ""),
-            severity: forecast ? "critical" : "warning", service: trend.service, route: trend.route,
+            // Error-rate and layout-shift trends cost errors and jumps, not time: their judgement stands.
+            severity: latency ? Severity.forImpact(forecast ? .critical : .warning, impactMs: max(growth, 0)) : (forecast ? "critical" : "warning"), service: trend.service, route: trend.route,
             impactMs: latency ? max(growth, 0) : 0,
             evidence: Format.evidence([
                 "metric": Format.string(metric.rawValue), "current": Self.number(current), "previous": trend.previous.map(Self.number) ?? "null",

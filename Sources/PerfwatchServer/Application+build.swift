@@ -109,6 +109,9 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
     // State persistence before both: it shuts down after them and saves their final state.
     services += [alerting.persistence, alerting.dispatcher, alerting.evaluator, RulesReloadOnHangup(alerting: alerting), AlertStreamShutdown(inApp: alerting.inApp)]
     services.append(RetentionService(store: store, interval: .seconds(configuration.retentionIntervalSeconds), logger: logger))
+    services.append(
+        WALCheckpointService(
+            checkpoint: { _ = try await store.checkpointWAL() }, interval: .seconds(configuration.walCheckpointIntervalSeconds), logger: logger))
     if configuration.hostMetricsIntervalSeconds > 0 {
         services.append(
             HostMetricsService(components: components, interval: .seconds(configuration.hostMetricsIntervalSeconds), logger: logger))

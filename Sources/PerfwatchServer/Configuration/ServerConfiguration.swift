@@ -47,6 +47,8 @@ public struct ServerConfiguration: Sendable {
     public var hostMetricsIntervalSeconds = 10.0
     /// Seconds between retention passes.
     public var retentionIntervalSeconds = 300.0
+    /// Seconds between WAL checkpoints that truncate it (the running data directory stays the size of a stopped one).
+    public var walCheckpointIntervalSeconds = 5.0
     public var apiKeys: [APIKey] = []
     public var rum = RUMConfiguration()
     public var http = HTTPConfiguration()

@@ -58,8 +58,10 @@ public final class EmbeddedStore: MetricStore, SpanStore {
             // 2 MB, random trace-id inserts re-read and rewrite index pages, and ingest slowed as
             // the database grew. Memory is only used as pages are touched; readers get less.
             try db.execute(sql: "PRAGMA cache_size = \(db.configuration.readonly ? -8192 : -32768)")
+            // The WAL goes back to this size whenever a checkpoint lets it start over (EmbeddedStore+WAL).
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimitBytes)")
         }
-        grdb.busyMode = .timeout(5)
+        grdb.busyMode = .timeout(TimeInterval(Self.busyTimeoutSeconds))
         do {
             pool = try DatabasePool(path: databasePath, configuration: grdb)
             try EmbeddedSchema.migrator.migrate(pool)
