@@ -55,6 +55,8 @@ def format_value(driver, value, unit: str) -> str:
 def impact(driver, issue: dict) -> str:
     """What the list shows for the issue's impact, with the dashboard's own number formatting."""
     ms = issue["impactMs"]
+    if ms <= 0:
+        return "—"  # not a time saving (throughput, errors, bytes): never "saves ≈ 0 ms"
     shown = format_value(driver, round(ms) if ms >= 10 else round(ms, 1), "ms")
     return f"saves ≈ {shown} per " + ("call" if issue["type"] == "slow_query" else "request")
 

@@ -1278,9 +1278,10 @@ export function issueLink(id) { return '#/issues/' + encodeURIComponent(id); }
 
 function roundMs(ms) { return ms >= 10 ? Math.round(ms) : Math.round(ms * 10) / 10; }
 
-// "saves ≈ 49 ms per request"; a slow query's impact is per call.
+// "saves ≈ 49 ms per request"; a slow query's impact is per call. An impact that is not time (a throughput or
+// error-rate anomaly, bytes an edge change saves) is 0 ms: "—", not "saves ≈ 0 ms" (issue 15 #11).
 export function impactText(i) {
-  if (!isNum(i.impactMs)) return '—';
+  if (!isNum(i.impactMs) || +i.impactMs <= 0) return '—';
   return 'saves ≈ ' + fmtMs(roundMs(+i.impactMs)) + (i.type === 'slow_query' ? ' per call' : ' per request');
 }
 
