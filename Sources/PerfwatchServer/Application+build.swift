@@ -74,7 +74,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
         tableEngine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
         statistics: statistics, broadcaster: broadcaster, jsonParser: JSONMetricsParser(limits: limits),
         prometheusParser: PrometheusTextParser(limits: limits), otlpMetrics: OTLPMetricsMapper(limits: limits),
-        deployments: store, optimizations: store, regressions: regressions, edge: edge)
+        deployments: store, dashboards: store, optimizations: store, regressions: regressions, edge: edge)
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -91,6 +91,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
     LoadRunRoutes(components: components).register(on: router)
     IssueRoutes(components: components).register(on: router)
     DeploymentRoutes(components: components).register(on: router)
+    SavedDashboardRoutes(components: components).register(on: router)
     OptimizationRoutes(components: components).register(on: router)
     EdgeRoutes(components: components).register(on: router)
     AlertRoutes(components: components).register(on: router)

@@ -29,6 +29,8 @@ struct ServerComponents: Sendable {
     let prometheusParser: PrometheusTextParser
     let otlpMetrics: OTLPMetricsMapper
     let deployments: any DeploymentStore
+    /// Saved dashboards (issue 15).
+    let dashboards: any DashboardStore
     let optimizations: any OptimizationStore
     /// Also answers `GET /api/v1/deployments/{id}/impact`.
     let regressions: ReleaseRegressionAnalyzer

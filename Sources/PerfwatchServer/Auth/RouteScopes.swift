@@ -63,6 +63,8 @@ enum RouteScopes {
         (.get, "/api/v1/issues", .scope(.read)),
         (.get, "/api/v1/issues/:id", .scope(.read)),
         (.get, "/api/v1/deployments", .scope(.read)),
+        (.get, "/api/v1/dashboards", .scope(.read)),
+        (.get, "/api/v1/dashboards/:id", .scope(.read)),
         (.get, "/api/v1/deployments/:id", .scope(.read)),
         (.get, "/api/v1/deployments/:id/impact", .scope(.read)),
         (.get, "/api/v1/optimizations", .scope(.read)),
@@ -79,6 +81,10 @@ enum RouteScopes {
         (.get, "/api/v1/edge/policies", .scope(.read)),
 
         // Admin: changes to the server's own state.
+        // Saved dashboards: what every reader of the server sees, so changing them is an admin's call.
+        (.post, "/api/v1/dashboards", .scope(.admin)),
+        (.put, "/api/v1/dashboards/:id", .scope(.admin)),
+        (.delete, "/api/v1/dashboards/:id", .scope(.admin)),
         (.post, "/api/v1/alert-rules", .scope(.admin)),
         (.put, "/api/v1/alert-rules/:name", .scope(.admin)),
         (.delete, "/api/v1/alert-rules/:name", .scope(.admin)),

@@ -320,6 +320,19 @@ enum EmbeddedSchema {
                     CREATE INDEX performance_optimizations_issue ON performance_optimizations(issue_id);
                     """)
         }
+        migrator.registerMigration("v13-dashboards") { db in
+            // Saved dashboards (issue 15): a user's boards of panels, each its checked JSON document.
+            try db.execute(
+                sql: """
+                    CREATE TABLE dashboards (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL,
+                        json TEXT NOT NULL,
+                        created_ms INTEGER NOT NULL,
+                        updated_ms INTEGER NOT NULL
+                    )
+                    """)
+        }
         return migrator
     }
 
