@@ -1,8 +1,8 @@
 /* Perfwatch dashboard: the Explore page: any metric as a chart and a table, with a stat, group-by
  * tags and tag filters, all kept in the hash (#/explore?metric=&stat=&by=&where=).
  * API: GET /api/v1/metrics (the catalog), GET /api/v1/query. */
-import { api, errorText } from './api.js';
-import { showErrors } from './banner.js';
+import { api, errorText, send } from './api.js';
+import { queueError, showErrors } from './banner.js';
 import { render, color } from './chart.js';
 import { $, showEmpty } from './dom.js';
 import { esc, formatValue } from './format.js';
@@ -141,8 +141,39 @@ function renderTable(series, unit) {
   }).join('');
 }
 
+// "Add this chart" (issue 15, saved dashboards): the query on screen as a panel of a board, new or existing.
+function fillBoards(list) {
+  var sel = $('explore-board'), keep = sel.value;
+  var html = '<option value="">New dashboard…</option>' + list.map(function (b) {
+    return '<option value="' + esc(b.id) + '">' + esc(b.name) + '</option>';
+  }).join('');
+  if (sel.__sig !== html) { sel.innerHTML = html; sel.__sig = html; sel.value = keep; if (sel.value !== keep) sel.value = ''; }
+  $('explore-board-name').parentNode.hidden = sel.value !== '';
+}
+
+function addToBoard() {
+  var sel = explorerSelection();
+  if (!sel.metric) { queueError('Choose a metric first'); refresh(); return; }
+  var panel = { metric: sel.metric, stat: sel.stat, by: sel.by, where: sel.where, chart: $('explore-chart-type').value,
+    title: sel.stat + '(' + sel.metric + ')' + (sel.by.length ? ' by ' + sel.by.join(', ') : '') };
+  var id = $('explore-board').value;
+  var saved = id
+    ? api('/api/v1/dashboards/' + encodeURIComponent(id)).then(function (b) {
+      return send('PUT', '/api/v1/dashboards/' + encodeURIComponent(id), { name: b.name, range: b.range, panels: b.panels.concat([panel]) });
+    })
+    : send('POST', '/api/v1/dashboards', { name: $('explore-board-name').value.trim() || 'My dashboard', range: state.params.get('range') &&
+      ['15m', '1h', '6h', '24h', '7d'].indexOf(state.params.get('range')) >= 0 ? state.params.get('range') : '1h', panels: [panel] });
+  saved.then(function (b) {
+    $('explore-added').innerHTML = 'Added to <a id="explore-added-link" href="#/board/' + esc(b.id) + '">' + esc(b.name) + '</a>';
+    $('explore-board-name').value = '';
+    refresh();
+  }, function (e) { queueError(errorText('Chart not added', e)); refresh(); });
+}
+
 export default {
   init: function () {
+    $('explore-add').addEventListener('click', addToBoard);
+    $('explore-board').addEventListener('change', function () { $('explore-board-name').parentNode.hidden = this.value !== ''; });
     $('explore-form').addEventListener('submit', function (e) { e.preventDefault(); });
     $('explore-metric').addEventListener('change', function () { if (readExploreControls('metric')) refresh(); });
     $('explore-stat').addEventListener('change', function () { if (readExploreControls('stat')) refresh(); });
@@ -150,6 +181,7 @@ export default {
     $('explore-where').addEventListener('change', function () { if (readExploreControls('where')) refresh(); });
   },
   refresh: function (ctx) {
+    api('/api/v1/dashboards').then(function (res) { if (current(ctx)) fillBoards(res.dashboards || []); }, function () { /* optional */ });
     return api('/api/v1/metrics').then(function (cat) {
       catalog = cat;
     }, function (e) {

@@ -2,6 +2,8 @@
  * #/ID[/ARG]) → its module, each { init?(), enter?(), refresh(ctx) } (see router.js) with a
  * <section id="page-ID"> in index.html. A new page is a module, an entry here and a section. */
 import alerts from './page-alerts.js';
+import board from './page-board.js';
+import dashboards from './page-dashboards.js';
 import database from './page-database.js';
 import edge from './page-edge.js';
 import errors from './page-errors.js';
@@ -18,7 +20,7 @@ import traces from './page-traces.js';
 import vitals from './page-vitals.js';
 
 export var PAGES = {
-  overview: overview, explore: explore, routes: routes, route: route, traces: traces, trace: trace, database: database,
+  overview: overview, explore: explore, dashboards: dashboards, board: board, routes: routes, route: route, traces: traces, trace: trace, database: database,
   vitals: vitals, journeys: journeys, errors: errors, alerts: alerts, loadtests: loadtests, issues: issues,
   optimizations: optimizations, edge: edge
 };

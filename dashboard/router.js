@@ -14,7 +14,7 @@ var RANGES = { '15m': 15 * 60e3, '1h': 3600e3, '6h': 6 * 3600e3, '24h': 24 * 360
 var STEPS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400]; // seconds
 var MAX_POINTS = 300;
 // Detail pages highlight their list page in the nav.
-var NAV_PARENT = { route: 'routes', trace: 'traces' };
+var NAV_PARENT = { route: 'routes', trace: 'traces', board: 'dashboards' };
 var PAGES = {};
 var refreshHooks = [];
 

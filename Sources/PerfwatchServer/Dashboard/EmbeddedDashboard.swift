@@ -788,6 +788,7 @@ export function agoHtml(ms, cls) {
   <nav class="nav" id="nav" aria-label="Pages">
     <a id="nav-overview" class="nav-link" data-page="overview" href="#/overview">Overview</a>
     <a id="nav-explore" class="nav-link" data-page="explore" href="#/explore">Explore</a>
+    <a id="nav-dashboards" class="nav-link" data-page="dashboards" href="#/dashboards">Dashboards</a>
     <a id="nav-routes" class="nav-link" data-page="routes" href="#/routes">Routes</a>
     <a id="nav-traces" class="nav-link" data-page="traces" href="#/traces">Traces</a>
     <a id="nav-database" class="nav-link" data-page="database" href="#/database">Database</a>
@@ -845,6 +846,34 @@ export function agoHtml(ms, cls) {
 </div>
 
 <main>
+  <section id="page-dashboards" class="page" hidden>
+    <h1>Dashboards</h1>
+    <div class="card explore-form">
+      <label class="field"><span>New dashboard</span><input id="boards-new-name" type="text" placeholder="Checkout" spellcheck="false"></label>
+      <button id="boards-new" type="button">Create</button>
+    </div>
+    <div class="card table-card">
+      <table id="boards-table" class="table">
+        <thead><tr><th class="txt">Dashboard</th><th>Panels</th><th>Updated</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <div id="boards-empty" class="card empty" hidden></div>
+    <div class="card">
+      <h2>Import <small>a dashboard's exported JSON</small></h2>
+      <textarea id="boards-import-text" class="board-import" rows="6" spellcheck="false"></textarea>
+      <p><button id="boards-import" type="button">Import</button></p>
+    </div>
+  </section>
+  <section id="page-board" class="page" hidden>
+    <a class="crumb" href="#/dashboards">← Dashboards</a>
+    <h1 id="board-title">Dashboard</h1>
+    <p class="board-actions"><button id="board-export" type="button">Export JSON</button>
+      <a id="board-download" hidden>download</a> <button id="board-delete" type="button">Delete dashboard</button></p>
+    <pre id="board-json" class="card" hidden></pre>
+    <div id="board-empty" class="card empty" hidden></div>
+    <div id="board-panels" class="board-grid"></div>
+  </section>
   <section id="page-notfound" class="page" hidden>
     <h1>Page not found</h1>
     <div class="card pad"><p id="notfound-text"></p><ul id="notfound-links"></ul></div>
@@ -883,6 +912,15 @@ export function agoHtml(ms, cls) {
         <input id="explore-where" type="text" placeholder="route=/a, method!=POST" spellcheck="false">
       </label>
     </form>
+    <div id="explore-add-box" class="card explore-form">
+      <label class="field"><span>Add to dashboard</span><select id="explore-board"></select></label>
+      <label class="field"><span>New dashboard's name</span><input id="explore-board-name" type="text" placeholder="My dashboard" spellcheck="false"></label>
+      <label class="field"><span>Chart</span><select id="explore-chart-type">
+        <option value="line">line</option><option value="bar">bar</option><option value="value">single value</option><option value="table">table</option>
+      </select></label>
+      <button id="explore-add" type="button">Add this chart</button>
+      <span id="explore-added" class="muted"></span>
+    </div>
     <div class="card">
       <div class="card-head">
         <h2 id="explore-title">Chart</h2>
@@ -1719,6 +1757,179 @@ alertsPage.init = function () {
 export default alertsPage;
 
 """#),
+        "page-board.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: one saved dashboard (#/board/ID, issue 15): its panels on a two-column grid, each any
+ * Explore query drawn as a line chart, bars, a single value or a table, over the board's time range (the range
+ * control; the board's own `range` when the URL has none). Export shows and downloads its JSON; a panel can be
+ * removed; the board deleted. API: GET/PUT/DELETE /api/v1/dashboards/{id}, GET /api/v1/query. */
+import { api, errorText, send } from './api.js';
+import { queueError } from './banner.js';
+import { render } from './chart.js';
+import { $, setHtml, showEmpty } from './dom.js';
+import { esc, formatValue } from './format.js';
+import { current, refresh, state, timeWindow, writeHash } from './router.js';
+import { seriesName, toChartSeries } from './timeseries.js';
+
+var board = null;
+
+function boardDocument() { return { name: board.name, range: board.range, panels: board.panels }; }
+
+function save() {
+  return send('PUT', '/api/v1/dashboards/' + encodeURIComponent(board.id), boardDocument()).then(function () { refresh(); },
+    function (e) { queueError(errorText('Dashboard not saved', e)); refresh(); });
+}
+
+function panelPairs(p, w, withStep) {
+  var pairs = [['metric', p.metric], ['stat', p.stat], ['from', w.from], ['to', w.to]];
+  if (withStep) pairs.push(['step', w.step]);
+  if (p.by.length) pairs.push(['by', p.by.join(',')]);
+  p.where.forEach(function (x) { pairs.push(['where', x]); });
+  return pairs;
+}
+
+function unitOf(p, res) { return p.stat === 'count' ? '' : p.stat === 'rate' ? '/s' : (res.unit || ''); }
+
+// One value per series over the whole range (the query API without a step).
+function valuesHtml(p, res) {
+  var unit = unitOf(p, res);
+  var rows = (res.series || []).map(function (s) {
+    var point = (s.points || [])[0];
+    return { name: seriesName(s.tags, p.metric), value: point ? point[1] : null };
+  }).filter(function (r) { return r.value !== null; }).sort(function (a, b) { return b.value - a.value; });
+  if (!rows.length) return '<p class="muted">No data in this range</p>';
+  if (p.chart === 'value') {
+    return '<div class="board-value">' + esc(formatValue(rows[0].value, unit)) + '<span class="sub">' + esc(rows[0].name) +
+      (rows.length > 1 ? ' (highest of ' + rows.length + ')' : '') + '</span></div>';
+  }
+  if (p.chart === 'bar') {
+    var max = Math.max.apply(null, rows.map(function (r) { return Math.abs(r.value); })) || 1;
+    return '<div class="board-bars">' + rows.map(function (r) {
+      return '<span class="txt">' + esc(r.name) + '</span><span><i class="board-bar" style="display:block;width:' +
+        (Math.abs(r.value) / max * 100).toFixed(1) + '%"></i></span><span class="num">' + esc(formatValue(r.value, unit)) + '</span>';
+    }).join('') + '</div>';
+  }
+  return '<table class="table board-table"><tbody>' + rows.map(function (r) {
+    return '<tr><td class="txt">' + esc(r.name) + '</td><td>' + esc(formatValue(r.value, unit)) + '</td></tr>';
+  }).join('') + '</tbody></table>';
+}
+
+function drawPanel(ctx, p, i, w) {
+  var body = $('board-panel-' + i).querySelector('.board-body');
+  var line = p.chart === 'line';
+  return api('/api/v1/query', panelPairs(p, w, line)).then(function (res) {
+    if (!current(ctx)) return;
+    if (line) {
+      render(body, toChartSeries(res, p.metric), {
+        unit: unitOf(p, res), from: w.from, to: w.to, step: (res.step || w.stepSec * 1000), height: 220,
+        emptyText: 'No data for ' + p.metric + ' in this range'
+      });
+    } else {
+      setHtml(body, valuesHtml(p, res));
+    }
+  }, function (e) {
+    ctx.errors.push(errorText('Panel ' + (p.title || p.metric), e));
+    if (current(ctx) && !line) setHtml(body, '<p class="muted">Query failed: see the error above</p>');
+  });
+}
+
+function layout() {
+  setHtml($('board-panels'), board.panels.map(function (p, i) {
+    return '<div id="board-panel-' + i + '" class="card board-panel w' + esc(p.width) + '" data-chart="' + esc(p.chart) + '">' +
+      '<div class="card-head"><h2>' + esc(p.title || (p.stat + '(' + p.metric + ')')) + ' <small>' + esc(p.chart) +
+      (p.by.length ? ' · by ' + p.by.join(', ') : '') + '</small></h2>' +
+      '<button class="board-remove" type="button" data-i="' + i + '">Remove</button></div><div class="board-body chart"></div></div>';
+  }).join(''));
+}
+
+export default {
+  init: function () {
+    $('board-export').addEventListener('click', function () {
+      if (!board) return;
+      var text = JSON.stringify(boardDocument(), null, 2);
+      $('board-json').textContent = text;
+      $('board-json').hidden = false;
+      var link = $('board-download');
+      link.href = 'data:application/json;charset=utf-8,' + encodeURIComponent(text);
+      link.download = board.name.replace(/[^A-Za-z0-9._-]+/g, '-') + '.json';
+      link.hidden = false;
+    });
+    $('board-delete').addEventListener('click', function () {
+      if (!board || !window.confirm('Delete the dashboard "' + board.name + '"?')) return;
+      send('DELETE', '/api/v1/dashboards/' + encodeURIComponent(board.id)).then(function () { location.hash = '#/dashboards'; },
+        function (e) { queueError(errorText('Dashboard not deleted', e)); refresh(); });
+    });
+    $('board-panels').addEventListener('click', function (e) {
+      var button = e.target.closest('.board-remove');
+      if (!button || !board) return;
+      board.panels.splice(+button.getAttribute('data-i'), 1);
+      save();
+    });
+  },
+  enter: function () { $('board-json').hidden = true; $('board-download').hidden = true; },
+  refresh: function (ctx) {
+    return api('/api/v1/dashboards/' + encodeURIComponent(state.arg)).then(function (res) {
+      if (!current(ctx)) return;
+      board = res;
+      if (!state.params.get('range')) { state.params.set('range', board.range); writeHash(); }
+      $('board-title').textContent = board.name;
+      layout();
+      showEmpty('board-empty', board.panels.length ? '' : '<p>No panels yet. Open <a href="#/explore">Explore</a>, choose a query and ' +
+        '<b>Add this chart</b> to this dashboard.</p>');
+      var w = timeWindow();
+      return Promise.all(board.panels.map(function (p, i) { return drawPanel(ctx, p, i, w); }));
+    }, function (e) {
+      ctx.errors.push(errorText('Dashboard', e));
+    });
+  }
+};
+
+"""#),
+        "page-dashboards.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Dashboards page (issue 15): the saved boards, a new one, and an import of a board's
+ * exported JSON. API: GET/POST /api/v1/dashboards. */
+import { api, errorText, send } from './api.js';
+import { queueError } from './banner.js';
+import { $, failRow, setHtml, showEmpty } from './dom.js';
+import { esc, fmtWhen } from './format.js';
+import { current, refresh } from './router.js';
+
+function open(board) { location.hash = '#/board/' + encodeURIComponent(board.id); }
+
+function create(body) {
+  return send('POST', '/api/v1/dashboards', body).then(open, function (e) { queueError(errorText('Dashboard not saved', e)); refresh(); });
+}
+
+export default {
+  init: function () {
+    $('boards-new').addEventListener('click', function () {
+      var name = $('boards-new-name').value.trim();
+      if (!name) { queueError('Name the new dashboard first'); refresh(); return; }
+      create({ name: name, panels: [] });
+    });
+    $('boards-import').addEventListener('click', function () {
+      var board;
+      try { board = JSON.parse($('boards-import-text').value); } catch (e) { queueError('Import: not JSON (' + e.message + ')'); refresh(); return; }
+      create(board);
+    });
+  },
+  refresh: function (ctx) {
+    return api('/api/v1/dashboards').then(function (res) {
+      if (!current(ctx)) return;
+      var list = res.dashboards || [];
+      setHtml($('boards-table').querySelector('tbody'), list.map(function (b) {
+        return '<tr class="board-row" data-id="' + esc(b.id) + '"><td class="txt"><a href="#/board/' + esc(b.id) + '">' + esc(b.name) +
+          '</a></td><td>' + esc(b.panels) + '</td><td>' + esc(fmtWhen(b.updated_at)) + '</td></tr>';
+      }).join(''));
+      showEmpty('boards-empty', list.length ? '' : '<p>No dashboards yet. Make one here, or open <a href="#/explore">Explore</a>, ' +
+        'choose a query and <b>Add this chart</b> to a new dashboard.</p>');
+    }, function (e) {
+      ctx.errors.push(errorText('Dashboards', e));
+      if (current(ctx)) failRow($('boards-table').querySelector('tbody'), 3, 'Failed to load: see the error above');
+    });
+  }
+};
+
+"""#),
         "page-database.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
 /* Perfwatch dashboard: the Database page: query fingerprints of the database spans with their calls
  * and time, sortable; a click shows the whole statement. API: GET /api/v1/db/queries. */
@@ -1954,8 +2165,8 @@ export default errorsPage;
 /* Perfwatch dashboard: the Explore page: any metric as a chart and a table, with a stat, group-by
  * tags and tag filters, all kept in the hash (#/explore?metric=&stat=&by=&where=).
  * API: GET /api/v1/metrics (the catalog), GET /api/v1/query. */
-import { api, errorText } from './api.js';
-import { showErrors } from './banner.js';
+import { api, errorText, send } from './api.js';
+import { queueError, showErrors } from './banner.js';
 import { render, color } from './chart.js';
 import { $, showEmpty } from './dom.js';
 import { esc, formatValue } from './format.js';
@@ -2094,8 +2305,39 @@ function renderTable(series, unit) {
   }).join('');
 }
 
+// "Add this chart" (issue 15, saved dashboards): the query on screen as a panel of a board, new or existing.
+function fillBoards(list) {
+  var sel = $('explore-board'), keep = sel.value;
+  var html = '<option value="">New dashboard…</option>' + list.map(function (b) {
+    return '<option value="' + esc(b.id) + '">' + esc(b.name) + '</option>';
+  }).join('');
+  if (sel.__sig !== html) { sel.innerHTML = html; sel.__sig = html; sel.value = keep; if (sel.value !== keep) sel.value = ''; }
+  $('explore-board-name').parentNode.hidden = sel.value !== '';
+}
+
+function addToBoard() {
+  var sel = explorerSelection();
+  if (!sel.metric) { queueError('Choose a metric first'); refresh(); return; }
+  var panel = { metric: sel.metric, stat: sel.stat, by: sel.by, where: sel.where, chart: $('explore-chart-type').value,
+    title: sel.stat + '(' + sel.metric + ')' + (sel.by.length ? ' by ' + sel.by.join(', ') : '') };
+  var id = $('explore-board').value;
+  var saved = id
+    ? api('/api/v1/dashboards/' + encodeURIComponent(id)).then(function (b) {
+      return send('PUT', '/api/v1/dashboards/' + encodeURIComponent(id), { name: b.name, range: b.range, panels: b.panels.concat([panel]) });
+    })
+    : send('POST', '/api/v1/dashboards', { name: $('explore-board-name').value.trim() || 'My dashboard', range: state.params.get('range') &&
+      ['15m', '1h', '6h', '24h', '7d'].indexOf(state.params.get('range')) >= 0 ? state.params.get('range') : '1h', panels: [panel] });
+  saved.then(function (b) {
+    $('explore-added').innerHTML = 'Added to <a id="explore-added-link" href="#/board/' + esc(b.id) + '">' + esc(b.name) + '</a>';
+    $('explore-board-name').value = '';
+    refresh();
+  }, function (e) { queueError(errorText('Chart not added', e)); refresh(); });
+}
+
 export default {
   init: function () {
+    $('explore-add').addEventListener('click', addToBoard);
+    $('explore-board').addEventListener('change', function () { $('explore-board-name').parentNode.hidden = this.value !== ''; });
     $('explore-form').addEventListener('submit', function (e) { e.preventDefault(); });
     $('explore-metric').addEventListener('change', function () { if (readExploreControls('metric')) refresh(); });
     $('explore-stat').addEventListener('change', function () { if (readExploreControls('stat')) refresh(); });
@@ -2103,6 +2345,7 @@ export default {
     $('explore-where').addEventListener('change', function () { if (readExploreControls('where')) refresh(); });
   },
   refresh: function (ctx) {
+    api('/api/v1/dashboards').then(function (res) { if (current(ctx)) fillBoards(res.dashboards || []); }, function () { /* optional */ });
     return api('/api/v1/metrics').then(function (cat) {
       catalog = cat;
     }, function (e) {
@@ -4068,6 +4311,8 @@ export default vitalsPage;
  * #/ID[/ARG]) → its module, each { init?(), enter?(), refresh(ctx) } (see router.js) with a
  * <section id="page-ID"> in index.html. A new page is a module, an entry here and a section. */
 import alerts from './page-alerts.js';
+import board from './page-board.js';
+import dashboards from './page-dashboards.js';
 import database from './page-database.js';
 import edge from './page-edge.js';
 import errors from './page-errors.js';
@@ -4084,7 +4329,7 @@ import traces from './page-traces.js';
 import vitals from './page-vitals.js';
 
 export var PAGES = {
-  overview: overview, explore: explore, routes: routes, route: route, traces: traces, trace: trace, database: database,
+  overview: overview, explore: explore, dashboards: dashboards, board: board, routes: routes, route: route, traces: traces, trace: trace, database: database,
   vitals: vitals, journeys: journeys, errors: errors, alerts: alerts, loadtests: loadtests, issues: issues,
   optimizations: optimizations, edge: edge
 };
@@ -4224,7 +4469,7 @@ var RANGES = { '15m': 15 * 60e3, '1h': 3600e3, '6h': 6 * 3600e3, '24h': 24 * 360
 var STEPS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400]; // seconds
 var MAX_POINTS = 300;
 // Detail pages highlight their list page in the nav.
-var NAV_PARENT = { route: 'routes', trace: 'traces' };
+var NAV_PARENT = { route: 'routes', trace: 'traces', board: 'dashboards' };
 var PAGES = {};
 var refreshHooks = [];
 
@@ -5025,6 +5270,15 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .opt-edge h2 { margin-top: 12px; }
 .edge-version.warn, .edge-age.warn { color: var(--warn); }
 .edge-upstream[data-state="down"], .edge-upstream[data-state="ejected"], .edge-refused { color: var(--crit); }
+
+/* Saved dashboards (page-board.js): a two-column grid of panels. */
+.board-grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
+.board-panel.w2 { grid-column: span 2; }
+.board-value { font-size: 40px; font-weight: 600; padding: 18px 4px; }
+.board-value .sub { display: block; font-size: 13px; font-weight: 400; color: var(--muted, #667); }
+.board-bars { display: grid; grid-template-columns: minmax(0, 1fr) 2fr auto; gap: 6px 10px; align-items: center; padding: 8px 0; }
+.board-bar { height: 14px; background: var(--accent, #2563eb); border-radius: 3px; }
+.board-import { width: 100%; font-family: monospace; }
 
 """#),
         "timeseries.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
