@@ -77,7 +77,8 @@ function layout() {
     return '<div id="board-panel-' + i + '" class="card board-panel w' + esc(p.width) + '" data-chart="' + esc(p.chart) + '">' +
       '<div class="card-head"><h2>' + esc(p.title || (p.stat + '(' + p.metric + ')')) + ' <small>' + esc(p.chart) +
       (p.by.length ? ' · by ' + p.by.join(', ') : '') + '</small></h2>' +
-      '<button class="board-remove" type="button" data-i="' + i + '">Remove</button></div><div class="board-body chart"></div></div>';
+      '<span><button class="board-width" type="button" data-i="' + i + '">' + (p.width === 2 ? 'Narrow' : 'Wide') + '</button> ' +
+      '<button class="board-remove" type="button" data-i="' + i + '">Remove</button></span></div><div class="board-body chart"></div></div>';
   }).join(''));
 }
 
@@ -99,9 +100,11 @@ export default {
         function (e) { queueError(errorText('Dashboard not deleted', e)); refresh(); });
     });
     $('board-panels').addEventListener('click', function (e) {
-      var button = e.target.closest('.board-remove');
+      var button = e.target.closest('.board-remove, .board-width');
       if (!button || !board) return;
-      board.panels.splice(+button.getAttribute('data-i'), 1);
+      var i = +button.getAttribute('data-i');
+      if (button.classList.contains('board-remove')) board.panels.splice(i, 1);
+      else board.panels[i].width = board.panels[i].width === 2 ? 1 : 2;  // one column or the whole row of the grid
       save();
     });
   },

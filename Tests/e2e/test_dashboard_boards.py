@@ -66,6 +66,11 @@ def test_build_a_board_in_the_ui_reload_export_and_import(start_server, driver):
     assert "range=15m" in driver.current_url
     assert driver.find_element(By.CSS_SELECTOR, "#nav-dashboards").get_attribute("class").count("active") == 1
 
+    # The line chart takes the whole row, stored at once.
+    click(driver, ".board-panel[data-chart=line] .board-width", "Wide")
+    wait_for(lambda: "w2" in driver.find_element(By.CSS_SELECTOR, ".board-panel[data-chart=line]").get_attribute("class"), 10, "a wide panel")
+    assert [p["width"] for p in requests.get(f"{server.url}/api/v1/dashboards/{board_id}", timeout=10).json()["panels"]] == [2, 1]
+
     # Remove the value panel: stored at once.
     click(driver, ".board-panel[data-chart=value] .board-remove", "Remove")
     wait_for(lambda: panels(driver) == ["line"], 10, "one panel left")
