@@ -4,6 +4,7 @@ import { api, errorText } from './api.js';
 import { render } from './chart.js';
 import { $ } from './dom.js';
 import { isAppMetric, otlpHelp } from './apm.js';
+import { chartToBoard } from './chart-to-board.js';
 import { esc, formatValue } from './format.js';
 import { refreshScorePanel } from './panel-score.js';
 import { refreshTopIssuesPanel } from './panel-top-issues.js';
@@ -31,6 +32,7 @@ function overviewChart(ctx, w, el, metric, unit, marks) {
         unit: unit, from: w.from, to: w.to, step: w.stepSec * 1000, height: 200, legend: series.length > 1,
         emptyText: 'No data yet: host metrics are recorded every 10 s'
       }, marks);
+      chartToBoard(el, metric, 'last', [], []);
     }, function (e) {
       ctx.errors.push(errorText('Query ' + metric, e));
       if (current(ctx)) render(el, [], { unit: unit, from: w.from, to: w.to, height: 200, emptyText: 'Query failed' });

@@ -1,6 +1,7 @@
 /* Perfwatch dashboard: the route detail page (#/route?service=&route=): its numbers, latency
  * percentiles, throughput and errors over time, the "Where the time goes" panel and its slowest
  * traces. API: GET /api/v1/routes, GET /api/v1/query, GET /api/v1/traces. */
+import { chartToBoard } from './chart-to-board.js';
 import { api, errorText } from './api.js';
 import { traceRows, withRps } from './apm.js';
 import { $, bindRowLinks, failRow } from './dom.js';
@@ -34,6 +35,7 @@ export default {
     $('route-traces-more').href = pageLink('traces', [['service', service], ['route', route], ['order', 'duration']]);
     var where = [['where', 'route=' + route]];
     if (service) where.push(['where', 'service=' + service]);
+    var whereTexts = where.map(function (pair) { return pair[1]; });
     function q(metric, stat) {
       return api('/api/v1/query', [['metric', metric], ['stat', stat]].concat(range, [['step', w.step]], where));
     }
@@ -59,12 +61,14 @@ export default {
           if (rs[i]) series.push({ name: s, points: points(rs[i]), color: LATENCY_COLORS[s] });
         });
         chart($('route-latency-chart'), series, 'ms', series.length ? 'No requests for this route in this time range' : 'Query failed');
+        chartToBoard($('route-latency-chart'), 'http.server.duration', 'p95', [], whereTexts);
       });
     $('route-throughput-unit').textContent = 'requests per ' + w.step;
     $('route-errors-unit').textContent = 'http.server.errors per ' + w.step;
     function countChart(metric, stat, el, name, color, empty) {
       return q(metric, stat).catch(fail(name)).then(function (res) {
         if (current(ctx)) chart($(el), res ? [{ name: name, points: points(res), color: color }] : [], '', res ? empty : 'Query failed');
+        if (current(ctx)) chartToBoard($(el), metric, stat, [], whereTexts);
       });
     }
     var thr = countChart('http.server.duration', 'count', 'route-throughput-chart', 'requests', '#0891b2', 'No requests in this time range');

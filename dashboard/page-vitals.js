@@ -2,6 +2,7 @@
  * score, p75 of each vital with its good / needs improvement / poor shares, a row per page and
  * device, p75 by release over time, resource weight, and the install snippet.
  * API: GET /api/v1/vitals, GET /api/v1/rum/setup, GET /api/v1/query. */
+import { chartToBoard } from './chart-to-board.js';
 import { api, errorText } from './api.js';
 import { $, bindRowLinks, failRow, showEmpty } from './dom.js';
 import { esc, fmtInt, fmtPct, formatValue, isNum } from './format.js';
@@ -211,6 +212,7 @@ var vitalsPage = {
       jobs.push(api('/api/v1/query', [['metric', 'rum.' + v.key], ['stat', 'p75']].concat(range(w), [['step', w.step], ['by', 'release']], where))
         .then(function (res) {
           if (current(ctx)) chart($('vitals-trend-' + v.key), bySeries(res, 'release', '(no release)'), v.unit, w, 'No ' + v.label + ' samples in this time range', ctx);
+          if (current(ctx)) chartToBoard($('vitals-trend-' + v.key), 'rum.' + v.key, 'p75', ['release'], where.map(function (pair) { return pair[1]; }));
         }, function (e) {
           ctx.errors.push(errorText(v.label + ' trend', e));
           if (current(ctx)) chart($('vitals-trend-' + v.key), [], v.unit, w, 'Query failed', ctx);

@@ -81,7 +81,7 @@ function syncRangeControls() {
 
 // ---- links ----------------------------------------------------------------------
 
-function rangePairs() {
+export function rangePairs() {
   var out = [];
   ['range', 'from', 'to'].forEach(function (k) { if (state.params.get(k)) out.push([k, state.params.get(k)]); });
   return out;

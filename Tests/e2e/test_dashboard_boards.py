@@ -96,6 +96,19 @@ def test_build_a_board_in_the_ui_reload_export_and_import(start_server, driver):
     wait_for(lambda: driver.find_element(By.ID, "board-title").text == "Imported board", 10, "the imported board")
     wait_for(lambda: panels(driver) == ["line"], 10, "its panel")
     assert sorted(b["name"] for b in boards(server)) == ["Checkout board", "Imported board"]
+
+    # From another page's chart: a route's latency chart opens its query in Explore, which adds it to a board.
+    driver.get(f"{server.url}/#/route?service=&route=/a&range=15m")
+    link = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "a.chart-to-board").get_attribute("href"), 15, "Add to dashboard on the route chart")
+    assert "metric=http.server.duration" in link and "where=route=/a" in link, link
+    click(driver, "a.chart-to-board", "Add to dashboard →")
+    wait_for(lambda: "where=route=/a" in driver.current_url and driver.find_elements(By.CSS_SELECTOR, f'#explore-board option[value="{board_id}"]'),
+             15, "Explore with the route's query")
+    Select(driver.find_element(By.ID, "explore-board")).select_by_value(board_id)
+    click(driver, "#explore-add", "Add this chart")
+    wait_for(lambda: len(requests.get(f"{server.url}/api/v1/dashboards/{board_id}", timeout=10).json()["panels"]) == 2, 10, "the route's panel")
+    added = requests.get(f"{server.url}/api/v1/dashboards/{board_id}", timeout=10).json()["panels"][1]
+    assert added["metric"] == "http.server.duration" and added["where"] == ["route=/a"], added
     assert not severe_console_errors(driver), "JavaScript console errors"
 
 

@@ -375,6 +375,31 @@ export function initBanner() {
 }
 
 """#),
+        "chart-to-board.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: "Add to dashboard →" on a chart of any page (issue 15: "from Explore and from any
+ * chart"): a link in the chart's card that opens the chart's query in Explore, where "Add this chart" puts it on
+ * a board (new or existing). One link per card, updated on every draw. */
+import { qs } from './api.js';
+import { rangePairs } from './router.js';
+
+// `el`: the chart's element (inside a .card); `stat`, `by` (tag names) and `where` (TAG=VALUE texts) as Explore reads them.
+export function chartToBoard(el, metric, stat, by, where) {
+  var card = el && el.closest('.card');
+  if (!card) return;
+  var link = card.querySelector('a.chart-to-board');
+  if (!link) {
+    link = document.createElement('a');
+    link.className = 'more chart-to-board';
+    link.textContent = 'Add to dashboard →';
+    (card.querySelector('h2') || card).appendChild(link);
+  }
+  var pairs = [['metric', metric], ['stat', stat]];
+  if (by && by.length) pairs.push(['by', by.join(',')]);
+  (where || []).forEach(function (x) { pairs.push(['where', x]); });
+  link.href = '#/explore?' + qs(pairs.concat(rangePairs()));
+}
+
+"""#),
         "chart.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
 /* Perfwatch chart module: small, dependency-free SVG line charts.
  *
@@ -3404,6 +3429,7 @@ import { api, errorText } from './api.js';
 import { render } from './chart.js';
 import { $ } from './dom.js';
 import { isAppMetric, otlpHelp } from './apm.js';
+import { chartToBoard } from './chart-to-board.js';
 import { esc, formatValue } from './format.js';
 import { refreshScorePanel } from './panel-score.js';
 import { refreshTopIssuesPanel } from './panel-top-issues.js';
@@ -3431,6 +3457,7 @@ function overviewChart(ctx, w, el, metric, unit, marks) {
         unit: unit, from: w.from, to: w.to, step: w.stepSec * 1000, height: 200, legend: series.length > 1,
         emptyText: 'No data yet: host metrics are recorded every 10 s'
       }, marks);
+      chartToBoard(el, metric, 'last', [], []);
     }, function (e) {
       ctx.errors.push(errorText('Query ' + metric, e));
       if (current(ctx)) render(el, [], { unit: unit, from: w.from, to: w.to, height: 200, emptyText: 'Query failed' });
@@ -3473,6 +3500,7 @@ export default {
 /* Perfwatch dashboard: the route detail page (#/route?service=&route=): its numbers, latency
  * percentiles, throughput and errors over time, the "Where the time goes" panel and its slowest
  * traces. API: GET /api/v1/routes, GET /api/v1/query, GET /api/v1/traces. */
+import { chartToBoard } from './chart-to-board.js';
 import { api, errorText } from './api.js';
 import { traceRows, withRps } from './apm.js';
 import { $, bindRowLinks, failRow } from './dom.js';
@@ -3506,6 +3534,7 @@ export default {
     $('route-traces-more').href = pageLink('traces', [['service', service], ['route', route], ['order', 'duration']]);
     var where = [['where', 'route=' + route]];
     if (service) where.push(['where', 'service=' + service]);
+    var whereTexts = where.map(function (pair) { return pair[1]; });
     function q(metric, stat) {
       return api('/api/v1/query', [['metric', metric], ['stat', stat]].concat(range, [['step', w.step]], where));
     }
@@ -3531,12 +3560,14 @@ export default {
           if (rs[i]) series.push({ name: s, points: points(rs[i]), color: LATENCY_COLORS[s] });
         });
         chart($('route-latency-chart'), series, 'ms', series.length ? 'No requests for this route in this time range' : 'Query failed');
+        chartToBoard($('route-latency-chart'), 'http.server.duration', 'p95', [], whereTexts);
       });
     $('route-throughput-unit').textContent = 'requests per ' + w.step;
     $('route-errors-unit').textContent = 'http.server.errors per ' + w.step;
     function countChart(metric, stat, el, name, color, empty) {
       return q(metric, stat).catch(fail(name)).then(function (res) {
         if (current(ctx)) chart($(el), res ? [{ name: name, points: points(res), color: color }] : [], '', res ? empty : 'Query failed');
+        if (current(ctx)) chartToBoard($(el), metric, stat, [], whereTexts);
       });
     }
     var thr = countChart('http.server.duration', 'count', 'route-throughput-chart', 'requests', '#0891b2', 'No requests in this time range');
@@ -4037,6 +4068,7 @@ export default tracesPage;
  * score, p75 of each vital with its good / needs improvement / poor shares, a row per page and
  * device, p75 by release over time, resource weight, and the install snippet.
  * API: GET /api/v1/vitals, GET /api/v1/rum/setup, GET /api/v1/query. */
+import { chartToBoard } from './chart-to-board.js';
 import { api, errorText } from './api.js';
 import { $, bindRowLinks, failRow, showEmpty } from './dom.js';
 import { esc, fmtInt, fmtPct, formatValue, isNum } from './format.js';
@@ -4246,6 +4278,7 @@ var vitalsPage = {
       jobs.push(api('/api/v1/query', [['metric', 'rum.' + v.key], ['stat', 'p75']].concat(range(w), [['step', w.step], ['by', 'release']], where))
         .then(function (res) {
           if (current(ctx)) chart($('vitals-trend-' + v.key), bySeries(res, 'release', '(no release)'), v.unit, w, 'No ' + v.label + ' samples in this time range', ctx);
+          if (current(ctx)) chartToBoard($('vitals-trend-' + v.key), 'rum.' + v.key, 'p75', ['release'], where.map(function (pair) { return pair[1]; }));
         }, function (e) {
           ctx.errors.push(errorText(v.label + ' trend', e));
           if (current(ctx)) chart($('vitals-trend-' + v.key), [], v.unit, w, 'Query failed', ctx);
@@ -4539,7 +4572,7 @@ function syncRangeControls() {
 
 // ---- links ----------------------------------------------------------------------
 
-function rangePairs() {
+export function rangePairs() {
   var out = [];
   ['range', 'from', 'to'].forEach(function (k) { if (state.params.get(k)) out.push([k, state.params.get(k)]); });
   return out;
