@@ -101,7 +101,8 @@ def test_reports_show_in_the_instances_list(start_server):
     assert [e["edge"] for e in listing["edges"]] == ["edge-b", "edge-a"]
     a = listing["edges"][1]
     assert set(a) == {"edge", "service", "policy_version", "refused", "upstreams", "cache", "bytes_saved", "telemetry",
-                      "reported_at", "age_ms", "connected"}
+                      "images", "reported_at", "age_ms", "connected"}
+    assert a["images"] is None, a["images"]  # an edge that reports no image transforms (an older one)
     assert a["connected"] is True and a["age_ms"] >= 0 and a["bytes_saved"] == 65536
     assert a["upstreams"] == [{"url": "http://127.0.0.1:3000", "healthy": True, "ejected": False, "in_flight": 1,
                                "ewma_ms": 12.5, "requests": 120, "errors": 2}]
