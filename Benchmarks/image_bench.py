@@ -197,7 +197,7 @@ def main() -> int:
             status, kind, variant = fetch(f"{edge.url}/img/photo.jpg?w=720", accept="image/webp")
             if kind != "image/webp":
                 raise BenchError(f"no WebP variant: {status} {kind}")
-            cached_rps, _, _ = wrk_accept(f"{edge.url}/img/photo.jpg?w=720", args.seconds, args.connections)
+            cached_rps, _, _ = wrk(f"{edge.url}/img/photo.jpg?w=720", args.seconds, args.connections, 1, headers=["Accept: image/webp"])
             pass_rps, _, _ = wrk(f"{edge.url}/raw/photo.jpg", args.seconds, args.connections, 1)
             log(f"cached WebP variant ({len(variant):,} bytes): {cached_rps:,.0f} req/s; "
                 f"pass-through of the original ({size:,} bytes): {pass_rps:,.0f} req/s")
@@ -217,17 +217,6 @@ def main() -> int:
             upstream.stop()
 
     return run_benchmarks(args, res, "perfwatch-image-bench-", f"image-results-{'smoke' if args.smoke else 'full'}.json", body)
-
-
-def wrk_accept(url: str, seconds: int, connections: int):
-    """wrk with `Accept: image/webp` (the browser a cached variant is for)."""
-    import re
-    from load_bench import run_measured
-    output, cpu, _ = run_measured(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-H", "Accept: image/webp", url])
-    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    if not match:
-        raise BenchError("wrk failed:\n" + output)
-    return float(match.group(1)), 0, cpu
 
 
 if __name__ == "__main__":

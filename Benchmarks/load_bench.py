@@ -102,8 +102,10 @@ def run_measured(command, **kwargs):
     return output, usage.ru_utime + usage.ru_stime, process.returncode
 
 
-def wrk(url, seconds, connections, threads):
-    output, cpu, _ = run_measured(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", url])
+def wrk(url, seconds, connections, threads, headers=()):
+    """wrk's closed loop; `headers`: "Name: value" lines sent on every request."""
+    extra = [arg for header in headers for arg in ("-H", header)]
+    output, cpu, _ = run_measured(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", *extra, url])
     match = re.search(r"Requests/sec:\s+([\d.]+)", output)
     total = re.search(r"(\d+) requests in", output)
     if not match:
