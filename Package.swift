@@ -40,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // The one outbound HTTP client (PerfwatchHTTPClient): webhooks, Slack, report upload, CLI.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Issue 21: the database advisor's connection to PostgreSQL.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -132,11 +134,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Issue 21: the advisor's PostgreSQL I/O (postgres-nio), conforming to PerfwatchAnalysis's
+        // DatabaseSource and DatabaseWriter; the rules stay pure in PerfwatchAnalysis/DatabaseAdvisor.
+        .target(
+            name: "PerfwatchPostgres",
+            dependencies: [
+                "PerfwatchAnalysis",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "PerfwatchServer",
             dependencies: [
                 "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchIngest", "PerfwatchQuery", "PerfwatchStatistics", "PerfwatchAnalysis", "PerfwatchAlerting",
-                "PerfwatchEdgePolicy",
+                "PerfwatchEdgePolicy", "PerfwatchPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 // Beacons are answered right after NIO's HTTP/1 decoder (BeaconFastPath).
