@@ -236,7 +236,7 @@ let package = Package(
             name: "PerfwatchDemoTests",
             dependencies: ["PerfwatchDemo", "PerfwatchIngest", "PerfwatchModel", "PerfwatchOTLP", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
-        .testTarget(name: "PerfwatchQueryTests", dependencies: ["PerfwatchQuery", "PerfwatchStorage", "PerfwatchModel", "PerfwatchTesting"]),
+        .testTarget(name: "PerfwatchQueryTests", dependencies: ["PerfwatchQuery", "PerfwatchStorage", "PerfwatchModel", "PerfwatchSketch", "PerfwatchTesting"]),
         .testTarget(
             name: "PerfwatchAlertingTests",
             dependencies: [

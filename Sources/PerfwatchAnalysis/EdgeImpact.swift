@@ -71,14 +71,12 @@ enum EdgeImpact {
         if let old = try await stat("rum.resource.bytes", .avg, image, before), let new = try await stat("rum.resource.bytes", .avg, image, after) {
             figures.imageBytesPerPage = (old, new)
         }
-        if let old = try await stat("rum.lcp", .percentile(0.75), [], before), let new = try await stat("rum.lcp", .percentile(0.75), [], after) {
-            figures.lcpP75 = (old, new)
-        }
+        // One read of LCP per side: its p75 and the rank test come from the same merged bins.
         let lcpBefore = try await engine.sketches("rum.lcp", by: [], from: before.lowerBound, to: before.upperBound, nowMs: nowMs)
         let lcpAfter = try await engine.sketches("rum.lcp", by: [], from: after.lowerBound, to: after.upperBound, nowMs: nowMs)
-        if let old = lcpBefore.values.first, let new = lcpAfter.values.first, old.count > 0, new.count > 0,
-            let comparison = BeforeAfterComparison.compare(before: old.bins, after: new.bins, alpha: alpha, minChange: minChange)
-        {
+        guard let old = lcpBefore.values.first, let new = lcpAfter.values.first, old.count > 0, new.count > 0 else { return }
+        if let oldP75 = old.quantile(0.75), let newP75 = new.quantile(0.75) { figures.lcpP75 = (oldP75, newP75) }
+        if let comparison = BeforeAfterComparison.compare(before: old.bins, after: new.bins, alpha: alpha, minChange: minChange) {
             figures.lcpWorse = comparison.verdict == .regressed
         }
     }

@@ -46,4 +46,17 @@ public struct BinnedDistribution: Sendable {
     }
 
     public var mean: Double? { count > 0 ? sum / Double(count) : nil }
+
+    /// The bin value at rank `q·(count−1)` (lower nearest rank, as `QuantileSketch.quantile`): a
+    /// percentile of the same bins a rank test compares, without reading the range again.
+    public func quantile(_ q: Double) -> Double? {
+        guard count > 0, let last = bins.last else { return nil }
+        let rank = min(max(q, 0), 1) * Double(count - 1)
+        var seen: UInt64 = 0
+        for bin in bins {
+            seen = seen.addingReportingOverflow(bin.count).overflow ? .max : seen + bin.count
+            if Double(seen) > rank { return bin.value }
+        }
+        return last.value
+    }
 }
