@@ -40,7 +40,7 @@ import time
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench import BenchError, Results, free_port, log, rss_bytes, run_benchmarks, section  # noqa: E402
+from bench import BenchError, Results, cpu_seconds, free_port, log, rss_bytes, run_benchmarks, section  # noqa: E402
 from load_bench import perfwatch as load_at_rate, wrk  # noqa: E402
 
 ITEM = json.dumps({"id": 42, "title": "Course 42", "lessons": [{"n": n, "title": f"Lesson {n}"} for n in range(30)]})
@@ -103,9 +103,15 @@ http {{
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(port, name, self.proc, self.log_path)
 
-    def rss(self) -> int:
+    def _pids(self) -> list[int]:
         children = pathlib.Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
-        return rss_bytes(self.proc.pid) + sum(rss_bytes(int(pid)) for pid in children)
+        return [self.proc.pid, *map(int, children)]
+
+    def rss(self) -> int:
+        return sum(rss_bytes(pid) for pid in self._pids())
+
+    def cpu(self) -> float:
+        return sum(cpu_seconds(pid) for pid in self._pids())
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -171,6 +177,9 @@ class EdgeProcess:
 
     def rss(self) -> int:
         return rss_bytes(self.proc.pid)
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -257,10 +266,13 @@ def measure(name: str, proxy, args, workdir: str, baseline, direct_p99: dict) ->
     if status != 200 or headers.get("x-cache") != "HIT":
         raise BenchError(f"{name}: the second /cached/ request was not a cache hit ({status}, X-Cache {headers.get('x-cache')})")
     figures: dict = {}
-    figures["pass_rps"], _, _ = wrk(proxy.url + "/pass/item.json", args.seconds, args.connections, args.threads)
-    log(f"pass-through: {figures['pass_rps']:,.0f} req/s")
-    figures["cache_rps"], _, _ = wrk(proxy.url + "/cached/item.json", args.seconds, args.connections, args.threads)
-    log(f"cache hits:   {figures['cache_rps']:,.0f} req/s")
+    # CPU per request (the proxy's processes, user + system) beside throughput: on two cores shared by the
+    # client, the upstream and the proxy, it says what the proxy itself costs, whatever else runs.
+    for key, path, label in (("pass", "/pass/item.json", "pass-through"), ("cache", "/cached/item.json", "cache hits:  ")):
+        cpu_before = proxy.cpu()
+        figures[f"{key}_rps"], requests, _ = wrk(proxy.url + path, args.seconds, args.connections, args.threads)
+        figures[f"{key}_cpu_us"] = (proxy.cpu() - cpu_before) / max(requests, 1) * 1e6
+        log(f"{label}: {figures[f'{key}_rps']:,.0f} req/s, {figures[f'{key}_cpu_us']:.1f} us of proxy CPU per request")
     # Half of this proxy's own pass-through (the edge could not be held at half of nginx's: it
     # dropped requests); in a smoke run, a rate a debug load generator holds.
     rate = min(figures["pass_rps"] / 2, 500.0) if args.smoke else figures["pass_rps"] / 2
@@ -347,6 +359,8 @@ def report(res: Results, figures: dict, args) -> None:
     mib = lambda b: f"{b / 2**20:.1f} MiB"  # noqa: E731
     row("pass-through req/s", "pass_rps", lambda v: f"{v:,.0f}")
     row("cache-hit req/s", "cache_rps", lambda v: f"{v:,.0f}")
+    row("proxy CPU per pass-through request", "pass_cpu_us", lambda v: f"{v:.1f} us")
+    row("proxy CPU per cache hit", "cache_cpu_us", lambda v: f"{v:.1f} us")
     row("p99 at half its own load", "half_p99", lambda v: f"{v:.2f} ms")
     row("added p99 over the upstream", "added_p99", lambda v: f"{v:+.2f} ms", "edge <= 1 ms",
         edge["added_p99"] <= 1.0 if edge else None)
