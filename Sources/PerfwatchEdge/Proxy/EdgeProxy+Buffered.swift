@@ -206,14 +206,17 @@ extension EdgeProxy {
                 }
             }
         }
-        var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
-        record(headers, into: &exchange)
-        if method != .head { headers.replaceOrAdd(name: "content-length", value: String(response.body.count)) }
-        if relay.cache != "NONE" { headers.replaceOrAdd(name: "x-cache", value: relay.cache) }
+        if sink != nil { record(facts: response.headers, into: &exchange) }
+        var replaced: [(name: String, value: String)] = []
+        if method != .head { replaced.append((name: "content-length", value: String(response.body.count))) }
+        if relay.cache != "NONE" { replaced.append((name: "x-cache", value: relay.cache)) }
         let upstreamNanos = relay.fetched?.upstreamNanos ?? 0
         let edgeNanos = Self.nanosSince(started) - upstreamNanos
+        // Straight from the stored pairs to HTTPTypes' fields: a cache hit no longer goes through NIO's
+        // HTTPHeaders first (a copy and a second lowercasing of every name, 6% of a hit's CPU in a profile).
         let head = HTTPResponse(
-            status: .init(code: response.status), headerFields: Self.downstreamHeaders(headers, edgeNanos: edgeNanos, upstreamNanos: upstreamNanos))
+            status: .init(code: response.status),
+            headerFields: Self.downstreamFields(response.headers, replacing: replaced, edgeNanos: edgeNanos, upstreamNanos: upstreamNanos))
         // An answer to HEAD has the GET's headers and no body (NIO's encoder refuses body parts for it).
         return (head, method == .head ? ByteBuffer() : ByteBuffer(bytes: response.body))
     }

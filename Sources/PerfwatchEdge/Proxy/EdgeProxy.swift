@@ -268,7 +268,26 @@ public final class EdgeProxy: Sendable {
         for (name, value) in upstream where !drop.contains(name.lowercased()) {
             if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
         }
-        fields.append(HTTPField(name: HTTPField.Name("Server-Timing")!, value: serverTiming(edgeNanos: edgeNanos, upstreamNanos: upstreamNanos)))
+        fields.append(HTTPField(name: .serverTiming, value: serverTiming(edgeNanos: edgeNanos, upstreamNanos: upstreamNanos)))
+        return fields
+    }
+
+    /// The same from lowercased pairs (a buffered or cached response), with `replacing` set in place of
+    /// the fields of those names.
+    static func downstreamFields(
+        _ headers: [(name: String, value: String)], replacing: [(name: String, value: String)], edgeNanos: UInt64, upstreamNanos: UInt64
+    ) -> HTTPFields {
+        var drop = ForwardedHeaders.dropped(in: headers)
+        for field in replacing { drop.insert(field.name) }
+        var fields = HTTPFields()
+        fields.reserveCapacity(headers.count + replacing.count + 1)
+        for (name, value) in headers where !drop.contains(name) {
+            if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
+        }
+        for (name, value) in replacing {
+            if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
+        }
+        fields.append(HTTPField(name: .serverTiming, value: serverTiming(edgeNanos: edgeNanos, upstreamNanos: upstreamNanos)))
         return fields
     }
 
@@ -308,6 +327,14 @@ public final class EdgeProxy: Sendable {
         fields.map { (name: $0.name.canonicalName, value: $0.value) }
     }
 
+    /// What telemetry keeps of a buffered response's headers (lowercased pairs).
+    func record(facts headers: [(name: String, value: String)], into exchange: inout EdgeExchange) {
+        exchange.contentType = ResponseFacts.contentType(EdgeHeaders.value(of: "content-type", in: headers))
+        exchange.contentEncoding = EdgeHeaders.value(of: "content-encoding", in: headers)?.lowercased() ?? "identity"
+        exchange.cacheControl = ResponseFacts.cacheControl(headers.filter { $0.name == "cache-control" }.map(\.value))
+        exchange.setCookie = headers.contains { $0.name == "set-cookie" }
+    }
+
     func record(_ headers: HTTPHeaders, into exchange: inout EdgeExchange) {
         exchange.contentType = ResponseFacts.contentType(headers.first(name: "content-type"))
         exchange.contentEncoding = headers.first(name: "content-encoding")?.lowercased() ?? "identity"
@@ -326,4 +353,5 @@ public final class EdgeProxy: Sendable {
 
 extension HTTPField.Name {
     static let traceparent = HTTPField.Name("traceparent")!
+    static let serverTiming = HTTPField.Name("Server-Timing")!
 }
