@@ -35,10 +35,13 @@ extension Evaluator {
                 return descending ? lhs.value > rhs.value : lhs.value < rhs.value
             })
         case "timestamp":
-            // A selector's elements still carry their samples' times; anything else was computed at `t`.
+            // Of a selector, the samples' own times (Prometheus special-cases exactly this); of anything else,
+            // the evaluation time.
             let elements = try evalVector(args[0], t)
+            let ofSelector: Bool
+            if case .vectorSelector = args[0].unparenthesized { ofSelector = true } else { ofSelector = false }
             return .vector(try requireUniqueLabels(elements.map {
-                VectorElement(labels: $0.labels.droppingMetricName, value: Double($0.timestampMs) / 1000, timestampMs: t)
+                VectorElement(labels: $0.labels.droppingMetricName, value: Double(ofSelector ? $0.timestampMs : t) / 1000, timestampMs: t)
             }))
         default:
             if name.hasSuffix("_over_time") { return .vector(try evalRangeFunction(name, call, t)) }

@@ -28,7 +28,8 @@ public struct PromQLEngine: Sendable {
     public func evaluate(_ expr: Expr, startMs: Int64, endMs: Int64, stepMs: Int64) async throws -> PromValue {
         guard stepMs > 0 else { throw PromQLError.badData("zero or negative query resolution step widths are not accepted. Try a positive integer") }
         guard endMs >= startMs else { throw PromQLError.badData("end timestamp must not be before start time") }
-        guard (endMs - startMs) / stepMs < Int64(options.maxPointsPerSeries) else {
+        // Prometheus' rule: (end - start) / step may be at most 11,000, i.e. 11,001 points.
+        guard (endMs - startMs) / stepMs <= Int64(options.maxPointsPerSeries) else {
             throw PromQLError.badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
         }
         guard expr.type == .scalar || expr.type == .vector else {
