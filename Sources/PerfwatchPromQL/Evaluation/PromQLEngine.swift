@@ -28,6 +28,9 @@ public struct PromQLEngine: Sendable {
     public func evaluate(_ expr: Expr, startMs: Int64, endMs: Int64, stepMs: Int64) async throws -> PromValue {
         guard stepMs > 0 else { throw PromQLError.badData("zero or negative query resolution step widths are not accepted. Try a positive integer") }
         guard endMs >= startMs else { throw PromQLError.badData("end timestamp must not be before start time") }
+        guard !endMs.subtractingReportingOverflow(startMs).overflow, !endMs.addingReportingOverflow(stepMs).overflow else {
+            throw PromQLError.badData("time range out of bounds")
+        }
         // Prometheus' rule: (end - start) / step may be at most 11,000, i.e. 11,001 points.
         guard (endMs - startMs) / stepMs <= Int64(options.maxPointsPerSeries) else {
             throw PromQLError.badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")

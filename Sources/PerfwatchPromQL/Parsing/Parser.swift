@@ -231,6 +231,8 @@ public struct PromQLParser {
         guard case .number(let seconds) = token.kind, seconds.isFinite else {
             throw unexpected(token, expecting: "timestamp, start() or end() after @")
         }
+        // Milliseconds must fit Int64 (Prometheus: "timestamp out of bounds for @ modifier").
+        guard abs(seconds) < 9.2e15 else { throw error("timestamp out of bounds for @ modifier: \(seconds)", at: token.position) }
         consume()
         return .timestamp(Int64((sign * seconds * 1000).rounded()))
     }
@@ -344,7 +346,7 @@ public struct PromQLParser {
                 }
                 guard case .string(let value) = current.kind else { throw unexpected(current, expecting: "string") }
                 let valueToken = consume()
-                if label == Labels.metricName, type == .equal, let name {
+                if label == Labels.metricName, let name {
                     throw error("metric name must not be set twice: \(quotedPromQLString(name)) or \(quotedPromQLString(value))", at: labelToken.position)
                 }
                 do {
