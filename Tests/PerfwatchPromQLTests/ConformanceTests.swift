@@ -38,10 +38,19 @@ import Testing
 
             eval instant at 2m up
               up{job="a"} 3
+
+            eval range from 0 to 2m step 1m up
+              up{job="a"} 1 _ 3
+
+            eval range from 1m to 2m step 1m up
+              up{job="a"} 2 3
+
+            eval range from 0 to 3m step 1m up > 2
+              up{job="a"} _ 3 4 _
             """)
         let (failures, evaluations) = await script.run()
-        #expect(evaluations == 4)
-        #expect(failures.map(\.line) == [4, 7, 10])
+        #expect(evaluations == 7)
+        #expect(failures.map(\.line) == [4, 7, 10, 15, 21])
     }
 
     @Test func seriesNotation() throws {

@@ -93,6 +93,7 @@ struct PromQLTestScript {
         do {
             let result: PromValue
             let query: String
+            var grid: (startMs: Int64, stepMs: Int64)?
             if words[1] == "instant", words[2] == "at" {
                 guard let time = Self.parseTime(words[3]) else { return "bad time \(words[3])" }
                 query = words.dropFirst(4).joined(separator: " ")
@@ -101,12 +102,13 @@ struct PromQLTestScript {
                 let start = Self.parseTime(words[3]), let end = Self.parseTime(words[5]), let step = Self.parseTime(words[7])
             {
                 query = words.dropFirst(8).joined(separator: " ")
+                grid = (start, step)
                 result = try await engine.evaluate(query, startMs: start, endMs: end, stepMs: step)
             } else {
                 return "malformed eval: \(command)"
             }
             if verb == "eval_fail" { return "expected an error, got \(Self.describe(result)) for \(query)" }
-            return compare(result, expected, ordered: verb == "eval_ordered", query: query)
+            return compare(result, expected, ordered: verb == "eval_ordered", query: query, grid: grid)
         } catch {
             guard verb == "eval_fail" else { return "unexpected error: \(error)" }
             if let wanted = expected.first, wanted.hasPrefix("error ") {
@@ -117,7 +119,9 @@ struct PromQLTestScript {
         }
     }
 
-    private func compare(_ result: PromValue, _ expected: [String], ordered: Bool, query: String) -> String? {
+    /// `grid`: a range query's start and step, so the n-th expected value (or `_`) is checked at start + n·step;
+    /// without it (a range selector's matrix) only the values in order are compared.
+    private func compare(_ result: PromValue, _ expected: [String], ordered: Bool, query: String, grid: (startMs: Int64, stepMs: Int64)?) -> String? {
         switch result {
         case .scalar(_, let value):
             guard expected.count == 1, let wanted = Self.parseValue(expected[0]) else {
@@ -154,6 +158,17 @@ struct PromQLTestScript {
             }
             for one in series {
                 guard let values = wanted[one.labels] else { return "\(query): unexpected series \(one.labels)" }
+                if let grid {
+                    let expectedPoints = values.enumerated().compactMap { offset, value in
+                        value.map { (grid.startMs + Int64(offset) * grid.stepMs, $0) }
+                    }
+                    let matches = expectedPoints.count == one.samples.count
+                        && zip(expectedPoints, one.samples).allSatisfy { $0.0 == $1.timestampMs && Self.almostEqual($1.value, $0.1) }
+                    if !matches {
+                        return "\(query): \(one.labels) is \(one.samples.map { "\($0.value)@\($0.timestampMs / 1000)s" }), expected \(expectedPoints.map { "\($0.1)@\($0.0 / 1000)s" })"
+                    }
+                    continue
+                }
                 let present = values.compactMap { $0 }
                 guard present.count == one.samples.count,
                     zip(present, one.samples).allSatisfy({ Self.almostEqual($1.value, $0) })
