@@ -54,6 +54,9 @@ extension Evaluator {
         let selection = try evalRange(call.args[rangeArgIndex], t)
         let phi = name == "quantile_over_time" ? try evalScalar(call.args[0], t) : 0
         let horizon = name == "predict_linear" ? try evalScalar(call.args[1], t) : 0
+        // Prometheus 2.42 predicts from the evaluation time, not the end of the (offset) range; with `@` the call is
+        // step-invariant and evaluated at the query's start.
+        let predictionBase = Self.atModifier(of: call.args[rangeArgIndex]) == nil ? t : queryStartMs
         var out: [VectorElement] = []
         for series in selection.series {
             let samples = series.samples
@@ -65,7 +68,7 @@ extension Evaluator {
             case "irate": value = RangeFunctions.instantRate(samples, isRate: true)
             case "idelta": value = RangeFunctions.instantRate(samples, isRate: false)
             case "deriv": value = RangeFunctions.deriv(samples)
-            case "predict_linear": value = RangeFunctions.predictLinear(samples, atMs: selection.endMs, seconds: horizon)
+            case "predict_linear": value = RangeFunctions.predictLinear(samples, atMs: predictionBase, seconds: horizon)
             case "resets": value = RangeFunctions.resets(samples)
             case "changes": value = RangeFunctions.changes(samples)
             case "quantile_over_time": value = RangeFunctions.quantile(phi, samples.map(\.value))
@@ -114,6 +117,14 @@ extension Evaluator {
         return try requireUniqueLabels(elements.map {
             VectorElement(labels: $0.labels.droppingMetricName, value: transform($0.value), timestampMs: t)
         })
+    }
+
+    static func atModifier(of expr: Expr) -> AtModifier? {
+        switch expr.unparenthesized {
+        case .matrixSelector(let matrix): matrix.vector.at
+        case .subquery(let subquery): subquery.at
+        default: nil
+        }
     }
 
     /// Go's math.Max/Min: NaN wins (Swift's max/min would return the other operand).
