@@ -300,7 +300,7 @@ let package = Package(
             name: "PerfwatchServerTests",
             dependencies: [
                 "PerfwatchServer", "PerfwatchServerTesting", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
-                "PerfwatchEdgePolicy", "PerfwatchGzip",
+                "PerfwatchEdgePolicy", "PerfwatchGzip", "PerfwatchAnalysis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
