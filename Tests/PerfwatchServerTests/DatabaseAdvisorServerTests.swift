@@ -82,7 +82,10 @@ struct DatabaseAdvisorServerTests {
     ) async throws -> T {
         try await withTemporaryDirectory { directory in
             let store = try EmbeddedStore(configuration: EmbeddedStoreConfiguration(directory: directory, fsyncEachCommit: false))
-            return try await body(DatabaseIndexOptimizations(optimizations: store, writers: writers, automatic: automatic, logger: .testing), store)
+            var indexes = DatabaseIndexOptimizations(optimizations: store, writers: writers, automatic: automatic, logger: .testing)
+            let now = Mutex<Int64>(1_000)
+            indexes.clock = { now.withLock { $0 += 1_000; return $0 } }
+            return try await body(indexes, store)
         }
     }
 
@@ -113,28 +116,28 @@ struct DatabaseAdvisorServerTests {
         try await withIndexes(writers: ["app": writer]) { indexes, store in
             let view = try #require(try await indexes.propose(report("view"), nowMs: 1_000).first)
             await expectRefusal(.forbidden, "database view has no apply_url: configure a role allowed to CREATE INDEX") {
-                try await indexes.apply(view, nowMs: 2_000)
+                try await indexes.apply(view)
             }
             let proposal = try #require(try await indexes.propose(report("app"), nowMs: 1_000).first)
 
             writer.failure.withLock { $0 = .permissionDenied("must be owner of table orders") }
             await expectRefusal(.forbidden, "database app refused to build the index: must be owner of table orders") {
-                try await indexes.apply(proposal, nowMs: 2_000)
+                try await indexes.apply(proposal)
             }
             #expect(try await store.optimization(id: proposal.id)?.status == "proposed")
 
             writer.failure.withLock { $0 = .database(sqlState: "55P03", message: "canceling statement due to lock timeout") }
             await expectRefusal(.conflict, "optimization \(proposal.id) failed: the index build failed: canceling statement due to lock timeout (SQLSTATE 55P03)") {
-                try await indexes.apply(proposal, nowMs: 3_000)
+                try await indexes.apply(proposal)
             }
             let failed = try #require(try await store.optimization(id: proposal.id))
             #expect(failed.status == "failed" && failed.rollbackReason == "index build failed: canceling statement due to lock timeout (SQLSTATE 55P03)")
-            await #expect(throws: PerfwatchError.self) { try await indexes.apply(failed, nowMs: 3_500) }
+            await #expect(throws: PerfwatchError.self) { try await indexes.apply(failed) }
 
             let again = try #require(try await indexes.propose(report("app"), nowMs: 4_000).first, "a failed build is proposed again")
             writer.failure.withLock { $0 = nil }
-            let applied = try await indexes.apply(again, nowMs: 5_000)
-            #expect(applied.status == "applied" && applied.appliedMs == 5_000)
+            let applied = try await indexes.apply(again)
+            #expect(applied.status == "applied" && applied.appliedMs == 3_000)
             #expect(writer.created.withLock { $0 } == [IndexDefinition(table: "orders", columns: ["customer_id"])])
 
             let dropped = try await indexes.rollBack(applied, reason: "dropped by hand", nowMs: 6_000)
@@ -164,7 +167,7 @@ struct DatabaseAdvisorServerTests {
         let manual = RecordingWriter()
         try await withIndexes(writers: ["app": manual]) { indexes, store in
             let proposal = try #require(try await indexes.propose(report("app"), nowMs: 1_000).first)
-            let applied = try await indexes.apply(proposal, nowMs: 2_000)
+            let applied = try await indexes.apply(proposal)
             let rollbacks = OptimizationRollbacks(edge: EdgePolicyService(store: store, optimizations: store), indexes: indexes)
             let kept = try await rollbacks.rollBackOptimization(applied, reason: "validation regressed", nowMs: 3_000)
             #expect(kept.status == "applied" && manual.dropped.withLock { $0.isEmpty })

@@ -16,6 +16,9 @@ struct DatabaseIndexOptimizations: Sendable {
     let automatic: Bool
     let logger: Logger
     var lockTimeoutMs = 5_000
+    /// Read once the build ends: the route changes when the index is there, not when it was asked for
+    /// (a build on a big table takes a while, and validation compares the time before with after).
+    var clock: @Sendable () -> Int64 = { TimeParsing.nowMs() }
 
     /// Proposes what the report suggests and no optimization covers yet (a failed one is proposed
     /// again: the build may succeed next time). Returns the optimizations it created.
@@ -29,7 +32,7 @@ struct DatabaseIndexOptimizations: Sendable {
         for suggestion in report.suggestions where !covered.contains("\(report.database)\u{1}\(suggestion.id)") {
             var proposal = try await optimizations.addOptimization(Self.proposal(suggestion, database: report.database, nowMs: nowMs))
             if automatic, writers[report.database] != nil {
-                do { proposal = try await apply(proposal, nowMs: nowMs) } catch {
+                do { proposal = try await apply(proposal) } catch {
                     logger.warning("automatic index build failed", metadata: ["optimization": "\(proposal.id)", "error": "\(error)"])
                 }
             }
@@ -57,7 +60,7 @@ struct DatabaseIndexOptimizations: Sendable {
     /// setting; a role without the right → 403 with PostgreSQL's message; any other failure (lock
     /// timeout, a name taken) → the optimization is `failed` with the database's message (the
     /// writer drops an invalid index the build left) and a 409 says so.
-    func apply(_ optimization: PerformanceOptimization, nowMs: Int64) async throws -> PerformanceOptimization {
+    func apply(_ optimization: PerformanceOptimization) async throws -> PerformanceOptimization {
         let change = try DatabaseIndexChange.of(optimization)
         guard optimization.status == "proposed" else {
             throw PerfwatchError(.conflict, "optimization \(optimization.id) is \(optimization.status.replacingOccurrences(of: "_", with: " ")): only a proposed index is built")
@@ -71,10 +74,10 @@ struct DatabaseIndexOptimizations: Sendable {
             throw PerfwatchError(.forbidden, "database \(change.database) refused to build the index: \(message)")
         } catch {
             let message = Self.message(error)
-            _ = try await optimizations.recordRollback(id: optimization.id, atMs: nowMs, reason: "index build failed: \(message)")
+            _ = try await optimizations.recordRollback(id: optimization.id, atMs: clock(), reason: "index build failed: \(message)")
             throw PerfwatchError(.conflict, "optimization \(optimization.id) failed: the index build failed: \(message)")
         }
-        guard let applied = try await optimizations.applyOptimization(id: optimization.id, atMs: nowMs) else {
+        guard let applied = try await optimizations.applyOptimization(id: optimization.id, atMs: clock()) else {
             throw PerfwatchError(.notFound, "no optimization with id \(optimization.id)")
         }
         return applied

@@ -72,7 +72,7 @@ struct OptimizationRoutes {
             guard try await request.bodyBytes(limit: 64 * 1024).allSatisfy(Self.isWhitespace) else {
                 throw PerfwatchError(.badRequest, "apply: optimization \(id) is applied by building its index; send no body")
             }
-            return try .json(OptimizationBody(try await components.indexOptimizations.apply(optimization, nowMs: TimeParsing.nowMs())))
+            return try .json(OptimizationBody(try await components.indexOptimizations.apply(optimization)))
         }
         if let optimization = try await components.optimizations.optimization(id: id), optimization.policyChange != nil {
             var request = request
