@@ -22,7 +22,7 @@ struct DatabaseAdvisorRunTests {
         var calls = 0
         var explained: [String] = []
 
-        func set(_ change: (isolated LiteralDatabase) -> Void) { change(self) }
+        func set(_ change: @Sendable (isolated LiteralDatabase) -> Void) { change(self) }
 
         func call() throws {
             calls += 1

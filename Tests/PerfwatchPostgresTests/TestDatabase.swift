@@ -2,6 +2,7 @@ import Foundation
 import PerfwatchAnalysis
 @testable import PerfwatchPostgres
 import PostgresNIO
+import Testing
 
 /// A database of its own on the PostgreSQL at `PERFWATCH_TEST_POSTGRES_URL` (a superuser URL;
 /// `scripts/start_postgres.sh` starts one): made once per process with the shop schema the
