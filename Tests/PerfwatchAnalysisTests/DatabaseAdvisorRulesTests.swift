@@ -158,6 +158,9 @@ struct DatabaseAdvisorRulesTests {
         #expect(
             ExplainInput.decide(statsQuery: nil, sample: "UPDATE orders SET status = 'void' WHERE id = 1", allowAnalyze: true)
                 == .explain(statement: "UPDATE orders SET status = 'void' WHERE id = 1", parametersUsed: false, analyze: false))
+        #expect(
+            ExplainInput.decide(statsQuery: "<insufficient privilege>", sample: nil, allowAnalyze: false)
+                == .skip(reason: "statement text hidden: the advisor's role needs pg_read_all_stats (pg_monitor includes it)"))
         for ddl in ["CREATE INDEX orders_status ON orders (status)", "  /* job */ VACUUM ANALYZE orders", "BEGIN", "SET search_path = app"] {
             guard case .skip(let reason) = ExplainInput.decide(statsQuery: ddl, sample: nil, allowAnalyze: false) else {
                 Issue.record("\(ddl) was not skipped")
