@@ -1,7 +1,7 @@
 // Issue 21: one database advisor pass, timed, for Benchmarks/db_advisor_bench.py (which starts
 // PostgreSQL and makes the workload). Runs the advisor as the server does — PostgresDatabaseSource
 // on a read-only client, the span side given as literal samples — and prints one JSON line per pass.
-//   db-advisor-bench --url postgres://… [--samples FILE] [--passes N] [--explain-limit N]
+//   db-advisor-bench --url postgres://… [--samples FILE] [--passes N] [--explain-limit N] [--statement-limit N]
 import Foundation
 import PerfwatchAnalysis
 import PerfwatchIngest
@@ -14,12 +14,13 @@ func argument(_ name: String) -> String? {
 }
 
 guard let url = argument("--url") else {
-    FileHandle.standardError.write(Data("usage: db-advisor-bench --url postgres://… [--samples FILE] [--passes N] [--explain-limit N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: db-advisor-bench --url postgres://… [--samples FILE] [--passes N] [--explain-limit N] [--statement-limit N]\n".utf8))
     exit(2)
 }
 let passes = Int(argument("--passes") ?? "3") ?? 3
 var settings = DatabaseAdvisorSettings()
 if let limit = argument("--explain-limit").flatMap(Int.init) { settings.explainLimit = limit }
+if let limit = argument("--statement-limit").flatMap(Int.init) { settings.statementLimit = limit }
 // One statement per line, with its literals: what Perfwatch's spans would carry.
 let samples = (try? String(contentsOfFile: argument("--samples") ?? "", encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
 let usage = samples.map { sample in

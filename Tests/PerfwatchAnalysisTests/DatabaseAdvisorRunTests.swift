@@ -22,7 +22,7 @@ struct DatabaseAdvisorRunTests {
         var calls = 0
         var explained: [String] = []
 
-        func set(_ change: (isolated LiteralDatabase) -> Void) { change(self) }
+        func set(_ change: @Sendable (isolated LiteralDatabase) -> Void) { change(self) }
 
         func call() throws {
             calls += 1
@@ -221,5 +221,10 @@ struct DatabaseAdvisorRunTests {
         #expect(issues.dropFirst().allSatisfy { $0.impactMs == 0 })
         #expect(issues[1].evidence.contains(#""index":"orders_note_idx""#))
         #expect(issues.allSatisfy { $0.firstSeenMs == 7 && $0.status == .open })
+        #expect(issues.last?.description.contains("last vacuum: never") == true)
+        var vacuumed = DatabaseAdvisorRulesTests.table("orders", live: 1, dead: 1)
+        vacuumed.lastVacuumMs = 1_000
+        #expect(DatabaseAdvisorIssues.lastVacuum(vacuumed, nowMs: 1_000 + 26 * 3_600_000 + 5) == "1d ago")
+        #expect(DatabaseAdvisorIssues.lastVacuum(vacuumed, nowMs: 1_000 + 5 * 3_600_000 + 61_000) == "5h ago")
     }
 }

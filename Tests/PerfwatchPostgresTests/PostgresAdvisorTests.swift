@@ -78,6 +78,27 @@ struct PostgresAdvisorTests {
         #expect(pagesRead == 4)
     }
 
+    @Test("Of 50,000 statements, a pass reads its limit in pages of 500, never one result")
+    func fiftyThousandStatements() async throws {
+        let database = try await TestDatabase.manyStatementsDatabase()
+        let client = try RunningPostgresClient(url: TestDatabase.url(database: database), readOnly: true)
+        let source = PostgresDatabaseSource(client: client)
+        let read = try await source.topStatements(limit: 5_000, pageSize: 500)
+        let pages = await source.queryCost().queries
+        let total = try await TestDatabase.rows(
+            database, "SELECT 1 FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())")
+        // The default pass reads its 500 in one page.
+        let report = await DatabaseAdvisor(database: "many", source: source, settings: DatabaseAdvisorSettings()).run(usage: [], nowMs: 0)
+        await client.shutdown()
+        #expect(total >= 50_000)
+        #expect(read.count == 5_000 && pages == 10)
+        #expect(Set(read.map(\.queryID)).count == read.count)
+        #expect(zip(read, read.dropFirst()).allSatisfy { $0.totalMs >= $1.totalMs })
+        #expect(report.topQueries.count == 500 && report.status == "degraded")  // no hypopg here
+        // The pass stays bounded: 20 statements explained, whatever the number read.
+        #expect(report.plans.count == 20 && report.plans.allSatisfy { $0.root.relation == "wide" })
+    }
+
     @Test("Without hypopg: a notice with the fix, plans and hygiene still there")
     func withoutHypopg() async throws {
         let database = try await TestDatabase.bareDatabase()

@@ -2,6 +2,7 @@ import Foundation
 import PerfwatchAnalysis
 @testable import PerfwatchPostgres
 import PostgresNIO
+import Testing
 
 /// A database of its own on the PostgreSQL at `PERFWATCH_TEST_POSTGRES_URL` (a superuser URL;
 /// `scripts/start_postgres.sh` starts one): made once per process with the shop schema the
@@ -95,6 +96,41 @@ enum TestDatabase {
             ])
         }
         return shop
+    }
+
+    /// 50,000 distinct statements in pg_stat_statements: the select lists of a 16-column table
+    /// (column names are part of a statement's identity, aliases and constants are not), run from one DO block.
+    static func manyStatementsDatabase() async throws -> String {
+        let name = "perfwatch_many_\(suffix)"
+        try await once.make(name) {
+            // Earlier runs' 50k statements would crowd pg_stat_statements.max: forget them first.
+            let stale = "SELECT datname FROM pg_database WHERE datname LIKE 'perfwatch_many_%'"
+            let names = try await withConnection("postgres") { connection in
+                var names: [String] = []
+                for try await (old) in try await connection.query(PostgresQuery(unsafeSQL: stale), logger: PostgresCalls.logger).decode(String.self) {
+                    names.append(old)
+                }
+                return names
+            }
+            for old in names {
+                try await execute(old, ["SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)"])
+                try await execute("postgres", ["DROP DATABASE \(old) WITH (FORCE)"])
+            }
+            try await execute("postgres", ["CREATE DATABASE \(name)"])
+            try await execute(name, [
+                "CREATE EXTENSION pg_stat_statements",
+                "CREATE TABLE wide (" + (1...16).map { "c\($0) int" }.joined(separator: ", ") + ")",
+                """
+                DO $$ DECLARE columns text; BEGIN
+                  FOR i IN 1..50000 LOOP
+                    SELECT string_agg('c' || b, ', ') INTO columns FROM generate_series(1, 16) b WHERE (i >> (b - 1)) & 1 = 1;
+                    EXECUTE 'SELECT ' || columns || ' FROM wide';
+                  END LOOP;
+                END $$
+                """,
+            ])
+        }
+        return name
     }
 
     /// The same schema, smaller, in a database without hypopg.

@@ -75,7 +75,7 @@ public struct DatabaseAdvisor: Sendable {
         }
         if !extensions.hypopg { report.notices.append(Self.missingExtension("hypopg", available: extensions.available)) }
 
-        let byFingerprint = StatementMatching.index(usage)
+        let matching = StatementMatching.Index(usage)
         var statements: [StatementStats] = []
         if extensions.pgStatStatements {
             statements =
@@ -85,16 +85,15 @@ public struct DatabaseAdvisor: Sendable {
         }
         var matched: Set<String> = []
         report.topQueries = statements.map { row in
-            let fingerprint = StatementMatching.fingerprint(of: row.query)
-            let use = byFingerprint[fingerprint]
-            if use != nil { matched.insert(fingerprint) }
+            let use = matching.usage(forStatistics: row.query)
+            if let use { matched.insert(use.fingerprint) }
             let blocks = row.sharedBlocksHit + row.sharedBlocksRead
             return Report.TopQuery(
                 queryID: row.queryID, query: row.query, calls: row.calls, totalMs: row.totalMs, meanMs: row.meanMs, rows: row.rows,
                 hitRatio: blocks > 0 ? Double(row.sharedBlocksHit) / Double(blocks) : nil, fingerprint: use?.fingerprint, routes: use?.routes ?? [])
         }
         let indexes = try await attempt("indexes", &report) { try await source.indexes() } ?? []
-        try await adviseIndexes(&report, statements: statements, usage: usage, matched: matched, byFingerprint: byFingerprint, indexes: indexes)
+        try await adviseIndexes(&report, statements: statements, usage: usage, matched: matched, matching: matching, indexes: indexes)
         report.hygiene = IndexHygiene.findings(indexes, unusedScanThreshold: settings.unusedScanThreshold)
         let tables = try await attempt("tables", &report) { try await source.tables() } ?? []
         if let health = try await attempt("health", &report, { try await source.health() }) {
@@ -110,8 +109,8 @@ public struct DatabaseAdvisor: Sendable {
 
     /// The slowest statements first (by total time), then fingerprints the spans saw that the
     /// statistics do not have (without pg_stat_statements, all of them), by their share of routes' p95.
-    func work(statements: [StatementStats], usage: [FingerprintUsage], matched: Set<String>, byFingerprint: [String: FingerprintUsage]) -> [Work] {
-        let fromStats = statements.sorted { $0.totalMs > $1.totalMs }.map { Work(stats: $0, usage: byFingerprint[StatementMatching.fingerprint(of: $0.query)]) }
+    func work(statements: [StatementStats], usage: [FingerprintUsage], matched: Set<String>, matching: StatementMatching.Index) -> [Work] {
+        let fromStats = statements.sorted { $0.totalMs > $1.totalMs }.map { Work(stats: $0, usage: matching.usage(forStatistics: $0.query)) }
         let weight: (FingerprintUsage) -> Double = { $0.routes.reduce(0) { $0 + $1.p95Ms * $1.shareOfP95 } }
         let fromSpans = usage.filter { !matched.contains($0.fingerprint) }.sorted { weight($0) > weight($1) }.map { Work(stats: nil, usage: $0) }
         return fromStats + fromSpans
@@ -119,13 +118,13 @@ public struct DatabaseAdvisor: Sendable {
 
     func adviseIndexes(
         _ report: inout Report, statements: [StatementStats], usage: [FingerprintUsage], matched: Set<String>,
-        byFingerprint: [String: FingerprintUsage], indexes: [IndexStats]
+        matching: StatementMatching.Index, indexes: [IndexStats]
     ) async throws {
         var explained = 0
         var suggestions: [String: Report.IndexSuggestion] = [:]
         var order: [String] = []
         var hypopgFailed = false
-        for item in work(statements: statements, usage: usage, matched: matched, byFingerprint: byFingerprint) {
+        for item in work(statements: statements, usage: usage, matched: matched, matching: matching) {
             guard explained < settings.explainLimit else { break }
             let input = ExplainInput.decide(statsQuery: item.stats?.query, sample: item.usage?.statement, allowAnalyze: settings.allowAnalyze)
             guard case .explain(let statement, let parametersUsed, let analyze) = input else {

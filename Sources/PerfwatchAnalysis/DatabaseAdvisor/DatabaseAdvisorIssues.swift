@@ -55,7 +55,7 @@ public enum DatabaseAdvisorIssues {
                     recommendation: "DROP INDEX CONCURRENTLY \(IndexStatements.quoted(index.schema)).\(IndexStatements.quoted(index.name));",
                     severity: finding.kind == "invalid" ? .warning : .info, evidence: evidence))
         }
-        if let health = report.health { issues += healthIssues(health, issue: issue) }
+        if let health = report.health { issues += healthIssues(health, nowMs: nowMs, issue: issue) }
         for notice in report.notices where notice.code.hasSuffix("_missing") || notice.code.hasSuffix("_not_preloaded") {
             issues.append(
                 issue(
@@ -65,8 +65,16 @@ public enum DatabaseAdvisorIssues {
         return issues
     }
 
+    static func lastVacuum(_ table: TableStats, nowMs: Int64) -> String {
+        guard let at = table.lastVacuumMs else { return "never" }
+        // Whole days, hours or minutes: the grammar's text of an exact ms count would read "93612345ms".
+        let ago = max(0, nowMs - at)
+        let unit: Int64 = ago >= 86_400_000 ? 86_400_000 : ago >= 3_600_000 ? 3_600_000 : 60_000
+        return "\(DurationText.format(milliseconds: ago / unit * unit)) ago"
+    }
+
     static func healthIssues(
-        _ health: DatabaseAdvisorReport.HealthReport,
+        _ health: DatabaseAdvisorReport.HealthReport, nowMs: Int64,
         issue: (String, String, String, String, String, Severity, Double, String, String, [(String, String)]) -> PerformanceIssue
     ) -> [PerformanceIssue] {
         var issues: [PerformanceIssue] = []
@@ -111,10 +119,13 @@ public enum DatabaseAdvisorIssues {
             issues.append(
                 issue(
                     "db_bloat", "\(table.schema).\(table.name)", "Table \(table.name): \(Int((share * 100).rounded()))% dead tuples",
-                    "\(table.name) has \(table.deadTuples) dead tuples against \(table.liveTuples) live (\(Bytes.text(table.sizeBytes))): autovacuum is not keeping up.",
+                    "\(table.name) has \(table.deadTuples) dead tuples against \(table.liveTuples) live (\(Bytes.text(table.sizeBytes))): autovacuum is not keeping up (last vacuum: \(lastVacuum(table, nowMs: nowMs))).",
                     "VACUUM (ANALYZE) \(IndexStatements.quoted(table.schema)).\(IndexStatements.quoted(table.name)); then lower autovacuum_vacuum_scale_factor for it.",
                     .warning, 0, "", "",
-                    [("deadTuples", Format.number(Double(table.deadTuples))), ("liveTuples", Format.number(Double(table.liveTuples)))]))
+                    [
+                        ("deadTuples", Format.number(Double(table.deadTuples))), ("liveTuples", Format.number(Double(table.liveTuples))),
+                        ("lastVacuumMs", table.lastVacuumMs.map { Format.number(Double($0)) } ?? "null"),
+                    ]))
         }
         return issues
     }

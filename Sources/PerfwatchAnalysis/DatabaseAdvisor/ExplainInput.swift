@@ -12,7 +12,13 @@ enum ExplainInput: Equatable {
     static let unknownParameters = "parameters unknown: no recent sample with values"
     static let plannable: Set<String> = ["SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "VALUES", "TABLE"]
 
+    /// What pg_stat_statements shows instead of another role's statement without `pg_read_all_stats`.
+    static let hiddenText = "<insufficient privilege>"
+
     static func decide(statsQuery: String?, sample: String?, allowAnalyze: Bool) -> ExplainInput {
+        if sample == nil && statsQuery == hiddenText {
+            return .skip(reason: "statement text hidden: the advisor's role needs pg_read_all_stats (pg_monitor includes it)")
+        }
         let text = sample ?? statsQuery ?? ""
         let keyword = firstKeyword(text)
         guard plannable.contains(keyword) else {
