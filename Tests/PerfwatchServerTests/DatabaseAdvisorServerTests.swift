@@ -33,11 +33,9 @@ struct DatabaseAdvisorServerTests {
         let proposals = Mutex(0)
         let service = DatabaseAdvisorService(
             databases: [
-                .init(
-                    configuration: configuration, advisor: DatabaseAdvisor(database: "app", source: source, settings: DatabaseAdvisorSettings()),
-                    writer: nil)
+                .init(configuration: configuration, source: source, settings: DatabaseAdvisorSettings(), writer: nil)
             ],
-            usage: { _ in [] }, afterPass: { _, _ in proposals.withLock { $0 += 1 } }, logger: .testing)
+            evidence: { _ in DatabaseAdvisorService.SpanEvidence() }, afterPass: { _, _ in proposals.withLock { $0 += 1 } }, logger: .testing)
         #expect(await service.state(of: "app")?.status == "pending")
         #expect(await service.pass("nope", nowMs: 1) == nil)
 

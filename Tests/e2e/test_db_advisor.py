@@ -190,6 +190,9 @@ def test_advisor_suggests_applies_and_validates(advised, driver):  # noqa: F811
     failed = server.get(f"/api/v1/optimizations/{proposals['again']['id']}").json()
     assert failed["status"] == "failed" and "already exists" in failed["rollback_reason"], failed
     assert "perfwatch_orders_customer_id_idx" in shop.index_names(superuser)
+    driver.get(f"{server.url}/#/optimizations/{proposals['again']['id']}")
+    wait_for(lambda: "already exists" in driver.find_element(By.ID, "opt-rollback-reason").text, 15, "the failed build's reason on its page")
+    assert not driver.find_elements(By.ID, "opt-apply") and not driver.find_elements(By.ID, "opt-rollback")
     refused(server.post(f"/api/v1/optimizations/{fix['id']}/apply"), 409, "applied")
     refused(server.post(f"/api/v1/optimizations/{proposals['view']['id']}/rollback"), 409, "proposed")
 

@@ -9,11 +9,18 @@ import ServiceLifecycle
 /// (5 s, 10 s, … up to 5 min) and the server keeps running. After each pass `afterPass` sees the
 /// report (index suggestions become `db_index` optimizations).
 actor DatabaseAdvisorService: Service {
-    /// One configured database: its advisor and, with `apply_url`, what may build indexes in it.
+    /// One configured database: what the advisor reads it with and, with `apply_url`, what may build indexes in it.
     struct Database: Sendable {
         let configuration: DatabaseConfiguration
-        let advisor: DatabaseAdvisor
+        let source: any DatabaseSource
+        let settings: DatabaseAdvisorSettings
         let writer: (any DatabaseWriter)?
+    }
+
+    /// What the spans say for a pass: each fingerprint's routes and sample, and the peak concurrency of database calls.
+    struct SpanEvidence: Sendable {
+        var usage: [FingerprintUsage] = []
+        var peakConcurrency: Int?
     }
 
     /// What the API says about a database between passes.
@@ -36,16 +43,16 @@ actor DatabaseAdvisorService: Service {
     let databases: [Database]
     private var states: [String: State] = [:]
     private var inFlight: [String: Task<DatabaseAdvisorReport, Never>] = [:]
-    let usage: @Sendable (_ nowMs: Int64) async -> [FingerprintUsage]
+    let evidence: @Sendable (_ nowMs: Int64) async -> SpanEvidence
     let afterPass: @Sendable (_ report: DatabaseAdvisorReport, _ database: Database) async -> Void
     let logger: Logger
 
     init(
-        databases: [Database], usage: @escaping @Sendable (_ nowMs: Int64) async -> [FingerprintUsage],
+        databases: [Database], evidence: @escaping @Sendable (_ nowMs: Int64) async -> SpanEvidence,
         afterPass: @escaping @Sendable (_ report: DatabaseAdvisorReport, _ database: Database) async -> Void, logger: Logger
     ) {
         self.databases = databases
-        self.usage = usage
+        self.evidence = evidence
         self.afterPass = afterPass
         self.logger = logger
         for database in databases { states[database.configuration.name] = State() }
@@ -88,10 +95,14 @@ actor DatabaseAdvisorService: Service {
     func pass(_ name: String, nowMs: Int64) async -> DatabaseAdvisorReport? {
         guard let database = database(named: name) else { return nil }
         if let running = inFlight[name] { return await running.value }
-        let usage = self.usage
+        let evidence = self.evidence
         let afterPass = self.afterPass
         let task = Task {
-            let report = await database.advisor.run(usage: await usage(nowMs), nowMs: nowMs)
+            let spans = await evidence(nowMs)
+            var settings = database.settings
+            settings.peakConcurrency = spans.peakConcurrency
+            let advisor = DatabaseAdvisor(database: database.configuration.name, source: database.source, settings: settings)
+            let report = await advisor.run(usage: spans.usage, nowMs: nowMs)
             await self.record(report, for: name, nowMs: nowMs)
             if report.status != "unreachable" { await afterPass(report, database) }
             return report

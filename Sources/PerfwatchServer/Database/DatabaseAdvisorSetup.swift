@@ -33,12 +33,10 @@ struct DatabaseAdvisorComponents: Sendable {
                 writer = PostgresDatabaseWriter(client: client)
                 writers[database.name] = writer
             }
-            let settings = DatabaseAdvisorSettings(allowAnalyze: database.allowAnalyze)
             databases.append(
                 DatabaseAdvisorService.Database(
-                    configuration: database,
-                    advisor: DatabaseAdvisor(database: database.name, source: PostgresDatabaseSource(client: reader), settings: settings),
-                    writer: writer))
+                    configuration: database, source: PostgresDatabaseSource(client: reader),
+                    settings: DatabaseAdvisorSettings(allowAnalyze: database.allowAnalyze), writer: writer))
         }
         let indexes = DatabaseIndexOptimizations(
             optimizations: optimizations, writers: writers, automatic: configuration.analysis.autoApply.contains(DatabaseIndexChange.optimizationType),
@@ -47,10 +45,14 @@ struct DatabaseAdvisorComponents: Sendable {
         let windowMs = configuration.analysis.windowMs
         let service = DatabaseAdvisorService(
             databases: databases,
-            usage: { nowMs in
-                do { return try await reader.usage(from: nowMs - windowMs, to: nowMs, nowMs: nowMs) } catch {
+            evidence: { nowMs in
+                do {
+                    return DatabaseAdvisorService.SpanEvidence(
+                        usage: try await reader.usage(from: nowMs - windowMs, to: nowMs, nowMs: nowMs),
+                        peakConcurrency: try await reader.peakConcurrency(from: nowMs - windowMs, to: nowMs, nowMs: nowMs))
+                } catch {
                     logger.error("reading query fingerprints for the database advisor failed", metadata: ["error": "\(error)"])
-                    return []
+                    return DatabaseAdvisorService.SpanEvidence()
                 }
             },
             afterPass: { report, _ in

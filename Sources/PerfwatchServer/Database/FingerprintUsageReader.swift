@@ -76,6 +76,21 @@ struct FingerprintUsageReader: Sendable {
         return nil
     }
 
+    /// The most PostgreSQL calls in flight at once, estimated per window by Little's law (time spent
+    /// in queries ÷ window length; windows of 10 s or more, at most 360 per range), rounded up; nil
+    /// without database spans. The advisor compares it with the connections it sees (pool advice).
+    func peakConcurrency(from: Int64, to: Int64, nowMs: Int64) async throws -> Int? {
+        let step = max(10_000, (to - from) / 360)
+        let result = try await engine.execute(
+            MetricQuery(metric: "db.query.duration", stat: .sum, from: from, to: to, step: step, groupBy: ["db_system"]), nowMs: nowMs)
+        var busyMs: [Int64: Double] = [:]
+        for series in result.series where Self.isPostgres(series.tags["db_system"]) {
+            for point in series.points where point.value.isFinite { busyMs[point.time, default: 0] += point.value }
+        }
+        guard let peak = busyMs.values.max(), peak > 0 else { return nil }
+        return max(1, Int((peak / Double(step)).rounded(.up)))
+    }
+
     static func isPostgres(_ system: String?) -> Bool {
         guard let system = system?.lowercased() else { return false }
         return system == "postgresql" || system == "postgres" || system == "pg"
