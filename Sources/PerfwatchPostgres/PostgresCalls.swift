@@ -37,47 +37,64 @@ final class PostgresCalls: Sendable {
     }
 
     /// `body` on one pooled connection; errors mapped. When no connection comes within
-    /// `acquireTimeout`, the server is reached directly to say why (wrong password, refused).
+    /// `acquireTimeout`, the server is reached directly to say why (wrong password, refused);
+    /// if it answers, the pool is only busy, and the call waits for it after all.
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let acquired = AcquiredFlag()
         do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                let client = running.client
-                group.addTask {
-                    try await client.withConnection { connection in
-                        acquired.value.store(true, ordering: .sequentiallyConsistent)
-                        return try await body(connection)
-                    }
-                }
-                group.addTask { [acquireTimeout] in
-                    try await Task.sleep(for: acquireTimeout)
-                    if acquired.value.load(ordering: .sequentiallyConsistent) { return nil }
-                    throw AcquireTimeout()
-                }
-                while let result = try await group.next() {
-                    if let value = result {
-                        group.cancelAll()
-                        return value
-                    }
-                }
-                throw AcquireTimeout()
+            do {
+                return try await withAcquireDeadline(body)
+            } catch is AcquireTimeout {
+                if let problem = await diagnose() { throw DatabaseSourceError.unreachable(problem) }
+                return try await running.client.withConnection { try await body($0) }
             }
-        } catch is AcquireTimeout {
-            throw DatabaseSourceError.unreachable(await diagnose())
         } catch {
             throw PostgresErrors.map(error)
         }
     }
 
-    struct AcquireTimeout: Error {}
-
-    /// Set once the pool hands out a connection (shared by the call and its deadline).
-    final class AcquiredFlag: Sendable {
-        let value = Atomic<Bool>(false)
+    /// `body` on a pooled connection, or `AcquireTimeout` when none came in time — never both:
+    /// the first of the two to settle `Acquisition` wins, so a body that starts always finishes.
+    func withAcquireDeadline<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let acquisition = Acquisition()
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            let client = running.client
+            group.addTask {
+                try await client.withConnection { connection in
+                    guard acquisition.settle(.acquired) else { throw AcquireTimeout() }
+                    return try await body(connection)
+                }
+            }
+            group.addTask { [acquireTimeout] in
+                try await Task.sleep(for: acquireTimeout)
+                if acquisition.settle(.timedOut) { throw AcquireTimeout() }
+                return nil
+            }
+            while let result = try await group.next() {
+                if let value = result {
+                    group.cancelAll()
+                    return value
+                }
+            }
+            throw AcquireTimeout()
+        }
     }
 
-    /// Why the pool gets no connection: one direct attempt, whose error is PostgreSQL's or the network's.
-    func diagnose() async -> String {
+    struct AcquireTimeout: Error {}
+
+    /// Whether the pool's connection or the deadline came first (shared by the call and its deadline).
+    final class Acquisition: Sendable {
+        enum Outcome: Int { case waiting = 0, acquired, timedOut }
+        let state = Atomic<Int>(Outcome.waiting.rawValue)
+
+        /// True when `outcome` is the first: the state was still waiting.
+        func settle(_ outcome: Outcome) -> Bool {
+            state.compareExchange(expected: Outcome.waiting.rawValue, desired: outcome.rawValue, ordering: .sequentiallyConsistent).exchanged
+        }
+    }
+
+    /// Why the pool gets no connection: one direct attempt, whose error is PostgreSQL's or the
+    /// network's; nil when it connects (the server is there, the pool was busy).
+    func diagnose() async -> String? {
         let pool = running.configuration
         guard let host = pool.host else { return "no connection within \(acquireTimeout)" }
         var direct = PostgresConnection.Configuration(
@@ -86,7 +103,7 @@ final class PostgresCalls: Sendable {
         do {
             let connection = try await PostgresConnection.connect(configuration: direct, id: 0, logger: Self.logger)
             try? await connection.close()
-            return "no pooled connection within \(acquireTimeout) (a direct connection succeeded)"
+            return nil
         } catch {
             return PostgresErrors.message(error)
         }

@@ -132,6 +132,22 @@ struct PostgresAdvisorTests {
         #expect(report.status == "unreachable" && report.error?.isEmpty == false, "\(report.error ?? "nil")")
     }
 
+    @Test("A busy pool is not an unreachable database: the call waits past the deadline for its connection")
+    func busyPool() async throws {
+        let database = try await TestDatabase.shopDatabase()
+        var configuration = try PostgresConnectionSettings.configuration(url: TestDatabase.url(database: database))
+        configuration.options.maximumConnections = 1
+        let client = RunningPostgresClient(configuration: configuration)
+        let calls = PostgresCalls(running: client, acquireTimeout: .milliseconds(300))
+        let holder = Task { try await calls.withConnection { connection in try await calls.query(connection, "SELECT pg_sleep(1.2)").count } }
+        try await Task.sleep(for: .milliseconds(100))
+        let waited = try await calls.withConnection { connection in try await calls.query(connection, "SELECT 1").count }
+        #expect(waited == 1)
+        #expect(try await holder.value == 1)
+        #expect(calls.cost.queries == 2)
+        await client.shutdown()
+    }
+
     @Test("createIndex builds the suggested index; dropIndex removes it")
     func createAndDrop() async throws {
         let database = try await TestDatabase.shopDatabase()

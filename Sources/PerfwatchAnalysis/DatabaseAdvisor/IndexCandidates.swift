@@ -7,27 +7,34 @@ enum IndexCandidates {
     /// hypothetical tries grow with its square).
     static let maxPairColumns = 4
 
+    /// The columns one table is filtered by, and those it is joined or sorted by.
     struct TableColumns {
-        var table: IndexDefinition  // columns unused: schema and table
+        var schema: String
+        var table: String
         var filtered: [String] = []
         var other: [String] = []
+
+        mutating func add(_ column: String, filtered isFiltered: Bool) {
+            if isFiltered {
+                if !filtered.contains(column) { filtered.append(column) }
+                other.removeAll { $0 == column }
+            } else if !filtered.contains(column) && !other.contains(column) {
+                other.append(column)
+            }
+        }
     }
 
     static func candidates(plan: PlanNode, existing: [IndexStats]) -> [IndexDefinition] {
-        var tables: [String: TableColumns] = [:]
-        var order: [String] = []
+        var tables: [TableColumns] = []
         func add(_ scan: PlanNode, _ column: String, filtered: Bool) {
             guard let relation = scan.relation else { return }
             let schema = scan.schema ?? "public"
-            let key = schema + "." + relation
-            if tables[key] == nil {
-                tables[key] = TableColumns(table: IndexDefinition(schema: schema, table: relation, columns: []))
-                order.append(key)
-            }
-            if filtered {
-                if !tables[key]!.filtered.contains(column) { tables[key]!.filtered.append(column) }
-            } else if !tables[key]!.other.contains(column) && !tables[key]!.filtered.contains(column) {
-                tables[key]!.other.append(column)
+            if let index = tables.firstIndex(where: { $0.schema == schema && $0.table == relation }) {
+                tables[index].add(column, filtered: filtered)
+            } else {
+                var entry = TableColumns(schema: schema, table: relation)
+                entry.add(column, filtered: filtered)
+                tables.append(entry)
             }
         }
         for node in plan.allNodes {
@@ -51,15 +58,14 @@ enum IndexCandidates {
             }
         }
         var result: [IndexDefinition] = []
-        for key in order {
-            guard let entry = tables[key] else { continue }
-            let valid = existing.filter { $0.isValid && $0.schema == entry.table.schema && $0.table == entry.table.table }
+        for entry in tables {
+            let valid = existing.filter { $0.isValid && $0.schema == entry.schema && $0.table == entry.table }
             func covered(_ columns: [String]) -> Bool { valid.contains { $0.columns.starts(with: columns) } }
             let singles = (entry.filtered + entry.other).map { [$0] }
             let pairColumns = Array(entry.filtered.prefix(maxPairColumns))
             let pairs = pairColumns.flatMap { first in pairColumns.filter { $0 != first }.map { [first, $0] } }
             for columns in singles + pairs where !covered(columns) {
-                result.append(IndexDefinition(schema: entry.table.schema, table: entry.table.table, columns: columns))
+                result.append(IndexDefinition(schema: entry.schema, table: entry.table, columns: columns))
             }
         }
         return result
