@@ -55,14 +55,6 @@ struct ConfigurationFileTests {
             """),
     ])
     func errors(yaml: String, message: String) {
-        var configuration = ServerConfiguration()
-        do {
-            try configuration.apply(yaml: yaml, source: "perfwatch.yml")
-            Issue.record("accepted: \(yaml)")
-        } catch let error as ConfigurationError {
-            #expect(error.description == message)
-        } catch {
-            Issue.record("unexpected \(error)")
-        }
+        #expect(configurationError(yaml) == message)
     }
 }

@@ -52,14 +52,19 @@ struct DatabaseConfigurationTests {
          #"perfwatch.yml:2: databases[0].pool: unknown key "pool"; valid keys: name, url, apply_url, allow_analyze, interval"#),
     ])
     func errors(yaml: String, message: String) {
-        var configuration = ServerConfiguration()
-        do {
-            try configuration.apply(yaml: yaml, source: "perfwatch.yml")
-            Issue.record("accepted: \(yaml)")
-        } catch let error as ConfigurationError {
-            #expect(error.description == message)
-        } catch {
-            Issue.record("unexpected \(error)")
-        }
+        #expect(configurationError(yaml) == message)
+    }
+}
+
+/// The message `yaml` is refused with (as `perfwatch.yml`), or what went wrong instead.
+func configurationError(_ yaml: String) -> String {
+    var configuration = ServerConfiguration()
+    do {
+        try configuration.apply(yaml: yaml, source: "perfwatch.yml")
+        return "accepted: \(yaml)"
+    } catch let error as ConfigurationError {
+        return error.description
+    } catch {
+        return "unexpected \(error)"
     }
 }

@@ -134,6 +134,10 @@ def test_advisor_suggests_applies_and_validates(advised, driver):  # noqa: F811
     assert ("unused", "orders_status_idx") in kinds and ("duplicate", "orders_product_idx") in kinds, kinds
     duplicate = next(h for h in body["hygiene"] if h["kind"] == "duplicate")
     assert duplicate["coveredBy"] == "orders_product_created_idx" and duplicate["index"]["sizeBytes"] > 0, duplicate
+    # What the pass cost PostgreSQL (queries issued, their time) and its wall time: well inside issue 21's 10 s.
+    cost = body["cost"]
+    assert 0 < cost["queriesIssued"] < 500 and cost["wallMs"] < 10_000, cost
+    print(f"advisor pass on app: {cost}")
     health = body["health"]
     assert health["maxConnections"] == 100 and sum(health["connectionsByState"].values()) >= 1, health
 
