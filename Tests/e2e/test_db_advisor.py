@@ -30,7 +30,7 @@ from selenium.webdriver.common.by import By
 
 import db_advisor_app as shop
 from conftest import REPO_ROOT, free_port
-from test_dashboard import driver, wait_for  # noqa: F401
+from test_dashboard import ARTIFACTS, driver, wait_for  # noqa: F401
 
 APPLY_WAIT_S = 17  # validation.min_after (15 s) and a little
 
@@ -248,6 +248,10 @@ def database_page(server, driver, suggestion_id: str) -> None:  # noqa: F811
     assert "CREATE EXTENSION hypopg" in plain.find_element(By.CSS_SELECTOR, ".dba-notice .dba-fix").text
     wrong = driver.find_element(By.CSS_SELECTOR, '.dba-db[data-database="wrongpw"]')
     assert wrong.get_attribute("data-status") == "unreachable" and "password" in wrong.find_element(By.CSS_SELECTOR, ".dba-error").text.lower()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.set_window_size(1400, 2400)
+    assert driver.save_screenshot(str(ARTIFACTS / "db-advisor.png")), "screenshot failed"
+    driver.set_window_size(1400, 900)
     # Apply on a database without apply_url: the page shows the server's reason.
     view = driver.find_element(By.CSS_SELECTOR, '.dba-db[data-database="view"]')
     view.find_element(By.CSS_SELECTOR, "button.dba-apply").click()

@@ -5513,6 +5513,8 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .plan-node.is-costly { background: rgba(220,38,38,.10); outline: 1px solid var(--crit); }
 .plan-cost { color: var(--muted); font-size: 12px; }
 .dba-health > div { margin: 3px 0; }
+.dba-db .table td.txt { white-space: normal; min-width: 180px; }
+.dba-db .table code { white-space: pre-wrap; word-break: break-word; }
 
 """#),
         "timeseries.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
