@@ -126,12 +126,19 @@ let package = Package(
         .executableTarget(
             name: "alerting-bench", dependencies: ["PerfwatchAlerting", "PerfwatchAlertingTesting"], path: "Benchmarks/alerting-bench"
         ),
+        // Issue 21: one database advisor pass against PostgreSQL, driven by Benchmarks/db_advisor_bench.py.
+        .executableTarget(
+            name: "db-advisor-bench", dependencies: ["PerfwatchPostgres", "PerfwatchAnalysis", "PerfwatchIngest"],
+            path: "Benchmarks/db-advisor-bench"
+        ),
         // Anomaly detector precision/recall on a labelled synthetic set (Benchmarks/README.md).
         .executableTarget(name: "anomaly-bench", dependencies: ["PerfwatchStatistics"], path: "Benchmarks/anomaly_bench"),
         .target(
             name: "PerfwatchAnalysis",
             dependencies: [
                 "PerfwatchModel", "PerfwatchConfig", "PerfwatchQuery", "PerfwatchStorage", "PerfwatchStatistics", "PerfwatchEdgePolicy",
+                // Issue 21: the database advisor matches pg_stat_statements text to span fingerprints with SQLFingerprint.
+                "PerfwatchIngest",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -143,6 +150,7 @@ let package = Package(
             dependencies: [
                 "PerfwatchAnalysis",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),  // the EXPLAIN plan's bytes
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -260,6 +268,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"), "PerfwatchStatistics", "PerfwatchSketch", "PerfwatchEdgePolicy",
             ]
         ),
+        // Issue 21: PerfwatchPostgres against a real PostgreSQL (PERFWATCH_TEST_POSTGRES_URL; skipped without it).
+        .testTarget(
+            name: "PerfwatchPostgresTests",
+            dependencies: [
+                "PerfwatchPostgres", "PerfwatchAnalysis", "PerfwatchIngest",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .testTarget(
             name: "PerfwatchLoadTests",
             dependencies: [
@@ -288,7 +304,7 @@ let package = Package(
             name: "PerfwatchServerTests",
             dependencies: [
                 "PerfwatchServer", "PerfwatchServerTesting", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
-                "PerfwatchEdgePolicy", "PerfwatchGzip",
+                "PerfwatchEdgePolicy", "PerfwatchGzip", "PerfwatchAnalysis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

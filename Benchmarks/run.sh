@@ -68,6 +68,14 @@ if [ -x ".build/$build/anomaly-bench" ] || swift build -c "$build" --product ano
 else
     status=1
 fi
+echo
+echo "==== Database advisor pass: 5,000 statements, 200 tables (issue 21) ===="
+# Starts its own PostgreSQL 15 (scripts/start_postgres.sh) on a private port; the pass runs in db-advisor-bench.
+if [ -x ".build/$build/db-advisor-bench" ] || swift build -c "$build" --product db-advisor-bench; then
+    python3 Benchmarks/db_advisor_bench.py --bench ".build/$build/db-advisor-bench" --build "$build" "${smoke[@]}" || status=$?
+else
+    status=1
+fi
 if [ "${#smoke[@]}" -eq 0 ]; then
     # Full runs only: these drive Chromium, nginx, wrk and locust for minutes.
     echo

@@ -1,10 +1,12 @@
-/* Perfwatch dashboard: the Database page: query fingerprints of the database spans with their calls
- * and time, sortable; a click shows the whole statement. API: GET /api/v1/db/queries. */
+/* Perfwatch dashboard: the Database page: the advisor's section per configured PostgreSQL database
+ * (db-advisor.js), then the query fingerprints of the database spans with their calls and time,
+ * sortable; a click shows the whole statement. API: GET /api/v1/db/queries. */
 import { api, errorText } from './api.js';
+import { bindAdvisor, refreshAdvisor } from './db-advisor.js';
 import { durBar, otlpHelp } from './apm.js';
 import { $, failRow, hasSelection, showEmpty } from './dom.js';
 import { esc, fmtInt, fmtMs, isNum } from './format.js';
-import { current, timeWindow } from './router.js';
+import { current, refresh, timeWindow } from './router.js';
 import { bindSort, markSorted, sortList, sortSpec } from './sort.js';
 
 var databasePage = {
@@ -29,7 +31,14 @@ var databasePage = {
     }).join('');
   },
   refresh: function (ctx) {
-    var self = this, w = timeWindow();
+    var w = timeWindow();
+    var advisor = refreshAdvisor($('dba'), ctx.errors, function () { return current(ctx); }).catch(function (e) {
+      ctx.errors.push(errorText('Database advisor', e));
+    });
+    return Promise.all([advisor, this.refreshQueries(ctx, w)]);
+  },
+  refreshQueries: function (ctx, w) {
+    var self = this;
     return api('/api/v1/db/queries', [['from', w.from], ['to', w.to]]).then(function (res) {
       if (!current(ctx)) return;
       var list = res.queries || [], calls = 0, total = 0;
@@ -55,6 +64,7 @@ var databasePage = {
 };
 
 databasePage.init = function () {
+  bindAdvisor($('dba'), refresh);
   bindSort($('db-table'), '-totalMs', function () { databasePage.render(); });
   $('db-table').querySelector('tbody').addEventListener('click', function (e) {
     var tr = e.target.closest('tr.db-row');

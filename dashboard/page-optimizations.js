@@ -19,8 +19,8 @@ var H = 3600e3;
 
 export function optimizationLink(id) { return '#/optimizations/' + encodeURIComponent(id); }
 function verdictBadge(o) {
-  if (o.status === 'rolled_back') {
-    return '<span class="badge opt-verdict badge-error" data-verdict="' + esc(o.impact ? o.impact.verdict : '') + '">rolled back</span>';
+  if (o.status === 'rolled_back' || o.status === 'failed') {
+    return '<span class="badge opt-verdict badge-error" data-verdict="' + esc(o.impact ? o.impact.verdict : '') + '">' + esc(o.status.replace('_', ' ')) + '</span>';
   }
   if (o.impact) {
     var v = o.impact.verdict;
@@ -103,6 +103,14 @@ function detailHtml(o) {
 
 // Planned: "Applied now" records that the team shipped it. Edge: Perfwatch applies and rolls back the policy change.
 function actionHtml(o) {
+  // A database index (db_index): built by Apply; dropped by Roll back, offered while it is validated or when validation
+  // found no improvement. A failed build is proposed again by the advisor's next pass.
+  if (o.type === 'db_index') {
+    if (o.status === 'proposed') return '<div class="iss-actions"><button type="button" id="opt-apply" class="btn">Build the index</button></div>';
+    var unhelpful = o.impact && o.impact.verdict !== 'improved';
+    return o.status === 'applied' || (o.status === 'validated' && unhelpful)
+      ? '<div class="iss-actions"><button type="button" id="opt-rollback" class="btn">Drop the index</button></div>' : '';
+  }
   if (!o.policy_change) {
     return o.appliedAt === null ? '<div class="iss-actions"><button type="button" id="opt-apply" class="btn">Applied now</button></div>' : '';
   }
@@ -115,6 +123,13 @@ function actionHtml(o) {
 // What an edge optimization changes in the edge policy, the version it published and its rollback.
 function edgeHtml(o) {
   if (!o.policy_change) return '';
+  if (o.type === 'db_index') {
+    var c = o.policy_change;
+    return '<div class="opt-edge"><h2>Database index <small>database ' + esc(c.database) + '</small></h2>' +
+      '<pre id="opt-policy-change" class="code">' + esc(c.create) + '</pre>' +
+      (o.rollback_reason ? '<p id="opt-rollback-reason"><b>' + esc(o.status === 'failed' ? 'Failed' : 'Dropped') + '</b> ' +
+        esc(fmtWhen(o.rolled_back_at)) + ': ' + esc(o.rollback_reason) + '</p>' : '') + '</div>';
+  }
   return '<div class="opt-edge"><h2>Edge policy change' + (o.policy_version ? ' <small>published as version ' + esc(o.policy_version) +
     ' (replacing ' + esc(o.previous_version) + ')</small>' : '') + '</h2>' +
     '<pre id="opt-policy-change" class="code">' + esc(JSON.stringify(o.policy_change, null, 2)) + '</pre>' +

@@ -23,13 +23,16 @@ dpkg -s nginx >/dev/null 2>&1 || missing+=(nginx)  # the edge benchmark's peer a
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)   # the edge benchmark's closed-loop client
 command -v vipsthumbnail >/dev/null 2>&1 || missing+=(libvips-tools)  # the image benchmark's peer
 [ -x /usr/bin/convert-im6.q16 ] || missing+=(imagemagick)  # the image benchmark's context peer
+# The database advisor's tests (issue 21): a private PostgreSQL 15 with hypothetical indexes.
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
+[ -f /usr/share/postgresql/15/extension/hypopg.control ] || missing+=(postgresql-15-hypopg)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "apt: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq -o DPkg::Lock::Timeout=600
     $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
 else
-    echo "apt: chromium, chromium-driver, victoria-metrics, openssl, nginx, wrk, libvips-tools, imagemagick already installed"
+    echo "apt: chromium, chromium-driver, victoria-metrics, openssl, nginx, wrk, libvips-tools, imagemagick, postgresql-15, postgresql-15-hypopg already installed"
 fi
 if ! python3 -c 'import selenium, pytest, requests' >/dev/null 2>&1; then
     echo "pip: installing selenium pytest requests"
@@ -49,6 +52,31 @@ if ! python3 -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.htt
 else
     echo "pip: opentelemetry-sdk, opentelemetry-exporter-otlp-proto-http already installed"
 fi
+
+if ! python3 -c 'import psycopg2' >/dev/null 2>&1; then
+    echo "pip: installing psycopg2-binary (the database advisor's sample app)"
+    python3 -m pip install -q --disable-pip-version-check psycopg2-binary
+else
+    echo "pip: psycopg2 already installed"
+fi
+
+section "PostgreSQL for the database advisor's tests (scripts/start_postgres.sh)"
+# A private cluster on a free port in a temporary directory (never the system one on 5432), for the
+# Swift integration tests (PERFWATCH_TEST_POSTGRES_URL, a superuser URL); stopped when this script ends.
+# The e2e suite starts its own (Tests/e2e/test_db_advisor.py).
+pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+pg_dir=$(mktemp -d -t perfwatch-test-pg.XXXXXX)
+rmdir "$pg_dir"
+stop_postgres() {
+    local owner=()
+    [ "$(id -u)" -eq 0 ] && owner=(runuser -u postgres --)
+    "${owner[@]}" /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_dir" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$pg_dir"
+}
+trap stop_postgres EXIT
+PERFWATCH_TEST_POSTGRES_URL=$(bash scripts/start_postgres.sh --port "$pg_port" --dir "$pg_dir" | tail -n 1)
+export PERFWATCH_TEST_POSTGRES_URL
+echo "PostgreSQL: $PERFWATCH_TEST_POSTGRES_URL"
 
 section "Build (swift build --build-tests)"
 swift build --build-tests

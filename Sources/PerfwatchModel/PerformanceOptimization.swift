@@ -32,11 +32,12 @@ public struct PerformanceOptimization: Sendable, Equatable {
     public var rolledBackMs: Int64?
     public var rollbackReason: String?
 
-    /// `planned` (recorded by a person, not live), `proposed` (an edge change the analysis
-    /// recommends), `applied`, `validated`, `rolled_back`. An edge optimization is `applied` from
-    /// the moment its policy is published; `appliedMs` follows once the edges confirm it.
+    /// `planned` (recorded by a person, not live), `proposed` (an edge change or index the analysis
+    /// recommends), `applied`, `validated`, `rolled_back`, `failed` (a proposed change that could not
+    /// be made — an index build the database refused; `rollbackReason` says why). An edge optimization
+    /// is `applied` from the moment its policy is published; `appliedMs` follows once the edges confirm it.
     public var status: String {
-        if rolledBackMs != nil { return "rolled_back" }
+        if rolledBackMs != nil { return appliedMs == nil && policyVersion == nil ? "failed" : "rolled_back" }
         if impact != nil { return "validated" }
         if appliedMs != nil || policyVersion != nil { return "applied" }
         return policyChange != nil ? "proposed" : "planned"

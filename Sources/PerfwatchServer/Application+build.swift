@@ -40,6 +40,8 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
     var validation = OptimizationValidator.Configuration()
     validation.minAfterMs = configuration.analysis.validationMinAfterMs
     validation.minRequests = UInt64(max(1, configuration.analysis.validationMinRequests))
+    let databases = try DatabaseAdvisorComponents.make(
+        configuration: configuration, engine: analysisEngine, spans: store, optimizations: store, logger: logger)
     var passes = AnalysisService.Configuration()
     passes.interval = .milliseconds(configuration.analysis.intervalMs)
     passes.windowMs = configuration.analysis.windowMs
@@ -49,13 +51,19 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
             SlowQueryAnalyzer(engine: analysisEngine, statements: statements),
             regressions,
             OptimizationValidator(
-                engine: analysisEngine, optimizations: store, issues: store, configuration: validation, rollback: edge),
+                engine: analysisEngine, optimizations: store, issues: store, configuration: validation,
+                rollback: OptimizationRollbacks(edge: edge, indexes: databases.indexes)),
             TrendAnalyzer(reader: TrendReader(engine: analysisEngine)), AnomalyAnalyzer(engine: analysisEngine),
             BottleneckAnalyzer(engine: analysisEngine, spans: store),
             EdgeCacheAnalyzer(engine: analysisEngine), EdgeCompressionAnalyzer(engine: analysisEngine),
             EdgeBalancingAnalyzer(engine: analysisEngine), EdgeImageAnalyzer(engine: analysisEngine),
+            DatabaseAdvisorAnalyzer(service: databases.service),
         ],
-        store: store, configuration: passes, logger: logger, afterPass: { nowMs in _ = await proposals.afterPass(nowMs: nowMs) })
+        store: store, configuration: passes, logger: logger,
+        afterPass: { nowMs in
+            _ = await proposals.afterPass(nowMs: nowMs)
+            await databases.indexes.rollBackUnhelpful(nowMs: nowMs)
+        })
     let alerting = try await AlertingComponents.make(
         configuration: configuration, engine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
         statements: statements, history: store,
@@ -74,7 +82,8 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
         tableEngine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
         statistics: statistics, broadcaster: broadcaster, jsonParser: JSONMetricsParser(limits: limits),
         prometheusParser: PrometheusTextParser(limits: limits), otlpMetrics: OTLPMetricsMapper(limits: limits),
-        deployments: store, dashboards: store, optimizations: store, regressions: regressions, edge: edge)
+        deployments: store, dashboards: store, optimizations: store, regressions: regressions, edge: edge,
+        databaseAdvisor: databases.service, indexOptimizations: databases.indexes)
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -97,6 +106,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
     AlertRoutes(components: components).register(on: router)
     TrendRoutes(components: components).register(on: router)
     BottleneckRoutes(components: components).register(on: router)
+    DatabaseRoutes(components: components).register(on: router)
     DashboardRoutes().register(on: router)
     let routes = router.routes.map { RouteScopes.routeKey($0.method, $0.path.description) }
     try RouteScopes.checkCovered(routes)
@@ -104,6 +114,8 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
     // Shut down in reverse: the HTTP server first, then these from last to first, so the
     // pipeline (first) commits everything that was accepted before it stops.
     var services: [any Service] = [StoreCompaction(store: store, logger: logger), pipeline]
+    // The pools before the passes: shutdown runs in reverse, so passes stop before their connections close.
+    services += databases.services
     services.append(analysis)
     // The dispatcher before the evaluator: shutdown runs in reverse, so evaluation stops
     // first and the dispatcher still sends what it produced.

@@ -36,6 +36,9 @@ struct ServerComponents: Sendable {
     let regressions: ReleaseRegressionAnalyzer
     /// The edge policy, long polls, edge reports and edge optimizations.
     let edge: EdgePolicyService
+    /// The database advisor (issue 21): its passes and reports, and index suggestions as optimizations.
+    let databaseAdvisor: DatabaseAdvisorService
+    let indexOptimizations: DatabaseIndexOptimizations
 
     var beaconIntake: BeaconIntake { BeaconIntake(keys: rumKeys, limiter: rumLimiter, statistics: statistics) }
 }

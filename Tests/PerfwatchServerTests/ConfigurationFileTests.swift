@@ -45,7 +45,7 @@ struct ConfigurationFileTests {
         ("limits: {max_body_bytes: lots}\n", #"perfwatch.yml:1: limits.max_body_bytes: expected an integer, got "lots""#),
         ("rum:\n  keys: [{key: k}]\n", #"perfwatch.yml:2: rum.keys[0].origins: must list the page origins allowed (or "*")"#),
         ("analysis:\n  auto_apply: [edge_magic]\n",
-         #"perfwatch.yml:2: analysis.auto_apply: 'edge_magic' cannot be applied automatically (one of edge_compression, edge_cache, edge_balancing, edge_images)"#),
+         #"perfwatch.yml:2: analysis.auto_apply: 'edge_magic' cannot be applied automatically (one of edge_compression, edge_cache, edge_balancing, edge_images, db_index)"#),
         ("analysis:\n  validation: {min_requests: 0}\n", #"perfwatch.yml:2: analysis.validation.min_requests: expected a whole number ≥ 1, got "0""#),
         ("analysis:\n  validation: {min_after: soon}\n",
          #"perfwatch.yml:2: analysis.validation.min_after: expected a duration like 500ms, 1.5s, 5m or 1h30m, got "soon""#),
@@ -55,14 +55,6 @@ struct ConfigurationFileTests {
             """),
     ])
     func errors(yaml: String, message: String) {
-        var configuration = ServerConfiguration()
-        do {
-            try configuration.apply(yaml: yaml, source: "perfwatch.yml")
-            Issue.record("accepted: \(yaml)")
-        } catch let error as ConfigurationError {
-            #expect(error.description == message)
-        } catch {
-            Issue.record("unexpected \(error)")
-        }
+        #expect(configurationError(yaml) == message)
     }
 }

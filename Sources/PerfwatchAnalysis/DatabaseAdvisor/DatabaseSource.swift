@@ -24,6 +24,19 @@ public protocol DatabaseSource: Sendable {
     func tables() async throws -> [TableStats]
     /// Cache hit ratios, connections by state, long-running queries, lock waits.
     func health() async throws -> DatabaseHealth
+    /// Queries issued to the database and their time since the source was made: the advisor
+    /// reports what one pass cost the database (the difference around it).
+    func queryCost() async -> DatabaseQueryCost
+}
+
+public struct DatabaseQueryCost: Sendable, Equatable {
+    public var queries: Int
+    public var databaseMs: Double
+
+    public init(queries: Int, databaseMs: Double) {
+        self.queries = queries
+        self.databaseMs = databaseMs
+    }
 }
 
 /// What `apply` needs (a second role allowed to create indexes).

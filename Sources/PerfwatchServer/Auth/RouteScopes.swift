@@ -53,6 +53,8 @@ enum RouteScopes {
         (.get, "/api/v1/routes", .scope(.read)),
         (.get, "/api/v1/routes/bottlenecks", .scope(.read)),
         (.get, "/api/v1/db/queries", .scope(.read)),
+        (.get, "/api/v1/db/databases", .scope(.read)),
+        (.get, "/api/v1/db/advisor", .scope(.read)),
         (.get, "/api/v1/rum/setup", .scope(.read)),
         (.get, "/api/v1/vitals", .scope(.read)),
         (.get, "/api/v1/journeys", .scope(.read)),

@@ -19,6 +19,7 @@ extension ServerConfiguration {
     /// http: {header_timeout: 10s, body_timeout: 30s, idle_timeout: 60s, max_connections: 10000}
     /// host_metrics: {interval: 10s}
     /// analysis: {interval: 60s, window: 1h, validation: {min_after: 15m, min_requests: 100}, auto_apply: [edge_compression]}
+    /// databases: [{name: app, url: "postgres://monitor@db:5432/app", apply_url: "postgres://dba@db:5432/app", interval: 5m}]
     /// auth:
     ///   keys: [{key: "at-least-16-chars-no-spaces", scopes: [ingest, read, admin]}]
     /// outbound:
@@ -54,7 +55,7 @@ extension ServerConfiguration {
     }
 
     private mutating func apply(_ root: ConfigNode) throws(ConfigError) {
-        try root.checkKeys(["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound", "analysis"])
+        try root.checkKeys(["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound", "analysis", "databases"])
         if let server = root["server"] {
             try server.checkKeys(["host", "port"])
             if let host = server["host"] { self.host = try host.string() }
@@ -94,6 +95,7 @@ extension ServerConfiguration {
         }
         if let rum = root["rum"] { try applyRUM(rum) }
         if let section = root["analysis"] { try applyAnalysis(section) }
+        if let section = root["databases"] { databases = try DatabaseConfiguration.parseList(section) }
         if let outbound = root["outbound"] {
             try outbound.checkKeys(["allow"])
             let allow = try outbound.required("allow")

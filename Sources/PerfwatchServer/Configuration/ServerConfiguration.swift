@@ -61,6 +61,8 @@ public struct ServerConfiguration: Sendable {
     public var rulesDirectory: String?
     /// The `analysis:` section: how often passes run and how optimizations are validated and applied.
     public var analysis = AnalysisSettings()
+    /// The `databases:` section: PostgreSQL databases the database advisor reads (issue 21).
+    public var databases: [DatabaseConfiguration] = []
 
     public init() {}
 
@@ -170,7 +172,8 @@ public struct AnalysisSettings: Sendable, Equatable {
 
     /// The edge issue types (each carries a `policy_change`; `EdgeProposals` proposes one optimization
     /// per open issue of them), all of which `auto_apply` may name.
-    public static let autoApplicable = ["edge_compression", "edge_cache", "edge_balancing", "edge_images"]
+    /// `db_index` (issue 21): index suggestions applied, and those judged `regressed`/`no_change` dropped again.
+    public static let autoApplicable = ["edge_compression", "edge_cache", "edge_balancing", "edge_images", "db_index"]
 
     public init() {}
 }

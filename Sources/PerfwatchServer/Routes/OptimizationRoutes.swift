@@ -61,11 +61,19 @@ struct OptimizationRoutes {
         return try .json(OptimizationBody(try await components.optimizations.addOptimization(optimization)), status: .created)
     }
 
-    /// `{"appliedAt": …}` optional (default now); applying again restarts the validation. An edge
+    /// `{"appliedAt": …}` optional (default now); applying again restarts the validation. A `db_index`
+    /// optimization is applied by building its index (`DatabaseIndexOptimizations.apply`). An edge
     /// optimization (one with a policy change) is applied by publishing the change instead: its
     /// `appliedAt` is when the edges confirm, so a body is refused.
     func apply(_ request: Request, id text: String) async throws -> Response {
         let id = try PathID.parse(text, "optimization")
+        if let optimization = try await components.optimizations.optimization(id: id), optimization.type == DatabaseIndexChange.optimizationType {
+            var request = request
+            guard try await request.bodyBytes(limit: 64 * 1024).allSatisfy(Self.isWhitespace) else {
+                throw PerfwatchError(.badRequest, "apply: optimization \(id) is applied by building its index; send no body")
+            }
+            return try .json(OptimizationBody(try await components.indexOptimizations.apply(optimization)))
+        }
         if let optimization = try await components.optimizations.optimization(id: id), optimization.policyChange != nil {
             var request = request
             guard try await request.bodyBytes(limit: 64 * 1024).allSatisfy(Self.isWhitespace) else {
@@ -87,11 +95,16 @@ struct OptimizationRoutes {
         return try .json(OptimizationBody(optimization))
     }
 
-    /// Takes an applied edge optimization's change back out of the edge policy (409 for any other).
+    /// Takes an applied edge optimization's change back out of the edge policy, or drops the index an
+    /// applied `db_index` one built (409 for any other).
     func rollback(id text: String) async throws -> Response {
         let id = try PathID.parse(text, "optimization")
         guard let optimization = try await components.optimizations.optimization(id: id) else {
             throw PerfwatchError(.notFound, "no optimization with id \(id)")
+        }
+        if optimization.type == DatabaseIndexChange.optimizationType {
+            return try .json(
+                OptimizationBody(try await components.indexOptimizations.rollBack(optimization, reason: "dropped by hand", nowMs: TimeParsing.nowMs())))
         }
         return try .json(
             OptimizationBody(try await components.edge.rollBackOptimization(optimization, reason: "rolled back by hand", nowMs: TimeParsing.nowMs())))

@@ -1,7 +1,7 @@
 import PerfwatchModel
 
-/// One optimization as the API writes it: `status` is `planned`, `proposed` (an edge change the
-/// analysis recommends), `applied`, `validated` or `rolled_back`; `impact` is the validator's
+/// One optimization as the API writes it: `status` is `planned`, `proposed` (an edge change or index the
+/// analysis recommends), `applied`, `validated`, `rolled_back` or `failed`; `impact` is the validator's
 /// before/after (snake_case keys, as first published). The edge fields (issue 16) are snake_case too.
 struct OptimizationBody: Encodable {
     let id: Int64
