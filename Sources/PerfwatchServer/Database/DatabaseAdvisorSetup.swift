@@ -21,14 +21,18 @@ struct DatabaseAdvisorComponents: Sendable {
         var clients: [RunningPostgresClient] = []
         var databases: [DatabaseAdvisorService.Database] = []
         var writers: [String: any DatabaseWriter] = [:]
+        // postgres-nio's pool logs every reconnect attempt at info level while a database is down; the
+        // advisor's own status and back-off already say so once (the API, the page, one warning per failure).
+        var clientLogger = logger
+        clientLogger.logLevel = max(logger.logLevel, .warning)
         for database in configuration.databases {
-            let reader = try RunningPostgresClient(url: database.url, readOnly: true, logger: logger)
+            let reader = try RunningPostgresClient(url: database.url, readOnly: true, logger: clientLogger)
             clients.append(reader)
             var writer: (any DatabaseWriter)?
             if let applyURL = database.applyURL {
                 // Building an index concurrently can take long on a big table: no statement timeout
                 // beyond the lock timeout the writer sets.
-                let client = try RunningPostgresClient(url: applyURL, readOnly: false, statementTimeoutMs: 0, logger: logger)
+                let client = try RunningPostgresClient(url: applyURL, readOnly: false, statementTimeoutMs: 0, logger: clientLogger)
                 clients.append(client)
                 writer = PostgresDatabaseWriter(client: client)
                 writers[database.name] = writer
