@@ -155,10 +155,17 @@ def test_clean_page_scores_higher_and_five_runs_stay_within_five_points(site, fa
     assert not [o for o in report["opportunities"] if o["id"] in ("render-blocking-resources", "unused-javascript", "uses-text-compression")]
 
 
-def test_text_report_on_mobile_names_the_opportunities(site):
-    done = audit(site.url("/clean.html"), "--device", "mobile")
-    assert done.returncode == 0, done.stderr
-    assert "mobile, 1 run(s)" in done.stdout and "score " in done.stdout and "Largest Contentful Paint" in done.stdout
+def test_text_report_on_mobile_with_assertions_and_the_upload(site, tmp_path):
+    assertions = tmp_path / "lighthouserc.json"
+    assertions.write_text(json.dumps({"assertions": {"total-blocking-time": ["warn", {"maxNumericValue": -1}]}}))
+    done = audit(site.url("/clean.html"), "--device", "mobile", "--assert", str(assertions), "--server", site.url(""))
+    assert done.returncode == 0, done.stderr  # a warning does not fail
+    assert "mobile, 1 run(s)" in done.stdout and "Largest Contentful Paint" in done.stdout
+    assert "total-blocking-time" in done.stdout and "warning" in done.stdout
+    assert len(site.audits) == 1, done.stderr
+    posted = site.audits[0]
+    assert posted["device"] == "mobile" and posted["url"] == site.url("/clean.html")
+    assert f"score {posted['score']}/100" in done.stdout and posted["metrics"]["fcpMs"] > 0
 
 
 def test_a_page_that_never_finishes_gives_a_partial_result(site):

@@ -52,6 +52,8 @@ def unused_script(target: int) -> bytes:
 class SiteServer:
     def __init__(self) -> None:
         self.reports: list[dict] = []
+        # What `perfwatch audit --server` posted here (this server stands in for Perfwatch's POST /api/v1/audits).
+        self.audits: list[dict] = []
         self.generated = {"/photo.jpg": padded_jpeg(IMAGE_BYTES), "/unused.js": unused_script(SCRIPT_BYTES)}
         self.release = threading.Event()
         server = self
@@ -64,12 +66,14 @@ class SiteServer:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if urlparse(self.path).path == "/report":
+                path = urlparse(self.path).path
+                target = {"/report": server.reports, "/api/v1/audits": server.audits}.get(path)
+                if target is not None:
                     try:
-                        server.reports.append(json.loads(body))
+                        target.append(json.loads(body))
                     except ValueError:
                         pass
-                self.send_response(204)
+                self.send_response(201 if path == "/api/v1/audits" else 204)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
