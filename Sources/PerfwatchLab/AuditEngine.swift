@@ -102,8 +102,15 @@ public final class AuditEngine: @unchecked Sendable {
         if !failed.isEmpty && failed.count < runs.count {
             warnings.append("\(failed.count) of \(runs.count) runs failed: \(failed[0].failed ?? "")")
         }
+        // Only the median run keeps its screenshots: five runs of ten JPEGs each would make the stored report heavy
+        // for frames nobody looks at.
+        let kept = runs.enumerated().map { offset, run in
+            var run = run
+            if offset != index { run.filmstrip = [] }
+            return run
+        }
         return AuditReport(
-            url: url, finalURL: median.finalURL, device: device.rawValue, runs: runs, medianRunIndex: index, score: median.score,
+            url: url, finalURL: median.finalURL, device: device.rawValue, runs: kept, medianRunIndex: index, score: median.score,
             metrics: median.metrics, opportunities: median.opportunities, resourceSummary: median.resourceSummary, requests: median.requests,
             filmstrip: median.filmstrip, lcpElement: median.lcpElement, longTasks: median.longTasks, warnings: warnings,
             startedMs: started.timeIntervalSince1970 * 1000, durationMs: Date().timeIntervalSince(started) * 1000, chromiumVersion: chromiumVersion)

@@ -56,7 +56,7 @@ import Testing
         let results = try LabBudgetFile.parse(text, file: "budget.json").evaluate(report([run(score: 90, lcp: 2000, images: 5 * 1024)]))
         // The first entry matches too but the last matching one applies: its checks have values, the first's none.
         #expect(results.map(\.actual) == [nil, nil, 2000, 5 * 1024])
-        #expect(results.allSatisfy(\.passed))
+        #expect(results.allSatisfy { $0.passed })
     }
 
     @Test func opportunityItemsAndSavings() throws {

@@ -151,6 +151,8 @@ def test_clean_page_scores_higher_and_five_runs_stay_within_five_points(site, fa
     assert len(scores) == 5 and all(run.get("failed") is None for run in report["runs"])
     assert max(scores) - min(scores) <= 5, scores
     assert report["score"] == sorted(scores)[2]
+    kept = [i for i, run in enumerate(report["runs"]) if run["filmstrip"]]
+    assert kept == [report["medianRunIndex"]] and report["filmstrip"]
     assert report["score"] > faulty["report"]["score"]
     assert not [o for o in report["opportunities"] if o["id"] in ("render-blocking-resources", "unused-javascript", "uses-text-compression")]
 
