@@ -14,12 +14,14 @@ struct AuditCommand: AsyncParsableCommand {
         discussion: """
             Examples:
               perfwatch audit https://shop.example/ --device mobile --runs 3
-              perfwatch audit http://localhost:8080/ --device desktop --json > audit.json
-              perfwatch audit https://shop.example/ --budget budget.json --assert lighthouserc.json --html report.html
-              perfwatch audit https://shop.example/ --server http://perfwatch:4318 --api-key $KEY
+              perfwatch audit http://localhost:8080/ --device desktop --json
+              perfwatch audit https://shop.example/ --budget budget.json \\
+                  --assert lighthouserc.json --html report.html
+              perfwatch audit https://shop.example/ --server http://perfwatch:4318
 
-            Exit codes: 0 done, 1 an error-level budget or assertion failed or no run could load the page,
-            2 bad arguments or a bad budget/assertion file. Docs: docs/audits.md.
+            Exit codes: 0 done, 1 an error-level budget or assertion failed or no run \
+            could load the page, 2 bad arguments or a bad budget or assertion file. \
+            Docs: docs/audits.md.
             """)
 
     @Argument(help: "The page to audit (http or https).")
