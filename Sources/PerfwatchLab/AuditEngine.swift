@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import PerfwatchModel
 
 /// Audits a URL N times in one Chromium, restarting the browser when it died (a crashed run is reported failed,
