@@ -148,7 +148,7 @@ let package = Package(
             name: "PerfwatchServer",
             dependencies: [
                 "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchIngest", "PerfwatchQuery", "PerfwatchStatistics", "PerfwatchAnalysis", "PerfwatchAlerting",
-                "PerfwatchEdgePolicy", "PerfwatchPostgres",
+                "PerfwatchEdgePolicy", "PerfwatchPostgres", "PerfwatchHTTPClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 // Beacons are answered right after NIO's HTTP/1 decoder (BeaconFastPath).
@@ -284,7 +284,7 @@ let package = Package(
             name: "PerfwatchServerTests",
             dependencies: [
                 "PerfwatchServer", "PerfwatchServerTesting", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
-                "PerfwatchEdgePolicy", "PerfwatchGzip",
+                "PerfwatchEdgePolicy", "PerfwatchGzip", "PerfwatchAlerting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

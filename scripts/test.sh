@@ -23,13 +23,14 @@ dpkg -s nginx >/dev/null 2>&1 || missing+=(nginx)  # the edge benchmark's peer a
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)   # the edge benchmark's closed-loop client
 command -v vipsthumbnail >/dev/null 2>&1 || missing+=(libvips-tools)  # the image benchmark's peer
 [ -x /usr/bin/convert-im6.q16 ] || missing+=(imagemagick)  # the image benchmark's context peer
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)  # reads the scheduled reports' PDFs (test_reports.py)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "apt: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq -o DPkg::Lock::Timeout=600
     $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
 else
-    echo "apt: chromium, chromium-driver, victoria-metrics, openssl, nginx, wrk, libvips-tools, imagemagick already installed"
+    echo "apt: chromium, chromium-driver, victoria-metrics, openssl, nginx, wrk, libvips-tools, imagemagick, poppler-utils already installed"
 fi
 if ! python3 -c 'import selenium, pytest, requests' >/dev/null 2>&1; then
     echo "pip: installing selenium pytest requests"

@@ -36,6 +36,10 @@ struct ServerComponents: Sendable {
     let regressions: ReleaseRegressionAnalyzer
     /// The edge policy, long polls, edge reports and edge optimizations.
     let edge: EdgePolicyService
+    /// Lab audits and the stored synthetic check and report definitions (issue 20).
+    let lab: any LabStore
+    let synthetic: SyntheticService
+    let reports: ReportService
 
     var beaconIntake: BeaconIntake { BeaconIntake(keys: rumKeys, limiter: rumLimiter, statistics: statistics) }
 }

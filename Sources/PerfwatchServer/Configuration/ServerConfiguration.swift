@@ -61,6 +61,10 @@ public struct ServerConfiguration: Sendable {
     public var rulesDirectory: String?
     /// The `analysis:` section: how often passes run and how optimizations are validated and applied.
     public var analysis = AnalysisSettings()
+    /// `synthetic: {checks: [...]}` (issue 20, docs/audits.md): checks the server runs, read-only through the API.
+    var syntheticChecks: [SyntheticCheck] = []
+    /// `reports: [...]` (issue 20): scheduled reports, read-only through the API.
+    var reportSchedules: [ReportSchedule] = []
 
     public init() {}
 
