@@ -93,7 +93,7 @@ struct LabAuditTests {
             let bad = try await client.post("/api/v1/synthetic/checks", #"{"name":"x","url":"http://127.0.0.1:9/","interval":"1h","timeout":"2h"}"#)
             #expect(bad.status == .badRequest && bad.errorMessage.contains("timeout: must be longer than 0 and at most the interval"), "\(bad.errorMessage)")
             let blocked = try await client.post("/api/v1/synthetic/checks", #"{"name":"meta","url":"http://169.254.169.254/latest"}"#)
-            #expect(blocked.status == .badRequest && blocked.errorMessage.hasPrefix("url: "), "\(blocked.errorMessage)")
+            #expect(blocked.status == .forbidden && blocked.errorMessage.hasPrefix("url: "), "\(blocked.errorMessage)")
             let replaced = try await client.execute(
                 uri: "/api/v1/synthetic/checks/home", method: .put, headers: [.contentType: "application/json"],
                 body: .init(string: #"{"name":"home","url":"http://127.0.0.1:9/ready","interval":"10s"}"#))

@@ -109,12 +109,15 @@ def test_bad_check_definitions_are_400s(start_server, tmp_path):
         ({"name": "a", "url": "http://example.com/", "interval": "10ms"}, "interval: must be at least 1s"),
         ({"name": "a", "url": "http://example.com/", "expect_status": "ok"}, "expect_status"),
         ({"name": "a", "url": "http://example.com/", "intervall": "5s"}, 'unknown key "intervall"'),
-        ({"name": "loop", "url": "http://127.0.0.1:1/"}, "url: "),  # loopback is not an allowed API destination
     ]
     for body, expected in cases:
         r = server.post("/api/v1/synthetic/checks", data=json.dumps(body), headers={"Content-Type": "application/json"})
         assert r.status_code == 400, (body, r.status_code, r.text)
         assert expected in r.json()["error"]["message"], (body, r.text)
+    # Loopback is not an allowed API destination unless outbound.allow lists it (as for webhooks): 403 naming the url.
+    r = server.post("/api/v1/synthetic/checks", data=json.dumps({"name": "loop", "url": "http://127.0.0.1:1/"}),
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 403 and r.json()["error"]["message"].startswith("url: ") and "outbound.allow" in r.text, r.text
     r = server.post("/api/v1/synthetic/checks", data="{not json", headers={"Content-Type": "application/json"})
     assert r.status_code == 400, r.text
     assert server.get("/api/v1/synthetic/checks").json()["checks"] == []

@@ -61,7 +61,7 @@ struct SyntheticCheck: Sendable, Equatable, Encodable {
         }
         let bodyContains = try node["body_contains"]?.string()
         let minInterval = type == .browser ? minBrowserIntervalMs : minHTTPIntervalMs
-        var intervalMs = type == .browser ? 5 * 60_000 : 30_000
+        var intervalMs: Int64 = type == .browser ? 5 * 60_000 : 30_000
         if let intervalNode = node["interval"] {
             intervalMs = try intervalNode.duration().wholeMilliseconds
             guard intervalMs >= minInterval else {

@@ -124,6 +124,9 @@ actor SyntheticService: Service {
     }
 
     private func save(_ check: SyntheticCheck) async throws -> SyntheticCheck {
+        guard runners[check.type] != nil else {
+            throw Refusal(kind: .invalid, message: "type: \(check.type.rawValue) checks cannot run on this server (no runner for them in this build)")
+        }
         var check = check
         check.origin = .api
         try await store.saveLabDefinition(.syntheticCheck, name: check.name, json: check.definitionJSON, nowMs: TimeParsing.nowMs())

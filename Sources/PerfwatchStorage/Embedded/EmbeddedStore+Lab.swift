@@ -32,7 +32,9 @@ extension EmbeddedStore: LabStore {
 
     public func auditedURLs() async throws -> [(url: String, count: Int)] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT url, COUNT(*) FROM audits GROUP BY url ORDER BY url").map { (url: $0[0], count: $0[1]) }
+            try Row.fetchAll(db, sql: "SELECT url, COUNT(*) FROM audits GROUP BY url ORDER BY url").map { row -> (url: String, count: Int) in
+                (url: row[0], count: row[1])
+            }
         }
     }
 
