@@ -284,7 +284,7 @@ let package = Package(
             name: "PerfwatchServerTests",
             dependencies: [
                 "PerfwatchServer", "PerfwatchServerTesting", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
-                "PerfwatchEdgePolicy", "PerfwatchGzip", "PerfwatchAlerting",
+                "PerfwatchEdgePolicy", "PerfwatchGzip", "PerfwatchAlerting", "PerfwatchHTTPClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

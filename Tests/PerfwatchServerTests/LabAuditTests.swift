@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import PerfwatchModel
 @testable import PerfwatchServer
 import PerfwatchStorage
@@ -70,7 +71,7 @@ struct LabAuditTests {
             (try Self.json(badIndex), "audit: 'medianRunIndex' must be an index of 'runs'"),
             (try Self.json(badURL), "audit: 'url' must be an http:// or https:// URL"),
             (#"{"url":"https://x.test/"}"#, "audit: 'finalURL' is required"),
-            (try Self.json(Self.report()).replacingOccurrences(of: #""lcpMs":2600"#, with: #""lcpMs":"slow""#), "'metrics.lcpMs'"),
+            (try Self.json(Self.report()).replacingOccurrences(of: #""lcpMs":2600"#, with: #""lcpMs":"slow""#), "audit: 'runs[0].metrics.lcpMs' must be a number"),
             ("[1,2]", "audit: body must be a JSON object"),
         ]
         try await withApp { client in

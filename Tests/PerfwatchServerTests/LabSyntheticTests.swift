@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PerfwatchAlerting
 import PerfwatchConfig
+import PerfwatchHTTPClient
 import PerfwatchModel
 @testable import PerfwatchServer
 import PerfwatchServerTesting
