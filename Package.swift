@@ -174,11 +174,14 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // Issue 20: lab audits — Chromium over its DevTools pipe, Lighthouse's throttling, metrics, opportunities
+        // and the text/HTML reports of `PerfwatchModel/Audit`'s AuditReport.
+        .target(name: "PerfwatchLab", dependencies: ["PerfwatchModel", "PerfwatchGzip"]),
         .executableTarget(
             name: "perfwatch",
             dependencies: [
                 "PerfwatchServer", "PerfwatchDemo", "PerfwatchOTLP", "PerfwatchLoad", "PerfwatchAnalysis", "PerfwatchStorage", "PerfwatchHTTPClient",
-                "PerfwatchEdge", "PerfwatchEdgePolicy", "PerfwatchConfig", "PerfwatchImages",
+                "PerfwatchEdge", "PerfwatchEdgePolicy", "PerfwatchConfig", "PerfwatchImages", "PerfwatchLab",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -219,6 +222,7 @@ let package = Package(
         .testTarget(name: "PerfwatchModelTests", dependencies: ["PerfwatchModel"]),
         .testTarget(name: "PerfwatchConfigTests", dependencies: ["PerfwatchConfig", "PerfwatchModel"]),
         .testTarget(name: "PerfwatchEdgePolicyTests", dependencies: ["PerfwatchEdgePolicy", "PerfwatchConfig", "PerfwatchModel"]),
+        .testTarget(name: "PerfwatchLabTests", dependencies: ["PerfwatchLab", "PerfwatchModel", "PerfwatchAnalysis"]),
         .testTarget(name: "PerfwatchImagesTests", dependencies: ["PerfwatchImages", "PerfwatchTesting"]),
         .testTarget(name: "PerfwatchSketchTests", dependencies: ["PerfwatchSketch", "PerfwatchTesting"]),
         .testTarget(

@@ -51,7 +51,11 @@ struct BudgetCommand: AsyncParsableCommand {
         @Option(help: "API key, when the server has auth on.")
         var apiKey: String?
 
+        @Option(help: "Check a lab audit instead (perfwatch audit --json): the file is then a Lighthouse budget.json or assertions file.")
+        var audit: String?
+
         func run() async throws {
+            if let audit { return try checkAudit(audit) }
             let budgets: BudgetFile
             do {
                 budgets = try BudgetFile.parse(try String(contentsOfFile: file, encoding: .utf8), file: file)
@@ -109,6 +113,24 @@ struct BudgetCommand: AsyncParsableCommand {
             }
             return (series.first?["points"] as? [[Any]])?.first.flatMap { $0.count == 2 ? ($0[1] as? NSNumber)?.doubleValue : nil }
         }
+    }
+}
+
+extension BudgetCommand.Check {
+    /// Issue 20: lab budgets (budget.json or Lighthouse CI assertions) against a saved `AuditReport`.
+    func checkAudit(_ path: String) throws {
+        let checks = try AuditCommand.readChecks(file)
+        let report: AuditReport
+        do {
+            report = try AuditReport.decode(try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            print("\(path): not an audit report (perfwatch audit --json): \(error.localizedDescription)")
+            throw ExitCode(2)
+        }
+        let results = checks.evaluate(report)
+        print(LabBudgetFile.table(results))
+        print(LabBudgetFile.summary(results))
+        if LabBudgetFile.failed(results) { throw ExitCode(1) }
     }
 }
 

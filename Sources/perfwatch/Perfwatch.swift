@@ -13,7 +13,7 @@ struct Perfwatch: AsyncParsableCommand {
               curl -X POST localhost:4318/api/v1/metrics \\
                 -d '{"metrics":[{"name":"api.latency","kind":"timing","value":123}]}'
             """,
-        subcommands: [ServeCommand.self, EdgeCommand.self, DemoCommand.self, LoadCommand.self, BudgetCommand.self, DeployCommand.self, StoreCommand.self, KeysCommand.self, ImagesCommand.self],
+        subcommands: [ServeCommand.self, EdgeCommand.self, DemoCommand.self, LoadCommand.self, AuditCommand.self, BudgetCommand.self, DeployCommand.self, StoreCommand.self, KeysCommand.self, ImagesCommand.self],
         defaultSubcommand: nil)
 
     /// ArgumentParser's own `main`, plus closing the shared outbound HTTP client (alert

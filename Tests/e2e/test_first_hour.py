@@ -132,7 +132,8 @@ def test_demo_output_arrives_as_it_happens_through_a_pipe(start_server):
 
 def test_unknown_command_is_an_error_even_with_help():
     """Issue 15: `perfwatch audit --help` printed the root help and exited 0, as if the command existed."""
-    for args in (["audit", "--help"], ["audit"], ["serv"]):
+    # `audit` exists since issue 20; `lighthouse` stands for a command that does not.
+    for args in (["lighthouse", "--help"], ["lighthouse"], ["serv"]):
         done = subprocess.run([str(perfwatch_binary()), *args], capture_output=True, text=True, timeout=20)
         assert done.returncode == 2, (args, done.returncode, done.stdout[:200])
         assert f"unknown command '{args[0]}'" in done.stderr and "serve, edge" in done.stderr, done.stderr

@@ -17,7 +17,7 @@ public struct AuditReport: Codable, Sendable, Equatable {
     public var score: Int
     public var metrics: AuditMetrics
     public var opportunities: [Opportunity]
-    /// By resource type ("document", "script", "stylesheet", "image", "font", "xhr", "other", "total").
+    /// By Lighthouse's resource types: "document", "script", "stylesheet", "image", "media", "font", "other", and "total".
     public var resourceSummary: [String: ResourceTypeSummary]
     public var requests: [WaterfallRow]
     public var filmstrip: [FilmstripFrame]
