@@ -148,7 +148,7 @@ let package = Package(
             name: "PerfwatchServer",
             dependencies: [
                 "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchIngest", "PerfwatchQuery", "PerfwatchStatistics", "PerfwatchAnalysis", "PerfwatchAlerting",
-                "PerfwatchEdgePolicy", "PerfwatchPostgres", "PerfwatchHTTPClient",
+                "PerfwatchEdgePolicy", "PerfwatchPostgres", "PerfwatchHTTPClient", "PerfwatchLab",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 // Beacons are answered right after NIO's HTTP/1 decoder (BeaconFastPath).

@@ -62,7 +62,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
         logger: logger)
     let catalog = alerting.catalog
     let synthetic = SyntheticService(
-        fileChecks: configuration.syntheticChecks, store: store, runners: [.http: { await SyntheticProbe.run($0) }],
+        fileChecks: configuration.syntheticChecks, store: store, runners: [.http: { await SyntheticProbe.run($0) }, .browser: { await BrowserProbe.run($0) }],
         record: { points in _ = try await pipeline.submit(points) },
         rulesChanged: { checks in
             await catalog.setSyntheticGroups(SyntheticAlertRules.groups(for: checks))

@@ -130,6 +130,28 @@ struct LabSyntheticTests {
         }
     }
 
+    @Test("a browser run is down when the load failed or the document's status is not expected; up, it carries the lab figures")
+    func browserOutcome() throws {
+        let check = try Self.check(#"{"name":"page","type":"browser","url":"http://x.test/","interval":"1m"}"#)
+        func run(status: Int, failed: String? = nil) -> AuditRun {
+            AuditRun(
+                score: 92, metrics: AuditMetrics(fcpMs: 300, lcpMs: 450, tbtMs: 0, cls: 0.01, ttfbMs: 20), opportunities: [], resourceSummary: [:],
+                requests: [WaterfallRow(url: "http://x.test/", type: "document", startMs: 0, endMs: 30, transferBytes: 900, status: status, renderBlocking: false)],
+                filmstrip: [], lcpElement: nil, longTasks: [], warnings: [], finalURL: "http://x.test/", startedMs: 1, durationMs: 800, failed: failed)
+        }
+        let up = BrowserProbe.outcome(run(status: 200), of: check)
+        #expect(up.up && up.reason == nil && up.durationMs == 800)
+        #expect(up.browserMetrics == ["score": 92, "lcp": 450, "fcp": 300, "cls": 0.01, "tbt": 0, "ttfb": 20])
+        let wrongStatus = BrowserProbe.outcome(run(status: 503), of: check)
+        #expect(!wrongStatus.up && wrongStatus.reason == "status 503, expected 200" && wrongStatus.browserMetrics.isEmpty)
+        let failed = BrowserProbe.outcome(run(status: 0, failed: "net::ERR_CONNECTION_REFUSED"), of: check)
+        #expect(!failed.up && failed.reason == "net::ERR_CONNECTION_REFUSED")
+        let points = SyntheticService.points(up, of: check, atMs: 5)
+        #expect(points.series.map(\.key.metric) == [
+            "synthetic.up", "synthetic.duration", "synthetic.cls", "synthetic.fcp", "synthetic.lcp", "synthetic.score", "synthetic.tbt", "synthetic.ttfb",
+        ])
+    }
+
     @Test("each check gets its failing rule (and a slow rule with a threshold), parsed without problems")
     func alertRules() throws {
         let plain = try Self.check(#"{"name":"home","url":"http://x.test/","interval":"2s"}"#)

@@ -122,3 +122,29 @@ def test_bad_check_definitions_are_400s(start_server, tmp_path):
     assert r.status_code == 400, r.text
     assert server.get("/api/v1/synthetic/checks").json()["checks"] == []
     assert server.get("/healthz").status_code == 200
+
+
+def test_browser_check_records_lab_figures(start_server, tmp_path):
+    """A browser check loads the page in Chromium through the audit engine (no phone throttling) and records
+    synthetic.up with the page's lab figures (synthetic.lcp, synthetic.fcp, …). Interval 1 m, the shortest:
+    the first run comes within the first 10 s (its jittered start)."""
+    target = Target(free_port())
+    target.start()
+    config = tmp_path / "perfwatch.yml"
+    config.write_text(f"""synthetic:
+  checks:
+    - {{name: page, type: browser, url: "http://127.0.0.1:{target.port}/", interval: 1m, timeout: 30s}}
+""")
+    server = start_server(config=config, data_dir=tmp_path / "data")
+    try:
+        def figures():
+            res = server.query("synthetic.fcp", "max", from_="-5m", where="check=page").json()
+            return res["series"][0]["points"][-1][1] if res.get("series") and res["series"][0]["points"] else None
+        fcp = wait_for(figures, 60, "synthetic.fcp of the browser check")
+        assert fcp > 0, fcp
+        up = server.query("synthetic.up", "last", from_="-5m", where="check=page", by="type").json()
+        assert up["series"][0]["tags"] == {"type": "browser"} and up["series"][0]["points"][-1][1] == 1, up
+        status = next(c for c in server.get("/api/v1/synthetic/uptime").json()["checks"] if c["name"] == "page")
+        assert status["up"] is True and status["type"] == "browser", status
+    finally:
+        target.stop()
