@@ -14,7 +14,7 @@ import Testing
         let document = EmailDocument(
             subject: "Perfwatch report: weekly", text: "The weekly report is attached.\n", fileName: "weekly-2026-12-01.pdf",
             contentType: "application/pdf", bytes: bytes)
-        try await document.send(over: settings, to: ["cto@example.com", "team@example.com"], timeout: .seconds(5))
+        try await document.send(over: settings, to: ["cto@example.com", "team@example.com"], timeout: .seconds(20))
         let message = try #require(sink.messages.first)
         #expect(message.recipients == ["cto@example.com", "team@example.com"])
         #expect(message.header("Subject") == "Perfwatch report: weekly")
