@@ -158,7 +158,7 @@ let package = Package(
             name: "PerfwatchServer",
             dependencies: [
                 "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchIngest", "PerfwatchQuery", "PerfwatchStatistics", "PerfwatchAnalysis", "PerfwatchAlerting",
-                "PerfwatchEdgePolicy", "PerfwatchPostgres",
+                "PerfwatchEdgePolicy", "PerfwatchPostgres", "PerfwatchHTTPClient", "PerfwatchLab",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 // Beacons are answered right after NIO's HTTP/1 decoder (BeaconFastPath).
@@ -308,7 +308,7 @@ let package = Package(
             name: "PerfwatchServerTests",
             dependencies: [
                 "PerfwatchServer", "PerfwatchServerTesting", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
-                "PerfwatchEdgePolicy", "PerfwatchGzip", "PerfwatchAnalysis",
+                "PerfwatchEdgePolicy", "PerfwatchGzip", "PerfwatchAnalysis", "PerfwatchAlerting", "PerfwatchHTTPClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

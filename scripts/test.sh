@@ -26,13 +26,14 @@ command -v vipsthumbnail >/dev/null 2>&1 || missing+=(libvips-tools)  # the imag
 # The database advisor's tests (issue 21): a private PostgreSQL 15 with hypothetical indexes.
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 [ -f /usr/share/postgresql/15/extension/hypopg.control ] || missing+=(postgresql-15-hypopg)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)  # reads the scheduled reports' PDFs (test_reports.py)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "apt: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq -o DPkg::Lock::Timeout=600
     $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
 else
-    echo "apt: chromium, chromium-driver, victoria-metrics, openssl, nginx, wrk, libvips-tools, imagemagick, postgresql-15, postgresql-15-hypopg already installed"
+    echo "apt: chromium, chromium-driver, victoria-metrics, openssl, nginx, wrk, libvips-tools, imagemagick, postgresql-15, postgresql-15-hypopg, poppler-utils already installed"
 fi
 if ! python3 -c 'import selenium, pytest, requests' >/dev/null 2>&1; then
     echo "pip: installing selenium pytest requests"

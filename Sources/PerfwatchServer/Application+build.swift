@@ -68,6 +68,20 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
         configuration: configuration, engine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
         statements: statements, history: store,
         logger: logger)
+    let catalog = alerting.catalog
+    let synthetic = SyntheticService(
+        fileChecks: configuration.syntheticChecks, store: store, runners: [.http: { await SyntheticProbe.run($0) }, .browser: { await BrowserProbe.run($0) }],
+        record: { points in _ = try await pipeline.submit(points) },
+        rulesChanged: { checks in
+            await catalog.setSyntheticGroups(SyntheticAlertRules.groups(for: checks))
+            await alerting.applyRules()
+        }, logger: logger)
+    let reports = ReportService(
+        fileSchedules: configuration.reportSchedules, store: store,
+        builder: ReportBuilder(
+            engine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)), lab: store, issues: store, optimizations: store,
+            alertHistory: store, checks: { await synthetic.checks().map(\.name) }),
+        alerting: configuration.alerting, logger: logger)
     var limits = ValidationLimits()
     limits.maxAgeMs = configuration.retention.rawMs
     let components = ServerComponents(
@@ -83,7 +97,8 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
         statistics: statistics, broadcaster: broadcaster, jsonParser: JSONMetricsParser(limits: limits),
         prometheusParser: PrometheusTextParser(limits: limits), otlpMetrics: OTLPMetricsMapper(limits: limits),
         deployments: store, dashboards: store, optimizations: store, regressions: regressions, edge: edge,
-        databaseAdvisor: databases.service, indexOptimizations: databases.indexes)
+        databaseAdvisor: databases.service, indexOptimizations: databases.indexes,
+        lab: store, synthetic: synthetic, reports: reports)
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -107,6 +122,9 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
     TrendRoutes(components: components).register(on: router)
     BottleneckRoutes(components: components).register(on: router)
     DatabaseRoutes(components: components).register(on: router)
+    AuditRoutes(components: components).register(on: router)
+    SyntheticRoutes(components: components).register(on: router)
+    ReportRoutes(components: components).register(on: router)
     DashboardRoutes().register(on: router)
     let routes = router.routes.map { RouteScopes.routeKey($0.method, $0.path.description) }
     try RouteScopes.checkCovered(routes)
@@ -117,6 +135,9 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
     // The pools before the passes: shutdown runs in reverse, so passes stop before their connections close.
     services += databases.services
     services.append(analysis)
+    // After the pipeline (it records its runs there) and before alerting (which shuts down first).
+    services.append(synthetic)
+    services.append(reports)
     // The dispatcher before the evaluator: shutdown runs in reverse, so evaluation stops
     // first and the dispatcher still sends what it produced.
     // State persistence before both: it shuts down after them and saves their final state.

@@ -39,6 +39,10 @@ struct ServerComponents: Sendable {
     /// The database advisor (issue 21): its passes and reports, and index suggestions as optimizations.
     let databaseAdvisor: DatabaseAdvisorService
     let indexOptimizations: DatabaseIndexOptimizations
+    /// Lab audits and the stored synthetic check and report definitions (issue 20).
+    let lab: any LabStore
+    let synthetic: SyntheticService
+    let reports: ReportService
 
     var beaconIntake: BeaconIntake { BeaconIntake(keys: rumKeys, limiter: rumLimiter, statistics: statistics) }
 }

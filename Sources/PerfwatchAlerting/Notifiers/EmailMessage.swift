@@ -73,17 +73,7 @@ enum EmailMessage {
         return "=?UTF-8?B?" + Data(clean.utf8).base64EncodedString() + "?="
     }
 
-    static func base64Lines(_ text: String) -> [String] {
-        let encoded = Data(text.utf8).base64EncodedString()
-        var lines: [String] = []
-        var index = encoded.startIndex
-        while index < encoded.endIndex {
-            let end = encoded.index(index, offsetBy: 76, limitedBy: encoded.endIndex) ?? encoded.endIndex
-            lines.append(String(encoded[index..<end]))
-            index = end
-        }
-        return lines
-    }
+    static func base64Lines(_ text: String) -> [String] { base64Lines(Data(text.utf8)) }
 
     static func rfc5322Date(ms: Int64) -> String {
         let formatter = DateFormatter()

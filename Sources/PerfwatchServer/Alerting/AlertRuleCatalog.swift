@@ -28,6 +28,8 @@ actor AlertRuleCatalog {
     private(set) var fileGroups: [AlertRuleGroup] = []
     private(set) var fileDiagnostics: [AlertingError] = []
     private(set) var apiRules: [String: APIRule] = [:]
+    /// The synthetic checks' rules (`SyntheticAlertRules`), replaced whenever the checks change.
+    private(set) var syntheticGroups: [AlertRuleGroup] = []
 
     init(rulesDirectory: String?) {
         self.rulesDirectory = rulesDirectory
@@ -62,9 +64,13 @@ actor AlertRuleCatalog {
         return problems
     }
 
-    /// Defaults, then files, then API groups.
+    /// Defaults (with the synthetic checks' rules), then files, then API groups.
     func groups() -> [AlertRuleGroup] {
-        AlertRuleGroup.combine(DefaultAlertRules.groups, fileGroups, apiGroups())
+        AlertRuleGroup.combine(DefaultAlertRules.groups, syntheticGroups, fileGroups, apiGroups())
+    }
+
+    func setSyntheticGroups(_ groups: [AlertRuleGroup]) {
+        syntheticGroups = groups
     }
 
     private func apiGroups() -> [AlertRuleGroup] {

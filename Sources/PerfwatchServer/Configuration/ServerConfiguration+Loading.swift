@@ -24,6 +24,10 @@ extension ServerConfiguration {
     ///   keys: [{key: "at-least-16-chars-no-spaces", scopes: [ingest, read, admin]}]
     /// outbound:
     ///   allow: [10.20.0.0/16, hooks.internal, "*.corp.example"]
+    /// synthetic:
+    ///   checks: [{name: home, url: "https://example.com/", expect_status: 200, interval: 30s, threshold: 800ms}]
+    /// reports:
+    ///   - {name: weekly, schedule: {every: week, weekday: monday, at: "08:00", time_zone: Europe/Berlin}, recipients: [ops@example.com], format: pdf}
     /// ```
     public mutating func apply(yamlFile path: String) throws {
         let text: String
@@ -55,7 +59,7 @@ extension ServerConfiguration {
     }
 
     private mutating func apply(_ root: ConfigNode) throws(ConfigError) {
-        try root.checkKeys(["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound", "analysis", "databases"])
+        try root.checkKeys(["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound", "analysis", "databases", "synthetic", "reports"])
         if let server = root["server"] {
             try server.checkKeys(["host", "port"])
             if let host = server["host"] { self.host = try host.string() }
@@ -96,6 +100,8 @@ extension ServerConfiguration {
         if let rum = root["rum"] { try applyRUM(rum) }
         if let section = root["analysis"] { try applyAnalysis(section) }
         if let section = root["databases"] { databases = try DatabaseConfiguration.parseList(section) }
+        if let section = root["synthetic"] { syntheticChecks = try SyntheticCheck.parseSection(section) }
+        if let section = root["reports"] { reportSchedules = try ReportSchedule.parseSection(section) }
         if let outbound = root["outbound"] {
             try outbound.checkKeys(["allow"])
             let allow = try outbound.required("allow")

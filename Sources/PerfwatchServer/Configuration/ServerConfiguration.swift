@@ -63,6 +63,10 @@ public struct ServerConfiguration: Sendable {
     public var analysis = AnalysisSettings()
     /// The `databases:` section: PostgreSQL databases the database advisor reads (issue 21).
     public var databases: [DatabaseConfiguration] = []
+    /// `synthetic: {checks: [...]}` (issue 20, docs/audits.md): checks the server runs, read-only through the API.
+    var syntheticChecks: [SyntheticCheck] = []
+    /// `reports: [...]` (issue 20): scheduled reports, read-only through the API.
+    var reportSchedules: [ReportSchedule] = []
 
     public init() {}
 

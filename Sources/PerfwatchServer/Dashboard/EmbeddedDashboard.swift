@@ -984,6 +984,8 @@ export function agoHtml(ms, cls) {
     <a id="nav-issues" class="nav-link" data-page="issues" href="#/issues">Issues</a>
     <a id="nav-optimizations" class="nav-link" data-page="optimizations" href="#/optimizations">Optimizations</a>
     <a id="nav-edge" class="nav-link" data-page="edge" href="#/edge">Edge</a>
+    <a id="nav-audits" class="nav-link" data-page="audits" href="#/audits">Audits</a>
+    <a id="nav-uptime" class="nav-link" data-page="uptime" href="#/uptime">Uptime</a>
   </nav>
   <div class="controls">
     <label class="ctl"><span>Range</span>
@@ -1477,6 +1479,42 @@ export function agoHtml(ms, cls) {
       </table>
     </div>
   </section>
+
+  <section id="page-audits" class="page" hidden>
+    <div id="audits-list-view">
+      <div class="page-head"><h1>Audits</h1>
+        <label>URL <select id="audits-url"></select></label>
+        <span id="audits-field-note" class="muted"></span></div>
+      <div id="audits-empty" class="card empty" hidden></div>
+      <div id="audits-compare" class="tiles"></div>
+      <div class="grid2">
+        <div class="card"><h2>Score <small>lab, per audit</small></h2><div id="audits-score-chart" class="chart"></div></div>
+        <div class="card"><h2>Lab timings <small>median run of each audit</small></h2><div id="audits-vitals-chart" class="chart"></div></div>
+      </div>
+      <div class="card table-card">
+        <table id="audits-table" class="table">
+          <thead><tr><th class="txt">Started</th><th>Device</th><th>Score</th><th>LCP</th><th>FCP</th><th>CLS</th><th>TBT</th><th>Speed Index</th></tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+    </div>
+    <div id="audit-detail" hidden></div>
+  </section>
+
+  <section id="page-uptime" class="page" hidden>
+    <div class="page-head"><h1>Uptime</h1><span class="muted">synthetic checks run by this server</span></div>
+    <div id="uptime-empty" class="card empty" hidden></div>
+    <div class="card table-card">
+      <table id="uptime-table" class="table">
+        <thead><tr><th class="txt">Check</th><th>Now</th><th>24 h</th><th>7 d</th><th>30 d</th><th class="txt">Last failure</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <div class="grid2">
+      <div class="card"><h2>Duration <small>p95 per check</small></h2><div id="uptime-duration" class="chart"></div></div>
+      <div class="card"><h2>Availability <small>share of runs up</small></h2><div id="uptime-availability" class="chart"></div></div>
+    </div>
+  </section>
 </main>
 
 <script type="module" src="/assets/app.js"></script>
@@ -1940,6 +1978,171 @@ alertsPage.init = function () {
 };
 
 export default alertsPage;
+
+"""#),
+        "page-audits.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Audits page (lab audits posted by `perfwatch audit --server`, issue 20).
+ *   #/audits[?url=U]   the audited URLs; for one URL its history (score and lab vitals over time, newest
+ *                      first in the table) beside the same page's field p75 from RUM (last 7 days)
+ *   #/audits/ID        one audit: the median run's figures, filmstrip, waterfall, opportunities, warnings
+ * API: GET /api/v1/audits?url=, GET /api/v1/audits/ID. Audits never change, so one is fetched once. */
+import { api, errorText } from './api.js';
+import { render } from './chart.js';
+import { $, bindRowLinks, failRow, setHtml, showEmpty } from './dom.js';
+import { ago, esc, fmtInt, fmtMs, formatTime, formatValue, isNum } from './format.js';
+import { current, state } from './router.js';
+
+// The lab metrics with their field (RUM) counterparts; thresholds are the Web Vitals ones.
+var METRICS = [
+  { key: 'lcpMs', field: 'lcp', label: 'LCP', unit: 'ms', good: 2500, poor: 4000 },
+  { key: 'fcpMs', field: 'fcp', label: 'FCP', unit: 'ms', good: 1800, poor: 3000 },
+  { key: 'cls', field: 'cls', label: 'CLS', unit: '', good: 0.1, poor: 0.25 },
+  { key: 'tbtMs', field: 'inp', label: 'TBT', fieldLabel: 'INP', unit: 'ms', good: 200, poor: 600 },
+  { key: 'speedIndexMs', label: 'Speed Index', unit: 'ms', good: 3400, poor: 5800 },
+  { key: 'ttfbMs', field: 'ttfb', label: 'TTFB', unit: 'ms', good: 800, poor: 1800 }
+];
+
+function fmtMetric(m, v) { return !isNum(v) ? '—' : m.unit ? formatValue(+v, m.unit) : String(+(+v).toFixed(3)); }
+function rating(m, v) { return !isNum(v) ? 'unknown' : v <= m.good ? 'ok' : v <= m.poor ? 'warn' : 'crit'; }
+function scoreClass(s) { return !isNum(s) ? 'unknown' : s >= 90 ? 'ok' : s >= 50 ? 'warn' : 'crit'; }
+function auditLink(id) { return '#/audits/' + encodeURIComponent(id); }
+
+// ---- history of one URL -------------------------------------------------------------
+
+function renderHistory(res, url) {
+  var urls = res.urls || [], audits = res.audits || [];
+  var sel = $('audits-url');
+  setHtml(sel, urls.map(function (u) {
+    return '<option value="' + esc(u.url) + '"' + (u.url === url ? ' selected' : '') + '>' + esc(u.url) + ' (' + fmtInt(u.audits) + ')</option>';
+  }).join(''));
+  showEmpty('audits-empty', urls.length ? '' : '<p>No audits yet. Run <code>perfwatch audit https://example.com/ --server ' +
+    esc(location.origin) + '</code>, or POST an audit report to <code>/api/v1/audits</code>.</p>');
+  var latest = audits[0], field = (res.field || {}).p75 || {};
+  setHtml($('audits-compare'), latest ? '<div class="tile status-' + scoreClass(latest.score) + '" data-stat="score"><div class="tile-label">Score · lab</div>' +
+    '<div class="tile-value" id="audits-score">' + esc(latest.score) + '</div><div class="tile-status">' + esc(latest.device) + ', ' + esc(ago(latest.started_at)) + '</div></div>' +
+    METRICS.map(function (m) {
+      var lab = (latest.metrics || {})[m.key], f = m.field ? field[m.field] : null;
+      return '<div class="tile audits-metric status-' + rating(m, lab) + '" data-metric="' + m.key + '"><div class="tile-label">' + esc(m.label) +
+        ' · lab</div><div class="tile-value">' + esc(fmtMetric(m, lab)) + '</div><div class="tile-status audits-field" data-field="' + esc(m.field || '') + '">' +
+        (m.field ? 'field p75 ' + esc(m.fieldLabel || m.label) + ': ' + esc(fmtMetric(m, f)) : 'lab only') + '</div></div>';
+    }).join('') : '');
+  $('audits-field-note').textContent = res.field ? 'field: RUM p75 of page ' + res.field.page + ' over the last ' + res.field.window : '';
+  var tbody = $('audits-table').querySelector('tbody');
+  if (!audits.length) failRow(tbody, 8, url ? 'No audits of this URL' : 'No audits');
+  else setHtml(tbody, audits.map(function (a) {
+    var x = a.metrics || {};
+    return '<tr class="audit-row" data-audit-id="' + esc(a.id) + '" data-href="' + esc(auditLink(a.id)) + '">' +
+      '<td class="txt"><a href="' + esc(auditLink(a.id)) + '">' + esc(formatTime(a.started_at, true)) + '</a></td><td>' + esc(a.device) + '</td>' +
+      '<td class="audit-score status-' + scoreClass(a.score) + '">' + esc(a.score) + '</td>' +
+      ['lcpMs', 'fcpMs', 'cls', 'tbtMs', 'speedIndexMs'].map(function (k) {
+        var m = METRICS.filter(function (q) { return q.key === k; })[0];
+        return '<td>' + esc(fmtMetric(m, x[k])) + '</td>';
+      }).join('') + '</tr>';
+  }).join(''));
+  var ordered = audits.slice().reverse(), from = ordered.length ? ordered[0].started_at : 0, to = ordered.length ? ordered[ordered.length - 1].started_at : 0;
+  if (to <= from) { from -= 3600e3; to += 3600e3; }
+  render($('audits-score-chart'), [{ name: 'score', points: ordered.map(function (a) { return [a.started_at, a.score]; }) }],
+    { unit: '', from: from, to: to, emptyText: 'No audits' });
+  render($('audits-vitals-chart'), ['lcpMs', 'fcpMs', 'tbtMs', 'speedIndexMs'].map(function (k) {
+    var m = METRICS.filter(function (q) { return q.key === k; })[0];
+    return { name: m.label, points: ordered.filter(function (a) { return isNum((a.metrics || {})[k]); }).map(function (a) { return [a.started_at, a.metrics[k]]; }) };
+  }), { unit: 'ms', from: from, to: to, emptyText: 'No audits' });
+}
+
+// ---- one audit -------------------------------------------------------------------
+
+function filmstripHtml(frames) {
+  if (!frames || !frames.length) return '<p class="muted">No filmstrip</p>';
+  return '<div class="audit-filmstrip">' + frames.map(function (f) {
+    return '<figure class="audit-frame" data-time="' + esc(f.timeMs) + '"><img alt="frame at ' + esc(fmtMs(f.timeMs)) +
+      '" src="data:image/jpeg;base64,' + esc(f.jpegBase64) + '"><figcaption>' + esc(fmtMs(f.timeMs)) + '</figcaption></figure>';
+  }).join('') + '</div>';
+}
+
+function waterfallHtml(rows) {
+  if (!rows || !rows.length) return '<p class="muted">No requests</p>';
+  var end = Math.max.apply(null, rows.map(function (r) { return r.endMs; }).concat([1]));
+  return '<table class="table audit-waterfall"><thead><tr><th class="txt">Request</th><th>Type</th><th>Status</th><th>Size</th><th class="txt wf-bar-col">Timeline (' +
+    esc(fmtMs(end)) + ')</th></tr></thead><tbody>' + rows.map(function (r) {
+      var left = r.startMs / end * 100, width = Math.max(0.5, (r.endMs - r.startMs) / end * 100);
+      return '<tr class="wf-row" data-type="' + esc(r.type) + '"' + (r.renderBlocking ? ' data-render-blocking="true"' : '') + '><td class="txt wf-url" title="' +
+        esc(r.url) + '">' + esc(r.url.replace(/^https?:\/\/[^/]+/, '') || r.url) + (r.renderBlocking ? ' <span class="sub">render-blocking</span>' : '') +
+        '</td><td>' + esc(r.type) + '</td><td>' + esc(r.status) + '</td><td>' + esc(formatValue(r.transferBytes, 'bytes')) +
+        '</td><td class="txt"><div class="wf-track"><div class="wf-bar" style="margin-left:' + left.toFixed(2) + '%;width:' + width.toFixed(2) +
+        '%" title="' + esc(fmtMs(r.startMs) + ' → ' + fmtMs(r.endMs)) + '"></div></div></td></tr>';
+    }).join('') + '</tbody></table>';
+}
+
+function opportunitiesHtml(list) {
+  if (!list || !list.length) return '<p class="muted">No opportunities: nothing found to fix</p>';
+  return list.map(function (o) {
+    var saves = [isNum(o.savingsMs) ? fmtMs(o.savingsMs) : '', isNum(o.savingsBytes) ? formatValue(o.savingsBytes, 'bytes') : ''].filter(Boolean).join(' · ');
+    return '<details class="audit-opportunity" data-id="' + esc(o.id) + '"><summary><b>' + esc(o.title) + '</b>' + (saves ? ' <span class="muted">saves ' + esc(saves) + '</span>' : '') +
+      '</summary><ul>' + (o.items || []).map(function (i) {
+        return '<li><code>' + esc(i.url) + '</code> ' + esc(i.detail || '') + '</li>';
+      }).join('') + '</ul></details>';
+  }).join('');
+}
+
+function renderAudit(id, r, field) {
+  var x = r.metrics || {}, f = (field || {}).p75 || {};
+  setHtml($('audit-detail'), '<div class="page-head"><h1 id="audit-title">' + esc(r.url) + ' <span class="muted">#' + esc(id) + '</span></h1>' +
+    '<a href="#/audits?url=' + encodeURIComponent(r.url) + '">← history of this URL</a><span class="muted">' + esc(r.device) + ' · ' +
+    esc(formatTime(r.startedMs, true)) + ' · ' + esc((r.runs || []).length) + ' runs · Chromium ' + esc(r.chromiumVersion) + '</span></div>' +
+    ((r.warnings || []).length ? '<div class="card audit-warnings">' + r.warnings.map(function (w) { return '<p class="warn">' + esc(w) + '</p>'; }).join('') + '</div>' : '') +
+    '<div class="tiles"><div class="tile status-' + scoreClass(r.score) + '" data-stat="score"><div class="tile-label">Score</div><div class="tile-value" id="audit-score">' +
+    esc(r.score) + '</div></div>' + METRICS.map(function (m) {
+      return '<div class="tile audits-metric status-' + rating(m, x[m.key]) + '" data-metric="' + m.key + '"><div class="tile-label">' + esc(m.label) +
+        '</div><div class="tile-value">' + esc(fmtMetric(m, x[m.key])) + '</div><div class="tile-status">' +
+        (m.field ? 'field p75 ' + esc(m.fieldLabel || m.label) + ': ' + esc(fmtMetric(m, f[m.field])) : '') + '</div></div>';
+    }).join('') + '</div>' +
+    (r.lcpElement ? '<div class="card pad audit-lcp"><h2>LCP element</h2><p><code>' + esc(r.lcpElement.selector) + '</code>' +
+      (r.lcpElement.url ? ' <span class="muted">' + esc(r.lcpElement.url) + '</span>' : '') + '</p></div>' : '') +
+    '<div class="card pad"><h2>Filmstrip</h2>' + filmstripHtml(r.filmstrip) + '</div>' +
+    '<div class="card pad"><h2>Opportunities</h2><div id="audit-opportunities">' + opportunitiesHtml(r.opportunities) + '</div></div>' +
+    '<div class="card table-card"><div class="card-head pad"><h2>Waterfall <small>' + esc((r.requests || []).length) + ' requests</small></h2></div>' +
+    waterfallHtml(r.requests) + '</div>');
+}
+
+var loaded = {}; // id -> the report and its field figures (audits never change)
+
+export default {
+  init: function () {
+    $('audits-url').addEventListener('change', function () { location.hash = '#/audits?url=' + encodeURIComponent(this.value); });
+    bindRowLinks($('audits-table').querySelector('tbody'));
+  },
+  refresh: function (ctx) {
+    var id = state.arg;
+    $('audits-list-view').hidden = !!id;
+    $('audit-detail').hidden = !id;
+    if (id) {
+      if (loaded[id]) { renderAudit(id, loaded[id].report, loaded[id].field); return Promise.resolve(); }
+      return api('/api/v1/audits/' + encodeURIComponent(id)).then(function (report) {
+        return api('/api/v1/audits', [['url', report.url], ['limit', 1]]).then(function (h) { return h.field; }, function () { return null; })
+          .then(function (field) {
+            loaded[id] = { report: report, field: field };
+            if (current(ctx)) renderAudit(id, report, field);
+          });
+      }, function (e) {
+        ctx.errors.push(errorText('Audit ' + id, e));
+        if (current(ctx)) setHtml($('audit-detail'), '<div class="card empty"><p>' + esc(errorText('Audit ' + id, e)) + '</p></div>');
+      });
+    }
+    var url = state.params.get('url');
+    return api('/api/v1/audits', url ? [['url', url]] : []).then(function (res) {
+      if (!url && (res.urls || []).length) {
+        url = res.urls[0].url;
+        return api('/api/v1/audits', [['url', url]]);
+      }
+      return res;
+    }).then(function (res) {
+      if (current(ctx)) renderHistory(res, url);
+    }, function (e) {
+      ctx.errors.push(errorText('Audits', e));
+      if (current(ctx)) failRow($('audits-table').querySelector('tbody'), 8, 'Failed to load audits: see the error above');
+    });
+  }
+};
 
 """#),
         "page-board.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
@@ -4248,6 +4451,52 @@ tracesPage.init = function () {
 export default tracesPage;
 
 """#),
+        "page-uptime.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
+/* Perfwatch dashboard: the Uptime page (synthetic checks the server runs, issue 20).
+ *   #/uptime   one row per check: up or down now, uptime over 24 h, 7 d and 30 d, the last failure and
+ *              why; then duration p95 and availability per check over the selected time range
+ * API: GET /api/v1/synthetic/uptime, GET /api/v1/query (synthetic.duration, synthetic.up). */
+import { api, errorText } from './api.js';
+import { render } from './chart.js';
+import { $, failRow, setHtml, showEmpty } from './dom.js';
+import { agoHtml, esc, isNum } from './format.js';
+import { current, timeWindow } from './router.js';
+import { toChartSeries } from './timeseries.js';
+
+function pct(v) { return isNum(v) ? (+v).toFixed(v >= 99.995 || v === 0 ? 0 : 2) + '%' : '—'; }
+function pctClass(v) { return !isNum(v) ? '' : v >= 99.9 ? 'status-ok' : v >= 99 ? 'status-warn' : 'status-crit'; }
+
+function renderChecks(res) {
+  var checks = res.checks || [], windows = res.windows || ['24h', '7d', '30d'];
+  showEmpty('uptime-empty', checks.length ? '' : '<p>No synthetic checks. Add some under <code>synthetic: {checks: [...]}</code> in the ' +
+    'server\'s file or with <code>POST /api/v1/synthetic/checks</code> (docs/audits.md).</p>');
+  setHtml($('uptime-table').querySelector('tbody'), checks.length ? checks.map(function (c) {
+    var state = c.up === true ? 'up' : c.up === false ? 'down' : 'unknown';
+    return '<tr class="uptime-row" data-check="' + esc(c.name) + '" data-state="' + state + '"><td class="txt"><b>' + esc(c.name) + '</b><span class="sub">' +
+      esc(c.type + ' ' + c.url + ' every ' + c.interval) + '</span></td>' +
+      '<td class="uptime-state ' + (state === 'up' ? 'status-ok' : state === 'down' ? 'status-crit' : '') + '">' + esc(state) + '</td>' +
+      windows.map(function (w) { var v = (c.uptime || {})[w]; return '<td class="uptime-pct ' + pctClass(v) + '" data-window="' + esc(w) + '">' + esc(pct(v)) + '</td>'; }).join('') +
+      '<td class="txt uptime-failure">' + (c.last_failure ? esc(c.last_failure) + (isNum(c.last_failure_at) ? ' ' + agoHtml(c.last_failure_at, 'sub') : '') : '—') + '</td></tr>';
+  }).join('') : '<tr class="empty-row"><td colspan="' + (3 + windows.length) + '">No checks</td></tr>');
+}
+
+export default {
+  refresh: function (ctx) {
+    var w = timeWindow();
+    var jobs = [api('/api/v1/synthetic/uptime').then(function (res) { if (current(ctx)) renderChecks(res); }, function (e) {
+      ctx.errors.push(errorText('Uptime', e));
+      if (current(ctx)) failRow($('uptime-table').querySelector('tbody'), 6, 'Failed to load the checks: see the error above');
+    })];
+    [['synthetic.duration', 'p95', 'uptime-duration', 'ms'], ['synthetic.up', 'avg', 'uptime-availability', '']].forEach(function (q) {
+      jobs.push(api('/api/v1/query', [['metric', q[0]], ['stat', q[1]], ['from', w.from], ['to', w.to], ['step', w.step], ['by', 'check']]).then(function (res) {
+        if (current(ctx)) render($(q[2]), toChartSeries(res, '(all)'), { unit: q[3], from: w.from, to: w.to, step: w.stepSec * 1000, emptyText: 'No runs in this time range' });
+      }, function (e) { ctx.errors.push(errorText(q[0], e)); }));
+    });
+    return Promise.all(jobs);
+  }
+};
+
+"""#),
         "page-vitals.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""
 /* Perfwatch dashboard: the Web Vitals page (#/vitals[?device=&page=]): the real users' performance
  * score, p75 of each vital with its good / needs improvement / poor shares, a row per page and
@@ -4532,6 +4781,7 @@ export default vitalsPage;
  * #/ID[/ARG]) → its module, each { init?(), enter?(), refresh(ctx) } (see router.js) with a
  * <section id="page-ID"> in index.html. A new page is a module, an entry here and a section. */
 import alerts from './page-alerts.js';
+import audits from './page-audits.js';
 import board from './page-board.js';
 import dashboards from './page-dashboards.js';
 import database from './page-database.js';
@@ -4547,12 +4797,13 @@ import route from './page-route.js';
 import routes from './page-routes.js';
 import trace from './page-trace.js';
 import traces from './page-traces.js';
+import uptime from './page-uptime.js';
 import vitals from './page-vitals.js';
 
 export var PAGES = {
   overview: overview, explore: explore, dashboards: dashboards, board: board, routes: routes, route: route, traces: traces, trace: trace, database: database,
   vitals: vitals, journeys: journeys, errors: errors, alerts: alerts, loadtests: loadtests, issues: issues,
-  optimizations: optimizations, edge: edge
+  optimizations: optimizations, edge: edge, audits: audits, uptime: uptime
 };
 
 """#),
@@ -5515,6 +5766,16 @@ main { padding: 16px 20px 40px; max-width: 1600px; margin: 0 auto; }
 .dba-health > div { margin: 3px 0; }
 .dba-db .table td.txt { white-space: normal; min-width: 180px; }
 .dba-db .table code { white-space: pre-wrap; word-break: break-word; }
+/* Audits page (issue 20): filmstrip frames side by side, waterfall bars on a shared time axis. */
+.audit-filmstrip { display: flex; gap: 8px; overflow-x: auto; padding-bottom: 4px; }
+.audit-frame { margin: 0; text-align: center; font-size: 12px; color: var(--muted); }
+.audit-frame img { display: block; height: 140px; border: 1px solid var(--border); border-radius: 4px; }
+.audit-waterfall .wf-url { max-width: 360px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.audit-waterfall .wf-bar-col { width: 40%; }
+.wf-track { position: relative; height: 10px; background: var(--grid); border-radius: 3px; }
+.wf-bar { height: 10px; background: var(--accent); border-radius: 3px; }
+.wf-row[data-render-blocking] .wf-bar { background: var(--warn); }
+.audit-opportunity { margin: 6px 0; }
 
 """#),
         "timeseries.js": Asset(contentType: "text/javascript; charset=utf-8", body: #"""

@@ -333,6 +333,34 @@ enum EmbeddedSchema {
                     )
                     """)
         }
+        migrator.registerMigration("v14-lab") { db in
+            // Issue 20: lab audits (each report's JSON, read by URL and time), and the synthetic checks and
+            // report schedules made through the API (checked JSON by unique name).
+            try db.execute(
+                sql: """
+                    CREATE TABLE audits (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        url TEXT NOT NULL,
+                        device TEXT NOT NULL,
+                        score REAL NOT NULL,
+                        started_ms INTEGER NOT NULL,
+                        json TEXT NOT NULL
+                    );
+                    CREATE INDEX audits_url_time ON audits(url, started_ms);
+                    CREATE TABLE synthetic_checks (
+                        name TEXT PRIMARY KEY,
+                        json TEXT NOT NULL,
+                        created_ms INTEGER NOT NULL,
+                        updated_ms INTEGER NOT NULL
+                    );
+                    CREATE TABLE report_schedules (
+                        name TEXT PRIMARY KEY,
+                        json TEXT NOT NULL,
+                        created_ms INTEGER NOT NULL,
+                        updated_ms INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 
