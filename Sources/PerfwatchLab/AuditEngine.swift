@@ -11,12 +11,17 @@ public final class AuditEngine: @unchecked Sendable {
         public var timeout: Duration
         /// Off: only the throttled load (the benchmark's bare baseline), no observers, coverage or screenshots.
         public var collectMetrics: Bool
+        /// Off: the device's viewport without network or CPU throttling (synthetic browser checks).
+        public var throttled: Bool
 
-        public init(device: AuditDevice = .mobile, runs: Int = 1, timeout: Duration = .seconds(45), collectMetrics: Bool = true) {
+        public init(
+            device: AuditDevice = .mobile, runs: Int = 1, timeout: Duration = .seconds(45), collectMetrics: Bool = true, throttled: Bool = true
+        ) {
             self.device = device
             self.runs = runs
             self.timeout = timeout
             self.collectMetrics = collectMetrics
+            self.throttled = throttled
         }
     }
 
@@ -57,7 +62,7 @@ public final class AuditEngine: @unchecked Sendable {
             // A run's wall time is the page's, from a fresh context to the assembled result; not the browser's start.
             started = Date()
             let facts = try await AuditRunner(
-                browser: browser, url: url, profile: .lighthouse(options.device), timeout: options.timeout, collectMetrics: options.collectMetrics
+                browser: browser, url: url, profile: options.throttled ? .lighthouse(options.device) : .unthrottled(options.device), timeout: options.timeout, collectMetrics: options.collectMetrics
             ).run()
             var run: AuditRun
             if options.collectMetrics {

@@ -25,7 +25,18 @@ public struct ThrottlingProfile: Sendable, Equatable {
         }
     }
 
+    /// The device's viewport with nothing slowed down (synthetic browser checks: "an audit without throttling"):
+    /// no added latency, throughput -1 (DevTools' "no limit"), CPU at full speed.
+    public static func unthrottled(_ device: AuditDevice) -> ThrottlingProfile {
+        var profile = lighthouse(device)
+        profile.latencyMs = 0
+        profile.downloadKbps = -1
+        profile.uploadKbps = -1
+        profile.cpuSlowdown = 1
+        return profile
+    }
+
     /// DevTools takes throughput in bytes per second; Lighthouse's Kbps are 1,024 bits.
-    var downloadBytesPerSecond: Double { downloadKbps * 1024 / 8 }
-    var uploadBytesPerSecond: Double { uploadKbps * 1024 / 8 }
+    var downloadBytesPerSecond: Double { downloadKbps < 0 ? -1 : downloadKbps * 1024 / 8 }
+    var uploadBytesPerSecond: Double { uploadKbps < 0 ? -1 : uploadKbps * 1024 / 8 }
 }

@@ -54,6 +54,22 @@ import Testing
     }
 }
 
+@Suite struct ThrottlingProfileTests {
+    @Test func lighthouseProfilesAreTheIssues() {
+        let mobile = ThrottlingProfile.lighthouse(.mobile)
+        #expect(mobile.width == 412 && mobile.height == 823 && mobile.deviceScaleFactor == 1.75)
+        #expect(mobile.latencyMs == 562.5 && mobile.downloadKbps == 1474.56 && mobile.uploadKbps == 675 && mobile.cpuSlowdown == 4)
+        let desktop = ThrottlingProfile.lighthouse(.desktop)
+        #expect(desktop.width == 1350 && desktop.latencyMs == 40 && desktop.downloadKbps == 10240 && desktop.cpuSlowdown == 1)
+    }
+
+    @Test func unthrottledKeepsTheViewportOnly() {
+        let profile = ThrottlingProfile.unthrottled(.desktop)
+        #expect(profile.width == 1350 && profile.height == 940)
+        #expect(profile.latencyMs == 0 && profile.downloadKbps == -1 && profile.uploadKbps == -1 && profile.cpuSlowdown == 1)
+    }
+}
+
 @Suite struct AuditScoringTests {
     @Test func controlPointsScoreNinetyAndFifty() {
         for device in AuditDevice.allCases {

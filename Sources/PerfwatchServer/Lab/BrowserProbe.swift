@@ -2,13 +2,13 @@ import PerfwatchLab
 import PerfwatchModel
 
 /// Runs one browser check (`type: browser`): one page load by the audit engine (PerfwatchLab), in a browser
-/// of its own that is closed afterwards. Desktop settings, the lightest profile the engine has (40 ms of added
-/// latency, no CPU slowdown): a check watches the page, it does not emulate a phone.
+/// of its own that is closed afterwards. The desktop viewport without throttling (issue 20: "an audit without
+/// throttling"): a check watches the page as it is served, it does not emulate a slow network or a phone.
 enum BrowserProbe {
     static func run(_ check: SyntheticCheck) async -> SyntheticOutcome {
         let engine = AuditEngine()
         defer { engine.shutdown() }
-        let run = await engine.run(url: check.url, options: .init(device: .desktop, runs: 1, timeout: .milliseconds(check.timeoutMs)))
+        let run = await engine.run(url: check.url, options: .init(device: .desktop, runs: 1, timeout: .milliseconds(check.timeoutMs), throttled: false))
         return outcome(run, of: check)
     }
 
