@@ -1,6 +1,10 @@
 import Foundation
 import PerfwatchConfig
+import PerfwatchModel
+import PerfwatchQuery
 @testable import PerfwatchServer
+import PerfwatchStorage
+import PerfwatchTesting
 import Testing
 
 /// Report schedules (issue 20): the next fire time in the schedule's time zone, across both DST changes,
@@ -66,6 +70,60 @@ struct LabScheduleTests {
             Issue.record("accepted: \(json)")
         } catch {
             #expect(error.description.contains(expected), "\(error.description)")
+        }
+    }
+}
+
+/// A report's budget status (issue 20): the schedule names a budget file in the server's file only, checked at start-up,
+/// and the report checks it against the store when it is built.
+@Suite("Lab: report budget status")
+struct LabReportBudgetTests {
+    static let yaml = "reports:\n  - name: weekly\n    schedule: {every: week}\n    recipients: [ops@example.com]\n    budget: %@\n"
+
+    @Test("a budget file in the server's file is read at start-up; a bad one names the field; the API may not name one")
+    func budgetSetting() async throws {
+        try await withTemporaryDirectory { path in
+            let directory = URL(fileURLWithPath: path)
+            let good = directory.appendingPathComponent("budgets.yml")
+            try "budgets:\n  - {page: /checkout, lcp: 2.5s}\n".write(to: good, atomically: true, encoding: .utf8)
+            let bad = directory.appendingPathComponent("bad.yml")
+            try "budgets:\n  - {page: /x, lcp: fast}\n".write(to: bad, atomically: true, encoding: .utf8)
+            func section(_ path: String) throws(ConfigError) -> [ReportSchedule] {
+                let node = try ConfigNode.parseYAML(String(format: Self.yaml, path), file: "perfwatch.yml")
+                return try ReportSchedule.parseSection(try node.required("reports"))
+            }
+            #expect(try section(good.path)[0].budget == good.path)
+            #expect(throws: ConfigError.self) { try section(bad.path) }
+            do { _ = try section(bad.path) } catch {
+                #expect("\(error)".contains("reports[0].budget") && "\(error)".contains("bad.yml:2"), "\("\(error)")")
+            }
+            do { _ = try section(directory.appendingPathComponent("none.yml").path) } catch {
+                #expect("\(error)".contains("reports[0].budget") && "\(error)".contains("cannot read"), "\("\(error)")")
+            }
+            do {
+                _ = try LabScheduleTests.schedule(#"{"name":"r","schedule":{"every":"day"},"recipients":["a@example.com"],"budget":"/etc/passwd"}"#)
+                Issue.record("the API named a file for the server to read")
+            } catch {
+                #expect("\(error)".contains("budget") && "\(error)".contains("not through the API"), "\("\(error)")")
+            }
+        }
+    }
+
+    @Test("the status: not configured, the file checked against the store, a file gone since start-up")
+    func status() async throws {
+        try await withTemporaryDirectory { path in
+            let directory = URL(fileURLWithPath: path)
+            let store = try EmbeddedStore(configuration: EmbeddedStoreConfiguration(directory: path + "/data", fsyncEachCommit: false))
+            let engine = QueryEngine(store: store, configuration: .init(maxSeries: 100_000))
+            let now = TimeParsing.nowMs()
+            #expect(await ReportBudgetStatus.text(budgetFile: nil, engine: engine, nowMs: now) == ReportBudgetStatus.notConfigured)
+            let file = directory.appendingPathComponent("budgets.yml")
+            try "budgets:\n  - {page: /checkout, lcp: 2.5s}\n  - {page: /home, lcp: 2.5s, missing: ok}\n".write(to: file, atomically: true, encoding: .utf8)
+            let text = await ReportBudgetStatus.text(budgetFile: file.path, engine: engine, nowMs: now)
+            #expect(text == "1 of 2 budgets without data for their route or page", "\(text)")
+            try FileManager.default.removeItem(at: file)
+            let gone = await ReportBudgetStatus.text(budgetFile: file.path, engine: engine, nowMs: now)
+            #expect(gone.hasPrefix("budget file \(file.path) could not be read"), "\(gone)")
         }
     }
 }

@@ -72,7 +72,7 @@ struct ReportContent: Encodable, Sendable {
     let optimizations: [Optimization]
     let alerts: Alerts
     let uptime: [Uptime]
-    /// Budget status: the server reads no budget file (`perfwatch budget check` does); said so rather than left out.
+    /// Budget status: the schedule's budget file checked now (`ReportBudgetStatus`), or that none is named.
     let budget: String
 
     enum CodingKeys: String, CodingKey {
@@ -92,7 +92,7 @@ struct ReportBuilder: Sendable {
     let alertHistory: any AlertHistoryStore
     let checks: @Sendable () async -> [String]
 
-    func build(name: String, every: ReportSchedule.Every, nowMs: Int64) async throws -> ReportContent {
+    func build(name: String, every: ReportSchedule.Every, nowMs: Int64, budgetFile: String? = nil) async throws -> ReportContent {
         let period: Int64 = every == .day ? 86_400_000 : 7 * 86_400_000
         let from = nowMs - period
         var vitals: [ReportContent.Vital] = []
@@ -111,7 +111,7 @@ struct ReportBuilder: Sendable {
                 .init(id: $0.id, description: $0.description, status: $0.status, verdict: $0.impact?.verdict.rawValue, changePct: $0.impact?.changePct)
             },
             alerts: try await alertStatistics(from: from, to: nowMs), uptime: try await uptime(nowMs: nowMs, periodMs: period),
-            budget: "not configured on the server (run perfwatch budget check against it)")
+            budget: await ReportBudgetStatus.text(budgetFile: budgetFile, engine: engine, nowMs: nowMs))
     }
 
     private func p75(_ vital: String, from: Int64, to: Int64, nowMs: Int64) async throws -> Double? {

@@ -1,4 +1,5 @@
 import Foundation
+import PerfwatchAnalysis
 import PerfwatchConfig
 import PerfwatchModel
 
@@ -18,11 +19,14 @@ struct ReportSchedule: Sendable, Equatable, Encodable {
     var timeZone: String
     var recipients: [String]
     var format: Format
+    /// A budget file (`perfwatch budget`'s format) whose status the report gives; only from the server's file
+    /// (an API client must not make the server read a path of its choosing).
+    var budget: String?
 
     static let weekdays = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
 
-    static func parse(_ node: ConfigNode) throws(ConfigError) -> ReportSchedule {
-        try node.checkKeys(["name", "schedule", "recipients", "format"])
+    static func parse(_ node: ConfigNode, fromFile: Bool = false) throws(ConfigError) -> ReportSchedule {
+        try node.checkKeys(["name", "schedule", "recipients", "format", "budget"])
         let nameNode = try node.required("name")
         let name = try nameNode.string()
         guard (1...64).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._- ".contains($0)) }) else {
@@ -68,8 +72,23 @@ struct ReportSchedule: Sendable, Equatable, Encodable {
             guard let parsed = Format(rawValue: try formatNode.string()) else { throw formatNode.invalid("must be json, csv or pdf") }
             format = parsed
         }
+        var budget: String?
+        if let budgetNode = node["budget"] {
+            guard fromFile else { throw budgetNode.invalid("a budget file is named in the server's configuration file (reports:), not through the API") }
+            let path = try budgetNode.string()
+            // Checked now, so a wrong path or a bad file stops the server at start-up, not at the first report.
+            do {
+                _ = try BudgetFile.parse(try String(contentsOfFile: path, encoding: .utf8), file: path)
+            } catch let error as PerfwatchError {
+                throw budgetNode.invalid(error.message)
+            } catch {
+                throw budgetNode.invalid("cannot read \(path): \(error.localizedDescription)")
+            }
+            budget = path
+        }
         return ReportSchedule(
-            name: name, every: every, weekday: weekday, hour: hour, minute: minute, timeZone: timeZone, recipients: recipients, format: format)
+            name: name, every: every, weekday: weekday, hour: hour, minute: minute, timeZone: timeZone, recipients: recipients, format: format,
+            budget: budget)
     }
 
     /// The file's `reports:` list; names must be unique.
@@ -77,7 +96,7 @@ struct ReportSchedule: Sendable, Equatable, Encodable {
         guard section.isSequence else { throw section.invalid("must be a list of reports") }
         var schedules: [ReportSchedule] = []
         for item in try section.sequence() {
-            let schedule = try parse(item)
+            let schedule = try parse(item, fromFile: true)
             if schedules.contains(where: { $0.name == schedule.name }) { throw (item["name"] ?? item).invalid("duplicate report name '\(schedule.name)'") }
             schedules.append(schedule)
         }

@@ -112,7 +112,7 @@ actor ReportService: Service {
             guard let smtp else {
                 throw PerfwatchError(.conflict, "no e-mail channel: reports are sent through the first alerting.channels entry of type email")
             }
-            let report = try await builder.build(name: schedule.name, every: schedule.every, nowMs: now())
+            let report = try await builder.build(name: schedule.name, every: schedule.every, nowMs: now(), budgetFile: schedule.budget)
             let rendered = try await ReportRendering.render(report, format: schedule.format)
             let document = EmailDocument(
                 subject: "Perfwatch report: \(schedule.name)",
