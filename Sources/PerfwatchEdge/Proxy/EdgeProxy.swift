@@ -329,17 +329,27 @@ public final class EdgeProxy: Sendable {
 
     /// What telemetry keeps of a buffered response's headers (lowercased pairs).
     func record(facts headers: [(name: String, value: String)], into exchange: inout EdgeExchange) {
-        exchange.contentType = ResponseFacts.contentType(EdgeHeaders.value(of: "content-type", in: headers))
-        exchange.contentEncoding = EdgeHeaders.value(of: "content-encoding", in: headers)?.lowercased() ?? "identity"
-        exchange.cacheControl = ResponseFacts.cacheControl(headers.filter { $0.name == "cache-control" }.map(\.value))
-        exchange.setCookie = headers.contains { $0.name == "set-cookie" }
+        Self.record(
+            contentType: EdgeHeaders.value(of: "content-type", in: headers), contentEncoding: EdgeHeaders.value(of: "content-encoding", in: headers),
+            cacheControl: headers.filter { $0.name == "cache-control" }.map(\.value), setCookie: headers.contains { $0.name == "set-cookie" },
+            into: &exchange)
     }
 
+    /// The same from an upstream's response head (the pass-through path).
     func record(_ headers: HTTPHeaders, into exchange: inout EdgeExchange) {
-        exchange.contentType = ResponseFacts.contentType(headers.first(name: "content-type"))
-        exchange.contentEncoding = headers.first(name: "content-encoding")?.lowercased() ?? "identity"
-        exchange.cacheControl = ResponseFacts.cacheControl(headers[canonicalForm: "cache-control"].map(String.init))
-        exchange.setCookie = headers.contains(name: "set-cookie")
+        Self.record(
+            contentType: headers.first(name: "content-type"), contentEncoding: headers.first(name: "content-encoding"),
+            cacheControl: headers[canonicalForm: "cache-control"].map(String.init), setCookie: headers.contains(name: "set-cookie"),
+            into: &exchange)
+    }
+
+    private static func record(
+        contentType: String?, contentEncoding: String?, cacheControl: [String], setCookie: Bool, into exchange: inout EdgeExchange
+    ) {
+        exchange.contentType = ResponseFacts.contentType(contentType)
+        exchange.contentEncoding = contentEncoding?.lowercased() ?? "identity"
+        exchange.cacheControl = ResponseFacts.cacheControl(cacheControl)
+        exchange.setCookie = setCookie
     }
 
     /// Milliseconds with two decimals ("3.07"), without `String(format:)` (Foundation's formatter
