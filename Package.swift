@@ -47,6 +47,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Issue 16: brotli for the edge's on-the-fly compression.
         .systemLibrary(name: "CBrotli", path: "Sources/CBrotli", providers: [.apt(["libbrotli-dev"])]),
+        // Issue 19: snappy (block format) for Prometheus remote write bodies.
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
         // Issue 17: libvips (Debian libvips-dev 8.14) for image transcoding. CLibVips only carries
         // pkg-config's flags and link lines; CVips wraps the variadic calls in fixed-argument C functions
         // (Swift cannot call C variadics); PerfwatchImages owns lifetimes and is what Swift code uses.
@@ -82,6 +84,7 @@ let package = Package(
             name: "PerfwatchIngest",
             dependencies: [
                 "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchGzip", "PerfwatchOTLP",
+                "CSnappy",  // issue 19: remote write bodies
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -310,6 +313,7 @@ let package = Package(
                 "PerfwatchServer", "PerfwatchServerTesting", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
                 "PerfwatchEdgePolicy", "PerfwatchGzip", "PerfwatchAnalysis", "PerfwatchAlerting", "PerfwatchHTTPClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),  // remote write bodies
             ]
         ),
     ]

@@ -27,13 +27,17 @@ command -v vipsthumbnail >/dev/null 2>&1 || missing+=(libvips-tools)  # the imag
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 [ -f /usr/share/postgresql/15/extension/hypopg.control ] || missing+=(postgresql-15-hypopg)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)  # reads the scheduled reports' PDFs (test_reports.py)
+# Issue 19: a real Prometheus 2.42 (remote write client), node-exporter (a scrape target), protoc (the remote write bench's client).
+[ -x /usr/bin/prometheus ] || missing+=(prometheus)
+[ -x /usr/bin/prometheus-node-exporter ] || missing+=(prometheus-node-exporter)
+command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "apt: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq -o DPkg::Lock::Timeout=600
     $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
 else
-    echo "apt: chromium, chromium-driver, victoria-metrics, openssl, nginx, wrk, libvips-tools, imagemagick, postgresql-15, postgresql-15-hypopg, poppler-utils already installed"
+    echo "apt: chromium, chromium-driver, victoria-metrics, openssl, nginx, wrk, libvips-tools, imagemagick, postgresql-15, postgresql-15-hypopg, poppler-utils, prometheus, prometheus-node-exporter, protobuf-compiler already installed"
 fi
 if ! python3 -c 'import selenium, pytest, requests' >/dev/null 2>&1; then
     echo "pip: installing selenium pytest requests"
@@ -52,6 +56,13 @@ if ! python3 -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.htt
     python3 -m pip install -q --disable-pip-version-check opentelemetry-sdk opentelemetry-exporter-otlp-proto-http
 else
     echo "pip: opentelemetry-sdk, opentelemetry-exporter-otlp-proto-http already installed"
+fi
+
+if ! python3 -c 'import snappy, google.protobuf' >/dev/null 2>&1; then
+    echo "pip: installing python-snappy protobuf (the remote write benchmark's client)"
+    python3 -m pip install -q --disable-pip-version-check python-snappy protobuf
+else
+    echo "pip: python-snappy, protobuf already installed"
 fi
 
 if ! python3 -c 'import psycopg2' >/dev/null 2>&1; then

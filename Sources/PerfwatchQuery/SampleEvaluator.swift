@@ -6,6 +6,10 @@ import PerfwatchStorage
 /// Within a group: `count`, `sum` and `rate` add up across series; `avg`, `min`, `max` and
 /// percentiles pool every sample; `last` is the mean of each series' latest value (so a CPU
 /// gauge stays a percentage when hosts are grouped).
+///
+/// NaN and ±Inf samples (stored since issue 19 for PromQL, including Prometheus' stale marker)
+/// are skipped: these statistics behave as they did when such samples were never stored, and
+/// one NaN does not turn a window's sum or average into `null`.
 struct SampleEvaluator {
     let store: any MetricStore
     let query: MetricQuery
@@ -25,7 +29,7 @@ struct SampleEvaluator {
                 let memberSamples = samples[member.id] ?? []
                 var lastInWindow: [Int: Double] = [:]
                 var previous: Double? = nil
-                for sample in memberSamples {
+                for sample in memberSamples where sample.value.isFinite {
                     let increment: Double
                     if member.kind == .counter && member.temporality == .cumulative {
                         if let previous {

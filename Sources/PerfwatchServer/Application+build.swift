@@ -84,6 +84,10 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
         alerting: configuration.alerting, logger: logger)
     var limits = ValidationLimits()
     limits.maxAgeMs = configuration.retention.rawMs
+    let scrapes = ScrapeManager(
+        configs: configuration.scrapeConfigs,
+        scraper: TargetScraper(parser: PrometheusTextParser(limits: limits), maxBodyBytes: configuration.maxBodyBytes),
+        record: { points in _ = try await pipeline.submit(points) }, logger: logger)
     let components = ServerComponents(
         configuration: configuration, store: store, spanStore: store, rumStore: store, loadRuns: store, issues: store, analysis: analysis, alerting: alerting,
         rumKeys: try RUMKeys.load(configuration: configuration),
@@ -98,7 +102,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
         prometheusParser: PrometheusTextParser(limits: limits), otlpMetrics: OTLPMetricsMapper(limits: limits),
         deployments: store, dashboards: store, optimizations: store, regressions: regressions, edge: edge,
         databaseAdvisor: databases.service, indexOptimizations: databases.indexes,
-        lab: store, synthetic: synthetic, reports: reports)
+        lab: store, synthetic: synthetic, reports: reports, scrapes: scrapes)
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -106,6 +110,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
     router.add(middleware: AuthMiddleware(auth: auth))
     SessionRoutes(auth: auth).register(on: router)
     IngestRoutes(components: components).register(on: router)
+    PrometheusIntakeRoutes(components: components).register(on: router)
     QueryRoutes(components: components).register(on: router)
     OpsRoutes(components: components).register(on: router)
     EventRoutes(components: components).register(on: router)
@@ -138,6 +143,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
     // After the pipeline (it records its runs there) and before alerting (which shuts down first).
     services.append(synthetic)
     services.append(reports)
+    services.append(scrapes)  // after the pipeline: shutdown stops scraping before the last commit
     // The dispatcher before the evaluator: shutdown runs in reverse, so evaluation stops
     // first and the dispatcher still sends what it produced.
     // State persistence before both: it shuts down after them and saves their final state.

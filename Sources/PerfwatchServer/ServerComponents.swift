@@ -43,6 +43,8 @@ struct ServerComponents: Sendable {
     let lab: any LabStore
     let synthetic: SyntheticService
     let reports: ReportService
+    /// The `scrape_configs:` targets and their latest scrapes (issue 19).
+    let scrapes: ScrapeManager
 
     var beaconIntake: BeaconIntake { BeaconIntake(keys: rumKeys, limiter: rumLimiter, statistics: statistics) }
 }

@@ -30,8 +30,9 @@ struct PrometheusTextParserTests {
 
             """
         let result = try parser.parse(Array(text.utf8), nowMs: now)
-        #expect(result.points.count == 11)
-        #expect(result.skippedNonFinite == 1)
+        #expect(result.points.count == 12)
+        #expect(result.points.points[8].series.labels["quantile"] == "0.5")
+        #expect(result.points.points[8].sample.value.isNaN)  // stored as Prometheus stores it
         let first = result.points.points[0]
         #expect(first.series.metric == "http_requests_total")
         #expect(first.kind == .counter)
@@ -43,9 +44,9 @@ struct PrometheusTextParserTests {
         #expect(result.points.points[3].series.labels["le"] == "0.1")
         #expect(result.points.points[3].kind == .counter)
         #expect(result.points.points[7].kind == .gauge)  // summary quantile
-        #expect(result.points.points[8].kind == .counter)  // rpc_sum
-        #expect(result.points.points[10].kind == .gauge)  // untyped
-        #expect(result.points.points[10].series.metric == "untyped_thing")
+        #expect(result.points.points[9].kind == .counter)  // rpc_sum
+        #expect(result.points.points[11].kind == .gauge)  // untyped
+        #expect(result.points.points[11].series.metric == "untyped_thing")
     }
 
     @Test("a bad line fails the whole request naming its line", arguments: [
@@ -75,6 +76,17 @@ struct PrometheusTextParserTests {
 
 @Suite("Prometheus value parsing")
 struct PrometheusValueParsingTests {
+    @Test("NaN and ±Inf in every spelling of the format are kept, not skipped")
+    func nonFinite() throws {
+        let text = "a NaN\nb +Inf\nc -Inf\nd Inf\ne nan\nf -inf\n"
+        let result = try PrometheusTextParser().parse(Array(text.utf8), nowMs: 1_795_000_000_000)
+        let values = result.points.points.map(\.sample.value)
+        #expect(values.count == 6)
+        #expect(values[0].isNaN && values[4].isNaN)
+        #expect(values[1] == .infinity && values[3] == .infinity)
+        #expect(values[2] == -.infinity && values[5] == -.infinity)
+    }
+
     @Test("the fast decimal path gives the same doubles as the standard library", arguments: [
         "0", "-0", "1.5", "123456789012345", "0.1", "3.14159", "1e3", "-2.5E-3", "+7", "1234567890123456789", ".5",
         "0.30000000000000004", "99999.99999", "-123.456", "1.7976931348623157e308", "000123.4500",

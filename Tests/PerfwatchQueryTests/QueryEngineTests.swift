@@ -107,6 +107,30 @@ struct QueryEngineTests {
         }
     }
 
+    @Test("stored NaN, ±Inf and stale markers are skipped by these statistics, as before they were stored")
+    func nonFiniteSkipped() async throws {
+        try await withStore { store, engine in
+            let start = Self.now - 60_000
+            let stale = Double(bitPattern: 0x7ff0_0000_0000_0002)
+            let gauge: [Double] = [4, .nan, 8, .infinity, -.infinity, 6, stale]
+            _ = try await store.append(gauge.enumerated().map { point("g", .gauge, $1, at: start + Int64($0) * 5_000) })
+            let counter: [Double] = [100, .nan, 110, stale, 130, .infinity]
+            _ = try await store.append(counter.enumerated().map {
+                point("c", .counter, $1, at: start + Int64($0) * 5_000, temporality: .cumulative)
+            })
+            func value(_ metric: String, _ stat: Stat) async throws -> Double {
+                try await engine.execute(MetricQuery(metric: metric, stat: stat, from: start, to: Self.now), nowMs: Self.now).series[0].points[0].value
+            }
+            #expect(try await value("g", .avg) == 6)
+            #expect(try await value("g", .max) == 8)
+            #expect(try await value("g", .min) == 4)
+            #expect(try await value("g", .count) == 3)
+            #expect(try await value("g", .last) == 6)
+            #expect(try await value("g", .percentile(0.99)) == 6)  // rank floor(0.99 · 2) of [4, 6, 8]
+            #expect(try await value("c", .sum) == 30)
+        }
+    }
+
     @Test("gauges: last per group is the mean of each series' latest value; filters apply")
     func gauges() async throws {
         try await withStore { store, engine in

@@ -168,4 +168,31 @@ struct EmbeddedStoreChunkTests {
             #expect(samples.contains(Sample(timeMs: base + 155_500, value: 155.5)))
         }
     }
+
+    @Test("NaN payloads (the stale marker) and ±Inf come back bit-exact from open and sealed chunks, after a reopen")
+    func nonFiniteValues() async throws {
+        let stale = Double(bitPattern: 0x7ff0_0000_0000_0002)
+        let specials: [Double] = [stale, .nan, .infinity, -.infinity, Double(bitPattern: 0x7ff8_0000_0000_00ab)]
+        // 1, 2, then a special value every third sample: open chunks switch from the integer path to XOR.
+        func value(_ index: Int) -> Double { index % 3 == 2 ? specials[index / 3 % specials.count] : Double(index) }
+        try await withTemporaryDirectory { directory in
+            let base = Self.now - 3_600_000
+            let configuration = EmbeddedStoreConfiguration(directory: directory, fsyncEachCommit: false, maxSamplesPerChunk: 50)
+            do {
+                let store = try EmbeddedStore(configuration: configuration)
+                for start in stride(from: 0, to: 120, by: 7) {  // several commits; seals two chunks
+                    _ = try await store.append((start..<min(start + 7, 120)).map { gauge(value($0), at: base + Int64($0) * 1000) })
+                }
+                let id = store.series(metric: "g")[0].id
+                let samples = try await store.readSamples(seriesIDs: [id], from: 0, to: Self.now)[id]!
+                #expect(samples.map(\.value.bitPattern) == (0..<120).map { value($0).bitPattern })
+            }
+            let reopened = try EmbeddedStore(configuration: configuration)
+            let id = reopened.series(metric: "g")[0].id
+            let samples = try await reopened.readSamples(seriesIDs: [id], from: 0, to: Self.now)[id]!
+            #expect(samples.map(\.timeMs) == (0..<120).map { base + Int64($0) * 1000 })
+            #expect(samples.map(\.value.bitPattern) == (0..<120).map { value($0).bitPattern })
+            #expect(samples[2].value.bitPattern == 0x7ff0_0000_0000_0002)
+        }
+    }
 }

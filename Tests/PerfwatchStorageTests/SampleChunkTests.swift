@@ -81,6 +81,43 @@ struct SampleChunkTests {
         #expect(try roundTrip(samples).encoding == .xor)
     }
 
+    /// Prometheus' stale marker and other NaN payloads must come back with their exact bits.
+    static let nonFinite: [Double] = [
+        Double(bitPattern: 0x7ff0_0000_0000_0002),  // the stale marker
+        .nan, .infinity, -.infinity, Double(bitPattern: 0x7ff0_0000_0000_0001), Double(bitPattern: 0xfff8_0000_0000_0000),
+        Double(bitPattern: 0x7ff8_dead_beef_0001),
+    ]
+
+    @Test("NaN payloads (the stale marker), ±Inf and decimals beside them round-trip bit-exactly")
+    func nonFiniteBits() throws {
+        var values: [Double] = []
+        for (index, special) in Self.nonFinite.enumerated() {
+            values += [Double(index) + 0.5, special, special, 3, Double(index)]
+        }
+        let samples = regular(values)
+        func assertBitExact(_ decoded: [Sample], _ context: String) {
+            #expect(decoded.map(\.timeMs) == samples.map(\.timeMs), "\(context)")
+            #expect(decoded.map(\.value.bitPattern) == samples.map(\.value.bitPattern), "\(context)")
+        }
+        let best = SampleChunkEncoder.best(for: samples)
+        #expect(best.encoding == .xor)  // no decimal scaling can hold NaN or Inf
+        assertBitExact(try SampleChunkDecoder.decode(best.bytes), "best")
+        // The store's open chunk: decimals first (integer path), then a NaN forces a re-choice.
+        let decimals = SampleChunkEncoder.best(for: Array(samples.prefix(1)))
+        #expect(decimals.encoding == .scaledInteger)
+        #expect(!decimals.canAppend(samples[1]))
+        assertBitExact(try SampleChunkDecoder.decode(decimals.reencoded(samples).bytes), "re-encoded")
+        // Appending one by one to an XOR encoder.
+        var incremental = SampleChunkEncoder.xor()
+        for sample in samples { incremental.append(sample) }
+        assertBitExact(try SampleChunkDecoder.decode(incremental.bytes), "incremental")
+        // A chunk of nothing but one special value.
+        for special in Self.nonFinite {
+            let only = regular([special, special, special])
+            #expect(try SampleChunkDecoder.decode(SampleChunkEncoder.best(for: only).bytes).map(\.value.bitPattern) == only.map(\.value.bitPattern))
+        }
+    }
+
     @Test("edge values: extremes, negatives, zero, repeated times, huge gaps")
     func edges() throws {
         let gaps: [Int64] = [0, 1, 10_000, 9_000_000_000, 64, 65, 8193, 8_388_609]

@@ -158,7 +158,17 @@ def test_prometheus_import_and_ops(server):
     metric = f"shapes_prom_{uuid.uuid4().hex[:8]}"
     text = f"# TYPE {metric} gauge\n{metric}{{a=\"1\"}} 4\n{metric}{{a=\"2\"}} NaN\n"
     imported = ok_json(server.post("/api/v1/import/prometheus", data=text.encode(), headers={"Content-Type": "text/plain"}))
-    assert imported == {"accepted": 1, "skipped_non_finite": 1, "rejected": 0}
+    # Issue 19: NaN is stored (PromQL sees it); the key stays, always 0, for clients that read it.
+    assert imported == {"accepted": 2, "skipped_non_finite": 0, "rejected": 0}
+    # The legacy query API skips the stored NaN and answers strict JSON (no NaN literal).
+    for stat in ["avg", "last", "max", "p99", "sum", "count"]:
+        response = server.get("/api/v1/query", params={"metric": metric, "stat": stat, "from": "-1h", "to": "now", "by": "a"})
+        assert response.status_code == 200, response.text
+        assert "NaN" not in response.text and "Infinity" not in response.text, response.text
+        series = {s["tags"]["a"]: s["points"] for s in json.loads(response.text)["series"]}
+        assert series["1"][0][1] == (1 if stat == "count" else 4), (stat, series)
+        # The NaN-only series answers as a series without samples: no point, or 0 for count/sum.
+        assert all(point[1] == 0 for point in series.get("2", [])), (stat, series)
 
     assert ok_json(server.get("/readyz")) == {"status": "ready"}
     overview = ok_json(server.get("/api/v1/overview"))

@@ -10,6 +10,12 @@ extension FuzzTarget {
     static let ingestTargets: [FuzzTarget] = [
         FuzzTarget(name: "json-metrics") { input in expectClientError { _ = try JSONMetricsParser().parse(input, nowMs: nowMs) } },
         FuzzTarget(name: "prometheus-text") { input in expectClientError { _ = try PrometheusTextParser().parse(input, nowMs: nowMs) } },
+        // Remote write: the input as a snappy body, and as the protobuf inside one (snappy seldom
+        // lets mutated bytes through to the WriteRequest decoder).
+        FuzzTarget(name: "remote-write") { input in
+            expectClientError { _ = try RemoteWriteDecoder(maxDecompressedBytes: 1 << 20).decode(snappyBody: input, nowMs: nowMs) }
+            expectClientError { _ = try RemoteWriteDecoder().decode(protobuf: input, nowMs: nowMs) }
+        },
         FuzzTarget(name: "otlp-traces-protobuf") { input in expectClientError { _ = try OTLPProtobufTraceDecoder().decode(input) } },
         FuzzTarget(name: "otlp-traces-json") { input in expectClientError { _ = try OTLPJSONTraceDecoder().decode(input) } },
         FuzzTarget(name: "otlp-metrics-protobuf") { input in

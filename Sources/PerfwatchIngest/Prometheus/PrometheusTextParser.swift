@@ -5,7 +5,8 @@ public import PerfwatchModel
 /// counters, gauges, classic histograms (`_bucket`/`_sum`/`_count`) and summaries.
 ///
 /// The request is all-or-nothing: the first bad line fails it with its line number.
-/// Samples whose value is NaN or ±Inf (legal in the format, e.g. an empty summary) are skipped.
+/// Samples whose value is NaN or ±Inf (legal in the format, e.g. an empty summary) are stored as
+/// Prometheus stores them, bit for bit (issue 19); the legacy `/api/v1/query` statistics skip them.
 public struct PrometheusTextParser: Sendable {
     public var limits: ValidationLimits
 
@@ -13,7 +14,6 @@ public struct PrometheusTextParser: Sendable {
 
     public struct Result: Sendable {
         public var points = PointBatch()
-        public var skippedNonFinite = 0
     }
 
     enum FamilyType: String {
@@ -82,10 +82,6 @@ public struct PrometheusTextParser: Sendable {
                     timeMs = parsed
                     cursor.skipSpaces()
                     guard cursor.atEnd else { throw LineError("unexpected text after the timestamp") }
-                }
-                guard value.isFinite else {
-                    result.skippedNonFinite += 1
-                    continue
                 }
                 if timeMs > nowMs + limits.maxFutureMs {
                     throw LineError("timestamp \(timeMs) is more than \(limits.maxFutureMs / 60000) min in the future (milliseconds expected)")

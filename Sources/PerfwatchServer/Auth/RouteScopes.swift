@@ -33,6 +33,7 @@ enum RouteScopes {
         // Ingest.
         (.post, "/api/v1/metrics", .scope(.ingest)),
         (.post, "/api/v1/import/prometheus", .scope(.ingest)),
+        (.post, "/api/v1/write", .scope(.ingest)),  // Prometheus remote write (issue 19)
         (.post, "/v1/traces", .scope(.ingest)),
         (.post, "/v1/metrics", .scope(.ingest)),
         (.post, "/v1/logs", .scope(.ingest)),
@@ -47,6 +48,7 @@ enum RouteScopes {
         (.get, "/api/v1/overview", .scope(.read)),
         (.get, "/api/v1/metrics", .scope(.read)),
         (.get, "/api/v1/query", .scope(.read)),
+        (.get, "/api/v1/targets", .scope(.read)),  // scrape targets (issue 19)
         (.get, "/api/v1/events", .scope(.read)),
         (.get, "/api/v1/traces", .scope(.read)),
         (.get, "/api/v1/traces/:traceID", .scope(.read)),

@@ -28,6 +28,8 @@ extension ServerConfiguration {
     ///   checks: [{name: home, url: "https://example.com/", expect_status: 200, interval: 30s, threshold: 800ms}]
     /// reports:
     ///   - {name: weekly, schedule: {every: week, weekday: monday, at: "08:00", time_zone: Europe/Berlin}, recipients: [ops@example.com], format: pdf}
+    /// scrape_configs:
+    ///   - {job_name: node, scrape_interval: 15s, static_configs: [{targets: ["127.0.0.1:9100"]}]}
     /// ```
     public mutating func apply(yamlFile path: String) throws {
         let text: String
@@ -59,7 +61,7 @@ extension ServerConfiguration {
     }
 
     private mutating func apply(_ root: ConfigNode) throws(ConfigError) {
-        try root.checkKeys(["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound", "analysis", "databases", "synthetic", "reports"])
+        try root.checkKeys(["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound", "analysis", "databases", "synthetic", "reports", "scrape_configs"])
         if let server = root["server"] {
             try server.checkKeys(["host", "port"])
             if let host = server["host"] { self.host = try host.string() }
@@ -102,6 +104,7 @@ extension ServerConfiguration {
         if let section = root["databases"] { databases = try DatabaseConfiguration.parseList(section) }
         if let section = root["synthetic"] { syntheticChecks = try SyntheticCheck.parseSection(section) }
         if let section = root["reports"] { reportSchedules = try ReportSchedule.parseSection(section) }
+        if let section = root["scrape_configs"] { scrapeConfigs = try ScrapeConfig.parseSection(section) }
         if let outbound = root["outbound"] {
             try outbound.checkKeys(["allow"])
             let allow = try outbound.required("allow")

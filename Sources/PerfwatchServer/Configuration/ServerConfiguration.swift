@@ -67,6 +67,8 @@ public struct ServerConfiguration: Sendable {
     var syntheticChecks: [SyntheticCheck] = []
     /// `reports: [...]` (issue 20): scheduled reports, read-only through the API.
     var reportSchedules: [ReportSchedule] = []
+    /// The file's `scrape_configs:` (issue 19): targets the server scrapes itself.
+    var scrapeConfigs: [ScrapeConfig] = []
 
     public init() {}
 

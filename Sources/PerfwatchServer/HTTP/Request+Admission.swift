@@ -8,7 +8,8 @@ extension Request {
     /// is answered 413 at once. `use` runs with the body counted in flight and must call
     /// `pass.prepared()` once the body is parsed, before it waits for the commit.
     mutating func admittedBody<T>(
-        limit: Int, admission: IngestAdmission, _ use: ([UInt8], IngestAdmission.Pass) async throws -> T
+        limit: Int, admission: IngestAdmission, decodingContentEncoding: Bool = true,
+        _ use: ([UInt8], IngestAdmission.Pass) async throws -> T
     ) async throws -> T {
         let declared = headers[.contentLength].flatMap { Int($0) }
         if let declared, declared > limit {
@@ -16,7 +17,7 @@ extension Request {
         }
         var request = self
         return try await admission.admit(bytes: declared ?? limit) { pass in
-            let body = try await request.bodyBytes(limit: limit)
+            let body = try await decodingContentEncoding ? request.bodyBytes(limit: limit) : request.rawBodyBytes(limit: limit)
             return try await use(body, pass)
         }
     }

@@ -9,6 +9,12 @@ extension Request {
     /// The request body, inflated when `Content-Encoding: gzip`, refused with 413 past `limit`
     /// bytes on the wire or after inflation.
     mutating func bodyBytes(limit: Int) async throws -> [UInt8] {
+        try RequestBodyDecoding.decode(try await rawBodyBytes(limit: limit), contentEncoding: headers[.contentEncoding], limit: limit)
+    }
+
+    /// The body as sent, Content-Encoding left to the caller (remote write's snappy), refused
+    /// with 413 past `limit` bytes.
+    mutating func rawBodyBytes(limit: Int) async throws -> [UInt8] {
         let buffer: ByteBuffer
         do {
             buffer = try await collectBody(upTo: limit)
@@ -18,7 +24,7 @@ extension Request {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw PerfwatchError(.payloadTooLarge, "body is larger than the limit of \(limit) bytes")
         }
-        return try RequestBodyDecoding.decode(Array(buffer.readableBytesView), contentEncoding: headers[.contentEncoding], limit: limit)
+        return Array(buffer.readableBytesView)
     }
 }
 

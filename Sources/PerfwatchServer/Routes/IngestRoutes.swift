@@ -43,7 +43,7 @@ struct IngestRoutes {
 
     func importPrometheus(_ request: Request) async throws -> Response {
         var request = request
-        let (parsed, receipt) = try await request.admittedBody(
+        let receipt = try await request.admittedBody(
             limit: components.configuration.maxBodyBytes, admission: components.admission
         ) { body, pass in
             let parsed: PrometheusTextParser.Result
@@ -54,9 +54,8 @@ struct IngestRoutes {
                 throw error
             }
             pass.prepared()
-            return (parsed, try await components.pipeline.submit(parsed.points))
+            return try await components.pipeline.submit(parsed.points)
         }
-        return try .json(
-            PrometheusImportReceipt(accepted: receipt.stored, skippedNonFinite: parsed.skippedNonFinite, rejected: receipt.kindConflicts.count))
+        return try .json(PrometheusImportReceipt(accepted: receipt.stored, rejected: receipt.kindConflicts.count))
     }
 }

@@ -7,11 +7,12 @@ struct MetricsIngestReceipt: Encodable {
     let rejected: [ItemRejection]
 }
 
-/// `POST /api/v1/import/prometheus`: samples stored, samples skipped because they were NaN or
-/// infinite, and samples refused because their metric exists with another kind.
+/// `POST /api/v1/import/prometheus`: samples stored and samples refused because their metric
+/// exists with another kind. `skipped_non_finite` stays in the answer for clients that read it,
+/// always 0: NaN and ±Inf samples are stored since issue 19.
 struct PrometheusImportReceipt: Encodable {
     let accepted: Int
-    let skippedNonFinite: Int
+    let skippedNonFinite = 0
     let rejected: Int
 
     enum CodingKeys: String, CodingKey {
