@@ -162,7 +162,7 @@ def test_prometheus_import_and_ops(server):
     assert imported == {"accepted": 2, "skipped_non_finite": 0, "rejected": 0}
     # The legacy query API skips the stored NaN and answers strict JSON (no NaN literal).
     for stat in ["avg", "last", "max", "p99", "sum", "count"]:
-        response = server.get("/api/v1/query", params={"metric": metric, "stat": stat, "from": "-1h", "to": "now", "by": "a"})
+        response = server.get("/api/v1/query", metric=metric, stat=stat, from_="-1h", to="now", by="a")
         assert response.status_code == 200, response.text
         assert "NaN" not in response.text and "Infinity" not in response.text, response.text
         series = {s["tags"]["a"]: s["points"] for s in json.loads(response.text)["series"]}
