@@ -130,11 +130,13 @@ def test_head_of_a_missing_path_is_404(srv):
 # -- over-limit bodies -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/api/v1/metrics", "/api/v1/rum", "/v1/traces"])
+@pytest.mark.parametrize("path", ["/api/v1/metrics", "/api/v1/rum", "/v1/traces", "/api/v1/write"])
 @pytest.mark.parametrize("close", [True, False])
 def test_over_limit_body_is_answered_413_and_closed_quickly(srv, path, close):
     body = b"x" * (20 * 1024 * 1024)
     headers = {"Content-Type": "application/json" if path != "/api/v1/rum" else "text/plain"}
+    if path == "/api/v1/write":  # Prometheus remote write's headers (issue 19)
+        headers = {"Content-Type": "application/x-protobuf", "Content-Encoding": "snappy"}
     if close:
         headers["Connection"] = "close"
     started = time.monotonic()
