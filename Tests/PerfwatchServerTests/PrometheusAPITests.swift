@@ -100,7 +100,7 @@ struct PrometheusAPITests {
     }
 
     @Test("bad input: Prometheus' error types and statuses", arguments: [
-        ("/api/v1/query?query=sum(rate(x%5B5m%5D)", HTTPResponse.Status.badRequest, "bad_data", "1:20: parse error"),
+        ("/api/v1/query?query=sum(rate(x%5B5m%5D)", HTTPResponse.Status.badRequest, "bad_data", "1:16: parse error"),
         ("/api/v1/query?query=nosuchfn(x)", .badRequest, "bad_data", "unknown function"),
         ("/api/v1/query?query=rate(x)", .badRequest, "bad_data", "range vector"),
         ("/api/v1/query?query=up&time=yesterday", .badRequest, "bad_data", "invalid parameter \"time\""),

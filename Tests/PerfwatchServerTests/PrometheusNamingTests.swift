@@ -13,7 +13,7 @@ struct PrometheusNamingTests {
         // Span-derived metrics.
         ("http.server.duration", MetricKind.distribution, Temporality.delta, "ms", "http_server_duration_milliseconds"),
         ("db.query.duration", .distribution, .delta, "ms", "db_query_duration_milliseconds"),
-        ("db.query.calls_per_trace", .distribution, .delta, "calls", "db_query_calls_per_trace_calls"),
+        ("db.query.calls_per_trace", .distribution, .delta, "calls", "db_query_calls_per_trace"),
         ("http.server.errors", .counter, .delta, "", "http_server_errors_total"),
         ("edge.bytes_out", .counter, .delta, "By", "edge_bytes_out_total"),
         // RUM.

@@ -39,7 +39,7 @@ struct StorePromSeriesSource: PromSeriesSource, PromSeriesCatalog {
         if !plain.isEmpty {
             let samples = try await store.readSamples(seriesIDs: plain.map(\.info.id), from: fromMs, to: toMs)
             for series in plain {
-                let points = Self.promSamples(samples[series.info.id] ?? [], runningSum: series.info.temporality == .delta)
+                let points = Self.promSamples(samples[series.info.id] ?? [], runningSum: series.info.kind == .counter && series.info.temporality == .delta)
                 if !points.isEmpty { out.append(PromSeries(labels: series.labels, samples: points)) }
             }
         }
