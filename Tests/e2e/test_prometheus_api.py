@@ -115,8 +115,9 @@ def test_grafana_request_sequence(loaded):
 
     # The delta counter is a running total under its Prometheus name.
     data = ok_data(server.get("/api/v1/query", query="sum(increase(orders_total[20m]))", time=f"{now_s:.3f}"))
-    # 3 every 10 s for 290 s: 87 between the first and last sample, extrapolated by 5 s at each end.
-    assert float(data["result"][0]["value"][1]) == pytest.approx(87 * 300 / 290, rel=1e-9)
+    # 3 every 10 s for 290 s: 87 between the first and last sample; the start is extrapolated to where the counter
+    # would be 0 (10 s before the first sample, under 1.1 intervals), the end by half an interval (5 s).
+    assert float(data["result"][0]["value"][1]) == pytest.approx(87 * 305 / 290, rel=1e-9)
     # OTLP names.
     data = ok_data(server.get("/api/v1/query", query="system_cpu_utilization_ratio", time=str((start + 5 * MINUTE) / 1000)))
     assert data["result"][0]["value"][1] == "0.25"
