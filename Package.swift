@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "PerfwatchAlerting",
             dependencies: [
-                "PerfwatchModel", "PerfwatchConfig", "PerfwatchHTTPClient",
+                "PerfwatchModel", "PerfwatchConfig", "PerfwatchHTTPClient", "PerfwatchPromQL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -5,6 +5,7 @@ public import Logging
 import PerfwatchAnalysis
 import PerfwatchIngest
 import PerfwatchModel
+import PerfwatchPromQL
 import PerfwatchQuery
 import PerfwatchStorage
 import ServiceLifecycle
@@ -67,6 +68,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
     let alerting = try await AlertingComponents.make(
         configuration: configuration, engine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
         statements: statements, history: store,
+        promql: PromQLEngine(source: StorePromSeriesSource(store: store), options: configuration.promql.engineOptions()),
         logger: logger)
     let catalog = alerting.catalog
     let synthetic = SyntheticService(

@@ -199,3 +199,40 @@ def test_limits_from_the_config(start_server, tmp_path):
     # Three series where two are allowed.
     message = prom_error(server.get("/api/v1/query", query="last_over_time(queue_depth[10m])"), 422, "execution")
     assert "max_series" in message
+
+
+def test_expr_rule_from_a_rule_file_fires(start_server, tmp_path):
+    """A Prometheus-style rule file: `expr:` with a filtering comparison, no op/threshold; beside a `query:` rule."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "prom.yml").write_text(
+        "groups:\n"
+        "  - name: promql\n"
+        "    interval: 1s\n"
+        "    rules:\n"
+        "      - alert: OrdersBacklog\n"
+        "        expr: sum by (shop) (increase(orders_total[5m])) > 10\n"
+        "        labels: {severity: warning}\n"
+        "        annotations: {summary: \"backlog in {{ $labels.shop }}: {{ $value }}\"}\n"
+        "      - alert: Ours\n"
+        "        query: {metric: orders, stat: sum, window: 5m}\n"
+        "        op: \">\"\n"
+        "        threshold: 1000000\n")
+    server = start_server(data_dir=tmp_path / "data", extra_args=["--rules", str(rules)])
+    t = now_ms() - 60_000
+    r = server.post_metrics([{"name": "orders", "kind": "counter", "value": 5, "tags": {"shop": shop}, "time": t + i * 5000}
+                             for i in range(10) for shop in ("eu", "us")] +
+                            [{"name": "orders", "kind": "counter", "value": 0, "tags": {"shop": "quiet"}, "time": t + i * 5000}
+                             for i in range(10)])
+    assert r.status_code == 200, r.text
+    deadline = time.time() + 20
+    alerts = []
+    while time.time() < deadline and len(alerts) < 2:
+        alerts = [a for a in server.get("/api/v1/alerts", state="firing").json()["active"] if a["ruleName"] == "OrdersBacklog"]
+        time.sleep(0.3)
+    assert sorted(a["labels"]["shop"] for a in alerts) == ["eu", "us"], alerts
+    assert all(a["value"] > 10 for a in alerts)
+    listed = ok_data(server.get("/api/v1/rules"))["groups"]
+    promql = next(g for g in listed if g["name"] == "promql")
+    assert promql["rules"][0]["query"] == "sum by (shop) (increase(orders_total[5m])) > 10"
+    assert promql["rules"][0]["state"] == "firing" and len(promql["rules"][0]["alerts"]) == 2

@@ -39,13 +39,8 @@ struct PromAPIHandlers: Sendable {
 
     /// The engine with the configured limits; a `timeout` parameter can only shorten the configured one.
     private func engine(_ parameters: PromAPIParameters) throws(PromAPIError) -> PromQLEngine {
-        var options = EngineOptions()
-        options.maxSamples = settings.maxSamples
-        var timeoutMs = settings.queryTimeoutMs
-        if let requested = try parameters.duration("timeout"), requested > 0 { timeoutMs = min(timeoutMs, requested) }
-        options.timeout = .milliseconds(timeoutMs)
-        options.sketchGrid = grid
-        return PromQLEngine(source: source, options: options)
+        let requested = try parameters.duration("timeout").flatMap { $0 > 0 ? $0 : nil }
+        return PromQLEngine(source: source, options: settings.engineOptions(timeoutMs: requested, grid: grid))
     }
 
     private func parsedQuery(_ parameters: PromAPIParameters) throws -> Expr {

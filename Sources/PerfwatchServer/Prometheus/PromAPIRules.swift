@@ -3,8 +3,8 @@ import PerfwatchAlerting
 import PerfwatchModel
 
 /// `/api/v1/rules` in Prometheus' shape, from Perfwatch's alerting state: every rule group, each rule as an
-/// alerting rule with its pending/firing alerts (Grafana's rule list reads this). A Perfwatch rule's `query` is
-/// written in Perfwatch's query form (`p95(http.server.duration) by (route) > 800 over 5m`), not PromQL.
+/// alerting rule with its pending/firing alerts (Grafana's rule list reads this). An `expr:` rule's `query` is its
+/// PromQL; a `query:` rule's is written in Perfwatch's query form (`p95(http.server.duration) by (route) > 800 over 300s`).
 enum PromAPIRules {
     static func data(groups: [AlertRuleGroup], statuses: [RuleEvaluationStatus], alerts: [AlertInstanceSnapshot], type: String?) -> String {
         var statusByKey: [String: RuleEvaluationStatus] = [:]
@@ -76,8 +76,11 @@ enum PromAPIRules {
         out += ",\"type\":\"alerting\"}"
     }
 
-    /// Perfwatch's own query form, readable beside PromQL rules.
+    /// An `expr:` rule's PromQL, or Perfwatch's own query form, readable beside PromQL rules.
     static func queryText(_ rule: AlertRule) -> String {
+        if let expr = rule.query.expr {
+            return rule.op == .present ? expr : "(\(expr)) \(rule.op.rawValue) \(rule.threshold)"
+        }
         var text = "\(rule.query.stat)(\(rule.query.metric))"
         if !rule.query.filters.isEmpty { text += "{" + rule.query.filters.joined(separator: ",") + "}" }
         if let ratio = rule.query.ratioTo { text += " / \(ratio.stat)(\(ratio.metric))" }
