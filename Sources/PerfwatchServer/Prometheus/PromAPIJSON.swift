@@ -38,30 +38,23 @@ enum PromAPIJSON {
             JSONString.append(text, to: &out)
             out += "]"
         case .vector(let elements):
-            out += "["
-            for (index, element) in elements.enumerated() {
-                if index > 0 { out += "," }
+            appendArray(elements, to: &out) { element, out in
                 out += "{\"metric\":"
                 appendLabels(element.labels, to: &out)
                 out += ",\"value\":"
                 appendPoint(element.timestampMs, PromFormat.value(element.value), to: &out)
                 out += "}"
             }
-            out += "]"
         case .matrix(let series):
-            out += "["
-            for (index, one) in series.enumerated() {
-                if index > 0 { out += "," }
+            appendArray(series, to: &out) { one, out in
                 out += "{\"metric\":"
                 appendLabels(one.labels, to: &out)
-                out += ",\"values\":["
-                for (position, sample) in one.samples.enumerated() {
-                    if position > 0 { out += "," }
+                out += ",\"values\":"
+                appendArray(one.samples, to: &out) { sample, out in
                     appendPoint(sample.timestampMs, PromFormat.value(sample.value), to: &out)
                 }
-                out += "]}"
+                out += "}"
             }
-            out += "]"
         }
         return out + "}"
     }
@@ -88,21 +81,25 @@ enum PromAPIJSON {
     }
 
     static func labelSets(_ sets: [PerfwatchPromQL.Labels]) -> String {
-        var out = "["
-        for (index, labels) in sets.enumerated() {
-            if index > 0 { out += "," }
-            appendLabels(labels, to: &out)
-        }
-        return out + "]"
+        var out = ""
+        appendArray(sets, to: &out) { labels, out in appendLabels(labels, to: &out) }
+        return out
     }
 
     static func stringArray(_ values: [String]) -> String {
-        var out = "["
-        for (index, value) in values.enumerated() {
+        var out = ""
+        appendArray(values, to: &out) { value, out in JSONString.append(value, to: &out) }
+        return out
+    }
+
+    /// `[a,b,…]` with each element written by `each`.
+    static func appendArray<Element>(_ items: [Element], to out: inout String, _ each: (Element, inout String) -> Void) {
+        out += "["
+        for (index, item) in items.enumerated() {
             if index > 0 { out += "," }
-            JSONString.append(value, to: &out)
+            each(item, &out)
         }
-        return out + "]"
+        out += "]"
     }
 
     private static func appendPoint(_ ms: Int64, _ value: String, to out: inout String) {
