@@ -69,6 +69,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
         configuration: configuration, engine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
         statements: statements, history: store,
         promql: PromQLEngine(source: StorePromSeriesSource(store: store), options: configuration.promql.engineOptions()),
+        recorder: StoreRecordingSink(store: store),
         logger: logger)
     let catalog = alerting.catalog
     let synthetic = SyntheticService(

@@ -65,6 +65,9 @@ import Testing
                     op: ">"
                   - record: job:up:sum
                     expr: sum by (job) (up)
+                    labels: {team: web}
+                  - record: 9lives
+                    expr: up
             """
         let result = AlertRuleLoader.parse(yaml: text, file: "rules/prom.yml")
         let rules = result.groups.first?.rules ?? []
@@ -77,8 +80,9 @@ import Testing
             "rules/prom.yml:18: groups[0].rules[4].expr: a rule has either query: or expr:, not both",
             "rules/prom.yml:21: groups[0].rules[5].expr: PromQL expression must be an instant vector or a scalar, got range vector",
             "rules/prom.yml:22: groups[0].rules[6].threshold: required field is missing",
-            "rules/prom.yml:25: groups[0].rules[7].record: recording rules (record:) are not supported yet; alert rules with expr: are",
+            #"rules/prom.yml:28: groups[0].rules[8].record: "9lives" is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"#,
         ])
+        #expect(result.groups.first?.recordingRules == [RecordingRule(record: "job:up:sum", expr: "sum by (job) (up)", labels: ["team": "web"])])
         // Stored API rules round-trip through JSON with their expr and without a threshold.
         let decoded = try AlertRule.decodeJSON(rules[0].encodeJSON())
         #expect(decoded == rules[0])

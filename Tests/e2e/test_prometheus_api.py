@@ -214,6 +214,9 @@ def test_expr_rule_from_a_rule_file_fires(start_server, tmp_path):
         "        expr: sum by (shop) (increase(orders_total[5m])) > 10\n"
         "        labels: {severity: warning}\n"
         "        annotations: {summary: \"backlog in {{ $labels.shop }}: {{ $value }}\"}\n"
+        "      - record: shop:orders:increase5m\n"
+        "        expr: sum by (shop) (increase(orders_total[5m]))\n"
+        "        labels: {source: recording}\n"
         "      - alert: Ours\n"
         "        query: {metric: orders, stat: sum, window: 5m}\n"
         "        op: \">\"\n"
@@ -236,3 +239,8 @@ def test_expr_rule_from_a_rule_file_fires(start_server, tmp_path):
     promql = next(g for g in listed if g["name"] == "promql")
     assert promql["rules"][0]["query"] == "sum by (shop) (increase(orders_total[5m])) > 10"
     assert promql["rules"][0]["state"] == "firing" and len(promql["rules"][0]["alerts"]) == 2
+    assert [r["name"] for r in promql["rules"] if r["type"] == "recording"] == ["shop:orders:increase5m"]
+    # The recording rule's results are series of their own, with the rule's labels.
+    recorded = ok_data(server.get("/api/v1/query", query="shop:orders:increase5m"))["result"]
+    assert {r["metric"]["shop"] for r in recorded} == {"eu", "us", "quiet"}
+    assert all(r["metric"]["source"] == "recording" and r["metric"]["__name__"] == "shop:orders:increase5m" for r in recorded)

@@ -20,10 +20,6 @@ extension AlertRule {
     /// `op` and `threshold`) or `expr:` (PromQL; `op`/`threshold` optional: without them every element the
     /// expression returns is active, as in Prometheus).
     static func parse(_ node: ConfigNode) throws(ConfigError) -> AlertRule {
-        // Prometheus rule files mix recording rules in; say so instead of "unknown key".
-        if let record = node["record"] {
-            throw record.invalid("recording rules (record:) are not supported yet; alert rules with expr: are", code: "unsupported_record")
-        }
         try node.checkKeys(fieldNames)
         let name = try node.required("alert").string()
         guard !name.isEmpty else { throw .invalid(try node.required("alert"), "must not be empty") }

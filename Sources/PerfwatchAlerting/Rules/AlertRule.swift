@@ -99,6 +99,8 @@ public struct AlertRuleGroup: Sendable, Hashable, Codable {
     public var rules: [AlertRule]
     /// Where the group came from (`rules/api.yml`, `database`, `defaults`), for diagnostics.
     public var source: String?
+    /// `record:` rules of a rule file, evaluated with the group (their results go to a `RecordingRuleSink`).
+    public var recordingRules: [RecordingRule] = []
 
     public init(name: String, interval: Duration = .seconds(15), rules: [AlertRule], source: String? = nil) {
         self.name = name
@@ -107,7 +109,7 @@ public struct AlertRuleGroup: Sendable, Hashable, Codable {
         self.source = source
     }
 
-    enum CodingKeys: String, CodingKey { case name, interval, rules, source }
+    enum CodingKeys: String, CodingKey { case name, interval, rules, source, recordingRules = "recording_rules" }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -118,6 +120,7 @@ public struct AlertRuleGroup: Sendable, Hashable, Codable {
         }
         self.interval = interval
         rules = try container.decode([AlertRule].self, forKey: .rules)
+        recordingRules = try container.decodeIfPresent([RecordingRule].self, forKey: .recordingRules) ?? []
         source = try container.decodeIfPresent(String.self, forKey: .source)
     }
 
@@ -126,6 +129,7 @@ public struct AlertRuleGroup: Sendable, Hashable, Codable {
         try container.encode(name, forKey: .name)
         try container.encode(AlertDuration.format(interval), forKey: .interval)
         try container.encode(rules, forKey: .rules)
+        if !recordingRules.isEmpty { try container.encode(recordingRules, forKey: .recordingRules) }
         try container.encodeUnlessNil(source, forKey: .source)
     }
 }

@@ -24,7 +24,7 @@ struct AlertingComponents: Sendable {
 
     static func make(
         configuration: ServerConfiguration, engine: QueryEngine, statements: @escaping @Sendable ([String]) async throws -> [String: String],
-        history store: any AlertingStore, promql: PromQLEngine? = nil, logger: Logger
+        history store: any AlertingStore, promql: PromQLEngine? = nil, recorder: (any RecordingRuleSink)? = nil, logger: Logger
     ) async throws -> AlertingComponents {
         var alerting = configuration.alerting ?? .default
         if alerting.externalURL == AlertingConfiguration.default.externalURL {
@@ -44,7 +44,7 @@ struct AlertingComponents: Sendable {
         let evaluator = AlertEvaluator(
             groups: await catalog.groups(), dataSource: QueryAlertDataSource(engine: engine, statements: cache.statements, promql: promql), dispatcher: dispatcher,
             history: HistoryRecorder(store: store, inApp: inApp, logger: logger),
-            configuration: AlertEvaluatorConfiguration(externalURL: alerting.externalURL), logger: logger)
+            configuration: AlertEvaluatorConfiguration(externalURL: alerting.externalURL), logger: logger, recorder: recorder)
         let persistence = AlertStatePersistence(store: store, evaluator: evaluator, dispatcher: dispatcher, logger: logger)
         try await persistence.restore()
         return AlertingComponents(

@@ -17,7 +17,6 @@ enum PromAPIRules {
             out += ",\"file\":"
             JSONString.append(group.source ?? "defaults", to: &out)
             out += ",\"interval\":" + seconds(group.interval) + ",\"rules\":["
-            // Perfwatch has alerting rules only: a `type=record` filter lists none.
             let rules = type == "record" ? [] : group.rules
             for (ruleIndex, rule) in rules.enumerated() {
                 if ruleIndex > 0 { out += "," }
@@ -26,6 +25,16 @@ enum PromAPIRules {
                     $0.groupName == group.name && $0.ruleName == rule.name && ($0.state == .pending || $0.state == .firing)
                 }
                 appendRule(rule, status: status, alerts: ruleAlerts, to: &out)
+            }
+            for (index, rule) in (type == "alert" ? [] : group.recordingRules).enumerated() {
+                if index > 0 || !rules.isEmpty { out += "," }
+                out += "{\"name\":"
+                JSONString.append(rule.record, to: &out)
+                out += ",\"query\":"
+                JSONString.append(rule.expr, to: &out)
+                out += ",\"labels\":"
+                JSONString.appendObject(rule.labels, to: &out)
+                out += ",\"health\":\"unknown\",\"type\":\"recording\"}"
             }
             out += "]}"
         }
