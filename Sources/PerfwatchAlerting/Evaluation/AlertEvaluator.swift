@@ -38,12 +38,16 @@ public actor AlertEvaluator: Service {
     let clock: any AlertClock
     let configuration: AlertEvaluatorConfiguration
     let logger: Logger
+    /// Stores recording rules' results; nil: recording rules are not evaluated.
+    let recorder: (any RecordingRuleSink)?
 
     public init(
         groups: [AlertRuleGroup], dataSource: any AlertDataSource, dispatcher: NotificationDispatcher? = nil,
         history: (any AlertHistorySink)? = nil, clock: any AlertClock = SystemAlertClock(),
-        configuration: AlertEvaluatorConfiguration = AlertEvaluatorConfiguration(), logger: Logger = Logger(label: "perfwatch.alerting.evaluator")
+        configuration: AlertEvaluatorConfiguration = AlertEvaluatorConfiguration(), logger: Logger = Logger(label: "perfwatch.alerting.evaluator"),
+        recorder: (any RecordingRuleSink)? = nil
     ) {
+        self.recorder = recorder
         self.dataSource = dataSource
         self.dispatcher = dispatcher
         self.history = history
@@ -118,6 +122,18 @@ public actor AlertEvaluator: Service {
         for name in groups.map(\.definition.name) { await evaluateGroup(named: name) }
     }
 
+    /// One recording rule: its expression's elements stored through `recorder`; a failure is logged (a recording
+    /// rule has no alert state to show it in) and the group's alert rules still run.
+    private func record(_ rule: RecordingRule, at now: Int64) async {
+        guard let recorder else { return }
+        do {
+            let samples = try await dataSource.values(for: AlertQuery(expr: rule.expr), at: now)
+            try await recorder.record(rule, samples, at: now)
+        } catch {
+            logger.warning("recording rule failed", metadata: ["record": "\(rule.record)", "error": "\(error)"])
+        }
+    }
+
     /// Evaluates one group once at the clock's current time.
     public func evaluateGroup(named name: String) async {
         guard let groupIndex = groups.firstIndex(where: { $0.definition.name == name }) else { return }
@@ -126,6 +142,7 @@ public actor AlertEvaluator: Service {
         let group = groups[groupIndex]
         let timeout = configuration.queryTimeout ?? group.definition.interval
         let ruleErrors = currentRuleErrors()
+        for rule in group.definition.recordingRules { await record(rule, at: now) }
         let outcomes = await Self.query(
             group.rules.map(\.rule.query), at: now, source: dataSource, timeout: timeout,
             concurrency: configuration.maxConcurrentQueries, ruleErrors: ruleErrors)
@@ -213,7 +230,8 @@ public actor AlertEvaluator: Service {
             // A query with no data at all has no labels to fill `$labels.…` with: the query names itself.
             let window = AlertDuration.humanize(rule.query.window)
             annotations["summary"] = transition.labels.isEmpty && summary.contains("$labels")
-                ? "no data for \(rule.query.stat) of \(rule.query.metric) (\(rule.name)) in the last \(window)"
+                ? (rule.query.expr.map { "no data for \($0) (\(rule.name))" }
+                    ?? "no data for \(rule.query.stat) of \(rule.query.metric) (\(rule.name)) in the last \(window)")
                 : AnnotationTemplate.resolvedSummary(
                     summary, context, .noData(window: rule.query.window), fallbackSubject: Self.subject(rule, transition.labels))
         }
@@ -353,7 +371,7 @@ public actor AlertEvaluator: Service {
 extension AlertQuery {
     /// Canonical bytes for identity across reloads.
     var jsonKey: [UInt8] {
-        "\(metric)|\(stat)|\(by)|\(filters)|\(window.milliseconds)|\(ratioTo?.metric ?? "")|\(ratioTo?.stat ?? "")".utf8.map { $0 }
+        "\(metric)|\(stat)|\(by)|\(filters)|\(window.milliseconds)|\(ratioTo?.metric ?? "")|\(ratioTo?.stat ?? "")|\(expr ?? "")".utf8.map { $0 }
     }
 }
 

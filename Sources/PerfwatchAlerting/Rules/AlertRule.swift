@@ -43,7 +43,7 @@ public struct AlertRule: Sendable, Hashable, Codable {
     public var severity: String { labels["severity"] ?? "warning" }
 
     enum CodingKeys: String, CodingKey {
-        case name = "alert", query, op, threshold, pendingFor = "for", keepFiringFor = "keep_firing_for"
+        case name = "alert", query, expr, op, threshold, pendingFor = "for", keepFiringFor = "keep_firing_for"
         case noData = "no_data", labels, annotations
     }
 
@@ -59,7 +59,11 @@ public struct AlertRule: Sendable, Hashable, Codable {
             return parsed
         }
         name = try container.decode(String.self, forKey: .name)
-        query = try container.decode(AlertQuery.self, forKey: .query)
+        if let expr = try container.decodeIfPresent(String.self, forKey: .expr) {
+            query = AlertQuery(expr: expr)
+        } else {
+            query = try container.decode(AlertQuery.self, forKey: .query)
+        }
         op = try container.decode(ComparisonOperator.self, forKey: .op)
         threshold = try container.decode(Double.self, forKey: .threshold)
         pendingFor = try duration(.pendingFor)
@@ -72,7 +76,12 @@ public struct AlertRule: Sendable, Hashable, Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
-        try container.encode(query, forKey: .query)
+        // `expr:` beside `alert:` as in a rule file (and Prometheus'), so stored rules read back through `parse`.
+        if let expr = query.expr {
+            try container.encode(expr, forKey: .expr)
+        } else {
+            try container.encode(query, forKey: .query)
+        }
         try container.encode(op, forKey: .op)
         try container.encode(threshold, forKey: .threshold)
         try container.encode(AlertDuration.format(pendingFor), forKey: .pendingFor)
@@ -90,6 +99,8 @@ public struct AlertRuleGroup: Sendable, Hashable, Codable {
     public var rules: [AlertRule]
     /// Where the group came from (`rules/api.yml`, `database`, `defaults`), for diagnostics.
     public var source: String?
+    /// `record:` rules of a rule file, evaluated with the group (their results go to a `RecordingRuleSink`).
+    public var recordingRules: [RecordingRule] = []
 
     public init(name: String, interval: Duration = .seconds(15), rules: [AlertRule], source: String? = nil) {
         self.name = name
@@ -98,7 +109,7 @@ public struct AlertRuleGroup: Sendable, Hashable, Codable {
         self.source = source
     }
 
-    enum CodingKeys: String, CodingKey { case name, interval, rules, source }
+    enum CodingKeys: String, CodingKey { case name, interval, rules, source, recordingRules = "recording_rules" }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -109,6 +120,7 @@ public struct AlertRuleGroup: Sendable, Hashable, Codable {
         }
         self.interval = interval
         rules = try container.decode([AlertRule].self, forKey: .rules)
+        recordingRules = try container.decodeIfPresent([RecordingRule].self, forKey: .recordingRules) ?? []
         source = try container.decodeIfPresent(String.self, forKey: .source)
     }
 
@@ -117,6 +129,7 @@ public struct AlertRuleGroup: Sendable, Hashable, Codable {
         try container.encode(name, forKey: .name)
         try container.encode(AlertDuration.format(interval), forKey: .interval)
         try container.encode(rules, forKey: .rules)
+        if !recordingRules.isEmpty { try container.encode(recordingRules, forKey: .recordingRules) }
         try container.encodeUnlessNil(source, forKey: .source)
     }
 }

@@ -63,8 +63,13 @@ public enum AlertRuleLoader {
                 let interval = try groupNode["interval"]?.duration() ?? .seconds(15)
                 guard interval > .zero else { throw ConfigError.invalid(try groupNode.required("interval"), "must be greater than 0") }
                 var rules: [AlertRule] = []
+                var recordingRules: [RecordingRule] = []
                 for ruleNode in try groupNode.required("rules").sequence() {
                     do throws(ConfigError) {
+                        if ruleNode["record"] != nil {
+                            recordingRules.append(try RecordingRule.parse(ruleNode))
+                            continue
+                        }
                         let rule = try AlertRule.parse(ruleNode)
                         if rules.contains(where: { $0.name == rule.name && $0.query == rule.query }) {
                             throw ConfigError.invalid(ruleNode, "duplicate rule \"\(rule.name)\" in group \"\(name)\"")
@@ -77,7 +82,9 @@ public enum AlertRuleLoader {
                 if result.groups.contains(where: { $0.name == name }) {
                     throw ConfigError.invalid(try groupNode.required("name"), "duplicate group name \"\(name)\"")
                 }
-                result.groups.append(AlertRuleGroup(name: name, interval: interval, rules: rules, source: file))
+                var group = AlertRuleGroup(name: name, interval: interval, rules: rules, source: file)
+                group.recordingRules = recordingRules
+                result.groups.append(group)
             } catch {
                 result.diagnostics.append(AlertingError(error))
             }
