@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
+from typing import Iterator, TextIO
 
 SEED = 19
 BUCKET_BOUNDS = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5]
@@ -50,41 +51,36 @@ class Dataset:
             out.setdefault(s.family, []).append(s)
         return out
 
-    def openmetrics(self) -> str:
+    def write_openmetrics(self, out: TextIO) -> None:
         """OpenMetrics text for promtool: one family block after another, second timestamps, `# EOF`."""
-        lines: list[str] = []
         for family, members in self.families().items():
             # Typed `unknown` for counters and gauges alike: OpenMetrics wants a counter's samples named
             # `<family>_total` with a family without it, and the type changes nothing in PromQL.
             kind = "histogram" if members[0].kind == "histogram" else "unknown"
-            lines.append(f"# TYPE {family} {kind}")
+            out.write(f"# TYPE {family} {kind}\n")
             for s in members:
                 head = s.name + _render_labels(s.labels)
-                lines.extend(f"{head} {_number(v)} {_seconds(t)}" for t, v in s.samples)
-        lines.append("# EOF")
-        return "\n".join(lines) + "\n"
+                out.writelines(f"{head} {_number(v)} {_seconds(t)}\n" for t, v in s.samples)
+        out.write("# EOF\n")
 
-    def exposition_chunks(self, max_lines: int = 20_000) -> list[bytes]:
-        """The text exposition with millisecond timestamps (VictoriaMetrics' and Perfwatch's import), split
-        into request bodies of at most about `max_lines` sample lines, each with its family's `# TYPE`."""
-        chunks: list[bytes] = []
-        current: list[str] = []
+    def exposition_chunks(self, max_lines: int = 20_000) -> Iterator[bytes]:
+        """The text exposition with millisecond timestamps (VictoriaMetrics' and Perfwatch's import) as
+        request bodies of at most `max_lines` sample lines, each starting with its family's `# TYPE`."""
         for family, members in self.families().items():
-            kind = members[0].kind
+            lines: list[str] = []
             for s in members:
                 head = s.name + _render_labels(s.labels)
-                for i in range(0, len(s.samples), max_lines):
-                    if len(current) >= max_lines:
-                        chunks.append(("\n".join(current) + "\n").encode())
-                        current = []
-                    if not current or not current[0].startswith(f"# TYPE {family} "):
-                        if current:
-                            chunks.append(("\n".join(current) + "\n").encode())
-                        current = [f"# TYPE {family} {kind}"]
-                    current.extend(f"{head} {_number(v)} {t}" for t, v in s.samples[i : i + max_lines])
-        if current:
-            chunks.append(("\n".join(current) + "\n").encode())
-        return chunks
+                for t, v in s.samples:
+                    if len(lines) >= max_lines:
+                        yield _chunk(family, members[0].kind, lines)
+                        lines = []
+                    lines.append(f"{head} {_number(v)} {t}")
+            if lines:
+                yield _chunk(family, members[0].kind, lines)
+
+
+def _chunk(family: str, kind: str, lines: list[str]) -> bytes:
+    return (f"# TYPE {family} {kind}\n" + "\n".join(lines) + "\n").encode()
 
 
 def _render_labels(labels: dict[str, str]) -> str:
@@ -126,7 +122,8 @@ def _counter(rng: random.Random, times: list[int], rate_per_s: float, reset_at: 
 
 
 def generate(start_ms: int, end_ms: int, step_ms: int = 15_000, seed: int = SEED, scale: int = 1) -> Dataset:
-    """The corpus data set. `scale` multiplies the instances per job (the benchmark's 1,000 series)."""
+    """The corpus data set: 36 series per instance, 2 × 2 × `scale` instances, plus 5 (the benchmark's
+    1,000 series are `scale=7`)."""
     rng = random.Random(seed)
     series: list[Series] = []
     jobs = {job: [f"{job}-{n + 1}:9100" for n in range(len(hosts) * scale)] for job, hosts in JOBS.items()}
@@ -155,10 +152,10 @@ def generate(start_ms: int, end_ms: int, step_ms: int = 15_000, seed: int = SEED
                                  [(t, float(rng.randrange(0, 50))) for t in times(jitter=False)]))
             series.append(Series("demo_instance_up", {"job": job, "instance": instance}, "demo_instance_up", "gauge",
                                  [(t, 0.0 if rng.random() < 0.05 else 1.0) for t in times(jitter=False)]))
+            for route in ROUTES:
+                series.extend(_histogram(rng, times(), {"job": job, "instance": instance, "route": route}))
         series.append(Series("demo_build_info", {"job": job, "version": f"1.{len(job)}.0"}, "demo_build_info", "gauge",
                              [(t, 1.0) for t in times(jitter=False)]))
-        for route in ROUTES:
-            series.extend(_histogram(rng, times(), {"job": job, "route": route}))
     for sensor in ["north", "south", "attic"]:
         offset = {"north": -5.0, "south": 12.0, "attic": 2.0}[sensor]
         ts = times()
@@ -180,7 +177,7 @@ def _histogram(rng: random.Random, times: list[int], labels: dict[str, str]) -> 
     bucket_samples: list[list[tuple[int, float]]] = [[] for _ in counts]
     sums, totals = [], []
     for t in times:
-        for _ in range(rng.randrange(5, 40)):
+        for _ in range(rng.randrange(2, 12)):
             v = rng.lognormvariate(math.log(median), 0.8)
             total += v
             index = next((i for i, b in enumerate(BUCKET_BOUNDS) if v <= b), len(BUCKET_BOUNDS))

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from typing import Iterable
 
 import requests
 
@@ -87,8 +88,8 @@ class Peer:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def start_prometheus(openmetrics: str, binary: str | None = None) -> Peer:
-    """Prometheus 2.42 over blocks made from `openmetrics` (OpenMetrics text, second timestamps, `# EOF`)."""
+def start_prometheus(dataset, binary: str | None = None) -> Peer:
+    """Prometheus 2.42 over blocks made from `dataset` (prom_dataset.Dataset: its `write_openmetrics`)."""
     prometheus = binary or find_binary("prometheus")
     promtool = find_binary("promtool")
     if not prometheus or not promtool:
@@ -97,7 +98,7 @@ def start_prometheus(openmetrics: str, binary: str | None = None) -> Peer:
     data = os.path.join(workdir, "data")
     source = os.path.join(workdir, "input.om")
     with open(source, "w") as f:
-        f.write(openmetrics)
+        dataset.write_openmetrics(f)
     made = subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", source, data],
                           capture_output=True, text=True, timeout=600)
     os.remove(source)
@@ -136,7 +137,7 @@ def start_victoria_metrics(binary: str | None = None) -> Peer:
         raise
 
 
-def import_exposition(url: str, chunks: list[bytes], *, headers: dict[str, str] | None = None) -> None:
+def import_exposition(url: str, chunks: Iterable[bytes], *, headers: dict[str, str] | None = None) -> None:
     """POSTs each chunk to `<url>/api/v1/import/prometheus` (VictoriaMetrics and Perfwatch alike)."""
     with requests.Session() as session:
         for chunk in chunks:

@@ -57,7 +57,7 @@ def peers(tmp_path_factory):
     end_ms = (int(time.time()) // 60) * 60_000 - 2 * 60_000
     dataset = prom_dataset.generate(end_ms - WINDOW_MS, end_ms)
     try:
-        prometheus = prom_peers.start_prometheus(dataset.openmetrics())
+        prometheus = prom_peers.start_prometheus(dataset)
     except prom_peers.PeerError as e:
         pytest.fail(str(e), pytrace=False)
     if os.environ.get("PROMSIDE_AGAINST") == "victoria-metrics":
