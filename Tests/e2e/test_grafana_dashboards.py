@@ -16,13 +16,14 @@ import math
 import pathlib
 import random
 import re
+import subprocess
 import time
 
 import pytest
 
 from conftest import REPO_ROOT, now_ms
 from otlp_traffic import otlp_attrs, send_requests
-from prom_peers import PromClient
+from prom_peers import PromClient, find_binary
 
 DASHBOARDS = sorted((REPO_ROOT / "dashboards").glob("*.json"))
 RANGE_S = 3 * 3600  # the dashboards' default time range, now-3h
@@ -139,6 +140,23 @@ def test_dashboards_are_grafana_dashboards_with_a_data_source_input():
             assert target["expr"].strip(), (path.name, panel["title"])
             used.update(re.findall(r"\b(rate|sum by|histogram_quantile|topk|offset)\b", target["expr"]))
     assert used == {"rate", "sum by", "histogram_quantile", "topk", "offset"}
+
+
+def test_every_expression_is_valid_promql_for_prometheus(tmp_path):
+    """Prometheus 2.42's own parser (`promtool check rules`) accepts every substituted expression."""
+    promtool = find_binary("promtool")
+    assert promtool, "promtool not installed (apt-get install prometheus)"
+    rules = []
+    for path in DASHBOARDS:
+        dashboard = json.loads(path.read_text())
+        variables = {v["name"]: v["allValue"] for v in dashboard["templating"]["list"]}
+        for n, (panel, target) in enumerate(targets_of(dashboard)):
+            rules.append({"record": f"dashboard:{path.stem.replace('-', '_')}:{n}", "expr": substitute(target["expr"], variables)})
+    rules_file = tmp_path / "rules.yml"
+    rules_file.write_text(json.dumps({"groups": [{"name": "dashboards", "rules": rules}]}))  # JSON is YAML
+    checked = subprocess.run([promtool, "check", "rules", str(rules_file)], capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"{len(rules)} rules found" in checked.stdout, checked.stdout
 
 
 def resolve_variables(client: PromClient, dashboard: dict, start: float, end: float) -> dict[str, str]:
