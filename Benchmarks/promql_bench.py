@@ -19,6 +19,7 @@ import argparse
 import pathlib
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -54,17 +55,10 @@ def log(message: str = "") -> None:
 
 
 def start_perfwatch(binary: str) -> prom_peers.Peer:
-    import tempfile
-
     workdir = tempfile.mkdtemp(prefix="promside-perfwatch-")
     port = prom_peers.free_port()
-    peer = prom_peers.Peer("perfwatch", [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--data",
-                                         f"{workdir}/data"], f"http://127.0.0.1:{port}", "/healthz", workdir)
-    try:
-        return peer.wait_ready()
-    except prom_peers.PeerError:
-        peer.stop()
-        raise
+    return prom_peers.Peer.launch("perfwatch", [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--data",
+                                                f"{workdir}/data"], f"http://127.0.0.1:{port}", "/healthz", workdir)
 
 
 def series_count(peer: prom_peers.Peer, start_s: float, end_s: float) -> int:

@@ -14,8 +14,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,15 +21,11 @@ from typing import Iterable
 
 import requests
 
+from conftest import free_port, sigterm_and_wait
+
 
 class PeerError(RuntimeError):
     pass
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def find_binary(name: str) -> str | None:
@@ -73,15 +67,19 @@ class Peer:
             time.sleep(0.1)
         raise PeerError(f"{self.name} not ready within {timeout:.0f}s:\n{self.output()}")
 
+    @classmethod
+    def launch(cls, name: str, args: list[str], url: str, ready_path: str, workdir: str) -> "Peer":
+        """Starts the process and waits until `ready_path` answers 200; stopped and cleaned up if it never does."""
+        peer = cls(name, args, url, ready_path, workdir)
+        try:
+            return peer.wait_ready()
+        except PeerError:
+            peer.stop()
+            raise
+
     def stop(self, timeout: float = 30) -> None:
         try:
-            if self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGTERM)
-                try:
-                    self.proc.wait(timeout=timeout)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
+            sigterm_and_wait(self.proc, timeout)
         finally:
             self._log.close()
             self.client.session.close()
@@ -109,15 +107,10 @@ def start_prometheus(dataset, binary: str | None = None) -> Peer:
     with open(config, "w") as f:
         f.write("global:\n  scrape_interval: 15s\n")  # no scrape_configs: only the loaded blocks answer
     port = free_port()
-    peer = Peer("prometheus", [
+    return Peer.launch("prometheus", [
         prometheus, f"--config.file={config}", f"--storage.tsdb.path={data}",
         f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=30d", "--log.level=warn",
     ], f"http://127.0.0.1:{port}", "/-/ready", workdir)
-    try:
-        return peer.wait_ready()
-    except PeerError:
-        peer.stop()
-        raise
 
 
 def start_victoria_metrics(binary: str | None = None) -> Peer:
@@ -126,15 +119,10 @@ def start_victoria_metrics(binary: str | None = None) -> Peer:
         raise PeerError("victoria-metrics not installed (apt-get install victoria-metrics)")
     workdir = tempfile.mkdtemp(prefix="promside-vm-")
     port = free_port()
-    peer = Peer("victoria-metrics", [
+    return Peer.launch("victoria-metrics", [
         vm, f"-storageDataPath={os.path.join(workdir, 'data')}", f"-httpListenAddr=127.0.0.1:{port}",
         "-retentionPeriod=1y", "-search.disableCache", "-search.latencyOffset=0s", "-loggerLevel=ERROR",
     ], f"http://127.0.0.1:{port}", "/health", workdir)
-    try:
-        return peer.wait_ready()
-    except PeerError:
-        peer.stop()
-        raise
 
 
 def import_exposition(url: str, chunks: Iterable[bytes], *, headers: dict[str, str] | None = None) -> None:
