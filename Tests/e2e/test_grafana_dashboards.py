@@ -94,6 +94,30 @@ def send_beacons(server, rounds: int = 3) -> None:
         time.sleep(1.5)
 
 
+QUANTILE_SERVICE = "quantiles"
+
+
+def send_known_durations(server, count: int = 2000) -> list[float]:
+    """`count` SERVER spans of service `quantiles` ending in the last four minutes, durations (whole
+    microseconds, log-normal around 80 ms) returned in milliseconds: the exact answer for the quantile test."""
+    rng = random.Random(23)
+    end = now_ms() - 1000
+    durations_us = [max(1, round(rng.lognormvariate(math.log(80_000), 0.6))) for _ in range(count)]
+    spans = []
+    for i, us in enumerate(durations_us):
+        start_ns = (end - 240_000 + 240_000 * i // count) * 1_000_000
+        spans.append({
+            "traceId": "%032x" % rng.getrandbits(128), "spanId": "%016x" % rng.getrandbits(64), "name": "GET /q",
+            "kind": 2, "startTimeUnixNano": str(start_ns), "endTimeUnixNano": str(start_ns + us * 1000),
+            "attributes": otlp_attrs({"http.route": "/q", "http.request.method": "GET", "http.response.status_code": 200}),
+        })
+    body = {"resourceSpans": [{"resource": {"attributes": otlp_attrs({"service.name": QUANTILE_SERVICE})},
+                               "scopeSpans": [{"spans": spans}]}]}
+    r = server.post("/v1/traces", data=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+    return sorted(us / 1000 for us in durations_us)
+
+
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
     from conftest import Server, stop_all
@@ -112,6 +136,7 @@ def seeded(tmp_path_factory):
             send_requests(server, service=service, version="1.0", route=route, statement=statement, start_ms=start,
                           end_ms=end - 1000, count=400, self_ms=20 + 15 * n, query_ms=3 + 4 * n, seed=n)
         send_failing_requests(server, "shop", "/checkout", start, end - 1000, 60)
+        server.known_durations = send_known_durations(server)
         send_beacons(server)
         # Distributions show a 10 s bucket once it has ended: wait for the last one.
         time.sleep(11)
@@ -196,3 +221,21 @@ def test_every_panel_answers(seeded, path: pathlib.Path):
         if not result or not any(math.isfinite(float(v)) for v in points):
             failures.append(f"{where}\n    no series with a number ({len(result)} series)")
     assert not failures, f"{path.name}: {len(failures)} target(s) failed:\n  " + "\n  ".join(failures)
+
+
+@pytest.mark.parametrize("phi", [0.5, 0.9, 0.95, 0.99])
+def test_histogram_quantile_over_our_distributions_is_within_one_percent(seeded, phi: float):
+    """Issue 19: `histogram_quantile` over a distribution Perfwatch keeps as a sketch answers within 1% of the
+    exact quantile of the observations (any value between the neighbouring order statistics counts as exact)."""
+    durations = seeded.known_durations
+    client = PromClient(seeded.url)
+    query = (f'histogram_quantile({phi}, sum by (le) (rate(http_server_duration_milliseconds_bucket'
+             f'{{service="{QUANTILE_SERVICE}"}}[10m])))')
+    status, body = client.instant(query, time.time())
+    assert status == 200 and body["status"] == "success", body
+    [element] = body["data"]["result"]
+    answer = float(element["value"][1])
+    rank = phi * len(durations)
+    low = durations[max(0, math.floor(rank) - 1)]
+    high = durations[min(len(durations) - 1, math.ceil(rank))]
+    assert low * 0.99 <= answer <= high * 1.01, f"p{phi * 100:g}: {answer} ms, exact between {low} and {high} ms"
