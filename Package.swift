@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "PerfwatchAlerting",
             dependencies: [
-                "PerfwatchModel", "PerfwatchConfig", "PerfwatchHTTPClient",
+                "PerfwatchModel", "PerfwatchConfig", "PerfwatchHTTPClient", "PerfwatchPromQL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -157,7 +157,7 @@ let package = Package(
         .target(
             name: "PerfwatchServer",
             dependencies: [
-                "PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchIngest", "PerfwatchQuery", "PerfwatchStatistics", "PerfwatchAnalysis", "PerfwatchAlerting",
+                "PerfwatchModel", "PerfwatchPromQL", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchIngest", "PerfwatchQuery", "PerfwatchStatistics", "PerfwatchAnalysis", "PerfwatchAlerting",
                 "PerfwatchEdgePolicy", "PerfwatchPostgres", "PerfwatchHTTPClient", "PerfwatchLab",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -307,7 +307,7 @@ let package = Package(
         .testTarget(
             name: "PerfwatchServerTests",
             dependencies: [
-                "PerfwatchServer", "PerfwatchServerTesting", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
+                "PerfwatchServer", "PerfwatchPromQL", "PerfwatchSketch", "PerfwatchServerTesting", "PerfwatchTesting", "PerfwatchModel", "PerfwatchStorage", "PerfwatchIngest",
                 "PerfwatchEdgePolicy", "PerfwatchGzip", "PerfwatchAnalysis", "PerfwatchAlerting", "PerfwatchHTTPClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

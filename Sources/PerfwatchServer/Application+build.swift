@@ -5,6 +5,7 @@ public import Logging
 import PerfwatchAnalysis
 import PerfwatchIngest
 import PerfwatchModel
+import PerfwatchPromQL
 import PerfwatchQuery
 import PerfwatchStorage
 import ServiceLifecycle
@@ -67,6 +68,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
     let alerting = try await AlertingComponents.make(
         configuration: configuration, engine: QueryEngine(store: store, configuration: .init(maxSeries: 100_000)),
         statements: statements, history: store,
+        promql: PromQLEngine(source: StorePromSeriesSource(store: store), options: configuration.promql.engineOptions()),
         logger: logger)
     let catalog = alerting.catalog
     let synthetic = SyntheticService(
@@ -106,7 +108,9 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
     router.add(middleware: AuthMiddleware(auth: auth))
     SessionRoutes(auth: auth).register(on: router)
     IngestRoutes(components: components).register(on: router)
-    QueryRoutes(components: components).register(on: router)
+    let prometheus = PrometheusAPIRoutes(components: components)
+    QueryRoutes(components: components, prometheus: prometheus).register(on: router)
+    prometheus.register(on: router)
     OpsRoutes(components: components).register(on: router)
     EventRoutes(components: components).register(on: router)
     OTLPRoutes(components: components).register(on: router)

@@ -37,7 +37,7 @@ import Testing
         #expect(error.description == #"rules/api.yml:16: groups[0].rules[1].op: expected one of >, >=, <, <=, ==, !=; got "=>""#)
     }
 
-    @Test func promQLExprIsAPerRuleErrorAndOtherRulesLoad() throws {
+    @Test func promQLExprRulesLoadBesideQueryRulesAndBadOnesAreReportedWithThePosition() throws {
         let text = """
             groups:
               - name: mixed
@@ -49,12 +49,36 @@ import Testing
                     query: {metric: http.server.duration, stat: p95}
                     op: ">"
                     threshold: 2000
+                  - alert: WithThreshold
+                    expr: sum by (route) (rate(http_server_errors_total[5m]))
+                    op: ">"
+                    threshold: 0.5
+                  - alert: Broken
+                    expr: sum(rate(x[5m])
+                  - alert: Both
+                    expr: up == 0
+                    query: {metric: up, stat: last}
+                  - alert: Range
+                    expr: up[5m]
+                  - alert: HalfCondition
+                    expr: up
+                    op: ">"
             """
         let result = AlertRuleLoader.parse(yaml: text, file: "rules/prom.yml")
-        #expect(result.groups.first?.rules.map(\.name) == ["Ours"])
-        let error = try #require(result.diagnostics.first)
-        #expect(result.diagnostics.count == 1)
-        #expect(error.description == "rules/prom.yml:5: groups[0].rules[0].expr: expr (PromQL) is not supported yet; use query:")
+        let rules = result.groups.first?.rules ?? []
+        #expect(rules.map(\.name) == ["FromPrometheus", "Ours", "WithThreshold"])
+        #expect(rules.first?.query == AlertQuery(expr: "histogram_quantile(0.95, rate(http_duration_bucket[5m])) > 2"))
+        #expect(rules.first?.op == .present && rules.first?.pendingFor == .seconds(300))
+        #expect(rules.last?.op == .greaterThan && rules.last?.threshold == 0.5)
+        #expect(result.diagnostics.map(\.description) == [
+            #"rules/prom.yml:16: groups[0].rules[3].expr: PromQL 1:16: unexpected end of input, expected "," or ")""#,
+            "rules/prom.yml:18: groups[0].rules[4].expr: a rule has either query: or expr:, not both",
+            "rules/prom.yml:21: groups[0].rules[5].expr: PromQL expression must be an instant vector or a scalar, got range vector",
+            "rules/prom.yml:22: groups[0].rules[6].threshold: required field is missing",
+        ])
+        // Stored API rules round-trip through JSON with their expr and without a threshold.
+        let decoded = try AlertRule.decodeJSON(rules[0].encodeJSON())
+        #expect(decoded == rules[0])
     }
 
     @Test func parsedRuleHasEveryField() throws {

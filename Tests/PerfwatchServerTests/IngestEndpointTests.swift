@@ -94,8 +94,10 @@ struct IngestEndpointTests {
             #expect(delete.headers[.allow]?.contains("POST") == true)
             let getImport = try await client.get("/api/v1/import/prometheus")
             #expect(getImport.status == .methodNotAllowed)
-            let postQuery = try await client.post("/api/v1/query", "{}")
-            #expect(postQuery.status == .methodNotAllowed)
+            // POST is Prometheus' instant query (issue 19, Grafana's default); other methods stay refused.
+            let putQuery = try await client.execute(uri: "/api/v1/query", method: .put, body: ByteBuffer(string: "{}"))
+            #expect(putQuery.status == .methodNotAllowed)
+            #expect(putQuery.headers[.allow] == "GET, POST")
             let missing = try await client.get("/api/v1/nothing-here")
             #expect(missing.status == .notFound)
             #expect(missing.errorCode == "not_found")

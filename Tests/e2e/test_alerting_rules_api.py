@@ -1,8 +1,8 @@
 """Alert rules managed through /api/v1/alert-rules against the real binary: a created rule
 is stored and evaluated at once (no restart), a changed rule keeps the state of the rules
 beside it, file and default rules are read-only (409 naming the file), bad input gets a 400
-naming the field, and API rules survive a restart. A PromQL `expr:` rule in a file is
-reported per rule while the other rules of the file load."""
+naming the field, and API rules survive a restart. A PromQL `expr:` rule in a file loads beside
+`query:` rules; one whose PromQL does not parse is reported per rule while the others load."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ FILE_RULES = """groups:
         threshold: 1
       - alert: FromPrometheus
         expr: histogram_quantile(0.95, rate(http_duration_bucket[5m])) > 2
+      - alert: BrokenPromQL
+        expr: histogram_quantile(0.95, rate(http_duration_bucket[5m]) > 2
 """
 
 
@@ -47,8 +49,9 @@ def test_rules_api_create_change_delete_and_restart(start_server, tmp_path):
     by_name = {r["name"]: r for r in listed["rules"]}
     assert by_name["FileRule"]["source"] == "rules/file.yml" and by_name["FileRule"]["readOnly"]
     assert by_name["ApiLatencyHigh"]["source"] == "defaults"
-    assert "FromPrometheus" not in by_name
-    assert any("rules/file.yml" in p and "expr (PromQL) is not supported yet; use query:" in p for p in listed["problems"]), listed["problems"]
+    assert by_name["FromPrometheus"]["source"] == "rules/file.yml"
+    assert "BrokenPromQL" not in by_name
+    assert any("rules/file.yml" in p and "expr: PromQL 1:" in p for p in listed["problems"]), listed["problems"]
 
     # Created rules are in force at once.
     for name, metric in [("ApiKeep", "e2e.keep.duration"), ("ApiChange", "e2e.change.duration")]:

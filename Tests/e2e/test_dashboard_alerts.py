@@ -184,9 +184,9 @@ def test_alerts_page(firing, driver):
         wait_for(lambda: driver.find_element(By.ID, "alerts-reload-problems").is_displayed(), 10, "the reload problems")
         assert "1 problem" in driver.find_element(By.ID, "alerts-reload-note").text
         assert "broken.yml:5" in driver.find_element(By.ID, "alerts-reload-problems").text
-        # The problems stay shown when the page is opened again, without a reload (issue 15 #6): a Prometheus-style
-        # `expr:` rule too, which used to show as an empty group with no error.
-        (rules / "prom.yml").write_text("groups:\n  - name: prom\n    rules:\n      - alert: Down\n        expr: up == 0\n")
+        # The problems stay shown when the page is opened again, without a reload (issue 15 #6): a PromQL `expr:`
+        # rule that does not parse too.
+        (rules / "prom.yml").write_text("groups:\n  - name: prom\n    rules:\n      - alert: Down\n        expr: up ==\n")
         click(driver, "#alerts-reload", "Reload rules with an expr: file")
         wait_for(lambda: "prom.yml" in driver.find_element(By.ID, "alerts-reload-problems").text, 10, "the expr: problem")
         driver.refresh()

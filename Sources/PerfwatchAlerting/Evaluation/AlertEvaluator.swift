@@ -213,7 +213,8 @@ public actor AlertEvaluator: Service {
             // A query with no data at all has no labels to fill `$labels.…` with: the query names itself.
             let window = AlertDuration.humanize(rule.query.window)
             annotations["summary"] = transition.labels.isEmpty && summary.contains("$labels")
-                ? "no data for \(rule.query.stat) of \(rule.query.metric) (\(rule.name)) in the last \(window)"
+                ? (rule.query.expr.map { "no data for \($0) (\(rule.name))" }
+                    ?? "no data for \(rule.query.stat) of \(rule.query.metric) (\(rule.name)) in the last \(window)")
                 : AnnotationTemplate.resolvedSummary(
                     summary, context, .noData(window: rule.query.window), fallbackSubject: Self.subject(rule, transition.labels))
         }
@@ -353,7 +354,7 @@ public actor AlertEvaluator: Service {
 extension AlertQuery {
     /// Canonical bytes for identity across reloads.
     var jsonKey: [UInt8] {
-        "\(metric)|\(stat)|\(by)|\(filters)|\(window.milliseconds)|\(ratioTo?.metric ?? "")|\(ratioTo?.stat ?? "")".utf8.map { $0 }
+        "\(metric)|\(stat)|\(by)|\(filters)|\(window.milliseconds)|\(ratioTo?.metric ?? "")|\(ratioTo?.stat ?? "")|\(expr ?? "")".utf8.map { $0 }
     }
 }
 

@@ -20,6 +20,9 @@ public struct AlertQuery: Sendable, Hashable, Codable {
     public var window: Duration
     /// When set, the value is `this / ratioTo` per label set (error rate = errors / requests).
     public var ratioTo: RatioDenominator?
+    /// A PromQL expression (`expr:` in a rule file) in place of metric/stat/by/where/window: each element of its
+    /// instant vector (labels without `__name__`) is one label set; a scalar is one without labels.
+    public var expr: String?
 
     public init(metric: String, stat: String, by: [String] = [], filters: [String] = [], window: Duration = .seconds(300), ratioTo: RatioDenominator? = nil) {
         self.metric = metric
@@ -28,6 +31,12 @@ public struct AlertQuery: Sendable, Hashable, Codable {
         self.filters = filters
         self.window = window
         self.ratioTo = ratioTo
+    }
+
+    /// A PromQL query: evaluated at the rule's evaluation time (its own ranges say how far back it looks).
+    public init(expr: String) {
+        self.init(metric: "", stat: "expr")
+        self.expr = expr
     }
 
     /// The denominator of a ratio query; grouping, filters and window are the numerator's.
@@ -70,13 +79,15 @@ public struct AlertQuery: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case metric, stat, by, filters = "where", window, ratioTo = "ratio_to"
+        case metric, stat, by, filters = "where", window, ratioTo = "ratio_to", expr
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        metric = try container.decode(String.self, forKey: .metric)
-        stat = try container.decode(String.self, forKey: .stat)
+        expr = try container.decodeIfPresent(String.self, forKey: .expr)
+        // An expr query has no metric or stat (`init(expr:)` names them "" and "expr").
+        metric = expr == nil ? try container.decode(String.self, forKey: .metric) : ""
+        stat = expr == nil ? try container.decode(String.self, forKey: .stat) : "expr"
         by = try container.decodeIfPresent([String].self, forKey: .by) ?? []
         filters = try container.decodeIfPresent([String].self, forKey: .filters) ?? []
         let windowText = try container.decodeIfPresent(String.self, forKey: .window) ?? "5m"
@@ -89,6 +100,10 @@ public struct AlertQuery: Sendable, Hashable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        if let expr {
+            try container.encode(expr, forKey: .expr)
+            return
+        }
         try container.encode(metric, forKey: .metric)
         try container.encode(stat, forKey: .stat)
         if !by.isEmpty { try container.encode(by, forKey: .by) }

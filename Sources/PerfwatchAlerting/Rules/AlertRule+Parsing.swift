@@ -1,5 +1,6 @@
 public import Foundation
 internal import PerfwatchConfig
+internal import PerfwatchPromQL
 
 /// The statistics a rule may ask for; anything else is rejected when the rule is read.
 enum AlertStat {
@@ -13,25 +14,35 @@ enum AlertStat {
 }
 
 extension AlertRule {
-    static let fieldNames = ["alert", "query", "op", "threshold", "for", "keep_firing_for", "no_data", "labels", "annotations"]
+    static let fieldNames = ["alert", "query", "expr", "op", "threshold", "for", "keep_firing_for", "no_data", "labels", "annotations"]
 
-    /// Reads one rule, throwing an error that names the offending field.
+    /// Reads one rule, throwing an error that names the offending field. A rule has `query:` (Perfwatch's form, with
+    /// `op` and `threshold`) or `expr:` (PromQL; `op`/`threshold` optional: without them every element the
+    /// expression returns is active, as in Prometheus).
     static func parse(_ node: ConfigNode) throws(ConfigError) -> AlertRule {
-        // Prometheus users will paste `expr:` rules; say what to do instead of "unknown field".
-        if let expr = node["expr"] {
-            throw expr.invalid("expr (PromQL) is not supported yet; use query:", code: "unsupported_expr")
-        }
         try node.checkKeys(fieldNames)
         let name = try node.required("alert").string()
         guard !name.isEmpty else { throw .invalid(try node.required("alert"), "must not be empty") }
-        let query = try AlertQuery.parse(node.required("query"))
-        let opNode = try node.required("op")
-        let opText = try opNode.string()
-        guard let op = ComparisonOperator(rawValue: opText) else {
-            let expected = ComparisonOperator.allCases.map(\.rawValue).joined(separator: ", ")
-            throw .invalid(opNode, "expected one of \(expected); got \"\(opText)\"")
+        let query: AlertQuery
+        if let exprNode = node["expr"] {
+            if node["query"] != nil { throw .invalid(exprNode, "a rule has either query: or expr:, not both") }
+            query = AlertQuery(expr: try parseExpr(exprNode))
+        } else {
+            query = try AlertQuery.parse(node.required("query"))
         }
-        let threshold = try node.required("threshold").double()
+        var op = ComparisonOperator.present
+        var threshold = 0.0
+        if query.expr == nil || node["op"] != nil || node["threshold"] != nil {
+            let opNode = try node.required("op")
+            let opText = try opNode.string()
+            guard let parsed = ComparisonOperator(rawValue: opText) else {
+                // `present` is what an `expr:` rule without op/threshold gets, not something to write.
+                let expected = ComparisonOperator.allCases.filter { $0 != .present }.map(\.rawValue).joined(separator: ", ")
+                throw .invalid(opNode, "expected one of \(expected); got \"\(opText)\"")
+            }
+            op = parsed
+            threshold = try node.required("threshold").double()
+        }
         let pendingFor = try node["for"]?.duration() ?? .zero
         let keepFiringFor = try node["keep_firing_for"]?.duration() ?? .zero
         var noData = NoDataPolicy.ok
@@ -54,6 +65,23 @@ extension AlertRule {
         return AlertRule(
             name: name, query: query, op: op, threshold: threshold, pendingFor: pendingFor,
             keepFiringFor: keepFiringFor, noData: noData, labels: labels, annotations: annotations)
+    }
+
+    /// A PromQL expression that parses and answers an instant vector or a scalar; errors keep the position.
+    static func parseExpr(_ node: ConfigNode) throws(ConfigError) -> String {
+        let text = try node.string()
+        let expr: Expr
+        do {
+            expr = try PromQLParser.parse(text)
+        } catch let error as PromQLError {
+            throw .invalid(node, "PromQL \(error.description)")
+        } catch {
+            throw .invalid(node, "PromQL \(error)")
+        }
+        guard expr.type == .vector || expr.type == .scalar else {
+            throw .invalid(node, "PromQL expression must be an instant vector or a scalar, got \(expr.type.rawValue)")
+        }
+        return text
     }
 
     /// Decodes a rule sent as JSON (the `/api/v1/alert-rules` body) with the same

@@ -43,7 +43,7 @@ public struct AlertRule: Sendable, Hashable, Codable {
     public var severity: String { labels["severity"] ?? "warning" }
 
     enum CodingKeys: String, CodingKey {
-        case name = "alert", query, op, threshold, pendingFor = "for", keepFiringFor = "keep_firing_for"
+        case name = "alert", query, expr, op, threshold, pendingFor = "for", keepFiringFor = "keep_firing_for"
         case noData = "no_data", labels, annotations
     }
 
@@ -59,7 +59,11 @@ public struct AlertRule: Sendable, Hashable, Codable {
             return parsed
         }
         name = try container.decode(String.self, forKey: .name)
-        query = try container.decode(AlertQuery.self, forKey: .query)
+        if let expr = try container.decodeIfPresent(String.self, forKey: .expr) {
+            query = AlertQuery(expr: expr)
+        } else {
+            query = try container.decode(AlertQuery.self, forKey: .query)
+        }
         op = try container.decode(ComparisonOperator.self, forKey: .op)
         threshold = try container.decode(Double.self, forKey: .threshold)
         pendingFor = try duration(.pendingFor)
@@ -72,7 +76,12 @@ public struct AlertRule: Sendable, Hashable, Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
-        try container.encode(query, forKey: .query)
+        // `expr:` beside `alert:` as in a rule file (and Prometheus'), so stored rules read back through `parse`.
+        if let expr = query.expr {
+            try container.encode(expr, forKey: .expr)
+        } else {
+            try container.encode(query, forKey: .query)
+        }
         try container.encode(op, forKey: .op)
         try container.encode(threshold, forKey: .threshold)
         try container.encode(AlertDuration.format(pendingFor), forKey: .pendingFor)

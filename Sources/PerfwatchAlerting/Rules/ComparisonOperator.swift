@@ -6,6 +6,9 @@ public enum ComparisonOperator: String, Sendable, Codable, CaseIterable {
     case lessOrEqual = "<="
     case equal = "=="
     case notEqual = "!="
+    /// The query returned a value for the label set, whatever it is: a PromQL `expr:` rule without `op`/`threshold`
+    /// (Prometheus' semantics: every element the expression returns is an active alert).
+    case present
 
     /// Whether `value op threshold` holds.
     public func holds(_ value: Double, _ threshold: Double) -> Bool {
@@ -16,6 +19,7 @@ public enum ComparisonOperator: String, Sendable, Codable, CaseIterable {
         case .lessOrEqual: value <= threshold
         case .equal: value == threshold
         case .notEqual: value != threshold
+        case .present: true
         }
     }
 }

@@ -11,6 +11,9 @@ public struct EngineOptions: Sendable {
     public var defaultSubqueryStepMs: Int64 = 60_000
     /// Prometheus' limit on points per series of a range query.
     public var maxPointsPerSeries = 11_000
+    /// The bin grid of the store's quantile sketches, when the source exposes them as `le` buckets: such bucket
+    /// groups are answered with the sketch's bin values (`SketchBucketGrid`). Nil: classic interpolation only.
+    public var sketchGrid: SketchBucketGrid? = nil
 
     public init() {}
 }

@@ -158,6 +158,6 @@ extension Evaluator {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(HistogramQuantile.Bucket(upperBound: bound, count: element.value))
         }
-        return order.map { VectorElement(labels: $0, value: HistogramQuantile.quantile(phi, groups[$0]!), timestampMs: t) }
+        return order.map { VectorElement(labels: $0, value: HistogramQuantile.quantile(phi, groups[$0]!, grid: options.sketchGrid), timestampMs: t) }
     }
 }

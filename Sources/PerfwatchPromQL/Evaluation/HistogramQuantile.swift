@@ -7,7 +7,9 @@ enum HistogramQuantile {
 
     /// NaN without a +Inf bucket, with fewer than two buckets, or with no observations. Buckets with the same bound
     /// are merged and counts are forced monotonic (scrapes of different buckets at slightly different times).
-    static func quantile(_ phi: Double, _ input: [Bucket]) -> Double {
+    /// With a `grid`, a group whose bounds all lie on it came from Perfwatch's sketches: the bucket the rank falls in
+    /// answers with its bin's representative value instead of the linear interpolation (see `SketchBucketGrid`).
+    static func quantile(_ phi: Double, _ input: [Bucket], grid: SketchBucketGrid? = nil) -> Double {
         if phi.isNaN { return .nan }
         if phi < 0 { return -.infinity }
         if phi > 1 { return .infinity }
@@ -28,6 +30,15 @@ enum HistogramQuantile {
             break
         }
         if b == buckets.count - 1 { return buckets[buckets.count - 2].upperBound }
+        if let grid, grid.recognises(buckets.map(\.upperBound)) {
+            // The first bucket that reaches the rank and holds observations: a bucket with no increase has no bin.
+            var chosen = b
+            while chosen < buckets.count - 1, chosen > 0 ? buckets[chosen].count <= buckets[chosen - 1].count : buckets[chosen].count <= 0 {
+                chosen += 1
+            }
+            if chosen == buckets.count - 1 { return buckets[buckets.count - 2].upperBound }
+            return grid.representative(upper: buckets[chosen].upperBound)
+        }
         if b == 0 && buckets[0].upperBound <= 0 { return buckets[0].upperBound }
         var bucketStart = 0.0
         let bucketEnd = buckets[b].upperBound

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PerfwatchAlerting
 import PerfwatchModel
+import PerfwatchPromQL
 import PerfwatchQuery
 import PerfwatchStorage
 import ServiceLifecycle
@@ -23,7 +24,7 @@ struct AlertingComponents: Sendable {
 
     static func make(
         configuration: ServerConfiguration, engine: QueryEngine, statements: @escaping @Sendable ([String]) async throws -> [String: String],
-        history store: any AlertingStore, logger: Logger
+        history store: any AlertingStore, promql: PromQLEngine? = nil, logger: Logger
     ) async throws -> AlertingComponents {
         var alerting = configuration.alerting ?? .default
         if alerting.externalURL == AlertingConfiguration.default.externalURL {
@@ -41,7 +42,7 @@ struct AlertingComponents: Sendable {
         for problem in problems { logger.error("alert rule not loaded", metadata: ["problem": "\(problem)"]) }
         let cache = StatementCache(lookup: statements)
         let evaluator = AlertEvaluator(
-            groups: await catalog.groups(), dataSource: QueryAlertDataSource(engine: engine, statements: cache.statements), dispatcher: dispatcher,
+            groups: await catalog.groups(), dataSource: QueryAlertDataSource(engine: engine, statements: cache.statements, promql: promql), dispatcher: dispatcher,
             history: HistoryRecorder(store: store, inApp: inApp, logger: logger),
             configuration: AlertEvaluatorConfiguration(externalURL: alerting.externalURL), logger: logger)
         let persistence = AlertStatePersistence(store: store, evaluator: evaluator, dispatcher: dispatcher, logger: logger)

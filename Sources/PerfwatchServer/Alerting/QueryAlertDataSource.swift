@@ -1,5 +1,6 @@
 import PerfwatchAlerting
 import PerfwatchModel
+import PerfwatchPromQL
 import PerfwatchQuery
 
 /// Answers alert rules' queries with the query engine: one value per group of the rule's
@@ -8,8 +9,14 @@ struct QueryAlertDataSource: AlertDataSource {
     let engine: QueryEngine
     /// Normalized statements by query fingerprint (the span store's).
     let statements: @Sendable ([String]) async throws -> [String: String]
+    /// Answers `expr:` rules (PromQL over the store, as the Prometheus API sees it).
+    var promql: PromQLEngine? = nil
 
     func values(for query: AlertQuery, at timeMs: Int64) async throws -> [AlertSample] {
+        if let expr = query.expr {
+            guard let promql else { throw PerfwatchError(.badRequest, "alert query: PromQL is not available here") }
+            return try Self.samples(try await promql.evaluate(expr, atMs: timeMs))
+        }
         guard let stat = Stat(query.stat) else {
             throw PerfwatchError(.badRequest, "alert query: unknown stat '\(query.stat)'")
         }
@@ -20,6 +27,21 @@ struct QueryAlertDataSource: AlertDataSource {
             query.metric, [stat], by: query.by, filters: filters, from: timeMs - windowMs, to: timeMs, nowMs: timeMs)[0]
         let samples = column.map { AlertSample(labels: $0.key.dictionary, value: $0.value) }
         return query.by.contains("fingerprint") ? await Self.describingStatements(samples, from: statements) : samples
+    }
+
+    /// An `expr:` result as alert samples: one per vector element (labels without `__name__`, as Prometheus' alert
+    /// labels), one without labels for a scalar.
+    static func samples(_ value: PromValue) throws -> [AlertSample] {
+        switch value {
+        case .vector(let elements):
+            return elements.map { element in
+                AlertSample(
+                    labels: Dictionary(element.labels.droppingMetricName.pairs.map { ($0.name, $0.value) }) { _, last in last },
+                    value: element.value)
+            }
+        case .scalar(_, let value): return [AlertSample(labels: [:], value: value)]
+        case .string, .matrix: throw PerfwatchError(.badRequest, "alert expr must answer an instant vector or a scalar")
+        }
     }
 
     /// Adds `statement` to samples grouped by a query `fingerprint`, so a message names the

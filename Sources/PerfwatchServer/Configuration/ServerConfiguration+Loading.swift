@@ -26,6 +26,7 @@ extension ServerConfiguration {
     ///   allow: [10.20.0.0/16, hooks.internal, "*.corp.example"]
     /// synthetic:
     ///   checks: [{name: home, url: "https://example.com/", expect_status: 200, interval: 30s, threshold: 800ms}]
+    /// promql: {query_timeout: 2m, max_samples: 50000000, max_series: 10000}
     /// reports:
     ///   - {name: weekly, schedule: {every: week, weekday: monday, at: "08:00", time_zone: Europe/Berlin}, recipients: [ops@example.com], format: pdf}
     /// ```
@@ -59,7 +60,7 @@ extension ServerConfiguration {
     }
 
     private mutating func apply(_ root: ConfigNode) throws(ConfigError) {
-        try root.checkKeys(["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound", "analysis", "databases", "synthetic", "reports"])
+        try root.checkKeys(["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound", "analysis", "databases", "synthetic", "reports", "promql"])
         if let server = root["server"] {
             try server.checkKeys(["host", "port"])
             if let host = server["host"] { self.host = try host.string() }
@@ -78,6 +79,7 @@ extension ServerConfiguration {
                 if let rum = section["rum"] { retention.rumMs = try Self.durationMs(rum) }
             }
         }
+        if let section = root["promql"] { try applyPromQL(section) }
         if let limits = root["limits"] {
             try limits.checkKeys(["max_body_bytes", "max_series_per_query", "max_queued_points", "max_ingest_bytes_in_flight", "max_ingest_parsing"])
             if let value = limits["max_body_bytes"] { maxBodyBytes = try value.int() }
@@ -203,6 +205,14 @@ extension ServerConfiguration {
             }
             analysis.autoApply = types
         }
+    }
+
+    /// The Prometheus HTTP API's limits (`PromQLSettings`).
+    private mutating func applyPromQL(_ section: ConfigNode) throws(ConfigError) {
+        try section.checkKeys(["query_timeout", "max_samples", "max_series"])
+        if let value = section["query_timeout"] { promql.queryTimeoutMs = try Self.durationMs(value) }
+        if let value = section["max_samples"] { promql.maxSamples = try value.int(min: 1) }
+        if let value = section["max_series"] { promql.maxSeries = try value.int(min: 1) }
     }
 
     /// A setting's duration (`DurationText`) in ms; zero is refused (a zero timeout or retention

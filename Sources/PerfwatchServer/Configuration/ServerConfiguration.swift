@@ -63,6 +63,8 @@ public struct ServerConfiguration: Sendable {
     public var analysis = AnalysisSettings()
     /// The `databases:` section: PostgreSQL databases the database advisor reads (issue 21).
     public var databases: [DatabaseConfiguration] = []
+    /// Limits of the Prometheus HTTP API (`promql:` in the config file).
+    public var promql = PromQLSettings()
     /// `synthetic: {checks: [...]}` (issue 20, docs/audits.md): checks the server runs, read-only through the API.
     var syntheticChecks: [SyntheticCheck] = []
     /// `reports: [...]` (issue 20): scheduled reports, read-only through the API.

@@ -1748,8 +1748,8 @@ function renderRules(res) {
         var s = statuses[g.name + '\u0001' + r.alert] || {}, health = s.health || 'unknown';
         return '<tr class="al-rule-row" data-group="' + esc(g.name) + '" data-rule="' + esc(r.alert) + '" data-health="' + esc(health) + '">' +
           '<td class="txt"><b>' + esc(r.alert) + '</b>' + (r.labels && r.labels.severity ? ' ' + sevBadge(r.labels.severity) : '') + '</td>' +
-          '<td class="txt"><code class="al-query">' + esc(queryText(r.query)) + '</code></td>' +
-          '<td class="txt al-cond"><code>' + esc((r.op || '') + ' ' + num(r.threshold)) + '</code></td>' +
+          '<td class="txt"><code class="al-query">' + esc(r.expr || queryText(r.query)) + '</code></td>' +
+          '<td class="txt al-cond"><code>' + esc(r.op === 'present' ? 'any value' : (r.op || '') + ' ' + num(r.threshold)) + '</code></td>' +
           '<td class="txt">' + esc(r.for || '0s') + '</td>' +
           '<td class="txt">' + badge('al-health ' + (HEALTH[health] || ''), health.replace('_', ' '), ' data-health="' + esc(health) + '"') + '</td>' +
           '<td class="txt al-last">' + when(s.lastEvaluatedAt) + (isNum(s.lastDurationMs) ? ' <span class="muted">in ' + esc(fmtMs(s.lastDurationMs)) + '</span>' : '') +

@@ -7,13 +7,19 @@ import PerfwatchStorage
 /// `GET /api/v1/query` and the metric catalog `GET /api/v1/metrics`.
 struct QueryRoutes {
     let components: ServerComponents
+    /// Answers `GET /api/v1/query?query=…` (PromQL); nil: Perfwatch's query only (tests that build routes alone).
+    var prometheus: PrometheusAPIRoutes? = nil
     static let queryParameters: Set<String> = ["metric", "stat", "from", "to", "step", "by", "where", "_"]
     /// Tag values listed per key in the catalog before it says `truncated`.
     static let catalogValueLimit = 200
 
     func register(on router: Router<AppRequestContext>) {
-        router.get("/api/v1/query") { request, _ in try await self.query(request) }
-        router.rejectOtherMethods("/api/v1/query", allowed: [.get])
+        // Prometheus' instant query shares the path: `query=` is PromQL, `metric=` (without `query=`) is ours.
+        router.get("/api/v1/query") { request, _ in
+            if let prometheus, PrometheusAPIRoutes.isPromQL(request) { return await prometheus.instantQuery(request) }
+            return try await self.query(request)
+        }
+        router.rejectOtherMethods("/api/v1/query", allowed: [.get, .post])
         router.get("/api/v1/metrics") { _, _ in try await self.catalog() }
     }
 
