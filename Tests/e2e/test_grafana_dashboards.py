@@ -135,7 +135,7 @@ def seeded(tmp_path_factory):
         ]):
             send_requests(server, service=service, version="1.0", route=route, statement=statement, start_ms=start,
                           end_ms=end - 1000, count=400, self_ms=20 + 15 * n, query_ms=3 + 4 * n, seed=n)
-        send_failing_requests(server, "shop", "/checkout", start, end - 1000, 60)
+        send_failing_requests(server, "shop", "/checkout", start, end - 1000, 600)  # one every 24 s: a 60 s rate sees two
         server.known_durations = send_known_durations(server)
         send_beacons(server)
         # Distributions show a 10 s bucket once it has ended: wait for the last one.
