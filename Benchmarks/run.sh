@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Perfwatch benchmarks: metrics side by side with VictoriaMetrics (bench.py, remote_write_bench.py), the OTLP trace
+# Perfwatch benchmarks: metrics side by side with VictoriaMetrics (bench.py, remote_write_bench.py), PromQL dashboard
+# queries beside Prometheus 2.42 and VictoriaMetrics (promql_bench.py), the OTLP trace
 # path (otlp_bench.py), RUM beacon ingest (rum_ingest_bench.py), the edge proxy side by side with
 # nginx (edge_bench.py), image transcoding against vipsthumbnail (image_bench.py), lab audits against a bare
 # Chromium load (audit_bench.py), synthetic checks' server cost (synthetic_bench.py); full runs add the snippet in
@@ -49,6 +50,9 @@ python3 Benchmarks/bench.py --perfwatch "$bin" --build "$build" --vm "$vm" "${sm
 echo
 echo "==== Prometheus remote write: perfwatch vs VictoriaMetrics (issue 19) ===="
 python3 Benchmarks/remote_write_bench.py --perfwatch "$bin" --build "$build" --vm "$vm" "${smoke[@]}" || status=$?
+echo
+echo "==== PromQL dashboard queries: perfwatch vs Prometheus 2.42 and VictoriaMetrics (issue 19) ===="
+python3 Benchmarks/promql_bench.py --perfwatch "$bin" --build "$build" ${vm:+--vm "$vm"} "${smoke[@]}" || status=$?
 echo
 echo "==== OTLP trace benchmark ===="
 python3 Benchmarks/otlp_bench.py --perfwatch "$bin" --build "$build" "${smoke[@]}" || status=$?

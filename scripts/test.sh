@@ -18,6 +18,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 dpkg -s victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)  # the PromQL side-by-side test and benchmark (issue 19)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)  # certificates for the alerting TLS tests
 dpkg -s nginx >/dev/null 2>&1 || missing+=(nginx)  # the edge benchmark's peer and upstream
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)   # the edge benchmark's closed-loop client
