@@ -1,5 +1,6 @@
 import Logging
 import PerfwatchAnalysis
+import PerfwatchForwarding
 import PerfwatchIngest
 import PerfwatchModel
 import PerfwatchQuery
@@ -43,6 +44,8 @@ struct ServerComponents: Sendable {
     let lab: any LabStore
     let synthetic: SyntheticService
     let reports: ReportService
+    /// Forwarding out (issue 19); nil without `forwarding:` destinations.
+    var forwarding: ForwardingHub? = nil
 
     var beaconIntake: BeaconIntake { BeaconIntake(keys: rumKeys, limiter: rumLimiter, statistics: statistics) }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PerfwatchAlerting
 import PerfwatchConfig
+import PerfwatchForwarding
 import PerfwatchModel
 import PerfwatchStorage
 
@@ -26,6 +27,11 @@ extension ServerConfiguration {
     ///   allow: [10.20.0.0/16, hooks.internal, "*.corp.example"]
     /// synthetic:
     ///   checks: [{name: home, url: "https://example.com/", expect_status: 200, interval: 30s, threshold: 800ms}]
+    /// forwarding:
+    ///   - {name: collector, type: otlp, url: "https://otlp.example.com", signals: [metrics, traces], metrics: ["http_*", "!debug_*"]}
+    ///   - {name: dd, type: datadog, site: "https://api.datadoghq.com", api_key_env: DD_API_KEY}
+    ///   - {name: cw, type: cloudwatch, region: eu-west-1, namespace: Perfwatch}
+    /// spool: {max_bytes: 256MiB}
     /// reports:
     ///   - {name: weekly, schedule: {every: week, weekday: monday, at: "08:00", time_zone: Europe/Berlin}, recipients: [ops@example.com], format: pdf}
     /// ```
@@ -59,7 +65,7 @@ extension ServerConfiguration {
     }
 
     private mutating func apply(_ root: ConfigNode) throws(ConfigError) {
-        try root.checkKeys(["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound", "analysis", "databases", "synthetic", "reports"])
+        try root.checkKeys(["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound", "analysis", "databases", "synthetic", "reports", "forwarding", "spool"])
         if let server = root["server"] {
             try server.checkKeys(["host", "port"])
             if let host = server["host"] { self.host = try host.string() }
@@ -102,6 +108,11 @@ extension ServerConfiguration {
         if let section = root["databases"] { databases = try DatabaseConfiguration.parseList(section) }
         if let section = root["synthetic"] { syntheticChecks = try SyntheticCheck.parseSection(section) }
         if let section = root["reports"] { reportSchedules = try ReportSchedule.parseSection(section) }
+        if let section = root["forwarding"] {
+            forwarding = try ForwardDestination.parseList(section, spool: root["spool"], environment: ProcessInfo.processInfo.environment)
+        } else if let spool = root["spool"] {
+            throw spool.invalid("spool: sets the forwarding spool; it needs a forwarding: section")
+        }
         if let outbound = root["outbound"] {
             try outbound.checkKeys(["allow"])
             let allow = try outbound.required("allow")

@@ -1,4 +1,5 @@
 public import PerfwatchAlerting
+public import PerfwatchForwarding
 public import PerfwatchStorage
 
 /// Everything `perfwatch serve` can be told. Filled from defaults, then the YAML file, then
@@ -67,6 +68,8 @@ public struct ServerConfiguration: Sendable {
     var syntheticChecks: [SyntheticCheck] = []
     /// `reports: [...]` (issue 20): scheduled reports, read-only through the API.
     var reportSchedules: [ReportSchedule] = []
+    /// `forwarding: [...]` (issue 19, docs/forwarding.md): destinations what Perfwatch receives is forwarded to.
+    public var forwarding: [ForwardDestination] = []
 
     public init() {}
 
