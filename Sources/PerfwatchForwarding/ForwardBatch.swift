@@ -78,10 +78,11 @@ public struct ForwardBatch: Sendable {
 
     public var isEmpty: Bool { points.isEmpty && spans.isEmpty }
 
-    /// The received part of a committed payload. Spans are decoded only when `decodeSpans`
-    /// (some destination takes traces); a block that cannot be decoded is left out.
-    public init(payload: IngestPayload, decodeSpans: Bool) {
-        points = Self.points(of: payload.points)
+    /// The received part of a committed payload, less the points at `refused` (what the store
+    /// refused for a kind conflict). Spans are decoded only when `decodeSpans` (some destination
+    /// takes traces); a block that cannot be decoded is left out.
+    public init(payload: IngestPayload, decodeSpans: Bool, refused: Set<Int> = []) {
+        points = Self.points(of: payload.points, refused: refused)
         spans = []
         if decodeSpans {
             for block in payload.spanBlocks {
@@ -92,7 +93,7 @@ public struct ForwardBatch: Sendable {
 
     /// Counters and gauges point by point; each distribution series' values and sketches of
     /// the commit as one summary at the newest of their times.
-    static func points(of batch: PointBatch) -> [Point] {
+    static func points(of batch: PointBatch, refused: Set<Int>) -> [Point] {
         var out: [Point] = []
         var sketches: [Int32: (sketch: QuantileSketch, timeMs: Int64)] = [:]
         var order: [Int32] = []
@@ -101,7 +102,7 @@ public struct ForwardBatch: Sendable {
                 metric: series.key.metric, labels: series.key.labels.pairs, kind: series.kind, temporality: series.temporality, unit: series.unit,
                 timeMs: timeMs, value: value)
         }
-        for entry in batch.entries {
+        for (position, entry) in batch.entries.enumerated() where !refused.contains(position) {
             let series = batch.series[Int(entry.series)]
             guard series.kind == .distribution else {
                 out.append(point(series, entry.sample.timeMs, .number(entry.sample.value)))

@@ -21,7 +21,7 @@ public final class ForwardingHub: Service, Sendable {
     }
 
     struct Inbox {
-        var payloads: [IngestPayload] = []
+        var payloads: [(payload: IngestPayload, refused: [Int])] = []
         var items = 0
         var finished = false
     }
@@ -54,13 +54,13 @@ public final class ForwardingHub: Service, Sendable {
     }
 
     /// Called by the ingest pipeline after each commit, on its committing task: takes the
-    /// payload for later and returns at once.
-    public func observe(_ payload: IngestPayload) {
-        let items = payload.points.count + payload.points.sketchEntries.count + payload.spanCount
+    /// payload for later and returns at once. `refused`: indexes of points the store refused.
+    public func observe(_ payload: IngestPayload, refused: [Int] = []) {
+        let items = payload.points.count + payload.points.sketchEntries.count + payload.spanCount - refused.count
         guard items > 0 else { return }
         let accepted = inbox.withLock { inbox -> Bool in
             guard !inbox.finished, inbox.items + items <= maxQueuedItems || inbox.items == 0 else { return false }
-            inbox.payloads.append(payload)
+            inbox.payloads.append((payload, refused))
             inbox.items += items
             return true
         }
@@ -88,7 +88,7 @@ public final class ForwardingHub: Service, Sendable {
 
     /// Encodes and spools everything queued so far.
     public func spoolPending() async {
-        let payloads = inbox.withLock { inbox -> [IngestPayload] in
+        let payloads = inbox.withLock { inbox -> [(payload: IngestPayload, refused: [Int])] in
             defer {
                 inbox.payloads = []
                 inbox.items = 0
@@ -96,8 +96,8 @@ public final class ForwardingHub: Service, Sendable {
             return inbox.payloads
         }
         let wantsTraces = lanes.contains { $0.destination.signals.contains(.traces) }
-        for payload in payloads {
-            let batch = ForwardBatch(payload: payload, decodeSpans: wantsTraces)
+        for (payload, refused) in payloads {
+            let batch = ForwardBatch(payload: payload, decodeSpans: wantsTraces, refused: Set(refused))
             for lane in lanes { await spool(batch, into: lane) }
         }
     }

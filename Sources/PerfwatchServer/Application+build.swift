@@ -31,7 +31,7 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
     let forwarding = try ForwardingSetup.makeHub(configuration: configuration, logger: logger)
     let pipeline = IngestPipeline(
         store: store, spanStore: store, configuration: .init(maxQueuedPoints: configuration.maxQueuedPoints), statistics: statistics,
-        broadcaster: broadcaster, logger: logger, observer: forwarding.map { hub in { @Sendable payload in hub.observe(payload) } })
+        broadcaster: broadcaster, logger: logger, observer: forwarding.map { hub in { @Sendable payload, refused in hub.observe(payload, refused: refused) } })
     let analysisEngine = QueryEngine(store: store, configuration: .init(maxSeries: 100_000))
     let statements: @Sendable ([String]) async throws -> [String: String] = { try await store.statements(fingerprints: $0) }
     let regressions = ReleaseRegressionAnalyzer(

@@ -19,6 +19,13 @@ struct EncoderTests {
         #expect(distribution.timeMs == ForwardFixtures.timeMs + 3)
     }
 
+    @Test func pointsTheStoreRefusedAreLeftOut() {
+        // Entry 0 is the gauge; entry 1 the delta counter.
+        let batch = ForwardBatch(payload: ForwardFixtures.payload(), decodeSpans: false, refused: [0, 1])
+        #expect(batch.points.map(\.metric).sorted() == ["http.server.duration", "http_requests_total"])
+        #expect(batch.spans.isEmpty)
+    }
+
     @Test func otlpMetricsDecodeBack() throws {
         var unrepresentable = 0
         let requests = OTLPForwardEncoder(gzip: false).encode(ForwardFixtures.batch(), unrepresentable: &unrepresentable)

@@ -233,6 +233,42 @@ def test_datadog_sink_gets_series_v2_with_api_key(start_server, sinks, tmp_path)
     assert series["e2e_latency.max"]["points"][0]["value"] == 30
 
 
+def test_refused_batches_are_dropped_counted_and_not_retried(start_server, sinks, tmp_path):
+    sink = sinks(status=400)
+    config = write_config(tmp_path, f"""  - name: strict
+    type: otlp
+    url: {sink.url}
+    metrics: ["e2e_*"]
+    retry: {{initial: 50ms, max: 100ms}}
+""")
+    srv = start_server(config=config)
+    post_sequence(srv, 3, per_request=3)
+    key = 'perfwatch_forward_dropped_total{destination="strict",reason="rejected"}'
+    counters = wait_for("rejected drops", lambda: (c := forward_metrics(srv)).get(key, 0) >= 3 and c, every=0.1)
+    assert counters[key] == 3
+    time.sleep(0.5)  # several back-off periods: a retried 400 would have been sent again by now
+    assert len(sink.received()) == 1
+    assert forward_metrics(srv)['perfwatch_forward_failures_total{destination="strict"}'] == 0
+    assert "destination refused a batch" in srv.output()
+    assert srv.get("/healthz").status_code == 200
+
+
+def test_points_the_store_refuses_are_not_forwarded(start_server, sinks, tmp_path):
+    sink = sinks()
+    config = write_config(tmp_path, f"""  - name: collector
+    type: otlp
+    url: {sink.url}
+    metrics: ["e2e_*"]
+""")
+    srv = start_server(config=config)
+    assert srv.post_metrics([{"name": "e2e_kind", "kind": "gauge", "value": 1}]).status_code in (200, 202)
+    r = srv.post_metrics([{"name": "e2e_kind", "kind": "counter", "value": 2}, {"name": "e2e_other", "kind": "gauge", "value": 3}])
+    assert "kind" in r.text, r.text  # the counter is refused: the metric is a gauge
+    points = wait_for("both accepted points", lambda: len(p := otlp_points(sink)) >= 2 and p, every=0.1)
+    time.sleep(0.3)
+    assert sorted((name, value) for name, value, _ in otlp_points(sink)) == [("e2e_kind", 1.0), ("e2e_other", 3.0)], points
+
+
 def verify_sigv4(request: dict, region: str, secret: str) -> str:
     """Recomputes the request's signature with botocore from what was received; returns the access key id."""
     authorization = request["headers"]["authorization"]
