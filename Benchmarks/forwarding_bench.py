@@ -27,6 +27,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench import BenchError, Proc, Results, free_port, log, now_ms, run_benchmarks, section  # noqa: E402
+from synthetic_bench import serve  # noqa: E402  (a server with a config file, ready)
 
 
 class Sink:
@@ -58,16 +59,6 @@ class Sink:
     def stop(self) -> None:
         self.release.set()
         self.server.shutdown()
-
-
-def serve(binary: str, workdir: str, name: str, config: str) -> Proc:
-    port = free_port()
-    config_path = os.path.join(workdir, f"{name}.yml")
-    pathlib.Path(config_path).write_text(config)
-    proc = Proc(name, [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--data", os.path.join(workdir, name),
-                       "--config", config_path], f"http://127.0.0.1:{port}", "/healthz", workdir)
-    proc.wait_ready()
-    return proc
 
 
 def sent_total(proc: Proc, destination: str) -> float:
