@@ -111,7 +111,7 @@ extension ServerConfiguration {
         if let section = root["forwarding"] {
             forwarding = try ForwardDestination.parseList(section, spool: root["spool"], environment: ProcessInfo.processInfo.environment)
         } else if let spool = root["spool"] {
-            throw spool.invalid("spool: sets the forwarding spool; it needs a forwarding: section")
+            throw spool.invalid("sets the forwarding spool; it needs a forwarding: section")
         }
         if let outbound = root["outbound"] {
             try outbound.checkKeys(["allow"])
