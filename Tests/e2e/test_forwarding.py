@@ -164,6 +164,8 @@ def test_otlp_sink_gets_metrics_and_traces_with_filters(start_server, sinks, tmp
     r = srv.post_metrics([
         {"name": "e2e_cpu", "kind": "gauge", "value": 42.5, "tags": {"host": "web-1", "route": "/checkout"}},
         {"name": "e2e_requests", "kind": "counter", "value": 3, "tags": {"route": "/checkout"}},
+        {"name": "e2e_latency", "kind": "timing", "value": 12, "tags": {"route": "/checkout"}},
+        {"name": "e2e_latency", "kind": "timing", "value": 250, "tags": {"route": "/checkout"}},
         {"name": "e2e_debug_hits", "kind": "gauge", "value": 1},
         {"name": "other_metric", "kind": "gauge", "value": 7},
     ])
@@ -183,6 +185,14 @@ def test_otlp_sink_gets_metrics_and_traces_with_filters(start_server, sinks, tmp
     decoded = metrics_service_pb2.ExportMetricsServiceRequest.FromString(body_of(metrics_request))
     sums = [m for rm in decoded.resource_metrics for sm in rm.scope_metrics for m in sm.metrics if m.name == "e2e_requests"]
     assert sums[0].sum.is_monotonic and sums[0].sum.aggregation_temporality == 1  # JSON counters are deltas
+    histograms = [m for rm in decoded.resource_metrics for sm in rm.scope_metrics for m in sm.metrics if m.name == "e2e_latency"]
+    point = histograms[0].histogram.data_points[0]
+    assert histograms[0].unit == "ms" and histograms[0].histogram.aggregation_temporality == 1
+    assert (point.count, point.sum, point.min, point.max) == (2, 262, 12, 250)
+    assert list(point.bucket_counts) == [1, 1, 0] and len(point.explicit_bounds) == 2
+    for bound, value in zip(point.explicit_bounds, [12, 250]):
+        assert abs(bound - value) / value <= 0.01  # each bucket's bound within 1% of the values it counts
+    assert {a.key: a.value.string_value for a in point.attributes} == {"route": "/checkout"}
 
     traces = wait_for("OTLP traces", lambda: [q for q in sink.received() if q["path"] == "/v1/traces"], every=0.1)
     request = trace_service_pb2.ExportTraceServiceRequest.FromString(body_of(traces[0]))
