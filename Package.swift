@@ -42,6 +42,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // Issue 21: the database advisor's connection to PostgreSQL.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // Issue 19: HMAC-SHA256 and SHA-256 for AWS Signature V4 (forwarding to CloudWatch).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -157,11 +159,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Issue 19: forwarding what Perfwatch receives to OTLP/HTTP, Datadog and CloudWatch (docs/forwarding.md):
+        // encoders, the SigV4 signer, the per-destination spool and the senders.
+        .target(
+            name: "PerfwatchForwarding",
+            dependencies: [
+                "PerfwatchModel", "PerfwatchConfig", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchOTLP", "PerfwatchGzip", "PerfwatchHTTPClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "PerfwatchServer",
             dependencies: [
                 "PerfwatchModel", "PerfwatchPromQL", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchIngest", "PerfwatchQuery", "PerfwatchStatistics", "PerfwatchAnalysis", "PerfwatchAlerting",
                 "PerfwatchEdgePolicy", "PerfwatchPostgres", "PerfwatchHTTPClient", "PerfwatchLab",
+                "PerfwatchForwarding",  // issue 19: forwarding out
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 // Beacons are answered right after NIO's HTTP/1 decoder (BeaconFastPath).
@@ -305,6 +320,16 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Issue 19: forwarding's encoders (OTLP decoded back), SigV4 against botocore's values, the spool, filters, config errors.
+        .testTarget(
+            name: "PerfwatchForwardingTests",
+            dependencies: [
+                "PerfwatchForwarding", "PerfwatchModel", "PerfwatchConfig", "PerfwatchOTLP", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchGzip",
+                "PerfwatchHTTPClient", "PerfwatchTesting",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -3,7 +3,8 @@
 # queries beside Prometheus 2.42 and VictoriaMetrics (promql_bench.py), the OTLP trace
 # path (otlp_bench.py), RUM beacon ingest (rum_ingest_bench.py), the edge proxy side by side with
 # nginx (edge_bench.py), image transcoding against vipsthumbnail (image_bench.py), lab audits against a bare
-# Chromium load (audit_bench.py), synthetic checks' server cost (synthetic_bench.py); full runs add the snippet in
+# Chromium load (audit_bench.py), synthetic checks' server cost (synthetic_bench.py), ingest latency with forwarding
+# destinations (forwarding_bench.py); full runs add the snippet in
 # Chromium (rum_bench.py) and the load generator against wrk and locust (load_bench.py).
 # See Benchmarks/README.md.
 #   bash Benchmarks/run.sh            full run (minutes; use a release build)
@@ -74,6 +75,9 @@ python3 Benchmarks/audit_bench.py --perfwatch "$bin" --build "$build" "${smoke[@
 echo
 echo "==== Synthetic HTTP checks: server CPU and memory for 100 checks every 30 s (issue 20) ===="
 python3 Benchmarks/synthetic_bench.py --perfwatch "$bin" --build "$build" "${smoke[@]}" || status=$?
+echo
+echo "==== Forwarding out: ingest latency with OTLP/Datadog sinks and a hanging one vs none (issue 19) ===="
+python3 Benchmarks/forwarding_bench.py --perfwatch "$bin" --build "$build" "${smoke[@]}" || status=$?
 echo
 echo "==== Anomaly detector precision/recall (labelled synthetic set) ===="
 # Pure computation (no server): built with the same configuration as the measured binary.

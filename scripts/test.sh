@@ -58,6 +58,12 @@ if ! python3 -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.htt
 else
     echo "pip: opentelemetry-sdk, opentelemetry-exporter-otlp-proto-http already installed"
 fi
+if ! python3 -c 'import botocore' >/dev/null 2>&1; then
+    echo "pip: installing botocore (the forwarding tests verify SigV4 signatures with it)"
+    python3 -m pip install -q --disable-pip-version-check botocore
+else
+    echo "pip: botocore already installed"
+fi
 
 if ! python3 -c 'import snappy, google.protobuf' >/dev/null 2>&1; then
     echo "pip: installing python-snappy protobuf (the remote write benchmark's client)"

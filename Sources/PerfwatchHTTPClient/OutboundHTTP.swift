@@ -52,7 +52,8 @@ public enum OutboundHTTP {
             for try await var chunk in response.body where body.readableBytes < request.maxResponseBytes {
                 body.writeBuffer(&chunk)
             }
-            return OutboundResponse(status: Int(response.status.code), body: Array(buffer: body))
+            return OutboundResponse(
+                status: Int(response.status.code), body: Array(buffer: body), headers: response.headers.map { ($0.name, $0.value) })
         } catch {
             throw OutboundHTTPError(classifying: error, peer: peer)
         }
@@ -114,10 +115,18 @@ public struct OutboundRequest: Sendable {
 public struct OutboundResponse: Sendable {
     public var status: Int
     public var body: [UInt8]
+    /// As received (forwarding reads `Retry-After`).
+    public var headers: [(String, String)]
 
-    public init(status: Int, body: [UInt8]) {
+    public init(status: Int, body: [UInt8], headers: [(String, String)] = []) {
         self.status = status
         self.body = body
+        self.headers = headers
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
 
     public var text: String { String(decoding: body, as: UTF8.self) }

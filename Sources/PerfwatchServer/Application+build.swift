@@ -3,6 +3,7 @@ public import Hummingbird
 import HummingbirdCore
 public import Logging
 import PerfwatchAnalysis
+import PerfwatchForwarding
 import PerfwatchIngest
 import PerfwatchModel
 import PerfwatchPromQL
@@ -27,9 +28,11 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
             directory: configuration.dataDirectory, retention: configuration.retention, fsyncEachCommit: configuration.fsync))
     let statistics = IngestStatistics()
     let broadcaster = CommitBroadcaster()
+    // Issue 19: forwarding out hears of every commit (docs/forwarding.md).
+    let forwarding = try ForwardingSetup.makeHub(configuration: configuration, logger: logger)
     let pipeline = IngestPipeline(
         store: store, spanStore: store, configuration: .init(maxQueuedPoints: configuration.maxQueuedPoints), statistics: statistics,
-        broadcaster: broadcaster, logger: logger)
+        broadcaster: broadcaster, logger: logger, observer: forwarding.map { hub in { @Sendable payload, refused in hub.observe(payload, refused: refused) } })
     let analysisEngine = QueryEngine(store: store, configuration: .init(maxSeries: 100_000))
     let statements: @Sendable ([String]) async throws -> [String: String] = { try await store.statements(fingerprints: $0) }
     let regressions = ReleaseRegressionAnalyzer(
@@ -105,7 +108,8 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
         prometheusParser: PrometheusTextParser(limits: limits), otlpMetrics: OTLPMetricsMapper(limits: limits),
         deployments: store, dashboards: store, optimizations: store, regressions: regressions, edge: edge,
         databaseAdvisor: databases.service, indexOptimizations: databases.indexes,
-        lab: store, synthetic: synthetic, reports: reports, scrapes: scrapes)
+        lab: store, synthetic: synthetic, reports: reports, scrapes: scrapes,
+        forwarding: forwarding)
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -141,7 +145,10 @@ package func buildApplicationAndRoutes(configuration: ServerConfiguration, logge
 
     // Shut down in reverse: the HTTP server first, then these from last to first, so the
     // pipeline (first) commits everything that was accepted before it stops.
-    var services: [any Service] = [StoreCompaction(store: store, logger: logger), pipeline]
+    var services: [any Service] = [StoreCompaction(store: store, logger: logger)]
+    // Before the pipeline, so it shuts down after it and spools what the pipeline committed last.
+    if let forwarding { services.append(forwarding) }
+    services.append(pipeline)
     // The pools before the passes: shutdown runs in reverse, so passes stop before their connections close.
     services += databases.services
     services.append(analysis)

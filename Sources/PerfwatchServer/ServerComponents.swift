@@ -1,5 +1,6 @@
 import Logging
 import PerfwatchAnalysis
+import PerfwatchForwarding
 import PerfwatchIngest
 import PerfwatchModel
 import PerfwatchQuery
@@ -45,6 +46,8 @@ struct ServerComponents: Sendable {
     let reports: ReportService
     /// The `scrape_configs:` targets and their latest scrapes (issue 19).
     let scrapes: ScrapeManager
+    /// Forwarding out (issue 19); nil without `forwarding:` destinations.
+    var forwarding: ForwardingHub? = nil
 
     var beaconIntake: BeaconIntake { BeaconIntake(keys: rumKeys, limiter: rumLimiter, statistics: statistics) }
 }

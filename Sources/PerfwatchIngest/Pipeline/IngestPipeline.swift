@@ -53,6 +53,9 @@ public actor IngestPipeline: Service {
     private let statistics: IngestStatistics
     private let broadcaster: CommitBroadcaster
     private let logger: Logger
+    /// Told of every committed payload and the indexes of its points the store refused (kind
+    /// conflicts): forwarding out. Must return at once.
+    private let observer: (@Sendable (IngestPayload, _ refused: [Int]) -> Void)?
     private let inbox = Mutex(Inbox())
     private var commitsSinceTick = 0
     private let wakeups: AsyncStream<Void>
@@ -60,8 +63,10 @@ public actor IngestPipeline: Service {
 
     public init(
         store: any MetricStore, spanStore: (any SpanStore)? = nil, configuration: Configuration = Configuration(),
-        statistics: IngestStatistics, broadcaster: CommitBroadcaster, logger: Logger
+        statistics: IngestStatistics, broadcaster: CommitBroadcaster, logger: Logger,
+        observer: (@Sendable (IngestPayload, _ refused: [Int]) -> Void)? = nil
     ) {
+        self.observer = observer
         self.store = store
         self.spanStore = spanStore
         self.configuration = configuration
@@ -226,6 +231,8 @@ public actor IngestPipeline: Service {
             }
             broadcaster.publish(
                 CommitEvent(timeMs: TimeParsing.nowMs(), metrics: metrics, samples: outcome.stored, spans: all.spanCount))
+            // Every ingest path commits here, so this is the one place forwarding hears of what was stored.
+            observer?(all, conflicts)
         } catch {
             statistics.recordCommitFailure()
             logger.error("commit failed", metadata: ["error": "\(error)", "points": "\(pointCount)"])

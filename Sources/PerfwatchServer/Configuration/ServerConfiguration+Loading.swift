@@ -1,6 +1,7 @@
 import Foundation
 import PerfwatchAlerting
 import PerfwatchConfig
+import PerfwatchForwarding
 import PerfwatchModel
 import PerfwatchStorage
 
@@ -27,6 +28,11 @@ extension ServerConfiguration {
     /// synthetic:
     ///   checks: [{name: home, url: "https://example.com/", expect_status: 200, interval: 30s, threshold: 800ms}]
     /// promql: {query_timeout: 2m, max_samples: 50000000, max_series: 10000}
+    /// forwarding:
+    ///   - {name: collector, type: otlp, url: "https://otlp.example.com", signals: [metrics, traces], metrics: ["http_*", "!debug_*"]}
+    ///   - {name: dd, type: datadog, site: "https://api.datadoghq.com", api_key_env: DD_API_KEY}
+    ///   - {name: cw, type: cloudwatch, region: eu-west-1, namespace: Perfwatch}
+    /// spool: {max_bytes: 256MiB}
     /// reports:
     ///   - {name: weekly, schedule: {every: week, weekday: monday, at: "08:00", time_zone: Europe/Berlin}, recipients: [ops@example.com], format: pdf}
     /// scrape_configs:
@@ -62,7 +68,7 @@ extension ServerConfiguration {
     }
 
     private mutating func apply(_ root: ConfigNode) throws(ConfigError) {
-        try root.checkKeys(["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound", "analysis", "databases", "synthetic", "reports", "promql", "scrape_configs"])
+        try root.checkKeys(["server", "storage", "limits", "http", "host_metrics", "auth", "rum", "alerting", "outbound", "analysis", "databases", "synthetic", "reports", "promql", "scrape_configs", "forwarding", "spool"])
         if let server = root["server"] {
             try server.checkKeys(["host", "port"])
             if let host = server["host"] { self.host = try host.string() }
@@ -107,6 +113,11 @@ extension ServerConfiguration {
         if let section = root["synthetic"] { syntheticChecks = try SyntheticCheck.parseSection(section) }
         if let section = root["reports"] { reportSchedules = try ReportSchedule.parseSection(section) }
         if let section = root["scrape_configs"] { scrapeConfigs = try ScrapeConfig.parseSection(section) }
+        if let section = root["forwarding"] {
+            forwarding = try ForwardDestination.parseList(section, spool: root["spool"], environment: ProcessInfo.processInfo.environment)
+        } else if let spool = root["spool"] {
+            throw spool.invalid("sets the forwarding spool; it needs a forwarding: section")
+        }
         if let outbound = root["outbound"] {
             try outbound.checkKeys(["allow"])
             let allow = try outbound.required("allow")

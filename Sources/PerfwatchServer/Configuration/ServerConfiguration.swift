@@ -1,4 +1,5 @@
 public import PerfwatchAlerting
+public import PerfwatchForwarding
 public import PerfwatchStorage
 
 /// Everything `perfwatch serve` can be told. Filled from defaults, then the YAML file, then
@@ -71,6 +72,8 @@ public struct ServerConfiguration: Sendable {
     var reportSchedules: [ReportSchedule] = []
     /// The file's `scrape_configs:` (issue 19): targets the server scrapes itself.
     var scrapeConfigs: [ScrapeConfig] = []
+    /// `forwarding: [...]` (issue 19, docs/forwarding.md): destinations what Perfwatch receives is forwarded to.
+    public var forwarding: [ForwardDestination] = []
 
     public init() {}
 

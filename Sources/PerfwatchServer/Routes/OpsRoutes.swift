@@ -1,4 +1,5 @@
 import Hummingbird
+import PerfwatchForwarding
 import PerfwatchIngest
 import PerfwatchModel
 import PerfwatchQuery
@@ -58,6 +59,7 @@ struct OpsRoutes {
         metric("perfwatch_series", "gauge", "Known series.", ["perfwatch_series \(components.store.allSeries().count)"])
         metric("perfwatch_event_stream_subscribers", "gauge", "Open live-update streams.",
                ["perfwatch_event_stream_subscribers \(components.broadcaster.subscriberCount)"])
+        if let forwarding = components.forwarding { text += await forwarding.metricsText() }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: .init(string: text)))
