@@ -104,6 +104,11 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // Issue 18: the ClickHouse backend (a MetricStore over ClickHouse's HTTP interface, through PerfwatchHTTPClient).
+        .target(
+            name: "PerfwatchClickHouse",
+            dependencies: ["PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage", "PerfwatchHTTPClient"]
+        ),
         .target(name: "PerfwatchQuery", dependencies: ["PerfwatchModel", "PerfwatchSketch", "PerfwatchStorage"]),
         // Alert rules, the pure state machine, evaluation, routing/grouping/silences/escalation
         // and notifiers (webhook and Slack through PerfwatchHTTPClient, SMTP on NIO, in-app);
@@ -258,6 +263,16 @@ let package = Package(
         .testTarget(
             name: "PerfwatchStorageTests",
             dependencies: ["PerfwatchStorage", "PerfwatchModel", "PerfwatchSketch", "PerfwatchTesting", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Issue 18: the backend contract suite, run against every MetricStore (ClickHouse when
+        // PERFWATCH_TEST_CLICKHOUSE_URL is set), and the ClickHouse backend's own tests.
+        .testTarget(
+            name: "PerfwatchStorageContractTests",
+            dependencies: ["PerfwatchStorage", "PerfwatchClickHouse", "PerfwatchModel", "PerfwatchSketch", "PerfwatchTesting"]
+        ),
+        .testTarget(
+            name: "PerfwatchClickHouseTests",
+            dependencies: ["PerfwatchClickHouse", "PerfwatchStorage", "PerfwatchModel", "PerfwatchSketch", "PerfwatchTesting"]
         ),
         .testTarget(
             name: "PerfwatchIngestTests",

@@ -94,6 +94,10 @@ if [ -x ".build/$build/db-advisor-bench" ] || swift build -c "$build" --product 
 else
     status=1
 fi
+echo
+echo "==== ClickHouse store: insert formats on ClickHouse 18.16 (issue 18) ===="
+# Starts its own ClickHouse (scripts/start_clickhouse.sh) on private ports.
+python3 Benchmarks/clickhouse_insert_formats.py "${smoke[@]}" || status=$?
 if [ "${#smoke[@]}" -eq 0 ]; then
     # Full runs only: these drive Chromium, nginx, wrk and locust for minutes.
     echo

@@ -32,13 +32,16 @@ command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)  # reads the sc
 [ -x /usr/bin/prometheus ] || missing+=(prometheus)
 [ -x /usr/bin/prometheus-node-exporter ] || missing+=(prometheus-node-exporter)
 command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
+# The ClickHouse backend's tests (issue 18): Debian's ClickHouse 18.16, started privately below.
+command -v clickhouse-server >/dev/null 2>&1 || missing+=(clickhouse-server)
+command -v clickhouse-client >/dev/null 2>&1 || missing+=(clickhouse-client)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "apt: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq -o DPkg::Lock::Timeout=600
     $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
 else
-    echo "apt: chromium, chromium-driver, victoria-metrics, openssl, nginx, wrk, libvips-tools, imagemagick, postgresql-15, postgresql-15-hypopg, poppler-utils, prometheus, prometheus-node-exporter, protobuf-compiler already installed"
+    echo "apt: chromium, chromium-driver, victoria-metrics, openssl, nginx, wrk, libvips-tools, imagemagick, postgresql-15, postgresql-15-hypopg, poppler-utils, prometheus, prometheus-node-exporter, protobuf-compiler, clickhouse-server, clickhouse-client already installed"
 fi
 if ! python3 -c 'import selenium, pytest, requests' >/dev/null 2>&1; then
     echo "pip: installing selenium pytest requests"
@@ -79,6 +82,13 @@ else
     echo "pip: psycopg2 already installed"
 fi
 
+if ! python3 -c 'import chdb' >/dev/null 2>&1; then
+    echo "pip: installing chdb (a current ClickHouse in process: the ClickHouse backend's statement check)"
+    python3 -m pip install -q --disable-pip-version-check chdb
+else
+    echo "pip: chdb already installed"
+fi
+
 section "PostgreSQL for the database advisor's tests (scripts/start_postgres.sh)"
 # A private cluster on a free port in a temporary directory (never the system one on 5432), for the
 # Swift integration tests (PERFWATCH_TEST_POSTGRES_URL, a superuser URL); stopped when this script ends.
@@ -96,6 +106,19 @@ trap stop_postgres EXIT
 PERFWATCH_TEST_POSTGRES_URL=$(bash scripts/start_postgres.sh --port "$pg_port" --dir "$pg_dir" | tail -n 1)
 export PERFWATCH_TEST_POSTGRES_URL
 echo "PostgreSQL: $PERFWATCH_TEST_POSTGRES_URL"
+
+section "ClickHouse for the ClickHouse backend's tests (scripts/start_clickhouse.sh)"
+# Debian's 18.16 on free ports in a temporary directory (never the system service on 8123/9000), for
+# the backend contract suite and the ClickHouse tests (PERFWATCH_TEST_CLICKHOUSE_URL); stopped at exit.
+ch_dir=$(mktemp -d -t perfwatch-test-ch.XXXXXX)
+stop_clickhouse() {
+    if [ -f "$ch_dir/clickhouse.pid" ]; then kill "$(cat "$ch_dir/clickhouse.pid")" 2>/dev/null || true; sleep 1; fi
+    rm -rf "$ch_dir"
+}
+trap 'stop_postgres; stop_clickhouse' EXIT
+PERFWATCH_TEST_CLICKHOUSE_URL=$(bash scripts/start_clickhouse.sh --dir "$ch_dir" | tail -n 1)
+export PERFWATCH_TEST_CLICKHOUSE_URL
+echo "ClickHouse: $PERFWATCH_TEST_CLICKHOUSE_URL"
 
 section "Build (swift build --build-tests)"
 swift build --build-tests

@@ -309,7 +309,6 @@ public final class EmbeddedStore: MetricStore, SpanStore {
 
     /// Runs on GRDB's serialized writer, so only one append touches `state.openChunks` at a time.
     private func appendInTransaction(_ db: Database, _ batch: PointBatch) throws -> AppendOutcome {
-        var outcome = AppendOutcome()
         let now = TimeParsing.nowMs()
         var newSeries: [SeriesInfo] = []
         // Resolve each distinct series of the batch once; nil marks a kind conflict.
@@ -358,39 +357,14 @@ public final class EmbeddedStore: MetricStore, SpanStore {
             }
             resolvedIDs.append(info.flatMap { $0.kind == candidate.kind ? $0.id : nil })
         }
-        var samplesBySeries: [Int64: [Sample]] = [:]
-        var distributions: [Int64: [Int64: QuantileSketch]] = [:]  // series → 10 s bucket → sketch
-        for (position, entry) in batch.entries.enumerated() {
-            guard let id = resolvedIDs[Int(entry.series)] else {
-                outcome.kindConflicts.append(position)
-                continue
-            }
-            switch batch.series[Int(entry.series)].kind {
-            case .counter, .gauge:
-                samplesBySeries[id, default: []].append(entry.sample)
-            case .distribution:
-                let bucket = Resolution.tenSeconds.bucketStart(entry.sample.timeMs)
-                distributions[id, default: [:]][bucket, default: QuantileSketch()].add(entry.sample.value)
-            }
-            outcome.stored += 1
-        }
-        for entry in batch.sketchEntries {
-            guard let id = resolvedIDs[Int(entry.series)], batch.series[Int(entry.series)].kind == .distribution else {
-                outcome.rejectedSketches += 1
-                continue
-            }
-            let sketch = try QuantileSketch(encoded: entry.sketch)
-            let bucket = Resolution.tenSeconds.bucketStart(entry.timeMs)
-            distributions[id, default: [:]][bucket, default: QuantileSketch()].merge(sketch)
-            outcome.stored += 1
-        }
-        let updatedChunks = try writeSamples(db, samplesBySeries)
-        try writeDistributions(db, distributions)
+        let values = try BatchValues(batch, resolvedIDs: resolvedIDs)
+        let updatedChunks = try writeSamples(db, values.samples)
+        try writeDistributions(db, values.distributions)
         state.withLock { state in
             for info in newSeries { state.insert(info) }
             for (seriesID, chunk) in updatedChunks { state.openChunks[seriesID] = chunk }
         }
-        return outcome
+        return values.outcome
     }
 
     /// Appends to each series' open chunk (rewritten in `open_sample_chunks` every commit) and
