@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "PerfwatchLoad", targets: ["PerfwatchLoad"]),
         .library(name: "PerfwatchAnalysis", targets: ["PerfwatchAnalysis"]),
         .library(name: "PerfwatchImages", targets: ["PerfwatchImages"]),
+        .library(name: "PerfwatchEdge", targets: ["PerfwatchEdge"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),

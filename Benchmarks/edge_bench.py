@@ -18,7 +18,10 @@ core). The edge runs without a Perfwatch server (no telemetry export), like ngin
 Targets (issue 16): pass-through and cache-hit >= 0.8x nginx, added p99 <= 1 ms, RSS bounded.
 
     Benchmarks/edge_bench.py --perfwatch .build/release/perfwatch [--build release] [--seconds 10]
-                             [--connections 64] [--idle 10000] [--only nginx|edge] [--smoke]
+                             [--connections 64] [--idle 10000] [--only nginx|edge] [--with-full-path] [--smoke]
+
+`--with-full-path` adds a third side: the same edge with `--no-fast-path` (every request through NIO's HTTP
+codec, as before the byte-level fast path), so before and after are measured in one run.
 
 `--smoke` (CI): 2 s runs, 16 connections, 300 idle connections. Exit 1 if something failed to run.
 """
@@ -163,15 +166,16 @@ class EdgeProcess:
     (`policy`: the rest of the file, e.g. image_bench.py's image rule)."""
 
     def __init__(self, binary: str, workdir: str, upstream: Nginx,
-                 policy: str = "routes:\n  - match: /cached/*\n    cache: {ttl: 10m}\n") -> None:
+                 policy: str = "routes:\n  - match: /cached/*\n    cache: {ttl: 10m}\n",
+                 extra: tuple[str, ...] = (), name: str = "edge") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = os.path.join(workdir, "edge.yml")
+        config = os.path.join(workdir, f"{name}.yml")
         with open(config, "w") as f:
             f.write(f"listen: 127.0.0.1:{self.port}\nupstreams:\n  - {upstream.url}\n{policy}")
-        self.log_path = os.path.join(workdir, "edge.log")
+        self.log_path = os.path.join(workdir, f"{name}.log")
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([binary, "edge", "--config", config], stdout=self._log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen([binary, "edge", "--config", config, *extra], stdout=self._log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
         wait_port(self.port, "perfwatch edge", self.proc, self.log_path)
 
@@ -300,6 +304,8 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=1, help="client threads (wrk and perfwatch load)")
     ap.add_argument("--idle", type=int, default=10_000, help="idle keep-alive connections for the RSS figure")
     ap.add_argument("--only", choices=("nginx", "edge"), help="measure one side (e.g. nginx before the edge exists)")
+    ap.add_argument("--with-full-path", action="store_true",
+                    help="also measure the edge with --no-fast-path (every request through NIO's HTTP codec): before/after")
     ap.add_argument("--out", default=str(HERE / "out"), help="directory for results JSON")
     args = ap.parse_args()
     if args.smoke:
@@ -315,13 +321,16 @@ def main() -> int:
         try:
             log(f"upstream: nginx {nginx_version()} static file on {upstream.url}; {args.connections} connections, "
                 f"{args.threads} client thread(s), {args.seconds} s runs, {os.cpu_count()} cores")
-            nginx = edge = None
+            nginx = edge = full = None
             if args.only != "edge":
                 nginx = start_nginx_proxy(workdir, upstream)
                 proxies.append(nginx)
             if args.only != "nginx":
                 edge = EdgeProcess(args.perfwatch, workdir, upstream)
                 proxies.append(edge)
+                if args.with_full_path:
+                    full = EdgeProcess(args.perfwatch, workdir, upstream, extra=("--no-fast-path",), name="edge-full")
+                    proxies.append(full)
             # The half-load rate is nginx's (or, alone, the edge's) half throughput; the upstream's own p99 at
             # that rate is the baseline the proxies' added latency is measured against.
             direct_p99: dict[int, float] = {}
@@ -334,10 +343,11 @@ def main() -> int:
                     log(f"upstream alone at {rate:,.0f}/s: p99 {step['p99']:.2f} ms")
 
             figures: dict[str, dict] = {}
-            for name, proxy in (("nginx", nginx), ("edge", edge)):
+            titles = {"nginx": f"nginx {nginx_version()}", "edge": "perfwatch edge", "edge-full": "perfwatch edge --no-fast-path"}
+            for name, proxy in (("nginx", nginx), ("edge", edge), ("edge-full", full)):
                 if proxy is None:
                     continue
-                figures[name] = measure(f"{name} ({nginx_version() if name == 'nginx' else 'perfwatch edge'})",
+                figures[name] = measure(f"{name} ({titles[name]})",
                                         proxy, args, workdir, baseline, direct_p99)
             res.data.update({"figures": figures, "connections": args.connections, "idle": args.idle, "build": args.build})
             report(res, figures, args)
@@ -350,10 +360,10 @@ def main() -> int:
 
 
 def report(res: Results, figures: dict, args) -> None:
-    nginx, edge = figures.get("nginx"), figures.get("edge")
+    nginx, edge, full = figures.get("nginx"), figures.get("edge"), figures.get("edge-full")
 
     def row(label: str, key: str, fmt, target: str | None = None, ok=None) -> None:
-        values = [f"{side}={fmt(f[key])}" for side, f in (("nginx", nginx), ("edge", edge)) if f]
+        values = [f"{side}={fmt(f[key])}" for side, f in (("nginx", nginx), ("edge", edge), ("edge-full", full)) if f]
         res.add(label, ", ".join(values), target or "", ok)
 
     mib = lambda b: f"{b / 2**20:.1f} MiB"  # noqa: E731
@@ -371,6 +381,8 @@ def report(res: Results, figures: dict, args) -> None:
                 edge["pass_rps"] >= 0.8 * nginx["pass_rps"])
         res.add("cache-hit edge/nginx", f"{edge['cache_rps'] / nginx['cache_rps']:.2f}x", ">= 0.8x",
                 edge["cache_rps"] >= 0.8 * nginx["cache_rps"])
+        if full:
+            res.add("pass-through edge full path/nginx (before the fast path)", f"{full['pass_rps'] / nginx['pass_rps']:.2f}x", "", None)
         res.add("RSS per idle connection", f"edge={(edge['rss_idle'] - edge['rss_before']) / args.idle / 1024:.1f} KiB, "
                 f"nginx={(nginx['rss_idle'] - nginx['rss_before']) / args.idle / 1024:.1f} KiB", "bounded", None)
 

@@ -22,6 +22,7 @@ let package = Package(
                 .product(name: "PerfwatchLoad", package: "perfwatch"),
                 .product(name: "PerfwatchAnalysis", package: "perfwatch"),
                 .product(name: "PerfwatchImages", package: "perfwatch"),
+                .product(name: "PerfwatchEdge", package: "perfwatch"),
             ]
         ),
     ]

@@ -61,6 +61,10 @@ public struct EdgeConfiguration: Sendable {
     public var adminListen: (host: String, port: Int)?
     /// The file's local policy keys (`routes`, `compression`, `weights`); the server's policy extends it.
     public var localPolicy = EdgePolicy()
+    /// The byte-level fast path for plain GET/HEAD pass-through (`FastPathHandler`); off, every request
+    /// takes the full HTTP pipeline. Not a file key: the tests and `perfwatch edge --no-fast-path`
+    /// compare the two paths with it.
+    public var fastPath = true
 
     public init() {}
 

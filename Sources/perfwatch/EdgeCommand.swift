@@ -46,6 +46,9 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
+    @Flag(help: "Every request through the full HTTP pipeline (no byte-level fast path); for comparisons.")
+    var noFastPath = false
+
     func run() async throws {
         CrashReporting.ensureFastBacktraces()
         let settings: EdgeConfiguration
@@ -99,6 +102,7 @@ struct EdgeCommand: AsyncParsableCommand {
         }
         if let name { settings.name = name }
         if let service { settings.service = service }
+        if noFastPath { settings.fastPath = false }
         if let key = apiKey ?? ProcessInfo.processInfo.environment["PERFWATCH_API_KEY"], !key.isEmpty { settings.apiKey = key }
         try settings.validate()
         return settings

@@ -5,9 +5,10 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 
-/// Hummingbird's HTTP/1.1 child channel with the edge's `PassThroughHandler` placed after the
-/// connection-state handler (Hummingbird's own `additionalChannelHandlers` go before it, where
-/// idle timeouts and graceful drain would not see the requests relayed on the event loop).
+/// Hummingbird's HTTP/1.1 child channel: the edge's byte-level `FastPathHandler` first; when a
+/// request needs more, Hummingbird's HTTP/1.1 handlers with the edge's `PassThroughHandler` placed
+/// after the connection-state handler (Hummingbird's own `additionalChannelHandlers` go before it,
+/// where idle timeouts and graceful drain would not see the requests relayed on the event loop).
 struct EdgeHTTP1Channel: HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
@@ -23,13 +24,19 @@ struct EdgeHTTP1Channel: HTTPChannelHandler {
             // 2 KiB; a request head is usually smaller), it grows for larger reads. Measured in edge_bench's RSS row.
             try channel.syncOptions?.setOption(
                 ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
-            let pipeline = channel.pipeline.syncOperations
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false,
-                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
-            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
-            try pipeline.addHandler(PassThroughHandler(proxy: proxy, connections: connections))
+            // The byte-level fast path first; the HTTP pipeline is added only when a request needs it (`FastPathHandler`),
+            // so a connection that only sees fast-path requests never pays for NIO's HTTP codec.
+            let fullPipeline: FastPathHandler.FullPipeline = { pipeline, fastPath in
+                // Each `.after(fastPath)` lands right behind it: added last to first.
+                try pipeline.addHandler(PassThroughHandler(proxy: proxy, connections: connections), position: .after(fastPath))
+                try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger), position: .after(fastPath))
+                try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false), position: .after(fastPath))
+                try pipeline.configureHTTPServerPipeline(
+                    position: .after(fastPath), withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false,
+                    withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
+            }
+            try channel.pipeline.syncOperations.addHandler(
+                FastPathHandler(proxy: proxy, connections: connections, idleTimeout: .nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000), fullPipeline: fullPipeline))
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
         }
     }

@@ -80,17 +80,12 @@ public final class EdgeProxy: Sendable {
     func intake(_ head: HTTPRequest, clientAddress: String?, random: inout some RandomNumberGenerator) -> Intake {
         let started = DispatchTime.now().uptimeNanoseconds
         let target = head.path ?? "/"
-        let path = String(target.prefix { $0 != "?" })
-        let pattern = RouteNormalizer.pattern(forPath: path)
-        let effective = policy.effective
-        let rule = effective.rule(forRoute: pattern, path: path, method: head.method.rawValue)
+        let choice = routeChoice(method: head.method.rawValue, target: target)
+        let (pattern, path, rule, effective) = (choice.pattern, choice.path, choice.rule, choice.policy)
         let fields = head.headerFields
-        var exchange = EdgeExchange(
-            method: head.method.rawValue, target: target, route: rule?.match ?? pattern,
-            startUnixNanos: UInt64(Date().timeIntervalSince1970 * 1_000_000_000),
-            trace: TraceContext(incoming: fields[.traceparent], random: &random))
-        exchange.authorized = fields[.authorization] != nil
-        exchange.cookie = fields[.cookie] != nil
+        let exchange = Self.exchange(
+            method: head.method.rawValue, target: target, route: choice.name, traceparent: fields[.traceparent],
+            authorized: fields[.authorization] != nil, cookie: fields[.cookie] != nil, random: &random)
         let length = fields[.contentLength].flatMap { Int64($0) }
         let chunked = fields[.transferEncoding] != nil
         let hasBody = chunked || (length ?? 0) > 0
@@ -109,6 +104,51 @@ public final class EdgeProxy: Sendable {
         return Intake(
             exchange: exchange, target: target, head: head, clientAddress: clientAddress, hasBody: hasBody, chunked: chunked && length == nil, upgrade: upgrade,
             closeAfter: fields[.connection].map { $0.lowercased().contains("close") } ?? false, route: route, started: started)
+    }
+
+    /// The route a request belongs to and the policy's rules for it: what both paths decide from.
+    struct RouteChoice {
+        let path: String
+        let pattern: String
+        let rule: RouteRule?
+        let policy: EdgePolicy
+        /// The route's name in telemetry: the rule's `match`, else the normalized pattern.
+        var name: String { rule?.match ?? pattern }
+    }
+
+    func routeChoice(method: String, target: String) -> RouteChoice {
+        let path = String(target.prefix { $0 != "?" })
+        let pattern = RouteNormalizer.pattern(forPath: path)
+        let effective = policy.effective
+        return RouteChoice(path: path, pattern: pattern, rule: effective.rule(forRoute: pattern, path: path, method: method), policy: effective)
+    }
+
+    /// What the byte-level fast path may do with a bodiless GET or HEAD on this route: relay it
+    /// (no cache, compression or image rule applies: `intake`'s `.stream`), look for a fresh cache
+    /// hit (its `.buffered` steps), or leave it to the full path (an image rule: its refusals and
+    /// variants are the full path's).
+    enum FastRoute {
+        case stream
+        case cached(BufferedSteps.Applied)
+        case fullPath
+    }
+
+    func fastRoute(_ choice: RouteChoice, method: String) -> FastRoute {
+        if choice.policy.imageRule(forRoute: choice.pattern, path: choice.path, method: method) != nil { return .fullPath }
+        guard let steps = bufferedSteps(rule: choice.rule, imageRule: nil, policy: choice.policy) else { return .stream }
+        return steps.hit != nil && steps.cache != nil ? .cached(steps) : .fullPath
+    }
+
+    /// A new exchange's record, as both paths start it.
+    static func exchange(
+        method: String, target: String, route: String, traceparent: String?, authorized: Bool, cookie: Bool, random: inout some RandomNumberGenerator
+    ) -> EdgeExchange {
+        var exchange = EdgeExchange(
+            method: method, target: target, route: route, startUnixNanos: UInt64(Date().timeIntervalSince1970 * 1_000_000_000),
+            trace: TraceContext(incoming: traceparent, random: &random))
+        exchange.authorized = authorized
+        exchange.cookie = cookie
+        return exchange
     }
 
     /// HummingbirdCore's responder: the requests `PassThroughHandler` hands on — refused ones and
@@ -343,7 +383,7 @@ public final class EdgeProxy: Sendable {
             into: &exchange)
     }
 
-    private static func record(
+    static func record(
         contentType: String?, contentEncoding: String?, cacheControl: [String], setCookie: Bool, into exchange: inout EdgeExchange
     ) {
         exchange.contentType = ResponseFacts.contentType(contentType)
