@@ -162,8 +162,7 @@ CORPUS: list[Query] = [
     Q(f"-{TEMP}"),
     Q(f"{TEMP} % 3"),
     Q(f"{QUEUE} - {QUEUE} offset 5m"),
-    Q(f"{TEMP} atan2 10", xfail="Prometheus 2.42 keeps __name__ on atan2 (its shouldDropMetricName lists only "
-                                "+ - * / % ^); Perfwatch drops it as for every arithmetic operator"),
+    Q(f"{TEMP} atan2 10"),  # keeps __name__ in 2.42 (its shouldDropMetricName lists only + - * / % ^)
     Q(f"{TEMP} > 5"),
     Q(f"{TEMP} > bool 5"),
     Q(f"{QUEUE} == 10"),

@@ -43,7 +43,12 @@ extension Evaluator {
     }
 
     /// Arithmetic drops the metric name (the value is no longer that metric); a filtering comparison keeps it.
-    private static func dropsName(_ binary: BinaryExpr) -> Bool { !binary.op.isComparison || binary.returnBool }
+    /// `atan2` keeps it: Prometheus 2.42's `shouldDropMetricName` lists only `+ - * / % ^` (the side-by-side test
+    /// against real Prometheus found it).
+    private static func dropsName(_ binary: BinaryExpr) -> Bool {
+        if binary.op == .atan2 { return false }
+        return !binary.op.isComparison || binary.returnBool
+    }
 
     private func vectorScalar(_ binary: BinaryExpr, _ elements: [VectorElement], _ scalar: Double, scalarOnLeft: Bool, _ t: Int64) throws
         -> [VectorElement]
