@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "PerfwatchAnalysis", targets: ["PerfwatchAnalysis"]),
         .library(name: "PerfwatchImages", targets: ["PerfwatchImages"]),
         .library(name: "PerfwatchEdge", targets: ["PerfwatchEdge"]),
+        .library(name: "PerfwatchPromQL", targets: ["PerfwatchPromQL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),

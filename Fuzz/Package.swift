@@ -23,6 +23,7 @@ let package = Package(
                 .product(name: "PerfwatchAnalysis", package: "perfwatch"),
                 .product(name: "PerfwatchImages", package: "perfwatch"),
                 .product(name: "PerfwatchEdge", package: "perfwatch"),
+                .product(name: "PerfwatchPromQL", package: "perfwatch"),
             ]
         ),
     ]

@@ -9,7 +9,7 @@ struct FuzzTarget: Sendable {
     let run: @Sendable (_ input: [UInt8]) -> Void
 
     /// Every target, in the order `scripts/fuzz.sh` runs them.
-    static let all: [FuzzTarget] = ingestTargets + parameterTargets + fileTargets + imageTargets + edgeTargets
+    static let all: [FuzzTarget] = ingestTargets + parameterTargets + fileTargets + imageTargets + edgeTargets + promQLTargets
 
     static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }
 }
