@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command (README): installs what is missing, builds, runs the Swift tests, fuzzes every
-# parser for a bounded time (scripts/fuzz.sh), builds the swift-otel client of the e2e suite
+# The test command (README): installs what is missing, builds, runs the Swift tests, checks the
+# generated protobuf is fresh (scripts/generate_protobuf.sh --check), fuzzes every parser for a
+# bounded time (scripts/fuzz.sh), builds the swift-otel client of the e2e suite
 # (Tests/swift-otel-client), runs the end-to-end suites and a smoke run of the benchmark.
 # Non-zero if any step fails.
 set -euo pipefail
@@ -127,6 +128,11 @@ section "Swift tests (swift test --skip-build)"
 # Serial: the load generator's timing tests measure real latencies and must not share the two
 # cores with every other suite.
 swift test --skip-build --no-parallel
+
+section "Generated protobuf is fresh (scripts/generate_protobuf.sh --check)"
+# Regenerates the OTLP and remote write Swift from proto/ with the pinned protoc-gen-swift and diffs it
+# against what is committed: a schema edited without regenerating, or a hand edit, fails here.
+bash scripts/generate_protobuf.sh --check
 
 section "Fuzz targets (scripts/fuzz.sh)"
 # Every parser under libFuzzer for 15 s from its committed seed corpus; fails on any crash.
